@@ -1,0 +1,274 @@
+import type { PoolClient } from 'pg';
+import { TestDatabase } from '../../../../test/support/test-database';
+import { sleep } from '../../../../test/support/wait';
+import { ConcurrencyError, DuplicateEventError } from '../core/errors';
+import { LOG_START, type LogCursor, type RecordedEvent } from '../core/events';
+import { PostgresEventStore } from './postgres-event-store';
+import { inTransaction } from './unit-of-work';
+
+let db: TestDatabase;
+let store: PostgresEventStore;
+
+beforeAll(async () => {
+  db = await TestDatabase.create({ poolSize: 60 });
+  store = new PostgresEventStore(db.pool);
+});
+afterAll(() => db.drop());
+
+const event = (n: number) => ({ type: 'CounterIncremented', data: { n } });
+
+async function readEverything(after: LogCursor = LOG_START): Promise<RecordedEvent[]> {
+  const all: RecordedEvent[] = [];
+  let cursor = after;
+  for (;;) {
+    const page = await store.readAll(cursor, { limit: 500 });
+    if (page.events.length === 0) return all;
+    all.push(...page.events);
+    cursor = page.cursor;
+  }
+}
+
+describe('append and readStream', () => {
+  it('stores a batch with consecutive versions, ids, metadata and schema versions', async () => {
+    const result = await store.append('counter:a', 'no_stream', [
+      { ...event(1), metadata: { correlationId: 'corr-1', merchantId: 'mch_1', actor: 'test' } },
+      { ...event(2), schemaVersion: 2 },
+    ]);
+    expect(result.nextExpectedVersion).toBe(2);
+    expect(result.globalPositions[1]).toBeGreaterThan(result.globalPositions[0]);
+    const stored = await store.readStream('counter:a');
+    expect(stored.map((e) => [e.streamVersion, e.type, e.data, e.schemaVersion])).toEqual([
+      [1, 'CounterIncremented', { n: 1 }, 1],
+      [2, 'CounterIncremented', { n: 2 }, 2],
+    ]);
+    expect(stored[0].eventId).toMatch(/^evt_[0-9a-f]{32}$/);
+    expect(stored[0].streamType).toBe('counter');
+    expect(stored[0].metadata).toEqual({ correlationId: 'corr-1', merchantId: 'mch_1', actor: 'test' });
+    expect(stored[0].recordedAt).toBeInstanceOf(Date);
+    expect(await store.readStream('counter:a', 2)).toHaveLength(1);
+  });
+
+  it('refuses a stale or future expected version with a ConcurrencyError carrying the actual version', async () => {
+    await store.append('counter:b', 0, [event(1)]);
+    await expect(store.append('counter:b', 0, [event(2)])).rejects.toMatchObject({
+      name: 'ConcurrencyError',
+      expectedVersion: 0,
+      actualVersion: 1,
+    });
+    await expect(store.append('counter:b', 5, [event(2)])).rejects.toBeInstanceOf(ConcurrencyError);
+    expect(await store.readStream('counter:b')).toHaveLength(1);
+  });
+
+  it('supports no_stream, stream_exists and any', async () => {
+    await expect(store.append('counter:c', 'stream_exists', [event(1)])).rejects.toBeInstanceOf(ConcurrencyError);
+    await store.append('counter:c', 'no_stream', [event(1)]);
+    await expect(store.append('counter:c', 'no_stream', [event(2)])).rejects.toBeInstanceOf(ConcurrencyError);
+    await store.append('counter:c', 'stream_exists', [event(2)]);
+    const result = await store.append('counter:c', 'any', [event(3)]);
+    expect(result.nextExpectedVersion).toBe(3);
+  });
+
+  it('writes all events of a batch or none', async () => {
+    await store.append('counter:d', 0, [{ ...event(1), eventId: 'evt_fixed_d1' }]);
+    await expect(
+      store.append('counter:d', 1, [event(2), { ...event(3), eventId: 'evt_fixed_d1' }]),
+    ).rejects.toBeInstanceOf(DuplicateEventError);
+    expect((await store.readStream('counter:d')).map((e) => e.streamVersion)).toEqual([1]);
+  });
+
+  it('rejects malformed stream ids and empty batches', async () => {
+    await expect(store.append('no-type-separator', 0, [event(1)])).rejects.toMatchObject({ code: 'invalid_stream_id' });
+    await expect(store.append('counter:e', 0, [])).rejects.toBeInstanceOf(RangeError);
+  });
+
+  it('lets 50 concurrent appenders race on one stream: one event per version, losers get the concurrency error', async () => {
+    await store.append('counter:race', 0, [event(0)]);
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) => store.append('counter:race', 1, [event(i + 1)])),
+    );
+    const winners = outcomes.filter((o) => o.status === 'fulfilled');
+    const losers = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect(winners).toHaveLength(1);
+    expect(losers).toHaveLength(49);
+    for (const loser of losers) expect(loser.reason).toBeInstanceOf(ConcurrencyError);
+    expect((await store.readStream('counter:race')).map((e) => e.streamVersion)).toEqual([1, 2]);
+  });
+
+  it('keeps a stream gap-free when 50 writers each append 4 events with reload-and-retry', async () => {
+    let conflicts = 0;
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, writer) => {
+        for (let k = 0; k < 4; k++) {
+          for (;;) {
+            const version = await store.currentVersion('counter:busy');
+            try {
+              await store.append('counter:busy', version, [{ type: 'Written', data: { writer, k } }]);
+              break;
+            } catch (error) {
+              if (!(error instanceof ConcurrencyError)) throw error;
+              conflicts++;
+            }
+          }
+        }
+      }),
+    );
+    const stored = await store.readStream('counter:busy');
+    expect(stored.map((e) => e.streamVersion)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    const written = new Set(stored.map((e) => JSON.stringify(e.data)));
+    expect(written.size).toBe(200);
+    expect(conflicts).toBeGreaterThan(0);
+  });
+});
+
+describe('readAll: the global log in commit-safe order', () => {
+  it('holds back a committed event while an older transaction is still open, then returns both in order', async () => {
+    const start = (await readEverything()).at(-1);
+    const from: LogCursor = start
+      ? { transactionId: start.transactionId, globalPosition: start.globalPosition }
+      : LOG_START;
+    const early = await db.pool.connect();
+    try {
+      await early.query('BEGIN');
+      await store.append('interleave:early', 0, [{ type: 'Early', data: {} }], early);
+      // A later transaction takes a higher position and commits first.
+      await store.append('interleave:late', 0, [{ type: 'Late', data: {} }]);
+      const whileOpen = await store.readAll(from);
+      expect(whileOpen.events.map((e) => e.type)).toEqual([]);
+      await early.query('COMMIT');
+    } finally {
+      early.release();
+    }
+    const after = await store.readAll(from);
+    expect(after.events.map((e) => e.type)).toEqual(['Early', 'Late']);
+    expect(after.events[0].globalPosition).toBeLessThan(after.events[1].globalPosition);
+  });
+
+  it('never skips an event whose lower position commits after a higher one from an older transaction', async () => {
+    const [older, younger] = [await db.pool.connect(), await db.pool.connect()];
+    const seen: string[] = [];
+    const before = await readEverything();
+    let cursor: LogCursor = before.length
+      ? { transactionId: before.at(-1)!.transactionId, globalPosition: before.at(-1)!.globalPosition }
+      : LOG_START;
+    const poll = async () => {
+      const page = await store.readAll(cursor);
+      seen.push(...page.events.map((e) => e.type));
+      cursor = page.cursor;
+    };
+    try {
+      await older.query('BEGIN');
+      await older.query('SELECT pg_current_xact_id()'); // gets the older transaction id now…
+      await younger.query('BEGIN');
+      await store.append('skew:younger', 0, [{ type: 'Younger', data: {} }], younger); // …a lower position here…
+      await store.append('skew:older', 0, [{ type: 'Older', data: {} }], older); // …and the higher one here.
+      await older.query('COMMIT'); // the higher position becomes visible while the lower one is still open
+      await poll();
+      await younger.query('COMMIT');
+      await poll();
+    } finally {
+      older.release();
+      younger.release();
+    }
+    expect(seen.sort()).toEqual(['Older', 'Younger']);
+  });
+
+  it('with interleaved concurrent writers, a polling reader sees every committed event exactly once, in stream order', async () => {
+    const before = await readEverything();
+    let cursor: LogCursor = before.length
+      ? { transactionId: before.at(-1)!.transactionId, globalPosition: before.at(-1)!.globalPosition }
+      : LOG_START;
+    const seen: RecordedEvent[] = [];
+    let writing = true;
+    const reader = (async () => {
+      for (;;) {
+        const done = !writing;
+        const page = await store.readAll(cursor, { limit: 37 });
+        seen.push(...page.events);
+        cursor = page.cursor;
+        if (done && page.events.length === 0) return;
+        if (page.events.length === 0) await sleep(2);
+      }
+    })();
+    const committed = new Set<string>();
+    const writers = Array.from({ length: 12 }, async (_, w) => {
+      for (let i = 0; i < 25; i++) {
+        const stream = `mixed:s${(w * 7 + i) % 9}`;
+        const client: PoolClient = await db.pool.connect();
+        try {
+          await client.query('BEGIN');
+          if (i % 3 === 0) await client.query('SELECT pg_current_xact_id()');
+          await sleep(Math.random() * 4);
+          const version = await store.currentVersion(stream, client);
+          const ids = [`evt_w${w}_${i}_a`, `evt_w${w}_${i}_b`];
+          await store.append(
+            stream,
+            version,
+            ids.map((eventId) => ({ eventId, type: 'Mixed', data: { w, i } })),
+            client,
+          );
+          await sleep(Math.random() * 6);
+          if (i % 10 === 9) {
+            await client.query('ROLLBACK');
+          } else {
+            await client.query('COMMIT');
+            ids.forEach((id) => committed.add(id));
+          }
+        } catch (error) {
+          await client.query('ROLLBACK');
+          if (!(error instanceof ConcurrencyError)) throw error;
+        } finally {
+          client.release();
+        }
+      }
+    });
+    await Promise.all(writers);
+    writing = false;
+    await reader;
+    const ids = seen.map((e) => e.eventId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(new Set(ids)).toEqual(committed);
+    expect(committed.size).toBeGreaterThan(100);
+    const lastVersion = new Map<string, number>();
+    for (const e of seen) {
+      expect(e.streamVersion).toBe((lastVersion.get(e.streamId) ?? 0) + 1);
+      lastVersion.set(e.streamId, e.streamVersion);
+    }
+  });
+
+  it('filters by stream type and pages with the cursor', async () => {
+    await store.append('filtered:one', 0, [event(1), event(2), event(3)]);
+    const first = await store.readAll(LOG_START, { streamTypes: ['filtered'], limit: 2 });
+    expect(first.events.map((e) => e.streamVersion)).toEqual([1, 2]);
+    const second = await store.readAll(first.cursor, { streamTypes: ['filtered'], limit: 2 });
+    expect(second.events.map((e) => e.streamVersion)).toEqual([3]);
+    expect(second.events.every((e) => e.streamType === 'filtered')).toBe(true);
+  });
+});
+
+describe('the events table is append-only', () => {
+  beforeAll(() => store.append('immutable:x', 0, [event(1)]));
+
+  it.each([
+    ['UPDATE', `UPDATE events SET data = '{}' WHERE stream_id = 'immutable:x'`],
+    ['DELETE', `DELETE FROM events WHERE stream_id = 'immutable:x'`],
+    ['TRUNCATE', 'TRUNCATE events'],
+  ])('refuses %s for the owner role', async (_op, sql) => {
+    await expect(db.pool.query(sql)).rejects.toThrow(/append-only/);
+    expect(await store.readStream('immutable:x')).toHaveLength(1);
+  });
+
+  it.each([
+    ['UPDATE', `UPDATE events SET data = '{}' WHERE stream_id = 'immutable:x'`],
+    ['DELETE', `DELETE FROM events WHERE stream_id = 'immutable:x'`],
+    ['TRUNCATE', 'TRUNCATE events'],
+  ])('refuses %s for the services role, which may still read and append', async (_op, sql) => {
+    await inTransaction(db.pool, async (session) => {
+      await session.query('SET LOCAL ROLE payment_ledger_service');
+      await session.query('SELECT count(*) FROM events');
+      await session.query('SAVEPOINT attempt');
+      await expect(session.query(sql)).rejects.toThrow(/permission denied|append-only/);
+      await session.query('ROLLBACK TO SAVEPOINT attempt');
+    });
+    expect(await store.readStream('immutable:x')).toHaveLength(1);
+  });
+});

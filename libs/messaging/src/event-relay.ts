@@ -1,0 +1,226 @@
+import type { Kafka, Producer, TopicMessages } from 'kafkajs';
+import type { Pool, PoolClient } from 'pg';
+import { LOG_START, type LogCursor, type PostgresEventStore, type RecordedEvent } from '@payment-ledger/event-store';
+import type { JsonLogger } from '@payment-ledger/platform';
+import { toKafkaMessage } from './event-envelope';
+import { ensureTopics, topicForStreamType } from './topics';
+
+export interface EventRelayOptions {
+  /** Names the checkpoint and the leadership lock: relays with one name share both. */
+  name: string;
+  namespace: string;
+  /** Publish only these stream types (default: every stream type). Their topics are created at start-up. */
+  streamTypes?: string[];
+  partitions: number;
+  batchSize?: number;
+  /** Pause after an empty read. */
+  pollIntervalMs?: number;
+  /** How often a follower tries to take over leadership. */
+  leaderRetryMs?: number;
+}
+
+type RelayState = 'stopped' | 'follower' | 'leader';
+
+/**
+ * Tails the event store (the store is the outbox) and publishes every event to its stream type's topic, keyed by
+ * stream id, with an idempotent producer; then moves its checkpoint in PostgreSQL. At-least-once: a crash between
+ * publishing and checkpointing republishes that batch, and consumers drop the duplicates through their inbox.
+ *
+ * Only one relay of a given name publishes at a time: the leader holds a PostgreSQL session advisory lock on a
+ * dedicated connection. When the leader dies its connection closes, the lock is released, and a follower takes
+ * over within `leaderRetryMs`. The checkpoint is written over that same connection, so a relay that lost its
+ * connection (and with it the lock) can no longer move the checkpoint.
+ */
+export class EventRelay {
+  private state: RelayState = 'stopped';
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private lockConnection?: PoolClient;
+  private producer?: Producer;
+  private readonly knownTopics = new Set<string>();
+  private published = 0;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly store: PostgresEventStore,
+    private readonly kafka: Kafka,
+    private readonly options: EventRelayOptions,
+    private readonly logger: JsonLogger,
+  ) {}
+
+  get role(): RelayState {
+    return this.state;
+  }
+
+  get publishedCount(): number {
+    return this.published;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    if (this.options.streamTypes) {
+      await this.withAdmin((admin) =>
+        ensureTopics(
+          admin,
+          this.options.streamTypes!.map((t) => topicForStreamType(this.options.namespace, t)),
+          this.options.partitions,
+        ),
+      );
+    }
+    this.state = 'follower';
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.releaseLeadership();
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = undefined;
+    this.state = 'stopped';
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        if (this.state !== 'leader' && !(await this.tryLead())) {
+          await this.sleep(this.options.leaderRetryMs ?? 1000);
+          continue;
+        }
+        const moved = await this.publishNextBatch();
+        failures = 0;
+        if (moved < (this.options.batchSize ?? 500)) await this.sleep(this.options.pollIntervalMs ?? 50);
+      } catch (error) {
+        failures++;
+        this.logger.event('warn', 'relay.publish_failed', { relay: this.options.name, failures, error });
+        await this.producer?.disconnect().catch(() => undefined);
+        this.producer = undefined;
+        if (!this.lockConnectionHealthy()) await this.releaseLeadership();
+        await this.sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)));
+      }
+    }
+  }
+
+  private async publishNextBatch(): Promise<number> {
+    const lock = this.lockConnection!;
+    const cursor = await this.readCheckpoint(lock);
+    const { events, cursor: next } = await this.store.readAll(cursor, {
+      limit: this.options.batchSize ?? 500,
+      streamTypes: this.options.streamTypes,
+    });
+    if (events.length === 0) return 0;
+    const producer = await this.connectedProducer();
+    await this.ensureTopicsFor(events);
+    await producer.sendBatch({ acks: -1, topicMessages: groupByTopic(this.options.namespace, events) });
+    await lock.query(
+      `INSERT INTO relay_checkpoints (relay_name, transaction_id, global_position, updated_at)
+       VALUES ($1, $2::xid8, $3, now())
+       ON CONFLICT (relay_name) DO UPDATE
+         SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position, updated_at = now()`,
+      [this.options.name, next.transactionId, next.globalPosition],
+    );
+    this.published += events.length;
+    return events.length;
+  }
+
+  private async readCheckpoint(db: PoolClient): Promise<LogCursor> {
+    const { rows } = await db.query<{ transaction_id: string; global_position: string }>(
+      'SELECT transaction_id::text, global_position FROM relay_checkpoints WHERE relay_name = $1',
+      [this.options.name],
+    );
+    return rows[0]
+      ? { transactionId: rows[0].transaction_id, globalPosition: Number(rows[0].global_position) }
+      : LOG_START;
+  }
+
+  private async tryLead(): Promise<boolean> {
+    const connection = await this.pool.connect();
+    connection.on('error', () => {
+      if (this.lockConnection === connection) this.state = 'follower';
+    });
+    try {
+      const { rows } = await connection.query<{ locked: boolean }>(
+        'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked',
+        [`payment-ledger.relay.${this.options.name}`],
+      );
+      if (!rows[0].locked) {
+        connection.release();
+        return false;
+      }
+    } catch (error) {
+      connection.release(true);
+      throw error;
+    }
+    this.lockConnection = connection;
+    this.state = 'leader';
+    this.logger.event('info', 'relay.leader_elected', { relay: this.options.name });
+    return true;
+  }
+
+  private lockConnectionHealthy(): boolean {
+    return this.state === 'leader' && this.lockConnection !== undefined;
+  }
+
+  private async releaseLeadership(): Promise<void> {
+    const connection = this.lockConnection;
+    this.lockConnection = undefined;
+    if (this.state === 'leader') this.state = 'follower';
+    if (!connection) return;
+    // Closing the session releases its advisory locks whatever state the connection is in.
+    connection.release(true);
+  }
+
+  private async connectedProducer(): Promise<Producer> {
+    if (!this.producer) {
+      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await producer.connect();
+      this.producer = producer;
+    }
+    return this.producer;
+  }
+
+  private async ensureTopicsFor(events: RecordedEvent[]): Promise<void> {
+    const missing = [...new Set(events.map((e) => topicForStreamType(this.options.namespace, e.streamType)))].filter(
+      (t) => !this.knownTopics.has(t),
+    );
+    if (missing.length === 0) return;
+    await this.withAdmin((admin) => ensureTopics(admin, missing, this.options.partitions));
+    missing.forEach((t) => this.knownTopics.add(t));
+  }
+
+  private async withAdmin<T>(fn: (admin: ReturnType<Kafka['admin']>) => Promise<T>): Promise<T> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      return await fn(admin);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+function groupByTopic(namespace: string, events: RecordedEvent[]): TopicMessages[] {
+  const byTopic = new Map<string, TopicMessages>();
+  for (const event of events) {
+    const topic = topicForStreamType(namespace, event.streamType);
+    let entry = byTopic.get(topic);
+    if (!entry) byTopic.set(topic, (entry = { topic, messages: [] }));
+    entry.messages.push(toKafkaMessage(event));
+  }
+  return [...byTopic.values()];
+}

@@ -1,0 +1,205 @@
+import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Pool, PoolClient } from 'pg';
+import { ConcurrencyError, inTransaction } from '@payment-ledger/event-store';
+import { type JsonLogger, withLogContext } from '@payment-ledger/platform';
+import { type EventEnvelope, fromKafkaMessage, MalformedMessageError } from './event-envelope';
+import { deadLetterTopic, ensureTopics } from './topics';
+
+/** Handles one event inside the transaction that also records it in the inbox: both commit or neither. */
+export type EventHandler = (event: EventEnvelope, session: PoolClient) => Promise<void>;
+
+export interface InboxConsumerOptions {
+  /** Consumer group id and inbox name. */
+  name: string;
+  namespace: string;
+  topics: string[];
+  /** Partition count for topics this consumer has to create (its subscriptions and the dead-letter topic). */
+  partitions: number;
+  /** Attempts for an event whose handler keeps failing before it goes to the dead-letter topic. */
+  maxAttempts?: number;
+  retryBackoffMs?: number;
+  sessionTimeoutMs?: number;
+}
+
+/**
+ * A Kafka consumer that applies each event at most once per consumer name: the inbox row (consumer, event id) is
+ * inserted in the same PostgreSQL transaction as the handler's effects, so a redelivered event finds its row and
+ * is skipped. Offsets are committed only after the events they cover are committed in PostgreSQL.
+ *
+ * A handler that throws is retried with backoff; after `maxAttempts` the message goes to the dead-letter topic and
+ * is recorded as dead-lettered, so it does not block its partition. Failures of the infrastructure itself (the
+ * database unreachable, a serialization failure, a concurrency conflict) are not the message's fault: they are
+ * retried for as long as the consumer runs and never dead-lettered.
+ */
+export class InboxConsumer {
+  private consumer?: Consumer;
+  private producer?: Producer;
+  private running = false;
+  private handled = 0;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly kafka: Kafka,
+    private readonly options: InboxConsumerOptions,
+    private readonly handler: EventHandler,
+    private readonly logger: JsonLogger,
+  ) {}
+
+  get handledCount(): number {
+    return this.handled;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const topics = [...this.options.topics, deadLetterTopic(this.options.namespace)];
+      await ensureTopics(admin, topics, this.options.partitions);
+    } finally {
+      await admin.disconnect();
+    }
+    this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
+    await this.producer.connect();
+    const consumer = this.kafka.consumer({
+      groupId: this.options.name,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: Math.floor((this.options.sessionTimeoutMs ?? 10_000) / 4),
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        let last: string | undefined;
+        for (const message of batch.messages) {
+          if (!this.running || !isRunning() || isStale()) break;
+          await this.process(batch.topic, batch.partition, message);
+          resolveOffset(message.offset);
+          last = message.offset;
+          await heartbeat();
+        }
+        if (last !== undefined) {
+          const offset = (BigInt(last) + 1n).toString();
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]);
+        }
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
+  }
+
+  private async process(topic: string, partition: number, message: KafkaMessage): Promise<void> {
+    let event: EventEnvelope;
+    try {
+      event = fromKafkaMessage(message.value);
+    } catch (error) {
+      if (!(error instanceof MalformedMessageError)) throw error;
+      await this.deadLetter(topic, partition, message, error, undefined);
+      return;
+    }
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    const backoff = this.options.retryBackoffMs ?? 100;
+    await withLogContext({ correlationId: event.metadata.correlationId, eventId: event.eventId }, async () => {
+      for (let attempt = 1, transientFailures = 0; ;) {
+        try {
+          await inTransaction(this.pool, async (session) => {
+            const fresh = await session.query(
+              'INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+              [this.options.name, event.eventId],
+            );
+            if (fresh.rowCount === 1) await this.handler(event, session);
+          });
+          this.handled++;
+          return;
+        } catch (error) {
+          if (isTransient(error)) {
+            if (!this.running) throw error;
+            transientFailures++;
+            await delay(Math.min(5000, backoff * 2 ** Math.min(transientFailures, 6)));
+            continue;
+          }
+          this.logger.event('warn', 'consumer.handler_failed', {
+            consumer: this.options.name,
+            eventType: event.type,
+            attempt,
+            error,
+          });
+          if (attempt >= maxAttempts) {
+            await this.deadLetter(topic, partition, message, error as Error, event);
+            return;
+          }
+          await delay(backoff * 2 ** (attempt - 1));
+          attempt++;
+        }
+      }
+    });
+  }
+
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    error: Error,
+    event: EventEnvelope | undefined,
+  ): Promise<void> {
+    await this.producer!.send({
+      topic: deadLetterTopic(this.options.namespace),
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...message.headers,
+            'dlq-consumer': this.options.name,
+            'dlq-error': error.message.slice(0, 1000),
+            'dlq-source-topic': topic,
+            'dlq-source-partition': String(partition),
+            'dlq-source-offset': message.offset,
+          },
+        },
+      ],
+    });
+    if (event) {
+      await this.pool.query(
+        `INSERT INTO inbox (consumer, event_id, outcome) VALUES ($1, $2, 'dead_lettered') ON CONFLICT DO NOTHING`,
+        [this.options.name, event.eventId],
+      );
+    }
+    this.logger.event('error', 'consumer.dead_lettered', {
+      consumer: this.options.name,
+      topic,
+      partition,
+      offset: message.offset,
+      eventType: event?.type,
+      error: error.message,
+    });
+  }
+}
+
+const TRANSIENT_PG_CODES = new Set(['40001', '40P01', '53300', '57P01', '57P02', '57P03', '55P03']);
+const TRANSIENT_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+
+export function isTransient(error: unknown): boolean {
+  if (error instanceof ConcurrencyError) return true;
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== 'string') {
+    return /Connection terminated|timeout exceeded when trying to connect/i.test(String((error as Error)?.message));
+  }
+  return TRANSIENT_PG_CODES.has(code) || TRANSIENT_NET_CODES.has(code) || code.startsWith('08');
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

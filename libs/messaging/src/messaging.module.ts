@@ -1,0 +1,126 @@
+import {
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  Injectable,
+  Module,
+  type OnApplicationBootstrap,
+  type Provider,
+} from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import type { Pool } from 'pg';
+import { PostgresEventStore } from '@payment-ledger/event-store';
+import { INFRASTRUCTURE_CONFIG, type InfrastructureConfig, JsonLogger, PG_POOL } from '@payment-ledger/platform';
+import { EventRelay } from './event-relay';
+import { type EventHandler, InboxConsumer } from './inbox-consumer';
+import { createKafka } from './kafka';
+import { topicForStreamType } from './topics';
+
+export const KAFKA = Symbol('Kafka');
+export const EVENT_STORE = Symbol('EventStore');
+export const EVENT_RELAY = Symbol('EventRelay');
+
+export interface MessagingModuleOptions {
+  /** Run a relay for these stream types (the streams this service owns). */
+  relay?: { name: string; streamTypes?: string[] };
+}
+
+export interface ConsumerRegistration {
+  name: string;
+  /** Stream types whose topics to consume. */
+  streamTypes: string[];
+  /** Provider token of an object with a `handle` method. */
+  handler: symbol | string | (new (...args: never[]) => { handle: EventHandler });
+  maxAttempts?: number;
+}
+
+/** Starts the relay and consumers after the app is up; stops them before the pool closes. */
+@Injectable()
+class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(
+    private readonly relay: EventRelay | undefined,
+    private readonly consumers: InboxConsumer[],
+  ) {}
+  async onApplicationBootstrap(): Promise<void> {
+    await this.relay?.start();
+    for (const consumer of this.consumers) await consumer.start();
+  }
+  async beforeApplicationShutdown(): Promise<void> {
+    for (const consumer of this.consumers) await consumer.stop();
+    await this.relay?.stop();
+  }
+}
+
+@Module({})
+export class MessagingModule {
+  static forRoot(options: MessagingModuleOptions = {}, consumers: ConsumerRegistration[] = []): DynamicModule {
+    const providers: Provider[] = [
+      {
+        provide: KAFKA,
+        inject: [INFRASTRUCTURE_CONFIG, JsonLogger],
+        useFactory: (config: InfrastructureConfig, logger: JsonLogger) =>
+          createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID }, logger),
+      },
+      { provide: EVENT_STORE, inject: [PG_POOL], useFactory: (pool: Pool) => new PostgresEventStore(pool) },
+      {
+        provide: EVENT_RELAY,
+        inject: [PG_POOL, EVENT_STORE, KAFKA, INFRASTRUCTURE_CONFIG, JsonLogger],
+        useFactory: (
+          pool: Pool,
+          store: PostgresEventStore,
+          kafka: Kafka,
+          config: InfrastructureConfig,
+          logger: JsonLogger,
+        ) =>
+          options.relay
+            ? new EventRelay(
+                pool,
+                store,
+                kafka,
+                {
+                  ...options.relay,
+                  namespace: config.KAFKA_TOPIC_NAMESPACE,
+                  partitions: config.KAFKA_TOPIC_PARTITIONS,
+                },
+                logger,
+              )
+            : undefined,
+      },
+      {
+        provide: MessagingLifecycle,
+        inject: [EVENT_RELAY, PG_POOL, KAFKA, INFRASTRUCTURE_CONFIG, JsonLogger, ...consumers.map((c) => c.handler)],
+        useFactory: (
+          relay: EventRelay | undefined,
+          pool: Pool,
+          kafka: Kafka,
+          config: InfrastructureConfig,
+          logger: JsonLogger,
+          ...handlers: { handle: EventHandler }[]
+        ) =>
+          new MessagingLifecycle(
+            relay,
+            consumers.map(
+              (registration, i) =>
+                new InboxConsumer(
+                  pool,
+                  kafka,
+                  {
+                    name: registration.name,
+                    namespace: config.KAFKA_TOPIC_NAMESPACE,
+                    topics: registration.streamTypes.map((t) => topicForStreamType(config.KAFKA_TOPIC_NAMESPACE, t)),
+                    partitions: config.KAFKA_TOPIC_PARTITIONS,
+                    maxAttempts: registration.maxAttempts,
+                  },
+                  (event, session) => handlers[i].handle(event, session),
+                  logger,
+                ),
+            ),
+          ),
+      },
+    ];
+    return {
+      module: MessagingModule,
+      providers,
+      exports: [KAFKA, EVENT_STORE, EVENT_RELAY],
+    };
+  }
+}

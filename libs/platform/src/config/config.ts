@@ -1,0 +1,118 @@
+/**
+ * Configuration is read from the environment once, validated at start-up, and injected.
+ * Nothing outside this folder reads `process.env`: a missing or bad value stops the process with a message that
+ * names the variable.
+ */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface ConfigField<T> {
+  readonly describe: string;
+  parse(raw: string | undefined, name: string): T;
+}
+
+type Env = Record<string, string | undefined>;
+
+function field<T>(describe: string, parse: (raw: string | undefined, name: string) => T): ConfigField<T> {
+  return { describe, parse };
+}
+
+function missing(name: string): never {
+  throw new Error(`${name} is required`);
+}
+
+export const env = {
+  string(options: { default?: string } = {}): ConfigField<string> {
+    return field('string', (raw, name) => {
+      const value = raw === undefined || raw === '' ? options.default : raw;
+      return value ?? missing(name);
+    });
+  },
+  optionalString(): ConfigField<string | undefined> {
+    return field('string', (raw) => (raw === undefined || raw === '' ? undefined : raw));
+  },
+  int(options: { default?: number; min?: number; max?: number } = {}): ConfigField<number> {
+    return field('integer', (raw, name) => {
+      if (raw === undefined || raw === '') return options.default ?? missing(name);
+      if (!/^-?\d+$/.test(raw)) throw new Error(`${name} must be an integer, got "${raw}"`);
+      const value = Number(raw);
+      if (options.min !== undefined && value < options.min) throw new Error(`${name} must be >= ${options.min}`);
+      if (options.max !== undefined && value > options.max) throw new Error(`${name} must be <= ${options.max}`);
+      return value;
+    });
+  },
+  bool(options: { default?: boolean } = {}): ConfigField<boolean> {
+    return field('boolean', (raw, name) => {
+      if (raw === undefined || raw === '') return options.default ?? missing(name);
+      if (['true', '1', 'yes'].includes(raw.toLowerCase())) return true;
+      if (['false', '0', 'no'].includes(raw.toLowerCase())) return false;
+      throw new Error(`${name} must be true or false, got "${raw}"`);
+    });
+  },
+  list(options: { default?: string[] } = {}): ConfigField<string[]> {
+    return field('comma-separated list', (raw, name) => {
+      if (raw === undefined || raw.trim() === '') return options.default ?? missing(name);
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    });
+  },
+  url(options: { default?: string; protocols?: string[] } = {}): ConfigField<string> {
+    return field('URL', (raw, name) => {
+      const value = raw === undefined || raw === '' ? (options.default ?? missing(name)) : raw;
+      let parsed: URL;
+      try {
+        parsed = new URL(value);
+      } catch {
+        throw new Error(`${name} must be a URL`);
+      }
+      if (options.protocols && !options.protocols.includes(parsed.protocol.replace(/:$/, ''))) {
+        throw new Error(`${name} must use one of: ${options.protocols.join(', ')}`);
+      }
+      return value;
+    });
+  },
+  oneOf<T extends string>(values: readonly T[], options: { default?: T } = {}): ConfigField<T> {
+    return field(values.join('|'), (raw, name) => {
+      const value = raw === undefined || raw === '' ? (options.default ?? missing(name)) : raw;
+      if (!values.includes(value as T)) throw new Error(`${name} must be one of ${values.join(', ')}`);
+      return value as T;
+    });
+  },
+};
+
+export type ConfigSchema = Record<string, ConfigField<unknown>>;
+export type ConfigOf<S extends ConfigSchema> = {
+  readonly [K in keyof S]: S[K] extends ConfigField<infer T> ? T : never;
+};
+
+/** Parses every variable of the schema, collecting all problems before failing. */
+export function loadConfig<S extends ConfigSchema>(schema: S, source: Env = process.env): ConfigOf<S> {
+  const problems: string[] = [];
+  const result: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(schema)) {
+    try {
+      result[name] = spec.parse(source[name], name);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(result) as ConfigOf<S>;
+}
+
+/** The infrastructure every service needs. */
+export const infrastructureConfigSchema = {
+  DATABASE_URL: env.url({ protocols: ['postgres', 'postgresql'] }),
+  DATABASE_POOL_SIZE: env.int({ default: 10, min: 1, max: 200 }),
+  KAFKA_BROKERS: env.list(),
+  KAFKA_CLIENT_ID: env.string({ default: 'payment-ledger' }),
+  KAFKA_TOPIC_NAMESPACE: env.string({ default: 'payment-ledger' }),
+  KAFKA_TOPIC_PARTITIONS: env.int({ default: 6, min: 1, max: 1000 }),
+  LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
+};

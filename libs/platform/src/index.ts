@@ -1,0 +1,5 @@
+export * from './config/config';
+export * from './clock/clock';
+export * from './logging/json-logger';
+export * from './database/migrations';
+export * from './nest/infrastructure.module';

@@ -1,0 +1,5 @@
+import { EVENT_STORE_MIGRATIONS } from '@payment-ledger/event-store';
+import { MESSAGING_MIGRATIONS } from '@payment-ledger/messaging';
+
+/** Every folder of SQL migrations, in the order the schema is built (names are globally ordered too). */
+export const ALL_MIGRATION_DIRECTORIES = [EVENT_STORE_MIGRATIONS, MESSAGING_MIGRATIONS];
