@@ -5,3 +5,4 @@ export * from './core/decider';
 export * from './postgres/postgres-event-store';
 export * from './postgres/unit-of-work';
 export * from './migrations-path';
+export * from './core/in-memory-event-store';

@@ -19,6 +19,8 @@ export interface InboxConsumerOptions {
   maxAttempts?: number;
   retryBackoffMs?: number;
   sessionTimeoutMs?: number;
+  /** Partitions processed at once (order within a partition is kept). */
+  concurrency?: number;
 }
 
 /**
@@ -74,7 +76,7 @@ export class InboxConsumer {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.options.concurrency ?? 1,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         let last: string | undefined;
         for (const message of batch.messages) {

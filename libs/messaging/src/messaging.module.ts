@@ -4,6 +4,7 @@ import {
   Injectable,
   Module,
   type OnApplicationBootstrap,
+  type ModuleMetadata,
   type Provider,
 } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
@@ -22,13 +23,15 @@ export const EVENT_RELAY = Symbol('EventRelay');
 export interface MessagingModuleOptions {
   /** Run a relay for these stream types (the streams this service owns). */
   relay?: { name: string; streamTypes?: string[] };
+  /** Modules that provide what the consumers' handlers depend on. */
+  imports?: ModuleMetadata['imports'];
 }
 
 export interface ConsumerRegistration {
   name: string;
   /** Stream types whose topics to consume. */
   streamTypes: string[];
-  /** Provider token of an object with a `handle` method. */
+  /** A class with a `handle` method (instantiated in this module), or the token of such a provider. */
   handler: symbol | string | (new (...args: never[]) => { handle: EventHandler });
   maxAttempts?: number;
 }
@@ -109,6 +112,8 @@ export class MessagingModule {
                     topics: registration.streamTypes.map((t) => topicForStreamType(config.KAFKA_TOPIC_NAMESPACE, t)),
                     partitions: config.KAFKA_TOPIC_PARTITIONS,
                     maxAttempts: registration.maxAttempts,
+                    sessionTimeoutMs: config.KAFKA_CONSUMER_SESSION_TIMEOUT_MS,
+                    concurrency: config.KAFKA_CONSUMER_CONCURRENCY,
                   },
                   (event, session) => handlers[i].handle(event, session),
                   logger,
@@ -117,8 +122,12 @@ export class MessagingModule {
           ),
       },
     ];
+    for (const registration of consumers) {
+      if (typeof registration.handler === 'function') providers.push(registration.handler);
+    }
     return {
       module: MessagingModule,
+      imports: options.imports ?? [],
       providers,
       exports: [KAFKA, EVENT_STORE, EVENT_RELAY],
     };

@@ -114,5 +114,9 @@ export const infrastructureConfigSchema = {
   KAFKA_CLIENT_ID: env.string({ default: 'payment-ledger' }),
   KAFKA_TOPIC_NAMESPACE: env.string({ default: 'payment-ledger' }),
   KAFKA_TOPIC_PARTITIONS: env.int({ default: 6, min: 1, max: 1000 }),
+  /** How long before a consumer that stopped heart-beating loses its partitions (the broker's minimum is 6 s). */
+  KAFKA_CONSUMER_SESSION_TIMEOUT_MS: env.int({ default: 10_000, min: 6_000, max: 300_000 }),
+  /** Partitions a consumer works on at once; order within a partition (one stream) is always kept. */
+  KAFKA_CONSUMER_CONCURRENCY: env.int({ default: 3, min: 1, max: 64 }),
   LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
 };
