@@ -25,6 +25,8 @@ export class TestDatabase {
     const url = new URL(adminUrl);
     url.pathname = `/${name}`;
     const pool = new Pool({ connectionString: url.toString(), max: options.poolSize ?? 20 });
+    // As in the services: a pooled connection that the server ends (a fault test terminating backends) is discarded.
+    pool.on('error', () => undefined);
     await runMigrations(pool, loadMigrations(ALL_MIGRATION_DIRECTORIES));
     return new TestDatabase(name, url.toString(), pool, adminUrl);
   }

@@ -1,0 +1,185 @@
+import { PostgresEventStore } from '@payment-ledger/event-store';
+import { JsonLogger } from '@payment-ledger/platform';
+import { TopicCollector } from '../../../test/support/collector';
+import { kafkaIsRestartable, startKafka, stopKafka } from '../../../test/support/kafka-control';
+import { testKafka, testNamespace } from '../../../test/support/kafka';
+import { TestDatabase } from '../../../test/support/test-database';
+import { waitFor } from '../../../test/support/wait';
+import { HEADER } from './event-envelope';
+import { EventRelay } from './event-relay';
+import { topicForStreamType } from './topics';
+
+let db: TestDatabase;
+let store: PostgresEventStore;
+const logger = new JsonLogger('relay-test', 'error');
+const relays: EventRelay[] = [];
+const collectors: TopicCollector[] = [];
+
+beforeAll(async () => {
+  db = await TestDatabase.create();
+  store = new PostgresEventStore(db.pool);
+});
+afterEach(async () => {
+  await Promise.all(relays.splice(0).map((r) => r.stop()));
+  await Promise.all(collectors.splice(0).map((c) => c.stop()));
+});
+afterAll(() => db.drop());
+
+// Each test uses stream types of its own (`widget-<ns>`): a new relay starts at the beginning of the shared log.
+const widget = (ns: string) => `widget-${ns}`;
+const gadget = (ns: string) => `gadget-${ns}`;
+
+function relay(
+  namespace: string,
+  name = 'test-relay',
+  streamTypes = [widget(namespace), gadget(namespace)],
+): EventRelay {
+  const r = new EventRelay(
+    db.pool,
+    store,
+    testKafka('relay'),
+    { name: `${namespace}-${name}`, namespace, streamTypes, partitions: 3, pollIntervalMs: 20, leaderRetryMs: 300 },
+    logger,
+  );
+  relays.push(r);
+  return r;
+}
+
+async function collect(namespace: string, types = [widget(namespace), gadget(namespace)]): Promise<TopicCollector> {
+  const c = await new TopicCollector().start(types.map((t) => topicForStreamType(namespace, t)));
+  collectors.push(c);
+  return c;
+}
+
+const appendMany = async (prefix: string, streams: number, perStream: number) => {
+  for (let s = 0; s < streams; s++) {
+    await store.append(
+      `${prefix}${s}`,
+      'any',
+      Array.from({ length: perStream }, (_, i) => ({
+        type: 'Made',
+        data: { s, i },
+        metadata: { correlationId: `c-${s}` },
+      })),
+    );
+  }
+};
+
+it('publishes each event to its stream type topic, keyed by stream id, with id, type and schema version headers', async () => {
+  const ns = testNamespace();
+  await store.append(`widget-${ns}:${ns}-1`, 0, [
+    { type: 'WidgetMade', data: { size: 3 }, schemaVersion: 2, metadata: { correlationId: 'corr-9' } },
+  ]);
+  await store.append(`gadget-${ns}:${ns}-1`, 0, [{ type: 'GadgetMade', data: {} }]);
+  await relay(ns).start();
+  const collector = await collect(ns);
+  await waitFor('two messages', () => collector.received.length >= 2);
+  const widgetMessage = collector.received.find((r) => r.topic === `${ns}.widget-${ns}.v1`)!;
+  const [stored] = await store.readStream(`widget-${ns}:${ns}-1`);
+  expect(widgetMessage.message.key?.toString()).toBe(`widget-${ns}:${ns}-1`);
+  expect(collector.header(widgetMessage, HEADER.eventId)).toBe(stored.eventId);
+  expect(collector.header(widgetMessage, HEADER.eventType)).toBe('WidgetMade');
+  expect(collector.header(widgetMessage, HEADER.schemaVersion)).toBe('2');
+  expect(collector.header(widgetMessage, HEADER.correlationId)).toBe('corr-9');
+  expect(JSON.parse(widgetMessage.message.value!.toString())).toMatchObject({
+    eventId: stored.eventId,
+    streamVersion: 1,
+    data: { size: 3 },
+    globalPosition: stored.globalPosition,
+  });
+  expect(collector.received.some((r) => r.topic === `${ns}.gadget-${ns}.v1`)).toBe(true);
+});
+
+it('keeps one stream on one partition, in version order', async () => {
+  const ns = testNamespace();
+  await appendMany(`widget-${ns}:${ns}-`, 10, 30);
+  await relay(ns).start();
+  const collector = await collect(ns, [widget(ns)]);
+  await waitFor('300 messages', () => collector.received.length >= 300);
+  const partitionOf = new Map<string, number>();
+  const versions = new Map<string, number>();
+  for (const r of collector.received) {
+    const key = r.message.key!.toString();
+    expect(partitionOf.get(key) ?? r.partition).toBe(r.partition);
+    partitionOf.set(key, r.partition);
+    const version = Number(collector.header(r, HEADER.streamVersion));
+    expect(version).toBe((versions.get(key) ?? 0) + 1);
+    versions.set(key, version);
+  }
+});
+
+it('resumes from its checkpoint after a restart instead of republishing', async () => {
+  const ns = testNamespace();
+  await appendMany(`widget-${ns}:${ns}-a`, 5, 10);
+  const first = relay(ns);
+  await first.start();
+  const collector = await collect(ns, [widget(ns)]);
+  await waitFor('first 50', () => collector.received.length >= 50);
+  await first.stop();
+  await appendMany(`widget-${ns}:${ns}-b`, 5, 10);
+  await relay(ns).start();
+  await waitFor('next 50', () => collector.received.length >= 100);
+  await new Promise((r) => setTimeout(r, 500));
+  const ids = collector.received.map((r) => collector.header(r, HEADER.eventId));
+  expect(ids).toHaveLength(100);
+  expect(new Set(ids).size).toBe(100);
+});
+
+it('lets only one of two relays publish, and the other takes over within seconds when the leader dies', async () => {
+  const ns = testNamespace();
+  const a = relay(ns);
+  const b = relay(ns);
+  await a.start();
+  await waitFor('a leads', () => a.role === 'leader', 10_000);
+  await b.start();
+  const collector = await collect(ns, [widget(ns)]);
+  await appendMany(`widget-${ns}:${ns}-x`, 4, 25);
+  await waitFor('100 messages', () => collector.received.length >= 100);
+  expect(b.role).toBe('follower');
+  expect(b.publishedCount).toBe(0);
+  expect(a.publishedCount).toBe(100);
+
+  // The leader's process dies: the database ends its session (and with it the lock); it publishes nothing more.
+  await db.pool.query(
+    `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid() AND granted`,
+  );
+  await a.stop();
+  const died = Date.now();
+  await waitFor('b takes over', () => b.role === 'leader', 10_000);
+  expect(Date.now() - died).toBeLessThan(5_000);
+  await appendMany(`widget-${ns}:${ns}-y`, 4, 25);
+  await waitFor('200 distinct events', () => {
+    return new Set(collector.received.map((r) => collector.header(r, HEADER.eventId))).size >= 200;
+  });
+  expect(b.publishedCount).toBeGreaterThanOrEqual(100);
+});
+
+const whenRestartable = kafkaIsRestartable() ? it : it.skip;
+
+whenRestartable(
+  'survives a Kafka restart: events written while the broker is down are published after it returns',
+  async () => {
+    const ns = testNamespace();
+    const r = relay(ns);
+    await r.start();
+    await appendMany(`widget-${ns}:${ns}-before`, 2, 10);
+    await waitFor('published before', () => r.publishedCount >= 20);
+    stopKafka();
+    try {
+      await appendMany(`widget-${ns}:${ns}-during`, 3, 10);
+      await new Promise((res) => setTimeout(res, 1500));
+      expect(r.publishedCount).toBe(20);
+    } finally {
+      startKafka();
+    }
+    await waitFor('published after', () => r.publishedCount >= 50, 90_000);
+    const collector = await collect(ns, [widget(ns)]);
+    await waitFor(
+      '50 distinct messages',
+      () => {
+        return new Set(collector.received.map((m) => collector.header(m, HEADER.eventId))).size >= 50;
+      },
+      60_000,
+    );
+  },
+);

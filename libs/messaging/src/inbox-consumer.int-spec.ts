@@ -1,0 +1,140 @@
+import type { Producer } from 'kafkajs';
+import type { RecordedEvent } from '@payment-ledger/event-store';
+import { JsonLogger } from '@payment-ledger/platform';
+import { TopicCollector } from '../../../test/support/collector';
+import { testKafka, testNamespace } from '../../../test/support/kafka';
+import { TestDatabase } from '../../../test/support/test-database';
+import { waitFor } from '../../../test/support/wait';
+import { toKafkaMessage } from './event-envelope';
+import { type EventHandler, InboxConsumer } from './inbox-consumer';
+import { deadLetterTopic, ensureTopics, topicForStreamType } from './topics';
+
+let db: TestDatabase;
+let producer: Producer;
+const logger = new JsonLogger('consumer-test', 'error');
+const running: { stop(): Promise<void> }[] = [];
+
+beforeAll(async () => {
+  db = await TestDatabase.create();
+  await db.pool.query('CREATE TABLE effects (consumer text, event_id text, note text)');
+  producer = testKafka('test-producer').producer();
+  await producer.connect();
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.stop()));
+});
+afterAll(async () => {
+  await producer.disconnect();
+  await db.drop();
+});
+
+let sequence = 0;
+function recorded(streamId: string, version: number, type = 'Happened'): RecordedEvent {
+  sequence++;
+  return {
+    eventId: `evt_test_${process.pid}_${sequence}`,
+    type,
+    schemaVersion: 1,
+    streamId,
+    streamType: streamId.split(':')[0],
+    streamVersion: version,
+    globalPosition: sequence,
+    transactionId: String(sequence),
+    data: { version },
+    metadata: { correlationId: `corr-${sequence}` },
+    recordedAt: new Date(),
+  };
+}
+
+async function consumer(ns: string, name: string, handler: EventHandler, maxAttempts = 3): Promise<InboxConsumer> {
+  const topic = topicForStreamType(ns, 'thing');
+  const admin = testKafka('admin').admin();
+  await admin.connect();
+  await ensureTopics(admin, [topic], 2);
+  await admin.disconnect();
+  const c = new InboxConsumer(
+    db.pool,
+    testKafka(name),
+    {
+      name: `${ns}-${name}`,
+      namespace: ns,
+      topics: [topic],
+      partitions: 2,
+      maxAttempts,
+      retryBackoffMs: 10,
+      sessionTimeoutMs: 6000,
+    },
+    handler,
+    logger,
+  );
+  await c.start();
+  running.push(c);
+  return c;
+}
+
+const effectsOf = async (name: string) =>
+  (
+    await db.pool.query<{ event_id: string; note: string }>('SELECT event_id, note FROM effects WHERE consumer = $1', [
+      name,
+    ])
+  ).rows;
+
+const record: (name: string) => EventHandler = (name) => async (event, session) => {
+  await session.query('INSERT INTO effects VALUES ($1, $2, $3)', [name, event.eventId, event.type]);
+};
+
+it('applies a redelivered event once', async () => {
+  const ns = testNamespace();
+  const events = [recorded('thing:1', 1), recorded('thing:1', 2)];
+  const topic = topicForStreamType(ns, 'thing');
+  const c = await consumer(ns, 'dedupe', record('dedupe'));
+  await producer.send({ topic, messages: [...events, events[0], events[1], events[0]].map(toKafkaMessage) });
+  await waitFor('five deliveries handled', () => c.handledCount >= 5);
+  expect((await effectsOf('dedupe')).map((r) => r.event_id).sort()).toEqual(events.map((e) => e.eventId).sort());
+});
+
+it('rolls back the effects of a failed attempt and applies the event once when a retry succeeds', async () => {
+  const ns = testNamespace();
+  let calls = 0;
+  const c = await consumer(ns, 'flaky', async (event, session) => {
+    calls++;
+    await session.query('INSERT INTO effects VALUES ($1, $2, $3)', ['flaky', event.eventId, `attempt ${calls}`]);
+    if (calls < 3) throw new Error('not yet');
+  });
+  await producer.send({ topic: topicForStreamType(ns, 'thing'), messages: [toKafkaMessage(recorded('thing:2', 1))] });
+  await waitFor('handled', () => c.handledCount >= 1);
+  expect((await effectsOf('flaky')).map((r) => r.note)).toEqual(['attempt 3']);
+});
+
+it('sends a poison event to the dead-letter topic after bounded retries and goes on with the next ones', async () => {
+  const ns = testNamespace();
+  let poisonAttempts = 0;
+  await consumer(ns, 'poison', async (event, session) => {
+    if (event.type === 'Poison') {
+      poisonAttempts++;
+      throw new Error('cannot handle this');
+    }
+    await record('poison')(event, session);
+  });
+  const dlq = await new TopicCollector().start([deadLetterTopic(ns)]); // the consumer created the topic
+  running.push(dlq);
+  const poison = recorded('thing:3', 1, 'Poison');
+  const next = recorded('thing:3', 2);
+  await producer.send({
+    topic: topicForStreamType(ns, 'thing'),
+    messages: [toKafkaMessage(poison), toKafkaMessage(next), { key: 'thing:3', value: 'not json at all' }],
+  });
+  await waitFor('two dead letters', () => dlq.received.length >= 2, 60_000);
+  await waitFor('the next event handled', async () => (await effectsOf('poison')).length === 1);
+  expect(poisonAttempts).toBe(3);
+  const [first, second] = dlq.received;
+  expect(dlq.header(first, 'event-id')).toBe(poison.eventId);
+  expect(dlq.header(first, 'dlq-error')).toBe('cannot handle this');
+  expect(dlq.header(first, 'dlq-consumer')).toBe(`${ns}-poison`);
+  expect(second.message.value?.toString()).toBe('not json at all');
+  const inbox = await db.pool.query('SELECT outcome FROM inbox WHERE consumer = $1 AND event_id = $2', [
+    `${ns}-poison`,
+    poison.eventId,
+  ]);
+  expect(inbox.rows).toEqual([{ outcome: 'dead_lettered' }]);
+});
