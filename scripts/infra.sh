@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Makes PostgreSQL and a single-node Apache Kafka (KRaft) available on 127.0.0.1 and prints their addresses.
+#   scripts/infra.sh up | down
+# With a Docker engine: docker-compose.yml. Without one: the local PostgreSQL (started if stopped) and the real
+# Kafka broker from Maven Central jars (scripts/kafka.sh). Idempotent. Writes .infra.env for `npm test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PG_HOST=127.0.0.1
+PG_PORT="${PGPORT:-5432}"
+DB_NAME="${PAYMENT_LEDGER_DB:-payment_ledger}"
+KAFKA_ADDR="127.0.0.1:${KAFKA_PORT:-9092}"
+
+die() { echo "infra: $*" >&2; exit 1; }
+
+docker_engine() { command -v docker >/dev/null 2>&1 && timeout 5 docker info >/dev/null 2>&1; }
+
+write_env() {
+  cat >.infra.env <<ENV
+DATABASE_URL=postgres://postgres@$PG_HOST:$PG_PORT/$DB_NAME
+KAFKA_BROKERS=$KAFKA_ADDR
+ENV
+  echo "PostgreSQL: postgres://postgres@$PG_HOST:$PG_PORT/$DB_NAME"
+  echo "Kafka:      $KAFKA_ADDR"
+  echo "export DATABASE_URL=postgres://postgres@$PG_HOST:$PG_PORT/$DB_NAME KAFKA_BROKERS=$KAFKA_ADDR"
+}
+
+local_postgres_up() {
+  command -v pg_isready >/dev/null 2>&1 || die "PostgreSQL is not installed (apt-get install postgresql) and no Docker engine is available"
+  if ! pg_isready -h "$PG_HOST" -p "$PG_PORT" -q; then
+    command -v pg_ctlcluster >/dev/null 2>&1 || die "PostgreSQL is not running on $PG_HOST:$PG_PORT and pg_ctlcluster is missing"
+    local version; version="$(ls /etc/postgresql | sort -V | tail -n1)"
+    echo "infra: starting PostgreSQL $version" >&2
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start || die "could not start PostgreSQL"
+    for _ in $(seq 1 60); do pg_isready -h "$PG_HOST" -p "$PG_PORT" -q && break; sleep 0.5; done
+    pg_isready -h "$PG_HOST" -p "$PG_PORT" -q || die "PostgreSQL did not accept connections on $PG_HOST:$PG_PORT"
+  fi
+  if ! psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" | grep -q 1; then
+    psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -qc "CREATE DATABASE $DB_NAME" >/dev/null
+  fi
+}
+
+up() {
+  if docker_engine; then
+    docker compose up -d --wait
+    psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -tAc "SELECT 1" >/dev/null 2>&1 || true
+  else
+    local_postgres_up
+    bash scripts/kafka.sh start
+  fi
+  DATABASE_URL="postgres://postgres@$PG_HOST:$PG_PORT/$DB_NAME" npm run --silent migrate
+  write_env
+}
+
+down() {
+  if docker_engine; then docker compose down; else bash scripts/kafka.sh stop; fi
+  # PostgreSQL is the machine's own server: it is left running.
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  *) echo "usage: scripts/infra.sh up|down" >&2; exit 2 ;;
+esac
