@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
 # Runs every test: lint (ESLint, Prettier, tsc), unit, integration (real PostgreSQL and Kafka).
 # The servers come from DATABASE_URL / KAFKA_BROKERS, else from what `npm run infra:up` started (.infra.env),
-# else Testcontainers where a Docker engine exists.
+# else Testcontainers where a Docker engine exists. Ends with one summary line: "tests: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -z "${DATABASE_URL:-}" || -z "${KAFKA_BROKERS:-}" ]] && [[ -f .infra.env ]]; then
   set -a; . ./.infra.env; set +a
 fi
+mkdir -p test-results
+rm -f test-results/*.json
+summary() {
+  node -e '
+    const fs = require("fs");
+    let passed = 0, failed = 0;
+    for (const f of fs.readdirSync("test-results").filter((f) => f.endsWith(".json"))) {
+      const r = JSON.parse(fs.readFileSync("test-results/" + f, "utf8"));
+      passed += r.numPassedTests; failed += r.numFailedTests + (r.numRuntimeErrorTestSuites || 0);
+    }
+    console.log(`tests: ${passed} passed, ${failed} failed`);
+  '
+}
+trap summary EXIT
 npm run --silent lint
-npx jest --selectProjects unit
-npx jest --selectProjects integration --runInBand
+npx jest --selectProjects unit --json --outputFile test-results/unit.json
+npx jest --selectProjects integration --runInBand --json --outputFile test-results/integration.json

@@ -132,7 +132,7 @@ export class InboxConsumer {
             continue;
           }
           this.logger.event('warn', 'consumer.handler_failed', {
-            consumer: this.options.name,
+            inbox: this.options.name,
             eventType: event.type,
             attempt,
             error,
@@ -180,7 +180,7 @@ export class InboxConsumer {
       );
     }
     this.logger.event('error', 'consumer.dead_lettered', {
-      consumer: this.options.name,
+      inbox: this.options.name,
       topic,
       partition,
       offset: message.offset,
