@@ -3,7 +3,7 @@ import { TestDatabase } from '../../../../test/support/test-database';
 import { sleep } from '../../../../test/support/wait';
 import { ConcurrencyError, DuplicateEventError } from '../core/errors';
 import { LOG_START, type LogCursor, type RecordedEvent } from '../core/events';
-import { PostgresEventStore } from './postgres-event-store';
+import { PostgresEventStore, readAllSql } from './postgres-event-store';
 import { inTransaction } from './unit-of-work';
 
 let db: TestDatabase;
@@ -232,6 +232,19 @@ describe('readAll: the global log in commit-safe order', () => {
     for (const e of seen) {
       expect(e.streamVersion).toBe((lastVersion.get(e.streamId) ?? 0) + 1);
       lastVersion.set(e.streamId, e.streamVersion);
+    }
+  });
+
+  it('orders by the transaction id itself, not its text form', async () => {
+    // Regression: the text column was once aliased `transaction_id`, so ORDER BY sorted text ('10' < '9').
+    for (const filtered of [false, true]) {
+      const values: unknown[] = ['1', 1, 100];
+      if (filtered) values.push(['counter']);
+      const plan = (await db.pool.query({ text: `EXPLAIN ${readAllSql(filtered)}`, values })).rows
+        .map((r: Record<string, string>) => r['QUERY PLAN'])
+        .join('\n');
+      // The buggy plan sorted on `((transaction_id)::text)`.
+      expect(plan).not.toMatch(/\(transaction_id\)::text/);
     }
   });
 

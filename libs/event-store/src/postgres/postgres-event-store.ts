@@ -103,12 +103,7 @@ export class PostgresEventStore implements EventStore<PoolClient> {
     const filtered = options.streamTypes !== undefined;
     const { rows } = await this.pool.query<EventRow>({
       name: filtered ? 'event_store_read_all_types' : 'event_store_read_all',
-      text: `SELECT ${COLUMNS} FROM events
-              WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-                AND (transaction_id, global_position) > ($1::xid8, $2::bigint)
-                ${filtered ? 'AND stream_type = ANY($4::text[])' : ''}
-              ORDER BY transaction_id, global_position
-              LIMIT $3`,
+      text: readAllSql(filtered),
       values: filtered
         ? [after.transactionId, after.globalPosition, limit, options.streamTypes]
         : [after.transactionId, after.globalPosition, limit],
@@ -131,6 +126,16 @@ export class PostgresEventStore implements EventStore<PoolClient> {
   }
 }
 
+/** The global-log read ($1 transaction id, $2 position, $3 limit[, $4 stream types]); exported for its plan test. */
+export function readAllSql(filtered: boolean): string {
+  return `SELECT ${COLUMNS} FROM events
+           WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+             AND (transaction_id, global_position) > ($1::xid8, $2::bigint)
+             ${filtered ? 'AND stream_type = ANY($4::text[])' : ''}
+           ORDER BY events.transaction_id, events.global_position
+           LIMIT $3`;
+}
+
 const APPEND_SQL = `
   WITH head AS (
     SELECT stream_version, transaction_id FROM events WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1
@@ -148,8 +153,10 @@ const APPEND_SQL = `
      AND guard.head_tx < pg_current_xact_id()
   RETURNING global_position, stream_version`;
 
+// The text form of the transaction id gets a name of its own: were it aliased `transaction_id`, an ORDER BY
+// transaction_id would sort by the text (so '10' < '9', breaking the log order, and with a sort instead of the index).
 const COLUMNS = `global_position, stream_id, stream_type, stream_version, event_id, event_type, schema_version,
-  data, metadata, recorded_at, transaction_id::text AS transaction_id`;
+  data, metadata, recorded_at, transaction_id::text AS transaction_id_text`;
 
 interface EventRow {
   global_position: string;
@@ -162,13 +169,13 @@ interface EventRow {
   data: unknown;
   metadata: Record<string, unknown>;
   recorded_at: Date;
-  transaction_id: string;
+  transaction_id_text: string;
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {
   return {
     globalPosition: Number(row.global_position),
-    transactionId: row.transaction_id,
+    transactionId: row.transaction_id_text,
     streamId: row.stream_id,
     streamType: row.stream_type,
     streamVersion: row.stream_version,
