@@ -1,1 +1,3 @@
 export * from './ids';
+export * from './money';
+export * from './payment-method-capabilities';

@@ -1,0 +1,49 @@
+/**
+ * What each payment method allows, in one table (seed 001, "Payment methods" properties), so rules are looked up
+ * here instead of being written as `if`s across the code.
+ */
+export type PaymentMethodType = 'AMAZON_PAY';
+
+export interface PaymentMethodCapabilities {
+  currencies: readonly string[];
+  /** Inclusive bounds in minor units, per currency. */
+  minAmount: Readonly<Record<string, number>>;
+  maxAmount: Readonly<Record<string, number>>;
+  recurring: boolean;
+  manualCapture: boolean;
+  /** How long an uncaptured authorization is held before it is voided automatically. */
+  captureWindowDays: number;
+  refunds: { full: boolean; partial: boolean; multiple: boolean; windowDays: number };
+  chargebacks: boolean;
+  /** A consumer who leaves the redirect unfinished for this long fails the charge. */
+  authenticationTimeoutMinutes: number;
+}
+
+export const PAYMENT_METHOD_CAPABILITIES: Readonly<Record<PaymentMethodType, PaymentMethodCapabilities>> =
+  Object.freeze({
+    AMAZON_PAY: {
+      currencies: ['USD'],
+      minAmount: { USD: 50 },
+      maxAmount: { USD: 2_000_000 },
+      recurring: true,
+      manualCapture: true,
+      captureWindowDays: 7,
+      refunds: { full: true, partial: true, multiple: true, windowDays: 183 },
+      chargebacks: true,
+      authenticationTimeoutMinutes: 10,
+    },
+  });
+
+export type AmountRuleViolation = 'currency_not_supported' | 'amount_too_small' | 'amount_too_large';
+
+/** Checks an amount against a method's rules; returns the violated rule's code, or undefined when it is allowed. */
+export function checkAmount(
+  method: PaymentMethodType,
+  amount: { value: number; currency: string },
+): AmountRuleViolation | undefined {
+  const capabilities = PAYMENT_METHOD_CAPABILITIES[method];
+  if (!capabilities.currencies.includes(amount.currency)) return 'currency_not_supported';
+  if (amount.value < capabilities.minAmount[amount.currency]) return 'amount_too_small';
+  if (amount.value > capabilities.maxAmount[amount.currency]) return 'amount_too_large';
+  return undefined;
+}
