@@ -78,7 +78,7 @@ export class EventRelay {
     this.running = false;
     this.wake?.();
     await this.loop;
-    await this.releaseLeadership();
+    this.releaseLeadership();
     await this.producer?.disconnect().catch(() => undefined);
     this.producer = undefined;
     this.state = 'stopped';
@@ -100,7 +100,7 @@ export class EventRelay {
         this.logger.event('warn', 'relay.publish_failed', { relay: this.options.name, failures, error });
         await this.producer?.disconnect().catch(() => undefined);
         this.producer = undefined;
-        if (!this.lockConnectionHealthy()) await this.releaseLeadership();
+        if (this.state !== 'leader') this.releaseLeadership(); // the lock connection failed: the lock is gone
         await this.sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)));
       }
     }
@@ -140,9 +140,6 @@ export class EventRelay {
 
   private async tryLead(): Promise<boolean> {
     const connection = await this.pool.connect();
-    connection.on('error', () => {
-      if (this.lockConnection === connection) this.state = 'follower';
-    });
     try {
       const { rows } = await connection.query<{ locked: boolean }>(
         'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked',
@@ -156,17 +153,18 @@ export class EventRelay {
       connection.release(true);
       throw error;
     }
+    // Only the held lock connection gets a listener: a follower's attempts return their connection to the pool,
+    // and a listener added on each attempt would pile up on the same pooled client.
+    connection.on('error', () => {
+      if (this.lockConnection === connection) this.state = 'follower';
+    });
     this.lockConnection = connection;
     this.state = 'leader';
     this.logger.event('info', 'relay.leader_elected', { relay: this.options.name });
     return true;
   }
 
-  private lockConnectionHealthy(): boolean {
-    return this.state === 'leader' && this.lockConnection !== undefined;
-  }
-
-  private async releaseLeadership(): Promise<void> {
+  private releaseLeadership(): void {
     const connection = this.lockConnection;
     this.lockConnection = undefined;
     if (this.state === 'leader') this.state = 'follower';
