@@ -1,3 +1,5 @@
 export * from './ids';
 export * from './money';
 export * from './payment-method-capabilities';
+export * from './payment-charge';
+export * from './charges-messages';

@@ -1,0 +1,17 @@
+import { type ConfigOf, env, infrastructureConfigSchema } from '@payment-ledger/platform';
+
+/** Everything the charges service reads from its environment, validated at start-up. */
+export const chargesConfigSchema = {
+  ...infrastructureConfigSchema,
+  CHARGES_TCP_HOST: env.string({ default: '127.0.0.1' }),
+  CHARGES_TCP_PORT: env.int({ default: 4010, min: 0, max: 65535 }),
+  /** Public base URL of the sandbox app serving the hosted Amazon Pay page. */
+  SANDBOX_PUBLIC_URL: env.url({ default: 'http://127.0.0.1:3002', protocols: ['http', 'https'] }),
+  /** Signs hosted-page links; shared by no one else (the page's decisions come back to this service). */
+  SANDBOX_SIGNING_SECRET: env.string({ default: 'sandbox-only-signing-secret-change-me' }),
+  SANDBOX_ASYNC_AUTHORIZATION_DELAY_MS: env.int({ default: 30_000, min: 0 }),
+  CHARGE_DEADLINE_POLL_MS: env.int({ default: 1_000, min: 10 }),
+};
+
+export type ChargesConfig = ConfigOf<typeof chargesConfigSchema>;
+export const CHARGES_CONFIG = Symbol('ChargesConfig');

@@ -1,0 +1,57 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { MessagingModule } from '@payment-ledger/messaging';
+import { AmazonPaySandboxProvider, PAYMENT_METHOD_PROVIDER } from '@payment-ledger/payment-methods';
+import { type Clock, InfrastructureModule } from '@payment-ledger/platform';
+import { CaptureChargeHandler } from './application/capture-charge.handler';
+import { ChargeCommandExecutor } from './application/charge-command.executor';
+import { ChargeDeadlineRepository } from './application/charge-deadline.repository';
+import { CompleteCheckoutHandler } from './application/complete-checkout.handler';
+import { CreateChargeHandler } from './application/create-charge.handler';
+import { GetChargeQuery } from './application/get-charge.query';
+import { ListChargesQuery } from './application/list-charges.query';
+import { RunChargeDeadlineHandler } from './application/run-charge-deadline.handler';
+import { VoidChargeHandler } from './application/void-charge.handler';
+import { CHARGES_CONFIG, type ChargesConfig } from './charges.config';
+import { ChargeDeadlineWorker } from './infrastructure/charge-deadline.worker';
+import { ChargeListProjection } from './infrastructure/charge-list.projection';
+import { ChargesController } from './infrastructure/charges.controller';
+
+/** The charges service: owns `charge` streams, publishes them to Kafka, keeps the list read model and the timers. */
+@Module({})
+export class ChargesModule {
+  static forRoot(config: ChargesConfig, options: { clock?: Clock } = {}): DynamicModule {
+    return {
+      module: ChargesModule,
+      imports: [
+        InfrastructureModule.forRoot({ service: 'charges', config, clock: options.clock }),
+        MessagingModule.forRoot({ relay: { name: 'charges', streamTypes: ['charge'] } }, [
+          { name: 'charges-list-view', streamTypes: ['charge'], handler: ChargeListProjection },
+        ]),
+      ],
+      controllers: [ChargesController],
+      providers: [
+        { provide: CHARGES_CONFIG, useValue: config },
+        {
+          provide: PAYMENT_METHOD_PROVIDER,
+          useFactory: () =>
+            new AmazonPaySandboxProvider({
+              hostedPageBaseUrl: config.SANDBOX_PUBLIC_URL,
+              signingSecret: config.SANDBOX_SIGNING_SECRET,
+              asyncAuthorizationDelayMs: config.SANDBOX_ASYNC_AUTHORIZATION_DELAY_MS,
+            }),
+        },
+        ChargeCommandExecutor,
+        ChargeDeadlineRepository,
+        CreateChargeHandler,
+        CompleteCheckoutHandler,
+        CaptureChargeHandler,
+        VoidChargeHandler,
+        RunChargeDeadlineHandler,
+        GetChargeQuery,
+        ListChargesQuery,
+        ChargeDeadlineWorker,
+      ],
+      exports: [ChargeDeadlineWorker, RunChargeDeadlineHandler],
+    };
+  }
+}

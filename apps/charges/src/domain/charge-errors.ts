@@ -1,0 +1,58 @@
+import { DomainError } from '@payment-ledger/event-store';
+import type { ChargeStatus } from '@payment-ledger/contracts';
+
+/** The charge is not in a status that allows the command. */
+export class InvalidChargeStatus extends DomainError {
+  readonly code = 'invalid_charge_status';
+  constructor(
+    readonly currentStatus: ChargeStatus | 'NEW',
+    action: string,
+  ) {
+    super(`cannot ${action} a payment charge in status ${currentStatus}`);
+  }
+}
+
+export class PaymentChargeNotFound extends DomainError {
+  readonly code = 'payment_charge_not_found';
+  override readonly status = 404;
+  constructor() {
+    super('Payment charge not found');
+  }
+}
+
+export class AmountExceedsAuthorized extends DomainError {
+  readonly code = 'amount_exceeds_authorized';
+  constructor(requested: number, available: number) {
+    super(`amount ${requested} exceeds the ${available} still authorized and not captured or voided`);
+  }
+}
+
+export class AuthorizationExpired extends DomainError {
+  readonly code = 'authorization_expired';
+  constructor(expiredAt: string) {
+    super(`the authorization expired at ${expiredAt}; uncaptured funds were released`);
+  }
+}
+
+/** A rule of the payment method's capability table, or of the request, refused the command (HTTP 400). */
+export class ChargeRequestRejected extends DomainError {
+  override readonly status: number = 400;
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A capture or void id that this charge does not have. */
+export class OperationNotFound extends DomainError {
+  override readonly status = 404;
+  constructor(
+    readonly code: 'capture_not_found' | 'void_not_found',
+    message: string,
+  ) {
+    super(message);
+  }
+}

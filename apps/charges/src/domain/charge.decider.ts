@@ -1,0 +1,501 @@
+/**
+ * The payment charge aggregate (seed 001 statuses) as a decider: `evolve` folds events into state, `decide` turns a
+ * command into events or refuses it with a DomainError. Everything a charge shows — status, history, authorizations,
+ * captures, voids — is rebuilt from its stream by `evolve`.
+ */
+import {
+  type CaptureMethod,
+  type ChargeFailure,
+  type ChargeStatus,
+  type Consumer,
+  checkAmount,
+  type HistoryEntry,
+  type Money,
+  newId,
+  PAYMENT_METHOD_CAPABILITIES,
+  type PaymentMethodType,
+  type SimulationCode,
+  type VoidReason,
+} from '@payment-ledger/contracts';
+import type { Decider } from '@payment-ledger/event-store';
+import type {
+  AuthorizationOutcome,
+  ChargeCommand,
+  CreateCharge,
+  MerchantMode,
+  ProviderResult,
+} from './charge-commands';
+import {
+  AmountExceedsAuthorized,
+  AuthorizationExpired,
+  ChargeRequestRejected,
+  InvalidChargeStatus,
+} from './charge-errors';
+import { CHARGE_EVENT_SCHEMA_VERSIONS, type ChargeEvent } from './charge-events';
+
+export interface AuthorizationRecord {
+  id: string;
+  amount: number;
+  status: 'AUTHORIZED' | 'PENDING' | 'DECLINED';
+  providerReference: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface CaptureRecord {
+  id: string;
+  amount: number;
+  status: 'CAPTURED';
+  providerReference: string;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface VoidRecord {
+  id: string;
+  amount: number;
+  status: 'VOIDED';
+  reason: VoidReason;
+  providerReference: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ChargeDetails {
+  id: string;
+  merchant: { id: string; name: string };
+  paymentMethod: PaymentMethodType;
+  amount: Money;
+  consumer: Consumer;
+  captureMethod: CaptureMethod;
+  returnUrl: string;
+  webhooksUrl: string | null;
+  merchantPaymentChargeReference: string | null;
+  simulationCode: SimulationCode | null;
+  authentication: { type: 'REDIRECT'; requestUrl: string; requestMethod: 'GET' };
+  authenticationExpiresAt: string;
+  captureExpiresAt: string | null;
+  /** When a pending (async) authorization should be asked about again. */
+  checkAuthorizationAfter: string | null;
+  authorizations: AuthorizationRecord[];
+  captures: CaptureRecord[];
+  voids: VoidRecord[];
+  history: HistoryEntry[];
+  failure: ChargeFailure | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** JSON-safe (ISO strings, integers), so read models can store it as is. */
+export type ChargeState = { status: 'NEW' } | ({ status: ChargeStatus } & ChargeDetails);
+export type ExistingCharge = Extract<ChargeState, { id: string }>;
+
+export const initialState: ChargeState = { status: 'NEW' };
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+export function exists(state: ChargeState): state is ExistingCharge {
+  return state.status !== 'NEW';
+}
+
+export function authorizedAmount(state: ExistingCharge): number {
+  return state.authorizations.filter((a) => a.status === 'AUTHORIZED').reduce((total, a) => total + a.amount, 0);
+}
+export function capturedAmount(state: ExistingCharge): number {
+  return state.captures.reduce((total, c) => total + c.amount, 0);
+}
+export function voidedAmount(state: ExistingCharge): number {
+  return state.voids.reduce((total, v) => total + v.amount, 0);
+}
+/** What can still be captured or voided: authorized − captured − voided. */
+export function openAmount(state: ExistingCharge): number {
+  return authorizedAmount(state) - capturedAmount(state) - voidedAmount(state);
+}
+
+function withStatus(state: ExistingCharge, status: ChargeStatus, historyId: string, at: string): ExistingCharge {
+  if (status === state.status) return { ...state, updatedAt: at };
+  return { ...state, status, updatedAt: at, history: [...state.history, { id: historyId, status, createdAt: at }] };
+}
+
+export function evolve(state: ChargeState, event: ChargeEvent): ChargeState {
+  if (event.type === 'ChargeCreated') {
+    const d = event.data;
+    return {
+      status: 'AUTHENTICATION_PENDING',
+      id: d.chargeId,
+      merchant: d.merchant,
+      paymentMethod: d.paymentMethod,
+      amount: d.amount,
+      consumer: d.consumer,
+      captureMethod: d.captureMethod,
+      returnUrl: d.returnUrl,
+      webhooksUrl: d.webhooksUrl,
+      merchantPaymentChargeReference: d.merchantPaymentChargeReference,
+      simulationCode: d.simulationCode,
+      authentication: d.authentication,
+      authenticationExpiresAt: d.authenticationExpiresAt,
+      captureExpiresAt: null,
+      checkAuthorizationAfter: null,
+      authorizations: [],
+      captures: [],
+      voids: [],
+      history: [{ id: d.historyId, status: 'AUTHENTICATION_PENDING', createdAt: d.at }],
+      failure: null,
+      createdAt: d.at,
+      updatedAt: d.at,
+    };
+  }
+  if (!exists(state)) return state;
+  switch (event.type) {
+    case 'ChargeAuthenticationCompleted':
+      return withStatus(state, 'AUTHORIZATION_PROCESSING', event.data.historyId, event.data.at);
+    case 'ChargeAuthenticationFailed':
+      return { ...withStatus(state, 'FAILED', event.data.historyId, event.data.at), failure: event.data.failure };
+    case 'ChargeAuthorizationPending': {
+      const d = event.data;
+      return {
+        ...withStatus(state, 'AUTHORIZATION_ASYNC', d.historyId, d.at),
+        checkAuthorizationAfter: d.checkAfter,
+        authorizations: upsert(state.authorizations, {
+          id: d.authorizationId,
+          amount: d.amount,
+          status: 'PENDING',
+          providerReference: d.providerReference,
+          createdAt: d.at,
+          updatedAt: d.at,
+        }),
+      };
+    }
+    case 'ChargeAuthorized': {
+      const d = event.data;
+      const next = state.captureMethod === 'MANUAL' ? 'CAPTURE_PENDING' : 'CAPTURE_PROCESSING';
+      const previous = state.authorizations.find((a) => a.id === d.authorizationId);
+      return {
+        ...withStatus(state, next, d.historyId, d.at),
+        captureExpiresAt: d.captureExpiresAt,
+        checkAuthorizationAfter: null,
+        authorizations: upsert(state.authorizations, {
+          id: d.authorizationId,
+          amount: d.amount,
+          status: 'AUTHORIZED',
+          providerReference: d.providerReference,
+          createdAt: previous?.createdAt ?? d.at,
+          updatedAt: d.at,
+        }),
+      };
+    }
+    case 'ChargeAuthorizationDeclined': {
+      const d = event.data;
+      const previous = state.authorizations.find((a) => a.id === d.authorizationId);
+      return {
+        ...withStatus(state, 'FAILED', d.historyId, d.at),
+        failure: d.failure,
+        checkAuthorizationAfter: null,
+        authorizations: upsert(state.authorizations, {
+          id: d.authorizationId,
+          amount: d.amount,
+          status: 'DECLINED',
+          providerReference: previous?.providerReference ?? null,
+          createdAt: previous?.createdAt ?? d.at,
+          updatedAt: d.at,
+        }),
+      };
+    }
+    case 'ChargeCaptured': {
+      const d = event.data;
+      return {
+        ...withStatus(state, 'CAPTURED', d.historyId, d.at),
+        captures: [
+          ...state.captures,
+          {
+            id: d.captureId,
+            amount: d.amount,
+            status: 'CAPTURED',
+            providerReference: d.providerReference,
+            createdAt: d.at,
+            updatedAt: d.at,
+          },
+        ],
+      };
+    }
+    case 'ChargeVoided': {
+      const d = event.data;
+      // Releasing the rest of a partly captured charge leaves it CAPTURED; releasing all of it makes it VOIDED.
+      const next = state.captures.length > 0 ? state.status : 'VOIDED';
+      return {
+        ...withStatus(state, next, d.historyId, d.at),
+        voids: [
+          ...state.voids,
+          {
+            id: d.voidId,
+            amount: d.amount,
+            status: 'VOIDED',
+            reason: d.reason,
+            providerReference: d.providerReference,
+            createdAt: d.at,
+            updatedAt: d.at,
+          },
+        ],
+      };
+    }
+  }
+}
+
+function upsert(list: AuthorizationRecord[], record: AuthorizationRecord): AuthorizationRecord[] {
+  const index = list.findIndex((a) => a.id === record.id);
+  if (index < 0) return [...list, record];
+  return list.map((a, i) => (i === index ? record : a));
+}
+
+/** `http` return URLs are allowed only to the merchant's own machine, and only in sandbox. */
+export function isAcceptableReturnUrl(raw: string, mode: MerchantMode): boolean {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return false;
+  }
+  if (url.protocol === 'https:') return true;
+  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  return url.protocol === 'http:' && mode === 'SANDBOX' && local;
+}
+
+const AUTHENTICATION_TIMEOUT_FAILURE: ChargeFailure = {
+  failureType: 'INTERNAL_DECLINE',
+  failureCode: 'authentication_timed_out',
+  providerFailureCode: null,
+  failureMessage: 'The consumer did not complete the payment in time',
+  isRetryable: true,
+};
+
+export function decide(command: ChargeCommand, state: ChargeState, now: Date): ChargeEvent[] {
+  const at = now.toISOString();
+  const historyId = newId('history', now.getTime());
+  if (command.type === 'CreateCharge') return decideCreate(command, state, now);
+  if (!exists(state)) throw new InvalidChargeStatus('NEW', 'act on');
+
+  switch (command.type) {
+    case 'RecordConsumerApproval': {
+      requireStatus(state, ['AUTHENTICATION_PENDING'], 'approve');
+      if (now.getTime() >= Date.parse(state.authenticationExpiresAt)) {
+        return [authenticationTimedOut(historyId, at)];
+      }
+      const completed: ChargeEvent = { type: 'ChargeAuthenticationCompleted', data: { historyId, at } };
+      return [
+        completed,
+        ...authorizationEvents(state, command.authorizationId, command.authorization, command.capture, now),
+      ];
+    }
+    case 'RecordConsumerCancellation':
+      requireStatus(state, ['AUTHENTICATION_PENDING'], 'cancel');
+      return [
+        {
+          type: 'ChargeAuthenticationFailed',
+          data: { historyId, at, reason: 'CONSUMER_CANCELED', failure: command.failure },
+        },
+      ];
+    case 'ExpireAuthentication':
+      if (state.status !== 'AUTHENTICATION_PENDING') return [];
+      if (now.getTime() < Date.parse(state.authenticationExpiresAt)) return [];
+      return [authenticationTimedOut(historyId, at)];
+    case 'ResolveAuthorization': {
+      if (state.status !== 'AUTHORIZATION_ASYNC') return [];
+      const pending = state.authorizations.find((a) => a.status === 'PENDING');
+      if (!pending || command.authorization.status === 'PENDING') return [];
+      return authorizationEvents(state, pending.id, command.authorization, command.capture, now);
+    }
+    case 'CaptureCharge': {
+      requireStatus(state, ['CAPTURE_PENDING', 'CAPTURED'], 'capture');
+      if (state.captureExpiresAt && now.getTime() >= Date.parse(state.captureExpiresAt)) {
+        throw new AuthorizationExpired(state.captureExpiresAt);
+      }
+      if (!Number.isSafeInteger(command.amount) || command.amount < 1) {
+        throw new ChargeRequestRejected('invalid_amount', 'amount must be a positive integer of minor units', 'amount');
+      }
+      const open = openAmount(state);
+      if (command.amount > open) throw new AmountExceedsAuthorized(command.amount, open);
+      return [
+        {
+          type: 'ChargeCaptured',
+          data: {
+            historyId,
+            at,
+            captureId: command.captureId,
+            amount: command.amount,
+            providerReference: command.result.providerReference,
+          },
+        },
+      ];
+    }
+    case 'VoidCharge': {
+      if (command.reason === 'CAPTURE_WINDOW_EXPIRED') {
+        // The timer may fire after a capture or void took everything, or early after a restart: then nothing to do.
+        const due = state.captureExpiresAt !== null && now.getTime() >= Date.parse(state.captureExpiresAt);
+        if (!due || !['CAPTURE_PENDING', 'CAPTURED'].includes(state.status) || openAmount(state) === 0) return [];
+      } else {
+        requireStatus(state, ['CAPTURE_PENDING', 'CAPTURED'], 'void');
+        if (openAmount(state) === 0) throw new InvalidChargeStatus(state.status, 'void (nothing left to release in)');
+      }
+      return [
+        {
+          type: 'ChargeVoided',
+          data: {
+            historyId,
+            at,
+            voidId: command.voidId,
+            amount: openAmount(state),
+            reason: command.reason,
+            providerReference: command.result.providerReference,
+          },
+        },
+      ];
+    }
+  }
+}
+
+function decideCreate(command: CreateCharge, state: ChargeState, now: Date): ChargeEvent[] {
+  // A charge id is used once: a repeated create (a retried request) changes nothing.
+  if (exists(state)) return [];
+  const capabilities = PAYMENT_METHOD_CAPABILITIES[command.paymentMethod];
+  if (!capabilities) {
+    throw new ChargeRequestRejected('payment_method_not_supported', `unknown payment method`, 'paymentMethod');
+  }
+  const violation = checkAmount(command.paymentMethod, command.amount);
+  if (violation) {
+    const field = violation === 'currency_not_supported' ? 'amount.currency' : 'amount.value';
+    const messages = {
+      currency_not_supported: `${command.paymentMethod} accepts only ${capabilities.currencies.join(', ')}`,
+      amount_too_small: `the minimum amount is ${capabilities.minAmount[command.amount.currency]} minor units`,
+      amount_too_large: `the maximum amount is ${capabilities.maxAmount[command.amount.currency]} minor units`,
+    };
+    throw new ChargeRequestRejected(violation, messages[violation], field);
+  }
+  if (command.captureMethod === 'MANUAL' && !capabilities.manualCapture) {
+    throw new ChargeRequestRejected(
+      'capture_method_not_supported',
+      `${command.paymentMethod} does not support separate capture`,
+      'captureMethod',
+    );
+  }
+  if (!isAcceptableReturnUrl(command.returnUrl, command.merchant.mode)) {
+    throw new ChargeRequestRejected(
+      'invalid_return_url',
+      'returnUrl must be an https URL (http only to localhost, in sandbox)',
+      'authenticationSettings[0].settings.returnUrl',
+    );
+  }
+  if (command.simulationCode !== null && command.merchant.mode !== 'SANDBOX') {
+    throw new ChargeRequestRejected(
+      'simulation_not_allowed',
+      'simulation codes are accepted only in sandbox',
+      'sandbox',
+    );
+  }
+  const at = now.toISOString();
+  return [
+    {
+      type: 'ChargeCreated',
+      data: {
+        historyId: newId('history', now.getTime()),
+        at,
+        chargeId: command.chargeId,
+        merchant: { id: command.merchant.id, name: command.merchant.name },
+        paymentMethod: command.paymentMethod,
+        amount: command.amount,
+        consumer: command.consumer,
+        captureMethod: command.captureMethod,
+        returnUrl: command.returnUrl,
+        webhooksUrl: command.webhooksUrl,
+        merchantPaymentChargeReference: command.merchantPaymentChargeReference,
+        simulationCode: command.simulationCode,
+        authentication: command.authentication,
+        authenticationExpiresAt: new Date(
+          now.getTime() + capabilities.authenticationTimeoutMinutes * MINUTE,
+        ).toISOString(),
+      },
+    },
+  ];
+}
+
+function authenticationTimedOut(historyId: string, at: string): ChargeEvent {
+  return {
+    type: 'ChargeAuthenticationFailed',
+    data: { historyId, at, reason: 'TIMED_OUT', failure: AUTHENTICATION_TIMEOUT_FAILURE },
+  };
+}
+
+/** The events for a provider's answer to an authorization, plus the automatic capture when there is one. */
+function authorizationEvents(
+  state: ExistingCharge,
+  authorizationId: string,
+  outcome: AuthorizationOutcome,
+  capture: { captureId: string; result: ProviderResult } | undefined,
+  now: Date,
+): ChargeEvent[] {
+  const at = now.toISOString();
+  const amount = state.amount.value;
+  const historyId = () => newId('history', now.getTime());
+  switch (outcome.status) {
+    case 'PENDING':
+      return [
+        {
+          type: 'ChargeAuthorizationPending',
+          data: {
+            historyId: historyId(),
+            at,
+            authorizationId,
+            amount,
+            providerReference: outcome.providerReference,
+            checkAfter: outcome.checkAfter,
+          },
+        },
+      ];
+    case 'DECLINED':
+      return [
+        {
+          type: 'ChargeAuthorizationDeclined',
+          data: { historyId: historyId(), at, authorizationId, amount, failure: outcome.failure },
+        },
+      ];
+    case 'AUTHORIZED': {
+      const windowDays = PAYMENT_METHOD_CAPABILITIES[state.paymentMethod].captureWindowDays;
+      const authorized: ChargeEvent = {
+        type: 'ChargeAuthorized',
+        data: {
+          historyId: historyId(),
+          at,
+          authorizationId,
+          amount,
+          providerReference: outcome.providerReference,
+          captureExpiresAt: new Date(now.getTime() + windowDays * DAY).toISOString(),
+        },
+      };
+      if (state.captureMethod === 'MANUAL' || !capture) return [authorized];
+      return [
+        authorized,
+        {
+          type: 'ChargeCaptured',
+          data: {
+            historyId: historyId(),
+            at,
+            captureId: capture.captureId,
+            amount,
+            providerReference: capture.result.providerReference,
+          },
+        },
+      ];
+    }
+  }
+}
+
+function requireStatus(state: ExistingCharge, allowed: ChargeStatus[], action: string): void {
+  if (!allowed.includes(state.status)) throw new InvalidChargeStatus(state.status, action);
+}
+
+export const chargeDecider: Decider<ChargeCommand, ChargeEvent, ChargeState> = {
+  initialState,
+  evolve,
+  decide,
+  schemaVersions: CHARGE_EVENT_SCHEMA_VERSIONS,
+};
+
+export const chargeStreamId = (chargeId: string): string => `charge:${chargeId}`;

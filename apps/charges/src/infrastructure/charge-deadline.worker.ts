@@ -1,0 +1,71 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CLOCK, type Clock, JsonLogger, withLogContext } from '@payment-ledger/platform';
+import { newId } from '@payment-ledger/contracts';
+import { ChargeDeadlineRepository } from '../application/charge-deadline.repository';
+import { RunChargeDeadlineHandler } from '../application/run-charge-deadline.handler';
+import { CHARGES_CONFIG, type ChargesConfig } from '../charges.config';
+
+const BATCH = 50;
+const LEASE_MS = 60_000;
+
+/**
+ * Polls `charge_deadlines` for timers due by the service clock and runs them. Several replicas may poll: a
+ * claimed timer is leased to one of them. A timer whose command fails stays and is retried after its lease.
+ */
+@Injectable()
+export class ChargeDeadlineWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<number>;
+
+  constructor(
+    private readonly deadlines: ChargeDeadlineRepository,
+    private readonly handler: RunChargeDeadlineHandler,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CHARGES_CONFIG) private readonly config: ChargesConfig,
+    private readonly logger: JsonLogger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.CHARGE_DEADLINE_POLL_MS <= 0) return;
+    this.timer = setInterval(() => {
+      if (!this.running) this.running = this.runDue().finally(() => (this.running = undefined));
+    }, this.config.CHARGE_DEADLINE_POLL_MS);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Runs every deadline due now; returns how many were handled. */
+  async runDue(): Promise<number> {
+    let handled = 0;
+    for (;;) {
+      const due = await this.deadlines.claimDue(this.clock.now(), BATCH, LEASE_MS).catch((error: unknown) => {
+        this.logger.event('warn', 'charge_deadlines.claim_failed', { error });
+        return [];
+      });
+      for (const deadline of due) {
+        await withLogContext({ correlationId: newId('event') }, async () => {
+          try {
+            const events = await this.handler.handle(deadline.chargeId, deadline.kind);
+            await this.deadlines.complete(deadline);
+            handled++;
+            this.logger.event('info', 'charge_deadline.ran', {
+              chargeId: deadline.chargeId,
+              kind: deadline.kind,
+              events,
+            });
+          } catch (error) {
+            this.logger.event('error', 'charge_deadline.failed', {
+              chargeId: deadline.chargeId,
+              kind: deadline.kind,
+              error,
+            });
+          }
+        });
+      }
+      if (due.length < BATCH) return handled;
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import { Controller, UseFilters } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  type CaptureChargeMessage,
+  CHARGES_PATTERNS,
+  type CheckoutMessage,
+  type CompleteCheckoutMessage,
+  type CreateChargeMessage,
+  type GetChargeMessage,
+  type GetOperationMessage,
+  type ListChargesMessage,
+  type VoidChargeMessage,
+} from '@payment-ledger/contracts';
+import { withLogContext } from '@payment-ledger/platform';
+import { CaptureChargeHandler } from '../application/capture-charge.handler';
+import { CompleteCheckoutHandler } from '../application/complete-checkout.handler';
+import { CreateChargeHandler } from '../application/create-charge.handler';
+import { GetChargeQuery } from '../application/get-charge.query';
+import { ListChargesQuery } from '../application/list-charges.query';
+import { VoidChargeHandler } from '../application/void-charge.handler';
+import { RpcErrorFilter } from './rpc-error.filter';
+
+const traced = <T>(message: { correlationId?: string }, fn: () => Promise<T>): Promise<T> =>
+  withLogContext({ correlationId: message.correlationId }, fn);
+
+/** The charges service's request/response endpoints (TCP), one per command or query. */
+@Controller()
+@UseFilters(RpcErrorFilter)
+export class ChargesController {
+  constructor(
+    private readonly createCharge: CreateChargeHandler,
+    private readonly captureCharge: CaptureChargeHandler,
+    private readonly voidCharge: VoidChargeHandler,
+    private readonly checkout: CompleteCheckoutHandler,
+    private readonly getCharge: GetChargeQuery,
+    private readonly listCharges: ListChargesQuery,
+  ) {}
+
+  @MessagePattern(CHARGES_PATTERNS.create)
+  create(@Payload() message: CreateChargeMessage) {
+    return traced(message, () => this.createCharge.handle(message));
+  }
+
+  @MessagePattern(CHARGES_PATTERNS.get)
+  get(@Payload() message: GetChargeMessage) {
+    return traced(message, () => this.getCharge.charge(message));
+  }
+
+  @MessagePattern(CHARGES_PATTERNS.list)
+  list(@Payload() message: ListChargesMessage) {
+    return traced(message, () => this.listCharges.handle(message));
+  }
+
+  @MessagePattern(CHARGES_PATTERNS.capture)
+  capture(@Payload() message: CaptureChargeMessage) {
+    return traced(message, () => this.captureCharge.handle(message));
+  }
+
+  @MessagePattern(CHARGES_PATTERNS.getCapture)
+  captures(@Payload() message: GetOperationMessage) {
+    return traced(message, () => this.getCharge.captures(message));
+  }
+
+  @MessagePattern(CHARGES_PATTERNS.void)
+  void(@Payload() message: VoidChargeMessage) {
+    return traced(message, () => this.voidCharge.handle(message));
+  }
+
+  @MessagePattern(CHARGES_PATTERNS.getVoid)
+  voids(@Payload() message: GetOperationMessage) {
+    return traced(message, () => this.getCharge.voids(message));
+  }
+
+  @MessagePattern(CHARGES_PATTERNS.checkout)
+  checkoutView(@Payload() message: CheckoutMessage) {
+    return traced(message, () => this.checkout.view(message));
+  }
+
+  @MessagePattern(CHARGES_PATTERNS.completeCheckout)
+  completeCheckout(@Payload() message: CompleteCheckoutMessage) {
+    return traced(message, () => this.checkout.complete(message));
+  }
+}

@@ -1,0 +1,33 @@
+import { HttpException } from '@nestjs/common';
+
+export interface ApiErrorBody {
+  status: number;
+  failureCode: string;
+  failureMessage: string;
+  timestamp: string;
+  field?: string;
+  currentStatus?: string;
+  errors?: { field: string; failureCode: string; failureMessage: string }[];
+}
+
+/** An HTTP error in the API's shape (DESIGN.md): a status, a stable `failureCode`, a message, maybe a field. */
+export class ApiError extends HttpException {
+  constructor(
+    status: number,
+    readonly failureCode: string,
+    failureMessage: string,
+    readonly details: Pick<ApiErrorBody, 'field' | 'currentStatus' | 'errors'> = {},
+  ) {
+    super(failureMessage, status);
+  }
+
+  toBody(now: Date): ApiErrorBody {
+    return {
+      status: this.getStatus(),
+      failureCode: this.failureCode,
+      failureMessage: this.message,
+      timestamp: now.toISOString(),
+      ...this.details,
+    };
+  }
+}

@@ -1,0 +1,14 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** `sk_sandbox_…` / `sk_live_…`: 32 random bytes, base64url. Shown once; only its SHA-256 is stored. */
+export function generateApiKey(mode: 'SANDBOX' | 'LIVE'): string {
+  return `sk_${mode.toLowerCase()}_${randomBytes(32).toString('base64url')}`;
+}
+
+export function hashApiKey(key: string): Buffer {
+  return createHash('sha256').update(key).digest();
+}
+
+export function apiKeyPrefix(key: string): string {
+  return key.slice(0, 16);
+}

@@ -1,0 +1,30 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { CHARGE_STATUSES, type ChargeStatus } from '@payment-ledger/contracts';
+
+export class ListPaymentChargesQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'Cursor: the nextCursor of the previous page' })
+  @IsOptional()
+  @Matches(/^charge_[0-9a-f]{32}$/, { message: 'startingAfter must be a payment charge id' })
+  startingAfter?: string;
+
+  @ApiPropertyOptional({ enum: CHARGE_STATUSES })
+  @IsOptional()
+  @IsIn(CHARGE_STATUSES)
+  status?: ChargeStatus;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  merchantPaymentChargeReference?: string;
+}

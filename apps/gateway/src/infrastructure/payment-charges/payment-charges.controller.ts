@@ -1,0 +1,253 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards, UseInterceptors } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConflictResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiCreatedResponse,
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import {
+  type CaptureResource,
+  type ChargeList,
+  CHARGES_PATTERNS,
+  ID_PREFIXES,
+  type PaymentChargeResource,
+  SIMULATION_CODES,
+  type SimulationCode,
+  type VoidResource,
+} from '@payment-ledger/contracts';
+import { currentLogContext } from '@payment-ledger/platform';
+import { ApiError } from '../http/api-error';
+import {
+  IdempotencyInterceptor,
+  type IdempotentRequest,
+  SIMULATION_HEADER,
+} from '../idempotency/idempotency.interceptor';
+import { ApiKeyGuard, type AuthenticatedRequest } from '../merchants/api-key.guard';
+import { ChargesClient } from './charges.client';
+import { CapturePaymentChargeDto, VoidPaymentChargeDto } from './capture-payment-charge.dto';
+import { CreatePaymentChargeDto } from './create-payment-charge.dto';
+import { ListPaymentChargesQuery } from './list-payment-charges.query';
+import {
+  ChargeOperationResponse,
+  ErrorResponse,
+  PaymentChargeListResponse,
+  PaymentChargeResponse,
+} from './payment-charge.response';
+
+const SEED_001_REQUEST = {
+  paymentMethod: 'AMAZON_PAY',
+  amount: { value: 1000, currency: 'USD' },
+  consumer: { name: 'John Smith', country: 'US' },
+  authenticationSettings: [{ type: 'REDIRECT', settings: { returnUrl: 'https://www.your-return-page.com/' } }],
+};
+const IDEMPOTENCY_HEADER_DOC = {
+  name: 'Request-Idempotency-Key',
+  required: false,
+  description:
+    'Retry safely: the same key and body replay the first response (`Request-Idempotency: true`). Alias: Idempotency-Key.',
+};
+
+const correlationId = (): string => String(currentLogContext().correlationId ?? '');
+
+/** `/v1/payment-charges`: one-time payments, their captures and voids (seed 001). Commands go to the charges service. */
+@ApiTags('payment-charges')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Missing or invalid API key' })
+@Controller('v1/payment-charges')
+@UseGuards(ApiKeyGuard)
+export class PaymentChargesController {
+  constructor(private readonly charges: ChargesClient) {}
+
+  @Post()
+  @HttpCode(201)
+  @UseInterceptors(IdempotencyInterceptor)
+  @ApiHeader(IDEMPOTENCY_HEADER_DOC)
+  @ApiHeader({
+    name: SIMULATION_HEADER,
+    required: false,
+    enum: SIMULATION_CODES,
+    description: 'Sandbox only: force an Amazon Pay outcome',
+  })
+  @ApiBody({
+    type: CreatePaymentChargeDto,
+    examples: { seed001: { summary: 'Amazon Pay, redirect', value: SEED_001_REQUEST } },
+  })
+  @ApiCreatedResponse({
+    type: PaymentChargeResponse,
+    description: 'The charge, AUTHENTICATION_PENDING: send the consumer to authenticationMethods[0].details.requestUrl',
+  })
+  @ApiBadRequestResponse({ type: ErrorResponse })
+  @ApiConflictResponse({
+    type: ErrorResponse,
+    description: 'Idempotency key reused with another body, or still in flight',
+  })
+  create(@Body() body: CreatePaymentChargeDto, @Req() request: IdempotentRequest): Promise<PaymentChargeResource> {
+    const redirect = body.authenticationSettings.find((s) => s.type === 'REDIRECT');
+    if (!redirect) {
+      throw new ApiError(400, 'missing_field', 'a REDIRECT authentication setting with a returnUrl is required', {
+        field: 'authenticationSettings',
+      });
+    }
+    return this.charges.send(CHARGES_PATTERNS.create, {
+      correlationId: correlationId(),
+      idempotencyKey: request.idempotencyKey,
+      merchant: request.merchant,
+      chargeId: `${ID_PREFIXES.charge}_${request.resourceIdHex}`,
+      paymentMethod: body.paymentMethod,
+      amount: { value: body.amount.value, currency: body.amount.currency },
+      consumer: { name: body.consumer.name, country: body.consumer.country },
+      returnUrl: redirect.settings.returnUrl,
+      captureMethod: body.captureMethod ?? 'AUTOMATIC',
+      webhooksUrl: body.webhooksUrl ?? null,
+      merchantPaymentChargeReference: body.merchantPaymentChargeReference ?? null,
+      simulationCode: simulationCode(body, request),
+    });
+  }
+
+  @Get()
+  @ApiOkResponse({ type: PaymentChargeListResponse })
+  list(@Query() query: ListPaymentChargesQuery, @Req() request: AuthenticatedRequest): Promise<ChargeList> {
+    return this.charges.send(CHARGES_PATTERNS.list, {
+      correlationId: correlationId(),
+      merchantId: request.merchant.id,
+      limit: query.limit ?? 20,
+      startingAfter: query.startingAfter,
+      status: query.status,
+      merchantPaymentChargeReference: query.merchantPaymentChargeReference,
+    });
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: PaymentChargeResponse })
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  get(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<PaymentChargeResource> {
+    return this.charges.send(CHARGES_PATTERNS.get, {
+      correlationId: correlationId(),
+      merchantId: request.merchant.id,
+      chargeId: chargeId(id),
+    });
+  }
+
+  @Post(':id/captures')
+  @HttpCode(201)
+  @UseInterceptors(IdempotencyInterceptor)
+  @ApiHeader(IDEMPOTENCY_HEADER_DOC)
+  @ApiCreatedResponse({ type: ChargeOperationResponse })
+  @ApiConflictResponse({
+    type: ErrorResponse,
+    description: 'amount_exceeds_authorized, or the charge is not capturable (currentStatus)',
+  })
+  capture(
+    @Param('id') id: string,
+    @Body() body: CapturePaymentChargeDto,
+    @Req() request: IdempotentRequest,
+  ): Promise<CaptureResource> {
+    return this.charges.send(CHARGES_PATTERNS.capture, {
+      correlationId: correlationId(),
+      idempotencyKey: request.idempotencyKey,
+      merchantId: request.merchant.id,
+      chargeId: chargeId(id),
+      captureId: `${ID_PREFIXES.capture}_${request.resourceIdHex}`,
+      amount: body.amount,
+    });
+  }
+
+  @Get(':id/captures')
+  listCaptures(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<{ data: CaptureResource[] }> {
+    return this.charges.send(CHARGES_PATTERNS.getCapture, {
+      correlationId: correlationId(),
+      merchantId: request.merchant.id,
+      chargeId: chargeId(id),
+    });
+  }
+
+  @Get(':id/captures/:captureId')
+  @ApiOkResponse({ type: ChargeOperationResponse })
+  getCapture(
+    @Param('id') id: string,
+    @Param('captureId') captureId: string,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<CaptureResource> {
+    return this.charges.send(CHARGES_PATTERNS.getCapture, {
+      correlationId: correlationId(),
+      merchantId: request.merchant.id,
+      chargeId: chargeId(id),
+      operationId: captureId,
+    });
+  }
+
+  @Post(':id/voids')
+  @HttpCode(201)
+  @UseInterceptors(IdempotencyInterceptor)
+  @ApiHeader(IDEMPOTENCY_HEADER_DOC)
+  @ApiCreatedResponse({ type: ChargeOperationResponse })
+  @ApiConflictResponse({ type: ErrorResponse })
+  void(
+    @Param('id') id: string,
+    @Body() _body: VoidPaymentChargeDto,
+    @Req() request: IdempotentRequest,
+  ): Promise<VoidResource> {
+    return this.charges.send(CHARGES_PATTERNS.void, {
+      correlationId: correlationId(),
+      idempotencyKey: request.idempotencyKey,
+      merchantId: request.merchant.id,
+      chargeId: chargeId(id),
+      voidId: `${ID_PREFIXES.void}_${request.resourceIdHex}`,
+    });
+  }
+
+  @Get(':id/voids')
+  listVoids(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<{ data: VoidResource[] }> {
+    return this.charges.send(CHARGES_PATTERNS.getVoid, {
+      correlationId: correlationId(),
+      merchantId: request.merchant.id,
+      chargeId: chargeId(id),
+    });
+  }
+
+  @Get(':id/voids/:voidId')
+  @ApiOkResponse({ type: ChargeOperationResponse })
+  getVoid(
+    @Param('id') id: string,
+    @Param('voidId') voidId: string,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<VoidResource> {
+    return this.charges.send(CHARGES_PATTERNS.getVoid, {
+      correlationId: correlationId(),
+      merchantId: request.merchant.id,
+      chargeId: chargeId(id),
+      operationId: voidId,
+    });
+  }
+}
+
+/** Anything that is not a well-formed charge id cannot name one of the merchant's charges. */
+function chargeId(id: string): string {
+  if (!/^charge_[0-9a-f]{32}$/.test(id))
+    throw new ApiError(404, 'payment_charge_not_found', 'Payment charge not found');
+  return id;
+}
+
+function simulationCode(body: CreatePaymentChargeDto, request: IdempotentRequest): SimulationCode | null {
+  const header = request.headers[SIMULATION_HEADER];
+  if (header !== undefined) {
+    if (typeof header !== 'string' || !(SIMULATION_CODES as readonly string[]).includes(header)) {
+      throw new ApiError(
+        400,
+        'invalid_simulation_code',
+        `${SIMULATION_HEADER} must be one of ${SIMULATION_CODES.join(', ')}`,
+        {
+          field: SIMULATION_HEADER,
+        },
+      );
+    }
+    return header as SimulationCode;
+  }
+  return body.sandbox?.simulationCode ?? null;
+}

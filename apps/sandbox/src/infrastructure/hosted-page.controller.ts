@@ -1,0 +1,66 @@
+import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { ClientProxy } from '@nestjs/microservices';
+import type { Response } from 'express';
+import { firstValueFrom, timeout } from 'rxjs';
+import { CHARGES_PATTERNS, type CheckoutView, newId, type RemoteError } from '@payment-ledger/contracts';
+import { JsonLogger } from '@payment-ledger/platform';
+import { renderCheckoutPage, renderEndedPage, renderNotFoundPage, returnUrlFor } from '../domain/hosted-page.view';
+import { SANDBOX_CONFIG, type SandboxConfig } from '../sandbox.config';
+
+export const CHARGES_SERVICE = Symbol('ChargesService');
+
+/**
+ * The page a consumer is redirected to (`requestUrl`): shows the merchant and amount, takes approve or cancel,
+ * tells the charges service, then sends the browser back to the merchant's `returnUrl?paymentChargeId=…`.
+ */
+@Controller('amazon-pay/checkout')
+export class HostedPageController {
+  constructor(
+    @Inject(CHARGES_SERVICE) private readonly charges: ClientProxy,
+    @Inject(SANDBOX_CONFIG) private readonly config: SandboxConfig,
+    private readonly logger: JsonLogger,
+  ) {}
+
+  @Get(':chargeId')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
+  async show(@Param('chargeId') chargeId: string, @Query('token') token: string, @Res() response: Response) {
+    const view = await this.call(CHARGES_PATTERNS.checkout, { chargeId, token: String(token ?? '') });
+    if (!view) return response.status(404).send(renderNotFoundPage());
+    if (view.status !== 'AUTHENTICATION_PENDING') return response.status(200).send(renderEndedPage(view));
+    return response.status(200).send(renderCheckoutPage(view, String(token)));
+  }
+
+  @Post(':chargeId')
+  @HttpCode(303)
+  async decide(
+    @Param('chargeId') chargeId: string,
+    @Body() form: { token?: string; decision?: string },
+    @Res() response: Response,
+  ) {
+    const decision = form.decision === 'APPROVE' ? 'APPROVE' : form.decision === 'CANCEL' ? 'CANCEL' : undefined;
+    if (!decision) return response.status(400).type('html').send(renderNotFoundPage());
+    const view = await this.call(CHARGES_PATTERNS.completeCheckout, {
+      chargeId,
+      token: String(form.token ?? ''),
+      decision,
+    });
+    if (!view) return response.status(404).type('html').send(renderNotFoundPage());
+    this.logger.event('info', 'sandbox.checkout_completed', { chargeId, decision, status: view.status });
+    return response.redirect(303, returnUrlFor(view));
+  }
+
+  /** undefined when the link is not valid (unknown charge or bad token). */
+  private async call(pattern: string, message: object): Promise<CheckoutView | undefined> {
+    try {
+      return await firstValueFrom(
+        this.charges
+          .send<CheckoutView>(pattern, { ...message, correlationId: newId('event') })
+          .pipe(timeout(this.config.SERVICE_CALL_TIMEOUT_MS)),
+      );
+    } catch (error) {
+      if ((error as RemoteError | null)?.status === 404) return undefined;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Request/response messages of the charges service's TCP transport (`@nestjs/microservices`), used by the gateway
+ * and the sandbox's hosted page. Errors come back as `RemoteError`.
+ */
+import type {
+  CaptureMethod,
+  ChargeOperation,
+  ChargeStatus,
+  PaymentChargeResource,
+  SimulationCode,
+  VoidReason,
+} from './payment-charge';
+import type { PaymentMethodType } from './payment-method-capabilities';
+
+export const CHARGES_PATTERNS = {
+  create: 'charges.create',
+  get: 'charges.get',
+  list: 'charges.list',
+  capture: 'charges.capture',
+  getCapture: 'charges.captures.get',
+  void: 'charges.void',
+  getVoid: 'charges.voids.get',
+  checkout: 'charges.checkout.get',
+  completeCheckout: 'charges.checkout.complete',
+} as const;
+
+/** Who is asking, passed with every merchant command (the gateway authenticated them). */
+export interface MerchantContext {
+  id: string;
+  name: string;
+  mode: 'SANDBOX' | 'LIVE';
+}
+
+export interface RequestContext {
+  correlationId: string;
+  idempotencyKey?: string;
+}
+
+export interface CreateChargeMessage extends RequestContext {
+  merchant: MerchantContext;
+  chargeId: string;
+  paymentMethod: PaymentMethodType;
+  amount: { value: number; currency: string };
+  consumer: { name: string; country: string };
+  returnUrl: string;
+  captureMethod: CaptureMethod;
+  webhooksUrl: string | null;
+  merchantPaymentChargeReference: string | null;
+  simulationCode: SimulationCode | null;
+}
+
+export interface GetChargeMessage extends RequestContext {
+  merchantId: string;
+  chargeId: string;
+}
+
+export interface ListChargesMessage extends RequestContext {
+  merchantId: string;
+  status?: ChargeStatus;
+  merchantPaymentChargeReference?: string;
+  limit: number;
+  /** Id of the last charge of the previous page (charges are listed newest first). */
+  startingAfter?: string;
+}
+
+export interface ChargeList {
+  data: PaymentChargeResource[];
+  hasMore: boolean;
+  nextCursor: string | null;
+}
+
+export interface CaptureChargeMessage extends RequestContext {
+  merchantId: string;
+  chargeId: string;
+  captureId: string;
+  /** Minor units; omitted = everything still open. */
+  amount?: number;
+}
+
+export interface VoidChargeMessage extends RequestContext {
+  merchantId: string;
+  chargeId: string;
+  voidId: string;
+}
+
+export interface GetOperationMessage extends RequestContext {
+  merchantId: string;
+  chargeId: string;
+  /** Omitted = the list. */
+  operationId?: string;
+}
+
+export type CaptureResource = ChargeOperation<'CAPTURED'> & { paymentChargeId: string; currency: string };
+export type VoidResource = ChargeOperation<'VOIDED'> & {
+  paymentChargeId: string;
+  currency: string;
+  reason: VoidReason;
+};
+
+/** What the hosted page shows; only for a holder of the signed link. */
+export interface CheckoutMessage extends RequestContext {
+  chargeId: string;
+  token: string;
+}
+
+export interface CheckoutView {
+  chargeId: string;
+  status: ChargeStatus;
+  merchantName: string;
+  amount: { value: number; currency: string };
+  returnUrl: string;
+  expiresAt: string;
+}
+
+export interface CompleteCheckoutMessage extends CheckoutMessage {
+  decision: 'APPROVE' | 'CANCEL';
+}
+
+/** The error a remote call answers with; the gateway turns it into the HTTP error shape. */
+export interface RemoteError {
+  status: number;
+  failureCode: string;
+  failureMessage: string;
+  field?: string;
+  currentStatus?: string;
+}
