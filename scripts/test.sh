@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: lint (ESLint, Prettier, tsc), unit, integration (real PostgreSQL and Kafka).
+# Runs every test: lint (ESLint, Prettier, tsc), unit, integration (real PostgreSQL and Kafka), end-to-end (the
+# services as processes, the sandbox page in headless chromium).
 # The servers come from DATABASE_URL / KAFKA_BROKERS, else from what `npm run infra:up` started (.infra.env),
 # else Testcontainers where a Docker engine exists. Ends with one summary line: "tests: N passed, N failed".
 set -euo pipefail
@@ -24,3 +25,4 @@ trap summary EXIT
 npm run --silent lint
 npx jest --selectProjects unit --json --outputFile test-results/unit.json
 npx jest --selectProjects integration --runInBand --json --outputFile test-results/integration.json
+npx jest --selectProjects e2e --runInBand --json --outputFile test-results/e2e.json

@@ -16,6 +16,11 @@ describe('ids', () => {
     );
   });
 
+  it('increases strictly within one millisecond', () => {
+    const ids = Array.from({ length: 10_000 }, () => uuidv7Hex(1_700_000_000_000));
+    for (let i = 1; i < ids.length; i++) expect(ids[i] > ids[i - 1]).toBe(true);
+  });
+
   it('does not repeat', () => {
     const ids = new Set(Array.from({ length: 10_000 }, () => newId('event')));
     expect(ids.size).toBe(10_000);

@@ -22,11 +22,31 @@ export const ID_PREFIXES = {
 
 export type IdKind = keyof typeof ID_PREFIXES;
 
+/**
+ * Ids of one process are strictly increasing, even within one millisecond (RFC 9562 method 1: the 12 bits after
+ * the timestamp are a counter that starts at a random point each millisecond; on overflow the timestamp moves on).
+ * Lists ordered by id are then in creation order.
+ */
+let lastMs = -1;
+let sequence = 0;
+
 export function uuidv7Hex(now: number = Date.now()): string {
+  let ms = Math.max(now, lastMs);
+  if (ms === lastMs) {
+    sequence++;
+    if (sequence > 0xfff) {
+      ms++;
+      sequence = randomBytes(2).readUInt16BE() & 0x7ff;
+    }
+  } else {
+    sequence = randomBytes(2).readUInt16BE() & 0x7ff;
+  }
+  lastMs = ms;
   const bytes = randomBytes(16);
-  const ms = BigInt(now);
-  for (let i = 0; i < 6; i++) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
-  bytes[6] = (bytes[6] & 0x0f) | 0x70; // version 7
+  const timestamp = BigInt(ms);
+  for (let i = 0; i < 6; i++) bytes[i] = Number((timestamp >> BigInt(8 * (5 - i))) & 0xffn);
+  bytes[6] = 0x70 | (sequence >> 8); // version 7, counter high bits
+  bytes[7] = sequence & 0xff;
   bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
   return bytes.toString('hex');
 }

@@ -237,6 +237,9 @@ export function evolve(state: ChargeState, event: ChargeEvent): ChargeState {
         ],
       };
     }
+    default:
+      // A type this version does not know (written by a newer one) changes nothing here.
+      return state;
   }
 }
 
@@ -333,6 +336,9 @@ export function decide(command: ChargeCommand, state: ChargeState, now: Date): C
         if (!due || !['CAPTURE_PENDING', 'CAPTURED'].includes(state.status) || openAmount(state) === 0) return [];
       } else {
         requireStatus(state, ['CAPTURE_PENDING', 'CAPTURED'], 'void');
+        if (state.captureExpiresAt && now.getTime() >= Date.parse(state.captureExpiresAt)) {
+          throw new AuthorizationExpired(state.captureExpiresAt);
+        }
         if (openAmount(state) === 0) throw new InvalidChargeStatus(state.status, 'void (nothing left to release in)');
       }
       return [
@@ -358,6 +364,13 @@ function decideCreate(command: CreateCharge, state: ChargeState, now: Date): Cha
   const capabilities = PAYMENT_METHOD_CAPABILITIES[command.paymentMethod];
   if (!capabilities) {
     throw new ChargeRequestRejected('payment_method_not_supported', `unknown payment method`, 'paymentMethod');
+  }
+  if (!Number.isSafeInteger(command.amount.value) || command.amount.value < 0) {
+    throw new ChargeRequestRejected(
+      'invalid_amount',
+      'amount must be an integer number of minor units',
+      'amount.value',
+    );
   }
   const violation = checkAmount(command.paymentMethod, command.amount);
   if (violation) {

@@ -23,7 +23,19 @@ export function jsonBodyParsing(limitBytes: number, now: () => Date) {
     }
     response.status(apiError.getStatus()).json(apiError.toBody(now()));
   };
-  return [requireJson, parse, parserErrors] as const;
+  const requireObject = (request: Request, _response: Response, next: NextFunction): void => {
+    const body: unknown = request.body;
+    if (
+      ['POST', 'PUT', 'PATCH'].includes(request.method) &&
+      body !== undefined &&
+      (typeof body !== 'object' || body === null || Array.isArray(body))
+    ) {
+      next(new ApiError(400, 'invalid_request', 'The request body must be a JSON object'));
+      return;
+    }
+    next();
+  };
+  return [requireJson, parse, requireObject, parserErrors] as const;
 }
 
 function toApiError(error: unknown): ApiError | undefined {

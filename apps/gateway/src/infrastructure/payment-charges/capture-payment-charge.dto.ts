@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
 export class CapturePaymentChargeDto {
   @ApiPropertyOptional({
@@ -13,5 +13,14 @@ export class CapturePaymentChargeDto {
   amount?: number;
 }
 
-/** A void takes no parameters: it releases everything authorized and not captured. */
-export class VoidPaymentChargeDto {}
+/** A void releases everything authorized and not captured; it takes only an optional note. */
+export class VoidPaymentChargeDto {
+  @ApiPropertyOptional({
+    description: 'Why the authorization is released (kept for your records)',
+    example: 'order canceled',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+}

@@ -1,0 +1,276 @@
+/**
+ * A one-time Amazon Pay payment as a merchant and a consumer live it. The charges service, the gateway and the
+ * sandbox page run as their own processes (as deployed); the merchant calls the API over HTTP, the consumer clicks
+ * through the hosted page in headless chromium (Debian's, driven by playwright-core) and lands on the merchant's
+ * return page, a small HTTP server of this test.
+ */
+import { type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
+import { kafkaBrokers, testNamespace } from '../support/kafka';
+import { startTsProcess, stopProcess } from '../support/processes';
+import { TestDatabase } from '../support/test-database';
+
+const CHROMIUM = '/usr/bin/chromium';
+const MERCHANT_NAME = 'Acme Books & Co.';
+const PHONE = { width: 390, height: 844 };
+
+type Service = ChildProcess & { output: () => string };
+
+let db: TestDatabase;
+let apiKey: string;
+let gatewayUrl: string;
+let sandboxOrigin: string;
+let returnOrigin: string;
+let returnServer: Server | undefined;
+let browser: Browser | undefined;
+const services: { name: string; child: Service }[] = [];
+/** What the merchant's return page was called with, in order. */
+const returns: { path: string; query: URLSearchParams }[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** The merchant's return page: records the query string, answers with a small page. */
+async function startReturnServer(): Promise<Server> {
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname === '/favicon.ico') return void response.writeHead(404).end();
+    returns.push({ path: url.pathname, query: url.searchParams });
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end('<!doctype html><title>Acme Books</title><h1>Thank you for your order</h1>');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return server;
+}
+
+/** Every service's output, printed when something fails so the failure can be read without rerunning. */
+function printServiceOutput(): void {
+  for (const { name, child } of services) console.error(`----- ${name} output -----\n${child.output()}`);
+}
+
+/** A test whose failure comes with the services' output. */
+function e2e(name: string, body: () => Promise<void>): void {
+  it(name, async () => {
+    try {
+      await body();
+    } catch (error) {
+      printServiceOutput();
+      throw error;
+    }
+  });
+}
+
+async function startServices(): Promise<void> {
+  const [chargesPort, gatewayPort, sandboxPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  sandboxOrigin = `http://127.0.0.1:${sandboxPort}`;
+  gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const shared = {
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: '4',
+    KAFKA_BROKERS: kafkaBrokers().join(','),
+    KAFKA_TOPIC_NAMESPACE: testNamespace(),
+    KAFKA_TOPIC_PARTITIONS: '2',
+    KAFKA_CONSUMER_SESSION_TIMEOUT_MS: '6000',
+    LOG_LEVEL: 'info',
+    CHARGES_TCP_HOST: '127.0.0.1',
+    CHARGES_TCP_PORT: String(chargesPort),
+  };
+  const start = async (name: string, entry: string, env: Record<string, string>) => {
+    const child = await startTsProcess(entry, { ...shared, ...env }, `${name}.listening`);
+    services.push({ name, child });
+  };
+  // The gateway and the sandbox page both call the charges service, so it comes first.
+  await start('charges', 'apps/charges/src/main.ts', { SANDBOX_PUBLIC_URL: sandboxOrigin });
+  await Promise.all([
+    start('gateway', 'apps/gateway/src/main.ts', { GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(gatewayPort) }),
+    start('sandbox', 'apps/sandbox/src/main.ts', { SANDBOX_HOST: '127.0.0.1', SANDBOX_PORT: String(sandboxPort) }),
+  ]);
+}
+
+beforeAll(async () => {
+  try {
+    db = await TestDatabase.create({ poolSize: 2 });
+    ({ apiKey } = await createMerchant(db.pool, MERCHANT_NAME, 'SANDBOX'));
+    returnServer = await startReturnServer();
+    const address = returnServer.address();
+    returnOrigin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    await startServices();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  } catch (error) {
+    printServiceOutput();
+    throw error;
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+  // Graceful shutdown is part of what is tested: each service must exit on SIGTERM.
+  for (const { child } of services.reverse()) await stopProcess(child, 'SIGTERM');
+  await new Promise<void>((resolve) => (returnServer ? returnServer.close(() => resolve()) : resolve()));
+  await db?.drop();
+});
+
+/** A fresh browser profile per test: no cookies or cache carried over. */
+let context: BrowserContext;
+let page: Page;
+/** Every URL the page requested. */
+let requested: string[];
+beforeEach(async () => {
+  if (!browser) throw new Error('the browser did not start');
+  context = await browser.newContext({ viewport: PHONE });
+  page = await context.newPage();
+  requested = [];
+  page.on('request', (request) => requested.push(request.url()));
+});
+afterEach(async () => {
+  await context?.close();
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- responses are checked field by field in tests
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${gatewayUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${apiKey}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function createCharge(returnUrl: string): Promise<{ id: string; requestUrl: string }> {
+  const response = await api('POST', '/v1/payment-charges', {
+    paymentMethod: 'AMAZON_PAY',
+    amount: { value: 1000, currency: 'USD' },
+    consumer: { name: 'John Smith', country: 'US' },
+    authenticationSettings: [{ type: 'REDIRECT', settings: { returnUrl } }],
+  });
+  expect(response.status).toBe(201);
+  expect(response.body.status).toBe('AUTHENTICATION_PENDING');
+  const requestUrl: string = response.body.authenticationMethods[0].details.requestUrl;
+  expect(new URL(requestUrl).origin).toBe(sandboxOrigin);
+  return { id: response.body.id, requestUrl };
+}
+
+/** Opens the hosted page and checks what the consumer sees before deciding. */
+async function openCheckout(requestUrl: string): Promise<void> {
+  const response = await page.goto(requestUrl);
+  expect(response?.status()).toBe(200);
+  expect(await page.getByTestId('merchant').textContent()).toBe(MERCHANT_NAME);
+  expect(await page.getByTestId('amount').textContent()).toBe('10.00 USD');
+}
+
+/** Clicks a button of the hosted page and waits for the browser to arrive on the merchant's return page. */
+async function decideAndReturn(button: string, returnUrl: string): Promise<void> {
+  const returnPath = new URL(returnUrl).pathname;
+  await page.getByRole('button', { name: button }).click();
+  await page.waitForURL((url) => url.origin === returnOrigin && url.pathname === returnPath);
+  expect(await page.getByRole('heading').textContent()).toBe('Thank you for your order');
+}
+
+e2e('the consumer pays on the hosted page on a phone and returns to the merchant; the charge is CAPTURED', async () => {
+  const returnUrl = `${returnOrigin}/return?order=A-1001`;
+  const charge = await createCharge(returnUrl);
+
+  await openCheckout(charge.requestUrl);
+  // The page works without anything from elsewhere (no CDN, no fonts, no trackers).
+  const linked: string[] = [];
+  for (const element of await page.locator('script[src], link[href], img[src], iframe[src]').all()) {
+    linked.push((await element.getAttribute('src')) ?? (await element.getAttribute('href')) ?? '');
+  }
+  expect(linked.map((link) => new URL(link, page.url()).origin).filter((o) => o !== sandboxOrigin)).toEqual([]);
+  expect(requested.length).toBeGreaterThan(0);
+  expect(requested.map((url) => new URL(url).origin).filter((o) => o !== sandboxOrigin)).toEqual([]);
+
+  // On a phone (the context's viewport) the pay button is there without scrolling, and nothing overflows sideways.
+  expect(page.viewportSize()).toEqual(PHONE);
+  const pay = page.getByRole('button', { name: 'Pay now' });
+  expect(await pay.isVisible()).toBe(true);
+  const box = await pay.boundingBox();
+  if (!box) throw new Error('the Pay now button has no box');
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.y).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(PHONE.width);
+  expect(box.y + box.height).toBeLessThanOrEqual(PHONE.height);
+  expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+
+  await decideAndReturn('Pay now', returnUrl);
+  expect(new URL(page.url()).searchParams.get('paymentChargeId')).toBe(charge.id);
+  const landed = returns.at(-1);
+  expect(landed?.path).toBe('/return');
+  expect(landed?.query.get('paymentChargeId')).toBe(charge.id);
+  // The merchant's own parameters survive the round trip.
+  expect(landed?.query.get('order')).toBe('A-1001');
+  expect(requested.map((url) => new URL(url).origin).every((o) => o === sandboxOrigin || o === returnOrigin)).toBe(
+    true,
+  );
+
+  const after = await api('GET', `/v1/payment-charges/${charge.id}`);
+  expect(after.status).toBe(200);
+  expect(after.body.status).toBe('CAPTURED');
+  expect(after.body.history.map((entry: { status: string }) => entry.status)).toEqual([
+    'AUTHENTICATION_PENDING',
+    'AUTHORIZATION_PROCESSING',
+    'CAPTURE_PROCESSING',
+    'CAPTURED',
+  ]);
+});
+
+e2e('the consumer cancels on the hosted page and returns to the merchant; the charge is FAILED', async () => {
+  const returnUrl = `${returnOrigin}/canceled`;
+  const charge = await createCharge(returnUrl);
+
+  await openCheckout(charge.requestUrl);
+  await decideAndReturn('Cancel and return to merchant', returnUrl);
+  const landed = returns.at(-1);
+  expect(landed?.path).toBe('/canceled');
+  expect(landed?.query.get('paymentChargeId')).toBe(charge.id);
+
+  const after = await api('GET', `/v1/payment-charges/${charge.id}`);
+  expect(after.status).toBe(200);
+  expect(after.body).toMatchObject({ status: 'FAILED', failure: { failureCode: 'consumer_canceled' } });
+});
+
+e2e('a hosted-page link with a tampered token is not valid (404) and changes nothing', async () => {
+  const charge = await createCharge(`${returnOrigin}/return`);
+  const tampered = new URL(charge.requestUrl);
+  const token = tampered.searchParams.get('token') ?? '';
+  expect(token).not.toBe('');
+  tampered.searchParams.set('token', `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`);
+
+  const response = await page.goto(tampered.toString());
+  expect(response?.status()).toBe(404);
+  expect(await page.getByRole('heading').textContent()).toBe('This payment link is not valid');
+  expect(await page.getByTestId('merchant').count()).toBe(0);
+  expect(await page.getByRole('button').count()).toBe(0);
+
+  expect((await api('GET', `/v1/payment-charges/${charge.id}`)).body.status).toBe('AUTHENTICATION_PENDING');
+});

@@ -1,0 +1,577 @@
+/**
+ * One-time payments through the real gateway (HTTP) and charges service (TCP), on real PostgreSQL and Kafka:
+ * authentication, validation, creation per seed 001, the consumer's redirect outcomes, captures, voids, timers,
+ * the list read model and the OpenAPI document.
+ */
+import { SIMULATED_FAILURES } from '@payment-ledger/payment-methods';
+import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
+import { apiClient, PaymentStack, SEED_001_CHARGE } from '../support/payment-stack';
+import { TestDatabase } from '../support/test-database';
+import { waitFor } from '../support/wait';
+
+let db: TestDatabase;
+let stack: PaymentStack;
+let api: ReturnType<typeof apiClient>;
+let merchantId: string;
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+beforeAll(async () => {
+  db = await TestDatabase.create();
+  stack = await new PaymentStack(db).start();
+  const { merchant, apiKey } = await stack.merchant('Acme Books');
+  merchantId = merchant.id;
+  api = apiClient(stack.baseUrl, apiKey);
+});
+afterAll(async () => {
+  await stack?.stop();
+  await db?.drop();
+});
+
+const eventCount = async (type = 'ChargeCreated'): Promise<number> =>
+  Number((await db.pool.query('SELECT count(*) AS n FROM events WHERE event_type = $1', [type])).rows[0].n);
+
+const chargeBody = (overrides: Record<string, unknown> = {}) => ({ ...SEED_001_CHARGE, ...overrides });
+const tokenOf = (charge: { authenticationMethods: { details: { requestUrl: string } }[] }) =>
+  new URL(charge.authenticationMethods[0].details.requestUrl).searchParams.get('token') ?? '';
+
+async function consumer(
+  charge: { id: string; authenticationMethods: { details: { requestUrl: string } }[] },
+  decision: 'APPROVE' | 'CANCEL',
+) {
+  return stack.charges
+    .get(CompleteCheckoutHandler)
+    .complete({ chargeId: charge.id, token: tokenOf(charge), decision, correlationId: 'test' });
+}
+
+async function createCharge(overrides: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  const response = await api('POST', '/v1/payment-charges', chargeBody(overrides), headers);
+  expect(response.status).toBe(201);
+  return response.body;
+}
+
+describe('authentication', () => {
+  it('refuses a missing or wrong API key with 401 and hides other merchants’ charges (404)', async () => {
+    const charge = await createCharge();
+    const anonymous = await fetch(`${stack.baseUrl}/v1/payment-charges/${charge.id}`);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ status: 401, failureCode: 'unauthorized' });
+    const wrong = await apiClient(stack.baseUrl, 'sk_sandbox_nope')('GET', `/v1/payment-charges/${charge.id}`);
+    expect(wrong).toMatchObject({ status: 401, body: { failureCode: 'invalid_api_key' } });
+
+    const other = await stack.merchant('Other Shop');
+    const otherApi = apiClient(stack.baseUrl, other.apiKey);
+    const hidden = await otherApi('GET', `/v1/payment-charges/${charge.id}`);
+    expect(hidden).toMatchObject({ status: 404, body: { failureCode: 'payment_charge_not_found' } });
+    expect((await otherApi('POST', `/v1/payment-charges/${charge.id}/voids`, {})).status).toBe(404);
+  });
+});
+
+describe('create', () => {
+  it('takes seed 001’s request verbatim and answers with seed 001’s response shape', async () => {
+    const response = await api('POST', '/v1/payment-charges', SEED_001_CHARGE);
+    expect(response.status).toBe(201);
+    const charge = response.body;
+    expect(charge.id).toMatch(/^charge_[0-9a-f]{32}$/);
+    expect(charge).toMatchObject({
+      status: 'AUTHENTICATION_PENDING',
+      paymentMethod: 'AMAZON_PAY',
+      amount: { value: 1000, currency: 'USD' },
+      currency: 'USD',
+      consumer: { name: 'John Smith', country: 'US' },
+      captureMethod: 'AUTOMATIC',
+      authenticationMethods: [{ type: 'REDIRECT', details: { requestMethod: 'GET' } }],
+      authorizations: [],
+      captures: [],
+      refunds: [],
+      voids: [],
+      history: [{ status: 'AUTHENTICATION_PENDING' }],
+      failure: null,
+    });
+    expect(charge.authenticationMethods[0].details.requestUrl).toContain(`/amazon-pay/checkout/${charge.id}?token=`);
+    expect(charge.history[0].id).toMatch(/^hist_/);
+    expect(Date.parse(charge.createdAt)).toBe(stack.clock.now().getTime());
+    expect((await api('GET', `/v1/payment-charges/${charge.id}`)).body).toEqual(charge);
+  });
+
+  it('accepts the optional reference, manual capture and webhooks URL', async () => {
+    const charge = await createCharge({
+      merchantPaymentChargeReference: 'order-77',
+      captureMethod: 'MANUAL',
+      webhooksUrl: 'https://merchant.example/hooks',
+    });
+    expect(charge).toMatchObject({
+      merchantPaymentChargeReference: 'order-77',
+      captureMethod: 'MANUAL',
+      webhooksUrl: 'https://merchant.example/hooks',
+    });
+  });
+});
+
+describe('validation: a clear 4xx and nothing stored', () => {
+  const amazon = (amount: unknown) => chargeBody({ amount });
+  const returnUrl = (url: string) =>
+    chargeBody({ authenticationSettings: [{ type: 'REDIRECT', settings: { returnUrl: url } }] });
+  const cases: [string, unknown, number, string, string?][] = [
+    ['EUR', amazon({ value: 1000, currency: 'EUR' }), 400, 'currency_not_supported', 'amount.currency'],
+    ['49 cents', amazon({ value: 49, currency: 'USD' }), 400, 'amount_too_small', 'amount.value'],
+    ['20,000.01 USD', amazon({ value: 2_000_001, currency: 'USD' }), 400, 'amount_too_large', 'amount.value'],
+    ['a negative amount', amazon({ value: -100, currency: 'USD' }), 400, 'invalid_field', 'amount.value'],
+    ['a fractional amount', amazon({ value: 10.5, currency: 'USD' }), 400, 'invalid_field', 'amount.value'],
+    ['an amount as a string', amazon({ value: '1000', currency: 'USD' }), 400, 'invalid_field', 'amount.value'],
+    ['no amount', { ...SEED_001_CHARGE, amount: undefined }, 400, 'missing_field', 'amount'],
+    ['an unknown field', chargeBody({ surprise: true }), 400, 'unknown_field', 'surprise'],
+    [
+      'an unknown nested field',
+      chargeBody({ consumer: { name: 'J', country: 'US', email: 'j@x' } }),
+      400,
+      'unknown_field',
+      'consumer.email',
+    ],
+    ['no consumer name', chargeBody({ consumer: { country: 'US' } }), 400, 'missing_field', 'consumer.name'],
+    ['no consumer country', chargeBody({ consumer: { name: 'J' } }), 400, 'missing_field', 'consumer.country'],
+    [
+      'a three-letter country',
+      chargeBody({ consumer: { name: 'J', country: 'USA' } }),
+      400,
+      'invalid_field',
+      'consumer.country',
+    ],
+    [
+      'no authentication settings',
+      { ...SEED_001_CHARGE, authenticationSettings: undefined },
+      400,
+      'missing_field',
+      'authenticationSettings',
+    ],
+    [
+      'no returnUrl',
+      chargeBody({ authenticationSettings: [{ type: 'REDIRECT', settings: {} }] }),
+      400,
+      'missing_field',
+      'authenticationSettings[0].settings.returnUrl',
+    ],
+    ['an http returnUrl', returnUrl('http://shop.example/return'), 400, 'invalid_return_url'],
+    [
+      'a returnUrl that is no URL',
+      returnUrl('not a url'),
+      400,
+      'invalid_return_url',
+      'authenticationSettings[0].settings.returnUrl',
+    ],
+    [
+      'another payment method',
+      chargeBody({ paymentMethod: 'CARD' }),
+      400,
+      'payment_method_not_supported',
+      'paymentMethod',
+    ],
+    ['an unknown capture method', chargeBody({ captureMethod: 'LATER' }), 400, 'invalid_field', 'captureMethod'],
+    [
+      'an unknown simulation code',
+      chargeBody({ sandbox: { simulationCode: 'Nope' } }),
+      400,
+      'invalid_simulation_code',
+      'sandbox.simulationCode',
+    ],
+    ['a JSON array body', [SEED_001_CHARGE], 400, 'invalid_request'],
+    ['invalid JSON', '{"paymentMethod": "AMAZON_PAY",', 400, 'invalid_json'],
+    [
+      'a 10 MB body',
+      JSON.stringify({ ...SEED_001_CHARGE, pad: 'x'.repeat(10 * 1024 * 1024) }),
+      413,
+      'payload_too_large',
+    ],
+  ];
+
+  // Rest parameters: jest would take a fifth named parameter for its `done` callback.
+  it.each(cases)('refuses %s', async (...row) => {
+    const [, body, status, failureCode, field] = row;
+    const before = await eventCount();
+    const response = await api('POST', '/v1/payment-charges', body, {
+      'request-idempotency-key': `v-${failureCode}-${status}`,
+    });
+    expect(response.status).toBe(status);
+    expect(response.body).toMatchObject({ status, failureCode });
+    expect(typeof response.body.failureMessage).toBe('string');
+    expect(Number.isNaN(Date.parse(response.body.timestamp))).toBe(false);
+    if (field) expect(response.body.field).toBe(field);
+    expect(await eventCount()).toBe(before);
+    const keys = await db.pool.query('SELECT count(*) AS n FROM idempotency_keys WHERE idempotency_key LIKE $1', [
+      'v-%',
+    ]);
+    expect(Number(keys.rows[0].n)).toBe(0);
+  });
+
+  it('refuses a non-JSON body with 415', async () => {
+    const response = await api('POST', '/v1/payment-charges', 'amount=1000', { 'content-type': 'text/plain' });
+    expect(response).toMatchObject({ status: 415, body: { failureCode: 'unsupported_media_type' } });
+  });
+
+  it('allows http return URLs only to localhost and only in sandbox', async () => {
+    await createCharge({
+      authenticationSettings: [{ type: 'REDIRECT', settings: { returnUrl: 'http://localhost:8080/r' } }],
+    });
+    const live = await stack.merchant('Live Shop', 'LIVE');
+    const liveApi = apiClient(stack.baseUrl, live.apiKey);
+    const local = await liveApi(
+      'POST',
+      '/v1/payment-charges',
+      chargeBody({
+        authenticationSettings: [{ type: 'REDIRECT', settings: { returnUrl: 'http://localhost:8080/r' } }],
+      }),
+    );
+    expect(local).toMatchObject({ status: 400, body: { failureCode: 'invalid_return_url' } });
+    const simulated = await liveApi('POST', '/v1/payment-charges', chargeBody(), {
+      'sandbox-simulation-code': 'Declined',
+    });
+    expect(simulated).toMatchObject({ status: 400, body: { failureCode: 'simulation_not_allowed' } });
+  });
+});
+
+describe('idempotency', () => {
+  it('replays the first response for the same key and body, with Request-Idempotency: true', async () => {
+    const before = await eventCount();
+    const first = await api('POST', '/v1/payment-charges', chargeBody(), { 'request-idempotency-key': 'same-1' });
+    const again = await api('POST', '/v1/payment-charges', chargeBody(), { 'request-idempotency-key': 'same-1' });
+    expect(first.status).toBe(201);
+    expect(first.headers.get('request-idempotency')).toBeNull();
+    expect(again.status).toBe(201);
+    expect(again.headers.get('request-idempotency')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(await eventCount()).toBe(before + 1);
+  });
+
+  it('treats Idempotency-Key as the same header', async () => {
+    const first = await api('POST', '/v1/payment-charges', chargeBody(), { 'idempotency-key': 'alias-1' });
+    const again = await api('POST', '/v1/payment-charges', chargeBody(), { 'request-idempotency-key': 'alias-1' });
+    expect(again.body.id).toBe(first.body.id);
+  });
+
+  it('answers 409 for the same key with a different body', async () => {
+    await api('POST', '/v1/payment-charges', chargeBody(), { 'request-idempotency-key': 'diff-1' });
+    const other = await api('POST', '/v1/payment-charges', chargeBody({ amount: { value: 2000, currency: 'USD' } }), {
+      'request-idempotency-key': 'diff-1',
+    });
+    expect(other).toMatchObject({ status: 409, body: { failureCode: 'idempotency_key_reused' } });
+  });
+
+  it('creates one charge from concurrent requests with one key', async () => {
+    const before = await eventCount();
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        api('POST', '/v1/payment-charges', chargeBody(), { 'request-idempotency-key': 'race-1' }),
+      ),
+    );
+    const created = responses.filter((r) => r.status === 201);
+    expect(created.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(created.map((r) => r.body.id)).size).toBe(1);
+    for (const r of responses.filter((r) => r.status !== 201)) {
+      expect(r).toMatchObject({ status: 409, body: { failureCode: 'idempotency_key_in_use' } });
+    }
+    expect(await eventCount()).toBe(before + 1);
+  });
+
+  it('does not keep a key whose first attempt failed with a 4xx', async () => {
+    const bad = await api('POST', '/v1/payment-charges', chargeBody({ amount: { value: 1000, currency: 'EUR' } }), {
+      'request-idempotency-key': 'fix-1',
+    });
+    expect(bad.status).toBe(400);
+    const fixed = await api('POST', '/v1/payment-charges', chargeBody(), { 'request-idempotency-key': 'fix-1' });
+    expect(fixed.status).toBe(201);
+    expect(fixed.headers.get('request-idempotency')).toBeNull();
+  });
+
+  it('forgets keys after 24 hours', async () => {
+    const first = await api('POST', '/v1/payment-charges', chargeBody(), { 'request-idempotency-key': 'ttl-1' });
+    stack.clock.advanceBy(DAY - 1);
+    expect(
+      (await api('POST', '/v1/payment-charges', chargeBody(), { 'request-idempotency-key': 'ttl-1' })).body.id,
+    ).toBe(first.body.id);
+    stack.clock.advanceBy(1);
+    const later = await api('POST', '/v1/payment-charges', chargeBody(), { 'request-idempotency-key': 'ttl-1' });
+    expect(later.status).toBe(201);
+    expect(later.headers.get('request-idempotency')).toBeNull();
+    expect(later.body.id).not.toBe(first.body.id);
+  });
+
+  it('refuses an unusable key', async () => {
+    const response = await api('POST', '/v1/payment-charges', chargeBody(), {
+      'request-idempotency-key': 'x'.repeat(256),
+    });
+    expect(response).toMatchObject({ status: 400, body: { failureCode: 'invalid_idempotency_key' } });
+  });
+
+  it('makes captures idempotent too', async () => {
+    const charge = await createCharge({ captureMethod: 'MANUAL' });
+    await consumer(charge, 'APPROVE');
+    const first = await api(
+      'POST',
+      `/v1/payment-charges/${charge.id}/captures`,
+      { amount: 300 },
+      { 'request-idempotency-key': 'cap-1' },
+    );
+    const again = await api(
+      'POST',
+      `/v1/payment-charges/${charge.id}/captures`,
+      { amount: 300 },
+      { 'request-idempotency-key': 'cap-1' },
+    );
+    expect(first.status).toBe(201);
+    expect(again.headers.get('request-idempotency')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect((await api('GET', `/v1/payment-charges/${charge.id}`)).body.captures).toHaveLength(1);
+  });
+});
+
+describe('the consumer’s redirect', () => {
+  it('approval captures an automatic-capture charge', async () => {
+    const charge = await createCharge();
+    const view = await consumer(charge, 'APPROVE');
+    expect(view).toMatchObject({
+      status: 'CAPTURED',
+      merchantName: 'Acme Books',
+      returnUrl: 'https://www.your-return-page.com/',
+    });
+    const after = (await api('GET', `/v1/payment-charges/${charge.id}`)).body;
+    expect(after.status).toBe('CAPTURED');
+    expect(after.history.map((h: { status: string }) => h.status)).toEqual([
+      'AUTHENTICATION_PENDING',
+      'AUTHORIZATION_PROCESSING',
+      'CAPTURE_PROCESSING',
+      'CAPTURED',
+    ]);
+    expect(after.authorizations).toMatchObject([{ amount: 1000, status: 'AUTHORIZED' }]);
+    expect(after.captures).toMatchObject([{ amount: 1000, status: 'CAPTURED' }]);
+  });
+
+  it('approval leaves a manual-capture charge CAPTURE_PENDING', async () => {
+    const charge = await createCharge({ captureMethod: 'MANUAL' });
+    expect((await consumer(charge, 'APPROVE')).status).toBe('CAPTURE_PENDING');
+  });
+
+  it('cancel fails the charge with a failure object', async () => {
+    const charge = await createCharge();
+    await consumer(charge, 'CANCEL');
+    const after = (await api('GET', `/v1/payment-charges/${charge.id}`)).body;
+    expect(after).toMatchObject({
+      status: 'FAILED',
+      failure: {
+        failureType: 'PROVIDER_DECLINE',
+        failureCode: 'consumer_canceled',
+        providerFailureCode: 'BuyerCanceled',
+        isRetryable: true,
+      },
+    });
+  });
+
+  it('a second decision changes nothing', async () => {
+    const charge = await createCharge();
+    await consumer(charge, 'CANCEL');
+    expect((await consumer(charge, 'APPROVE')).status).toBe('FAILED');
+  });
+
+  it('a wrong link token is not found', async () => {
+    const charge = await createCharge();
+    await expect(
+      stack.charges
+        .get(CompleteCheckoutHandler)
+        .complete({ chargeId: charge.id, token: 'forged', decision: 'APPROVE', correlationId: 't' }),
+    ).rejects.toMatchObject({ code: 'payment_charge_not_found' });
+  });
+
+  it('fails the charge when the consumer does nothing for 10 minutes, by a timer that survives a restart', async () => {
+    const charge = await createCharge();
+    await stack.restartCharges();
+    stack.clock.advanceBy(10 * MINUTE - 1);
+    await stack.runDueTimers();
+    expect((await api('GET', `/v1/payment-charges/${charge.id}`)).body.status).toBe('AUTHENTICATION_PENDING');
+    stack.clock.advanceBy(1);
+    await stack.runDueTimers();
+    const after = (await api('GET', `/v1/payment-charges/${charge.id}`)).body;
+    expect(after).toMatchObject({
+      status: 'FAILED',
+      failure: { failureCode: 'authentication_timed_out', isRetryable: true },
+    });
+    const left = await db.pool.query('SELECT count(*) AS n FROM charge_deadlines WHERE charge_id = $1', [charge.id]);
+    expect(Number(left.rows[0].n)).toBe(0);
+  });
+
+  const declines = Object.entries(SIMULATED_FAILURES).filter(([code]) => code !== 'BuyerCanceled');
+  it.each(declines)('simulation code %s (header) fails the approved charge with its failure', async (code, failure) => {
+    const charge = await createCharge({}, { 'sandbox-simulation-code': code });
+    await consumer(charge, 'APPROVE');
+    const after = (await api('GET', `/v1/payment-charges/${charge.id}`)).body;
+    expect(after.status).toBe('FAILED');
+    expect(after.failure).toEqual(failure);
+    expect(after.authorizations).toMatchObject([{ status: 'DECLINED', amount: 1000 }]);
+  });
+
+  it('simulation code BuyerCanceled (body field) fails even when the consumer clicks pay', async () => {
+    const charge = await createCharge({ sandbox: { simulationCode: 'BuyerCanceled' } });
+    await consumer(charge, 'APPROVE');
+    expect((await api('GET', `/v1/payment-charges/${charge.id}`)).body).toMatchObject({
+      status: 'FAILED',
+      failure: { failureCode: 'consumer_canceled', providerFailureCode: 'BuyerCanceled' },
+    });
+  });
+
+  it('AuthorizationInitiated goes AUTHORIZATION_ASYNC and is resolved later', async () => {
+    const charge = await createCharge({ sandbox: { simulationCode: 'AuthorizationInitiated' } });
+    await consumer(charge, 'APPROVE');
+    expect((await api('GET', `/v1/payment-charges/${charge.id}`)).body).toMatchObject({
+      status: 'AUTHORIZATION_ASYNC',
+      authorizations: [{ status: 'PENDING' }],
+    });
+    stack.clock.advanceBy(30_000);
+    await stack.runDueTimers();
+    expect((await api('GET', `/v1/payment-charges/${charge.id}`)).body).toMatchObject({
+      status: 'CAPTURED',
+      authorizations: [{ status: 'AUTHORIZED' }],
+      captures: [{ amount: 1000 }],
+    });
+  });
+});
+
+describe('capture and void', () => {
+  async function authorizedManualCharge() {
+    const charge = await createCharge({ captureMethod: 'MANUAL' });
+    await consumer(charge, 'APPROVE');
+    return charge;
+  }
+
+  it('captures partially, refuses more than is left, and lists and gets captures', async () => {
+    const charge = await authorizedManualCharge();
+    const first = await api('POST', `/v1/payment-charges/${charge.id}/captures`, { amount: 600 });
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ paymentChargeId: charge.id, amount: 600, currency: 'USD', status: 'CAPTURED' });
+    expect(first.body.id).toMatch(/^cap_/);
+    const tooMuch = await api('POST', `/v1/payment-charges/${charge.id}/captures`, { amount: 401 });
+    expect(tooMuch).toMatchObject({ status: 409, body: { failureCode: 'amount_exceeds_authorized' } });
+    const rest = await api('POST', `/v1/payment-charges/${charge.id}/captures`, {});
+    expect(rest.body.amount).toBe(400);
+    const list = await api('GET', `/v1/payment-charges/${charge.id}/captures`);
+    expect(list.body.data.map((c: { amount: number }) => c.amount)).toEqual([600, 400]);
+    expect((await api('GET', `/v1/payment-charges/${charge.id}/captures/${first.body.id}`)).body).toEqual(first.body);
+    expect((await api('GET', `/v1/payment-charges/${charge.id}/captures/cap_nope`)).status).toBe(404);
+    const voided = await api('POST', `/v1/payment-charges/${charge.id}/voids`, {});
+    expect(voided).toMatchObject({
+      status: 409,
+      body: { failureCode: 'invalid_charge_status', currentStatus: 'CAPTURED' },
+    });
+  });
+
+  it('voids an authorized charge, then refuses to capture it', async () => {
+    const charge = await authorizedManualCharge();
+    const voided = await api('POST', `/v1/payment-charges/${charge.id}/voids`, {});
+    expect(voided.status).toBe(201);
+    expect(voided.body).toMatchObject({ amount: 1000, status: 'VOIDED', reason: 'MERCHANT_REQUESTED' });
+    expect((await api('GET', `/v1/payment-charges/${charge.id}/voids`)).body.data).toHaveLength(1);
+    expect((await api('GET', `/v1/payment-charges/${charge.id}/voids/${voided.body.id}`)).body).toEqual(voided.body);
+    expect((await api('GET', `/v1/payment-charges/${charge.id}`)).body.status).toBe('VOIDED');
+    const capture = await api('POST', `/v1/payment-charges/${charge.id}/captures`, { amount: 100 });
+    expect(capture).toMatchObject({
+      status: 409,
+      body: { failureCode: 'invalid_charge_status', currentStatus: 'VOIDED' },
+    });
+  });
+
+  it('a void after a partial capture releases the rest', async () => {
+    const charge = await authorizedManualCharge();
+    await api('POST', `/v1/payment-charges/${charge.id}/captures`, { amount: 250 });
+    const voided = await api('POST', `/v1/payment-charges/${charge.id}/voids`, {});
+    expect(voided.body.amount).toBe(750);
+    expect((await api('GET', `/v1/payment-charges/${charge.id}`)).body.status).toBe('CAPTURED');
+  });
+
+  it('refuses capture and void before the consumer approved, with the current status', async () => {
+    const charge = await createCharge({ captureMethod: 'MANUAL' });
+    for (const path of ['captures', 'voids']) {
+      const response = await api('POST', `/v1/payment-charges/${charge.id}/${path}`, {});
+      expect(response).toMatchObject({ status: 409, body: { currentStatus: 'AUTHENTICATION_PENDING' } });
+    }
+    expect((await api('POST', `/v1/payment-charges/${charge.id}/captures`, { amount: 1.5 })).status).toBe(400);
+  });
+
+  it('voids an authorization left uncaptured past the 7-day window, across a restart', async () => {
+    const charge = await authorizedManualCharge();
+    await api('POST', `/v1/payment-charges/${charge.id}/captures`, { amount: 100 });
+    await stack.restartCharges();
+    stack.clock.advanceBy(7 * DAY);
+    await stack.runDueTimers();
+    const after = (await api('GET', `/v1/payment-charges/${charge.id}`)).body;
+    expect(after.voids).toMatchObject([{ amount: 900, reason: 'CAPTURE_WINDOW_EXPIRED' }]);
+    const late = await api('POST', `/v1/payment-charges/${charge.id}/captures`, { amount: 100 });
+    expect(late.status).toBe(409);
+  });
+});
+
+describe('reads', () => {
+  it('GET is folded from the event stream: the read model can be dropped', async () => {
+    const charge = await createCharge();
+    await consumer(charge, 'APPROVE');
+    await db.pool.query('TRUNCATE charge_list_view');
+    expect((await api('GET', `/v1/payment-charges/${charge.id}`)).body.status).toBe('CAPTURED');
+  });
+
+  it('lists and filters from the read model built from Kafka, with cursor pagination', async () => {
+    const other = await stack.merchant('List Shop');
+    const listApi = apiClient(stack.baseUrl, other.apiKey);
+    const ids: string[] = [];
+    for (const reference of ['a', 'b', 'c']) {
+      const r = await listApi(
+        'POST',
+        '/v1/payment-charges',
+        chargeBody({ merchantPaymentChargeReference: `ref-${reference}` }),
+      );
+      ids.push(r.body.id);
+    }
+    await waitFor(
+      'the read model to catch up',
+      async () => (await listApi('GET', '/v1/payment-charges')).body.data.length === 3,
+    );
+    const page1 = (await listApi('GET', '/v1/payment-charges?limit=2')).body;
+    expect(page1.data.map((c: { id: string }) => c.id)).toEqual([ids[2], ids[1]]);
+    expect(page1.hasMore).toBe(true);
+    const page2 = (await listApi('GET', `/v1/payment-charges?limit=2&startingAfter=${page1.nextCursor}`)).body;
+    expect(page2).toMatchObject({ hasMore: false, nextCursor: null });
+    expect(page2.data.map((c: { id: string }) => c.id)).toEqual([ids[0]]);
+    const byReference = (await listApi('GET', '/v1/payment-charges?merchantPaymentChargeReference=ref-b')).body;
+    expect(byReference.data.map((c: { id: string }) => c.id)).toEqual([ids[1]]);
+    expect((await listApi('GET', '/v1/payment-charges?limit=500')).status).toBe(400);
+
+    const charge = (await listApi('GET', `/v1/payment-charges/${ids[0]}`)).body;
+    await stack.charges
+      .get(CompleteCheckoutHandler)
+      .complete({ chargeId: charge.id, token: tokenOf(charge), decision: 'CANCEL', correlationId: 't' });
+    await waitFor('the status filter to see the failed charge', async () => {
+      const failed = (await listApi('GET', '/v1/payment-charges?status=FAILED')).body;
+      return failed.data.length === 1 && failed.data[0].id === ids[0];
+    });
+    expect(merchantId).not.toBe(other.merchant.id);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('serves the document at /docs-json, from the DTOs with seed 001’s example, and a page at /docs', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an OpenAPI document, checked by path
+    const json: any = await (await fetch(`${stack.baseUrl}/docs-json`)).json();
+    expect(Object.keys(json.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/payment-charges',
+        '/v1/payment-charges/{id}',
+        '/v1/payment-charges/{id}/captures',
+        '/v1/payment-charges/{id}/voids',
+      ]),
+    );
+    const create = json.paths['/v1/payment-charges'].post;
+    expect(create.requestBody.content['application/json'].examples.seed001.value).toEqual(SEED_001_CHARGE);
+    expect(json.components.schemas.CreatePaymentChargeDto.required).toEqual(
+      expect.arrayContaining(['paymentMethod', 'amount', 'consumer', 'authenticationSettings']),
+    );
+    const page = await fetch(`${stack.baseUrl}/docs`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('swagger');
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * The charges service and the gateway as real Nest applications in this process (TCP between them, real
+ * PostgreSQL and Kafka), sharing one manual clock so timers and key expiry are driven by the test.
+ */
+import { createServer } from 'node:net';
+import type { INestApplication, INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { ManualClock, loadConfig } from '@payment-ledger/platform';
+import { chargesConfigSchema } from '../../apps/charges/src/charges.config';
+import { ChargesModule } from '../../apps/charges/src/charges.module';
+import { ChargeDeadlineWorker } from '../../apps/charges/src/infrastructure/charge-deadline.worker';
+import { createGatewayApp } from '../../apps/gateway/src/gateway.app';
+import { gatewayConfigSchema } from '../../apps/gateway/src/gateway.config';
+import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
+import { kafkaBrokers, testNamespace } from './kafka';
+import type { TestDatabase } from './test-database';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export class PaymentStack {
+  charges!: INestMicroservice;
+  gateway!: INestApplication;
+  baseUrl = '';
+  private chargesPort = 0;
+  private readonly env: Record<string, string>;
+
+  constructor(
+    readonly db: TestDatabase,
+    readonly clock = new ManualClock(new Date('2026-03-01T12:00:00.000Z')),
+  ) {
+    this.env = {
+      DATABASE_URL: db.url,
+      DATABASE_POOL_SIZE: '8',
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      KAFKA_TOPIC_NAMESPACE: testNamespace(),
+      KAFKA_TOPIC_PARTITIONS: '2',
+      KAFKA_CONSUMER_SESSION_TIMEOUT_MS: '6000',
+      LOG_LEVEL: 'warn',
+      SANDBOX_PUBLIC_URL: 'http://127.0.0.1:3999',
+      SANDBOX_ASYNC_AUTHORIZATION_DELAY_MS: '30000',
+      // Timers run when the test says so (runDue), never on their own.
+      CHARGE_DEADLINE_POLL_MS: '3600000',
+      API_KEY_CACHE_TTL_MS: '0',
+    };
+  }
+
+  async start(): Promise<this> {
+    this.chargesPort = await freePort();
+    await this.startCharges();
+    const config = loadConfig(gatewayConfigSchema, {
+      ...this.env,
+      CHARGES_TCP_PORT: String(this.chargesPort),
+      GATEWAY_BODY_LIMIT_BYTES: '102400',
+    });
+    this.gateway = await createGatewayApp(config, { clock: this.clock });
+    await this.gateway.listen(0, '127.0.0.1');
+    this.baseUrl = (await this.gateway.getUrl()).replace('[::1]', '127.0.0.1');
+    return this;
+  }
+
+  async startCharges(): Promise<void> {
+    const config = loadConfig(chargesConfigSchema, { ...this.env, CHARGES_TCP_PORT: String(this.chargesPort) });
+    this.charges = await NestFactory.createMicroservice<MicroserviceOptions>(
+      ChargesModule.forRoot(config, { clock: this.clock }),
+      { transport: Transport.TCP, options: { host: '127.0.0.1', port: this.chargesPort }, logger: false },
+    );
+    await this.charges.listen();
+  }
+
+  /** Stops the charges service and starts a new instance on the same database (timers must survive). */
+  async restartCharges(): Promise<void> {
+    await this.charges.close();
+    await this.startCharges();
+  }
+
+  runDueTimers(): Promise<number> {
+    return this.charges.get(ChargeDeadlineWorker).runDue();
+  }
+
+  async merchant(name = 'Acme Books', mode: 'SANDBOX' | 'LIVE' = 'SANDBOX') {
+    return createMerchant(this.db.pool, name, mode);
+  }
+
+  async stop(): Promise<void> {
+    await this.gateway?.close();
+    await this.charges?.close();
+  }
+}
+
+/** A merchant's HTTP calls to the gateway. */
+export function apiClient(baseUrl: string, apiKey: string) {
+  return async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- responses are checked field by field in tests
+  ): Promise<{ status: number; body: any; headers: Headers }> => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON (HTML docs page)
+    }
+    return { status: response.status, body: parsed, headers: response.headers };
+  };
+}
+
+export const SEED_001_CHARGE = {
+  paymentMethod: 'AMAZON_PAY',
+  amount: { value: 1000, currency: 'USD' },
+  consumer: { name: 'John Smith', country: 'US' },
+  authenticationSettings: [{ type: 'REDIRECT', settings: { returnUrl: 'https://www.your-return-page.com/' } }],
+};
