@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Brings the whole stack up on a fresh machine: dependencies, PostgreSQL, Kafka, migrations (scripts/setup.sh),
+# then every service as its own process (charges, gateway, sandbox), a sandbox merchant, and a ready-to-paste curl.
+# Ctrl-C stops the services it started (PostgreSQL and Kafka stay up: `npm run infra:down` stops them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+set -a; . ./.infra.env; set +a
+
+export GATEWAY_PORT="${GATEWAY_PORT:-3000}" SANDBOX_PORT="${SANDBOX_PORT:-3002}" CHARGES_TCP_PORT="${CHARGES_TCP_PORT:-4010}"
+export SANDBOX_PUBLIC_URL="${SANDBOX_PUBLIC_URL:-http://127.0.0.1:${SANDBOX_PORT}}"
+for port in "$GATEWAY_PORT" "$SANDBOX_PORT" "$CHARGES_TCP_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "stack: port $port is taken (set GATEWAY_PORT / SANDBOX_PORT / CHARGES_TCP_PORT)" >&2; exit 1
+  fi
+done
+
+mkdir -p .stack
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo; echo "stack: stopping services"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+start() { # name, ready line
+  local name="$1" ready="$2"
+  npm run --silent "start:$name" >".stack/$name.log" 2>&1 &
+  pids+=("$!")
+  for _ in $(seq 1 120); do
+    grep -q "$ready" ".stack/$name.log" && return 0
+    kill -0 "${pids[-1]}" 2>/dev/null || { echo "stack: $name exited:" >&2; tail -n 30 ".stack/$name.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  echo "stack: $name not ready in 60 s (see .stack/$name.log)" >&2; exit 1
+}
+start charges charges.listening
+start gateway gateway.listening
+start sandbox sandbox.listening
+
+key="$(npm run --silent merchant:create -- --name "Sandbox Merchant" --json | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).apiKey')"
+gateway="http://127.0.0.1:${GATEWAY_PORT}"
+cat <<EOT
+
+payment-ledger is up (logs in .stack/*.log)
+  gateway      ${gateway}   (OpenAPI: ${gateway}/docs)
+  sandbox page ${SANDBOX_PUBLIC_URL}
+  API key      ${key}   (sandbox merchant "Sandbox Merchant"; shown once)
+
+Create seed 001's charge, then open authenticationMethods[0].details.requestUrl in a browser:
+
+curl -s -X POST ${gateway}/v1/payment-charges \\
+  -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' \\
+  -H "Request-Idempotency-Key: \$(date +%s%N)" \\
+  -d '{"paymentMethod":"AMAZON_PAY","amount":{"value":1000,"currency":"USD"},"consumer":{"name":"John Smith","country":"US"},"authenticationSettings":[{"type":"REDIRECT","settings":{"returnUrl":"https://www.your-return-page.com/"}}]}'
+
+Ctrl-C stops the services.
+EOT
+wait -n "${pids[@]}" || true
+echo "stack: a service exited; see .stack/*.log" >&2
