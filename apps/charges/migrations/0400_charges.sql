@@ -19,6 +19,7 @@ CREATE TABLE charge_list_view (
   merchant_id                        text        NOT NULL,
   status                             text        NOT NULL,
   merchant_payment_charge_reference  text,
+  agreement_id                       text,
   stream_version                     integer     NOT NULL,
   state                              jsonb       NOT NULL,
   created_at                         timestamptz NOT NULL,
@@ -27,5 +28,8 @@ CREATE TABLE charge_list_view (
 CREATE INDEX charge_list_view_merchant ON charge_list_view (merchant_id, charge_id DESC);
 CREATE INDEX charge_list_view_reference ON charge_list_view (merchant_id, merchant_payment_charge_reference)
   WHERE merchant_payment_charge_reference IS NOT NULL;
+
+CREATE INDEX charge_list_view_agreement ON charge_list_view (merchant_id, agreement_id, charge_id DESC)
+  WHERE agreement_id IS NOT NULL;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON charge_deadlines, charge_list_view TO payment_ledger_service;

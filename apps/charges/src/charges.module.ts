@@ -7,6 +7,7 @@ import { ChargeCommandExecutor } from './application/charge-command.executor';
 import { ChargeDeadlineRepository } from './application/charge-deadline.repository';
 import { CompleteCheckoutHandler } from './application/complete-checkout.handler';
 import { CreateChargeHandler } from './application/create-charge.handler';
+import { CreateMerchantInitiatedChargeHandler } from './application/create-merchant-initiated-charge.handler';
 import { GetChargeQuery } from './application/get-charge.query';
 import { ListChargesQuery } from './application/list-charges.query';
 import { RunChargeDeadlineHandler } from './application/run-charge-deadline.handler';
@@ -43,6 +44,7 @@ export class ChargesModule {
         ChargeCommandExecutor,
         ChargeDeadlineRepository,
         CreateChargeHandler,
+        CreateMerchantInitiatedChargeHandler,
         CompleteCheckoutHandler,
         CaptureChargeHandler,
         VoidChargeHandler,

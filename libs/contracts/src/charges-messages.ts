@@ -14,6 +14,7 @@ import type { PaymentMethodType } from './payment-method-capabilities';
 
 export const CHARGES_PATTERNS = {
   create: 'charges.create',
+  createMerchantInitiated: 'charges.create-merchant-initiated',
   get: 'charges.get',
   list: 'charges.list',
   capture: 'charges.capture',
@@ -49,6 +50,20 @@ export interface CreateChargeMessage extends RequestContext {
   simulationCode: SimulationCode | null;
 }
 
+/** A charge under an active payment agreement, made without the consumer (by the merchant or its schedule). */
+export interface CreateMerchantInitiatedChargeMessage extends RequestContext {
+  merchant: MerchantContext;
+  chargeId: string;
+  agreementId: string;
+  instrumentId: string;
+  paymentMethod: PaymentMethodType;
+  amount: { value: number; currency: string };
+  consumer: { name: string; country: string };
+  webhooksUrl: string | null;
+  merchantPaymentChargeReference: string | null;
+  simulationCode: SimulationCode | null;
+}
+
 export interface GetChargeMessage extends RequestContext {
   merchantId: string;
   chargeId: string;
@@ -58,6 +73,7 @@ export interface ListChargesMessage extends RequestContext {
   merchantId: string;
   status?: ChargeStatus;
   merchantPaymentChargeReference?: string;
+  agreementId?: string;
   limit: number;
   /** Id of the last charge of the previous page (charges are listed newest first). */
   startingAfter?: string;

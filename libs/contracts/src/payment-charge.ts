@@ -84,6 +84,9 @@ export interface PaymentChargeResource {
   captureMethod: CaptureMethod;
   merchantPaymentChargeReference: string | null;
   webhooksUrl: string | null;
+  /** The payment agreement a merchant-initiated charge was made under, and its saved instrument. */
+  agreementId: string | null;
+  instrumentId: string | null;
   authenticationMethods: RedirectAuthenticationMethod[];
   authorizations: ChargeOperation<'AUTHORIZED' | 'PENDING' | 'DECLINED'>[];
   captures: ChargeOperation<'CAPTURED'>[];

@@ -9,7 +9,7 @@ import {
   type RecordedEvent,
 } from '@payment-ledger/event-store';
 import { EVENT_STORE } from '@payment-ledger/messaging';
-import type { ChargeCommand, CreateCharge } from '../domain/charge-commands';
+import type { ChargeCommand, CreateCharge, CreateMerchantInitiatedCharge } from '../domain/charge-commands';
 import { chargeDecider, chargeStreamId, type ChargeState, type ExistingCharge, exists } from '../domain/charge.decider';
 import { deadlinesFor } from '../domain/charge-deadlines';
 import { PaymentChargeNotFound } from '../domain/charge-errors';
@@ -60,7 +60,10 @@ export class ChargeCommandExecutor {
   }
 
   /** Creation needs no read: the stream must not exist. A repeated create returns the charge as it is now. */
-  async create(command: CreateCharge, metadata: EventMetadata): Promise<ExecutionResult> {
+  async create(
+    command: CreateCharge | CreateMerchantInitiatedCharge,
+    metadata: EventMetadata,
+  ): Promise<ExecutionResult> {
     const now = this.clock.now();
     const newEvents = chargeDecider.decide(command, chargeDecider.initialState, now);
     const state = newEvents.reduce(chargeDecider.evolve, chargeDecider.initialState);

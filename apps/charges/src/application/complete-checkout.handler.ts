@@ -31,7 +31,9 @@ export class CompleteCheckoutHandler {
       null,
       async (charge, now): Promise<ChargeCommand | null> => {
         if (charge.status !== 'AUTHENTICATION_PENDING') return null;
-        if (now.getTime() >= Date.parse(charge.authenticationExpiresAt)) return { type: 'ExpireAuthentication' };
+        if (charge.authenticationExpiresAt && now.getTime() >= Date.parse(charge.authenticationExpiresAt)) {
+          return { type: 'ExpireAuthentication' };
+        }
         if (message.decision === 'CANCEL') {
           return {
             type: 'RecordConsumerCancellation',
@@ -58,12 +60,16 @@ export class CompleteCheckoutHandler {
   private async authorizedCharge(message: CheckoutMessage): Promise<ExistingCharge> {
     if (!this.provider.verifyRedirectToken(message.chargeId, message.token)) throw new PaymentChargeNotFound();
     const { state } = await this.executor.load(message.chargeId);
-    if (!exists(state)) throw new PaymentChargeNotFound();
+    // Only consumer-initiated charges have a hosted page.
+    if (!exists(state) || state.returnUrl === null || state.authenticationExpiresAt === null) {
+      throw new PaymentChargeNotFound();
+    }
     return state;
   }
 }
 
 function toCheckoutView(state: ExistingCharge): CheckoutView {
+  if (state.returnUrl === null || state.authenticationExpiresAt === null) throw new PaymentChargeNotFound();
   return {
     chargeId: state.id,
     status: state.status,

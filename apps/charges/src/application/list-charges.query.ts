@@ -21,6 +21,7 @@ export class ListChargesQuery {
     if (message.merchantPaymentChargeReference) {
       add('merchant_payment_charge_reference = ?', message.merchantPaymentChargeReference);
     }
+    if (message.agreementId) add('agreement_id = ?', message.agreementId);
     if (message.startingAfter) add('charge_id < ?', message.startingAfter);
     params.push(message.limit + 1);
     const { rows } = await this.pool.query<{ state: ExistingCharge }>(

@@ -29,6 +29,27 @@ export interface CreateCharge {
   authentication: { type: 'REDIRECT'; requestUrl: string; requestMethod: 'GET' };
 }
 
+/**
+ * A charge under a payment agreement, started by the merchant (or its schedule) without the consumer: the provider
+ * was already asked to authorize (and capture) with the saved instrument, so creation and outcome are one decision.
+ */
+export interface CreateMerchantInitiatedCharge {
+  type: 'CreateMerchantInitiatedCharge';
+  chargeId: string;
+  merchant: { id: string; name: string; mode: MerchantMode };
+  paymentMethod: PaymentMethodType;
+  amount: Money;
+  consumer: Consumer;
+  agreementId: string;
+  instrumentId: string;
+  webhooksUrl: string | null;
+  merchantPaymentChargeReference: string | null;
+  simulationCode: SimulationCode | null;
+  authorizationId: string;
+  authorization: AuthorizationOutcome;
+  capture?: { captureId: string; result: ProviderResult };
+}
+
 export type AuthorizationOutcome =
   | { status: 'AUTHORIZED'; providerReference: string }
   | { status: 'PENDING'; providerReference: string; checkAfter: string }
@@ -79,6 +100,7 @@ export interface VoidCharge {
 
 export type ChargeCommand =
   | CreateCharge
+  | CreateMerchantInitiatedCharge
   | RecordConsumerApproval
   | RecordConsumerCancellation
   | ExpireAuthentication

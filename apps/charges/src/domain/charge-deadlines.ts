@@ -16,7 +16,9 @@ export function deadlinesFor(events: ChargeEvent[], stateAfter: ChargeState): Ch
   for (const event of events) {
     switch (event.type) {
       case 'ChargeCreated':
-        deadlines.push({ kind: 'authentication_timeout', dueAt: event.data.authenticationExpiresAt });
+        if (event.data.authenticationExpiresAt !== null) {
+          deadlines.push({ kind: 'authentication_timeout', dueAt: event.data.authenticationExpiresAt });
+        }
         break;
       case 'ChargeAuthorizationPending':
         deadlines.push({ kind: 'authorization_check', dueAt: event.data.checkAfter });

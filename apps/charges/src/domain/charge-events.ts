@@ -29,13 +29,18 @@ export interface ChargeCreated {
     amount: Money;
     consumer: Consumer;
     captureMethod: CaptureMethod;
-    returnUrl: string;
+    /** Who starts the payment: the consumer through a redirect, or the merchant under an agreement (no consumer). */
+    initiator: 'CONSUMER' | 'MERCHANT';
+    agreementId: string | null;
+    instrumentId: string | null;
+    /** Null for a merchant-initiated charge. */
+    returnUrl: string | null;
     webhooksUrl: string | null;
     merchantPaymentChargeReference: string | null;
     simulationCode: SimulationCode | null;
-    authentication: { type: 'REDIRECT'; requestUrl: string; requestMethod: 'GET' };
-    /** The consumer must finish the redirect before this instant or the charge fails. */
-    authenticationExpiresAt: string;
+    authentication: { type: 'REDIRECT'; requestUrl: string; requestMethod: 'GET' } | null;
+    /** The consumer must finish the redirect before this instant or the charge fails (null: no redirect). */
+    authenticationExpiresAt: string | null;
   };
 }
 

@@ -14,12 +14,16 @@ export function toPaymentChargeResource(state: ExistingCharge): PaymentChargeRes
     captureMethod: state.captureMethod,
     merchantPaymentChargeReference: state.merchantPaymentChargeReference,
     webhooksUrl: state.webhooksUrl,
-    authenticationMethods: [
-      {
-        type: 'REDIRECT',
-        details: { requestUrl: state.authentication.requestUrl, requestMethod: state.authentication.requestMethod },
-      },
-    ],
+    agreementId: state.agreementId,
+    instrumentId: state.instrumentId,
+    authenticationMethods: state.authentication
+      ? [
+          {
+            type: 'REDIRECT',
+            details: { requestUrl: state.authentication.requestUrl, requestMethod: state.authentication.requestMethod },
+          },
+        ]
+      : [],
     authorizations: state.authorizations.map(({ id, amount, status, createdAt, updatedAt }) => ({
       id,
       amount,

@@ -22,6 +22,7 @@ import type {
   AuthorizationOutcome,
   ChargeCommand,
   CreateCharge,
+  CreateMerchantInitiatedCharge,
   MerchantMode,
   ProviderResult,
 } from './charge-commands';
@@ -66,12 +67,15 @@ export interface ChargeDetails {
   amount: Money;
   consumer: Consumer;
   captureMethod: CaptureMethod;
-  returnUrl: string;
+  initiator: 'CONSUMER' | 'MERCHANT';
+  agreementId: string | null;
+  instrumentId: string | null;
+  returnUrl: string | null;
   webhooksUrl: string | null;
   merchantPaymentChargeReference: string | null;
   simulationCode: SimulationCode | null;
-  authentication: { type: 'REDIRECT'; requestUrl: string; requestMethod: 'GET' };
-  authenticationExpiresAt: string;
+  authentication: { type: 'REDIRECT'; requestUrl: string; requestMethod: 'GET' } | null;
+  authenticationExpiresAt: string | null;
   captureExpiresAt: string | null;
   /** When a pending (async) authorization should be asked about again. */
   checkAuthorizationAfter: string | null;
@@ -119,14 +123,19 @@ function withStatus(state: ExistingCharge, status: ChargeStatus, historyId: stri
 export function evolve(state: ChargeState, event: ChargeEvent): ChargeState {
   if (event.type === 'ChargeCreated') {
     const d = event.data;
+    const initiator = d.initiator ?? 'CONSUMER';
+    const status: ChargeStatus = initiator === 'MERCHANT' ? 'AUTHORIZATION_PROCESSING' : 'AUTHENTICATION_PENDING';
     return {
-      status: 'AUTHENTICATION_PENDING',
+      status,
       id: d.chargeId,
       merchant: d.merchant,
       paymentMethod: d.paymentMethod,
       amount: d.amount,
       consumer: d.consumer,
       captureMethod: d.captureMethod,
+      initiator,
+      agreementId: d.agreementId ?? null,
+      instrumentId: d.instrumentId ?? null,
       returnUrl: d.returnUrl,
       webhooksUrl: d.webhooksUrl,
       merchantPaymentChargeReference: d.merchantPaymentChargeReference,
@@ -138,7 +147,7 @@ export function evolve(state: ChargeState, event: ChargeEvent): ChargeState {
       authorizations: [],
       captures: [],
       voids: [],
-      history: [{ id: d.historyId, status: 'AUTHENTICATION_PENDING', createdAt: d.at }],
+      history: [{ id: d.historyId, status, createdAt: d.at }],
       failure: null,
       createdAt: d.at,
       updatedAt: d.at,
@@ -274,12 +283,13 @@ export function decide(command: ChargeCommand, state: ChargeState, now: Date): C
   const at = now.toISOString();
   const historyId = newId('history', now.getTime());
   if (command.type === 'CreateCharge') return decideCreate(command, state, now);
+  if (command.type === 'CreateMerchantInitiatedCharge') return decideMerchantInitiated(command, state, now);
   if (!exists(state)) throw new InvalidChargeStatus('NEW', 'act on');
 
   switch (command.type) {
     case 'RecordConsumerApproval': {
       requireStatus(state, ['AUTHENTICATION_PENDING'], 'approve');
-      if (now.getTime() >= Date.parse(state.authenticationExpiresAt)) {
+      if (state.authenticationExpiresAt && now.getTime() >= Date.parse(state.authenticationExpiresAt)) {
         return [authenticationTimedOut(historyId, at)];
       }
       const completed: ChargeEvent = { type: 'ChargeAuthenticationCompleted', data: { historyId, at } };
@@ -298,7 +308,7 @@ export function decide(command: ChargeCommand, state: ChargeState, now: Date): C
       ];
     case 'ExpireAuthentication':
       if (state.status !== 'AUTHENTICATION_PENDING') return [];
-      if (now.getTime() < Date.parse(state.authenticationExpiresAt)) return [];
+      if (!state.authenticationExpiresAt || now.getTime() < Date.parse(state.authenticationExpiresAt)) return [];
       return [authenticationTimedOut(historyId, at)];
     case 'ResolveAuthorization': {
       if (state.status !== 'AUTHORIZATION_ASYNC') return [];
@@ -358,9 +368,8 @@ export function decide(command: ChargeCommand, state: ChargeState, now: Date): C
   }
 }
 
-function decideCreate(command: CreateCharge, state: ChargeState, now: Date): ChargeEvent[] {
-  // A charge id is used once: a repeated create (a retried request) changes nothing.
-  if (exists(state)) return [];
+/** The method's rules for any new charge: known method, integer amount, currency and bounds, sandbox-only codes. */
+function checkNewCharge(command: Pick<CreateCharge, 'paymentMethod' | 'amount' | 'merchant' | 'simulationCode'>): void {
   const capabilities = PAYMENT_METHOD_CAPABILITIES[command.paymentMethod];
   if (!capabilities) {
     throw new ChargeRequestRejected('payment_method_not_supported', `unknown payment method`, 'paymentMethod');
@@ -382,6 +391,20 @@ function decideCreate(command: CreateCharge, state: ChargeState, now: Date): Cha
     };
     throw new ChargeRequestRejected(violation, messages[violation], field);
   }
+  if (command.simulationCode !== null && command.merchant.mode !== 'SANDBOX') {
+    throw new ChargeRequestRejected(
+      'simulation_not_allowed',
+      'simulation codes are accepted only in sandbox',
+      'sandbox',
+    );
+  }
+}
+
+function decideCreate(command: CreateCharge, state: ChargeState, now: Date): ChargeEvent[] {
+  // A charge id is used once: a repeated create (a retried request) changes nothing.
+  if (exists(state)) return [];
+  checkNewCharge(command);
+  const capabilities = PAYMENT_METHOD_CAPABILITIES[command.paymentMethod];
   if (command.captureMethod === 'MANUAL' && !capabilities.manualCapture) {
     throw new ChargeRequestRejected(
       'capture_method_not_supported',
@@ -396,26 +419,21 @@ function decideCreate(command: CreateCharge, state: ChargeState, now: Date): Cha
       'authenticationSettings[0].settings.returnUrl',
     );
   }
-  if (command.simulationCode !== null && command.merchant.mode !== 'SANDBOX') {
-    throw new ChargeRequestRejected(
-      'simulation_not_allowed',
-      'simulation codes are accepted only in sandbox',
-      'sandbox',
-    );
-  }
-  const at = now.toISOString();
   return [
     {
       type: 'ChargeCreated',
       data: {
         historyId: newId('history', now.getTime()),
-        at,
+        at: now.toISOString(),
         chargeId: command.chargeId,
         merchant: { id: command.merchant.id, name: command.merchant.name },
         paymentMethod: command.paymentMethod,
         amount: command.amount,
         consumer: command.consumer,
         captureMethod: command.captureMethod,
+        initiator: 'CONSUMER',
+        agreementId: null,
+        instrumentId: null,
         returnUrl: command.returnUrl,
         webhooksUrl: command.webhooksUrl,
         merchantPaymentChargeReference: command.merchantPaymentChargeReference,
@@ -426,6 +444,43 @@ function decideCreate(command: CreateCharge, state: ChargeState, now: Date): Cha
         ).toISOString(),
       },
     },
+  ];
+}
+
+/** A charge under an agreement, without the consumer: created and authorized (and captured) in one decision. */
+function decideMerchantInitiated(command: CreateMerchantInitiatedCharge, state: ChargeState, now: Date): ChargeEvent[] {
+  if (exists(state)) return [];
+  checkNewCharge(command);
+  if (!PAYMENT_METHOD_CAPABILITIES[command.paymentMethod].recurring) {
+    throw new ChargeRequestRejected('recurring_not_supported', `${command.paymentMethod} has no recurring payments`);
+  }
+  const created: ChargeEvent = {
+    type: 'ChargeCreated',
+    data: {
+      historyId: newId('history', now.getTime()),
+      at: now.toISOString(),
+      chargeId: command.chargeId,
+      merchant: { id: command.merchant.id, name: command.merchant.name },
+      paymentMethod: command.paymentMethod,
+      amount: command.amount,
+      consumer: command.consumer,
+      captureMethod: 'AUTOMATIC',
+      initiator: 'MERCHANT',
+      agreementId: command.agreementId,
+      instrumentId: command.instrumentId,
+      returnUrl: null,
+      webhooksUrl: command.webhooksUrl,
+      merchantPaymentChargeReference: command.merchantPaymentChargeReference,
+      simulationCode: command.simulationCode,
+      authentication: null,
+      authenticationExpiresAt: null,
+    },
+  };
+  const createdState = evolve(state, created);
+  if (!exists(createdState)) return [created];
+  return [
+    created,
+    ...authorizationEvents(createdState, command.authorizationId, command.authorization, command.capture, now),
   ];
 }
 

@@ -33,8 +33,9 @@ export class ChargeListProjection {
     if (!exists(state)) return;
     await session.query(
       `INSERT INTO charge_list_view
-         (charge_id, merchant_id, status, merchant_payment_charge_reference, stream_version, state, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         (charge_id, merchant_id, status, merchant_payment_charge_reference, agreement_id, stream_version, state,
+          created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (charge_id) DO UPDATE SET status = EXCLUDED.status, stream_version = EXCLUDED.stream_version,
          state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,
       [
@@ -42,6 +43,7 @@ export class ChargeListProjection {
         state.merchant.id,
         state.status,
         state.merchantPaymentChargeReference,
+        state.agreementId,
         event.streamVersion,
         JSON.stringify(state),
         state.createdAt,

@@ -6,6 +6,7 @@ import {
   type CheckoutMessage,
   type CompleteCheckoutMessage,
   type CreateChargeMessage,
+  type CreateMerchantInitiatedChargeMessage,
   type GetChargeMessage,
   type GetOperationMessage,
   type ListChargesMessage,
@@ -15,6 +16,7 @@ import { withLogContext } from '@payment-ledger/platform';
 import { CaptureChargeHandler } from '../application/capture-charge.handler';
 import { CompleteCheckoutHandler } from '../application/complete-checkout.handler';
 import { CreateChargeHandler } from '../application/create-charge.handler';
+import { CreateMerchantInitiatedChargeHandler } from '../application/create-merchant-initiated-charge.handler';
 import { GetChargeQuery } from '../application/get-charge.query';
 import { ListChargesQuery } from '../application/list-charges.query';
 import { VoidChargeHandler } from '../application/void-charge.handler';
@@ -29,6 +31,7 @@ const traced = <T>(message: { correlationId?: string }, fn: () => Promise<T>): P
 export class ChargesController {
   constructor(
     private readonly createCharge: CreateChargeHandler,
+    private readonly createMerchantInitiated: CreateMerchantInitiatedChargeHandler,
     private readonly captureCharge: CaptureChargeHandler,
     private readonly voidCharge: VoidChargeHandler,
     private readonly checkout: CompleteCheckoutHandler,
@@ -39,6 +42,11 @@ export class ChargesController {
   @MessagePattern(CHARGES_PATTERNS.create)
   create(@Payload() message: CreateChargeMessage) {
     return traced(message, () => this.createCharge.handle(message));
+  }
+
+  @MessagePattern(CHARGES_PATTERNS.createMerchantInitiated)
+  createUnderAgreement(@Payload() message: CreateMerchantInitiatedChargeMessage) {
+    return traced(message, () => this.createMerchantInitiated.handle(message));
   }
 
   @MessagePattern(CHARGES_PATTERNS.get)

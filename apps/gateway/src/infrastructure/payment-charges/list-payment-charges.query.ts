@@ -27,4 +27,9 @@ export class ListPaymentChargesQuery {
   @IsString()
   @MaxLength(255)
   merchantPaymentChargeReference?: string;
+
+  @ApiPropertyOptional({ description: 'Only charges made under this payment agreement' })
+  @IsOptional()
+  @Matches(/^agr_[0-9a-f]{32}$/, { message: 'agreementId must be a payment agreement id' })
+  agreementId?: string;
 }

@@ -120,6 +120,7 @@ export class PaymentChargesController {
       startingAfter: query.startingAfter,
       status: query.status,
       merchantPaymentChargeReference: query.merchantPaymentChargeReference,
+      agreementId: query.agreementId,
     });
   }
 
