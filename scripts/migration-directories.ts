@@ -8,4 +8,5 @@ export const ALL_MIGRATION_DIRECTORIES = [
   MESSAGING_MIGRATIONS,
   join(__dirname, '..', 'apps', 'gateway', 'migrations'),
   join(__dirname, '..', 'apps', 'charges', 'migrations'),
+  join(__dirname, '..', 'apps', 'agreements', 'migrations'),
 ];

@@ -7,6 +7,8 @@ import type { INestApplication, INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { ManualClock, loadConfig } from '@payment-ledger/platform';
+import { agreementsConfigSchema } from '../../apps/agreements/src/agreements.config';
+import { AgreementsModule } from '../../apps/agreements/src/agreements.module';
 import { chargesConfigSchema } from '../../apps/charges/src/charges.config';
 import { ChargesModule } from '../../apps/charges/src/charges.module';
 import { ChargeDeadlineWorker } from '../../apps/charges/src/infrastructure/charge-deadline.worker';
@@ -29,9 +31,11 @@ export async function freePort(): Promise<number> {
 
 export class PaymentStack {
   charges!: INestMicroservice;
+  agreements!: INestMicroservice;
   gateway!: INestApplication;
   baseUrl = '';
   private chargesPort = 0;
+  private agreementsPort = 0;
   private readonly env: Record<string, string>;
 
   constructor(
@@ -56,10 +60,13 @@ export class PaymentStack {
 
   async start(): Promise<this> {
     this.chargesPort = await freePort();
+    this.agreementsPort = await freePort();
     await this.startCharges();
+    await this.startAgreements();
     const config = loadConfig(gatewayConfigSchema, {
       ...this.env,
       CHARGES_TCP_PORT: String(this.chargesPort),
+      AGREEMENTS_TCP_PORT: String(this.agreementsPort),
       GATEWAY_BODY_LIMIT_BYTES: '102400',
     });
     this.gateway = await createGatewayApp(config, { clock: this.clock });
@@ -75,6 +82,19 @@ export class PaymentStack {
       { transport: Transport.TCP, options: { host: '127.0.0.1', port: this.chargesPort }, logger: false },
     );
     await this.charges.listen();
+  }
+
+  async startAgreements(): Promise<void> {
+    const config = loadConfig(agreementsConfigSchema, {
+      ...this.env,
+      AGREEMENTS_TCP_PORT: String(this.agreementsPort),
+      CHARGES_TCP_PORT: String(this.chargesPort),
+    });
+    this.agreements = await NestFactory.createMicroservice<MicroserviceOptions>(
+      AgreementsModule.forRoot(config, { clock: this.clock }),
+      { transport: Transport.TCP, options: { host: '127.0.0.1', port: this.agreementsPort }, logger: false },
+    );
+    await this.agreements.listen();
   }
 
   /** Stops the charges service and starts a new instance on the same database (timers must survive). */
@@ -93,6 +113,7 @@ export class PaymentStack {
 
   async stop(): Promise<void> {
     await this.gateway?.close();
+    await this.agreements?.close();
     await this.charges?.close();
   }
 }
@@ -131,4 +152,12 @@ export const SEED_001_CHARGE = {
   amount: { value: 1000, currency: 'USD' },
   consumer: { name: 'John Smith', country: 'US' },
   authenticationSettings: [{ type: 'REDIRECT', settings: { returnUrl: 'https://www.your-return-page.com/' } }],
+};
+
+export const SEED_001_AGREEMENT = {
+  paymentMethod: 'AMAZON_PAY',
+  startDate: '2025-03-26T20:24:27Z',
+  consumer: { name: 'John Smith', country: 'US' },
+  authenticationSettings: [{ type: 'REDIRECT', settings: { returnUrl: 'https://www.your-return-page.com/' } }],
+  initialPaymentCharge: { amount: { value: 1000, currency: 'USD' } },
 };

@@ -9,8 +9,14 @@ import { IdempotencyInterceptor } from './infrastructure/idempotency/idempotency
 import { IdempotencyRepository } from './infrastructure/idempotency/idempotency.repository';
 import { ApiKeyGuard } from './infrastructure/merchants/api-key.guard';
 import { MerchantRepository } from './infrastructure/merchants/merchant.repository';
-import { CHARGES_SERVICE, ChargesClient } from './infrastructure/payment-charges/charges.client';
+import { PaymentAgreementsController } from './infrastructure/payment-agreements/payment-agreements.controller';
+import { AgreementsClient, ChargesClient, ServiceClient } from './infrastructure/services/service.client';
 import { PaymentChargesController } from './infrastructure/payment-charges/payment-charges.controller';
+
+function tcpClient(host: string, port: number, config: GatewayConfig): ServiceClient {
+  const proxy = ClientProxyFactory.create({ transport: Transport.TCP, options: { host, port } });
+  return new ServiceClient(proxy, config.SERVICE_CALL_TIMEOUT_MS);
+}
 
 /** The public HTTP API: authenticates merchants, keeps idempotency keys, routes commands to the owning service. */
 @Module({})
@@ -19,19 +25,18 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [InfrastructureModule.forRoot({ service: 'gateway', config, clock: options.clock })],
-      controllers: [PaymentChargesController, HealthController],
+      controllers: [PaymentChargesController, PaymentAgreementsController, HealthController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         {
-          provide: CHARGES_SERVICE,
-          useFactory: () =>
-            ClientProxyFactory.create({
-              transport: Transport.TCP,
-              options: { host: config.CHARGES_TCP_HOST, port: config.CHARGES_TCP_PORT },
-            }),
+          provide: ChargesClient,
+          useFactory: () => tcpClient(config.CHARGES_TCP_HOST, config.CHARGES_TCP_PORT, config),
+        },
+        {
+          provide: AgreementsClient,
+          useFactory: () => tcpClient(config.AGREEMENTS_TCP_HOST, config.AGREEMENTS_TCP_PORT, config),
         },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
-        ChargesClient,
         MerchantRepository,
         ApiKeyGuard,
         IdempotencyRepository,

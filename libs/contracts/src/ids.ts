@@ -18,6 +18,7 @@ export const ID_PREFIXES = {
   webhookDelivery: 'whd',
   history: 'hist',
   agreementHistory: 'ahist',
+  apiKey: 'key',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -3,3 +3,4 @@ export * from './money';
 export * from './payment-method-capabilities';
 export * from './payment-charge';
 export * from './charges-messages';
+export * from './payment-agreement';

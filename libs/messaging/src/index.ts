@@ -5,3 +5,4 @@ export * from './kafka';
 export * from './topics';
 export * from './messaging.module';
 export * from './migrations-path';
+export * from './rpc-error.filter';

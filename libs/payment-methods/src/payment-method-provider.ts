@@ -46,6 +46,9 @@ export interface PaymentMethodProvider {
   createRedirect(request: RedirectRequest): { requestUrl: string; requestMethod: 'GET' };
   /** Verifies that a consumer's return from the hosted page belongs to this charge. */
   verifyRedirectToken(chargeId: string, token: string): boolean;
+  /** Where to send the consumer to consent to a payment agreement (the method is saved for future purchases). */
+  createAgreementRedirect(request: { agreementId: string }): { requestUrl: string; requestMethod: 'GET' };
+  verifyAgreementRedirectToken(agreementId: string, token: string): boolean;
   /** The failure recorded when the consumer cancels on the provider's page. */
   consumerCanceledFailure(simulationCode: SimulationCode | null): ChargeFailure;
   authorize(request: AuthorizeRequest): Promise<ProviderAuthorizationOutcome>;

@@ -12,6 +12,7 @@ import {
   type ListChargesMessage,
   type VoidChargeMessage,
 } from '@payment-ledger/contracts';
+import { RpcErrorFilter } from '@payment-ledger/messaging';
 import { withLogContext } from '@payment-ledger/platform';
 import { CaptureChargeHandler } from '../application/capture-charge.handler';
 import { CompleteCheckoutHandler } from '../application/complete-checkout.handler';
@@ -20,7 +21,6 @@ import { CreateMerchantInitiatedChargeHandler } from '../application/create-merc
 import { GetChargeQuery } from '../application/get-charge.query';
 import { ListChargesQuery } from '../application/list-charges.query';
 import { VoidChargeHandler } from '../application/void-charge.handler';
-import { RpcErrorFilter } from './rpc-error.filter';
 
 const traced = <T>(message: { correlationId?: string }, fn: () => Promise<T>): Promise<T> =>
   withLogContext({ correlationId: message.correlationId }, fn);

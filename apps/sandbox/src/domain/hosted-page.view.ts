@@ -2,7 +2,7 @@
  * The Amazon Pay sandbox's hosted page, server-rendered: no scripts, no external assets, one small stylesheet,
  * readable on a phone. Pure functions from view data to HTML.
  */
-import { type CheckoutView, format, money } from '@payment-ledger/contracts';
+import { type AgreementCheckoutView, type CheckoutView, format, money } from '@payment-ledger/contracts';
 
 const escape = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -53,5 +53,39 @@ export function renderNotFoundPage(): string {
 export function returnUrlFor(view: Pick<CheckoutView, 'returnUrl' | 'chargeId'>): string {
   const url = new URL(view.returnUrl);
   url.searchParams.set('paymentChargeId', view.chargeId);
+  return url.toString();
+}
+
+/** The consent page of a payment agreement: the payment method is saved for the merchant's future charges. */
+export function renderAgreementPage(view: AgreementCheckoutView, token: string): string {
+  const action = `/amazon-pay/agreements/${encodeURIComponent(view.agreementId)}`;
+  const initial = view.initialAmount
+    ? `<p>First payment now:</p><div class="amount" data-testid="amount">${escape(format(money(view.initialAmount.value, view.initialAmount.currency)))}</div>`
+    : '';
+  return page(
+    `Save Amazon Pay for ${view.merchantName}`,
+    `<div class="card"><div class="sandbox">Sandbox: no real money moves</div>
+<h1>Allow future payments</h1><p class="merchant">to <strong data-testid="merchant">${escape(view.merchantName)}</strong></p>
+<p data-testid="consent">Your Amazon Pay payment method will be saved for future purchases with this merchant, who may charge it without asking you again.</p>
+${view.description ? `<p class="note">${escape(view.description)}</p>` : ''}${initial}
+<form method="post" action="${action}"><input type="hidden" name="token" value="${escape(token)}">
+<button class="approve" type="submit" name="decision" value="APPROVE">Agree and continue</button>
+<button class="cancel" type="submit" name="decision" value="CANCEL">Cancel and return to merchant</button></form>
+<p class="note">Signed in as the sandbox buyer. Complete this before ${escape(view.expiresAt)}.</p></div>`,
+  );
+}
+
+export function renderAgreementEndedPage(view: AgreementCheckoutView): string {
+  return page(
+    'Agreement',
+    `<div class="card"><h1>This agreement is ${escape(view.status.toLowerCase().replace(/_/g, ' '))}</h1>
+<p class="merchant">${escape(view.merchantName)}</p><a class="back" href="${escape(agreementReturnUrlFor(view))}">Return to merchant</a></div>`,
+  );
+}
+
+/** The merchant's return URL with the agreement id appended as a query parameter. */
+export function agreementReturnUrlFor(view: Pick<AgreementCheckoutView, 'returnUrl' | 'agreementId'>): string {
+  const url = new URL(view.returnUrl);
+  url.searchParams.set('paymentAgreementId', view.agreementId);
   return url.toString();
 }

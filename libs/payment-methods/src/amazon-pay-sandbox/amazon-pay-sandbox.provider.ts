@@ -41,6 +41,16 @@ export class AmazonPaySandboxProvider implements PaymentMethodProvider {
     return expected.length === given.length && timingSafeEqual(expected, given);
   }
 
+  createAgreementRedirect({ agreementId }: { agreementId: string }): { requestUrl: string; requestMethod: 'GET' } {
+    const base = this.options.hostedPageBaseUrl.replace(/\/+$/, '');
+    const token = this.token(`agreement:${agreementId}`);
+    return { requestUrl: `${base}/amazon-pay/agreements/${agreementId}?token=${token}`, requestMethod: 'GET' };
+  }
+
+  verifyAgreementRedirectToken(agreementId: string, token: string): boolean {
+    return this.verifyRedirectToken(`agreement:${agreementId}`, token);
+  }
+
   consumerCanceledFailure(): ChargeFailure {
     return CONSUMER_CANCELED;
   }

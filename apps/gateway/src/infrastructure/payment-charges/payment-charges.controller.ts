@@ -29,7 +29,7 @@ import {
   SIMULATION_HEADER,
 } from '../idempotency/idempotency.interceptor';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../merchants/api-key.guard';
-import { ChargesClient } from './charges.client';
+import { ChargesClient } from '../services/service.client';
 import { CapturePaymentChargeDto, VoidPaymentChargeDto } from './capture-payment-charge.dto';
 import { CreatePaymentChargeDto } from './create-payment-charge.dto';
 import { ListPaymentChargesQuery } from './list-payment-charges.query';
@@ -235,7 +235,10 @@ function chargeId(id: string): string {
   return id;
 }
 
-function simulationCode(body: CreatePaymentChargeDto, request: IdempotentRequest): SimulationCode | null {
+export function simulationCode(
+  body: { sandbox?: { simulationCode: SimulationCode } },
+  request: IdempotentRequest,
+): SimulationCode | null {
   const header = request.headers[SIMULATION_HEADER];
   if (header !== undefined) {
     if (typeof header !== 'string' || !(SIMULATION_CODES as readonly string[]).includes(header)) {

@@ -1,24 +1,15 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { ClientProxy } from '@nestjs/microservices';
+import type { OnApplicationShutdown } from '@nestjs/common';
+import type { ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, timeout } from 'rxjs';
 import type { RemoteError } from '@payment-ledger/contracts';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../../gateway.config';
 import { ApiError } from '../http/api-error';
 
-export const CHARGES_SERVICE = Symbol('ChargesService');
-
-/** Request/response calls to the charges service over TCP; its refusals become API errors. */
-@Injectable()
-export class ChargesClient implements OnApplicationBootstrap, OnApplicationShutdown {
+/** Request/response calls to a backing service over TCP; its refusals become API errors, silence a 503. */
+export class ServiceClient implements OnApplicationShutdown {
   constructor(
-    @Inject(CHARGES_SERVICE) private readonly proxy: ClientProxy,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly proxy: ClientProxy,
+    private readonly timeoutMs: number,
   ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    // Connect lazily if the charges service is not up yet; the first call retries the connection.
-    await this.proxy.connect().catch(() => undefined);
-  }
 
   async onApplicationShutdown(): Promise<void> {
     await this.proxy.close();
@@ -26,9 +17,7 @@ export class ChargesClient implements OnApplicationBootstrap, OnApplicationShutd
 
   async send<Result>(pattern: string, message: object): Promise<Result> {
     try {
-      return await firstValueFrom(
-        this.proxy.send<Result>(pattern, message).pipe(timeout(this.config.SERVICE_CALL_TIMEOUT_MS)),
-      );
+      return await firstValueFrom(this.proxy.send<Result>(pattern, message).pipe(timeout(this.timeoutMs)));
     } catch (error) {
       if (isRemoteError(error)) {
         throw new ApiError(error.status, error.failureCode, error.failureMessage, {
@@ -40,6 +29,11 @@ export class ChargesClient implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 }
+
+/** The charges service (owns `charge` streams). */
+export abstract class ChargesClient extends ServiceClient {}
+/** The agreements service (owns `agreement` streams). */
+export abstract class AgreementsClient extends ServiceClient {}
 
 function isRemoteError(error: unknown): error is RemoteError {
   const e = error as Partial<RemoteError> | null;

@@ -3,9 +3,12 @@ import { type Observable, throwError } from 'rxjs';
 import type { RemoteError } from '@payment-ledger/contracts';
 import { ConcurrencyError, DomainError } from '@payment-ledger/event-store';
 import { JsonLogger } from '@payment-ledger/platform';
-import { InvalidChargeStatus } from '../domain/charge-errors';
 
-/** Turns refusals into the `RemoteError` the gateway maps to HTTP; anything else is logged and becomes a 500. */
+/**
+ * For services answering over a request/response transport: a refusal (DomainError) travels as a `RemoteError`
+ * with its status, stable code, field and the current status where it has one; anything else is logged and
+ * becomes a bare 500, so no internals leak.
+ */
 @Catch()
 export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
   constructor(private readonly logger: JsonLogger) {}
@@ -14,18 +17,20 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
     return throwError(() => this.toRemoteError(error));
   }
 
-  private toRemoteError(error: unknown): RemoteError {
+  toRemoteError(error: unknown): RemoteError {
     if (error instanceof DomainError) {
       const remote: RemoteError = { status: error.status, failureCode: error.code, failureMessage: error.message };
-      const field = (error as { field?: string }).field;
+      const { field, currentStatus } = error as { field?: string; currentStatus?: string };
       if (field) remote.field = field;
-      if (error instanceof InvalidChargeStatus) remote.currentStatus = error.currentStatus;
+      if (currentStatus) remote.currentStatus = currentStatus;
       return remote;
     }
     if (error instanceof ConcurrencyError) {
-      return { status: 409, failureCode: 'concurrent_modification', failureMessage: 'The charge changed; retry' };
+      return { status: 409, failureCode: 'concurrent_modification', failureMessage: 'The object changed; retry' };
     }
-    this.logger.event('error', 'charges.command_failed', { error });
+    const remote = error as Partial<RemoteError> | null;
+    if (typeof remote?.status === 'number' && typeof remote.failureCode === 'string') return remote as RemoteError;
+    this.logger.event('error', 'rpc.command_failed', { error });
     return { status: 500, failureCode: 'internal_error', failureMessage: 'Internal error' };
   }
 }

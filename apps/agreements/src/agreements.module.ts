@@ -1,0 +1,83 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { MessagingModule } from '@payment-ledger/messaging';
+import { AmazonPaySandboxProvider, PAYMENT_METHOD_PROVIDER } from '@payment-ledger/payment-methods';
+import { type Clock, InfrastructureModule } from '@payment-ledger/platform';
+import { AGREEMENTS_CONFIG, type AgreementsConfig } from './agreements.config';
+import { AgreementRepository } from './application/agreement-repository';
+import { ChargeAgreementHandler } from './application/charge-agreement.handler';
+import { CHARGES_SERVICE, ChargesGateway } from './application/charges.gateway';
+import { CompleteAgreementCheckoutHandler } from './application/complete-agreement-checkout.handler';
+import { CreateAgreementHandler } from './application/create-agreement.handler';
+import { ListAgreementsQuery } from './application/list-agreements.query';
+import { ManageAgreementHandler } from './application/manage-agreement.handler';
+import { AgreementChargeDispatcher } from './infrastructure/agreement-charge.dispatcher';
+import { AgreementListProjection } from './infrastructure/agreement-list.projection';
+import { AgreementsController } from './infrastructure/agreements.controller';
+
+/** Shared by the service's own providers and the Kafka consumers' handlers (which live in MessagingModule). */
+@Module({})
+class AgreementsCoreModule {
+  static forRoot(config: AgreementsConfig): DynamicModule {
+    const providers = [
+      { provide: AGREEMENTS_CONFIG, useValue: config },
+      {
+        provide: CHARGES_SERVICE,
+        useFactory: () =>
+          ClientProxyFactory.create({
+            transport: Transport.TCP,
+            options: { host: config.CHARGES_TCP_HOST, port: config.CHARGES_TCP_PORT },
+          }),
+      },
+      {
+        provide: PAYMENT_METHOD_PROVIDER,
+        useFactory: () =>
+          new AmazonPaySandboxProvider({
+            hostedPageBaseUrl: config.SANDBOX_PUBLIC_URL,
+            signingSecret: config.SANDBOX_SIGNING_SECRET,
+            asyncAuthorizationDelayMs: 30_000,
+          }),
+      },
+      AgreementRepository,
+      ChargesGateway,
+    ];
+    return {
+      module: AgreementsCoreModule,
+      imports: [MessagingModule.forRoot()],
+      providers,
+      exports: providers.map((p) => ('provide' in p ? p.provide : p)),
+    };
+  }
+}
+
+/** The agreements service: owns `agreement` streams; asks the charges service for charges under them. */
+@Module({})
+export class AgreementsModule {
+  static forRoot(config: AgreementsConfig, options: { clock?: Clock } = {}): DynamicModule {
+    const core = AgreementsCoreModule.forRoot(config);
+    return {
+      module: AgreementsModule,
+      imports: [
+        InfrastructureModule.forRoot({ service: 'agreements', config, clock: options.clock }),
+        core,
+        MessagingModule.forRoot({ relay: { name: 'agreements', streamTypes: ['agreement'] }, imports: [core] }, [
+          { name: 'agreements-list-view', streamTypes: ['agreement'], handler: AgreementListProjection },
+          {
+            name: 'agreements-charge-dispatch',
+            streamTypes: ['agreement'],
+            handler: AgreementChargeDispatcher,
+            maxAttempts: 20,
+          },
+        ]),
+      ],
+      controllers: [AgreementsController],
+      providers: [
+        CreateAgreementHandler,
+        CompleteAgreementCheckoutHandler,
+        ChargeAgreementHandler,
+        ManageAgreementHandler,
+        ListAgreementsQuery,
+      ],
+    };
+  }
+}

@@ -1,0 +1,54 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  type EventMetadata,
+  type EventStore,
+  fold,
+  handleCommand,
+  type RecordedEvent,
+} from '@payment-ledger/event-store';
+import { EVENT_STORE } from '@payment-ledger/messaging';
+import { CLOCK, type Clock } from '@payment-ledger/platform';
+import type { AgreementCommand } from '../domain/agreement-commands';
+import { agreementDecider, agreementStreamId, type ExistingAgreement, exists } from '../domain/agreement.decider';
+import { PaymentAgreementNotFound } from '../domain/agreement-errors';
+import type { AgreementEvent } from '../domain/agreement-events';
+
+/** Loads agreements from their streams and runs commands through the shared decider loop. */
+@Injectable()
+export class AgreementRepository {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async load(agreementId: string): Promise<ExistingAgreement> {
+    const recorded = await this.store.readStream(agreementStreamId(agreementId));
+    const state = fold(agreementDecider, recorded.map(asAgreementEvent));
+    if (!exists(state)) throw new PaymentAgreementNotFound();
+    return state;
+  }
+
+  /** Another merchant's agreement does not exist for them. */
+  async loadOwned(agreementId: string, merchantId: string | null): Promise<ExistingAgreement> {
+    const state = await this.load(agreementId);
+    if (merchantId !== null && state.merchant.id !== merchantId) throw new PaymentAgreementNotFound();
+    return state;
+  }
+
+  async execute(
+    agreementId: string,
+    command: AgreementCommand,
+    metadata: EventMetadata,
+  ): Promise<{ state: ExistingAgreement; newEvents: AgreementEvent[] }> {
+    const result = await handleCommand(this.store, agreementStreamId(agreementId), agreementDecider, command, {
+      now: () => this.clock.now(),
+      metadata,
+    });
+    if (!exists(result.state)) throw new PaymentAgreementNotFound();
+    return { state: result.state, newEvents: result.newEvents };
+  }
+}
+
+export function asAgreementEvent(event: Pick<RecordedEvent, 'type' | 'data'>): AgreementEvent {
+  return { type: event.type, data: event.data } as AgreementEvent;
+}

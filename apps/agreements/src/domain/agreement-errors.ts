@@ -1,0 +1,38 @@
+import { DomainError } from '@payment-ledger/event-store';
+import type { AgreementStatus } from '@payment-ledger/contracts';
+
+export class PaymentAgreementNotFound extends DomainError {
+  readonly code = 'payment_agreement_not_found';
+  override readonly status = 404;
+  constructor() {
+    super('Payment agreement not found');
+  }
+}
+
+/** The agreement's status does not allow the command (`agreement_revoked` once revoked). */
+export class InvalidAgreementStatus extends DomainError {
+  readonly code: string;
+  constructor(
+    readonly currentStatus: AgreementStatus | 'NEW',
+    action: string,
+  ) {
+    super(`cannot ${action} a payment agreement in status ${currentStatus}`);
+    this.code =
+      currentStatus === 'REVOKED'
+        ? 'agreement_revoked'
+        : currentStatus === 'PAST_DUE'
+          ? 'agreement_past_due'
+          : 'invalid_agreement_status';
+  }
+}
+
+export class AgreementRequestRejected extends DomainError {
+  override readonly status: number = 400;
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}

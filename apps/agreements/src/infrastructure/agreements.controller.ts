@@ -1,0 +1,76 @@
+import { Controller, UseFilters } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  AGREEMENTS_PATTERNS,
+  type AgreementCheckoutMessage,
+  type ChargeAgreementMessage,
+  type CompleteAgreementCheckoutMessage,
+  type CreateAgreementMessage,
+  type GetAgreementMessage,
+  type ListAgreementsMessage,
+  type MarkAgreementPastDueMessage,
+  type RevokeAgreementMessage,
+} from '@payment-ledger/contracts';
+import { RpcErrorFilter } from '@payment-ledger/messaging';
+import { withLogContext } from '@payment-ledger/platform';
+import { ChargeAgreementHandler } from '../application/charge-agreement.handler';
+import { CompleteAgreementCheckoutHandler } from '../application/complete-agreement-checkout.handler';
+import { CreateAgreementHandler } from '../application/create-agreement.handler';
+import { ListAgreementsQuery } from '../application/list-agreements.query';
+import { ManageAgreementHandler } from '../application/manage-agreement.handler';
+
+const traced = <T>(message: { correlationId?: string }, fn: () => Promise<T>): Promise<T> =>
+  withLogContext({ correlationId: message.correlationId }, fn);
+
+/** The agreements service's request/response endpoints (TCP). */
+@Controller()
+@UseFilters(RpcErrorFilter)
+export class AgreementsController {
+  constructor(
+    private readonly createAgreement: CreateAgreementHandler,
+    private readonly chargeAgreement: ChargeAgreementHandler,
+    private readonly manage: ManageAgreementHandler,
+    private readonly checkout: CompleteAgreementCheckoutHandler,
+    private readonly listAgreements: ListAgreementsQuery,
+  ) {}
+
+  @MessagePattern(AGREEMENTS_PATTERNS.create)
+  create(@Payload() message: CreateAgreementMessage) {
+    return traced(message, () => this.createAgreement.handle(message));
+  }
+
+  @MessagePattern(AGREEMENTS_PATTERNS.get)
+  get(@Payload() message: GetAgreementMessage) {
+    return traced(message, () => this.manage.get(message));
+  }
+
+  @MessagePattern(AGREEMENTS_PATTERNS.list)
+  list(@Payload() message: ListAgreementsMessage) {
+    return traced(message, () => this.listAgreements.handle(message));
+  }
+
+  @MessagePattern(AGREEMENTS_PATTERNS.revoke)
+  revoke(@Payload() message: RevokeAgreementMessage) {
+    return traced(message, () => this.manage.revoke(message));
+  }
+
+  @MessagePattern(AGREEMENTS_PATTERNS.charge)
+  charge(@Payload() message: ChargeAgreementMessage) {
+    return traced(message, () => this.chargeAgreement.handle(message));
+  }
+
+  @MessagePattern(AGREEMENTS_PATTERNS.markPastDue)
+  markPastDue(@Payload() message: MarkAgreementPastDueMessage) {
+    return traced(message, () => this.manage.markPastDue(message));
+  }
+
+  @MessagePattern(AGREEMENTS_PATTERNS.checkout)
+  checkoutView(@Payload() message: AgreementCheckoutMessage) {
+    return traced(message, () => this.checkout.view(message));
+  }
+
+  @MessagePattern(AGREEMENTS_PATTERNS.completeCheckout)
+  completeCheckout(@Payload() message: CompleteAgreementCheckoutMessage) {
+    return traced(message, () => this.checkout.complete(message));
+  }
+}

@@ -1,0 +1,168 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards, UseInterceptors } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
+import {
+  AGREEMENTS_PATTERNS,
+  type AgreementList,
+  ID_PREFIXES,
+  type PaymentAgreementResource,
+  type PaymentChargeResource,
+} from '@payment-ledger/contracts';
+import { currentLogContext } from '@payment-ledger/platform';
+import { ApiError } from '../http/api-error';
+import { IdempotencyInterceptor, type IdempotentRequest } from '../idempotency/idempotency.interceptor';
+import { ApiKeyGuard, type AuthenticatedRequest } from '../merchants/api-key.guard';
+import { simulationCode } from '../payment-charges/payment-charges.controller';
+import { PaymentChargeResponse } from '../payment-charges/payment-charge.response';
+import { AgreementsClient } from '../services/service.client';
+import {
+  ChargePaymentAgreementDto,
+  CreatePaymentAgreementDto,
+  RevokePaymentAgreementDto,
+} from './create-payment-agreement.dto';
+import { ListPaymentAgreementsQuery } from './list-payment-agreements.query';
+
+const SEED_001_AGREEMENT = {
+  paymentMethod: 'AMAZON_PAY',
+  startDate: '2025-03-26T20:24:27Z',
+  consumer: { name: 'John Smith', country: 'US' },
+  authenticationSettings: [{ type: 'REDIRECT', settings: { returnUrl: 'https://www.your-return-page.com/' } }],
+  initialPaymentCharge: { amount: { value: 1000, currency: 'USD' } },
+};
+const IDEMPOTENCY_HEADER_DOC = {
+  name: 'Request-Idempotency-Key',
+  required: false,
+  description: 'Retry safely: the same key and body replay the first response. Alias: Idempotency-Key.',
+};
+const correlationId = (): string => String(currentLogContext().correlationId ?? '');
+
+/** `/v1/payment-agreements`: recurring consent (seed 001 "Recurring Payments"), owned by the agreements service. */
+@ApiTags('payment-agreements')
+@ApiBearerAuth()
+@Controller('v1/payment-agreements')
+@UseGuards(ApiKeyGuard)
+export class PaymentAgreementsController {
+  constructor(private readonly agreements: AgreementsClient) {}
+
+  @Post()
+  @HttpCode(201)
+  @UseInterceptors(IdempotencyInterceptor)
+  @ApiHeader(IDEMPOTENCY_HEADER_DOC)
+  @ApiBody({
+    type: CreatePaymentAgreementDto,
+    examples: { seed001: { summary: 'Amazon Pay', value: SEED_001_AGREEMENT } },
+  })
+  create(
+    @Body() body: CreatePaymentAgreementDto,
+    @Req() request: IdempotentRequest,
+  ): Promise<PaymentAgreementResource> {
+    const redirect = body.authenticationSettings.find((s) => s.type === 'REDIRECT');
+    if (!redirect) {
+      throw new ApiError(400, 'missing_field', 'a REDIRECT authentication setting with a returnUrl is required', {
+        field: 'authenticationSettings',
+      });
+    }
+    const amount = body.amount ? { value: body.amount.value, currency: body.amount.currency } : null;
+    return this.agreements.send(AGREEMENTS_PATTERNS.create, {
+      correlationId: correlationId(),
+      idempotencyKey: request.idempotencyKey,
+      merchant: request.merchant,
+      agreementId: `${ID_PREFIXES.agreement}_${request.resourceIdHex}`,
+      // The same hex under another prefix: stable across retries of one idempotency key, like the agreement id.
+      initialPaymentChargeId: body.initialPaymentCharge ? `${ID_PREFIXES.charge}_${request.resourceIdHex}` : null,
+      paymentMethod: body.paymentMethod,
+      consumer: { name: body.consumer.name, country: body.consumer.country },
+      startDate: body.startDate,
+      endDate: body.endDate ?? null,
+      description: body.description ?? null,
+      frequency: body.frequency ? { type: body.frequency.type, interval: body.frequency.interval } : null,
+      amount,
+      amountType: body.amountType ?? (amount ? 'EXACT' : 'VARIABLE'),
+      initialPaymentCharge: body.initialPaymentCharge
+        ? {
+            amount: {
+              value: body.initialPaymentCharge.amount.value,
+              currency: body.initialPaymentCharge.amount.currency,
+            },
+          }
+        : null,
+      returnUrl: redirect.settings.returnUrl,
+      merchantPaymentAgreementReference: body.merchantPaymentAgreementReference ?? null,
+      webhooksUrl: body.webhooksUrl ?? null,
+      simulationCode: simulationCode(body, request),
+    });
+  }
+
+  @Get()
+  list(@Query() query: ListPaymentAgreementsQuery, @Req() request: AuthenticatedRequest): Promise<AgreementList> {
+    return this.agreements.send(AGREEMENTS_PATTERNS.list, {
+      correlationId: correlationId(),
+      merchantId: request.merchant.id,
+      limit: query.limit ?? 20,
+      startingAfter: query.startingAfter,
+      status: query.status,
+      merchantPaymentAgreementReference: query.merchantPaymentAgreementReference,
+    });
+  }
+
+  @Get(':id')
+  get(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<PaymentAgreementResource> {
+    return this.agreements.send(AGREEMENTS_PATTERNS.get, {
+      correlationId: correlationId(),
+      merchantId: request.merchant.id,
+      agreementId: agreementId(id),
+    });
+  }
+
+  @Post(':id/revocations')
+  @HttpCode(201)
+  @UseInterceptors(IdempotencyInterceptor)
+  @ApiHeader(IDEMPOTENCY_HEADER_DOC)
+  revoke(
+    @Param('id') id: string,
+    @Body() _body: RevokePaymentAgreementDto,
+    @Req() request: IdempotentRequest,
+  ): Promise<PaymentAgreementResource> {
+    return this.agreements.send(AGREEMENTS_PATTERNS.revoke, {
+      correlationId: correlationId(),
+      merchantId: request.merchant.id,
+      agreementId: agreementId(id),
+      revokedBy: 'MERCHANT',
+    });
+  }
+
+  @Post(':id/payment-charges')
+  @HttpCode(201)
+  @UseInterceptors(IdempotencyInterceptor)
+  @ApiHeader(IDEMPOTENCY_HEADER_DOC)
+  @ApiBody({
+    type: ChargePaymentAgreementDto,
+    examples: { seed001: { value: { amount: { value: 8000, currency: 'USD' } } } },
+  })
+  @ApiCreatedResponse({
+    type: PaymentChargeResponse,
+    description: 'The charge, made without the consumer (CAPTURED or FAILED)',
+  })
+  charge(
+    @Param('id') id: string,
+    @Body() body: ChargePaymentAgreementDto,
+    @Req() request: IdempotentRequest,
+  ): Promise<PaymentChargeResource> {
+    return this.agreements.send(AGREEMENTS_PATTERNS.charge, {
+      correlationId: correlationId(),
+      idempotencyKey: request.idempotencyKey,
+      merchantId: request.merchant.id,
+      agreementId: agreementId(id),
+      chargeId: `${ID_PREFIXES.charge}_${request.resourceIdHex}`,
+      amount: body.amount ? { value: body.amount.value, currency: body.amount.currency } : null,
+      initiator: 'MERCHANT',
+      merchantPaymentChargeReference: body.merchantPaymentChargeReference ?? null,
+      simulationCode: simulationCode(body, request),
+    });
+  }
+}
+
+function agreementId(id: string): string {
+  if (!/^agr_[0-9a-f]{32}$/.test(id))
+    throw new ApiError(404, 'payment_agreement_not_found', 'Payment agreement not found');
+  return id;
+}

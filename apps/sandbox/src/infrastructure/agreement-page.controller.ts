@@ -1,0 +1,66 @@
+import { Body, Controller, Get, Header, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { ClientProxy } from '@nestjs/microservices';
+import type { Response } from 'express';
+import { firstValueFrom, timeout } from 'rxjs';
+import { AGREEMENTS_PATTERNS, type AgreementCheckoutView, newId, type RemoteError } from '@payment-ledger/contracts';
+import { JsonLogger } from '@payment-ledger/platform';
+import {
+  agreementReturnUrlFor,
+  renderAgreementEndedPage,
+  renderAgreementPage,
+  renderNotFoundPage,
+} from '../domain/hosted-page.view';
+import { SANDBOX_CONFIG, type SandboxConfig } from '../sandbox.config';
+
+export const AGREEMENTS_SERVICE = Symbol('AgreementsService');
+
+/** The consent page of a payment agreement (`requestUrl` of an agreement), then back to the merchant. */
+@Controller('amazon-pay/agreements')
+export class AgreementPageController {
+  constructor(
+    @Inject(AGREEMENTS_SERVICE) private readonly agreements: ClientProxy,
+    @Inject(SANDBOX_CONFIG) private readonly config: SandboxConfig,
+    private readonly logger: JsonLogger,
+  ) {}
+
+  @Get(':agreementId')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
+  async show(@Param('agreementId') agreementId: string, @Query('token') token: string, @Res() response: Response) {
+    const view = await this.call(AGREEMENTS_PATTERNS.checkout, { agreementId, token: String(token ?? '') });
+    if (!view) return response.status(404).send(renderNotFoundPage());
+    if (view.status !== 'AUTHENTICATION_PENDING') return response.status(200).send(renderAgreementEndedPage(view));
+    return response.status(200).send(renderAgreementPage(view, String(token)));
+  }
+
+  @Post(':agreementId')
+  async decide(
+    @Param('agreementId') agreementId: string,
+    @Body() form: { token?: string; decision?: string },
+    @Res() response: Response,
+  ) {
+    const decision = form.decision === 'APPROVE' ? 'APPROVE' : form.decision === 'CANCEL' ? 'CANCEL' : undefined;
+    if (!decision) return response.status(400).type('html').send(renderNotFoundPage());
+    const view = await this.call(AGREEMENTS_PATTERNS.completeCheckout, {
+      agreementId,
+      token: String(form.token ?? ''),
+      decision,
+    });
+    if (!view) return response.status(404).type('html').send(renderNotFoundPage());
+    this.logger.event('info', 'sandbox.agreement_completed', { agreementId, decision, status: view.status });
+    return response.redirect(303, agreementReturnUrlFor(view));
+  }
+
+  private async call(pattern: string, message: object): Promise<AgreementCheckoutView | undefined> {
+    try {
+      return await firstValueFrom(
+        this.agreements
+          .send<AgreementCheckoutView>(pattern, { ...message, correlationId: newId('event') })
+          .pipe(timeout(this.config.SERVICE_CALL_TIMEOUT_MS)),
+      );
+    } catch (error) {
+      if ((error as RemoteError | null)?.status === 404) return undefined;
+      throw error;
+    }
+  }
+}
