@@ -9,4 +9,5 @@ export const ALL_MIGRATION_DIRECTORIES = [
   join(__dirname, '..', 'apps', 'gateway', 'migrations'),
   join(__dirname, '..', 'apps', 'charges', 'migrations'),
   join(__dirname, '..', 'apps', 'agreements', 'migrations'),
+  join(__dirname, '..', 'apps', 'scheduler', 'migrations'),
 ];

@@ -10,6 +10,9 @@ import { ManualClock, loadConfig } from '@payment-ledger/platform';
 import { agreementsConfigSchema } from '../../apps/agreements/src/agreements.config';
 import { AgreementsModule } from '../../apps/agreements/src/agreements.module';
 import { chargesConfigSchema } from '../../apps/charges/src/charges.config';
+import { schedulerConfigSchema } from '../../apps/scheduler/src/scheduler.config';
+import { SchedulerModule } from '../../apps/scheduler/src/scheduler.module';
+import { BillingWorker } from '../../apps/scheduler/src/infrastructure/billing.worker';
 import { ChargesModule } from '../../apps/charges/src/charges.module';
 import { ChargeDeadlineWorker } from '../../apps/charges/src/infrastructure/charge-deadline.worker';
 import { createGatewayApp } from '../../apps/gateway/src/gateway.app';
@@ -32,10 +35,12 @@ export async function freePort(): Promise<number> {
 export class PaymentStack {
   charges!: INestMicroservice;
   agreements!: INestMicroservice;
+  schedulers: INestMicroservice[] = [];
   gateway!: INestApplication;
   baseUrl = '';
   private chargesPort = 0;
   private agreementsPort = 0;
+  private schedulerPort = 0;
   private readonly env: Record<string, string>;
 
   constructor(
@@ -63,10 +68,13 @@ export class PaymentStack {
     this.agreementsPort = await freePort();
     await this.startCharges();
     await this.startAgreements();
+    this.schedulerPort = await freePort();
+    await this.startScheduler(this.schedulerPort);
     const config = loadConfig(gatewayConfigSchema, {
       ...this.env,
       CHARGES_TCP_PORT: String(this.chargesPort),
       AGREEMENTS_TCP_PORT: String(this.agreementsPort),
+      SCHEDULER_TCP_PORT: String(this.schedulerPort),
       GATEWAY_BODY_LIMIT_BYTES: '102400',
     });
     this.gateway = await createGatewayApp(config, { clock: this.clock });
@@ -97,6 +105,36 @@ export class PaymentStack {
     await this.agreements.listen();
   }
 
+  /** Starts a scheduler replica (several may run: they share the work). */
+  async startScheduler(port?: number): Promise<INestMicroservice> {
+    const tcpPort = port ?? (await freePort());
+    const config = loadConfig(schedulerConfigSchema, {
+      ...this.env,
+      SCHEDULER_TCP_PORT: String(tcpPort),
+      AGREEMENTS_TCP_PORT: String(this.agreementsPort),
+      SCHEDULER_POLL_MS: '0',
+    });
+    const app = await NestFactory.createMicroservice<MicroserviceOptions>(
+      SchedulerModule.forRoot(config, { clock: this.clock }),
+      { transport: Transport.TCP, options: { host: '127.0.0.1', port: tcpPort }, logger: false },
+    );
+    await app.listen();
+    this.schedulers.push(app);
+    return app;
+  }
+
+  /** Stops the first scheduler replica (as a crash would) and starts a new one in its place. */
+  async restartScheduler(): Promise<void> {
+    await this.schedulers.shift()?.close();
+    this.schedulers.unshift(await this.startScheduler(this.schedulerPort));
+    this.schedulers.pop();
+  }
+
+  /** Runs due billing on every scheduler replica at once. */
+  runDueBilling(): Promise<number[]> {
+    return Promise.all(this.schedulers.map((s) => s.get(BillingWorker).runDue()));
+  }
+
   /** Stops the charges service and starts a new instance on the same database (timers must survive). */
   async restartCharges(): Promise<void> {
     await this.charges.close();
@@ -113,6 +151,7 @@ export class PaymentStack {
 
   async stop(): Promise<void> {
     await this.gateway?.close();
+    for (const scheduler of this.schedulers) await scheduler.close();
     await this.agreements?.close();
     await this.charges?.close();
   }

@@ -9,6 +9,8 @@ export const gatewayConfigSchema = {
   CHARGES_TCP_PORT: env.int({ default: 4010, min: 1, max: 65535 }),
   AGREEMENTS_TCP_HOST: env.string({ default: '127.0.0.1' }),
   AGREEMENTS_TCP_PORT: env.int({ default: 4020, min: 1, max: 65535 }),
+  SCHEDULER_TCP_HOST: env.string({ default: '127.0.0.1' }),
+  SCHEDULER_TCP_PORT: env.int({ default: 4030, min: 1, max: 65535 }),
   /** Largest request body accepted, in bytes. */
   GATEWAY_BODY_LIMIT_BYTES: env.int({ default: 102_400, min: 1_024 }),
   /** How long a verified API key is remembered; a revoked key stops working within this time. */

@@ -10,7 +10,12 @@ import { IdempotencyRepository } from './infrastructure/idempotency/idempotency.
 import { ApiKeyGuard } from './infrastructure/merchants/api-key.guard';
 import { MerchantRepository } from './infrastructure/merchants/merchant.repository';
 import { PaymentAgreementsController } from './infrastructure/payment-agreements/payment-agreements.controller';
-import { AgreementsClient, ChargesClient, ServiceClient } from './infrastructure/services/service.client';
+import {
+  AgreementsClient,
+  ChargesClient,
+  SchedulerClient,
+  ServiceClient,
+} from './infrastructure/services/service.client';
 import { PaymentChargesController } from './infrastructure/payment-charges/payment-charges.controller';
 
 function tcpClient(host: string, port: number, config: GatewayConfig): ServiceClient {
@@ -35,6 +40,10 @@ export class GatewayModule {
         {
           provide: AgreementsClient,
           useFactory: () => tcpClient(config.AGREEMENTS_TCP_HOST, config.AGREEMENTS_TCP_PORT, config),
+        },
+        {
+          provide: SchedulerClient,
+          useFactory: () => tcpClient(config.SCHEDULER_TCP_HOST, config.SCHEDULER_TCP_PORT, config),
         },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         MerchantRepository,

@@ -143,3 +143,12 @@ export interface AgreementCheckoutMessage extends RequestContext {
 export interface CompleteAgreementCheckoutMessage extends AgreementCheckoutMessage {
   decision: 'APPROVE' | 'CANCEL';
 }
+
+/** The scheduler's TCP messages: sandbox test clocks. */
+export const SCHEDULER_PATTERNS = { advanceTestClock: 'scheduler.test-clock.advance' } as const;
+
+export interface AdvanceTestClockMessage extends RequestContext {
+  merchantId: string;
+  agreementId: string;
+  seconds: number;
+}

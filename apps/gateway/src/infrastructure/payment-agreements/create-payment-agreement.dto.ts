@@ -172,3 +172,15 @@ export class RevokePaymentAgreementDto {
   @MaxLength(500)
   description?: string;
 }
+
+export class AdvanceTestClockDto {
+  @ApiProperty({
+    description: "How far to move this agreement's schedule forward, in seconds (up to 10 years)",
+    example: 2678400,
+  })
+  @IsDefined()
+  @IsInt()
+  @Min(1)
+  @Max(10 * 366 * 24 * 3600)
+  seconds!: number;
+}

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiHeader, ApiTags } from '
 import {
   AGREEMENTS_PATTERNS,
   type AgreementList,
+  SCHEDULER_PATTERNS,
   ID_PREFIXES,
   type PaymentAgreementResource,
   type PaymentChargeResource,
@@ -13,8 +14,9 @@ import { IdempotencyInterceptor, type IdempotentRequest } from '../idempotency/i
 import { ApiKeyGuard, type AuthenticatedRequest } from '../merchants/api-key.guard';
 import { simulationCode } from '../payment-charges/payment-charges.controller';
 import { PaymentChargeResponse } from '../payment-charges/payment-charge.response';
-import { AgreementsClient } from '../services/service.client';
+import { AgreementsClient, SchedulerClient } from '../services/service.client';
 import {
+  AdvanceTestClockDto,
   ChargePaymentAgreementDto,
   CreatePaymentAgreementDto,
   RevokePaymentAgreementDto,
@@ -41,7 +43,32 @@ const correlationId = (): string => String(currentLogContext().correlationId ?? 
 @Controller('v1/payment-agreements')
 @UseGuards(ApiKeyGuard)
 export class PaymentAgreementsController {
-  constructor(private readonly agreements: AgreementsClient) {}
+  constructor(
+    private readonly agreements: AgreementsClient,
+    private readonly scheduler: SchedulerClient,
+  ) {}
+
+  /**
+   * Sandbox test clock (like Stripe's): moves this agreement's billing schedule forward and runs what became due,
+   * so months of recurring billing take seconds. Not available to live merchants.
+   */
+  @Post(':id/test-clock/advances')
+  @HttpCode(201)
+  advanceTestClock(
+    @Param('id') id: string,
+    @Body() body: AdvanceTestClockDto,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<{ agreementId: string; frozenTime: string }> {
+    if (request.merchant.mode !== 'SANDBOX') {
+      throw new ApiError(403, 'sandbox_only', 'Test clocks exist only in sandbox');
+    }
+    return this.scheduler.send(SCHEDULER_PATTERNS.advanceTestClock, {
+      correlationId: correlationId(),
+      merchantId: request.merchant.id,
+      agreementId: agreementId(id),
+      seconds: body.seconds,
+    });
+  }
 
   @Post()
   @HttpCode(201)

@@ -35,6 +35,9 @@ export abstract class ChargesClient extends ServiceClient {}
 /** The agreements service (owns `agreement` streams). */
 export abstract class AgreementsClient extends ServiceClient {}
 
+/** The scheduler (owns `billing-schedule` streams; sandbox test clocks). */
+export abstract class SchedulerClient extends ServiceClient {}
+
 function isRemoteError(error: unknown): error is RemoteError {
   const e = error as Partial<RemoteError> | null;
   return typeof e?.status === 'number' && typeof e.failureCode === 'string' && typeof e.failureMessage === 'string';

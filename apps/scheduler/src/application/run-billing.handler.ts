@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { newId, type PaymentChargeResource, type SimulationCode } from '@payment-ledger/contracts';
+import { JsonLogger } from '@payment-ledger/platform';
+import { awaitingOutcome, type ChargeOutcome, exists, type PeriodState } from '../domain/billing-schedule.decider';
+import type { BillingScheduleEvent } from '../domain/billing-schedule-events';
+import { AgreementsGateway } from './agreements.gateway';
+import { ScheduleStore } from './schedule-store';
+
+/**
+ * One look at a schedule: record the charges now due (new periods and retries) as events, then ask for them; ask
+ * again for any recorded charge that has had no outcome for a while (same charge id: never a second charge); record
+ * the outcomes that come straight back. Outcomes that come later (async authorizations) arrive from Kafka.
+ */
+@Injectable()
+export class RunBillingHandler {
+  constructor(
+    private readonly schedules: ScheduleStore,
+    private readonly agreements: AgreementsGateway,
+    private readonly logger: JsonLogger,
+  ) {}
+
+  async run(agreementId: string, resendAfterMs: number): Promise<number> {
+    const correlationId = newId('event');
+    const { state, now, newEvents } = await this.schedules.execute(
+      agreementId,
+      { type: 'RunDueBilling' },
+      correlationId,
+    );
+    const simulationCode = exists(state) ? state.simulationCode : null;
+    const justRecorded = new Set(
+      newEvents.flatMap((e) => (e.type === 'BillingPeriodChargeRequested' ? [e.data.chargeId] : [])),
+    );
+    // Charges this run recorded, and charges recorded earlier that never got an answer (a crash, a lost reply).
+    const toAsk = awaitingOutcome(state).filter(
+      (p) => justRecorded.has(p.chargeId) || Date.parse(p.requestedAt) + resendAfterMs <= now.getTime(),
+    );
+    for (const period of toAsk) {
+      await this.ask(agreementId, period, period.attempt === 0 ? simulationCode : null, correlationId);
+    }
+    await this.schedules.rescheduleAfterRun(agreementId);
+    return toAsk.length;
+  }
+
+  async recordOutcome(
+    agreementId: string,
+    chargeId: string,
+    outcome: ChargeOutcome,
+    correlationId: string,
+  ): Promise<void> {
+    const { newEvents } = await this.schedules.execute(
+      agreementId,
+      { type: 'RecordChargeOutcome', chargeId, outcome },
+      correlationId,
+    );
+    await this.afterOutcome(agreementId, newEvents, correlationId);
+  }
+
+  private async ask(
+    agreementId: string,
+    period: PeriodState,
+    simulationCode: SimulationCode | null,
+    correlationId: string,
+  ): Promise<void> {
+    await this.schedules.rememberCharge(period.chargeId, agreementId);
+    const answer = await this.agreements.charge({
+      correlationId,
+      idempotencyKey: `${agreementId}:${period.index}:${period.attempt}`,
+      merchantId: null,
+      agreementId,
+      chargeId: period.chargeId,
+      amount: null,
+      initiator: 'SCHEDULE',
+      merchantPaymentChargeReference: `period-${period.index}${period.attempt > 0 ? `-retry-${period.attempt}` : ''}`,
+      simulationCode,
+    });
+    if (!answer.ok) {
+      if (['agreement_revoked', 'agreement_ended'].includes(answer.error.failureCode)) {
+        const reason = answer.error.failureCode === 'agreement_revoked' ? 'AGREEMENT_REVOKED' : 'AGREEMENT_ENDED';
+        await this.schedules.execute(agreementId, { type: 'StopSchedule', reason }, correlationId);
+        return;
+      }
+      // Left REQUESTED: asked again after the resend delay, with the same charge id.
+      this.logger.event('warn', 'scheduler.charge_request_failed', {
+        agreementId,
+        chargeId: period.chargeId,
+        error: answer.error,
+      });
+      return;
+    }
+    const outcome = outcomeOf(answer.charge);
+    if (outcome) await this.recordOutcome(agreementId, period.chargeId, outcome, correlationId);
+  }
+
+  private async afterOutcome(
+    agreementId: string,
+    events: BillingScheduleEvent[],
+    correlationId: string,
+  ): Promise<void> {
+    for (const event of events) {
+      if (event.type === 'BillingScheduleNeedsConsumer') {
+        await this.agreements.markPastDue(agreementId, event.data.chargeId, event.data.failure, correlationId);
+      }
+    }
+  }
+}
+
+export function outcomeOf(charge: Pick<PaymentChargeResource, 'status' | 'failure'>): ChargeOutcome | undefined {
+  if (charge.status === 'CAPTURED') return { status: 'CAPTURED' };
+  if (charge.status === 'FAILED' && charge.failure) return { status: 'DECLINED', failure: charge.failure };
+  return undefined;
+}

@@ -1,0 +1,159 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { ConcurrencyError, type EventStore, fold, type RecordedEvent } from '@payment-ledger/event-store';
+import { EVENT_STORE } from '@payment-ledger/messaging';
+import { CLOCK, type Clock, PG_POOL } from '@payment-ledger/platform';
+import {
+  awaitingOutcome,
+  billingScheduleDecider,
+  billingScheduleStreamId,
+  exists,
+  nextWakeUp,
+  type ScheduleCommand,
+  type ScheduleState,
+} from '../domain/billing-schedule.decider';
+import { BILLING_SCHEDULE_EVENT_SCHEMA_VERSIONS, type BillingScheduleEvent } from '../domain/billing-schedule-events';
+import { SCHEDULER_CONFIG, type SchedulerConfig } from '../scheduler.config';
+
+const MAX_RETRIES = 5;
+
+/**
+ * Billing schedules: the stream, the command loop, the wake-up index and the sandbox test clocks. A schedule's
+ * "now" is the service clock plus its test clock's offset (zero outside the sandbox).
+ */
+@Injectable()
+export class ScheduleStore {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
+  ) {}
+
+  async now(agreementId: string): Promise<Date> {
+    const { rows } = await this.pool.query<{ offset_ms: string }>(
+      'SELECT offset_ms FROM scheduler_test_clocks WHERE agreement_id = $1',
+      [agreementId],
+    );
+    return new Date(this.clock.now().getTime() + Number(rows[0]?.offset_ms ?? 0));
+  }
+
+  async advanceTestClock(agreementId: string, ms: number): Promise<Date> {
+    await this.pool.query(
+      `INSERT INTO scheduler_test_clocks (agreement_id, offset_ms) VALUES ($1, $2)
+       ON CONFLICT (agreement_id) DO UPDATE SET offset_ms = scheduler_test_clocks.offset_ms + EXCLUDED.offset_ms`,
+      [agreementId, ms],
+    );
+    return this.now(agreementId);
+  }
+
+  async load(agreementId: string): Promise<{ state: ScheduleState; version: number }> {
+    const recorded = await this.store.readStream(billingScheduleStreamId(agreementId));
+    return {
+      state: fold(billingScheduleDecider, recorded.map(asScheduleEvent)),
+      version: recorded.length === 0 ? 0 : recorded[recorded.length - 1].streamVersion,
+    };
+  }
+
+  /** read → fold → decide → move the wake-up earlier if needed → append; on a conflict, start over. */
+  async execute(
+    agreementId: string,
+    command: ScheduleCommand,
+    correlationId: string,
+  ): Promise<{ state: ScheduleState; newEvents: BillingScheduleEvent[]; now: Date }> {
+    for (let attempt = 0; ; attempt++) {
+      const { state, version } = await this.load(agreementId);
+      const now = await this.now(agreementId);
+      const newEvents = billingScheduleDecider.decide(command, state, now);
+      if (newEvents.length === 0) return { state, newEvents, now };
+      const next = newEvents.reduce(billingScheduleDecider.evolve, state);
+      await this.wakeNoLaterThan(agreementId, this.wakeUpFor(next, now));
+      try {
+        await this.store.append(
+          billingScheduleStreamId(agreementId),
+          version,
+          newEvents.map((e) => ({
+            type: e.type,
+            data: e.data,
+            schemaVersion: BILLING_SCHEDULE_EVENT_SCHEMA_VERSIONS[e.type],
+            metadata: { correlationId, actor: 'scheduler', agreementId },
+          })),
+        );
+        return { state: next, newEvents, now };
+      } catch (error) {
+        if (error instanceof ConcurrencyError && attempt < MAX_RETRIES) continue;
+        throw error;
+      }
+    }
+  }
+
+  /** The next moment the schedule needs a look: a period, a retry, or a resend of an unanswered charge. */
+  wakeUpFor(state: ScheduleState, now: Date): Date | null {
+    const candidates: number[] = [];
+    const next = nextWakeUp(state, now);
+    if (next) candidates.push(next.getTime());
+    for (const period of awaitingOutcome(state)) {
+      candidates.push(Date.parse(period.requestedAt) + this.config.SCHEDULER_RESEND_AFTER_MS);
+    }
+    return candidates.length === 0 ? null : new Date(Math.min(...candidates));
+  }
+
+  private async wakeNoLaterThan(agreementId: string, at: Date | null): Promise<void> {
+    if (!at) return;
+    await this.pool.query(
+      `INSERT INTO billing_schedule_wakeups (agreement_id, wake_at) VALUES ($1, $2)
+       ON CONFLICT (agreement_id) DO UPDATE SET wake_at = LEAST(billing_schedule_wakeups.wake_at, EXCLUDED.wake_at)`,
+      [agreementId, at],
+    );
+  }
+
+  /** After a run: the schedule's next wake-up replaces the claimed one (or the row goes when nothing is ahead). */
+  async rescheduleAfterRun(agreementId: string): Promise<void> {
+    const { state } = await this.load(agreementId);
+    const at = exists(state) ? this.wakeUpFor(state, await this.now(agreementId)) : null;
+    if (at) {
+      await this.pool.query(
+        `INSERT INTO billing_schedule_wakeups (agreement_id, wake_at) VALUES ($1, $2)
+         ON CONFLICT (agreement_id) DO UPDATE SET wake_at = EXCLUDED.wake_at, lease_until = NULL`,
+        [agreementId, at],
+      );
+    } else {
+      await this.pool.query('DELETE FROM billing_schedule_wakeups WHERE agreement_id = $1', [agreementId]);
+    }
+  }
+
+  /** Claims schedules due by their own clocks, leased for `leaseMs` of real time. */
+  async claimDue(limit: number, leaseMs: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ agreement_id: string }>(
+      `UPDATE billing_schedule_wakeups w SET lease_until = clock_timestamp() + make_interval(secs => $3::double precision / 1000)
+       FROM (SELECT w2.agreement_id FROM billing_schedule_wakeups w2
+               LEFT JOIN scheduler_test_clocks c ON c.agreement_id = w2.agreement_id
+              WHERE w2.wake_at <= $1::timestamptz + make_interval(secs => coalesce(c.offset_ms, 0)::double precision / 1000)
+                AND (w2.lease_until IS NULL OR w2.lease_until < clock_timestamp())
+              ORDER BY w2.wake_at LIMIT $2 FOR UPDATE OF w2 SKIP LOCKED) due
+       WHERE w.agreement_id = due.agreement_id
+       RETURNING w.agreement_id`,
+      [this.clock.now(), limit, leaseMs],
+    );
+    return rows.map((r) => r.agreement_id);
+  }
+
+  async rememberCharge(chargeId: string, agreementId: string): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO scheduled_charges (charge_id, agreement_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      [chargeId, agreementId],
+    );
+  }
+
+  async agreementOfCharge(chargeId: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ agreement_id: string }>(
+      'SELECT agreement_id FROM scheduled_charges WHERE charge_id = $1',
+      [chargeId],
+    );
+    return rows[0]?.agreement_id;
+  }
+}
+
+export function asScheduleEvent(event: Pick<RecordedEvent, 'type' | 'data'>): BillingScheduleEvent {
+  return { type: event.type, data: event.data } as BillingScheduleEvent;
+}

@@ -1,0 +1,55 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EventStore } from '@payment-ledger/event-store';
+import type { AmountType, Frequency, Money, SimulationCode } from '@payment-ledger/contracts';
+import { EVENT_STORE } from '@payment-ledger/messaging';
+import { SCHEDULER_CONFIG, type SchedulerConfig } from '../scheduler.config';
+import { ScheduleStore } from './schedule-store';
+
+/** The part of an agreement's `AgreementCreated` payload a schedule is built from (read from the shared log). */
+interface AgreementTerms {
+  agreementId: string;
+  merchant: { id: string };
+  startDate: string;
+  endDate: string | null;
+  frequency: Frequency | null;
+  amount: Money | null;
+  amountType: AmountType;
+  initialPaymentCharge: { chargeId: string } | null;
+  simulationCode: SimulationCode | null;
+}
+
+/** Builds a billing schedule when an agreement with a frequency and an amount becomes active; stops it on revocation. */
+@Injectable()
+export class StartScheduleHandler {
+  constructor(
+    private readonly schedules: ScheduleStore,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
+  ) {}
+
+  async agreementActivated(agreementStreamId: string, correlationId: string): Promise<boolean> {
+    const created = (await this.store.readStream(agreementStreamId)).find((e) => e.type === 'AgreementCreated');
+    const terms = created?.data as AgreementTerms | undefined;
+    if (!terms?.frequency || !terms.amount) return false;
+    await this.schedules.execute(
+      terms.agreementId,
+      {
+        type: 'StartSchedule',
+        agreementId: terms.agreementId,
+        merchantId: terms.merchant.id,
+        terms: { startDate: terms.startDate, endDate: terms.endDate, frequency: terms.frequency },
+        amount: terms.amount,
+        retryDelaysDays: this.config.SCHEDULER_RETRY_DELAYS_DAYS.map(Number),
+        // The initial charge made at consent pays the first period.
+        firstPeriodIndex: terms.initialPaymentCharge ? 1 : 0,
+        simulationCode: terms.simulationCode ?? null,
+      },
+      correlationId,
+    );
+    return true;
+  }
+
+  async agreementRevoked(agreementId: string, correlationId: string): Promise<void> {
+    await this.schedules.execute(agreementId, { type: 'StopSchedule', reason: 'AGREEMENT_REVOKED' }, correlationId);
+  }
+}

@@ -1,0 +1,25 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { JsonLogger, loadConfig } from '@payment-ledger/platform';
+import { schedulerConfigSchema } from './scheduler.config';
+import { SchedulerModule } from './scheduler.module';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfig(schedulerConfigSchema);
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(SchedulerModule.forRoot(config), {
+    transport: Transport.TCP,
+    options: { host: config.SCHEDULER_TCP_HOST, port: config.SCHEDULER_TCP_PORT },
+    bufferLogs: true,
+  });
+  const logger = app.get(JsonLogger);
+  app.useLogger(logger);
+  app.enableShutdownHooks();
+  await app.listen();
+  logger.event('info', 'scheduler.listening', { host: config.SCHEDULER_TCP_HOST, port: config.SCHEDULER_TCP_PORT });
+}
+
+bootstrap().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,22 @@
+import { type ConfigOf, env, infrastructureConfigSchema } from '@payment-ledger/platform';
+
+/** Everything the scheduler reads from its environment, validated at start-up. */
+export const schedulerConfigSchema = {
+  ...infrastructureConfigSchema,
+  SCHEDULER_TCP_HOST: env.string({ default: '127.0.0.1' }),
+  SCHEDULER_TCP_PORT: env.int({ default: 4030, min: 0, max: 65535 }),
+  AGREEMENTS_TCP_HOST: env.string({ default: '127.0.0.1' }),
+  AGREEMENTS_TCP_PORT: env.int({ default: 4020, min: 1, max: 65535 }),
+  SERVICE_CALL_TIMEOUT_MS: env.int({ default: 10_000, min: 100 }),
+  /** How often due schedules are looked for (0 = only when told, for tests). */
+  SCHEDULER_POLL_MS: env.int({ default: 1_000, min: 0 }),
+  /** Schedules worked on at once by one replica. */
+  SCHEDULER_CONCURRENCY: env.int({ default: 16, min: 1, max: 256 }),
+  /** A requested charge without an outcome after this long is asked for again (same charge id: idempotent). */
+  SCHEDULER_RESEND_AFTER_MS: env.int({ default: 30_000, min: 1_000 }),
+  /** Dunning: days after a retryable decline to retry, comma-separated (default 1,3,7). */
+  SCHEDULER_RETRY_DELAYS_DAYS: env.list({ default: ['1', '3', '7'] }),
+};
+
+export type SchedulerConfig = ConfigOf<typeof schedulerConfigSchema>;
+export const SCHEDULER_CONFIG = Symbol('SchedulerConfig');

@@ -1,0 +1,62 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { MessagingModule } from '@payment-ledger/messaging';
+import { type Clock, InfrastructureModule } from '@payment-ledger/platform';
+import { AGREEMENTS_SERVICE, AgreementsGateway } from './application/agreements.gateway';
+import { RunBillingHandler } from './application/run-billing.handler';
+import { ScheduleStore } from './application/schedule-store';
+import { StartScheduleHandler } from './application/start-schedule.handler';
+import { AgreementEventsConsumer } from './infrastructure/agreement-events.consumer';
+import { BillingWorker } from './infrastructure/billing.worker';
+import { ChargeOutcomesConsumer } from './infrastructure/charge-outcomes.consumer';
+import { SchedulerController } from './infrastructure/scheduler.controller';
+import { SCHEDULER_CONFIG, type SchedulerConfig } from './scheduler.config';
+
+@Module({})
+class SchedulerCoreModule {
+  static forRoot(config: SchedulerConfig): DynamicModule {
+    const providers = [
+      { provide: SCHEDULER_CONFIG, useValue: config },
+      {
+        provide: AGREEMENTS_SERVICE,
+        useFactory: () =>
+          ClientProxyFactory.create({
+            transport: Transport.TCP,
+            options: { host: config.AGREEMENTS_TCP_HOST, port: config.AGREEMENTS_TCP_PORT },
+          }),
+      },
+      AgreementsGateway,
+      ScheduleStore,
+      RunBillingHandler,
+      StartScheduleHandler,
+    ];
+    return {
+      module: SchedulerCoreModule,
+      imports: [MessagingModule.forRoot()],
+      providers,
+      exports: providers.map((p) => ('provide' in p ? p.provide : p)),
+    };
+  }
+}
+
+/** The scheduler: owns `billing-schedule` streams; charges each due period exactly once through the agreements service. */
+@Module({})
+export class SchedulerModule {
+  static forRoot(config: SchedulerConfig, options: { clock?: Clock } = {}): DynamicModule {
+    const core = SchedulerCoreModule.forRoot(config);
+    return {
+      module: SchedulerModule,
+      imports: [
+        InfrastructureModule.forRoot({ service: 'scheduler', config, clock: options.clock }),
+        core,
+        MessagingModule.forRoot({ relay: { name: 'scheduler', streamTypes: ['billing-schedule'] }, imports: [core] }, [
+          { name: 'scheduler-agreements', streamTypes: ['agreement'], handler: AgreementEventsConsumer },
+          { name: 'scheduler-charge-outcomes', streamTypes: ['charge'], handler: ChargeOutcomesConsumer },
+        ]),
+      ],
+      controllers: [SchedulerController],
+      providers: [BillingWorker],
+      exports: [BillingWorker],
+    };
+  }
+}
