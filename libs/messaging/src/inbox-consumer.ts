@@ -65,7 +65,8 @@ export class InboxConsumer {
     this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
     await this.producer.connect();
     const consumer = this.kafka.consumer({
-      groupId: this.options.name,
+      // Namespaced like the topics: deployments (and test runs) sharing a broker never share a group.
+      groupId: consumerGroupId(this.options.namespace, this.options.name),
       sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: Math.floor((this.options.sessionTimeoutMs ?? 10_000) / 4),
       allowAutoTopicCreation: false,
@@ -204,4 +205,9 @@ export function isTransient(error: unknown): boolean {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The Kafka consumer group of an inbox consumer: `<namespace>.<name>`. */
+export function consumerGroupId(namespace: string, name: string): string {
+  return `${namespace}.${name}`;
 }
