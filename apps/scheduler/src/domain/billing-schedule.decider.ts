@@ -207,11 +207,15 @@ export function nextWakeUp(state: ScheduleState, now: Date): Date | null {
 }
 
 function nextPeriodAfterIndex(state: ExistingSchedule, now: Date): Date | null {
+  // Periods a capped run left behind are due already (even when endDate has passed since).
+  if (duePeriods(state.terms, now, state.nextPeriodIndex, 1).length > 0)
+    return periodStart(state.terms, state.nextPeriodIndex);
   const following = nextPeriodAfter(state.terms, now);
   if (!following) return null;
-  // Periods skipped by a tick cap are due already.
-  if (following.index > state.nextPeriodIndex) return periodStart(state.terms, state.nextPeriodIndex);
-  return following.dueAt;
+  if (following.index >= state.nextPeriodIndex) return following.dueAt;
+  // Periods before nextPeriodIndex are requested already (or were paid by the agreement's initial charge).
+  const next = periodStart(state.terms, state.nextPeriodIndex);
+  return state.terms.endDate !== null && next.getTime() > Date.parse(state.terms.endDate) ? null : next;
 }
 
 /** Periods whose charge was requested but has no outcome yet. */
