@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Brings the whole stack up on a fresh machine: dependencies, PostgreSQL, Kafka, migrations (scripts/setup.sh),
-# then every service as its own process (charges, gateway, sandbox), a sandbox merchant, and a ready-to-paste curl.
+# then every service as its own process (charges, agreements, scheduler, gateway, sandbox), a sandbox merchant, and
+# ready-to-paste curls (seed 001's charge and agreement).
 # Ctrl-C stops the services it started (PostgreSQL and Kafka stay up: `npm run infra:down` stops them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,10 +9,15 @@ bash scripts/setup.sh
 set -a; . ./.infra.env; set +a
 
 export GATEWAY_PORT="${GATEWAY_PORT:-3000}" SANDBOX_PORT="${SANDBOX_PORT:-3002}" CHARGES_TCP_PORT="${CHARGES_TCP_PORT:-4010}"
+export AGREEMENTS_TCP_PORT="${AGREEMENTS_TCP_PORT:-4020}" SCHEDULER_TCP_PORT="${SCHEDULER_TCP_PORT:-4030}"
 export SANDBOX_PUBLIC_URL="${SANDBOX_PUBLIC_URL:-http://127.0.0.1:${SANDBOX_PORT}}"
-for port in "$GATEWAY_PORT" "$SANDBOX_PORT" "$CHARGES_TCP_PORT"; do
+# Every service must use the same topic namespace (the scheduler learns about agreements from their events).
+export KAFKA_TOPIC_NAMESPACE="${KAFKA_TOPIC_NAMESPACE:-payment-ledger}"
+for port in "$GATEWAY_PORT" "$SANDBOX_PORT" "$CHARGES_TCP_PORT" "$AGREEMENTS_TCP_PORT" "$SCHEDULER_TCP_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "stack: port $port is taken (set GATEWAY_PORT / SANDBOX_PORT / CHARGES_TCP_PORT)" >&2; exit 1
+    echo "stack: port $port is taken (set GATEWAY_PORT / SANDBOX_PORT / CHARGES_TCP_PORT / AGREEMENTS_TCP_PORT /" \
+      "SCHEDULER_TCP_PORT)" >&2
+    exit 1
   fi
 done
 
@@ -23,7 +29,10 @@ stop() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap stop INT TERM EXIT
+# Ctrl-C / SIGTERM end the script once the services are stopped (not on to "a service exited" below).
+trap 'stop; exit 130' INT
+trap 'stop; exit 143' TERM
+trap stop EXIT
 
 start() { # name, ready line
   local name="$1" ready="$2"
@@ -37,6 +46,8 @@ start() { # name, ready line
   echo "stack: $name not ready in 60 s (see .stack/$name.log)" >&2; exit 1
 }
 start charges charges.listening
+start agreements agreements.listening
+start scheduler scheduler.listening
 start gateway gateway.listening
 start sandbox sandbox.listening
 
@@ -55,6 +66,14 @@ curl -s -X POST ${gateway}/v1/payment-charges \\
   -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' \\
   -H "Request-Idempotency-Key: \$(date +%s%N)" \\
   -d '{"paymentMethod":"AMAZON_PAY","amount":{"value":1000,"currency":"USD"},"consumer":{"name":"John Smith","country":"US"},"authenticationSettings":[{"type":"REDIRECT","settings":{"returnUrl":"https://www.your-return-page.com/"}}]}'
+
+Create seed 001's payment agreement (recurring consent with a 10.00 USD initial charge), then open its
+authenticationMethods[0].details.requestUrl in a browser and agree:
+
+curl -s -X POST ${gateway}/v1/payment-agreements \\
+  -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' \\
+  -H "Request-Idempotency-Key: \$(date +%s%N)" \\
+  -d '{"paymentMethod":"AMAZON_PAY","startDate":"2025-03-26T20:24:27Z","consumer":{"name":"John Smith","country":"US"},"authenticationSettings":[{"type":"REDIRECT","settings":{"returnUrl":"https://www.your-return-page.com/"}}],"initialPaymentCharge":{"amount":{"value":1000,"currency":"USD"}}}'
 
 Ctrl-C stops the services.
 EOT

@@ -16,7 +16,8 @@ export class ChargeAgreementHandler {
   ) {}
 
   async handle(message: ChargeAgreementMessage): Promise<PaymentChargeResource> {
-    await this.agreements.loadOwned(message.agreementId, message.merchantId);
+    // The scheduler acts for the agreement's owner; a merchant may charge only its own agreements.
+    if (message.merchantId !== null) await this.agreements.loadOwned(message.agreementId, message.merchantId);
     const { state } = await this.agreements.execute(
       message.agreementId,
       {

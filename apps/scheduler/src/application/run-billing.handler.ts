@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { newId, type PaymentChargeResource, type SimulationCode } from '@payment-ledger/contracts';
 import { JsonLogger } from '@payment-ledger/platform';
-import { awaitingOutcome, type ChargeOutcome, exists, type PeriodState } from '../domain/billing-schedule.decider';
+import {
+  awaitingOutcome,
+  type ChargeOutcome,
+  exists,
+  type PeriodState,
+  type ScheduleState,
+} from '../domain/billing-schedule.decider';
 import type { BillingScheduleEvent } from '../domain/billing-schedule-events';
 import { AgreementsGateway } from './agreements.gateway';
 import { ScheduleStore } from './schedule-store';
@@ -34,10 +40,13 @@ export class RunBillingHandler {
     const toAsk = awaitingOutcome(state).filter(
       (p) => justRecorded.has(p.chargeId) || Date.parse(p.requestedAt) + resendAfterMs <= now.getTime(),
     );
+    let latest = { state, now };
     for (const period of toAsk) {
-      await this.ask(agreementId, period, period.attempt === 0 ? simulationCode : null, correlationId);
+      latest =
+        (await this.ask(agreementId, period, period.attempt === 0 ? simulationCode : null, correlationId)) ?? latest;
     }
-    await this.schedules.rescheduleAfterRun(agreementId);
+    // With one charge asked, its recorded outcome is the latest state; otherwise read it again.
+    await this.schedules.rescheduleAfterRun(agreementId, toAsk.length <= 1 ? latest : undefined);
     return toAsk.length;
   }
 
@@ -60,7 +69,7 @@ export class RunBillingHandler {
     period: PeriodState,
     simulationCode: SimulationCode | null,
     correlationId: string,
-  ): Promise<void> {
+  ): Promise<{ state: ScheduleState; now: Date } | undefined> {
     await this.schedules.rememberCharge(period.chargeId, agreementId);
     const answer = await this.agreements.charge({
       correlationId,
@@ -76,8 +85,7 @@ export class RunBillingHandler {
     if (!answer.ok) {
       if (['agreement_revoked', 'agreement_ended'].includes(answer.error.failureCode)) {
         const reason = answer.error.failureCode === 'agreement_revoked' ? 'AGREEMENT_REVOKED' : 'AGREEMENT_ENDED';
-        await this.schedules.execute(agreementId, { type: 'StopSchedule', reason }, correlationId);
-        return;
+        return this.schedules.execute(agreementId, { type: 'StopSchedule', reason }, correlationId);
       }
       // Left REQUESTED: asked again after the resend delay, with the same charge id.
       this.logger.event('warn', 'scheduler.charge_request_failed', {

@@ -108,9 +108,9 @@ export class ScheduleStore {
   }
 
   /** After a run: the schedule's next wake-up replaces the claimed one (or the row goes when nothing is ahead). */
-  async rescheduleAfterRun(agreementId: string): Promise<void> {
-    const { state } = await this.load(agreementId);
-    const at = exists(state) ? this.wakeUpFor(state, await this.now(agreementId)) : null;
+  async rescheduleAfterRun(agreementId: string, latest?: { state: ScheduleState; now: Date }): Promise<void> {
+    const { state } = latest ?? (await this.load(agreementId));
+    const at = exists(state) ? this.wakeUpFor(state, latest?.now ?? (await this.now(agreementId))) : null;
     if (at) {
       await this.pool.query(
         `INSERT INTO billing_schedule_wakeups (agreement_id, wake_at) VALUES ($1, $2)

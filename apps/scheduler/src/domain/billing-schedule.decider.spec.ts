@@ -496,9 +496,8 @@ describe('nextWakeUp', () => {
     expect(nextWakeUp(run.state, dayOf(5))).toBeNull();
   });
 
-  // BUG: a run capped at MAX_PERIODS_PER_TICK after endDate leaves due periods unrequested, yet nextWakeUp returns
-  // null (nextPeriodAfter is null past endDate, so the "skipped by a tick cap" branch is never reached). Once the
-  // capped charges' outcomes are in, nothing wakes the schedule again and periods 100.. are never billed.
+  // Regression: a run capped at MAX_PERIODS_PER_TICK after endDate left due periods unrequested while nextWakeUp
+  // returned null, so periods 100.. were never billed.
   it('is the first period a capped run left unrequested, even when endDate has passed', () => {
     const terms = { ...DAILY, endDate: iso(dayOf(199)) };
     const run = given([[runDue, dayOf(250)]], started({ terms }));
@@ -506,8 +505,7 @@ describe('nextWakeUp', () => {
     expect(nextWakeUp(run.state, dayOf(250))).toEqual(dayOf(MAX_PERIODS_PER_TICK));
   });
 
-  // BUG (minor): with firstPeriodIndex 1 (period 0 paid by the initial charge) and a startDate still ahead, nextWakeUp
-  // names period 0's start, a period this schedule never bills: the scheduler wakes for nothing.
+  // Regression: with firstPeriodIndex 1 (period 0 paid by the initial charge) nextWakeUp named period 0's start.
   it('is the start of period firstPeriodIndex, not of a period before it', () => {
     const run = started({ firstPeriodIndex: 1 });
     expect(nextWakeUp(run.state, after(-DAY))).toEqual(dayOf(1));

@@ -1,0 +1,314 @@
+/**
+ * A recurring Amazon Pay agreement as a merchant and a consumer live it. The charges, agreements, scheduler,
+ * gateway and sandbox-page services run as their own processes (as deployed); the merchant calls the API over HTTP,
+ * the consumer consents on the hosted page in headless chromium (Debian's, driven by playwright-core) and lands on
+ * the merchant's return page, a small HTTP server of this test. Then the merchant charges the saved payment method,
+ * the sandbox test clock makes a billing period due (the scheduler charges it), and the merchant revokes.
+ */
+import { type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
+import { kafkaBrokers, testNamespace } from '../support/kafka';
+import { startTsProcess, stopProcess } from '../support/processes';
+import { TestDatabase } from '../support/test-database';
+import { waitFor } from '../support/wait';
+
+const CHROMIUM = '/usr/bin/chromium';
+const MERCHANT_NAME = 'Acme Streaming & Co.';
+const PHONE = { width: 390, height: 844 };
+const DAY_SECONDS = 24 * 3600;
+
+type Service = ChildProcess & { output: () => string };
+
+let db: TestDatabase;
+let apiKey: string;
+let gatewayUrl: string;
+let sandboxOrigin: string;
+let returnOrigin: string;
+let returnServer: Server | undefined;
+let browser: Browser | undefined;
+const services: { name: string; child: Service }[] = [];
+/** What the merchant's return page was called with, in order. */
+const returns: { path: string; query: URLSearchParams }[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Distinct free ports (the OS could hand out a just-closed port twice). */
+async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+/** The merchant's return page: records the query string, answers with a small page. */
+async function startReturnServer(): Promise<Server> {
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname === '/favicon.ico') return void response.writeHead(404).end();
+    returns.push({ path: url.pathname, query: url.searchParams });
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end('<!doctype html><title>Acme Streaming</title><h1>Your subscription is active</h1>');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return server;
+}
+
+/** Every service's output, printed when something fails so the failure can be read without rerunning. */
+function printServiceOutput(): void {
+  for (const { name, child } of services) console.error(`----- ${name} output -----\n${child.output()}`);
+}
+
+/** A test whose failure comes with the services' output. */
+function e2e(name: string, body: () => Promise<void>): void {
+  it(name, async () => {
+    try {
+      await body();
+    } catch (error) {
+      printServiceOutput();
+      throw error;
+    }
+  });
+}
+
+async function startServices(): Promise<void> {
+  const [chargesPort, agreementsPort, schedulerPort, gatewayPort, sandboxPort] = await freePorts(5);
+  sandboxOrigin = `http://127.0.0.1:${sandboxPort}`;
+  gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  // Every port is named for every service, so nothing falls back to a default another run may be using.
+  const shared = {
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: '4',
+    KAFKA_BROKERS: kafkaBrokers().join(','),
+    KAFKA_TOPIC_NAMESPACE: testNamespace(),
+    KAFKA_TOPIC_PARTITIONS: '2',
+    KAFKA_CONSUMER_SESSION_TIMEOUT_MS: '6000',
+    LOG_LEVEL: 'info',
+    SANDBOX_PUBLIC_URL: sandboxOrigin,
+    CHARGES_TCP_HOST: '127.0.0.1',
+    CHARGES_TCP_PORT: String(chargesPort),
+    AGREEMENTS_TCP_HOST: '127.0.0.1',
+    AGREEMENTS_TCP_PORT: String(agreementsPort),
+    SCHEDULER_TCP_HOST: '127.0.0.1',
+    SCHEDULER_TCP_PORT: String(schedulerPort),
+  };
+  const start = async (name: string, entry: string, env: Record<string, string> = {}) => {
+    const child = await startTsProcess(entry, { ...shared, ...env }, `${name}.listening`);
+    services.push({ name, child });
+  };
+  // Agreements call charges, the scheduler calls agreements, the gateway and the sandbox page call all of them.
+  await start('charges', 'apps/charges/src/main.ts');
+  await start('agreements', 'apps/agreements/src/main.ts');
+  await start('scheduler', 'apps/scheduler/src/main.ts', { SCHEDULER_POLL_MS: '1000' });
+  await Promise.all([
+    start('gateway', 'apps/gateway/src/main.ts', { GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(gatewayPort) }),
+    start('sandbox', 'apps/sandbox/src/main.ts', { SANDBOX_HOST: '127.0.0.1', SANDBOX_PORT: String(sandboxPort) }),
+  ]);
+}
+
+beforeAll(async () => {
+  try {
+    db = await TestDatabase.create({ poolSize: 2 });
+    ({ apiKey } = await createMerchant(db.pool, MERCHANT_NAME, 'SANDBOX'));
+    returnServer = await startReturnServer();
+    const address = returnServer.address();
+    returnOrigin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    await startServices();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  } catch (error) {
+    printServiceOutput();
+    throw error;
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+  // Graceful shutdown is part of what is tested: each service must exit on SIGTERM (callers first).
+  for (const { child } of services.reverse()) await stopProcess(child, 'SIGTERM');
+  await new Promise<void>((resolve) => (returnServer ? returnServer.close(() => resolve()) : resolve()));
+  await db?.drop();
+});
+
+/** A fresh browser profile per test: no cookies or cache carried over. */
+let context: BrowserContext;
+let page: Page;
+beforeEach(async () => {
+  if (!browser) throw new Error('the browser did not start');
+  context = await browser.newContext({ viewport: PHONE });
+  page = await context.newPage();
+});
+afterEach(async () => {
+  await context?.close();
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- responses are checked field by field in tests
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${gatewayUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${apiKey}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Fails with the response body when the status is not the expected one (a bare status says too little). */
+function expectStatus(response: { status: number; body: unknown }, status: number): void {
+  if (response.status !== status) {
+    throw new Error(`expected HTTP ${status}, got ${response.status}: ${JSON.stringify(response.body)}`);
+  }
+}
+
+/** The charges listed under an agreement (a read model fed from Kafka: it may lag behind). */
+async function listedCharges(agreementId: string): Promise<{ id: string; status: string }[]> {
+  const response = await api('GET', `/v1/payment-charges?agreementId=${agreementId}&limit=100`);
+  expectStatus(response, 200);
+  return response.body.data;
+}
+
+e2e(
+  'a consumer consents on a phone; initial, merchant and scheduled charges are CAPTURED; revocation stops charges',
+  async () => {
+    const returnUrl = `${returnOrigin}/return`;
+    const created = await api('POST', '/v1/payment-agreements', {
+      paymentMethod: 'AMAZON_PAY',
+      startDate: new Date().toISOString(),
+      consumer: { name: 'John Smith', country: 'US' },
+      authenticationSettings: [{ type: 'REDIRECT', settings: { returnUrl } }],
+      initialPaymentCharge: { amount: { value: 1000, currency: 'USD' } },
+      frequency: { type: 'MONTHLY', interval: 1 },
+      amount: { value: 1500, currency: 'USD' },
+      // MAX, not EXACT: the agreements service holds the initial charge to the agreed amount too (EXACT 1500 with an
+      // initial 10.00 USD is refused, 400 amount_must_equal_agreed_amount), and the consent page shows 10.00 USD.
+      amountType: 'MAX',
+    });
+    expectStatus(created, 201);
+    const agreement = created.body;
+    expect(agreement.id).toMatch(/^agr_[0-9a-f]{32}$/);
+    expect(agreement.status).toBe('AUTHENTICATION_PENDING');
+    expect(agreement.initialPaymentChargeId).toMatch(/^charge_/);
+    const requestUrl: string = agreement.authenticationMethods[0].details.requestUrl;
+    expect(new URL(requestUrl).origin).toBe(sandboxOrigin);
+
+    // The consumer's side: the consent page on a phone, then back to the merchant.
+    const shown = await page.goto(requestUrl);
+    expect(shown?.status()).toBe(200);
+    expect(page.viewportSize()).toEqual(PHONE);
+    expect(await page.getByTestId('merchant').textContent()).toBe(MERCHANT_NAME);
+    expect(await page.getByTestId('consent').textContent()).toContain('saved for future purchases');
+    expect(await page.getByTestId('amount').textContent()).toBe('10.00 USD');
+    const agree = page.getByRole('button', { name: 'Agree and continue' });
+    expect(await agree.isVisible()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Cancel and return to merchant' }).isVisible()).toBe(true);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+    await agree.click();
+    await page.waitForURL((url) => url.origin === returnOrigin && url.pathname === '/return');
+    expect(await page.getByRole('heading').textContent()).toBe('Your subscription is active');
+    expect(new URL(page.url()).searchParams.get('paymentAgreementId')).toBe(agreement.id);
+    expect(returns.at(-1)?.path).toBe('/return');
+    expect(returns.at(-1)?.query.get('paymentAgreementId')).toBe(agreement.id);
+
+    const active = await api('GET', `/v1/payment-agreements/${agreement.id}`);
+    expect(active.status).toBe(200);
+    expect(active.body.status).toBe('ACTIVE');
+    expect(active.body.history.map((h: { status: string }) => h.status)).toEqual(['AUTHENTICATION_PENDING', 'ACTIVE']);
+    const initial = await api('GET', `/v1/payment-charges/${agreement.initialPaymentChargeId}`);
+    expect(initial.status).toBe(200);
+    expect(initial.body).toMatchObject({
+      status: 'CAPTURED',
+      agreementId: agreement.id,
+      amount: { value: 1000, currency: 'USD' },
+      captures: [{ amount: 1000, status: 'CAPTURED' }],
+    });
+
+    // The merchant charges the saved payment method without the consumer.
+    const merchantCharge = await api('POST', `/v1/payment-agreements/${agreement.id}/payment-charges`, {
+      amount: { value: 1500, currency: 'USD' },
+    });
+    expect(merchantCharge).toMatchObject({
+      status: 201,
+      body: { status: 'CAPTURED', agreementId: agreement.id, amount: { value: 1500, currency: 'USD' } },
+    });
+
+    // The scheduler learns about the agreement from Kafka: until then its test clock is not found.
+    const advance = () =>
+      api('POST', `/v1/payment-agreements/${agreement.id}/test-clock/advances`, { seconds: 31 * DAY_SECONDS });
+    let advanced: Awaited<ReturnType<typeof api>> | undefined;
+    await waitFor(
+      'the scheduler to know the agreement',
+      async () => {
+        const response = await advance();
+        if (response.status === 404 && response.body?.failureCode === 'billing_schedule_not_found') return false;
+        advanced = response;
+        return true;
+      },
+      30_000,
+    );
+    if (!advanced) throw new Error('the test clock did not answer');
+    expectStatus(advanced, 201);
+    expect(Date.parse(advanced.body.frozenTime)).toBeGreaterThan(Date.now() + 30 * DAY_SECONDS * 1000);
+
+    // Period 0 was paid by the initial charge, so exactly one scheduled charge (period 1), and it is CAPTURED.
+    const known = new Set([agreement.initialPaymentChargeId, merchantCharge.body.id]);
+    let charges: { id: string; status: string }[] = [];
+    await waitFor(
+      'the scheduled charge to be listed as CAPTURED',
+      async () => {
+        charges = await listedCharges(agreement.id);
+        return charges.some((c) => !known.has(c.id) && c.status === 'CAPTURED');
+      },
+      30_000,
+    );
+    const scheduled = charges.filter((c) => !known.has(c.id));
+    expect(scheduled).toHaveLength(1);
+    const scheduledCharge = await api('GET', `/v1/payment-charges/${scheduled[0].id}`);
+    expect(scheduledCharge.body).toMatchObject({
+      status: 'CAPTURED',
+      agreementId: agreement.id,
+      amount: { value: 1500, currency: 'USD' },
+    });
+    await waitFor('all three charges to be listed as CAPTURED', async () => {
+      charges = await listedCharges(agreement.id);
+      return charges.length >= 3 && charges.every((c) => c.status === 'CAPTURED');
+    });
+    expect(charges.map((c) => c.id).sort()).toEqual([...known, scheduled[0].id].sort());
+
+    // Revocation: the agreement ends and the saved payment method can no longer be charged.
+    const revoked = await api('POST', `/v1/payment-agreements/${agreement.id}/revocations`, {});
+    expect(revoked).toMatchObject({ status: 201, body: { status: 'REVOKED', revokedBy: 'MERCHANT' } });
+    expect((await api('GET', `/v1/payment-agreements/${agreement.id}`)).body.status).toBe('REVOKED');
+    const late = await api('POST', `/v1/payment-agreements/${agreement.id}/payment-charges`, {
+      amount: { value: 1500, currency: 'USD' },
+    });
+    expect(late).toMatchObject({ status: 409, body: { failureCode: 'agreement_revoked' } });
+    expect(await listedCharges(agreement.id)).toHaveLength(3);
+  },
+);
