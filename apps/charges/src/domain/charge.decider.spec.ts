@@ -16,6 +16,7 @@ import type {
   CaptureCharge,
   ChargeCommand,
   CreateCharge,
+  CreateMerchantInitiatedCharge,
   ExpireAuthentication,
   RecordConsumerApproval,
   RecordConsumerCancellation,
@@ -213,6 +214,9 @@ describe('CreateCharge', () => {
       amount: { value: 1000, currency: 'USD' },
       consumer: { name: 'John Smith', country: 'US' },
       captureMethod: 'AUTOMATIC',
+      initiator: 'CONSUMER',
+      agreementId: null,
+      instrumentId: null,
       returnUrl: 'https://www.your-return-page.com/',
       webhooksUrl: null,
       merchantPaymentChargeReference: null,
@@ -1198,6 +1202,8 @@ describe('toPaymentChargeResource', () => {
         'captureMethod',
         'merchantPaymentChargeReference',
         'webhooksUrl',
+        'agreementId',
+        'instrumentId',
         'authenticationMethods',
         'authorizations',
         'captures',
@@ -1527,5 +1533,69 @@ describe('properties', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('CreateMerchantInitiatedCharge (a charge under an agreement, no consumer)', () => {
+  const mit = (overrides: Partial<CreateMerchantInitiatedCharge> = {}): CreateMerchantInitiatedCharge => ({
+    type: 'CreateMerchantInitiatedCharge',
+    chargeId: 'charge_mit',
+    merchant: { id: 'mch_1', name: 'Acme', mode: 'SANDBOX' },
+    paymentMethod: 'AMAZON_PAY',
+    amount: { value: 8000, currency: 'USD' },
+    consumer: { name: 'John Smith', country: 'US' },
+    agreementId: 'agr_1',
+    instrumentId: 'instr_1',
+    webhooksUrl: null,
+    merchantPaymentChargeReference: null,
+    simulationCode: null,
+    authorizationId: 'auth_1',
+    authorization: { status: 'AUTHORIZED', providerReference: 'S01-1' },
+    capture: { captureId: 'cap_1', result: { providerReference: 'S01-C-1' } },
+    ...overrides,
+  });
+
+  it('is created, authorized and captured in one decision, with no redirect (seed 001: CAPTURED)', () => {
+    const events = decide(mit(), initialState, T0);
+    expect(types(events)).toEqual(['ChargeCreated', 'ChargeAuthorized', 'ChargeCaptured']);
+    const state = charge(events.reduce(evolve, initialState));
+    expect(state).toMatchObject({
+      status: 'CAPTURED',
+      initiator: 'MERCHANT',
+      agreementId: 'agr_1',
+      instrumentId: 'instr_1',
+    });
+    expect(state.history.map((h) => h.status)).toEqual(['AUTHORIZATION_PROCESSING', 'CAPTURE_PROCESSING', 'CAPTURED']);
+    expect(toPaymentChargeResource(state).authenticationMethods).toEqual([]);
+    expect(decide(mit(), state, T0)).toEqual([]);
+  });
+
+  it('fails with the provider decline, and applies the method rules', () => {
+    const declined = mit({
+      authorization: { status: 'DECLINED', failure: SIMULATED_FAILURES.HardDeclined },
+      capture: undefined,
+    });
+    expect(charge(decide(declined, initialState, T0).reduce(evolve, initialState))).toMatchObject({
+      status: 'FAILED',
+      failure: SIMULATED_FAILURES.HardDeclined,
+    });
+    expect(() => decide(mit({ amount: { value: 49, currency: 'USD' } }), initialState, T0)).toThrow(
+      ChargeRequestRejected,
+    );
+    expect(() =>
+      decide(mit({ simulationCode: 'Declined', merchant: { id: 'm', name: 'L', mode: 'LIVE' } }), initialState, T0),
+    ).toThrow(/sandbox/);
+  });
+
+  it('has no redirect timer: ExpireAuthentication never fails it', () => {
+    const state = charge(
+      decide(
+        mit({ authorization: { status: 'PENDING', providerReference: 'p', checkAfter: iso(T0) }, capture: undefined }),
+        initialState,
+        T0,
+      ).reduce(evolve, initialState),
+    );
+    expect(state.status).toBe('AUTHORIZATION_ASYNC');
+    expect(decide({ type: 'ExpireAuthentication' }, state, new Date(T0.getTime() + 3_600_000))).toEqual([]);
   });
 });
