@@ -126,6 +126,14 @@ describe('payment agreements', () => {
       refunds: [],
       voids: [],
     });
+    // The agreements service learns the outcome from the charge events on Kafka.
+    await waitFor('the agreement to record the charge outcome', async () => {
+      const { rows } = await db.pool.query(
+        `SELECT data FROM events WHERE stream_id = $1 AND event_type = 'AgreementChargeSettled'`,
+        [`agreement:${agreement.id}`],
+      );
+      return rows.some((r) => r.data.chargeId === charge.body.id && r.data.status === 'CAPTURED');
+    });
   });
 
   it('enforces EXACT, MAX and VARIABLE amounts with specific codes', async () => {

@@ -12,6 +12,7 @@ import { CreateAgreementHandler } from './application/create-agreement.handler';
 import { ListAgreementsQuery } from './application/list-agreements.query';
 import { ManageAgreementHandler } from './application/manage-agreement.handler';
 import { AgreementChargeDispatcher } from './infrastructure/agreement-charge.dispatcher';
+import { AgreementChargeOutcomesConsumer } from './infrastructure/agreement-charge-outcomes.consumer';
 import { AgreementListProjection } from './infrastructure/agreement-list.projection';
 import { AgreementsController } from './infrastructure/agreements.controller';
 
@@ -62,6 +63,7 @@ export class AgreementsModule {
         core,
         MessagingModule.forRoot({ relay: { name: 'agreements', streamTypes: ['agreement'] }, imports: [core] }, [
           { name: 'agreements-list-view', streamTypes: ['agreement'], handler: AgreementListProjection },
+          { name: 'agreements-charge-outcomes', streamTypes: ['charge'], handler: AgreementChargeOutcomesConsumer },
           {
             name: 'agreements-charge-dispatch',
             streamTypes: ['agreement'],

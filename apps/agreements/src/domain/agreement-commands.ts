@@ -54,6 +54,13 @@ export interface RequestAgreementCharge {
   merchantPaymentChargeReference: string | null;
 }
 
+export interface RecordAgreementChargeOutcome {
+  type: 'RecordAgreementChargeOutcome';
+  chargeId: string;
+  status: 'CAPTURED' | 'FAILED';
+  failure: ChargeFailure | null;
+}
+
 export interface MarkAgreementPastDue {
   type: 'MarkAgreementPastDue';
   chargeId: string;
@@ -66,4 +73,5 @@ export type AgreementCommand =
   | CancelAgreementAuthentication
   | RevokeAgreement
   | RequestAgreementCharge
+  | RecordAgreementChargeOutcome
   | MarkAgreementPastDue;

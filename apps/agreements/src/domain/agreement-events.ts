@@ -25,7 +25,10 @@ export interface AgreementCreated {
     merchant: { id: string; name: string; mode: 'SANDBOX' | 'LIVE' };
     paymentMethod: PaymentMethodType;
     consumer: Consumer;
+    /** Normalised to UTC, as the API shows it. */
     startDate: string;
+    /** As the merchant wrote it, with its UTC offset: billing periods follow that local calendar. */
+    startDateAsGiven: string;
     endDate: string | null;
     description: string | null;
     frequency: Frequency | null;
@@ -72,6 +75,12 @@ export interface AgreementChargeRequested {
 }
 
 /** A charge was declined in a way only the consumer can fix (e.g. HardDeclined): the agreement needs them. */
+/** The charges service settled one of the agreement's charges (learned from the charge events on Kafka). */
+export interface AgreementChargeSettled {
+  type: 'AgreementChargeSettled';
+  data: { at: string; chargeId: string; status: 'CAPTURED' | 'FAILED'; failure: ChargeFailure | null };
+}
+
 export interface AgreementMarkedPastDue {
   type: 'AgreementMarkedPastDue';
   data: StatusChange & { chargeId: string; failure: ChargeFailure };
@@ -83,6 +92,7 @@ export type AgreementEvent =
   | AgreementAuthenticationFailed
   | AgreementRevoked
   | AgreementChargeRequested
+  | AgreementChargeSettled
   | AgreementMarkedPastDue;
 
 export const AGREEMENT_EVENT_SCHEMA_VERSIONS: Record<AgreementEvent['type'], number> = {
@@ -91,5 +101,6 @@ export const AGREEMENT_EVENT_SCHEMA_VERSIONS: Record<AgreementEvent['type'], num
   AgreementAuthenticationFailed: 1,
   AgreementRevoked: 1,
   AgreementChargeRequested: 1,
+  AgreementChargeSettled: 1,
   AgreementMarkedPastDue: 1,
 };

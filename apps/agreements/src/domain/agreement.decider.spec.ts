@@ -376,6 +376,7 @@ describe('ApproveAgreement', () => {
         initiator: 'INITIAL',
         simulationCode: 'SoftDeclined',
         merchantPaymentChargeReference: null,
+        outcome: null,
         requestedAt: iso(APPROVED_AT),
       },
     ]);
@@ -750,6 +751,7 @@ describe('evolve', () => {
 
   it('declares a schema version for every event type and wires the decider', () => {
     expect(AGREEMENT_EVENT_SCHEMA_VERSIONS).toEqual({
+      AgreementChargeSettled: 1,
       AgreementCreated: 1,
       AgreementActivated: 1,
       AgreementAuthenticationFailed: 1,
@@ -814,5 +816,54 @@ describe('toPaymentAgreementResource', () => {
     expect(resource.history.map((h) => h.status)).toEqual(['AUTHENTICATION_PENDING', 'ACTIVE', 'REVOKED']);
     expect(resource).not.toHaveProperty('charges');
     expect(resource).not.toHaveProperty('merchant');
+  });
+});
+
+describe('RecordAgreementChargeOutcome', () => {
+  it('records the outcome of a requested charge once, and ignores charges it does not know', () => {
+    const created = decide(
+      {
+        type: 'CreateAgreement',
+        agreementId: 'agr_o',
+        merchant: { id: 'mch_1', name: 'Acme', mode: 'SANDBOX' },
+        paymentMethod: 'AMAZON_PAY',
+        consumer: { name: 'J', country: 'US' },
+        startDate: '2026-01-31T09:00:00-05:00',
+        endDate: null,
+        description: null,
+        frequency: null,
+        amount: null,
+        amountType: 'VARIABLE',
+        instrumentId: 'instr_1',
+        returnUrl: 'https://shop.example/r',
+        merchantPaymentAgreementReference: null,
+        webhooksUrl: null,
+        simulationCode: null,
+        authentication: { type: 'REDIRECT', requestUrl: 'https://sandbox.test/a', requestMethod: 'GET' },
+        initialPaymentCharge: { chargeId: 'charge_i', amount: { value: 1000, currency: 'USD' } },
+      },
+      initialState,
+      new Date('2026-01-31T14:00:00Z'),
+    );
+    expect(created[0].data).toMatchObject({
+      startDate: '2026-01-31T14:00:00.000Z',
+      startDateAsGiven: '2026-01-31T09:00:00-05:00',
+    });
+    const now = new Date('2026-01-31T14:01:00Z');
+    let state = created.reduce(evolve, initialState);
+    state = decide({ type: 'ApproveAgreement' }, state, now).reduce(evolve, state);
+    const record = {
+      type: 'RecordAgreementChargeOutcome',
+      chargeId: 'charge_i',
+      status: 'CAPTURED',
+      failure: null,
+    } as const;
+    const settled = decide(record, state, now);
+    expect(settled).toMatchObject([
+      { type: 'AgreementChargeSettled', data: { chargeId: 'charge_i', status: 'CAPTURED' } },
+    ]);
+    state = settled.reduce(evolve, state);
+    expect(decide(record, state, now)).toEqual([]);
+    expect(decide({ ...record, chargeId: 'charge_other' }, state, now)).toEqual([]);
   });
 });

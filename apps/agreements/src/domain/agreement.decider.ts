@@ -30,6 +30,8 @@ export interface AgreementCharge {
   simulationCode: SimulationCode | null;
   merchantPaymentChargeReference: string | null;
   requestedAt: string;
+  /** Null until the charge's outcome is known (from the charge events). */
+  outcome: 'CAPTURED' | 'FAILED' | null;
 }
 
 export interface AgreementDetails {
@@ -38,6 +40,7 @@ export interface AgreementDetails {
   paymentMethod: PaymentMethodType;
   consumer: Consumer;
   startDate: string;
+  startDateAsGiven: string;
   endDate: string | null;
   description: string | null;
   frequency: Frequency | null;
@@ -90,6 +93,7 @@ export function evolve(state: AgreementState, event: AgreementEvent): AgreementS
       paymentMethod: d.paymentMethod,
       consumer: d.consumer,
       startDate: d.startDate,
+      startDateAsGiven: d.startDateAsGiven ?? d.startDate,
       endDate: d.endDate,
       description: d.description,
       frequency: d.frequency,
@@ -128,8 +132,14 @@ export function evolve(state: AgreementState, event: AgreementEvent): AgreementS
         simulationCode: d.simulationCode,
         merchantPaymentChargeReference: d.merchantPaymentChargeReference,
         requestedAt: d.at,
+        outcome: null,
       };
       return { ...state, updatedAt: d.at, charges: [...state.charges, charge] };
+    }
+    case 'AgreementChargeSettled': {
+      const d = event.data;
+      const charges = state.charges.map((c) => (c.chargeId === d.chargeId ? { ...c, outcome: d.status } : c));
+      return { ...state, updatedAt: d.at, charges };
     }
     case 'AgreementMarkedPastDue':
       return { ...withStatus(state, 'PAST_DUE', event.data.historyId, event.data.at), failure: event.data.failure };
@@ -195,6 +205,16 @@ export function decide(command: AgreementCommand, state: AgreementState, now: Da
       return [{ type: 'AgreementRevoked', data: { historyId, at, revokedBy: command.revokedBy } }];
     case 'RequestAgreementCharge':
       return decideCharge(command, state, now);
+    case 'RecordAgreementChargeOutcome': {
+      const charge = state.charges.find((c) => c.chargeId === command.chargeId);
+      if (!charge || charge.outcome !== null) return [];
+      return [
+        {
+          type: 'AgreementChargeSettled',
+          data: { at, chargeId: command.chargeId, status: command.status, failure: command.failure },
+        },
+      ];
+    }
     case 'MarkAgreementPastDue':
       if (state.status !== 'ACTIVE') return [];
       return [
@@ -344,6 +364,7 @@ function decideCreate(command: CreateAgreement, state: AgreementState, now: Date
         paymentMethod: command.paymentMethod,
         consumer: command.consumer,
         startDate: new Date(start).toISOString(),
+        startDateAsGiven: command.startDate,
         endDate: command.endDate === null ? null : new Date(Date.parse(command.endDate)).toISOString(),
         description: command.description,
         frequency: command.frequency,

@@ -10,6 +10,7 @@ interface AgreementTerms {
   agreementId: string;
   merchant: { id: string };
   startDate: string;
+  startDateAsGiven?: string;
   endDate: string | null;
   frequency: Frequency | null;
   amount: Money | null;
@@ -37,7 +38,12 @@ export class StartScheduleHandler {
         type: 'StartSchedule',
         agreementId: terms.agreementId,
         merchantId: terms.merchant.id,
-        terms: { startDate: terms.startDate, endDate: terms.endDate, frequency: terms.frequency },
+        // The start as the merchant wrote it: periods follow the calendar of its UTC offset (Jan 31 → Feb 28 there).
+        terms: {
+          startDate: terms.startDateAsGiven ?? terms.startDate,
+          endDate: terms.endDate,
+          frequency: terms.frequency,
+        },
         amount: terms.amount,
         retryDelaysDays: this.config.SCHEDULER_RETRY_DELAYS_DAYS.map(Number),
         // The initial charge made at consent pays the first period.
