@@ -63,9 +63,15 @@ export class AgreementsModule {
         core,
         MessagingModule.forRoot({ relay: { name: 'agreements', streamTypes: ['agreement'] }, imports: [core] }, [
           { name: 'agreements-list-view', streamTypes: ['agreement'], handler: AgreementListProjection },
-          { name: 'agreements-charge-outcomes', streamTypes: ['charge'], handler: AgreementChargeOutcomesConsumer },
+          {
+            name: 'agreements-charge-outcomes',
+            streamTypes: ['charge'],
+            eventTypes: ['ChargeCaptured', 'ChargeAuthorizationDeclined'],
+            handler: AgreementChargeOutcomesConsumer,
+          },
           {
             name: 'agreements-charge-dispatch',
+            eventTypes: ['AgreementChargeRequested'],
             streamTypes: ['agreement'],
             handler: AgreementChargeDispatcher,
             maxAttempts: 20,

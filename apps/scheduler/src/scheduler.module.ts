@@ -50,8 +50,18 @@ export class SchedulerModule {
         InfrastructureModule.forRoot({ service: 'scheduler', config, clock: options.clock }),
         core,
         MessagingModule.forRoot({ relay: { name: 'scheduler', streamTypes: ['billing-schedule'] }, imports: [core] }, [
-          { name: 'scheduler-agreements', streamTypes: ['agreement'], handler: AgreementEventsConsumer },
-          { name: 'scheduler-charge-outcomes', streamTypes: ['charge'], handler: ChargeOutcomesConsumer },
+          {
+            name: 'scheduler-agreements',
+            streamTypes: ['agreement'],
+            eventTypes: ['AgreementActivated', 'AgreementRevoked'],
+            handler: AgreementEventsConsumer,
+          },
+          {
+            name: 'scheduler-charge-outcomes',
+            streamTypes: ['charge'],
+            eventTypes: ['ChargeCaptured', 'ChargeAuthorizationDeclined'],
+            handler: ChargeOutcomesConsumer,
+          },
         ]),
       ],
       controllers: [SchedulerController],

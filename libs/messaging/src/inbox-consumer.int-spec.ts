@@ -46,7 +46,13 @@ function recorded(streamId: string, version: number, type = 'Happened'): Recorde
   };
 }
 
-async function consumer(ns: string, name: string, handler: EventHandler, maxAttempts = 3): Promise<InboxConsumer> {
+async function consumer(
+  ns: string,
+  name: string,
+  handler: EventHandler,
+  maxAttempts = 3,
+  eventTypes?: string[],
+): Promise<InboxConsumer> {
   const topic = topicForStreamType(ns, 'thing');
   const admin = testKafka('admin').admin();
   await admin.connect();
@@ -63,6 +69,7 @@ async function consumer(ns: string, name: string, handler: EventHandler, maxAtte
       maxAttempts,
       retryBackoffMs: 10,
       sessionTimeoutMs: 6000,
+      eventTypes,
     },
     handler,
     logger,
@@ -91,6 +98,20 @@ it('applies a redelivered event once', async () => {
   await producer.send({ topic, messages: [...events, events[0], events[1], events[0]].map(toKafkaMessage) });
   await waitFor('five deliveries handled', () => c.handledCount >= 5);
   expect((await effectsOf('dedupe')).map((r) => r.event_id).sort()).toEqual(events.map((e) => e.eventId).sort());
+});
+
+it('passes over event types it was not registered for, without an inbox row', async () => {
+  const ns = testNamespace();
+  const wanted = recorded('thing:3', 2, 'Wanted');
+  await consumer(ns, 'typed', record('typed'), 3, ['Wanted']);
+  await producer.send({
+    topic: topicForStreamType(ns, 'thing'),
+    messages: [recorded('thing:3', 1, 'Other'), wanted].map(toKafkaMessage),
+  });
+  await waitFor('the wanted event', async () => (await effectsOf('typed')).length === 1);
+  expect((await effectsOf('typed')).map((r) => r.event_id)).toEqual([wanted.eventId]);
+  const inbox = await db.pool.query('SELECT event_id FROM inbox WHERE consumer = $1', [`${ns}-typed`]);
+  expect(inbox.rows.map((r) => r.event_id)).toEqual([wanted.eventId]);
 });
 
 it('rolls back the effects of a failed attempt and applies the event once when a retry succeeds', async () => {

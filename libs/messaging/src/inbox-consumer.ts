@@ -21,6 +21,11 @@ export interface InboxConsumerOptions {
   sessionTimeoutMs?: number;
   /** Partitions processed at once (order within a partition is kept). */
   concurrency?: number;
+  /**
+   * Only these event types reach the handler; others are passed over without a database round trip (their offsets
+   * are still committed). Omitted: every type.
+   */
+  eventTypes?: readonly string[];
 }
 
 /**
@@ -111,6 +116,7 @@ export class InboxConsumer {
       await this.deadLetter(topic, partition, message, error, undefined);
       return;
     }
+    if (this.options.eventTypes && !this.options.eventTypes.includes(event.type)) return;
     const maxAttempts = this.options.maxAttempts ?? 5;
     const backoff = this.options.retryBackoffMs ?? 100;
     await withLogContext({ correlationId: event.metadata.correlationId, eventId: event.eventId }, async () => {

@@ -34,6 +34,8 @@ export interface ConsumerRegistration {
   /** A class with a `handle` method (instantiated in this module), or the token of such a provider. */
   handler: symbol | string | (new (...args: never[]) => { handle: EventHandler });
   maxAttempts?: number;
+  /** Only these event types reach the handler (others cost no database work). */
+  eventTypes?: readonly string[];
 }
 
 /** Starts the relay and consumers after the app is up; stops them before the pool closes. */
@@ -112,6 +114,7 @@ export class MessagingModule {
                     topics: registration.streamTypes.map((t) => topicForStreamType(config.KAFKA_TOPIC_NAMESPACE, t)),
                     partitions: config.KAFKA_TOPIC_PARTITIONS,
                     maxAttempts: registration.maxAttempts,
+                    eventTypes: registration.eventTypes,
                     sessionTimeoutMs: config.KAFKA_CONSUMER_SESSION_TIMEOUT_MS,
                     concurrency: config.KAFKA_CONSUMER_CONCURRENCY,
                   },
