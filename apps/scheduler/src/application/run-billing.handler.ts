@@ -50,6 +50,13 @@ export class RunBillingHandler {
     return toAsk.length;
   }
 
+  /** Charges whose outcome this replica recorded from the answer (so the Kafka copy need not reload the schedule). */
+  private readonly recorded = new Set<string>();
+
+  alreadyRecorded(chargeId: string): boolean {
+    return this.recorded.has(chargeId);
+  }
+
   async recordOutcome(
     agreementId: string,
     chargeId: string,

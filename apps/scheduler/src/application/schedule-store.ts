@@ -31,6 +31,7 @@ export class ScheduleStore {
   ) {}
 
   async now(agreementId: string): Promise<Date> {
+    if (!(await this.anyTestClocks())) return this.clock.now();
     const { rows } = await this.pool.query<{ offset_ms: string }>(
       'SELECT offset_ms FROM scheduler_test_clocks WHERE agreement_id = $1',
       [agreementId],
@@ -38,7 +39,24 @@ export class ScheduleStore {
     return new Date(this.clock.now().getTime() + Number(rows[0]?.offset_ms ?? 0));
   }
 
+  /**
+   * Test clocks are a sandbox tool: where none exist (any live deployment), a schedule's now is the service clock
+   * and costs no query. A test clock is never deleted, so "some exist" is kept for good; "none" is asked again
+   * after a second (another replica may have made the first one).
+   */
+  private async anyTestClocks(): Promise<boolean> {
+    if (this.testClocksExist) return true;
+    if (Date.now() < this.noTestClocksUntil) return false;
+    const { rowCount } = await this.pool.query('SELECT 1 FROM scheduler_test_clocks LIMIT 1');
+    this.testClocksExist = (rowCount ?? 0) > 0;
+    if (!this.testClocksExist) this.noTestClocksUntil = Date.now() + 1_000;
+    return this.testClocksExist;
+  }
+  private testClocksExist = false;
+  private noTestClocksUntil = 0;
+
   async advanceTestClock(agreementId: string, ms: number): Promise<Date> {
+    this.testClocksExist = true;
     await this.pool.query(
       `INSERT INTO scheduler_test_clocks (agreement_id, offset_ms) VALUES ($1, $2)
        ON CONFLICT (agreement_id) DO UPDATE SET offset_ms = scheduler_test_clocks.offset_ms + EXCLUDED.offset_ms`,

@@ -15,6 +15,7 @@ export class ChargeOutcomesConsumer {
   handle = async (event: EventEnvelope): Promise<void> => {
     if (event.type !== 'ChargeCaptured' && event.type !== 'ChargeAuthorizationDeclined') return;
     const chargeId = event.streamId.slice('charge:'.length);
+    if (this.billing.alreadyRecorded(chargeId)) return;
     const agreementId = await this.schedules.agreementOfCharge(chargeId);
     if (!agreementId) return;
     const correlationId = event.metadata.correlationId ?? event.eventId;
