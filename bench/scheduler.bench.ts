@@ -21,7 +21,7 @@ import { newId } from '@payment-ledger/contracts';
 import { PostgresEventStore } from '@payment-ledger/event-store';
 import { env, loadConfig, loadMigrations, runMigrations } from '@payment-ledger/platform';
 import { ALL_MIGRATION_DIRECTORIES } from '../scripts/migration-directories';
-import { freePort } from '../test/support/payment-stack';
+import { freePort } from '../test/support/ports';
 import { startTsProcess, stopProcess } from '../test/support/processes';
 
 const config = loadConfig({

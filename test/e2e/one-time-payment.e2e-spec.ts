@@ -6,12 +6,12 @@
  */
 import { type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
 import { kafkaBrokers, testNamespace } from '../support/kafka';
 import { startTsProcess, stopProcess } from '../support/processes';
 import { TestDatabase } from '../support/test-database';
+import { freePort } from '../support/ports';
 
 const CHROMIUM = '/usr/bin/chromium';
 const MERCHANT_NAME = 'Acme Books & Co.';
@@ -29,17 +29,6 @@ let browser: Browser | undefined;
 const services: { name: string; child: Service }[] = [];
 /** What the merchant's return page was called with, in order. */
 const returns: { path: string; query: URLSearchParams }[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** The merchant's return page: records the query string, answers with a small page. */
 async function startReturnServer(): Promise<Server> {

@@ -7,13 +7,13 @@
  */
 import { type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
 import { kafkaBrokers, testNamespace } from '../support/kafka';
 import { startTsProcess, stopProcess } from '../support/processes';
 import { TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
+import { freePort } from '../support/ports';
 
 const CHROMIUM = '/usr/bin/chromium';
 const MERCHANT_NAME = 'Acme Streaming & Co.';
@@ -32,17 +32,6 @@ let browser: Browser | undefined;
 const services: { name: string; child: Service }[] = [];
 /** What the merchant's return page was called with, in order. */
 const returns: { path: string; query: URLSearchParams }[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** Distinct free ports (the OS could hand out a just-closed port twice). */
 async function freePorts(count: number): Promise<number[]> {

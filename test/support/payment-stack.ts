@@ -2,7 +2,6 @@
  * The charges service and the gateway as real Nest applications in this process (TCP between them, real
  * PostgreSQL and Kafka), sharing one manual clock so timers and key expiry are driven by the test.
  */
-import { createServer } from 'node:net';
 import type { INestApplication, INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
@@ -19,18 +18,10 @@ import { createGatewayApp } from '../../apps/gateway/src/gateway.app';
 import { gatewayConfigSchema } from '../../apps/gateway/src/gateway.config';
 import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
 import { kafkaBrokers, testNamespace } from './kafka';
-import type { TestDatabase } from './test-database';
+import { freePort } from './ports';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+export { freePort };
+import type { TestDatabase } from './test-database';
 
 export class PaymentStack {
   charges!: INestMicroservice;
