@@ -75,6 +75,9 @@ export class InboxConsumer {
       sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: Math.floor((this.options.sessionTimeoutMs ?? 10_000) / 4),
       allowAutoTopicCreation: false,
+      // Let batches fill a little: one transaction per batch is the point, and tiny fetches cost the broker.
+      minBytes: 16 * 1024,
+      maxWaitTimeInMs: 50,
     });
     this.consumer = consumer;
     await consumer.connect();
@@ -85,6 +88,19 @@ export class InboxConsumer {
       partitionsConsumedConcurrently: this.options.concurrency ?? 1,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         let last: string | undefined;
+        // Fast path: the whole batch in one transaction. Any failure rolls it back and the batch goes event by
+        // event below, with retries and dead-lettering.
+        if (batch.messages.length > 1 && this.running && isRunning() && !isStale()) {
+          if (await this.processTogether(batch.messages)) {
+            last = batch.messages[batch.messages.length - 1].offset;
+            for (const message of batch.messages) resolveOffset(message.offset);
+            await consumer.commitOffsets([
+              { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+            ]);
+            await heartbeat();
+            return;
+          }
+        }
         for (const message of batch.messages) {
           if (!this.running || !isRunning() || isStale()) break;
           await this.process(batch.topic, batch.partition, message);
@@ -105,6 +121,40 @@ export class InboxConsumer {
     this.running = false;
     await this.consumer?.disconnect().catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);
+  }
+
+  /**
+   * Applies a batch in one transaction: one multi-row inbox insert says which events are new, then the handler runs
+   * for each new event in order. Returns false (nothing applied) when anything fails or a message is malformed.
+   */
+  private async processTogether(messages: KafkaMessage[]): Promise<boolean> {
+    let events: EventEnvelope[];
+    try {
+      events = messages.map((m) => fromKafkaMessage(m.value));
+    } catch {
+      return false;
+    }
+    const relevant = this.options.eventTypes ? events.filter((e) => this.options.eventTypes!.includes(e.type)) : events;
+    if (relevant.length === 0) return true;
+    try {
+      await inTransaction(this.pool, async (session) => {
+        const { rows } = await session.query<{ event_id: string }>(
+          `INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING event_id`,
+          [this.options.name, [...new Set(relevant.map((e) => e.eventId))]],
+        );
+        const fresh = new Set(rows.map((r) => r.event_id));
+        for (const event of relevant) {
+          if (!fresh.delete(event.eventId)) continue;
+          await withLogContext({ correlationId: event.metadata.correlationId, eventId: event.eventId }, () =>
+            this.handler(event, session),
+          );
+        }
+      });
+    } catch {
+      return false;
+    }
+    this.handled += relevant.length;
+    return true;
   }
 
   private async process(topic: string, partition: number, message: KafkaMessage): Promise<void> {
