@@ -16,12 +16,14 @@ export class ChargeDeadlineRepository {
 
   async schedule(chargeId: string, deadlines: ChargeDeadline[]): Promise<void> {
     if (deadlines.length === 0) return;
-    await this.pool.query(
-      `INSERT INTO charge_deadlines (charge_id, kind, due_at)
+    // A named (prepared) statement: it runs on every charge creation.
+    await this.pool.query({
+      name: 'charge_deadlines.schedule',
+      text: `INSERT INTO charge_deadlines (charge_id, kind, due_at)
        SELECT $1, kind, due_at FROM unnest($2::text[], $3::timestamptz[]) AS d(kind, due_at)
        ON CONFLICT (charge_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at, lease_until = NULL`,
-      [chargeId, deadlines.map((d) => d.kind), deadlines.map((d) => d.dueAt)],
-    );
+      values: [chargeId, deadlines.map((d) => d.kind), deadlines.map((d) => d.dueAt)],
+    });
   }
 
   /**

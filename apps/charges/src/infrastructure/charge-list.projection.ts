@@ -17,10 +17,11 @@ export class ChargeListProjection {
 
   handle = async (event: EventEnvelope, session: PoolClient): Promise<void> => {
     if (event.streamType !== 'charge') return;
-    const { rows } = await session.query<{ stream_version: number; state: ChargeState }>(
-      'SELECT stream_version, state FROM charge_list_view WHERE charge_id = $1 FOR UPDATE',
-      [event.streamId.slice('charge:'.length)],
-    );
+    const { rows } = await session.query<{ stream_version: number; state: ChargeState }>({
+      name: 'charge_list_view.lock',
+      text: 'SELECT stream_version, state FROM charge_list_view WHERE charge_id = $1 FOR UPDATE',
+      values: [event.streamId.slice('charge:'.length)],
+    });
     const current = rows[0];
     if (current && current.stream_version >= event.streamVersion) return;
     let state: ChargeState;
@@ -31,14 +32,15 @@ export class ChargeListProjection {
       state = fold(chargeDecider, history.filter((e) => e.streamVersion <= event.streamVersion).map(asChargeEvent));
     }
     if (!exists(state)) return;
-    await session.query(
-      `INSERT INTO charge_list_view
+    await session.query({
+      name: 'charge_list_view.upsert',
+      text: `INSERT INTO charge_list_view
          (charge_id, merchant_id, status, merchant_payment_charge_reference, agreement_id, stream_version, state,
           created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (charge_id) DO UPDATE SET status = EXCLUDED.status, stream_version = EXCLUDED.stream_version,
          state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,
-      [
+      values: [
         state.id,
         state.merchant.id,
         state.status,
@@ -49,6 +51,6 @@ export class ChargeListProjection {
         state.createdAt,
         state.updatedAt,
       ],
-    );
+    });
   };
 }

@@ -20,8 +20,9 @@ export class IdempotencyRepository {
 
   /** Claims the key for a first attempt (or over an expired record); false when a live record exists. */
   async claim(merchantId: string, key: string, requestHash: string, resourceId: string, now: Date): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
-      `INSERT INTO idempotency_keys AS k
+    const { rowCount } = await this.pool.query({
+      name: 'idempotency_keys.claim',
+      text: `INSERT INTO idempotency_keys AS k
          (merchant_id, idempotency_key, request_hash, state, resource_id, locked_at, created_at, expires_at)
        VALUES ($1, $2, $3, 'in_flight', $4, $5, $5, $6)
        ON CONFLICT (merchant_id, idempotency_key) DO UPDATE
@@ -29,8 +30,8 @@ export class IdempotencyRepository {
              locked_at = EXCLUDED.locked_at, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at,
              response_status = NULL, response_body = NULL
          WHERE k.expires_at <= EXCLUDED.created_at`,
-      [merchantId, key, requestHash, resourceId, now, new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_MS)],
-    );
+      values: [merchantId, key, requestHash, resourceId, now, new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_MS)],
+    });
     return rowCount === 1;
   }
 
@@ -66,11 +67,12 @@ export class IdempotencyRepository {
   }
 
   async complete(merchantId: string, key: string, status: number, body: unknown): Promise<void> {
-    await this.pool.query(
-      `UPDATE idempotency_keys SET state = 'completed', locked_at = NULL, response_status = $3, response_body = $4
+    await this.pool.query({
+      name: 'idempotency_keys.complete',
+      text: `UPDATE idempotency_keys SET state = 'completed', locked_at = NULL, response_status = $3, response_body = $4
         WHERE merchant_id = $1 AND idempotency_key = $2`,
-      [merchantId, key, status, JSON.stringify(body)],
-    );
+      values: [merchantId, key, status, JSON.stringify(body)],
+    });
   }
 
   /** A 4xx first attempt leaves no key behind: the merchant may fix the request and reuse it. */
