@@ -1,16 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 
-/** Starts a TypeScript entry point of this repo as its own Node process; resolves when it prints `readyLine`. */
-export function startTsProcess(
-  entry: string,
-  env: Record<string, string>,
-  readyLine: string,
-  timeoutMs = 60_000,
-): Promise<ChildProcess & { output: () => string }> {
-  const child = spawn(
+/** Spawns a TypeScript entry point of this repo as its own Node process (ts-node, transpile-only). */
+export function spawnTsProcess(entry: string, env: Record<string, string>): ChildProcessWithoutNullStreams {
+  return spawn(
     process.execPath,
     ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(REPO_ROOT, entry)],
     {
@@ -19,6 +14,16 @@ export function startTsProcess(
       stdio: 'pipe',
     },
   );
+}
+
+/** Starts a TypeScript entry point of this repo as its own Node process; resolves when it prints `readyLine`. */
+export function startTsProcess(
+  entry: string,
+  env: Record<string, string>,
+  readyLine: string,
+  timeoutMs = 60_000,
+): Promise<ChildProcess & { output: () => string }> {
+  const child = spawnTsProcess(entry, env);
   let output = '';
   const proc = Object.assign(child, { output: () => output });
   return new Promise((resolve, reject) => {
