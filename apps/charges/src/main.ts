@@ -19,7 +19,8 @@ async function bootstrap(): Promise<void> {
   logger.event('info', 'charges.listening', { host: config.CHARGES_TCP_HOST, port: config.CHARGES_TCP_PORT });
 }
 
-bootstrap().catch((error) => {
-  console.error(error);
+bootstrap().catch((error: unknown) => {
+  // Before the app's logger exists (a config error names the bad variables): the same JSON log line shape.
+  new JsonLogger('charges').event('error', 'charges.start_failed', { error });
   process.exit(1);
 });

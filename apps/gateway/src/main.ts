@@ -10,7 +10,8 @@ async function bootstrap(): Promise<void> {
   app.get(JsonLogger).event('info', 'gateway.listening', { url: await app.getUrl() });
 }
 
-bootstrap().catch((error) => {
-  console.error(error);
+bootstrap().catch((error: unknown) => {
+  // Before the app's logger exists (a config error names the bad variables): the same JSON log line shape.
+  new JsonLogger('gateway').event('error', 'gateway.start_failed', { error });
   process.exit(1);
 });

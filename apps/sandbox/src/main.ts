@@ -21,7 +21,8 @@ async function bootstrap(): Promise<void> {
   logger.event('info', 'sandbox.listening', { url: await app.getUrl() });
 }
 
-bootstrap().catch((error) => {
-  console.error(error);
+bootstrap().catch((error: unknown) => {
+  // Before the app's logger exists (a config error names the bad variables): the same JSON log line shape.
+  new JsonLogger('sandbox').event('error', 'sandbox.start_failed', { error });
   process.exit(1);
 });
