@@ -4,3 +4,4 @@ export * from './payment-method-capabilities';
 export * from './payment-charge';
 export * from './charges-messages';
 export * from './payment-agreement';
+export * from './return-url';

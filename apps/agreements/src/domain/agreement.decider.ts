@@ -9,6 +9,7 @@ import {
   type AmountType,
   type ChargeFailure,
   checkAmount,
+  isAcceptableReturnUrl,
   type Consumer,
   type Frequency,
   type Money,
@@ -383,17 +384,6 @@ function decideCreate(command: CreateAgreement, state: AgreementState, now: Date
       },
     },
   ];
-}
-
-function isAcceptableReturnUrl(raw: string, mode: 'SANDBOX' | 'LIVE'): boolean {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return false;
-  }
-  if (url.protocol === 'https:') return true;
-  return url.protocol === 'http:' && mode === 'SANDBOX' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 }
 
 export const agreementDecider: Decider<AgreementCommand, AgreementEvent, AgreementState> = {

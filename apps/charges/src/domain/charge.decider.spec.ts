@@ -9,6 +9,7 @@ import {
   type SimulationCode,
   type VoidReason,
 } from '@payment-ledger/contracts';
+import { isAcceptableReturnUrl } from '@payment-ledger/contracts';
 import { DomainError, fold, handleCommand, InMemoryEventStore } from '@payment-ledger/event-store';
 import { AmazonPaySandboxProvider, SIMULATED_FAILURES } from '@payment-ledger/payment-methods';
 import type {
@@ -42,7 +43,6 @@ import {
   type ExistingCharge,
   exists,
   initialState,
-  isAcceptableReturnUrl,
   openAmount,
   voidedAmount,
 } from './charge.decider';

@@ -9,6 +9,7 @@ import {
   type ChargeStatus,
   type Consumer,
   checkAmount,
+  isAcceptableReturnUrl,
   type HistoryEntry,
   type Money,
   newId,
@@ -23,7 +24,6 @@ import type {
   ChargeCommand,
   CreateCharge,
   CreateMerchantInitiatedCharge,
-  MerchantMode,
   ProviderResult,
 } from './charge-commands';
 import {
@@ -256,19 +256,6 @@ function upsert(list: AuthorizationRecord[], record: AuthorizationRecord): Autho
   const index = list.findIndex((a) => a.id === record.id);
   if (index < 0) return [...list, record];
   return list.map((a, i) => (i === index ? record : a));
-}
-
-/** `http` return URLs are allowed only to the merchant's own machine, and only in sandbox. */
-export function isAcceptableReturnUrl(raw: string, mode: MerchantMode): boolean {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return false;
-  }
-  if (url.protocol === 'https:') return true;
-  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  return url.protocol === 'http:' && mode === 'SANDBOX' && local;
 }
 
 const AUTHENTICATION_TIMEOUT_FAILURE: ChargeFailure = {
