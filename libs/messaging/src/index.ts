@@ -6,3 +6,4 @@ export * from './topics';
 export * from './messaging.module';
 export * from './migrations-path';
 export * from './rpc-error.filter';
+export * from './folded-view';

@@ -3,3 +3,4 @@ export * from './clock/clock';
 export * from './logging/json-logger';
 export * from './database/migrations';
 export * from './nest/infrastructure.module';
+export * from './database/list-page';
