@@ -4,67 +4,36 @@
  * through the hosted page in headless chromium (Debian's, driven by playwright-core) and lands on the merchant's
  * return page, a small HTTP server of this test.
  */
-import { type ChildProcess } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
 import { kafkaBrokers, testNamespace } from '../support/kafka';
-import { startTsProcess, stopProcess } from '../support/processes';
 import { TestDatabase } from '../support/test-database';
-import { freePort } from '../support/ports';
+import {
+  freePorts,
+  launchChromium,
+  PHONE,
+  type ReturnPage,
+  ServiceGroup,
+  startReturnPage,
+} from '../support/e2e-harness';
 
-const CHROMIUM = '/usr/bin/chromium';
 const MERCHANT_NAME = 'Acme Books & Co.';
-const PHONE = { width: 390, height: 844 };
-
-type Service = ChildProcess & { output: () => string };
 
 let db: TestDatabase;
 let apiKey: string;
 let gatewayUrl: string;
 let sandboxOrigin: string;
 let returnOrigin: string;
-let returnServer: Server | undefined;
+let returnPage: ReturnPage | undefined;
 let browser: Browser | undefined;
-const services: { name: string; child: Service }[] = [];
-/** What the merchant's return page was called with, in order. */
-const returns: { path: string; query: URLSearchParams }[] = [];
-
-/** The merchant's return page: records the query string, answers with a small page. */
-async function startReturnServer(): Promise<Server> {
-  const server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname === '/favicon.ico') return void response.writeHead(404).end();
-    returns.push({ path: url.pathname, query: url.searchParams });
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end('<!doctype html><title>Acme Books</title><h1>Thank you for your order</h1>');
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  return server;
-}
-
-/** Every service's output, printed when something fails so the failure can be read without rerunning. */
-function printServiceOutput(): void {
-  for (const { name, child } of services) console.error(`----- ${name} output -----\n${child.output()}`);
-}
-
+const services = new ServiceGroup();
 /** A test whose failure comes with the services' output. */
-function e2e(name: string, body: () => Promise<void>): void {
-  it(name, async () => {
-    try {
-      await body();
-    } catch (error) {
-      printServiceOutput();
-      throw error;
-    }
-  });
-}
+const e2e = services.test.bind(services);
+/** What the merchant's return page was called with, in order. */
+let returns: ReturnPage['returns'] = [];
 
 async function startServices(): Promise<void> {
-  const [chargesPort, gatewayPort, sandboxPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [chargesPort, gatewayPort, sandboxPort] = await freePorts(3);
   sandboxOrigin = `http://127.0.0.1:${sandboxPort}`;
   gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const shared = {
@@ -79,8 +48,7 @@ async function startServices(): Promise<void> {
     CHARGES_TCP_PORT: String(chargesPort),
   };
   const start = async (name: string, entry: string, env: Record<string, string>) => {
-    const child = await startTsProcess(entry, { ...shared, ...env }, `${name}.listening`);
-    services.push({ name, child });
+    await services.start(name, entry, { ...shared, ...env });
   };
   // The gateway and the sandbox page both call the charges service, so it comes first.
   await start('charges', 'apps/charges/src/main.ts', { SANDBOX_PUBLIC_URL: sandboxOrigin });
@@ -94,25 +62,13 @@ beforeAll(async () => {
   try {
     db = await TestDatabase.create({ poolSize: 2 });
     ({ apiKey } = await createMerchant(db.pool, MERCHANT_NAME, 'SANDBOX'));
-    returnServer = await startReturnServer();
-    const address = returnServer.address();
-    returnOrigin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    returnPage = await startReturnPage('<!doctype html><title>Acme Books</title><h1>Thank you for your order</h1>');
+    returnOrigin = returnPage.origin;
+    returns = returnPage.returns;
     await startServices();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   } catch (error) {
-    printServiceOutput();
+    services.printOutput();
     throw error;
   }
 });
@@ -120,8 +76,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   // Graceful shutdown is part of what is tested: each service must exit on SIGTERM.
-  for (const { child } of services.reverse()) await stopProcess(child, 'SIGTERM');
-  await new Promise<void>((resolve) => (returnServer ? returnServer.close(() => resolve()) : resolve()));
+  await services.stopAll();
+  await returnPage?.close();
   await db?.drop();
 });
 

@@ -5,73 +5,35 @@
  * the merchant's return page, a small HTTP server of this test. Then the merchant charges the saved payment method,
  * the sandbox test clock makes a billing period due (the scheduler charges it), and the merchant revokes.
  */
-import { type ChildProcess } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
 import { kafkaBrokers, testNamespace } from '../support/kafka';
-import { startTsProcess, stopProcess } from '../support/processes';
 import { TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
-import { freePort } from '../support/ports';
+import {
+  freePorts,
+  launchChromium,
+  PHONE,
+  type ReturnPage,
+  ServiceGroup,
+  startReturnPage,
+} from '../support/e2e-harness';
 
-const CHROMIUM = '/usr/bin/chromium';
 const MERCHANT_NAME = 'Acme Streaming & Co.';
-const PHONE = { width: 390, height: 844 };
 const DAY_SECONDS = 24 * 3600;
-
-type Service = ChildProcess & { output: () => string };
 
 let db: TestDatabase;
 let apiKey: string;
 let gatewayUrl: string;
 let sandboxOrigin: string;
 let returnOrigin: string;
-let returnServer: Server | undefined;
+let returnPage: ReturnPage | undefined;
 let browser: Browser | undefined;
-const services: { name: string; child: Service }[] = [];
-/** What the merchant's return page was called with, in order. */
-const returns: { path: string; query: URLSearchParams }[] = [];
-
-/** Distinct free ports (the OS could hand out a just-closed port twice). */
-async function freePorts(count: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < count) ports.add(await freePort());
-  return [...ports];
-}
-
-/** The merchant's return page: records the query string, answers with a small page. */
-async function startReturnServer(): Promise<Server> {
-  const server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname === '/favicon.ico') return void response.writeHead(404).end();
-    returns.push({ path: url.pathname, query: url.searchParams });
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end('<!doctype html><title>Acme Streaming</title><h1>Your subscription is active</h1>');
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  return server;
-}
-
-/** Every service's output, printed when something fails so the failure can be read without rerunning. */
-function printServiceOutput(): void {
-  for (const { name, child } of services) console.error(`----- ${name} output -----\n${child.output()}`);
-}
-
+const services = new ServiceGroup();
 /** A test whose failure comes with the services' output. */
-function e2e(name: string, body: () => Promise<void>): void {
-  it(name, async () => {
-    try {
-      await body();
-    } catch (error) {
-      printServiceOutput();
-      throw error;
-    }
-  });
-}
+const e2e = services.test.bind(services);
+/** What the merchant's return page was called with, in order. */
+let returns: ReturnPage['returns'] = [];
 
 async function startServices(): Promise<void> {
   const [chargesPort, agreementsPort, schedulerPort, gatewayPort, sandboxPort] = await freePorts(5);
@@ -95,8 +57,7 @@ async function startServices(): Promise<void> {
     SCHEDULER_TCP_PORT: String(schedulerPort),
   };
   const start = async (name: string, entry: string, env: Record<string, string> = {}) => {
-    const child = await startTsProcess(entry, { ...shared, ...env }, `${name}.listening`);
-    services.push({ name, child });
+    await services.start(name, entry, { ...shared, ...env });
   };
   // Agreements call charges, the scheduler calls agreements, the gateway and the sandbox page call all of them.
   await start('charges', 'apps/charges/src/main.ts');
@@ -112,25 +73,15 @@ beforeAll(async () => {
   try {
     db = await TestDatabase.create({ poolSize: 2 });
     ({ apiKey } = await createMerchant(db.pool, MERCHANT_NAME, 'SANDBOX'));
-    returnServer = await startReturnServer();
-    const address = returnServer.address();
-    returnOrigin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    returnPage = await startReturnPage(
+      '<!doctype html><title>Acme Streaming</title><h1>Your subscription is active</h1>',
+    );
+    returnOrigin = returnPage.origin;
+    returns = returnPage.returns;
     await startServices();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   } catch (error) {
-    printServiceOutput();
+    services.printOutput();
     throw error;
   }
 });
@@ -138,8 +89,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   // Graceful shutdown is part of what is tested: each service must exit on SIGTERM (callers first).
-  for (const { child } of services.reverse()) await stopProcess(child, 'SIGTERM');
-  await new Promise<void>((resolve) => (returnServer ? returnServer.close(() => resolve()) : resolve()));
+  await services.stopAll();
+  await returnPage?.close();
   await db?.drop();
 });
 

@@ -117,8 +117,7 @@ export class PaymentStack {
   /** Stops the first scheduler replica (as a crash would) and starts a new one in its place. */
   async restartScheduler(): Promise<void> {
     await this.schedulers.shift()?.close();
-    this.schedulers.unshift(await this.startScheduler(this.schedulerPort));
-    this.schedulers.pop();
+    await this.startScheduler(this.schedulerPort);
   }
 
   /** Runs due billing on every scheduler replica at once. */

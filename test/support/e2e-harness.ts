@@ -1,0 +1,94 @@
+/**
+ * What end-to-end suites share: services started as their own processes (with their output kept for failures), a
+ * local "merchant return page", and Debian's chromium driven by playwright-core.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { type Browser, chromium } from 'playwright-core';
+import { freePort } from './ports';
+import { startTsProcess, stopProcess } from './processes';
+
+const CHROMIUM = '/usr/bin/chromium';
+/** Without the background-networking flags chromium keeps dialling out, which this machine's closed network refuses. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+export const PHONE = { width: 390, height: 844 };
+
+type Service = ChildProcess & { output: () => string };
+
+/** Services started in order, stopped in reverse with SIGTERM (graceful shutdown is part of what is tested). */
+export class ServiceGroup {
+  private readonly services: { name: string; child: Service }[] = [];
+
+  async start(name: string, entry: string, env: Record<string, string>): Promise<void> {
+    this.services.push({ name, child: await startTsProcess(entry, env, `${name}.listening`) });
+  }
+
+  printOutput(): void {
+    for (const { name, child } of this.services) console.error(`----- ${name} output -----\n${child.output()}`);
+  }
+
+  /** `it`, with the services' output printed when the test fails, so it can be read without rerunning. */
+  test(name: string, body: () => Promise<void>): void {
+    it(name, async () => {
+      try {
+        await body();
+      } catch (error) {
+        this.printOutput();
+        throw error;
+      }
+    });
+  }
+
+  async stopAll(): Promise<void> {
+    for (const { child } of this.services.reverse()) await stopProcess(child, 'SIGTERM');
+  }
+}
+
+/** Distinct free ports (the OS could hand out a just-closed port twice). */
+export async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+export interface ReturnPage {
+  origin: string;
+  /** What the page was called with, in order. */
+  returns: { path: string; query: URLSearchParams }[];
+  close(): Promise<void>;
+}
+
+/** The merchant's return page: records the query string, answers with a small page. */
+export async function startReturnPage(html: string): Promise<ReturnPage> {
+  const returns: ReturnPage['returns'] = [];
+  const server: Server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname === '/favicon.ico') return void response.writeHead(404).end();
+    returns.push({ path: url.pathname, query: url.searchParams });
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end(html);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  return {
+    origin: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+    returns,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
