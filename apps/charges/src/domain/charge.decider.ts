@@ -32,7 +32,7 @@ import {
   ChargeRequestRejected,
   InvalidChargeStatus,
 } from './charge-errors';
-import { CHARGE_EVENT_SCHEMA_VERSIONS, type ChargeEvent } from './charge-events';
+import { CHARGE_EVENT_SCHEMA_VERSIONS, type ChargeCreated, type ChargeEvent } from './charge-events';
 
 export interface AuthorizationRecord {
   id: string;
@@ -407,41 +407,38 @@ function decideCreate(command: CreateCharge, state: ChargeState, now: Date): Cha
     );
   }
   return [
-    {
-      type: 'ChargeCreated',
-      data: {
-        historyId: newId('history', now.getTime()),
-        at: now.toISOString(),
-        chargeId: command.chargeId,
-        merchant: { id: command.merchant.id, name: command.merchant.name },
-        paymentMethod: command.paymentMethod,
-        amount: command.amount,
-        consumer: command.consumer,
-        captureMethod: command.captureMethod,
-        initiator: 'CONSUMER',
-        agreementId: null,
-        instrumentId: null,
-        returnUrl: command.returnUrl,
-        webhooksUrl: command.webhooksUrl,
-        merchantPaymentChargeReference: command.merchantPaymentChargeReference,
-        simulationCode: command.simulationCode,
-        authentication: command.authentication,
-        authenticationExpiresAt: new Date(
-          now.getTime() + capabilities.authenticationTimeoutMinutes * MINUTE,
-        ).toISOString(),
-      },
-    },
+    chargeCreated(command, now, {
+      captureMethod: command.captureMethod,
+      initiator: 'CONSUMER',
+      agreementId: null,
+      instrumentId: null,
+      returnUrl: command.returnUrl,
+      authentication: command.authentication,
+      authenticationExpiresAt: new Date(
+        now.getTime() + capabilities.authenticationTimeoutMinutes * MINUTE,
+      ).toISOString(),
+    }),
   ];
 }
 
-/** A charge under an agreement, without the consumer: created and authorized (and captured) in one decision. */
-function decideMerchantInitiated(command: CreateMerchantInitiatedCharge, state: ChargeState, now: Date): ChargeEvent[] {
-  if (exists(state)) return [];
-  checkNewCharge(command);
-  if (!PAYMENT_METHOD_CAPABILITIES[command.paymentMethod].recurring) {
-    throw new ChargeRequestRejected('recurring_not_supported', `${command.paymentMethod} has no recurring payments`);
-  }
-  const created: ChargeEvent = {
+type CreatedData = ChargeCreated['data'];
+
+/** The `ChargeCreated` event: what every new charge records, plus how it was started. */
+function chargeCreated(
+  command: CreateCharge | CreateMerchantInitiatedCharge,
+  now: Date,
+  start: Pick<
+    CreatedData,
+    | 'captureMethod'
+    | 'initiator'
+    | 'agreementId'
+    | 'instrumentId'
+    | 'returnUrl'
+    | 'authentication'
+    | 'authenticationExpiresAt'
+  >,
+): ChargeEvent {
+  return {
     type: 'ChargeCreated',
     data: {
       historyId: newId('history', now.getTime()),
@@ -451,18 +448,30 @@ function decideMerchantInitiated(command: CreateMerchantInitiatedCharge, state: 
       paymentMethod: command.paymentMethod,
       amount: command.amount,
       consumer: command.consumer,
-      captureMethod: 'AUTOMATIC',
-      initiator: 'MERCHANT',
-      agreementId: command.agreementId,
-      instrumentId: command.instrumentId,
-      returnUrl: null,
       webhooksUrl: command.webhooksUrl,
       merchantPaymentChargeReference: command.merchantPaymentChargeReference,
       simulationCode: command.simulationCode,
-      authentication: null,
-      authenticationExpiresAt: null,
+      ...start,
     },
   };
+}
+
+/** A charge under an agreement, without the consumer: created and authorized (and captured) in one decision. */
+function decideMerchantInitiated(command: CreateMerchantInitiatedCharge, state: ChargeState, now: Date): ChargeEvent[] {
+  if (exists(state)) return [];
+  checkNewCharge(command);
+  if (!PAYMENT_METHOD_CAPABILITIES[command.paymentMethod].recurring) {
+    throw new ChargeRequestRejected('recurring_not_supported', `${command.paymentMethod} has no recurring payments`);
+  }
+  const created = chargeCreated(command, now, {
+    captureMethod: 'AUTOMATIC',
+    initiator: 'MERCHANT',
+    agreementId: command.agreementId,
+    instrumentId: command.instrumentId,
+    returnUrl: null,
+    authentication: null,
+    authenticationExpiresAt: null,
+  });
   const createdState = evolve(state, created);
   if (!exists(createdState)) return [created];
   return [
