@@ -1,4 +1,4 @@
-import { DomainError } from '@payment-ledger/event-store';
+import { DomainError, RequestRejected } from '@payment-ledger/event-store';
 import type { AgreementStatus } from '@payment-ledger/contracts';
 
 export class PaymentAgreementNotFound extends DomainError {
@@ -26,13 +26,4 @@ export class InvalidAgreementStatus extends DomainError {
   }
 }
 
-export class AgreementRequestRejected extends DomainError {
-  override readonly status: number = 400;
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-  }
-}
+export class AgreementRequestRejected extends RequestRejected {}

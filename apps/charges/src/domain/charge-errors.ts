@@ -1,4 +1,4 @@
-import { DomainError } from '@payment-ledger/event-store';
+import { DomainError, RequestRejected } from '@payment-ledger/event-store';
 import type { ChargeStatus } from '@payment-ledger/contracts';
 
 /** The charge is not in a status that allows the command. */
@@ -35,16 +35,7 @@ export class AuthorizationExpired extends DomainError {
 }
 
 /** A rule of the payment method's capability table, or of the request, refused the command (HTTP 400). */
-export class ChargeRequestRejected extends DomainError {
-  override readonly status: number = 400;
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-  }
-}
+export class ChargeRequestRejected extends RequestRejected {}
 
 /** A capture or void id that this charge does not have. */
 export class OperationNotFound extends DomainError {

@@ -36,3 +36,15 @@ export abstract class DomainError extends Error {
     this.name = new.target.name;
   }
 }
+
+/** A command refused for what it asks (a rule of the request, not the current state): HTTP 400 with a field. */
+export class RequestRejected extends DomainError {
+  override readonly status: number = 400;
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
