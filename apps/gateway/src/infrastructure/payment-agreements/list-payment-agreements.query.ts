@@ -1,17 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { AGREEMENT_STATUSES, type AgreementStatus } from '@payment-ledger/contracts';
+import { PageQuery } from '../http/page-query';
 
-export class ListPaymentAgreementsQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
+export class ListPaymentAgreementsQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Cursor: the nextCursor of the previous page' })
   @IsOptional()
   @Matches(/^agr_[0-9a-f]{32}$/, { message: 'startingAfter must be a payment agreement id' })

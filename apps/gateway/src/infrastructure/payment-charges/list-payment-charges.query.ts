@@ -1,17 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { CHARGE_STATUSES, type ChargeStatus } from '@payment-ledger/contracts';
+import { PageQuery } from '../http/page-query';
 
-export class ListPaymentChargesQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
+export class ListPaymentChargesQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Cursor: the nextCursor of the previous page' })
   @IsOptional()
   @Matches(/^charge_[0-9a-f]{32}$/, { message: 'startingAfter must be a payment charge id' })
