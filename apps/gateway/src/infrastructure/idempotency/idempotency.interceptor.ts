@@ -14,11 +14,11 @@ import { uuidv7Hex } from '@payment-ledger/contracts';
 import { CLOCK, type Clock } from '@payment-ledger/platform';
 import { canonicalJson, decideIdempotency, isValidIdempotencyKey } from '../../domain/idempotency';
 import { ApiError } from '../http/api-error';
+import { SIMULATION_HEADER } from '../http/simulation-code';
 import type { AuthenticatedRequest } from '../merchants/api-key.guard';
 import { IdempotencyRepository } from './idempotency.repository';
 
 export const IDEMPOTENCY_HEADERS = ['request-idempotency-key', 'idempotency-key'] as const;
-export const SIMULATION_HEADER = 'sandbox-simulation-code';
 
 export interface IdempotentRequest extends AuthenticatedRequest {
   /** The hex body of the id the new object gets: the same on every retry of one idempotency key. */

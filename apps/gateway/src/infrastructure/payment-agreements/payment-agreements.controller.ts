@@ -12,7 +12,7 @@ import { currentLogContext } from '@payment-ledger/platform';
 import { ApiError } from '../http/api-error';
 import { IdempotencyInterceptor, type IdempotentRequest } from '../idempotency/idempotency.interceptor';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../merchants/api-key.guard';
-import { simulationCode } from '../payment-charges/payment-charges.controller';
+import { simulationCode } from '../http/simulation-code';
 import { PaymentChargeResponse } from '../payment-charges/payment-charge.response';
 import { AgreementsClient, SchedulerClient } from '../services/service.client';
 import {

@@ -18,16 +18,12 @@ import {
   ID_PREFIXES,
   type PaymentChargeResource,
   SIMULATION_CODES,
-  type SimulationCode,
   type VoidResource,
 } from '@payment-ledger/contracts';
 import { currentLogContext } from '@payment-ledger/platform';
 import { ApiError } from '../http/api-error';
-import {
-  IdempotencyInterceptor,
-  type IdempotentRequest,
-  SIMULATION_HEADER,
-} from '../idempotency/idempotency.interceptor';
+import { SIMULATION_HEADER, simulationCode } from '../http/simulation-code';
+import { IdempotencyInterceptor, type IdempotentRequest } from '../idempotency/idempotency.interceptor';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../merchants/api-key.guard';
 import { ChargesClient } from '../services/service.client';
 import { CapturePaymentChargeDto, VoidPaymentChargeDto } from './capture-payment-charge.dto';
@@ -233,25 +229,4 @@ function chargeId(id: string): string {
   if (!/^charge_[0-9a-f]{32}$/.test(id))
     throw new ApiError(404, 'payment_charge_not_found', 'Payment charge not found');
   return id;
-}
-
-export function simulationCode(
-  body: { sandbox?: { simulationCode: SimulationCode } },
-  request: IdempotentRequest,
-): SimulationCode | null {
-  const header = request.headers[SIMULATION_HEADER];
-  if (header !== undefined) {
-    if (typeof header !== 'string' || !(SIMULATION_CODES as readonly string[]).includes(header)) {
-      throw new ApiError(
-        400,
-        'invalid_simulation_code',
-        `${SIMULATION_HEADER} must be one of ${SIMULATION_CODES.join(', ')}`,
-        {
-          field: SIMULATION_HEADER,
-        },
-      );
-    }
-    return header as SimulationCode;
-  }
-  return body.sandbox?.simulationCode ?? null;
 }
