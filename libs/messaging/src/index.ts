@@ -7,3 +7,4 @@ export * from './messaging.module';
 export * from './migrations-path';
 export * from './rpc-error.filter';
 export * from './folded-view';
+export * from './service-call';

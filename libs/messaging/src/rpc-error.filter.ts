@@ -3,6 +3,7 @@ import { type Observable, throwError } from 'rxjs';
 import type { RemoteError } from '@payment-ledger/contracts';
 import { ConcurrencyError, DomainError } from '@payment-ledger/event-store';
 import { JsonLogger } from '@payment-ledger/platform';
+import { isRemoteError } from './service-call';
 
 /**
  * For services answering over a request/response transport: a refusal (DomainError) travels as a `RemoteError`
@@ -28,8 +29,17 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
     if (error instanceof ConcurrencyError) {
       return { status: 409, failureCode: 'concurrent_modification', failureMessage: 'The object changed; retry' };
     }
-    const remote = error as Partial<RemoteError> | null;
-    if (typeof remote?.status === 'number' && typeof remote.failureCode === 'string') return remote as RemoteError;
+    // A refusal from a service this one called, passed on as it came.
+    if (isRemoteError(error)) {
+      const { status, failureCode, failureMessage, field, currentStatus } = error;
+      return {
+        status,
+        failureCode,
+        failureMessage,
+        ...(field ? { field } : {}),
+        ...(currentStatus ? { currentStatus } : {}),
+      };
+    }
     this.logger.event('error', 'rpc.command_failed', { error });
     return { status: 500, failureCode: 'internal_error', failureMessage: 'Internal error' };
   }

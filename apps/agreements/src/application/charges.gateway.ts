@@ -1,28 +1,16 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
-import { firstValueFrom, timeout } from 'rxjs';
-import { CHARGES_PATTERNS, type PaymentChargeResource, type RemoteError } from '@payment-ledger/contracts';
+import { CHARGES_PATTERNS, type PaymentChargeResource } from '@payment-ledger/contracts';
+import { callService } from '@payment-ledger/messaging';
 import { AGREEMENTS_CONFIG, type AgreementsConfig } from '../agreements.config';
 import type { AgreementCharge, ExistingAgreement } from '../domain/agreement.decider';
 
 export const CHARGES_SERVICE = Symbol('ChargesService');
 
-/** A failure the charges service answered with (passed on as is) or could not answer (unavailable). */
-export class ChargesCallFailed extends Error implements RemoteError {
-  readonly status: number;
-  readonly failureCode: string;
-  readonly failureMessage: string;
-  readonly field?: string;
-  constructor(remote: RemoteError) {
-    super(remote.failureMessage);
-    this.status = remote.status;
-    this.failureCode = remote.failureCode;
-    this.failureMessage = remote.failureMessage;
-    this.field = remote.field;
-  }
-}
-
-/** Asks the charges service (which owns charges) to make an agreement's charge; idempotent by charge id. */
+/**
+ * Asks the charges service (which owns charges) to make an agreement's charge; idempotent by charge id. Its
+ * refusals come back as a `RemoteCallError` and are passed on as they are.
+ */
 @Injectable()
 export class ChargesGateway implements OnApplicationShutdown {
   constructor(
@@ -34,40 +22,29 @@ export class ChargesGateway implements OnApplicationShutdown {
     await this.proxy.close();
   }
 
-  async createCharge(
+  createCharge(
     agreement: ExistingAgreement,
     charge: AgreementCharge,
     correlationId: string,
   ): Promise<PaymentChargeResource> {
-    try {
-      return await firstValueFrom(
-        this.proxy
-          .send<PaymentChargeResource>(CHARGES_PATTERNS.createMerchantInitiated, {
-            correlationId,
-            idempotencyKey: `${agreement.id}:${charge.chargeId}`,
-            merchant: agreement.merchant,
-            chargeId: charge.chargeId,
-            agreementId: agreement.id,
-            instrumentId: agreement.instrumentId,
-            paymentMethod: agreement.paymentMethod,
-            amount: charge.amount,
-            consumer: agreement.consumer,
-            webhooksUrl: agreement.webhooksUrl,
-            merchantPaymentChargeReference: charge.merchantPaymentChargeReference,
-            simulationCode: charge.simulationCode,
-          })
-          .pipe(timeout(this.config.SERVICE_CALL_TIMEOUT_MS)),
-      );
-    } catch (error) {
-      const remote = error as Partial<RemoteError> | null;
-      if (typeof remote?.status === 'number' && typeof remote.failureCode === 'string') {
-        throw new ChargesCallFailed(remote as RemoteError);
-      }
-      throw new ChargesCallFailed({
-        status: 503,
-        failureCode: 'service_unavailable',
-        failureMessage: 'The charges service is unavailable',
-      });
-    }
+    return callService(
+      this.proxy,
+      CHARGES_PATTERNS.createMerchantInitiated,
+      {
+        correlationId,
+        idempotencyKey: `${agreement.id}:${charge.chargeId}`,
+        merchant: agreement.merchant,
+        chargeId: charge.chargeId,
+        agreementId: agreement.id,
+        instrumentId: agreement.instrumentId,
+        paymentMethod: agreement.paymentMethod,
+        amount: charge.amount,
+        consumer: agreement.consumer,
+        webhooksUrl: agreement.webhooksUrl,
+        merchantPaymentChargeReference: charge.merchantPaymentChargeReference,
+        simulationCode: charge.simulationCode,
+      },
+      this.config.SERVICE_CALL_TIMEOUT_MS,
+    );
   }
 }

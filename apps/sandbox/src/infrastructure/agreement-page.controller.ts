@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Header, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import type { Response } from 'express';
-import { firstValueFrom, timeout } from 'rxjs';
-import { AGREEMENTS_PATTERNS, type AgreementCheckoutView, newId, type RemoteError } from '@payment-ledger/contracts';
+import { AGREEMENTS_PATTERNS, type AgreementCheckoutView, newId } from '@payment-ledger/contracts';
+import { callService, RemoteCallError } from '@payment-ledger/messaging';
 import { JsonLogger } from '@payment-ledger/platform';
 import {
   agreementReturnUrlFor,
@@ -53,13 +53,14 @@ export class AgreementPageController {
 
   private async call(pattern: string, message: object): Promise<AgreementCheckoutView | undefined> {
     try {
-      return await firstValueFrom(
-        this.agreements
-          .send<AgreementCheckoutView>(pattern, { ...message, correlationId: newId('event') })
-          .pipe(timeout(this.config.SERVICE_CALL_TIMEOUT_MS)),
+      return await callService<AgreementCheckoutView>(
+        this.agreements,
+        pattern,
+        { ...message, correlationId: newId('event') },
+        this.config.SERVICE_CALL_TIMEOUT_MS,
       );
     } catch (error) {
-      if ((error as RemoteError | null)?.status === 404) return undefined;
+      if (error instanceof RemoteCallError && error.status === 404) return undefined;
       throw error;
     }
   }

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import type { Response } from 'express';
-import { firstValueFrom, timeout } from 'rxjs';
-import { CHARGES_PATTERNS, type CheckoutView, newId, type RemoteError } from '@payment-ledger/contracts';
+import { CHARGES_PATTERNS, type CheckoutView, newId } from '@payment-ledger/contracts';
+import { callService, RemoteCallError } from '@payment-ledger/messaging';
 import { JsonLogger } from '@payment-ledger/platform';
 import { renderCheckoutPage, renderEndedPage, renderNotFoundPage, returnUrlFor } from '../domain/hosted-page.view';
 import { SANDBOX_CONFIG, type SandboxConfig } from '../sandbox.config';
@@ -53,13 +53,14 @@ export class HostedPageController {
   /** undefined when the link is not valid (unknown charge or bad token). */
   private async call(pattern: string, message: object): Promise<CheckoutView | undefined> {
     try {
-      return await firstValueFrom(
-        this.charges
-          .send<CheckoutView>(pattern, { ...message, correlationId: newId('event') })
-          .pipe(timeout(this.config.SERVICE_CALL_TIMEOUT_MS)),
+      return await callService<CheckoutView>(
+        this.charges,
+        pattern,
+        { ...message, correlationId: newId('event') },
+        this.config.SERVICE_CALL_TIMEOUT_MS,
       );
     } catch (error) {
-      if ((error as RemoteError | null)?.status === 404) return undefined;
+      if (error instanceof RemoteCallError && error.status === 404) return undefined;
       throw error;
     }
   }

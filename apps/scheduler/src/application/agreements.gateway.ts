@@ -1,6 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
-import { firstValueFrom, timeout } from 'rxjs';
 import {
   AGREEMENTS_PATTERNS,
   type ChargeAgreementMessage,
@@ -8,6 +7,7 @@ import {
   type PaymentChargeResource,
   type RemoteError,
 } from '@payment-ledger/contracts';
+import { callService, RemoteCallError } from '@payment-ledger/messaging';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../scheduler.config';
 
 export const AGREEMENTS_SERVICE = Symbol('AgreementsService');
@@ -28,9 +28,16 @@ export class AgreementsGateway implements OnApplicationShutdown {
 
   async charge(message: ChargeAgreementMessage): Promise<ChargeAnswer> {
     try {
-      return { ok: true, charge: await this.send<PaymentChargeResource>(AGREEMENTS_PATTERNS.charge, message) };
+      const charge = await callService<PaymentChargeResource>(
+        this.proxy,
+        AGREEMENTS_PATTERNS.charge,
+        message,
+        this.config.SERVICE_CALL_TIMEOUT_MS,
+      );
+      return { ok: true, charge };
     } catch (error) {
-      return { ok: false, error: toRemoteError(error) };
+      if (error instanceof RemoteCallError) return { ok: false, error };
+      throw error;
     }
   }
 
@@ -40,20 +47,11 @@ export class AgreementsGateway implements OnApplicationShutdown {
     failure: ChargeFailure,
     correlationId: string,
   ): Promise<void> {
-    await this.send(AGREEMENTS_PATTERNS.markPastDue, { agreementId, chargeId, failure, correlationId });
+    await callService(
+      this.proxy,
+      AGREEMENTS_PATTERNS.markPastDue,
+      { agreementId, chargeId, failure, correlationId },
+      this.config.SERVICE_CALL_TIMEOUT_MS,
+    );
   }
-
-  private send<T>(pattern: string, message: object): Promise<T> {
-    return firstValueFrom(this.proxy.send<T>(pattern, message).pipe(timeout(this.config.SERVICE_CALL_TIMEOUT_MS)));
-  }
-}
-
-function toRemoteError(error: unknown): RemoteError {
-  const e = error as Partial<RemoteError> | null;
-  if (typeof e?.status === 'number' && typeof e.failureCode === 'string') return e as RemoteError;
-  return {
-    status: 503,
-    failureCode: 'service_unavailable',
-    failureMessage: String((error as Error)?.message ?? error),
-  };
 }

@@ -1,7 +1,6 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
-import { firstValueFrom, timeout } from 'rxjs';
-import type { RemoteError } from '@payment-ledger/contracts';
+import { callService, RemoteCallError } from '@payment-ledger/messaging';
 import { ApiError } from '../http/api-error';
 
 /** Request/response calls to a backing service over TCP; its refusals become API errors, silence a 503. */
@@ -17,15 +16,16 @@ export class ServiceClient implements OnApplicationShutdown {
 
   async send<Result>(pattern: string, message: object): Promise<Result> {
     try {
-      return await firstValueFrom(this.proxy.send<Result>(pattern, message).pipe(timeout(this.timeoutMs)));
+      return await callService<Result>(this.proxy, pattern, message, this.timeoutMs);
     } catch (error) {
-      if (isRemoteError(error)) {
-        throw new ApiError(error.status, error.failureCode, error.failureMessage, {
-          ...(error.field ? { field: error.field } : {}),
-          ...(error.currentStatus ? { currentStatus: error.currentStatus } : {}),
-        });
+      if (!(error instanceof RemoteCallError)) throw error;
+      if (error.failureCode === 'service_unavailable' && error.status === 503) {
+        throw new ApiError(503, 'service_unavailable', 'The payment service is unavailable; retry shortly');
       }
-      throw new ApiError(503, 'service_unavailable', 'The payment service is unavailable; retry shortly');
+      throw new ApiError(error.status, error.failureCode, error.failureMessage, {
+        ...(error.field ? { field: error.field } : {}),
+        ...(error.currentStatus ? { currentStatus: error.currentStatus } : {}),
+      });
     }
   }
 }
@@ -37,8 +37,3 @@ export abstract class AgreementsClient extends ServiceClient {}
 
 /** The scheduler (owns `billing-schedule` streams; sandbox test clocks). */
 export abstract class SchedulerClient extends ServiceClient {}
-
-function isRemoteError(error: unknown): error is RemoteError {
-  const e = error as Partial<RemoteError> | null;
-  return typeof e?.status === 'number' && typeof e.failureCode === 'string' && typeof e.failureMessage === 'string';
-}
