@@ -24,7 +24,7 @@
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,7 @@ import { createMerchant } from '../apps/gateway/src/infrastructure/merchants/mer
 import { ALL_MIGRATION_DIRECTORIES } from '../scripts/migration-directories';
 import { freePort } from '../test/support/ports';
 import { REPO_ROOT, spawnTsProcess, stopProcess } from '../test/support/processes';
+import { cpuPerUnit, cpuSnapshot } from './support/cpu-accounting';
 
 const SCENARIOS = ['health', 'create', 'create-idempotent', 'get'] as const;
 type ScenarioKey = (typeof SCENARIOS)[number];
@@ -75,8 +76,6 @@ const SCENARIO_NAMES: Record<ScenarioKey, string> = {
 };
 const READ_MODEL_TIMEOUT_MS = 180_000;
 
-type Component = 'gateway' | 'charges' | 'postgres' | 'kafka' | 'loadgen' | 'other';
-
 interface Row {
   scenario: string;
   connections: number;
@@ -94,7 +93,7 @@ interface Row {
   chargeCreatedEvents?: number;
   readModelCatchUpMs?: number;
   /** CPU milliseconds per request, by process, over the measured run; `other` is the rest of the machine. */
-  cpuMsPerRequest?: Partial<Record<Component, number>>;
+  cpuMsPerRequest?: Record<string, number>;
   /** Share of the machine's CPU time in use during the measured run. */
   machineCpuBusy?: number;
 }
@@ -229,86 +228,6 @@ async function readModelCatchUp(pool: Pool): Promise<number> {
     await sleep(50);
   }
   return Math.round(performance.now() - started);
-}
-
-// ---- CPU accounting from /proc (Linux): which process spends the machine's two cores. ----
-
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-function processTicks(pid: string): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime + stime
-  } catch {
-    return undefined;
-  }
-}
-
-function commandOf(pid: string): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-  } catch {
-    return '';
-  }
-}
-
-/** CPU ticks by process id (with the component it belongs to) and the machine's busy and total ticks. */
-type CpuSnapshot = { processes: Map<string, { component: Component; ticks: number }>; busy: number; total: number };
-
-function cpuSnapshot(pids: { gateway: number; charges: number }): CpuSnapshot | undefined {
-  if (!existsSync('/proc/stat')) return undefined;
-  const processes = new Map<string, { component: Component; ticks: number }>();
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    let component: Component | undefined;
-    if (pid === String(pids.gateway)) component = 'gateway';
-    else if (pid === String(pids.charges)) component = 'charges';
-    else if (pid === String(process.pid)) component = 'loadgen';
-    else {
-      const cmd = commandOf(pid);
-      if (/^postgres[: ]|\/postgres /.test(cmd)) component = 'postgres';
-      else if (cmd.includes('kafka.Kafka')) component = 'kafka';
-    }
-    const ticks = component && processTicks(pid);
-    if (component && ticks !== undefined) processes.set(pid, { component, ticks });
-  }
-  const cpuLine = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const idle = cpuLine[3] + (cpuLine[4] ?? 0);
-  const total = cpuLine.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { processes, busy: total - idle, total };
-}
-
-function cpuPerRequest(
-  before: CpuSnapshot | undefined,
-  after: CpuSnapshot | undefined,
-  requests: number,
-): Pick<Row, 'cpuMsPerRequest' | 'machineCpuBusy'> {
-  if (!before || !after || requests === 0) return {};
-  const ms = (ticks: number) => (ticks * 1000) / CLOCK_TICKS;
-  const spent: Partial<Record<Component, number>> = {};
-  let attributed = 0;
-  // Per process: one that exited during the run is lost (its time lands in `other`), one that started counts whole.
-  for (const [pid, { component, ticks }] of after.processes) {
-    const delta = ticks - (before.processes.get(pid)?.ticks ?? 0);
-    spent[component] = (spent[component] ?? 0) + delta;
-    attributed += delta;
-  }
-  const busy = after.busy - before.busy;
-  spent.other = Math.max(0, busy - attributed);
-  const perRequest: Partial<Record<Component, number>> = {};
-  for (const c of ['gateway', 'charges', 'postgres', 'kafka', 'loadgen', 'other'] as const) {
-    perRequest[c] = Number((ms(spent[c] ?? 0) / requests).toFixed(3));
-  }
-  return {
-    cpuMsPerRequest: perRequest,
-    machineCpuBusy: Number((busy / Math.max(1, after.total - before.total)).toFixed(2)),
-  };
 }
 
 // ---- Machine description ----
@@ -481,7 +400,8 @@ async function runScenario(key: ScenarioKey, connections: number, stack: Stack, 
     }
     row.readModelCatchUpMs = await readModelCatchUp(pool);
   }
-  Object.assign(row, cpuPerRequest(cpuBefore, cpuAfter, run.requests));
+  const cpu = cpuPerUnit(cpuBefore, cpuAfter, run.requests);
+  Object.assign(row, { cpuMsPerRequest: cpu.cpuMsPerUnit, machineCpuBusy: cpu.machineCpuBusy });
   console.error(
     `${label}: ${row.requestsPerSecond} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms` +
       (row.readModelCatchUpMs !== undefined ? `, read model caught up ${row.readModelCatchUpMs} ms later` : ''),

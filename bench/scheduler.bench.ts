@@ -23,6 +23,7 @@ import { env, loadConfig, loadMigrations, runMigrations } from '@payment-ledger/
 import { ALL_MIGRATION_DIRECTORIES } from '../scripts/migration-directories';
 import { freePort } from '../test/support/ports';
 import { startTsProcess, stopProcess } from '../test/support/processes';
+import { cpuPerUnit, cpuSnapshot } from './support/cpu-accounting';
 
 const config = loadConfig({
   DATABASE_URL: env.url({ protocols: ['postgres', 'postgresql'] }),
@@ -141,10 +142,13 @@ async function main(): Promise<void> {
     if (schedulesReady < n) console.warn('not every schedule existed at T0: raise BENCH_LEAD_SECONDS');
 
     await sleep(Math.max(0, t0.getTime() - Date.now()));
+    const [charges, agreements, scheduler] = children.map((c) => c.pid);
+    const cpuBefore = cpuSnapshot({ charges, agreements, scheduler });
     const paid = () => count(pool, `SELECT count(*) AS n FROM events WHERE event_type = 'BillingPeriodPaid'`);
     const deadline = t0.getTime() + 600_000;
     let done = 0;
     while ((done = await paid()) < n && Date.now() < deadline) await sleep(250);
+    const cpu = cpuPerUnit(cpuBefore, cpuSnapshot({ charges, agreements, scheduler }), done);
     const { rows } = await pool.query<{ ms: number }>(
       `SELECT extract(epoch FROM (c.recorded_at - $1::timestamptz)) * 1000 AS ms
          FROM events c JOIN events created ON created.stream_id = c.stream_id AND created.event_type = 'ChargeCreated'
@@ -153,7 +157,7 @@ async function main(): Promise<void> {
     );
     const latencies = rows.map((r) => Number(r.ms)).sort((a, b) => a - b);
     const lastCaptureMs = latencies[latencies.length - 1] ?? NaN;
-    const charges = await count(pool, `SELECT count(*) AS n FROM events WHERE event_type = 'ChargeCreated'`);
+    const chargesCreated = await count(pool, `SELECT count(*) AS n FROM events WHERE event_type = 'ChargeCreated'`);
     const requested = await count(
       pool,
       `SELECT count(DISTINCT stream_id || ':' || (data->>'periodIndex')) AS n FROM events
@@ -165,7 +169,7 @@ async function main(): Promise<void> {
       agreements: n,
       schedulesReadyAtT0: schedulesReady,
       periodsPaid: done,
-      chargesCreated: charges,
+      chargesCreated,
       distinctPeriodsRequested: requested,
       chargesCaptured: latencies.length,
       secondsUntilAllCaptured: Math.round(lastCaptureMs) / 1000,
@@ -173,6 +177,7 @@ async function main(): Promise<void> {
       p50Ms: Math.round(percentile(latencies, 50)),
       p99Ms: Math.round(percentile(latencies, 99)),
       schedulerConcurrency: config.BENCH_SCHEDULER_CONCURRENCY,
+      machineCpuBusy: cpu.machineCpuBusy,
     };
     const postgres = execFileSync('psql', [config.DATABASE_URL, '-tAc', 'SHOW server_version'], {
       encoding: 'utf8',
@@ -185,14 +190,18 @@ async function main(): Promise<void> {
         recurringChargesPerSecond: TARGET_CHARGES_PER_SECOND,
         met: chargesPerSecond >= TARGET_CHARGES_PER_SECOND,
       },
-      notes: 'p50/p99: from the due instant T0 to each charge being captured (so they grow with the backlog).',
+      notes:
+        'p50/p99: from the due instant T0 to each charge being captured (so they grow with the backlog). ' +
+        'cpuMsPerCharge: CPU milliseconds each process spent per paid period between T0 and the last one.',
       results: [result],
+      cpuMsPerCharge: cpu.cpuMsPerUnit,
     };
     writeFileSync(join(__dirname, 'results', 'scheduler.json'), JSON.stringify(report, null, 2) + '\n');
     console.table([result]);
-    if (charges !== n || requested !== n || done !== n) {
+    console.table([cpu.cpuMsPerUnit]);
+    if (chargesCreated !== n || requested !== n || done !== n) {
       throw new Error(
-        `exactly-once violated or incomplete: ${charges} charges, ${requested} periods, ${done} paid for ${n}`,
+        `exactly-once violated or incomplete: ${chargesCreated} charges, ${requested} periods, ${done} paid for ${n}`,
       );
     }
   } finally {
