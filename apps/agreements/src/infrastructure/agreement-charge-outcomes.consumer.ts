@@ -17,9 +17,7 @@ export class AgreementChargeOutcomesConsumer {
 
   handle = async (event: EventEnvelope): Promise<void> => {
     if (event.type !== 'ChargeCaptured' && event.type !== 'ChargeAuthorizationDeclined') return;
-    // The charge's first event names its agreement (the log is the shared public record).
-    const [created] = await this.store.readStream(event.streamId, 1);
-    const agreementId = (created?.data as { agreementId?: string | null } | undefined)?.agreementId;
+    const agreementId = await this.agreementOf(event);
     if (!agreementId) return;
     const failure = event.type === 'ChargeCaptured' ? null : (event.data as { failure: ChargeFailure }).failure;
     await this.agreements.execute(
@@ -33,4 +31,15 @@ export class AgreementChargeOutcomesConsumer {
       { correlationId: event.metadata.correlationId ?? event.eventId, causationId: event.eventId, actor: 'charges' },
     );
   };
+
+  /**
+   * A charge made in one append with its outcome (the usual merchant-initiated charge) names its agreement in the
+   * metadata; an outcome written later (an async authorization settled by a timer) does not, and the charge's first
+   * event (the log is the shared public record) says it.
+   */
+  private async agreementOf(event: EventEnvelope): Promise<string | null | undefined> {
+    if (typeof event.metadata.agreementId === 'string') return event.metadata.agreementId;
+    const [created] = await this.store.readStream(event.streamId, 1);
+    return (created?.data as { agreementId?: string | null } | undefined)?.agreementId;
+  }
 }

@@ -12,6 +12,8 @@ import type { BillingScheduleEvent } from '../domain/billing-schedule-events';
 import { AgreementsGateway } from './agreements.gateway';
 import { ScheduleStore } from './schedule-store';
 
+const RECORDED_OUTCOMES_KEPT = 100_000;
+
 /**
  * One look at a schedule: record the charges now due (new periods and retries) as events, then ask for them; ask
  * again for any recorded charge that has had no outcome for a while (same charge id: never a second charge); record
@@ -50,11 +52,20 @@ export class RunBillingHandler {
     return toAsk.length;
   }
 
-  /** Charges whose outcome this replica recorded from the answer (so the Kafka copy need not reload the schedule). */
+  /**
+   * Charges whose outcome this replica recorded (so the Kafka copy of the outcome need not reload the schedule).
+   * Only a shortcut: forgetting an entry costs one reload that decides nothing, so the set is simply emptied when
+   * it grows large.
+   */
   private readonly recorded = new Set<string>();
 
   alreadyRecorded(chargeId: string): boolean {
     return this.recorded.has(chargeId);
+  }
+
+  private remember(chargeId: string): void {
+    if (this.recorded.size >= RECORDED_OUTCOMES_KEPT) this.recorded.clear();
+    this.recorded.add(chargeId);
   }
 
   async recordOutcome(
@@ -68,6 +79,7 @@ export class RunBillingHandler {
       { type: 'RecordChargeOutcome', chargeId, outcome },
       correlationId,
     );
+    this.remember(chargeId);
     await this.afterOutcome(agreementId, newEvents, correlationId);
   }
 

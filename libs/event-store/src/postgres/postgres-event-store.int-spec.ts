@@ -120,6 +120,110 @@ describe('append and readStream', () => {
   });
 });
 
+describe('coalesced appends and reads (calls that arrive while statements are running go together)', () => {
+  /** One slot: everything that arrives while the first statement runs is sent as one batch. */
+  const oneSlot = () => new PostgresEventStore(db.pool, { coalesce: { maxInFlight: 1, maxBatch: 64 } });
+
+  it('appends to many streams in fewer statements, each stream checked and versioned on its own', async () => {
+    const batched = oneSlot();
+    await store.append('batch:existing', 'no_stream', [event(1), event(2)]);
+    const statements = jest.spyOn(db.pool, 'query');
+    try {
+      const outcomes = await Promise.allSettled([
+        ...Array.from({ length: 30 }, (_, i) =>
+          batched.append(`batch:new-${i}`, 'no_stream', [event(i), event(i + 1)]),
+        ),
+        batched.append('batch:existing', 2, [event(3)]),
+        batched.append('batch:existing-stale', 'stream_exists', [event(1)]),
+        batched.append('batch:any', 'any', [event(1)]),
+      ]);
+      expect(statements.mock.calls.length).toBeLessThan(10);
+      expect(outcomes.slice(0, 30).every((o) => o.status === 'fulfilled')).toBe(true);
+      expect(outcomes[30]).toMatchObject({ status: 'fulfilled', value: { nextExpectedVersion: 3 } });
+      expect(outcomes[31]).toMatchObject({ status: 'rejected', reason: { name: 'ConcurrencyError' } });
+      expect(outcomes[32]).toMatchObject({ status: 'fulfilled', value: { nextExpectedVersion: 1 } });
+    } finally {
+      statements.mockRestore();
+    }
+    for (let i = 0; i < 30; i++) {
+      const stored = await store.readStream(`batch:new-${i}`);
+      expect(stored.map((e) => [e.streamVersion, e.data])).toEqual([
+        [1, { n: i }],
+        [2, { n: i + 1 }],
+      ]);
+      expect(stored[1].globalPosition).toBeGreaterThan(stored[0].globalPosition);
+    }
+    expect((await store.readStream('batch:existing')).map((e) => e.streamVersion)).toEqual([1, 2, 3]);
+    expect(await store.readStream('batch:existing-stale')).toEqual([]);
+  });
+
+  it('gives every call in a batch the answer it would get alone: a stale version or a duplicate id fails only that call', async () => {
+    const batched = oneSlot();
+    await store.append('batch:stale', 'no_stream', [event(1)]);
+    await store.append('batch:dup-owner', 'no_stream', [{ ...event(1), eventId: 'evt_batch_dup' }]);
+    const [first, ...rest] = [
+      batched.append('batch:warm-up', 'no_stream', [event(0)]),
+      batched.append('batch:stale', 0, [event(2)]),
+      batched.append('batch:dup', 'no_stream', [{ ...event(1), eventId: 'evt_batch_dup' }]),
+      batched.append('batch:fine-1', 'no_stream', [event(1)]),
+      batched.append('batch:fine-2', 'no_stream', [event(1)]),
+    ].map((p) =>
+      p.then(
+        (r) => r,
+        (error: Error) => error,
+      ),
+    );
+    await first;
+    const [stale, duplicate, fine1, fine2] = await Promise.all(rest);
+    expect(stale).toMatchObject({ name: 'ConcurrencyError', expectedVersion: 0, actualVersion: 1 });
+    expect(duplicate).toBeInstanceOf(DuplicateEventError);
+    expect(fine1).toMatchObject({ nextExpectedVersion: 1 });
+    expect(fine2).toMatchObject({ nextExpectedVersion: 1 });
+    expect(await store.readStream('batch:dup')).toEqual([]);
+  });
+
+  it('serializes appends to one stream: concurrent writers to a stream still get one event per version', async () => {
+    const batched = oneSlot();
+    await batched.append('batch:hot', 'no_stream', [event(0)]);
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => batched.append('batch:hot', 1, [event(i + 1)])),
+    );
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    expect((await store.readStream('batch:hot')).map((e) => e.streamVersion)).toEqual([1, 2]);
+  });
+
+  it('reads many streams in one statement, each from its own version', async () => {
+    const batched = oneSlot();
+    for (let i = 0; i < 5; i++) {
+      await store.append(
+        `batch:read-${i}`,
+        'no_stream',
+        Array.from({ length: i + 1 }, (_, k) => event(k)),
+      );
+    }
+    const statements = jest.spyOn(db.pool, 'query');
+    let reads: RecordedEvent[][];
+    try {
+      reads = await Promise.all([
+        batched.readStream('batch:read-0'),
+        ...Array.from({ length: 5 }, (_, i) => batched.readStream(`batch:read-${i}`)),
+        batched.readStream('batch:read-4', 3),
+        batched.readStream('batch:read-none'),
+      ]);
+      expect(statements.mock.calls.length).toBe(2);
+    } finally {
+      statements.mockRestore();
+    }
+    expect(reads.slice(1, 6).map((r) => r.map((e) => e.streamVersion))).toEqual(
+      Array.from({ length: 5 }, (_, i) => Array.from({ length: i + 1 }, (_, k) => k + 1)),
+    );
+    expect(reads[1].every((e) => e.streamId === 'batch:read-0')).toBe(true);
+    expect(reads[6].map((e) => e.streamVersion)).toEqual([3, 4, 5]);
+    expect(reads[7]).toEqual([]);
+    expect(reads[2][0]).toEqual((await store.readStream('batch:read-1'))[0]);
+  });
+});
+
 describe('readAll: the global log in commit-safe order', () => {
   it('holds back a committed event while an older transaction is still open, then returns both in order', async () => {
     const start = (await readEverything()).at(-1);

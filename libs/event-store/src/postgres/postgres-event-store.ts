@@ -12,6 +12,7 @@ import {
   type RecordedEvent,
   streamTypeOf,
 } from '../core/events';
+import { type CoalescerOptions, type Settled, StatementCoalescer } from './statement-coalescer';
 
 /**
  * PostgreSQL adapter of the event store: one `events` table (migration 0100).
@@ -25,9 +26,32 @@ import {
  * one and a position-based reader would step over it. Within one stream the order is still the version order:
  * append refuses (as a concurrency conflict) to write after an event whose transaction id is higher than its own,
  * which can only happen to a long transaction that got its id before the previous event committed.
+ *
+ * Appends and stream reads made outside a transaction are coalesced (see StatementCoalescer): while a few
+ * statements are running, the calls that arrive meanwhile go together as one statement: one multi-stream append
+ * that checks each stream's expected version on its own, or one multi-stream read. A quiet store sends each call
+ * alone, as before. A batched append that cannot be taken whole (a lost race, a duplicate event id, any error)
+ * writes nothing, and each of its calls is then made on its own, so every caller sees exactly the outcome, and
+ * the error, a lone append would have given it.
  */
 export class PostgresEventStore implements EventStore<PoolClient> {
-  constructor(private readonly pool: Pool) {}
+  private readonly appends?: StatementCoalescer<PendingAppend, AppendResult>;
+  private readonly reads?: StatementCoalescer<PendingRead, RecordedEvent[]>;
+
+  constructor(
+    private readonly pool: Pool,
+    options: { coalesce?: CoalescerOptions | false } = {},
+  ) {
+    const coalesce = options.coalesce ?? DEFAULT_COALESCING;
+    if (coalesce) {
+      this.appends = new StatementCoalescer(
+        coalesce,
+        (batch) => this.appendBatch(batch),
+        (a) => a.streamId,
+      );
+      this.reads = new StatementCoalescer(coalesce, (batch) => this.readBatch(batch));
+    }
+  }
 
   async append(
     streamId: string,
@@ -41,11 +65,23 @@ export class PostgresEventStore implements EventStore<PoolClient> {
     if (typeof expected === 'number' && (!Number.isInteger(expected) || expected < 0)) {
       throw new RangeError(`expected version must be an integer >= 0, got ${expected}`);
     }
-    const ids = events.map((e) => e.eventId ?? newId('event'));
+    const pending: PendingAppend = {
+      streamId,
+      streamType,
+      expectedVersion,
+      events: events.map((e) => ({ ...e, eventId: e.eventId ?? newId('event') })),
+    };
+    if (session || !this.appends) return this.appendAlone(pending, session);
+    return this.appends.submit(pending);
+  }
+
+  private async appendAlone(pending: PendingAppend, session?: PoolClient): Promise<AppendResult> {
+    const { streamId, streamType, expectedVersion, events } = pending;
+    const expected = expectedVersion === 'no_stream' ? 0 : expectedVersion;
     const params = [
       streamId,
       streamType,
-      ids,
+      events.map((e) => e.eventId),
       events.map((e) => e.type),
       events.map((e) => e.schemaVersion ?? 1),
       events.map((e) => JSON.stringify(e.data ?? null)),
@@ -60,7 +96,7 @@ export class PostgresEventStore implements EventStore<PoolClient> {
     } catch (error) {
       const pgError = error as { code?: string; constraint?: string };
       if (pgError.code === '23505' && pgError.constraint === 'events_stream_version_unique') {
-        if (expected === 'any' && !session) return this.append(streamId, 'any', events);
+        if (expected === 'any' && !session) return this.appendAlone(pending); // 'any' takes the new head
         throw new ConcurrencyError(streamId, expectedVersion, await this.currentVersion(streamId), 'lost a race');
       }
       if (pgError.code === '23505' && pgError.constraint === 'events_event_id_unique') {
@@ -81,14 +117,58 @@ export class PostgresEventStore implements EventStore<PoolClient> {
             : undefined,
       );
     }
-    rows.sort((a, b) => a.stream_version - b.stream_version);
-    return {
-      nextExpectedVersion: rows[rows.length - 1].stream_version,
-      globalPositions: rows.map((r) => Number(r.global_position)),
-    };
+    return appendResultOf(rows);
+  }
+
+  /**
+   * Several streams' appends (one per stream) in one statement. Each stream's expected version is checked on its
+   * own; a stream whose check fails gets no rows and is appended alone (giving its caller the usual answer).
+   */
+  private async appendBatch(batch: PendingAppend[]): Promise<Settled<AppendResult>[]> {
+    if (batch.length === 1) return [await settle(this.appendAlone(batch[0]))];
+    const expectations = batch.map((a) => (a.expectedVersion === 'no_stream' ? 0 : a.expectedVersion));
+    const events = batch.flatMap((a, i) => a.events.map((e, ord) => ({ request: i + 1, ord: ord + 1, event: e })));
+    let rows: { stream_id: string; global_position: string; stream_version: number }[];
+    try {
+      rows = (
+        await this.pool.query({
+          name: 'event_store_append_batch',
+          text: APPEND_BATCH_SQL,
+          values: [
+            batch.map((a) => a.streamId),
+            batch.map((a) => a.streamType),
+            expectations.map((e) => (typeof e === 'number' ? e : null)),
+            expectations.map((e) => e === 'stream_exists'),
+            events.map((e) => e.request),
+            events.map((e) => e.ord),
+            events.map((e) => e.event.eventId),
+            events.map((e) => e.event.type),
+            events.map((e) => e.event.schemaVersion ?? 1),
+            events.map((e) => JSON.stringify(e.event.data ?? null)),
+            events.map((e) => JSON.stringify(e.event.metadata ?? {})),
+          ],
+        })
+      ).rows;
+    } catch {
+      // Nothing was written: each append on its own says what is wrong with it, if anything.
+      return Promise.all(batch.map((a) => settle(this.appendAlone(a))));
+    }
+    const byStream = new Map<string, typeof rows>();
+    for (const row of rows) byStream.set(row.stream_id, [...(byStream.get(row.stream_id) ?? []), row]);
+    return Promise.all(
+      batch.map((a) => {
+        const written = byStream.get(a.streamId);
+        return written ? settle(Promise.resolve(appendResultOf(written))) : settle(this.appendAlone(a));
+      }),
+    );
   }
 
   async readStream(streamId: string, fromVersion = 1, session?: PoolClient): Promise<RecordedEvent[]> {
+    if (!session && this.reads) return this.reads.submit({ streamId, fromVersion });
+    return this.readAlone(streamId, fromVersion, session);
+  }
+
+  private async readAlone(streamId: string, fromVersion: number, session?: PoolClient): Promise<RecordedEvent[]> {
     const db = session ?? this.pool;
     const { rows } = await db.query<EventRow>({
       name: 'event_store_read_stream',
@@ -96,6 +176,22 @@ export class PostgresEventStore implements EventStore<PoolClient> {
       values: [streamId, fromVersion],
     });
     return rows.map(toRecordedEvent);
+  }
+
+  /** Several streams read in one statement, each from its own version. */
+  private async readBatch(batch: PendingRead[]): Promise<Settled<RecordedEvent[]>[]> {
+    if (batch.length === 1) return [await settle(this.readAlone(batch[0].streamId, batch[0].fromVersion))];
+    const { rows } = await this.pool.query<EventRow & { request: string }>({
+      name: 'event_store_read_streams',
+      text: `SELECT r.request, ${columnsOf('e')}
+               FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS r(stream_id, from_version, request)
+               JOIN events e ON e.stream_id = r.stream_id AND e.stream_version >= r.from_version
+              ORDER BY r.request, e.stream_version`,
+      values: [batch.map((r) => r.streamId), batch.map((r) => r.fromVersion)],
+    });
+    const results: RecordedEvent[][] = batch.map(() => []);
+    for (const row of rows) results[Number(row.request) - 1].push(toRecordedEvent(row));
+    return results.map((value) => ({ ok: true, value }));
   }
 
   async readAll(after: LogCursor, options: ReadAllOptions = {}): Promise<ReadAllResult> {
@@ -155,8 +251,71 @@ const APPEND_SQL = `
 
 // The text form of the transaction id gets a name of its own: were it aliased `transaction_id`, an ORDER BY
 // transaction_id would sort by the text (so '10' < '9', breaking the log order, and with a sort instead of the index).
-const COLUMNS = `global_position, stream_id, stream_type, stream_version, event_id, event_type, schema_version,
-  data, metadata, recorded_at, transaction_id::text AS transaction_id_text`;
+function columnsOf(table?: string): string {
+  const t = table ? `${table}.` : '';
+  return `${t}global_position, ${t}stream_id, ${t}stream_type, ${t}stream_version, ${t}event_id, ${t}event_type,
+    ${t}schema_version, ${t}data, ${t}metadata, ${t}recorded_at, ${t}transaction_id::text AS transaction_id_text`;
+}
+const COLUMNS = columnsOf();
+
+/**
+ * The multi-stream append: $1..$4 one entry per stream (id, type, expected version or null, must exist), $5..$11
+ * one per event (its stream's 1-based place in $1, its place within that stream's events, then the event). The
+ * same guards as APPEND_SQL, stream by stream; rows are inserted in event order, so positions follow versions.
+ */
+const APPEND_BATCH_SQL = `
+  WITH request AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::boolean[])
+             WITH ORDINALITY AS r(stream_id, stream_type, expected, must_exist, request)
+  ), accepted AS (
+    SELECT request.request, request.stream_id, request.stream_type, coalesce(head.stream_version, 0) AS version
+      FROM request
+      LEFT JOIN LATERAL (
+        SELECT stream_version, transaction_id FROM events
+         WHERE events.stream_id = request.stream_id ORDER BY stream_version DESC LIMIT 1
+      ) head ON true
+     WHERE (request.expected IS NULL OR coalesce(head.stream_version, 0) = request.expected)
+       AND (NOT request.must_exist OR head.stream_version IS NOT NULL)
+       AND coalesce(head.transaction_id, '0'::xid8) < pg_current_xact_id()
+  )
+  INSERT INTO events (stream_id, stream_type, stream_version, event_id, event_type, schema_version, data, metadata)
+  SELECT accepted.stream_id, accepted.stream_type, accepted.version + e.ord, e.event_id, e.event_type,
+         e.schema_version, e.data, e.metadata
+    FROM unnest($5::int[], $6::int[], $7::text[], $8::text[], $9::int[], $10::jsonb[], $11::jsonb[])
+           WITH ORDINALITY AS e(request, ord, event_id, event_type, schema_version, data, metadata, n)
+    JOIN accepted ON accepted.request = e.request
+   ORDER BY e.n
+  RETURNING stream_id, global_position, stream_version`;
+
+/** Up to 4 statements of a kind at once; the calls arriving meanwhile (up to 64) go together in the next one. */
+const DEFAULT_COALESCING: CoalescerOptions = { maxInFlight: 4, maxBatch: 64 };
+
+interface PendingAppend {
+  streamId: string;
+  streamType: string;
+  expectedVersion: ExpectedVersion;
+  events: (NewEvent & { eventId: string })[];
+}
+
+interface PendingRead {
+  streamId: string;
+  fromVersion: number;
+}
+
+function appendResultOf(rows: { global_position: string; stream_version: number }[]): AppendResult {
+  rows.sort((a, b) => a.stream_version - b.stream_version);
+  return {
+    nextExpectedVersion: rows[rows.length - 1].stream_version,
+    globalPositions: rows.map((r) => Number(r.global_position)),
+  };
+}
+
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+}
 
 interface EventRow {
   global_position: string;

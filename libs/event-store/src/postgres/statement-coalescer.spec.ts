@@ -1,0 +1,86 @@
+import { type Settled, StatementCoalescer } from './statement-coalescer';
+
+/** A batch runner whose batches finish when the test says so, recording what each batch held. */
+function controlledRunner() {
+  const batches: string[][] = [];
+  const finishers: (() => void)[] = [];
+  const run = (requests: string[]): Promise<Settled<string>[]> => {
+    batches.push(requests);
+    return new Promise((resolve) =>
+      finishers.push(() =>
+        resolve(
+          requests.map((r) =>
+            r.startsWith('bad') ? { ok: false, error: new Error(r) } : { ok: true, value: r.toUpperCase() },
+          ),
+        ),
+      ),
+    );
+  };
+  const finishNext = async () => {
+    finishers.shift()!();
+    await new Promise((r) => setImmediate(r));
+  };
+  return { batches, run, finishNext };
+}
+
+const byStream = (request: string) => request.split('/')[0];
+
+describe('StatementCoalescer', () => {
+  it('sends a request at once while a slot is free, and batches what arrives while every slot is busy', async () => {
+    const runner = controlledRunner();
+    const coalescer = new StatementCoalescer({ maxInFlight: 1, maxBatch: 10 }, runner.run, byStream);
+    const answers = ['a/1', 'b/1', 'c/1', 'd/1'].map((r) => coalescer.submit(r));
+    expect(runner.batches).toEqual([['a/1']]);
+    await runner.finishNext();
+    expect(runner.batches).toEqual([['a/1'], ['b/1', 'c/1', 'd/1']]);
+    await runner.finishNext();
+    await expect(Promise.all(answers)).resolves.toEqual(['A/1', 'B/1', 'C/1', 'D/1']);
+  });
+
+  it('never puts two requests with one key in a batch, and keeps arrival order otherwise', async () => {
+    const runner = controlledRunner();
+    const coalescer = new StatementCoalescer({ maxInFlight: 1, maxBatch: 10 }, runner.run, byStream);
+    const answers = ['x/0', 'a/1', 'a/2', 'b/1', 'a/3', 'b/2'].map((r) => coalescer.submit(r));
+    await runner.finishNext();
+    expect(runner.batches[1]).toEqual(['a/1', 'b/1']);
+    await runner.finishNext();
+    expect(runner.batches[2]).toEqual(['a/2', 'b/2']);
+    await runner.finishNext();
+    expect(runner.batches[3]).toEqual(['a/3']);
+    await runner.finishNext();
+    await expect(Promise.all(answers)).resolves.toHaveLength(6);
+  });
+
+  it('caps a batch at maxBatch and runs up to maxInFlight batches at once', async () => {
+    const runner = controlledRunner();
+    const coalescer = new StatementCoalescer({ maxInFlight: 2, maxBatch: 2 }, runner.run, byStream);
+    const answers = ['a', 'b', 'c', 'd', 'e', 'f'].map((r) => coalescer.submit(r));
+    expect(runner.batches).toEqual([['a'], ['b']]);
+    await runner.finishNext();
+    expect(runner.batches[2]).toEqual(['c', 'd']);
+    await runner.finishNext();
+    expect(runner.batches[3]).toEqual(['e', 'f']);
+    await runner.finishNext();
+    await runner.finishNext();
+    await expect(Promise.all(answers)).resolves.toEqual(['A', 'B', 'C', 'D', 'E', 'F']);
+  });
+
+  it('gives each request its own outcome, and a batch that fails as a whole fails each of its requests', async () => {
+    const runner = controlledRunner();
+    const coalescer = new StatementCoalescer({ maxInFlight: 1, maxBatch: 10 }, runner.run, byStream);
+    const first = coalescer.submit('ok');
+    const bad = coalescer.submit('bad-one').catch((error: Error) => error.message);
+    const good = coalescer.submit('fine');
+    await runner.finishNext();
+    await runner.finishNext();
+    await expect(first).resolves.toBe('OK');
+    await expect(bad).resolves.toBe('bad-one');
+    await expect(good).resolves.toBe('FINE');
+
+    const broken = new StatementCoalescer<string, string>({ maxInFlight: 1, maxBatch: 10 }, () =>
+      Promise.reject(new Error('connection lost')),
+    );
+    await expect(Promise.all([broken.submit('a'), broken.submit('b')])).rejects.toThrow('connection lost');
+    await expect(broken.submit('c')).rejects.toThrow('connection lost');
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * Coalesces concurrent requests into batches ("natural batching"): a request goes out at once while fewer than
+ * `maxInFlight` batches are running, so a quiet system adds no latency; under load the requests that arrive while
+ * every slot is busy wait for the next free slot and go together, one statement for many. Requests that share a
+ * key never share a batch.
+ *
+ * Plain TypeScript: the caller supplies `runBatch`, which answers every request of a batch, each with a value or
+ * its own error.
+ */
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+export interface CoalescerOptions {
+  /** Batches running at once; the (maxInFlight + 1)-th concurrent request waits and is batched. */
+  maxInFlight: number;
+  /** Largest batch. */
+  maxBatch: number;
+}
+
+interface Waiting<Request, Result> {
+  request: Request;
+  resolve: (value: Result) => void;
+  reject: (error: unknown) => void;
+}
+
+export class StatementCoalescer<Request, Result> {
+  private readonly waiting: Waiting<Request, Result>[] = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly options: CoalescerOptions,
+    private readonly runBatch: (requests: Request[]) => Promise<Settled<Result>[]>,
+    /** Requests with the same key never share a batch (two appends to one stream must be two statements). */
+    private readonly keyOf?: (request: Request) => string,
+  ) {}
+
+  submit(request: Request): Promise<Result> {
+    return new Promise<Result>((resolve, reject) => {
+      this.waiting.push({ request, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.inFlight < this.options.maxInFlight && this.waiting.length > 0) {
+      const batch = this.takeBatch();
+      this.inFlight++;
+      this.runBatch(batch.map((w) => w.request))
+        .then(
+          (results) =>
+            batch.forEach((w, i) => {
+              const result = results[i];
+              if (result.ok) w.resolve(result.value);
+              else w.reject(result.error);
+            }),
+          (error: unknown) => batch.forEach((w) => w.reject(error)),
+        )
+        .finally(() => {
+          this.inFlight--;
+          this.dispatch();
+        });
+    }
+  }
+
+  /** The oldest waiting requests, at most one per key, in arrival order; the rest keep their places. */
+  private takeBatch(): Waiting<Request, Result>[] {
+    const batch: Waiting<Request, Result>[] = [];
+    const keys = new Set<string>();
+    for (let i = 0; i < this.waiting.length && batch.length < this.options.maxBatch;) {
+      const key = this.keyOf?.(this.waiting[i].request);
+      if (key !== undefined && keys.has(key)) {
+        i++;
+        continue;
+      }
+      if (key !== undefined) keys.add(key);
+      batch.push(...this.waiting.splice(i, 1));
+    }
+    return batch;
+  }
+}
