@@ -33,6 +33,7 @@ export class RunBillingHandler {
       agreementId,
       { type: 'RunDueBilling' },
       correlationId,
+      { claimed: true },
     );
     const simulationCode = exists(state) ? state.simulationCode : null;
     const justRecorded = new Set(
@@ -68,16 +69,19 @@ export class RunBillingHandler {
     this.recorded.add(chargeId);
   }
 
+  /** `claimed`: recorded during a run of the schedule (see ScheduleStore.execute). */
   async recordOutcome(
     agreementId: string,
     chargeId: string,
     outcome: ChargeOutcome,
     correlationId: string,
+    options: { claimed?: boolean } = {},
   ): Promise<void> {
     const { newEvents } = await this.schedules.execute(
       agreementId,
       { type: 'RecordChargeOutcome', chargeId, outcome },
       correlationId,
+      options,
     );
     this.remember(chargeId);
     await this.afterOutcome(agreementId, newEvents, correlationId);
@@ -104,7 +108,7 @@ export class RunBillingHandler {
     if (!answer.ok) {
       if (['agreement_revoked', 'agreement_ended'].includes(answer.error.failureCode)) {
         const reason = answer.error.failureCode === 'agreement_revoked' ? 'AGREEMENT_REVOKED' : 'AGREEMENT_ENDED';
-        return this.schedules.execute(agreementId, { type: 'StopSchedule', reason }, correlationId);
+        return this.schedules.execute(agreementId, { type: 'StopSchedule', reason }, correlationId, { claimed: true });
       }
       // Left REQUESTED: asked again after the resend delay, with the same charge id.
       this.logger.event('warn', 'scheduler.charge_request_failed', {
@@ -115,7 +119,7 @@ export class RunBillingHandler {
       return;
     }
     const outcome = outcomeOf(answer.charge);
-    if (outcome) await this.recordOutcome(agreementId, period.chargeId, outcome, correlationId);
+    if (outcome) await this.recordOutcome(agreementId, period.chargeId, outcome, correlationId, { claimed: true });
   }
 
   private async afterOutcome(

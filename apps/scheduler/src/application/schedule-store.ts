@@ -73,11 +73,18 @@ export class ScheduleStore {
     };
   }
 
-  /** read → fold → decide → move the wake-up earlier if needed → append; on a conflict, start over. */
+  /**
+   * read → fold → decide → move the wake-up earlier if needed → append; on a conflict, start over.
+   *
+   * `claimed`: the caller runs the schedule under its claimed wake-up, which is already due and which it replaces
+   * when the run ends (rescheduleAfterRun), so there is no earlier wake-up to move to; should the run die first,
+   * the claim's lease runs out and the schedule is looked at again.
+   */
   async execute(
     agreementId: string,
     command: ScheduleCommand,
     correlationId: string,
+    options: { claimed?: boolean } = {},
   ): Promise<{ state: ScheduleState; newEvents: BillingScheduleEvent[]; now: Date }> {
     for (let attempt = 0; ; attempt++) {
       const { state, version } = await this.load(agreementId);
@@ -85,7 +92,7 @@ export class ScheduleStore {
       const newEvents = billingScheduleDecider.decide(command, state, now);
       if (newEvents.length === 0) return { state, newEvents, now };
       const next = newEvents.reduce(billingScheduleDecider.evolve, state);
-      await this.wakeNoLaterThan(agreementId, this.wakeUpFor(next, now));
+      if (!options.claimed) await this.wakeNoLaterThan(agreementId, this.wakeUpFor(next, now));
       try {
         await this.store.append(
           billingScheduleStreamId(agreementId),

@@ -183,9 +183,13 @@ export class PostgresEventStore implements EventStore<PoolClient> {
     if (batch.length === 1) return [await settle(this.readAlone(batch[0].streamId, batch[0].fromVersion))];
     const { rows } = await this.pool.query<EventRow & { request: string }>({
       name: 'event_store_read_streams',
-      text: `SELECT r.request, ${columnsOf('e')}
+      // LATERAL: one index range scan per stream (a plain join may hash the whole table).
+      text: `SELECT r.request, e.*
                FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS r(stream_id, from_version, request)
-               JOIN events e ON e.stream_id = r.stream_id AND e.stream_version >= r.from_version
+              CROSS JOIN LATERAL (
+                SELECT ${COLUMNS} FROM events
+                 WHERE events.stream_id = r.stream_id AND events.stream_version >= r.from_version
+              ) e
               ORDER BY r.request, e.stream_version`,
       values: [batch.map((r) => r.streamId), batch.map((r) => r.fromVersion)],
     });
@@ -251,12 +255,8 @@ const APPEND_SQL = `
 
 // The text form of the transaction id gets a name of its own: were it aliased `transaction_id`, an ORDER BY
 // transaction_id would sort by the text (so '10' < '9', breaking the log order, and with a sort instead of the index).
-function columnsOf(table?: string): string {
-  const t = table ? `${table}.` : '';
-  return `${t}global_position, ${t}stream_id, ${t}stream_type, ${t}stream_version, ${t}event_id, ${t}event_type,
-    ${t}schema_version, ${t}data, ${t}metadata, ${t}recorded_at, ${t}transaction_id::text AS transaction_id_text`;
-}
-const COLUMNS = columnsOf();
+const COLUMNS = `global_position, stream_id, stream_type, stream_version, event_id, event_type, schema_version,
+  data, metadata, recorded_at, transaction_id::text AS transaction_id_text`;
 
 /**
  * The multi-stream append: $1..$4 one entry per stream (id, type, expected version or null, must exist), $5..$11
