@@ -6,7 +6,8 @@ import { testKafka, testNamespace } from '../../../test/support/kafka';
 import { TestDatabase } from '../../../test/support/test-database';
 import { waitFor } from '../../../test/support/wait';
 import { toKafkaMessage } from './event-envelope';
-import { type EventHandler, InboxConsumer } from './inbox-consumer';
+import { type EventEnvelope } from './event-envelope';
+import { type EventHandler, InboxConsumer, type InboxHandler } from './inbox-consumer';
 import { deadLetterTopic, ensureTopics, topicForStreamType } from './topics';
 
 let db: TestDatabase;
@@ -46,18 +47,23 @@ function recorded(streamId: string, version: number, type = 'Happened'): Recorde
   };
 }
 
-async function consumer(
-  ns: string,
-  name: string,
-  handler: EventHandler,
-  maxAttempts = 3,
-  eventTypes?: string[],
-): Promise<InboxConsumer> {
+async function createTopic(ns: string): Promise<string> {
   const topic = topicForStreamType(ns, 'thing');
   const admin = testKafka('admin').admin();
   await admin.connect();
   await ensureTopics(admin, [topic], 2);
   await admin.disconnect();
+  return topic;
+}
+
+async function consumer(
+  ns: string,
+  name: string,
+  handler: InboxHandler,
+  maxAttempts = 3,
+  eventTypes?: string[],
+): Promise<InboxConsumer> {
+  const topic = await createTopic(ns);
   const c = new InboxConsumer(
     db.pool,
     testKafka(name),
@@ -94,7 +100,7 @@ it('applies a redelivered event once', async () => {
   const ns = testNamespace();
   const events = [recorded('thing:1', 1), recorded('thing:1', 2)];
   const topic = topicForStreamType(ns, 'thing');
-  const c = await consumer(ns, 'dedupe', record('dedupe'));
+  const c = await consumer(ns, 'dedupe', { handle: record('dedupe') });
   await producer.send({ topic, messages: [...events, events[0], events[1], events[0]].map(toKafkaMessage) });
   await waitFor('five deliveries handled', () => c.handledCount >= 5);
   expect((await effectsOf('dedupe')).map((r) => r.event_id).sort()).toEqual(events.map((e) => e.eventId).sort());
@@ -103,7 +109,7 @@ it('applies a redelivered event once', async () => {
 it('passes over event types it was not registered for, without an inbox row', async () => {
   const ns = testNamespace();
   const wanted = recorded('thing:3', 2, 'Wanted');
-  await consumer(ns, 'typed', record('typed'), 3, ['Wanted']);
+  await consumer(ns, 'typed', { handle: record('typed') }, 3, ['Wanted']);
   await producer.send({
     topic: topicForStreamType(ns, 'thing'),
     messages: [recorded('thing:3', 1, 'Other'), wanted].map(toKafkaMessage),
@@ -117,10 +123,12 @@ it('passes over event types it was not registered for, without an inbox row', as
 it('rolls back the effects of a failed attempt and applies the event once when a retry succeeds', async () => {
   const ns = testNamespace();
   let calls = 0;
-  const c = await consumer(ns, 'flaky', async (event, session) => {
-    calls++;
-    await session.query('INSERT INTO effects VALUES ($1, $2, $3)', ['flaky', event.eventId, `attempt ${calls}`]);
-    if (calls < 3) throw new Error('not yet');
+  const c = await consumer(ns, 'flaky', {
+    handle: async (event, session) => {
+      calls++;
+      await session.query('INSERT INTO effects VALUES ($1, $2, $3)', ['flaky', event.eventId, `attempt ${calls}`]);
+      if (calls < 3) throw new Error('not yet');
+    },
   });
   await producer.send({ topic: topicForStreamType(ns, 'thing'), messages: [toKafkaMessage(recorded('thing:2', 1))] });
   await waitFor('handled', () => c.handledCount >= 1);
@@ -130,12 +138,14 @@ it('rolls back the effects of a failed attempt and applies the event once when a
 it('sends a poison event to the dead-letter topic after bounded retries and goes on with the next ones', async () => {
   const ns = testNamespace();
   let poisonAttempts = 0;
-  await consumer(ns, 'poison', async (event, session) => {
-    if (event.type === 'Poison') {
-      poisonAttempts++;
-      throw new Error('cannot handle this');
-    }
-    await record('poison')(event, session);
+  await consumer(ns, 'poison', {
+    handle: async (event, session) => {
+      if (event.type === 'Poison') {
+        poisonAttempts++;
+        throw new Error('cannot handle this');
+      }
+      await record('poison')(event, session);
+    },
   });
   const dlq = await new TopicCollector().start([deadLetterTopic(ns)]); // the consumer created the topic
   running.push(dlq);
@@ -158,4 +168,44 @@ it('sends a poison event to the dead-letter topic after bounded retries and goes
     poison.eventId,
   ]);
   expect(inbox.rows).toEqual([{ outcome: 'dead_lettered' }]);
+});
+
+describe('a batch handler', () => {
+  /** Sends the events before the consumer starts, so that its first fetch takes them as one batch. */
+  async function deliverAsOneBatch(ns: string, name: string, events: RecordedEvent[], handler: InboxHandler) {
+    await producer.send({ topic: await createTopic(ns), messages: events.map(toKafkaMessage) });
+    return consumer(ns, name, handler);
+  }
+  const idsOf = (events: EventEnvelope[]) => events.map((e) => e.eventId);
+
+  it('takes the fresh events of a batch at once, in order', async () => {
+    const ns = testNamespace();
+    const events = [recorded('thing:4', 1), recorded('thing:4', 2), recorded('thing:4', 3)];
+    await db.pool.query('INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)', [`${ns}-batch`, events[1].eventId]);
+    const batches: string[][] = [];
+    const c = await deliverAsOneBatch(ns, 'batch', [...events, events[0]], {
+      handleBatch: async (batch) => void batches.push(idsOf(batch)),
+    });
+    await waitFor('the batch handled', () => c.handledCount >= 4);
+    expect(batches).toEqual([[events[0].eventId, events[2].eventId]]);
+  });
+
+  it('takes the events of a failed batch one at a time, with retries', async () => {
+    const ns = testNamespace();
+    const events = [recorded('thing:5', 1), recorded('thing:5', 2)];
+    const batches: string[][] = [];
+    let callsWithOne = 0;
+    const c = await deliverAsOneBatch(ns, 'split', events, {
+      handleBatch: async (batch, session) => {
+        batches.push(idsOf(batch));
+        if (batch.length > 1) throw new Error('not as a batch');
+        if (++callsWithOne === 1) throw new Error('not the first time either');
+        await record('split')(batch[0], session);
+      },
+    });
+    await waitFor('both handled', () => c.handledCount >= 2);
+    const [first, second] = events.map((e) => e.eventId);
+    expect(batches).toEqual([[first, second], [first], [first], [second]]);
+    expect((await effectsOf('split')).map((r) => r.event_id)).toEqual([first, second]);
+  });
 });

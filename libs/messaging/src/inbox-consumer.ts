@@ -8,6 +8,15 @@ import { deadLetterTopic, ensureTopics } from './topics';
 /** Handles one event inside the transaction that also records it in the inbox: both commit or neither. */
 export type EventHandler = (event: EventEnvelope, session: PoolClient) => Promise<void>;
 
+/**
+ * Handles the fresh events of a batch at once, in order, inside the transaction that records them in the inbox: for
+ * work that is cheaper set-based. An event retried on its own (after the batch failed) comes as a batch of one.
+ */
+export type BatchEventHandler = (events: EventEnvelope[], session: PoolClient) => Promise<void>;
+
+/** What a consumer calls with its fresh events: `handle` with each one, or `handleBatch` with all of a batch. */
+export type InboxHandler = { handle: EventHandler } | { handleBatch: BatchEventHandler };
+
 export interface InboxConsumerOptions {
   /** Consumer group id and inbox name. */
   name: string;
@@ -48,7 +57,7 @@ export class InboxConsumer {
     private readonly pool: Pool,
     private readonly kafka: Kafka,
     private readonly options: InboxConsumerOptions,
-    private readonly handler: EventHandler,
+    private readonly handler: InboxHandler,
     private readonly logger: JsonLogger,
   ) {}
 
@@ -124,8 +133,8 @@ export class InboxConsumer {
   }
 
   /**
-   * Applies a batch in one transaction: one multi-row inbox insert says which events are new, then the handler runs
-   * for each new event in order. Returns false (nothing applied) when anything fails or a message is malformed.
+   * Applies a batch in one transaction: one multi-row inbox insert says which events are new, then the handler takes
+   * the new events in order. Returns false (nothing applied) when anything fails or a message is malformed.
    */
   private async processTogether(messages: KafkaMessage[]): Promise<boolean> {
     let events: EventEnvelope[];
@@ -143,12 +152,9 @@ export class InboxConsumer {
           [this.options.name, [...new Set(relevant.map((e) => e.eventId))]],
         );
         const fresh = new Set(rows.map((r) => r.event_id));
-        for (const event of relevant) {
-          if (!fresh.delete(event.eventId)) continue;
-          await withLogContext({ correlationId: event.metadata.correlationId, eventId: event.eventId }, () =>
-            this.handler(event, session),
-          );
-        }
+        // Deleting as it goes: an event delivered twice in the batch is handled once.
+        const freshEvents = relevant.filter((event) => fresh.delete(event.eventId));
+        if (freshEvents.length > 0) await this.handleFresh(freshEvents, session);
       });
     } catch {
       return false;
@@ -177,7 +183,7 @@ export class InboxConsumer {
               'INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
               [this.options.name, event.eventId],
             );
-            if (fresh.rowCount === 1) await this.handler(event, session);
+            if (fresh.rowCount === 1) await this.handleFresh([event], session);
           });
           this.handled++;
           return;
@@ -203,6 +209,17 @@ export class InboxConsumer {
         }
       }
     });
+  }
+
+  /** Gives the handler the fresh events of one transaction: all at once, or one by one, each in its log context. */
+  private async handleFresh(events: EventEnvelope[], session: PoolClient): Promise<void> {
+    const handler = this.handler;
+    if ('handleBatch' in handler) return handler.handleBatch(events, session);
+    for (const event of events) {
+      await withLogContext({ correlationId: event.metadata.correlationId, eventId: event.eventId }, () =>
+        handler.handle(event, session),
+      );
+    }
   }
 
   private async deadLetter(

@@ -12,7 +12,7 @@ import type { Pool } from 'pg';
 import { PostgresEventStore } from '@payment-ledger/event-store';
 import { INFRASTRUCTURE_CONFIG, type InfrastructureConfig, JsonLogger, PG_POOL } from '@payment-ledger/platform';
 import { EventRelay } from './event-relay';
-import { type EventHandler, InboxConsumer } from './inbox-consumer';
+import { InboxConsumer, type InboxHandler } from './inbox-consumer';
 import { createKafka } from './kafka';
 import { topicForStreamType } from './topics';
 
@@ -31,8 +31,11 @@ export interface ConsumerRegistration {
   name: string;
   /** Stream types whose topics to consume. */
   streamTypes: string[];
-  /** A class with a `handle` method (instantiated in this module), or the token of such a provider. */
-  handler: symbol | string | (new (...args: never[]) => { handle: EventHandler });
+  /**
+   * A class with a `handle` method, or a `handleBatch` method for all fresh events of a batch at once (instantiated
+   * in this module), or the token of such a provider.
+   */
+  handler: symbol | string | (new (...args: never[]) => InboxHandler);
   maxAttempts?: number;
   /** Only these event types reach the handler (others cost no database work). */
   eventTypes?: readonly string[];
@@ -99,7 +102,7 @@ export class MessagingModule {
           kafka: Kafka,
           config: InfrastructureConfig,
           logger: JsonLogger,
-          ...handlers: { handle: EventHandler }[]
+          ...handlers: InboxHandler[]
         ) =>
           new MessagingLifecycle(
             relay,
@@ -118,7 +121,7 @@ export class MessagingModule {
                     sessionTimeoutMs: config.KAFKA_CONSUMER_SESSION_TIMEOUT_MS,
                     concurrency: config.KAFKA_CONSUMER_CONCURRENCY,
                   },
-                  (event, session) => handlers[i].handle(event, session),
+                  handlers[i],
                   logger,
                 ),
             ),

@@ -9,6 +9,13 @@ const AGREEMENT_LIST_VIEW: FoldedView<AgreementState> = {
   table: 'agreement_list_view',
   idColumn: 'agreement_id',
   streamType: 'agreement',
+  columnTypes: {
+    merchant_id: 'text',
+    status: 'text',
+    merchant_payment_agreement_reference: 'text',
+    created_at: 'timestamptz',
+    updated_at: 'timestamptz',
+  },
   initialState: agreementDecider.initialState,
   evolve: (state, event) => agreementDecider.evolve(state, asAgreementEvent(event)),
   columnsOf: (state) =>
@@ -28,6 +35,6 @@ const AGREEMENT_LIST_VIEW: FoldedView<AgreementState> = {
 export class AgreementListProjection {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
-  handle = (event: EventEnvelope, session: PoolClient): Promise<void> =>
-    applyToFoldedView(session, this.store, AGREEMENT_LIST_VIEW, event);
+  handleBatch = (events: EventEnvelope[], session: PoolClient): Promise<void> =>
+    applyToFoldedView(session, this.store, AGREEMENT_LIST_VIEW, events);
 }

@@ -9,6 +9,14 @@ const CHARGE_LIST_VIEW: FoldedView<ChargeState> = {
   table: 'charge_list_view',
   idColumn: 'charge_id',
   streamType: 'charge',
+  columnTypes: {
+    merchant_id: 'text',
+    status: 'text',
+    merchant_payment_charge_reference: 'text',
+    agreement_id: 'text',
+    created_at: 'timestamptz',
+    updated_at: 'timestamptz',
+  },
   initialState: chargeDecider.initialState,
   evolve: (state, event) => chargeDecider.evolve(state, asChargeEvent(event)),
   columnsOf: (state) =>
@@ -29,6 +37,6 @@ const CHARGE_LIST_VIEW: FoldedView<ChargeState> = {
 export class ChargeListProjection {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
-  handle = (event: EventEnvelope, session: PoolClient): Promise<void> =>
-    applyToFoldedView(session, this.store, CHARGE_LIST_VIEW, event);
+  handleBatch = (events: EventEnvelope[], session: PoolClient): Promise<void> =>
+    applyToFoldedView(session, this.store, CHARGE_LIST_VIEW, events);
 }
