@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /**
  * Prefixed, opaque ids generated in one place. The body is a UUIDv7 in hex: time-ordered (good index locality
@@ -31,21 +31,33 @@ export type IdKind = keyof typeof ID_PREFIXES;
 let lastMs = -1;
 let sequence = 0;
 
+/** Random bytes are drawn from the CSPRNG 4 KiB at a time: one draw per id costs more than the rest of the id. */
+const randomPool = Buffer.alloc(4096);
+let randomOffset = randomPool.length;
+
+function takeRandom(size: number): Buffer {
+  if (randomOffset + size > randomPool.length) {
+    randomFillSync(randomPool);
+    randomOffset = 0;
+  }
+  randomOffset += size;
+  return randomPool.subarray(randomOffset - size, randomOffset);
+}
+
 export function uuidv7Hex(now: number = Date.now()): string {
   let ms = Math.max(now, lastMs);
   if (ms === lastMs) {
     sequence++;
     if (sequence > 0xfff) {
       ms++;
-      sequence = randomBytes(2).readUInt16BE() & 0x7ff;
+      sequence = takeRandom(2).readUInt16BE() & 0x7ff;
     }
   } else {
-    sequence = randomBytes(2).readUInt16BE() & 0x7ff;
+    sequence = takeRandom(2).readUInt16BE() & 0x7ff;
   }
   lastMs = ms;
-  const bytes = randomBytes(16);
-  const timestamp = BigInt(ms);
-  for (let i = 0; i < 6; i++) bytes[i] = Number((timestamp >> BigInt(8 * (5 - i))) & 0xffn);
+  const bytes = Buffer.from(takeRandom(16));
+  bytes.writeUIntBE(ms, 0, 6); // 48-bit big-endian timestamp
   bytes[6] = 0x70 | (sequence >> 8); // version 7, counter high bits
   bytes[7] = sequence & 0xff;
   bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant

@@ -183,12 +183,14 @@ export class PostgresEventStore implements EventStore<PoolClient> {
     if (batch.length === 1) return [await settle(this.readAlone(batch[0].streamId, batch[0].fromVersion))];
     const { rows } = await this.pool.query<EventRow & { request: string }>({
       name: 'event_store_read_streams',
-      // LATERAL: one index range scan per stream (a plain join may hash the whole table).
+      // One index range scan per stream. The planner would flatten a plain LATERAL into a join and, with the
+      // statistics of a young table, hash the whole table; OFFSET 0 keeps the subquery a per-stream lookup.
       text: `SELECT r.request, e.*
                FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS r(stream_id, from_version, request)
               CROSS JOIN LATERAL (
                 SELECT ${COLUMNS} FROM events
                  WHERE events.stream_id = r.stream_id AND events.stream_version >= r.from_version
+                OFFSET 0
               ) e
               ORDER BY r.request, e.stream_version`,
       values: [batch.map((r) => r.streamId), batch.map((r) => r.fromVersion)],
