@@ -3,6 +3,8 @@
  * PostgreSQL and Kafka): seed 001's agreement, consent on the provider's page, merchant-initiated charges and their
  * amount rules, revocation, lists.
  */
+import { newId } from '@payment-ledger/contracts';
+import { AgreementRepository } from '../../apps/agreements/src/application/agreement-repository';
 import { CompleteAgreementCheckoutHandler } from '../../apps/agreements/src/application/complete-agreement-checkout.handler';
 import { apiClient, PaymentStack, SEED_001_AGREEMENT } from '../support/payment-stack';
 import { TestDatabase } from '../support/test-database';
@@ -134,6 +136,44 @@ describe('payment agreements', () => {
       );
       return rows.some((r) => r.data.chargeId === charge.body.id && r.data.status === 'CAPTURED');
     });
+  });
+
+  it('makes the charges whose synchronous call was lost, from the recorded AgreementChargeRequested events', async () => {
+    // As after a crash between recording and asking: the request is on the agreement, the charges service never
+    // heard of it. Several at once, so the dispatcher gets them in one batch.
+    const agreements = await Promise.all([activeAgreement(), activeAgreement(), activeAgreement()]);
+    const recorded = await Promise.all(
+      agreements.map(async (agreement, i) => {
+        const chargeId = newId('charge');
+        await stack.agreements.get(AgreementRepository).execute(
+          agreement.id,
+          {
+            type: 'RequestAgreementCharge',
+            chargeId,
+            amount: { value: 1000 + i, currency: 'USD' },
+            initiator: 'MERCHANT',
+            simulationCode: null,
+            merchantPaymentChargeReference: null,
+          },
+          { correlationId: `lost-call-${i}`, actor: 'test' },
+        );
+        return { agreement, chargeId, amount: 1000 + i };
+      }),
+    );
+    for (const { agreement, chargeId, amount } of recorded) {
+      await waitFor('the dispatcher to make the charge', async () => {
+        const response = await api('GET', `/v1/payment-charges/${chargeId}`);
+        return response.status === 200 && response.body.status === 'CAPTURED';
+      });
+      const charge = await api('GET', `/v1/payment-charges/${chargeId}`);
+      expect(charge.body).toMatchObject({ amount: { value: amount, currency: 'USD' }, agreementId: agreement.id });
+    }
+    const { rows } = await db.pool.query(
+      `SELECT stream_id, count(*)::int AS n FROM events WHERE event_type = 'ChargeCreated' AND stream_id = ANY($1)
+        GROUP BY stream_id`,
+      [recorded.map((r) => `charge:${r.chargeId}`)],
+    );
+    expect(rows.map((r) => r.n)).toEqual([1, 1, 1]);
   });
 
   it('enforces EXACT, MAX and VARIABLE amounts with specific codes', async () => {

@@ -6,7 +6,9 @@ import { AgreementRepository } from '../application/agreement-repository';
 
 /**
  * Learns the outcome of charges made under agreements from the charge events on Kafka (the charges service owns
- * them) and records it on the agreement (`AgreementChargeSettled`, once per charge).
+ * them) and records it on the agreement (`AgreementChargeSettled`, once per charge; recording twice decides
+ * nothing). The outcomes of one batch are recorded agreement by agreement in order, different agreements at once
+ * (so the event store can read and append them together).
  */
 @Injectable()
 export class AgreementChargeOutcomesConsumer {
@@ -15,10 +17,22 @@ export class AgreementChargeOutcomesConsumer {
     @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
-  handle = async (event: EventEnvelope): Promise<void> => {
-    if (event.type !== 'ChargeCaptured' && event.type !== 'ChargeAuthorizationDeclined') return;
-    const agreementId = await this.agreementOf(event);
-    if (!agreementId) return;
+  handleBatch = async (events: EventEnvelope[]): Promise<void> => {
+    const outcomes = events.filter((e) => e.type === 'ChargeCaptured' || e.type === 'ChargeAuthorizationDeclined');
+    const byAgreement = new Map<string, EventEnvelope[]>();
+    const agreementIds = await Promise.all(outcomes.map((e) => this.agreementOf(e)));
+    outcomes.forEach((event, i) => {
+      const agreementId = agreementIds[i];
+      if (agreementId) byAgreement.set(agreementId, [...(byAgreement.get(agreementId) ?? []), event]);
+    });
+    await Promise.all(
+      [...byAgreement].map(async ([agreementId, ofAgreement]) => {
+        for (const event of ofAgreement) await this.record(agreementId, event);
+      }),
+    );
+  };
+
+  private async record(agreementId: string, event: EventEnvelope): Promise<void> {
     const failure = event.type === 'ChargeCaptured' ? null : (event.data as { failure: ChargeFailure }).failure;
     await this.agreements.execute(
       agreementId,
@@ -30,7 +44,7 @@ export class AgreementChargeOutcomesConsumer {
       },
       { correlationId: event.metadata.correlationId ?? event.eventId, causationId: event.eventId, actor: 'charges' },
     );
-  };
+  }
 
   /**
    * A charge made in one append with its outcome (the usual merchant-initiated charge) names its agreement in the

@@ -16,15 +16,23 @@ export class AgreementChargeDispatcher {
     private readonly charges: ChargesGateway,
   ) {}
 
-  handle = async (event: EventEnvelope, session: PoolClient): Promise<void> => {
-    if (event.type !== 'AgreementChargeRequested') return;
-    const { chargeId } = event.data as AgreementChargeRequested['data'];
-    // Usually the synchronous call made it already: one indexed lookup in the shared log says so.
-    const made = await session.query('SELECT 1 FROM events WHERE stream_id = $1 LIMIT 1', [`charge:${chargeId}`]);
-    if (made.rowCount) return;
-    const agreement = await this.agreements.load(event.streamId.slice('agreement:'.length));
-    const charge = agreement.charges.find((c) => c.chargeId === chargeId);
-    if (!charge) return;
-    await this.charges.createCharge(agreement, charge, event.metadata.correlationId ?? event.eventId);
+  handleBatch = async (events: EventEnvelope[], session: PoolClient): Promise<void> => {
+    const requested = events.filter((e) => e.type === 'AgreementChargeRequested');
+    if (requested.length === 0) return;
+    const chargeIdOf = (e: EventEnvelope) => (e.data as AgreementChargeRequested['data']).chargeId;
+    // Usually the synchronous call made them already: one indexed lookup in the shared log says which.
+    const { rows } = await session.query<{ stream_id: string }>(
+      'SELECT DISTINCT stream_id FROM events WHERE stream_id = ANY($1::text[])',
+      [requested.map((e) => `charge:${chargeIdOf(e)}`)],
+    );
+    const made = new Set(rows.map((r) => r.stream_id));
+    for (const event of requested) {
+      const chargeId = chargeIdOf(event);
+      if (made.has(`charge:${chargeId}`)) continue;
+      const agreement = await this.agreements.load(event.streamId.slice('agreement:'.length));
+      const charge = agreement.charges.find((c) => c.chargeId === chargeId);
+      if (!charge) continue;
+      await this.charges.createCharge(agreement, charge, event.metadata.correlationId ?? event.eventId);
+    }
   };
 }
