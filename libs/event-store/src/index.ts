@@ -6,3 +6,4 @@ export * from './postgres/postgres-event-store';
 export * from './postgres/unit-of-work';
 export * from './migrations-path';
 export * from './core/in-memory-event-store';
+export * from './core/request-coalescer';

@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { ConcurrencyError, type EventStore, fold, type RecordedEvent } from '@payment-ledger/event-store';
+import {
+  ConcurrencyError,
+  type EventStore,
+  fold,
+  type RecordedEvent,
+  RequestCoalescer,
+} from '@payment-ledger/event-store';
 import { EVENT_STORE } from '@payment-ledger/messaging';
 import { CLOCK, type Clock, PG_POOL } from '@payment-ledger/platform';
 import {
@@ -16,6 +22,8 @@ import { BILLING_SCHEDULE_EVENT_SCHEMA_VERSIONS, type BillingScheduleEvent } fro
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../scheduler.config';
 
 const MAX_RETRIES = 5;
+/** Bookkeeping writes of concurrent runs go together (see RequestCoalescer): two statements at a time at most. */
+const BOOKKEEPING_WRITES = { maxInFlight: 2, maxBatch: 128 };
 
 /**
  * Billing schedules: the stream, the command loop, the wake-up index and the sandbox test clocks. A schedule's
@@ -136,16 +144,30 @@ export class ScheduleStore {
   async rescheduleAfterRun(agreementId: string, latest?: { state: ScheduleState; now: Date }): Promise<void> {
     const { state } = latest ?? (await this.load(agreementId));
     const at = exists(state) ? this.wakeUpFor(state, latest?.now ?? (await this.now(agreementId))) : null;
-    if (at) {
-      await this.pool.query(
-        `INSERT INTO billing_schedule_wakeups (agreement_id, wake_at) VALUES ($1, $2)
-         ON CONFLICT (agreement_id) DO UPDATE SET wake_at = EXCLUDED.wake_at, lease_until = NULL`,
-        [agreementId, at],
-      );
-    } else {
-      await this.pool.query('DELETE FROM billing_schedule_wakeups WHERE agreement_id = $1', [agreementId]);
-    }
+    await this.reschedules.submit({ agreementId, at });
   }
+
+  /** Runs finishing together replace their wake-ups in one statement (null: the schedule has nothing ahead). */
+  private readonly reschedules = new RequestCoalescer<{ agreementId: string; at: Date | null }, void>(
+    BOOKKEEPING_WRITES,
+    async (batch) => {
+      await this.pool.query({
+        name: 'scheduler_reschedule',
+        text: `WITH next AS (
+                 SELECT * FROM unnest($1::text[], $2::timestamptz[]) AS n(agreement_id, wake_at)
+               ), finished AS (
+                 DELETE FROM billing_schedule_wakeups w USING next
+                  WHERE w.agreement_id = next.agreement_id AND next.wake_at IS NULL
+               )
+               INSERT INTO billing_schedule_wakeups (agreement_id, wake_at)
+               SELECT agreement_id, wake_at FROM next WHERE wake_at IS NOT NULL
+               ON CONFLICT (agreement_id) DO UPDATE SET wake_at = EXCLUDED.wake_at, lease_until = NULL`,
+        values: [batch.map((r) => r.agreementId), batch.map((r) => r.at)],
+      });
+      return batch.map(() => ({ ok: true, value: undefined }));
+    },
+    (r) => r.agreementId,
+  );
 
   /** Claims schedules due by their own clocks, leased for `leaseMs` of real time. */
   async claimDue(limit: number, leaseMs: number): Promise<string[]> {
@@ -163,12 +185,22 @@ export class ScheduleStore {
     return rows.map((r) => r.agreement_id);
   }
 
-  async rememberCharge(chargeId: string, agreementId: string): Promise<void> {
-    await this.pool.query(
-      'INSERT INTO scheduled_charges (charge_id, agreement_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-      [chargeId, agreementId],
-    );
+  rememberCharge(chargeId: string, agreementId: string): Promise<void> {
+    return this.chargesToRemember.submit({ chargeId, agreementId });
   }
+
+  private readonly chargesToRemember = new RequestCoalescer<{ chargeId: string; agreementId: string }, void>(
+    BOOKKEEPING_WRITES,
+    async (batch) => {
+      await this.pool.query({
+        name: 'scheduler_remember_charges',
+        text: `INSERT INTO scheduled_charges (charge_id, agreement_id)
+               SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
+        values: [batch.map((c) => c.chargeId), batch.map((c) => c.agreementId)],
+      });
+      return batch.map(() => ({ ok: true, value: undefined }));
+    },
+  );
 
   async agreementOfCharge(chargeId: string): Promise<string | undefined> {
     const { rows } = await this.pool.query<{ agreement_id: string }>(

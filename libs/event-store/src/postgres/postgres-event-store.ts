@@ -12,7 +12,7 @@ import {
   type RecordedEvent,
   streamTypeOf,
 } from '../core/events';
-import { type CoalescerOptions, type Settled, StatementCoalescer } from './statement-coalescer';
+import { type CoalescerOptions, RequestCoalescer, type Settled, settle } from '../core/request-coalescer';
 
 /**
  * PostgreSQL adapter of the event store: one `events` table (migration 0100).
@@ -27,7 +27,7 @@ import { type CoalescerOptions, type Settled, StatementCoalescer } from './state
  * append refuses (as a concurrency conflict) to write after an event whose transaction id is higher than its own,
  * which can only happen to a long transaction that got its id before the previous event committed.
  *
- * Appends and stream reads made outside a transaction are coalesced (see StatementCoalescer): while a few
+ * Appends and stream reads made outside a transaction are coalesced (see RequestCoalescer): while a few
  * statements are running, the calls that arrive meanwhile go together as one statement: one multi-stream append
  * that checks each stream's expected version on its own, or one multi-stream read. A quiet store sends each call
  * alone, as before. A batched append that cannot be taken whole (a lost race, a duplicate event id, any error)
@@ -35,8 +35,8 @@ import { type CoalescerOptions, type Settled, StatementCoalescer } from './state
  * the error, a lone append would have given it.
  */
 export class PostgresEventStore implements EventStore<PoolClient> {
-  private readonly appends?: StatementCoalescer<PendingAppend, AppendResult>;
-  private readonly reads?: StatementCoalescer<PendingRead, RecordedEvent[]>;
+  private readonly appends?: RequestCoalescer<PendingAppend, AppendResult>;
+  private readonly reads?: RequestCoalescer<PendingRead, RecordedEvent[]>;
 
   constructor(
     private readonly pool: Pool,
@@ -44,12 +44,12 @@ export class PostgresEventStore implements EventStore<PoolClient> {
   ) {
     const coalesce = options.coalesce ?? DEFAULT_COALESCING;
     if (coalesce) {
-      this.appends = new StatementCoalescer(
+      this.appends = new RequestCoalescer(
         coalesce,
         (batch) => this.appendBatch(batch),
         (a) => a.streamId,
       );
-      this.reads = new StatementCoalescer(coalesce, (batch) => this.readBatch(batch));
+      this.reads = new RequestCoalescer(coalesce, (batch) => this.readBatch(batch));
     }
   }
 
@@ -310,13 +310,6 @@ function appendResultOf(rows: { global_position: string; stream_version: number 
     nextExpectedVersion: rows[rows.length - 1].stream_version,
     globalPositions: rows.map((r) => Number(r.global_position)),
   };
-}
-
-function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
-  return promise.then(
-    (value) => ({ ok: true, value }),
-    (error: unknown) => ({ ok: false, error }),
-  );
 }
 
 interface EventRow {

@@ -1,4 +1,4 @@
-import { type Settled, StatementCoalescer } from './statement-coalescer';
+import { type Settled, RequestCoalescer } from './request-coalescer';
 
 /** A batch runner whose batches finish when the test says so, recording what each batch held. */
 function controlledRunner() {
@@ -25,10 +25,10 @@ function controlledRunner() {
 
 const byStream = (request: string) => request.split('/')[0];
 
-describe('StatementCoalescer', () => {
+describe('RequestCoalescer', () => {
   it('sends a request at once while a slot is free, and batches what arrives while every slot is busy', async () => {
     const runner = controlledRunner();
-    const coalescer = new StatementCoalescer({ maxInFlight: 1, maxBatch: 10 }, runner.run, byStream);
+    const coalescer = new RequestCoalescer({ maxInFlight: 1, maxBatch: 10 }, runner.run, byStream);
     const answers = ['a/1', 'b/1', 'c/1', 'd/1'].map((r) => coalescer.submit(r));
     expect(runner.batches).toEqual([['a/1']]);
     await runner.finishNext();
@@ -39,7 +39,7 @@ describe('StatementCoalescer', () => {
 
   it('never puts two requests with one key in a batch, and keeps arrival order otherwise', async () => {
     const runner = controlledRunner();
-    const coalescer = new StatementCoalescer({ maxInFlight: 1, maxBatch: 10 }, runner.run, byStream);
+    const coalescer = new RequestCoalescer({ maxInFlight: 1, maxBatch: 10 }, runner.run, byStream);
     const answers = ['x/0', 'a/1', 'a/2', 'b/1', 'a/3', 'b/2'].map((r) => coalescer.submit(r));
     await runner.finishNext();
     expect(runner.batches[1]).toEqual(['a/1', 'b/1']);
@@ -53,7 +53,7 @@ describe('StatementCoalescer', () => {
 
   it('caps a batch at maxBatch and runs up to maxInFlight batches at once', async () => {
     const runner = controlledRunner();
-    const coalescer = new StatementCoalescer({ maxInFlight: 2, maxBatch: 2 }, runner.run, byStream);
+    const coalescer = new RequestCoalescer({ maxInFlight: 2, maxBatch: 2 }, runner.run, byStream);
     const answers = ['a', 'b', 'c', 'd', 'e', 'f'].map((r) => coalescer.submit(r));
     expect(runner.batches).toEqual([['a'], ['b']]);
     await runner.finishNext();
@@ -67,7 +67,7 @@ describe('StatementCoalescer', () => {
 
   it('gives each request its own outcome, and a batch that fails as a whole fails each of its requests', async () => {
     const runner = controlledRunner();
-    const coalescer = new StatementCoalescer({ maxInFlight: 1, maxBatch: 10 }, runner.run, byStream);
+    const coalescer = new RequestCoalescer({ maxInFlight: 1, maxBatch: 10 }, runner.run, byStream);
     const first = coalescer.submit('ok');
     const bad = coalescer.submit('bad-one').catch((error: Error) => error.message);
     const good = coalescer.submit('fine');
@@ -77,7 +77,7 @@ describe('StatementCoalescer', () => {
     await expect(bad).resolves.toBe('bad-one');
     await expect(good).resolves.toBe('FINE');
 
-    const broken = new StatementCoalescer<string, string>({ maxInFlight: 1, maxBatch: 10 }, () =>
+    const broken = new RequestCoalescer<string, string>({ maxInFlight: 1, maxBatch: 10 }, () =>
       Promise.reject(new Error('connection lost')),
     );
     await expect(Promise.all([broken.submit('a'), broken.submit('b')])).rejects.toThrow('connection lost');

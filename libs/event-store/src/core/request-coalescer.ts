@@ -1,13 +1,21 @@
 /**
  * Coalesces concurrent requests into batches ("natural batching"): a request goes out at once while fewer than
  * `maxInFlight` batches are running, so a quiet system adds no latency; under load the requests that arrive while
- * every slot is busy wait for the next free slot and go together, one statement for many. Requests that share a
- * key never share a batch.
+ * every slot is busy wait for the next free slot and go together: one statement (or one message) for many.
+ * Requests that share a key never share a batch.
  *
  * Plain TypeScript: the caller supplies `runBatch`, which answers every request of a batch, each with a value or
  * its own error.
  */
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** A promise's outcome as a value: what a batch answers for each of its requests. */
+export function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+}
 
 export interface CoalescerOptions {
   /** Batches running at once; the (maxInFlight + 1)-th concurrent request waits and is batched. */
@@ -22,7 +30,7 @@ interface Waiting<Request, Result> {
   reject: (error: unknown) => void;
 }
 
-export class StatementCoalescer<Request, Result> {
+export class RequestCoalescer<Request, Result> {
   private readonly waiting: Waiting<Request, Result>[] = [];
   private inFlight = 0;
 
