@@ -14,7 +14,9 @@ import type { PaymentMethodType } from './payment-method-capabilities';
 
 export const CHARGES_PATTERNS = {
   create: 'charges.create',
+  createMany: 'charges.create.many',
   createMerchantInitiated: 'charges.create-merchant-initiated',
+  createMerchantInitiatedMany: 'charges.create-merchant-initiated.many',
   get: 'charges.get',
   list: 'charges.list',
   capture: 'charges.capture',
@@ -140,3 +142,13 @@ export interface RemoteError {
   field?: string;
   currentStatus?: string;
 }
+
+/**
+ * Several calls of one pattern sent as one message (`<pattern>.many`) by a client that coalesces concurrent calls;
+ * the answer holds each call's own outcome, in order, exactly as the single pattern would have answered it.
+ */
+export interface ManyCallsMessage<Message> {
+  messages: Message[];
+}
+
+export type ManyCallsAnswer<Result> = ({ ok: true; value: Result } | { ok: false; error: RemoteError })[];

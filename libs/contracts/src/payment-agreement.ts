@@ -59,6 +59,7 @@ export const AGREEMENTS_PATTERNS = {
   list: 'agreements.list',
   revoke: 'agreements.revoke',
   charge: 'agreements.charge',
+  chargeMany: 'agreements.charge.many',
   markPastDue: 'agreements.mark-past-due',
   checkout: 'agreements.checkout.get',
   completeCheckout: 'agreements.checkout.complete',

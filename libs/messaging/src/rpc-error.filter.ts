@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type RpcExceptionFilter } from '@nestjs/common';
 import { type Observable, throwError } from 'rxjs';
-import type { RemoteError } from '@payment-ledger/contracts';
+import type { ManyCallsAnswer, RemoteError } from '@payment-ledger/contracts';
 import { ConcurrencyError, DomainError } from '@payment-ledger/event-store';
 import { JsonLogger } from '@payment-ledger/platform';
 import { isRemoteError } from './service-call';
@@ -15,32 +15,52 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
   constructor(private readonly logger: JsonLogger) {}
 
   catch(error: unknown, _host: ArgumentsHost): Observable<never> {
-    return throwError(() => this.toRemoteError(error));
+    return throwError(() => toRemoteError(error, this.logger));
   }
+}
 
-  toRemoteError(error: unknown): RemoteError {
-    if (error instanceof DomainError) {
-      const remote: RemoteError = { status: error.status, failureCode: error.code, failureMessage: error.message };
-      const { field, currentStatus } = error as { field?: string; currentStatus?: string };
-      if (field) remote.field = field;
-      if (currentStatus) remote.currentStatus = currentStatus;
-      return remote;
-    }
-    if (error instanceof ConcurrencyError) {
-      return { status: 409, failureCode: 'concurrent_modification', failureMessage: 'The object changed; retry' };
-    }
-    // A refusal from a service this one called, passed on as it came.
-    if (isRemoteError(error)) {
-      const { status, failureCode, failureMessage, field, currentStatus } = error;
-      return {
-        status,
-        failureCode,
-        failureMessage,
-        ...(field ? { field } : {}),
-        ...(currentStatus ? { currentStatus } : {}),
-      };
-    }
-    this.logger.event('error', 'rpc.command_failed', { error });
-    return { status: 500, failureCode: 'internal_error', failureMessage: 'Internal error' };
+/** What a request/response service answers for an error (see RpcErrorFilter). */
+export function toRemoteError(error: unknown, logger: JsonLogger): RemoteError {
+  if (error instanceof DomainError) {
+    const remote: RemoteError = { status: error.status, failureCode: error.code, failureMessage: error.message };
+    const { field, currentStatus } = error as { field?: string; currentStatus?: string };
+    if (field) remote.field = field;
+    if (currentStatus) remote.currentStatus = currentStatus;
+    return remote;
   }
+  if (error instanceof ConcurrencyError) {
+    return { status: 409, failureCode: 'concurrent_modification', failureMessage: 'The object changed; retry' };
+  }
+  // A refusal from a service this one called, passed on as it came.
+  if (isRemoteError(error)) {
+    const { status, failureCode, failureMessage, field, currentStatus } = error;
+    return {
+      status,
+      failureCode,
+      failureMessage,
+      ...(field ? { field } : {}),
+      ...(currentStatus ? { currentStatus } : {}),
+    };
+  }
+  logger.event('error', 'rpc.command_failed', { error });
+  return { status: 500, failureCode: 'internal_error', failureMessage: 'Internal error' };
+}
+
+/**
+ * Answers a `<pattern>.many` message (see CoalescedServiceCall): each call handled as the single pattern would
+ * handle it, all at once, each answered with its own result or error.
+ */
+export function answerEach<Message, Result>(
+  messages: Message[],
+  handle: (message: Message) => Promise<Result>,
+  logger: JsonLogger,
+): Promise<ManyCallsAnswer<Result>> {
+  return Promise.all(
+    messages.map((message) =>
+      handle(message).then(
+        (value) => ({ ok: true as const, value }),
+        (error: unknown) => ({ ok: false as const, error: toRemoteError(error, logger) }),
+      ),
+    ),
+  );
 }

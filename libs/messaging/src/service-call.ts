@@ -1,6 +1,7 @@
 import type { ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, timeout } from 'rxjs';
-import type { RemoteError } from '@payment-ledger/contracts';
+import type { ManyCallsAnswer, ManyCallsMessage, RemoteError } from '@payment-ledger/contracts';
+import { type CoalescerOptions, RequestCoalescer, settle } from '@payment-ledger/event-store';
 
 /** A request/response call that did not succeed: the service's own refusal, or 503 when it could not answer. */
 export class RemoteCallError extends Error implements RemoteError {
@@ -41,5 +42,38 @@ export async function callService<Result>(
       failureCode: 'service_unavailable',
       failureMessage: `the service did not answer ${pattern}: ${(error as Error)?.message ?? String(error)}`,
     });
+  }
+}
+
+/**
+ * Calls of one pattern that a client makes at the same time travel together: while `maxInFlight` messages are out,
+ * the calls that arrive meanwhile go as one `<pattern>.many` message (see RequestCoalescer) that the service answers
+ * with each call's own outcome (`answerEach`). A lone call is sent as the plain pattern. Each caller gets what a
+ * plain call would have given it: its result, its own refusal, or 503 when the service did not answer.
+ */
+export class CoalescedServiceCall<Message extends object, Result> {
+  private readonly coalescer: RequestCoalescer<Message, Result>;
+
+  constructor(
+    proxy: ClientProxy,
+    patterns: { one: string; many: string },
+    timeoutMs: number,
+    options: CoalescerOptions = { maxInFlight: 2, maxBatch: 64 },
+  ) {
+    this.coalescer = new RequestCoalescer(options, async (messages) => {
+      if (messages.length === 1)
+        return [await settle(callService<Result>(proxy, patterns.one, messages[0], timeoutMs))];
+      const many: ManyCallsMessage<Message> = { messages };
+      try {
+        const answers = await callService<ManyCallsAnswer<Result>>(proxy, patterns.many, many, timeoutMs);
+        return answers.map((a) => (a.ok ? a : { ok: false, error: new RemoteCallError(a.error) }));
+      } catch (error) {
+        return messages.map(() => ({ ok: false, error }));
+      }
+    });
+  }
+
+  call(message: Message): Promise<Result> {
+    return this.coalescer.submit(message);
   }
 }

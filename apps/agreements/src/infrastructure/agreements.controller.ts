@@ -8,11 +8,12 @@ import {
   type CreateAgreementMessage,
   type GetAgreementMessage,
   type ListAgreementsMessage,
+  type ManyCallsMessage,
   type MarkAgreementPastDueMessage,
   type RevokeAgreementMessage,
 } from '@payment-ledger/contracts';
-import { RpcErrorFilter } from '@payment-ledger/messaging';
-import { withLogContext } from '@payment-ledger/platform';
+import { answerEach, RpcErrorFilter } from '@payment-ledger/messaging';
+import { JsonLogger, withLogContext } from '@payment-ledger/platform';
 import { ChargeAgreementHandler } from '../application/charge-agreement.handler';
 import { CompleteAgreementCheckoutHandler } from '../application/complete-agreement-checkout.handler';
 import { CreateAgreementHandler } from '../application/create-agreement.handler';
@@ -32,6 +33,7 @@ export class AgreementsController {
     private readonly manage: ManageAgreementHandler,
     private readonly checkout: CompleteAgreementCheckoutHandler,
     private readonly listAgreements: ListAgreementsQuery,
+    private readonly logger: JsonLogger,
   ) {}
 
   @MessagePattern(AGREEMENTS_PATTERNS.create)
@@ -57,6 +59,12 @@ export class AgreementsController {
   @MessagePattern(AGREEMENTS_PATTERNS.charge)
   charge(@Payload() message: ChargeAgreementMessage) {
     return traced(message, () => this.chargeAgreement.handle(message));
+  }
+
+  /** Charges sent together by a coalescing client (the scheduler's billing runs): each answered on its own. */
+  @MessagePattern(AGREEMENTS_PATTERNS.chargeMany)
+  chargeMany(@Payload() many: ManyCallsMessage<ChargeAgreementMessage>) {
+    return answerEach(many.messages, (message) => this.charge(message), this.logger);
   }
 
   @MessagePattern(AGREEMENTS_PATTERNS.markPastDue)

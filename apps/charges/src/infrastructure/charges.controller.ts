@@ -10,10 +10,11 @@ import {
   type GetChargeMessage,
   type GetOperationMessage,
   type ListChargesMessage,
+  type ManyCallsMessage,
   type VoidChargeMessage,
 } from '@payment-ledger/contracts';
-import { RpcErrorFilter } from '@payment-ledger/messaging';
-import { withLogContext } from '@payment-ledger/platform';
+import { answerEach, RpcErrorFilter } from '@payment-ledger/messaging';
+import { JsonLogger, withLogContext } from '@payment-ledger/platform';
 import { CaptureChargeHandler } from '../application/capture-charge.handler';
 import { CompleteCheckoutHandler } from '../application/complete-checkout.handler';
 import { CreateChargeHandler } from '../application/create-charge.handler';
@@ -37,6 +38,7 @@ export class ChargesController {
     private readonly checkout: CompleteCheckoutHandler,
     private readonly getCharge: GetChargeQuery,
     private readonly listCharges: ListChargesQuery,
+    private readonly logger: JsonLogger,
   ) {}
 
   @MessagePattern(CHARGES_PATTERNS.create)
@@ -44,9 +46,20 @@ export class ChargesController {
     return traced(message, () => this.createCharge.handle(message));
   }
 
+  /** Creates sent together by a coalescing client (CoalescedServiceCall): each answered on its own. */
+  @MessagePattern(CHARGES_PATTERNS.createMany)
+  createMany(@Payload() many: ManyCallsMessage<CreateChargeMessage>) {
+    return answerEach(many.messages, (message) => this.create(message), this.logger);
+  }
+
   @MessagePattern(CHARGES_PATTERNS.createMerchantInitiated)
   createUnderAgreement(@Payload() message: CreateMerchantInitiatedChargeMessage) {
     return traced(message, () => this.createMerchantInitiated.handle(message));
+  }
+
+  @MessagePattern(CHARGES_PATTERNS.createMerchantInitiatedMany)
+  createManyUnderAgreements(@Payload() many: ManyCallsMessage<CreateMerchantInitiatedChargeMessage>) {
+    return answerEach(many.messages, (message) => this.createUnderAgreement(message), this.logger);
   }
 
   @MessagePattern(CHARGES_PATTERNS.get)
