@@ -169,19 +169,38 @@ export class ScheduleStore {
     (r) => r.agreementId,
   );
 
-  /** Claims schedules due by their own clocks, leased for `leaseMs` of real time. */
+  /**
+   * Claims schedules due by their own clocks, leased for `leaseMs` of real time: unleased ones due by the service
+   * clock (in wake order, through the partial index), ones whose lease ran out, and ones a sandbox test clock has
+   * made due.
+   */
   async claimDue(limit: number, leaseMs: number): Promise<string[]> {
-    const { rows } = await this.pool.query<{ agreement_id: string }>(
-      `UPDATE billing_schedule_wakeups w SET lease_until = clock_timestamp() + make_interval(secs => $3::double precision / 1000)
-       FROM (SELECT w2.agreement_id FROM billing_schedule_wakeups w2
-               LEFT JOIN scheduler_test_clocks c ON c.agreement_id = w2.agreement_id
-              WHERE w2.wake_at <= $1::timestamptz + make_interval(secs => coalesce(c.offset_ms, 0)::double precision / 1000)
-                AND (w2.lease_until IS NULL OR w2.lease_until < clock_timestamp())
-              ORDER BY w2.wake_at LIMIT $2 FOR UPDATE OF w2 SKIP LOCKED) due
-       WHERE w.agreement_id = due.agreement_id
-       RETURNING w.agreement_id`,
-      [this.clock.now(), limit, leaseMs],
-    );
+    const { rows } = await this.pool.query<{ agreement_id: string }>({
+      name: 'scheduler_claim_due',
+      text: `WITH unleased AS (
+               SELECT agreement_id FROM billing_schedule_wakeups
+                WHERE lease_until IS NULL AND wake_at <= $1::timestamptz
+                ORDER BY wake_at LIMIT $2 FOR UPDATE SKIP LOCKED
+             ), lease_ran_out AS (
+               SELECT agreement_id FROM billing_schedule_wakeups
+                WHERE lease_until < clock_timestamp() AND wake_at <= $1::timestamptz
+                ORDER BY lease_until LIMIT $2 FOR UPDATE SKIP LOCKED
+             ), test_clock_due AS (
+               SELECT w.agreement_id FROM scheduler_test_clocks c
+                 JOIN billing_schedule_wakeups w ON w.agreement_id = c.agreement_id
+                WHERE w.wake_at <= $1::timestamptz + make_interval(secs => c.offset_ms::double precision / 1000)
+                  AND (w.lease_until IS NULL OR w.lease_until < clock_timestamp())
+                ORDER BY w.wake_at LIMIT $2 FOR UPDATE OF w SKIP LOCKED
+             ), due AS (
+               SELECT agreement_id FROM unleased UNION SELECT agreement_id FROM lease_ran_out
+               UNION SELECT agreement_id FROM test_clock_due
+             )
+             UPDATE billing_schedule_wakeups w
+                SET lease_until = clock_timestamp() + make_interval(secs => $3::double precision / 1000)
+               FROM due WHERE w.agreement_id = due.agreement_id
+             RETURNING w.agreement_id`,
+      values: [this.clock.now(), limit, leaseMs],
+    });
     return rows.map((r) => r.agreement_id);
   }
 
