@@ -87,6 +87,19 @@ it('a monthly agreement advanced 12 months produces exactly 12 captured charges,
   expect(listed.data.every((c: { amount: { value: number } }) => c.amount.value === 1500)).toBe(true);
 });
 
+it('after a paid period the schedule next wakes for the next period, not for a resend of the paid charge', async () => {
+  const agreement = await monthlyAgreement();
+  await stack.runDueBilling();
+  expect(await chargesOf(agreement.id)).toEqual([expect.objectContaining({ status: 'ChargeCaptured' })]);
+  const { rows } = await db.pool.query(
+    'SELECT wake_at, lease_until FROM billing_schedule_wakeups WHERE agreement_id = $1',
+    [agreement.id],
+  );
+  const nextPeriod = new Date(stack.clock.now());
+  nextPeriod.setUTCMonth(nextPeriod.getUTCMonth() + 1);
+  expect(rows).toEqual([{ wake_at: nextPeriod, lease_until: null }]);
+});
+
 it('two scheduler replicas running together still charge each period once', async () => {
   await stack.startScheduler();
   const agreement = await monthlyAgreement();

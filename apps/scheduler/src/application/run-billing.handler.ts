@@ -10,7 +10,7 @@ import {
 } from '../domain/billing-schedule.decider';
 import type { BillingScheduleEvent } from '../domain/billing-schedule-events';
 import { AgreementsGateway } from './agreements.gateway';
-import { ScheduleStore } from './schedule-store';
+import { type ExecuteOptions, type KnownSchedule, ScheduleStore } from './schedule-store';
 
 const RECORDED_OUTCOMES_KEPT = 100_000;
 
@@ -29,12 +29,8 @@ export class RunBillingHandler {
 
   async run(agreementId: string, resendAfterMs: number): Promise<number> {
     const correlationId = newId('event');
-    const { state, now, newEvents } = await this.schedules.execute(
-      agreementId,
-      { type: 'RunDueBilling' },
-      correlationId,
-      { claimed: true },
-    );
+    const run = await this.schedules.execute(agreementId, { type: 'RunDueBilling' }, correlationId, { claimed: true });
+    const { state, now, newEvents } = run;
     const simulationCode = exists(state) ? state.simulationCode : null;
     const justRecorded = new Set(
       newEvents.flatMap((e) => (e.type === 'BillingPeriodChargeRequested' ? [e.data.chargeId] : [])),
@@ -43,13 +39,13 @@ export class RunBillingHandler {
     const toAsk = awaitingOutcome(state).filter(
       (p) => justRecorded.has(p.chargeId) || Date.parse(p.requestedAt) + resendAfterMs <= now.getTime(),
     );
-    let latest = { state, now };
+    // Each step starts from the schedule as the previous one left it (a stale start costs a reload, never a wrong
+    // decision: the append checks the version).
+    let latest: KnownSchedule = run;
     for (const period of toAsk) {
-      latest =
-        (await this.ask(agreementId, period, period.attempt === 0 ? simulationCode : null, correlationId)) ?? latest;
+      latest = await this.ask(agreementId, period, period.attempt === 0 ? simulationCode : null, correlationId, latest);
     }
-    // With one charge asked, its recorded outcome is the latest state; otherwise read it again.
-    await this.schedules.rescheduleAfterRun(agreementId, toAsk.length <= 1 ? latest : undefined);
+    await this.schedules.rescheduleAfterRun(agreementId, latest);
     return toAsk.length;
   }
 
@@ -69,22 +65,23 @@ export class RunBillingHandler {
     this.recorded.add(chargeId);
   }
 
-  /** `claimed`: recorded during a run of the schedule (see ScheduleStore.execute). */
+  /** `options`: recorded during a run of the schedule, from what the run knows (see ScheduleStore.execute). */
   async recordOutcome(
     agreementId: string,
     chargeId: string,
     outcome: ChargeOutcome,
     correlationId: string,
-    options: { claimed?: boolean } = {},
-  ): Promise<void> {
-    const { newEvents } = await this.schedules.execute(
+    options: ExecuteOptions = {},
+  ): Promise<KnownSchedule> {
+    const result = await this.schedules.execute(
       agreementId,
       { type: 'RecordChargeOutcome', chargeId, outcome },
       correlationId,
       options,
     );
     this.remember(chargeId);
-    await this.afterOutcome(agreementId, newEvents, correlationId);
+    await this.afterOutcome(agreementId, result.newEvents, correlationId);
+    return result;
   }
 
   private async ask(
@@ -92,7 +89,8 @@ export class RunBillingHandler {
     period: PeriodState,
     simulationCode: SimulationCode | null,
     correlationId: string,
-  ): Promise<{ state: ScheduleState; now: Date } | undefined> {
+    known: KnownSchedule,
+  ): Promise<KnownSchedule> {
     await this.schedules.rememberCharge(period.chargeId, agreementId);
     const answer = await this.agreements.charge({
       correlationId,
@@ -108,7 +106,10 @@ export class RunBillingHandler {
     if (!answer.ok) {
       if (['agreement_revoked', 'agreement_ended'].includes(answer.error.failureCode)) {
         const reason = answer.error.failureCode === 'agreement_revoked' ? 'AGREEMENT_REVOKED' : 'AGREEMENT_ENDED';
-        return this.schedules.execute(agreementId, { type: 'StopSchedule', reason }, correlationId, { claimed: true });
+        return this.schedules.execute(agreementId, { type: 'StopSchedule', reason }, correlationId, {
+          claimed: true,
+          from: known,
+        });
       }
       // Left REQUESTED: asked again after the resend delay, with the same charge id.
       this.logger.event('warn', 'scheduler.charge_request_failed', {
@@ -116,10 +117,11 @@ export class RunBillingHandler {
         chargeId: period.chargeId,
         error: answer.error,
       });
-      return;
+      return known;
     }
     const outcome = outcomeOf(answer.charge);
-    if (outcome) await this.recordOutcome(agreementId, period.chargeId, outcome, correlationId, { claimed: true });
+    if (!outcome) return known;
+    return this.recordOutcome(agreementId, period.chargeId, outcome, correlationId, { claimed: true, from: known });
   }
 
   private async afterOutcome(

@@ -25,6 +25,18 @@ const MAX_RETRIES = 5;
 /** Bookkeeping writes of concurrent runs go together (see RequestCoalescer): two statements at a time at most. */
 const BOOKKEEPING_WRITES = { maxInFlight: 2, maxBatch: 128 };
 
+/** A schedule as last read or written: its state, its stream version, and the schedule's "now" at that step. */
+export interface KnownSchedule {
+  state: ScheduleState;
+  version: number;
+  now: Date;
+}
+
+export interface ExecuteOptions {
+  claimed?: boolean;
+  from?: KnownSchedule;
+}
+
 /**
  * Billing schedules: the stream, the command loop, the wake-up index and the sandbox test clocks. A schedule's
  * "now" is the service clock plus its test clock's offset (zero outside the sandbox).
@@ -87,22 +99,24 @@ export class ScheduleStore {
    * `claimed`: the caller runs the schedule under its claimed wake-up, which is already due and which it replaces
    * when the run ends (rescheduleAfterRun), so there is no earlier wake-up to move to; should the run die first,
    * the claim's lease runs out and the schedule is looked at again.
+   * `from`: the schedule as the caller last saw it (its previous step), used instead of a read; if it is stale,
+   * the append's version check fails and the loop starts over from a read.
    */
   async execute(
     agreementId: string,
     command: ScheduleCommand,
     correlationId: string,
-    options: { claimed?: boolean } = {},
-  ): Promise<{ state: ScheduleState; newEvents: BillingScheduleEvent[]; now: Date }> {
+    options: ExecuteOptions = {},
+  ): Promise<KnownSchedule & { newEvents: BillingScheduleEvent[] }> {
     for (let attempt = 0; ; attempt++) {
-      const { state, version } = await this.load(agreementId);
+      const { state, version } = attempt === 0 && options.from ? options.from : await this.load(agreementId);
       const now = await this.now(agreementId);
       const newEvents = billingScheduleDecider.decide(command, state, now);
-      if (newEvents.length === 0) return { state, newEvents, now };
+      if (newEvents.length === 0) return { state, version, newEvents, now };
       const next = newEvents.reduce(billingScheduleDecider.evolve, state);
       if (!options.claimed) await this.wakeNoLaterThan(agreementId, this.wakeUpFor(next, now));
       try {
-        await this.store.append(
+        const { nextExpectedVersion } = await this.store.append(
           billingScheduleStreamId(agreementId),
           version,
           newEvents.map((e) => ({
@@ -112,7 +126,7 @@ export class ScheduleStore {
             metadata: { correlationId, actor: 'scheduler', agreementId },
           })),
         );
-        return { state: next, newEvents, now };
+        return { state: next, version: nextExpectedVersion, newEvents, now };
       } catch (error) {
         if (error instanceof ConcurrencyError && attempt < MAX_RETRIES) continue;
         throw error;
