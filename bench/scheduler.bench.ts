@@ -7,7 +7,7 @@
  * The agreements are seeded as their events (AgreementCreated + AgreementActivated, exactly what the agreements
  * service writes after consent) so that the run measures billing, not 10,000 browser consents. The scheduler builds
  * each schedule from those events on Kafka; the due instant T0 is set far enough ahead for all schedules to exist
- * before it. Knobs: BENCH_AGREEMENTS (10000), BENCH_SCHEDULER_CONCURRENCY (32), BENCH_LEAD_SECONDS (60).
+ * before it. Knobs: BENCH_AGREEMENTS (10000), BENCH_SCHEDULER_CONCURRENCY (512, the service's default), BENCH_LEAD_SECONDS (60).
  * Results: bench/results/scheduler.json.
  */
 import { execFileSync } from 'node:child_process';
@@ -29,7 +29,7 @@ const config = loadConfig({
   DATABASE_URL: env.url({ protocols: ['postgres', 'postgresql'] }),
   KAFKA_BROKERS: env.list(),
   BENCH_AGREEMENTS: env.int({ default: 10_000, min: 1, max: 1_000_000 }),
-  BENCH_SCHEDULER_CONCURRENCY: env.int({ default: 32, min: 1, max: 256 }),
+  BENCH_SCHEDULER_CONCURRENCY: env.int({ default: 512, min: 1, max: 1024 }),
   BENCH_LEAD_SECONDS: env.int({ default: 60, min: 5, max: 3600 }),
 });
 const TARGET_CHARGES_PER_SECOND = 500;

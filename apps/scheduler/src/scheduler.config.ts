@@ -10,8 +10,8 @@ export const schedulerConfigSchema = {
   SERVICE_CALL_TIMEOUT_MS: env.int({ default: 10_000, min: 100 }),
   /** How often due schedules are looked for (0 = only when told, for tests). */
   SCHEDULER_POLL_MS: env.int({ default: 1_000, min: 0 }),
-  /** Schedules worked on at once by one replica. */
-  SCHEDULER_CONCURRENCY: env.int({ default: 16, min: 1, max: 256 }),
+  /** Schedules worked on at once by one replica (cheap: their I/O is coalesced, so more in flight costs less each). */
+  SCHEDULER_CONCURRENCY: env.int({ default: 512, min: 1, max: 1024 }),
   /** A requested charge without an outcome after this long is asked for again (same charge id: idempotent). */
   SCHEDULER_RESEND_AFTER_MS: env.int({ default: 30_000, min: 1_000 }),
   /** Dunning: days after a retryable decline to retry, comma-separated (default 1,3,7). */

@@ -21,10 +21,13 @@ export class AgreementChargeDispatcher {
     if (requested.length === 0) return;
     const chargeIdOf = (e: EventEnvelope) => (e.data as AgreementChargeRequested['data']).chargeId;
     // Usually the synchronous call made them already: one indexed lookup in the shared log says which.
-    const { rows } = await session.query<{ stream_id: string }>(
-      'SELECT DISTINCT stream_id FROM events WHERE stream_id = ANY($1::text[])',
-      [requested.map((e) => `charge:${chargeIdOf(e)}`)],
-    );
+    // One index probe per charge (LIMIT keeps the planner from turning it into a scan of the whole log).
+    const { rows } = await session.query<{ stream_id: string }>({
+      name: 'agreements_charges_made',
+      text: `SELECT c.stream_id FROM unnest($1::text[]) AS c(stream_id)
+              CROSS JOIN LATERAL (SELECT 1 FROM events WHERE events.stream_id = c.stream_id LIMIT 1) AS made`,
+      values: [requested.map((e) => `charge:${chargeIdOf(e)}`)],
+    });
     const made = new Set(rows.map((r) => r.stream_id));
     for (const event of requested) {
       const chargeId = chargeIdOf(event);
