@@ -4,7 +4,7 @@ import { JsonLogger } from '@payment-ledger/platform';
 import { TopicCollector } from '../../../test/support/collector';
 import { testKafka, testNamespace } from '../../../test/support/kafka';
 import { TestDatabase } from '../../../test/support/test-database';
-import { waitFor } from '../../../test/support/wait';
+import { sleep, waitFor } from '../../../test/support/wait';
 import { toKafkaMessage } from './event-envelope';
 import { type EventEnvelope } from './event-envelope';
 import { type EventHandler, InboxConsumer, type InboxHandler } from './inbox-consumer';
@@ -118,6 +118,30 @@ it('passes over event types it was not registered for, without an inbox row', as
   expect((await effectsOf('typed')).map((r) => r.event_id)).toEqual([wanted.eventId]);
   const inbox = await db.pool.query('SELECT event_id FROM inbox WHERE consumer = $1', [`${ns}-typed`]);
   expect(inbox.rows.map((r) => r.event_id)).toEqual([wanted.eventId]);
+});
+
+it('passes over other types by their event-type header without parsing them, and parses a message without one', async () => {
+  const ns = testNamespace();
+  await consumer(ns, 'by-header', { handle: record('by-header') }, 3, ['Wanted']);
+  const dlq = await new TopicCollector().start([deadLetterTopic(ns)]);
+  running.push(dlq);
+  const wanted = recorded('thing:4', 2, 'Wanted');
+  const withoutHeaders = recorded('thing:4', 3, 'Wanted');
+  await producer.send({
+    topic: topicForStreamType(ns, 'thing'),
+    messages: [
+      // Not an envelope at all, but its header says it is of a type this consumer does not take: never parsed.
+      { key: 'thing:4', value: 'not json at all', headers: { 'event-type': 'Other' } },
+      toKafkaMessage(wanted),
+      { key: 'thing:4', value: toKafkaMessage(withoutHeaders).value },
+    ],
+  });
+  await waitFor('both wanted events', async () => (await effectsOf('by-header')).length === 2);
+  expect((await effectsOf('by-header')).map((r) => r.event_id).sort()).toEqual(
+    [wanted.eventId, withoutHeaders.eventId].sort(),
+  );
+  await sleep(500);
+  expect(dlq.received).toEqual([]);
 });
 
 it('rolls back the effects of a failed attempt and applies the event once when a retry succeeds', async () => {

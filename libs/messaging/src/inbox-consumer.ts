@@ -2,7 +2,7 @@ import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import { ConcurrencyError, inTransaction } from '@payment-ledger/event-store';
 import { type JsonLogger, withLogContext } from '@payment-ledger/platform';
-import { type EventEnvelope, fromKafkaMessage, MalformedMessageError } from './event-envelope';
+import { type EventEnvelope, fromKafkaMessage, HEADER, headerString, MalformedMessageError } from './event-envelope';
 import { deadLetterTopic, ensureTopics } from './topics';
 
 /** Handles one event inside the transaction that also records it in the inbox: both commit or neither. */
@@ -137,13 +137,13 @@ export class InboxConsumer {
    * the new events in order. Returns false (nothing applied) when anything fails or a message is malformed.
    */
   private async processTogether(messages: KafkaMessage[]): Promise<boolean> {
-    let events: EventEnvelope[];
+    let relevant: EventEnvelope[];
     try {
-      events = messages.map((m) => fromKafkaMessage(m.value));
+      relevant = messages.filter((m) => this.mayBeRelevant(m)).map((m) => fromKafkaMessage(m.value));
     } catch {
       return false;
     }
-    const relevant = this.options.eventTypes ? events.filter((e) => this.options.eventTypes!.includes(e.type)) : events;
+    if (this.options.eventTypes) relevant = relevant.filter((e) => this.options.eventTypes!.includes(e.type));
     if (relevant.length === 0) return true;
     try {
       await inTransaction(this.pool, async (session) => {
@@ -163,7 +163,17 @@ export class InboxConsumer {
     return true;
   }
 
+  /**
+   * The `event-type` header lets a consumer pass over events of types it does not handle without parsing them (most
+   * of what a topic carries, for most consumers). A message without the header is parsed and judged by its value.
+   */
+  private mayBeRelevant(message: KafkaMessage): boolean {
+    const type = headerString(message.headers, HEADER.eventType);
+    return !this.options.eventTypes || type === undefined || this.options.eventTypes.includes(type);
+  }
+
   private async process(topic: string, partition: number, message: KafkaMessage): Promise<void> {
+    if (!this.mayBeRelevant(message)) return;
     let event: EventEnvelope;
     try {
       event = fromKafkaMessage(message.value);
