@@ -5,6 +5,7 @@ import { type Clock, InfrastructureModule } from '@payment-ledger/platform';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
 import { HealthController } from './infrastructure/http/health.controller';
 import { HttpErrorFilter } from './infrastructure/http/http-error.filter';
+import { Idempotency } from './infrastructure/idempotency/idempotency';
 import { IdempotencyInterceptor } from './infrastructure/idempotency/idempotency.interceptor';
 import { IdempotencyRepository } from './infrastructure/idempotency/idempotency.repository';
 import { ApiKeyGuard } from './infrastructure/merchants/api-key.guard';
@@ -49,6 +50,7 @@ export class GatewayModule {
         MerchantRepository,
         ApiKeyGuard,
         IdempotencyRepository,
+        Idempotency,
         IdempotencyInterceptor,
       ],
     };

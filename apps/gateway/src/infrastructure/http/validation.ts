@@ -1,7 +1,7 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
 import { ApiError } from './api-error';
 
-interface FieldProblem {
+export interface FieldProblem {
   field: string;
   failureCode: string;
   failureMessage: string;
@@ -18,29 +18,36 @@ export function apiValidationPipe(): ValidationPipe {
     forbidUnknownValues: true,
     transform: true,
     validationError: { target: false },
-    exceptionFactory: (errors) => {
-      const problems = errors.flatMap((e) => flatten(e, ''));
-      const first = problems[0] ?? { field: '', failureCode: 'invalid_request', failureMessage: 'Invalid request' };
-      return new ApiError(400, first.failureCode, first.failureMessage, { field: first.field, errors: problems });
-    },
+    exceptionFactory: (errors) => validationFailed(errors.flatMap((e) => flatten(e, ''))),
   });
 }
 
+/** The 400 for a request's problems, in the order they were found (one per field). */
+export function validationFailed(problems: FieldProblem[]): ApiError {
+  const first = problems[0] ?? { field: '', failureCode: 'invalid_request', failureMessage: 'Invalid request' };
+  return new ApiError(400, first.failureCode, first.failureMessage, { field: first.field, errors: problems });
+}
+
+/** `amount.value`, `authenticationSettings[0].settings`: how a property is named under its parent. */
+export function fieldPath(parent: string, property: string): string {
+  if (parent === '') return property;
+  return /^\d+$/.test(property) ? `${parent}[${property}]` : `${parent}.${property}`;
+}
+
+/** One problem per field is reported: the most specific of those found, the first among equals. */
+export function mostSpecific(problems: FieldProblem[]): FieldProblem | undefined {
+  return [...problems].sort((a, b) => rank(a.failureCode) - rank(b.failureCode))[0];
+}
+
 function flatten(error: ValidationError, parent: string): FieldProblem[] {
-  const field =
-    parent === ''
-      ? error.property
-      : /^\d+$/.test(error.property)
-        ? `${parent}[${error.property}]`
-        : `${parent}.${error.property}`;
+  const field = fieldPath(parent, error.property);
   const own = Object.entries(error.constraints ?? {}).map(([constraint, message]) => ({
     field,
     failureCode: codeFor(constraint, error),
     failureMessage: message,
   }));
-  // Report one problem per field: the most specific first.
-  const mine = own.sort((a, b) => rank(a.failureCode) - rank(b.failureCode)).slice(0, 1);
-  return [...mine, ...(error.children ?? []).flatMap((child) => flatten(child, field))];
+  const mine = mostSpecific(own);
+  return [...(mine ? [mine] : []), ...(error.children ?? []).flatMap((child) => flatten(child, field))];
 }
 
 function codeFor(constraint: string, error: ValidationError): string {
@@ -48,8 +55,6 @@ function codeFor(constraint: string, error: ValidationError): string {
   if (typeof declared === 'string') return declared;
   if (constraint === 'whitelistValidation') return 'unknown_field';
   if (constraint === 'unknownValue') return 'invalid_request';
-  if (error.value === undefined && ['isDefined', 'isNotEmpty', 'isNotEmptyObject'].includes(constraint))
-    return 'missing_field';
   if (error.value === undefined) return 'missing_field';
   return 'invalid_field';
 }

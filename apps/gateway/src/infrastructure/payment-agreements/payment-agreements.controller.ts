@@ -10,7 +10,8 @@ import {
 } from '@payment-ledger/contracts';
 import { currentLogContext } from '@payment-ledger/platform';
 import { ApiError } from '../http/api-error';
-import { IdempotencyInterceptor, type IdempotentRequest } from '../idempotency/idempotency.interceptor';
+import type { IdempotentRequest } from '../idempotency/idempotency';
+import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../merchants/api-key.guard';
 import { simulationCode } from '../http/simulation-code';
 import { PaymentChargeResponse } from '../payment-charges/payment-charge.response';

@@ -92,6 +92,10 @@ export class SandboxOptionsDto {
   simulationCode!: SimulationCode;
 }
 
+/**
+ * The create-charge body in the OpenAPI document, and the reference for its rules: requests are checked by
+ * createPaymentChargeValidator, held to the same answers by its spec.
+ */
 export class CreatePaymentChargeDto {
   @ApiProperty({ enum: ['AMAZON_PAY'], example: 'AMAZON_PAY' })
   @IsDefined()
