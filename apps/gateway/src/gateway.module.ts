@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { CHARGES_PATTERNS } from '@payment-ledger/contracts';
 import { type Clock, InfrastructureModule } from '@payment-ledger/platform';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
 import { HealthController } from './infrastructure/http/health.controller';
@@ -19,9 +20,9 @@ import {
 } from './infrastructure/services/service.client';
 import { PaymentChargesController } from './infrastructure/payment-charges/payment-charges.controller';
 
-function tcpClient(host: string, port: number, config: GatewayConfig): ServiceClient {
+function tcpClient(host: string, port: number, config: GatewayConfig, coalesced?: Record<string, string>) {
   const proxy = ClientProxyFactory.create({ transport: Transport.TCP, options: { host, port } });
-  return new ServiceClient(proxy, config.SERVICE_CALL_TIMEOUT_MS);
+  return new ServiceClient(proxy, config.SERVICE_CALL_TIMEOUT_MS, coalesced);
 }
 
 /** The public HTTP API: authenticates merchants, keeps idempotency keys, routes commands to the owning service. */
@@ -36,7 +37,11 @@ export class GatewayModule {
         { provide: GATEWAY_CONFIG, useValue: config },
         {
           provide: ChargesClient,
-          useFactory: () => tcpClient(config.CHARGES_TCP_HOST, config.CHARGES_TCP_PORT, config),
+          // Creates arriving together (the hot path) go to the charges service as one message.
+          useFactory: () =>
+            tcpClient(config.CHARGES_TCP_HOST, config.CHARGES_TCP_PORT, config, {
+              [CHARGES_PATTERNS.create]: CHARGES_PATTERNS.createMany,
+            }),
         },
         {
           provide: AgreementsClient,
