@@ -107,6 +107,36 @@ describe('create', () => {
       webhooksUrl: 'https://merchant.example/hooks',
     });
   });
+
+  it('answers each of many concurrent creates on its own (they reach the charges service together)', async () => {
+    const before = await eventCount();
+    const responses = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        api(
+          'POST',
+          '/v1/payment-charges',
+          chargeBody({
+            merchantPaymentChargeReference: `burst-${i}`,
+            amount: { value: i % 6 === 5 ? 1000 : 1000 + i, currency: i % 6 === 5 ? 'EUR' : 'USD' },
+          }),
+        ),
+      ),
+    );
+    responses.forEach((response, i) => {
+      if (i % 6 === 5) {
+        expect(response.status).toBe(400);
+        expect(response.body).toMatchObject({ failureCode: 'currency_not_supported', field: 'amount.currency' });
+      } else {
+        expect(response.status).toBe(201);
+        expect(response.body).toMatchObject({
+          merchantPaymentChargeReference: `burst-${i}`,
+          amount: { value: 1000 + i, currency: 'USD' },
+        });
+      }
+    });
+    expect(new Set(responses.filter((r) => r.status === 201).map((r) => r.body.id)).size).toBe(20);
+    expect((await eventCount()) - before).toBe(20);
+  });
 });
 
 describe('validation: a clear 4xx and nothing stored', () => {
