@@ -258,6 +258,8 @@ describe('payment agreements', () => {
       [{ amountType: 'EXACT' }, 'missing_field'],
       [{ initialPaymentCharge: { amount: { value: 1000, currency: 'EUR' } } }, 'currency_not_supported'],
       [{ surprise: 1 }, 'unknown_field'],
+      [{ consumer: [] }, 'invalid_field'],
+      [{ frequency: [{ type: 'MONTHLY', interval: 1 }] }, 'invalid_field'],
     ];
     for (const [body, code] of cases) {
       const response = await api('POST', '/v1/payment-agreements', { ...SEED_001_AGREEMENT, ...body });

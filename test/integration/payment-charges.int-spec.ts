@@ -145,6 +145,8 @@ describe('validation: a clear 4xx and nothing stored', () => {
     chargeBody({ authenticationSettings: [{ type: 'REDIRECT', settings: { returnUrl: url } }] });
   const cases: [string, unknown, number, string, string?][] = [
     ['EUR', amazon({ value: 1000, currency: 'EUR' }), 400, 'currency_not_supported', 'amount.currency'],
+    ['an array for the amount', amazon([]), 400, 'invalid_field', 'amount'],
+    ['an array for the consumer', chargeBody({ consumer: [] }), 400, 'invalid_field', 'consumer'],
     ['49 cents', amazon({ value: 49, currency: 'USD' }), 400, 'amount_too_small', 'amount.value'],
     ['20,000.01 USD', amazon({ value: 2_000_001, currency: 'USD' }), 400, 'amount_too_large', 'amount.value'],
     ['a negative amount', amazon({ value: -100, currency: 'USD' }), 400, 'invalid_field', 'amount.value'],

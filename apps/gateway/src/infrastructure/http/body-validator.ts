@@ -7,6 +7,7 @@ import {
   isInt,
   isISO31661Alpha2,
   isNotEmpty,
+  isObject,
   isString,
   isURL,
   matches,
@@ -21,7 +22,7 @@ import { type FieldProblem, fieldPath, mostSpecific, validationFailed } from './
  * routes (create-charge). A schema states a DTO's decorators as data, compiled once, and the answer is the one
  * `apiValidationPipe` gives for that DTO, problem for problem: an object's unknown fields first, then its fields in
  * order, one problem per field (its first failing rule) before the problems nested in it. As with class-validator,
- * an array is checked item by item where an object is expected, and an object where an array of objects is.
+ * nested validation goes into an array item by item; the schemas refuse arrays where objects belong with isObject.
  */
 
 /** A check of a field's value, and what class-validator reports when it fails (`message`, `context.code`). */
@@ -86,6 +87,13 @@ export const rules = {
   isISO31661Alpha2: (options?: RuleOptions) =>
     rule(isISO31661Alpha2, (p) => `${p} must be a valid ISO31661 Alpha2 code`, options),
   isNotEmpty: (options?: RuleOptions) => rule(isNotEmpty, (p) => `${p} should not be empty`, options),
+  /** As `@IsObject({ each })`: with `each`, every item of an array value (or a value that is not an array). */
+  isObject: (options?: RuleOptions & { each?: boolean }) =>
+    rule(
+      (v) => (options?.each && Array.isArray(v) ? v.every((item) => isObject(item)) : isObject(v)),
+      (p) => `${options?.each ? 'each value in ' : ''}${p} must be an object`,
+      options,
+    ),
   isString: (options?: RuleOptions) => rule(isString, (p) => `${p} must be a string`, options),
   isUrl: (urlOptions: Parameters<typeof isURL>[1], options?: RuleOptions) =>
     rule(

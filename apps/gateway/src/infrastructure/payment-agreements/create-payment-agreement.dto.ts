@@ -9,6 +9,7 @@ import {
   IsInt,
   IsISO8601,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -42,6 +43,7 @@ export class FrequencyDto {
 export class InitialPaymentChargeDto {
   @ApiProperty({ type: AmountDto })
   @IsDefined()
+  @IsObject({ context: { code: 'invalid_field' } })
   @ValidateNested()
   @Type(() => AmountDto)
   amount!: AmountDto;
@@ -71,6 +73,7 @@ export class CreatePaymentAgreementDto {
 
   @ApiProperty({ type: ConsumerDto })
   @IsDefined()
+  @IsObject({ context: { code: 'invalid_field' } })
   @ValidateNested()
   @Type(() => ConsumerDto)
   consumer!: ConsumerDto;
@@ -83,6 +86,7 @@ export class CreatePaymentAgreementDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(5)
+  @IsObject({ each: true, context: { code: 'invalid_field' } })
   @ValidateNested({ each: true })
   @Type(() => AuthenticationSettingDto)
   authenticationSettings!: AuthenticationSettingDto[];
@@ -92,6 +96,7 @@ export class CreatePaymentAgreementDto {
     description: 'Charge this amount as soon as the consumer consents',
   })
   @IsOptional()
+  @IsObject({ context: { code: 'invalid_field' } })
   @ValidateNested()
   @Type(() => InitialPaymentChargeDto)
   initialPaymentCharge?: InitialPaymentChargeDto;
@@ -105,12 +110,14 @@ export class CreatePaymentAgreementDto {
 
   @ApiPropertyOptional({ type: FrequencyDto, description: 'Bill on this schedule (the scheduler charges each period)' })
   @IsOptional()
+  @IsObject({ context: { code: 'invalid_field' } })
   @ValidateNested()
   @Type(() => FrequencyDto)
   frequency?: FrequencyDto;
 
   @ApiPropertyOptional({ type: AmountDto, description: 'The agreed amount (see amountType)' })
   @IsOptional()
+  @IsObject({ context: { code: 'invalid_field' } })
   @ValidateNested()
   @Type(() => AmountDto)
   amount?: AmountDto;
@@ -136,6 +143,7 @@ export class CreatePaymentAgreementDto {
 
   @ApiPropertyOptional({ type: SandboxOptionsDto })
   @IsOptional()
+  @IsObject({ context: { code: 'invalid_field' } })
   @ValidateNested()
   @Type(() => SandboxOptionsDto)
   sandbox?: SandboxOptionsDto;
@@ -147,6 +155,7 @@ export class ChargePaymentAgreementDto {
     description: 'Required for VARIABLE agreements; defaults to the agreed amount',
   })
   @IsOptional()
+  @IsObject({ context: { code: 'invalid_field' } })
   @ValidateNested()
   @Type(() => AmountDto)
   amount?: AmountDto;
@@ -160,6 +169,7 @@ export class ChargePaymentAgreementDto {
 
   @ApiPropertyOptional({ type: SandboxOptionsDto })
   @IsOptional()
+  @IsObject({ context: { code: 'invalid_field' } })
   @ValidateNested()
   @Type(() => SandboxOptionsDto)
   sandbox?: SandboxOptionsDto;

@@ -10,6 +10,7 @@ import {
   IsInt,
   IsISO31661Alpha2,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -76,6 +77,7 @@ export class AuthenticationSettingDto {
 
   @ApiProperty({ type: RedirectSettingsDto })
   @IsDefined()
+  @IsObject({ context: { code: 'invalid_field' } })
   @ValidateNested()
   @Type(() => RedirectSettingsDto)
   settings!: RedirectSettingsDto;
@@ -107,12 +109,14 @@ export class CreatePaymentChargeDto {
 
   @ApiProperty({ type: AmountDto })
   @IsDefined()
+  @IsObject({ context: { code: 'invalid_field' } })
   @ValidateNested()
   @Type(() => AmountDto)
   amount!: AmountDto;
 
   @ApiProperty({ type: ConsumerDto })
   @IsDefined()
+  @IsObject({ context: { code: 'invalid_field' } })
   @ValidateNested()
   @Type(() => ConsumerDto)
   consumer!: ConsumerDto;
@@ -125,6 +129,7 @@ export class CreatePaymentChargeDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(5)
+  @IsObject({ each: true, context: { code: 'invalid_field' } })
   @ValidateNested({ each: true })
   @Type(() => AuthenticationSettingDto)
   authenticationSettings!: AuthenticationSettingDto[];
@@ -153,6 +158,7 @@ export class CreatePaymentChargeDto {
 
   @ApiPropertyOptional({ type: SandboxOptionsDto, description: 'Sandbox only: force a simulated outcome' })
   @IsOptional()
+  @IsObject({ context: { code: 'invalid_field' } })
   @ValidateNested()
   @Type(() => SandboxOptionsDto)
   sandbox?: SandboxOptionsDto;

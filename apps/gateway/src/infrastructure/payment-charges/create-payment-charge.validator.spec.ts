@@ -290,7 +290,7 @@ describe('createPaymentChargeValidator', () => {
     expect(check(body({ amount: 1000 }))).toMatchObject({
       failureCode: 'invalid_field',
       field: 'amount',
-      failureMessage: 'nested property amount must be either object or array',
+      failureMessage: 'amount must be an object',
     });
     expect(check(body({ consumer: 'John' }))).toMatchObject({ field: 'consumer', failureCode: 'invalid_field' });
     expect(check(body({ sandbox: 'Declined' }))).toMatchObject({ field: 'sandbox', failureCode: 'invalid_field' });
@@ -299,11 +299,18 @@ describe('createPaymentChargeValidator', () => {
       failureCode: 'payment_method_not_supported',
     });
     expect(check(body({ authenticationSettings: ['REDIRECT', null] }))).toMatchObject({
-      errors: [0, 1].map((index) => ({
-        field: `authenticationSettings[${index}]`,
-        failureCode: 'invalid_field',
-        failureMessage: 'each value in nested property authenticationSettings must be either object or array',
-      })),
+      errors: [
+        {
+          field: 'authenticationSettings',
+          failureCode: 'invalid_field',
+          failureMessage: 'each value in authenticationSettings must be an object',
+        },
+        ...[0, 1].map((index) => ({
+          field: `authenticationSettings[${index}]`,
+          failureCode: 'invalid_field',
+          failureMessage: 'each value in nested property authenticationSettings must be either object or array',
+        })),
+      ],
     });
     // An object where an array is expected fails the array rules (class-validator checks the size first) and is
     // also checked as an item would be.
@@ -319,9 +326,24 @@ describe('createPaymentChargeValidator', () => {
     });
   });
 
-  it('checks an array where an object is expected item by item, as class-validator does', () => {
+  it('refuses an array where an object is expected (and, as class-validator does, checks its items too)', () => {
+    for (const field of ['amount', 'consumer', 'sandbox']) {
+      expect(check(body({ [field]: [] }))).toMatchObject({
+        field,
+        failureCode: 'invalid_field',
+        failureMessage: `${field} must be an object`,
+      });
+    }
+    expect(check(body({ authenticationSettings: [{ type: 'REDIRECT', settings: [] }] }))).toMatchObject({
+      field: 'authenticationSettings[0].settings',
+      failureCode: 'invalid_field',
+      failureMessage: 'settings must be an object',
+    });
     expect(check(body({ amount: [{ value: 1000, currency: 'usd' }, 5] }))).toMatchObject({
+      failureCode: 'invalid_field',
+      field: 'amount',
       errors: [
+        { field: 'amount', failureCode: 'invalid_field', failureMessage: 'amount must be an object' },
         { field: 'amount[0].currency', failureCode: 'invalid_field' },
         {
           field: 'amount[1]',
@@ -332,6 +354,11 @@ describe('createPaymentChargeValidator', () => {
     });
     expect(check(body({ authenticationSettings: [[{ type: 'OTP', settings: {} }]] }))).toMatchObject({
       errors: [
+        {
+          field: 'authenticationSettings',
+          failureCode: 'invalid_field',
+          failureMessage: 'each value in authenticationSettings must be an object',
+        },
         { field: 'authenticationSettings[0][0].type', failureCode: 'authentication_method_not_supported' },
         { field: 'authenticationSettings[0][0].settings.returnUrl', failureCode: 'missing_field' },
       ],

@@ -2,6 +2,8 @@ import { SIMULATION_CODES } from '@payment-ledger/contracts';
 import { BodyValidator, type ObjectSchema, rules } from '../http/body-validator';
 import type { CreatePaymentChargeDto } from './create-payment-charge.dto';
 
+/** An array (or anything else) where an object belongs is a wrong value, even when its items are checked too. */
+const AN_OBJECT = { code: 'invalid_field' };
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 
 const amount: ObjectSchema = {
@@ -46,7 +48,7 @@ const authenticationSetting: ObjectSchema = {
       }),
     ],
   },
-  settings: { nested: { fields: redirectSettings } },
+  settings: { rules: [rules.isObject(AN_OBJECT)], nested: { fields: redirectSettings } },
 };
 
 const sandboxOptions: ObjectSchema = {
@@ -64,10 +66,15 @@ export const createPaymentChargeValidator = new BodyValidator<CreatePaymentCharg
       rules.isIn(['AMAZON_PAY'], { message: 'paymentMethod must be AMAZON_PAY', code: 'payment_method_not_supported' }),
     ],
   },
-  amount: { nested: { fields: amount } },
-  consumer: { nested: { fields: consumer } },
+  amount: { rules: [rules.isObject(AN_OBJECT)], nested: { fields: amount } },
+  consumer: { rules: [rules.isObject(AN_OBJECT)], nested: { fields: consumer } },
   authenticationSettings: {
-    rules: [rules.arrayMaxSize(5), rules.arrayMinSize(1), rules.isArray()],
+    rules: [
+      rules.isObject({ ...AN_OBJECT, each: true }),
+      rules.arrayMaxSize(5),
+      rules.arrayMinSize(1),
+      rules.isArray(),
+    ],
     nested: { fields: authenticationSetting, each: true },
   },
   merchantPaymentChargeReference: {
@@ -76,5 +83,5 @@ export const createPaymentChargeValidator = new BodyValidator<CreatePaymentCharg
   },
   captureMethod: { optional: true, rules: [rules.isIn(['AUTOMATIC', 'MANUAL'])] },
   webhooksUrl: { optional: true, rules: [rules.isUrl(URL_OPTIONS), rules.maxLength(2048), rules.isString()] },
-  sandbox: { optional: true, nested: { fields: sandboxOptions } },
+  sandbox: { optional: true, rules: [rules.isObject(AN_OBJECT)], nested: { fields: sandboxOptions } },
 });
