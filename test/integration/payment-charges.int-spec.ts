@@ -134,8 +134,15 @@ describe('create', () => {
         });
       }
     });
-    expect(new Set(responses.filter((r) => r.status === 201).map((r) => r.body.id)).size).toBe(20);
+    const created = responses.filter((r) => r.status === 201).map((r) => r.body.id);
+    expect(new Set(created).size).toBe(20);
     expect((await eventCount()) - before).toBe(20);
+    // Each got its authentication timer, though their timers were written together.
+    const { rows } = await db.pool.query(
+      `SELECT charge_id FROM charge_deadlines WHERE kind = 'authentication_timeout' AND charge_id = ANY($1)`,
+      [created],
+    );
+    expect(rows.map((r) => r.charge_id).sort()).toEqual([...created].sort());
   });
 });
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
+import { RequestCoalescer } from '@payment-ledger/event-store';
 import { PG_POOL } from '@payment-ledger/platform';
 import type { ChargeDeadline, ChargeDeadlineKind } from '../domain/charge-deadlines';
 
@@ -16,15 +17,28 @@ export class ChargeDeadlineRepository {
 
   async schedule(chargeId: string, deadlines: ChargeDeadline[]): Promise<void> {
     if (deadlines.length === 0) return;
-    // A named (prepared) statement: it runs on every charge creation.
-    await this.pool.query({
-      name: 'charge_deadlines.schedule',
-      text: `INSERT INTO charge_deadlines (charge_id, kind, due_at)
-       SELECT $1, kind, due_at FROM unnest($2::text[], $3::timestamptz[]) AS d(kind, due_at)
-       ON CONFLICT (charge_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at, lease_until = NULL`,
-      values: [chargeId, deadlines.map((d) => d.kind), deadlines.map((d) => d.dueAt)],
-    });
+    await this.schedules.submit({ chargeId, deadlines });
   }
+
+  /**
+   * Scheduling runs on every charge creation: the deadlines of creations made at the same time are written in one
+   * (prepared) statement (see RequestCoalescer); one charge's deadlines at most once per statement.
+   */
+  private readonly schedules = new RequestCoalescer<{ chargeId: string; deadlines: ChargeDeadline[] }, void>(
+    { maxInFlight: 2, maxBatch: 128 },
+    async (batch) => {
+      const rows = batch.flatMap(({ chargeId, deadlines }) => deadlines.map((d) => ({ chargeId, ...d })));
+      await this.pool.query({
+        name: 'charge_deadlines.schedule',
+        text: `INSERT INTO charge_deadlines (charge_id, kind, due_at)
+               SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
+               ON CONFLICT (charge_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at, lease_until = NULL`,
+        values: [rows.map((r) => r.chargeId), rows.map((r) => r.kind), rows.map((r) => r.dueAt)],
+      });
+      return batch.map(() => ({ ok: true, value: undefined }));
+    },
+    (request) => request.chargeId,
+  );
 
   /**
    * Claims up to `limit` deadlines due at `now` (the service clock) for `leaseMs` of real time. Claimed rows are
