@@ -36,7 +36,7 @@ import { createMerchant } from '../apps/gateway/src/infrastructure/merchants/mer
 import { ALL_MIGRATION_DIRECTORIES } from '../scripts/migration-directories';
 import { freePort } from '../test/support/ports';
 import { REPO_ROOT, spawnTsProcess, stopProcess } from '../test/support/processes';
-import { cpuPerUnit, cpuSnapshot } from './support/cpu-accounting';
+import { cpuCalibrationMs, cpuPerUnit, cpuSnapshot } from './support/cpu-accounting';
 
 const SCENARIOS = ['health', 'create', 'create-idempotent', 'get'] as const;
 type ScenarioKey = (typeof SCENARIOS)[number];
@@ -530,6 +530,7 @@ async function main(): Promise<void> {
     running?.stop();
   });
   const loadAtStart = Number(loadavg()[0].toFixed(2));
+  const calibrationMs = cpuCalibrationMs();
   const admin = new Pool({ connectionString: config.DATABASE_URL, max: 1 });
   const dbName = `pl_bench_${randomBytes(5).toString('hex')}`;
   const namespace = `bench${randomBytes(5).toString('hex')}`;
@@ -588,6 +589,7 @@ async function main(): Promise<void> {
       postgres,
       kafka: kafkaVersion(),
       loadAverageAtStart: loadAtStart,
+      calibrationMs,
     },
     commit: gitCommit(),
     settings: {

@@ -23,7 +23,7 @@ import { env, loadConfig, loadMigrations, runMigrations } from '@payment-ledger/
 import { ALL_MIGRATION_DIRECTORIES } from '../scripts/migration-directories';
 import { freePort } from '../test/support/ports';
 import { startTsProcess, stopProcess } from '../test/support/processes';
-import { cpuPerUnit, cpuSnapshot } from './support/cpu-accounting';
+import { cpuCalibrationMs, cpuPerUnit, cpuSnapshot } from './support/cpu-accounting';
 
 const config = loadConfig({
   DATABASE_URL: env.url({ protocols: ['postgres', 'postgresql'] }),
@@ -45,6 +45,7 @@ async function count(pool: Pool, sql: string, params: unknown[] = []): Promise<n
 
 async function main(): Promise<void> {
   const n = config.BENCH_AGREEMENTS;
+  const calibrationMs = cpuCalibrationMs();
   const dbName = `pl_bench_${randomBytes(5).toString('hex')}`;
   const admin = new Pool({ connectionString: config.DATABASE_URL, max: 1 });
   await admin.query(`CREATE DATABASE ${dbName}`);
@@ -195,7 +196,7 @@ async function main(): Promise<void> {
     const report = {
       name: 'scheduler',
       date: new Date().toISOString(),
-      machine: { cpus: cpus().length, node: process.version, postgres, kafka: '3.9.1' },
+      machine: { cpus: cpus().length, node: process.version, postgres, kafka: '3.9.1', calibrationMs },
       target: {
         recurringChargesPerSecond: TARGET_CHARGES_PER_SECOND,
         met: chargesPerSecond >= TARGET_CHARGES_PER_SECOND,

@@ -82,3 +82,20 @@ export function cpuPerUnit(
   for (const [component, ticks] of Object.entries(spent)) perUnit[component] = Number((ms(ticks) / units).toFixed(3));
   return { cpuMsPerUnit: perUnit, machineCpuBusy: Number((busy / Math.max(1, after.total - before.total)).toFixed(2)) };
 }
+
+/**
+ * How fast this machine runs plain JavaScript right now: milliseconds for a fixed loop (best of three). Hosts of
+ * the same kind have been seen to run up to twice as slow from one hour to the next, so each result records it and
+ * results are compared against their own calibration, not only against each other.
+ */
+export function cpuCalibrationMs(): number {
+  let best = Infinity;
+  for (let round = 0; round < 3; round++) {
+    const started = process.hrtime.bigint();
+    let sink = 0;
+    for (let i = 0; i < 100_000_000; i++) sink += i % 7;
+    if (sink < 0) throw new Error('unreachable');
+    best = Math.min(best, Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  return Math.round(best);
+}
