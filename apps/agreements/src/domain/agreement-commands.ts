@@ -1,33 +1,10 @@
-import type {
-  AmountType,
-  ChargeFailure,
-  Consumer,
-  Frequency,
-  Money,
-  PaymentMethodType,
-  RevokedBy,
-  SimulationCode,
-} from '@payment-ledger/contracts';
+import type { ChargeFailure, Money, RevokedBy, SimulationCode } from '@payment-ledger/contracts';
+import type { AgreementTerms } from './agreement-events';
 
-export interface CreateAgreement {
+/** The terms as asked for (`startDate` as the merchant wrote it); the decider works out the rest. */
+export interface CreateAgreement extends Omit<AgreementTerms, 'startDateAsGiven' | 'authenticationExpiresAt'> {
   type: 'CreateAgreement';
   agreementId: string;
-  merchant: { id: string; name: string; mode: 'SANDBOX' | 'LIVE' };
-  paymentMethod: PaymentMethodType;
-  consumer: Consumer;
-  startDate: string;
-  endDate: string | null;
-  description: string | null;
-  frequency: Frequency | null;
-  amount: Money | null;
-  amountType: AmountType;
-  instrumentId: string;
-  returnUrl: string;
-  merchantPaymentAgreementReference: string | null;
-  webhooksUrl: string | null;
-  simulationCode: SimulationCode | null;
-  authentication: { type: 'REDIRECT'; requestUrl: string; requestMethod: 'GET' };
-  initialPaymentCharge: { chargeId: string; amount: Money } | null;
 }
 
 export interface ApproveAgreement {

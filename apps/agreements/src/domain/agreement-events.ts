@@ -18,31 +18,33 @@ interface StatusChange {
   at: string;
 }
 
+/** What an agreement was created with: the terms the consumer consents to (AgreementCreated's payload). */
+export interface AgreementTerms {
+  merchant: { id: string; name: string; mode: 'SANDBOX' | 'LIVE' };
+  paymentMethod: PaymentMethodType;
+  consumer: Consumer;
+  /** Normalised to UTC, as the API shows it. */
+  startDate: string;
+  /** As the merchant wrote it, with its UTC offset: billing periods follow that local calendar. */
+  startDateAsGiven: string;
+  endDate: string | null;
+  description: string | null;
+  frequency: Frequency | null;
+  amount: Money | null;
+  amountType: AmountType;
+  instrumentId: string;
+  returnUrl: string;
+  merchantPaymentAgreementReference: string | null;
+  webhooksUrl: string | null;
+  simulationCode: SimulationCode | null;
+  authentication: { type: 'REDIRECT'; requestUrl: string; requestMethod: 'GET' };
+  authenticationExpiresAt: string;
+  initialPaymentCharge: { chargeId: string; amount: Money } | null;
+}
+
 export interface AgreementCreated {
   type: 'AgreementCreated';
-  data: StatusChange & {
-    agreementId: string;
-    merchant: { id: string; name: string; mode: 'SANDBOX' | 'LIVE' };
-    paymentMethod: PaymentMethodType;
-    consumer: Consumer;
-    /** Normalised to UTC, as the API shows it. */
-    startDate: string;
-    /** As the merchant wrote it, with its UTC offset: billing periods follow that local calendar. */
-    startDateAsGiven: string;
-    endDate: string | null;
-    description: string | null;
-    frequency: Frequency | null;
-    amount: Money | null;
-    amountType: AmountType;
-    instrumentId: string;
-    returnUrl: string;
-    merchantPaymentAgreementReference: string | null;
-    webhooksUrl: string | null;
-    simulationCode: SimulationCode | null;
-    authentication: { type: 'REDIRECT'; requestUrl: string; requestMethod: 'GET' };
-    authenticationExpiresAt: string;
-    initialPaymentCharge: { chargeId: string; amount: Money } | null;
-  };
+  data: StatusChange & AgreementTerms & { agreementId: string };
 }
 
 /** The consumer consented on the provider's page; the payment method is saved as `instrumentId`. */

@@ -6,23 +6,19 @@
 import {
   type AgreementChargeInitiator,
   type AgreementStatus,
-  type AmountType,
   type ChargeFailure,
   checkAmount,
   isAcceptableReturnUrl,
-  type Consumer,
-  type Frequency,
   type Money,
   newId,
   PAYMENT_METHOD_CAPABILITIES,
-  type PaymentMethodType,
   type RevokedBy,
   type SimulationCode,
 } from '@payment-ledger/contracts';
 import type { Decider } from '@payment-ledger/event-store';
 import type { AgreementCommand, CreateAgreement, RequestAgreementCharge } from './agreement-commands';
 import { AgreementRequestRejected, InvalidAgreementStatus } from './agreement-errors';
-import { AGREEMENT_EVENT_SCHEMA_VERSIONS, type AgreementEvent } from './agreement-events';
+import { AGREEMENT_EVENT_SCHEMA_VERSIONS, type AgreementEvent, type AgreementTerms } from './agreement-events';
 
 export interface AgreementCharge {
   chargeId: string;
@@ -35,26 +31,8 @@ export interface AgreementCharge {
   outcome: 'CAPTURED' | 'FAILED' | null;
 }
 
-export interface AgreementDetails {
+export interface AgreementDetails extends AgreementTerms {
   id: string;
-  merchant: { id: string; name: string; mode: 'SANDBOX' | 'LIVE' };
-  paymentMethod: PaymentMethodType;
-  consumer: Consumer;
-  startDate: string;
-  startDateAsGiven: string;
-  endDate: string | null;
-  description: string | null;
-  frequency: Frequency | null;
-  amount: Money | null;
-  amountType: AmountType;
-  instrumentId: string;
-  returnUrl: string;
-  merchantPaymentAgreementReference: string | null;
-  webhooksUrl: string | null;
-  simulationCode: SimulationCode | null;
-  authentication: { type: 'REDIRECT'; requestUrl: string; requestMethod: 'GET' };
-  authenticationExpiresAt: string;
-  initialPaymentCharge: { chargeId: string; amount: Money } | null;
   charges: AgreementCharge[];
   history: { id: string; status: AgreementStatus; createdAt: string }[];
   failure: ChargeFailure | null;
