@@ -1,8 +1,7 @@
 import { Body, Controller, Get, Header, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import type { Response } from 'express';
-import { AGREEMENTS_PATTERNS, type AgreementCheckoutView, newId } from '@payment-ledger/contracts';
-import { callService, RemoteCallError } from '@payment-ledger/messaging';
+import { AGREEMENTS_PATTERNS, type AgreementCheckoutView } from '@payment-ledger/contracts';
 import { JsonLogger } from '@payment-ledger/platform';
 import {
   agreementReturnUrlFor,
@@ -11,6 +10,7 @@ import {
   renderNotFoundPage,
 } from '../domain/hosted-page.view';
 import { SANDBOX_CONFIG, type SandboxConfig } from '../sandbox.config';
+import { consumerDecision, pageView } from './provider-page';
 
 export const AGREEMENTS_SERVICE = Symbol('AgreementsService');
 
@@ -27,7 +27,7 @@ export class AgreementPageController {
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Cache-Control', 'no-store')
   async show(@Param('agreementId') agreementId: string, @Query('token') token: string, @Res() response: Response) {
-    const view = await this.call(AGREEMENTS_PATTERNS.checkout, { agreementId, token: String(token ?? '') });
+    const view = await this.view(AGREEMENTS_PATTERNS.checkout, { agreementId, token: String(token ?? '') });
     if (!view) return response.status(404).send(renderNotFoundPage());
     if (view.status !== 'AUTHENTICATION_PENDING') return response.status(200).send(renderAgreementEndedPage(view));
     return response.status(200).send(renderAgreementPage(view, String(token)));
@@ -39,9 +39,9 @@ export class AgreementPageController {
     @Body() form: { token?: string; decision?: string },
     @Res() response: Response,
   ) {
-    const decision = form.decision === 'APPROVE' ? 'APPROVE' : form.decision === 'CANCEL' ? 'CANCEL' : undefined;
+    const decision = consumerDecision(form);
     if (!decision) return response.status(400).type('html').send(renderNotFoundPage());
-    const view = await this.call(AGREEMENTS_PATTERNS.completeCheckout, {
+    const view = await this.view(AGREEMENTS_PATTERNS.completeCheckout, {
       agreementId,
       token: String(form.token ?? ''),
       decision,
@@ -51,17 +51,7 @@ export class AgreementPageController {
     return response.redirect(303, agreementReturnUrlFor(view));
   }
 
-  private async call(pattern: string, message: object): Promise<AgreementCheckoutView | undefined> {
-    try {
-      return await callService<AgreementCheckoutView>(
-        this.agreements,
-        pattern,
-        { ...message, correlationId: newId('event') },
-        this.config.SERVICE_CALL_TIMEOUT_MS,
-      );
-    } catch (error) {
-      if (error instanceof RemoteCallError && error.status === 404) return undefined;
-      throw error;
-    }
+  private view(pattern: string, message: object): Promise<AgreementCheckoutView | undefined> {
+    return pageView<AgreementCheckoutView>(this.agreements, pattern, message, this.config.SERVICE_CALL_TIMEOUT_MS);
   }
 }

@@ -1,11 +1,11 @@
 import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import type { Response } from 'express';
-import { CHARGES_PATTERNS, type CheckoutView, newId } from '@payment-ledger/contracts';
-import { callService, RemoteCallError } from '@payment-ledger/messaging';
+import { CHARGES_PATTERNS, type CheckoutView } from '@payment-ledger/contracts';
 import { JsonLogger } from '@payment-ledger/platform';
 import { renderCheckoutPage, renderEndedPage, renderNotFoundPage, returnUrlFor } from '../domain/hosted-page.view';
 import { SANDBOX_CONFIG, type SandboxConfig } from '../sandbox.config';
+import { consumerDecision, pageView } from './provider-page';
 
 export const CHARGES_SERVICE = Symbol('ChargesService');
 
@@ -25,7 +25,7 @@ export class HostedPageController {
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Cache-Control', 'no-store')
   async show(@Param('chargeId') chargeId: string, @Query('token') token: string, @Res() response: Response) {
-    const view = await this.call(CHARGES_PATTERNS.checkout, { chargeId, token: String(token ?? '') });
+    const view = await this.view(CHARGES_PATTERNS.checkout, { chargeId, token: String(token ?? '') });
     if (!view) return response.status(404).send(renderNotFoundPage());
     if (view.status !== 'AUTHENTICATION_PENDING') return response.status(200).send(renderEndedPage(view));
     return response.status(200).send(renderCheckoutPage(view, String(token)));
@@ -38,9 +38,9 @@ export class HostedPageController {
     @Body() form: { token?: string; decision?: string },
     @Res() response: Response,
   ) {
-    const decision = form.decision === 'APPROVE' ? 'APPROVE' : form.decision === 'CANCEL' ? 'CANCEL' : undefined;
+    const decision = consumerDecision(form);
     if (!decision) return response.status(400).type('html').send(renderNotFoundPage());
-    const view = await this.call(CHARGES_PATTERNS.completeCheckout, {
+    const view = await this.view(CHARGES_PATTERNS.completeCheckout, {
       chargeId,
       token: String(form.token ?? ''),
       decision,
@@ -50,18 +50,7 @@ export class HostedPageController {
     return response.redirect(303, returnUrlFor(view));
   }
 
-  /** undefined when the link is not valid (unknown charge or bad token). */
-  private async call(pattern: string, message: object): Promise<CheckoutView | undefined> {
-    try {
-      return await callService<CheckoutView>(
-        this.charges,
-        pattern,
-        { ...message, correlationId: newId('event') },
-        this.config.SERVICE_CALL_TIMEOUT_MS,
-      );
-    } catch (error) {
-      if (error instanceof RemoteCallError && error.status === 404) return undefined;
-      throw error;
-    }
+  private view(pattern: string, message: object): Promise<CheckoutView | undefined> {
+    return pageView<CheckoutView>(this.charges, pattern, message, this.config.SERVICE_CALL_TIMEOUT_MS);
   }
 }
