@@ -5,7 +5,11 @@
 import { type ChargeFailure, type Money, newId, type SimulationCode } from '@payment-ledger/contracts';
 import type { Decider } from '@payment-ledger/event-store';
 import { duePeriods, nextPeriodAfter, periodStart, type ScheduleTerms } from './billing-periods';
-import { BILLING_SCHEDULE_EVENT_SCHEMA_VERSIONS, type BillingScheduleEvent } from './billing-schedule-events';
+import {
+  BILLING_SCHEDULE_EVENT_SCHEMA_VERSIONS,
+  type BillingScheduleEvent,
+  type BillingScheduleStarted,
+} from './billing-schedule-events';
 
 export type PeriodStatus = 'REQUESTED' | 'PAID' | 'RETRY_SCHEDULED' | 'UNPAID' | 'NEEDS_CONSUMER';
 
@@ -39,16 +43,8 @@ const DAY = 24 * 60 * 60 * 1000;
 /** At most this many periods are requested in one decision (a long-stopped clock catches up in steps). */
 const MAX_PERIODS_PER_TICK = 100;
 
-export interface StartSchedule {
-  type: 'StartSchedule';
-  agreementId: string;
-  merchantId: string;
-  terms: ScheduleTerms;
-  amount: Money;
-  retryDelaysDays: number[];
-  firstPeriodIndex: number;
-  simulationCode: SimulationCode | null;
-}
+/** Start billing with what BillingScheduleStarted records (its `at` is the decision's now). */
+export type StartSchedule = { type: 'StartSchedule' } & Omit<BillingScheduleStarted['data'], 'at'>;
 /** Request every charge that is due by `now`: new periods and scheduled retries. */
 export interface RunDueBilling {
   type: 'RunDueBilling';
