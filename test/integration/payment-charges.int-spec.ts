@@ -69,6 +69,24 @@ describe('authentication', () => {
 });
 
 describe('create', () => {
+  it('carries the caller’s correlation id (or a new one) to the answer, its errors and the events recorded', async () => {
+    const metadataOf = async (chargeId: string) =>
+      (await db.pool.query('SELECT metadata FROM events WHERE stream_id = $1', [`charge:${chargeId}`])).rows[0]
+        ?.metadata;
+    const given = await api('POST', '/v1/payment-charges', SEED_001_CHARGE, { 'x-correlation-id': 'corr-given-1' });
+    expect(given.headers.get('x-correlation-id')).toBe('corr-given-1');
+    expect(await metadataOf(given.body.id)).toMatchObject({ correlationId: 'corr-given-1' });
+
+    const generated = await api('POST', '/v1/payment-charges', SEED_001_CHARGE);
+    const correlationId = generated.headers.get('x-correlation-id');
+    expect(correlationId).toMatch(/^\S{10,}$/);
+    expect(await metadataOf(generated.body.id)).toMatchObject({ correlationId });
+
+    const refused = await api('POST', '/v1/payment-charges', '{"amount":', { 'x-correlation-id': 'corr-bad-json' });
+    expect(refused).toMatchObject({ status: 400, body: { failureCode: 'invalid_json' } });
+    expect(refused.headers.get('x-correlation-id')).toBe('corr-bad-json');
+  });
+
   it('takes seed 001’s request verbatim and answers with seed 001’s response shape', async () => {
     const response = await api('POST', '/v1/payment-charges', SEED_001_CHARGE);
     expect(response.status).toBe(201);

@@ -1,56 +1,46 @@
-import { json, type NextFunction, type Request, type Response } from 'express';
+import type { FastifyInstance } from 'fastify';
 import { ApiError } from './api-error';
 
 /**
- * JSON bodies only, up to a limit, parsed before Nest routes. Parser failures are answered here in the API's error
- * shape (they happen before Nest's exception filters can see them).
+ * JSON bodies only, up to a limit, parsed by Fastify before Nest routes (the only content-type parser registered:
+ * any other media type with a body is a 415). The body must be a JSON object; a POST without a body gets `{}`.
+ * A parser failure reaches HttpErrorFilter as an ApiError, or as one of Fastify's errors that `bodyParsingError`
+ * names, so it is answered in the API's error shape.
  */
-export function jsonBodyParsing(limitBytes: number, now: () => Date) {
-  const parse = json({ limit: limitBytes, strict: true });
-  const requireJson = (request: Request, _response: Response, next: NextFunction): void => {
-    const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'];
-    if (['POST', 'PUT', 'PATCH'].includes(request.method) && hasBody && !request.is('application/json')) {
-      next(new ApiError(415, 'unsupported_media_type', 'Send the body as application/json'));
-      return;
-    }
-    next();
-  };
-  const parserErrors = (error: unknown, _request: Request, response: Response, next: NextFunction): void => {
-    const apiError = toApiError(error);
-    if (!apiError) {
-      next(error);
-      return;
-    }
-    response.status(apiError.getStatus()).json(apiError.toBody(now()));
-  };
-  const requireObject = (request: Request, _response: Response, next: NextFunction): void => {
-    const body: unknown = request.body;
-    if (
-      ['POST', 'PUT', 'PATCH'].includes(request.method) &&
-      body !== undefined &&
-      (typeof body !== 'object' || body === null || Array.isArray(body))
-    ) {
-      next(new ApiError(400, 'invalid_request', 'The request body must be a JSON object'));
-      return;
-    }
-    next();
-  };
-  return [requireJson, parse, requireObject, parserErrors] as const;
+export function registerJsonBodyParsing(fastify: FastifyInstance, limitBytes: number): void {
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: limitBytes },
+    (_request, text: string | Buffer, done) => {
+      if (text.length === 0) return done(null, {});
+      let body: unknown;
+      try {
+        body = JSON.parse(text as string);
+      } catch {
+        return done(new ApiError(400, 'invalid_json', 'The request body is not valid JSON'));
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        return done(new ApiError(400, 'invalid_request', 'The request body must be a JSON object'));
+      }
+      done(null, body);
+    },
+  );
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    if (request.body === undefined && request.method === 'POST') request.body = {};
+    done();
+  });
 }
 
-function toApiError(error: unknown): ApiError | undefined {
-  if (error instanceof ApiError) return error;
-  const type = (error as { type?: string } | null)?.type;
-  switch (type) {
-    case 'entity.parse.failed':
-      return new ApiError(400, 'invalid_json', 'The request body is not valid JSON');
-    case 'entity.too.large':
+/** Fastify's own errors before a route runs (body too large, wrong media type, bad framing) in the API's terms. */
+export function bodyParsingError(error: unknown): ApiError | undefined {
+  switch ((error as { code?: unknown } | null)?.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiError(413, 'payload_too_large', 'The request body is too large');
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return new ApiError(415, 'unsupported_media_type', 'Unsupported body encoding');
-    case 'request.aborted':
-      return new ApiError(400, 'request_aborted', 'The request was aborted');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError(415, 'unsupported_media_type', 'Send the body as application/json');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError(400, 'invalid_request', 'The request body does not match its Content-Length');
     default:
       return undefined;
   }

@@ -1,13 +1,29 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyInstance } from 'fastify';
 import { newId } from '@payment-ledger/contracts';
 import { withLogContext } from '@payment-ledger/platform';
 
 const HEADER = 'x-correlation-id';
 
-/** Every request runs with a correlation id (the caller's `X-Correlation-Id`, or a new one), echoed back. */
-export function correlation(request: Request, response: Response, next: NextFunction): void {
-  const given = request.headers[HEADER];
-  const correlationId = typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : newId('event');
-  response.setHeader('X-Correlation-Id', correlationId);
-  withLogContext({ correlationId }, next);
+declare module 'fastify' {
+  interface FastifyRequest {
+    correlationId: string;
+  }
+}
+
+/**
+ * Every request has a correlation id (the caller's `X-Correlation-Id`, or a new one), echoed back on every answer,
+ * errors included. The route runs in that log context: it is entered in `preHandler`, the last hook before the
+ * route, because the body is read between `onRequest` and there, in the socket's async context, not the request's.
+ */
+export function registerCorrelation(fastify: FastifyInstance): void {
+  fastify.decorateRequest('correlationId', '');
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const given = request.headers[HEADER];
+    request.correlationId = typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : newId('event');
+    reply.header('X-Correlation-Id', request.correlationId);
+    done();
+  });
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    withLogContext({ correlationId: request.correlationId }, done);
+  });
 }

@@ -1,7 +1,8 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { CLOCK, type Clock, JsonLogger } from '@payment-ledger/platform';
 import { ApiError } from './api-error';
+import { bodyParsingError } from './body-parsing';
 
 const CODES_BY_STATUS: Record<number, string> = {
   400: 'bad_request',
@@ -23,10 +24,10 @@ export class HttpErrorFilter implements ExceptionFilter {
   ) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
     const apiError = this.toApiError(error);
-    if (response.headersSent) return;
-    response.status(apiError.getStatus()).json(apiError.toBody(this.clock.now()));
+    if (reply.sent) return;
+    void reply.status(apiError.getStatus()).send(apiError.toBody(this.clock.now()));
   }
 
   private toApiError(error: unknown): ApiError {
@@ -35,7 +36,16 @@ export class HttpErrorFilter implements ExceptionFilter {
       const status = error.getStatus();
       return new ApiError(status, CODES_BY_STATUS[status] ?? 'http_error', error.message);
     }
+    const beforeRoute = bodyParsingError(error) ?? this.clientError(error);
+    if (beforeRoute) return beforeRoute;
     this.logger.event('error', 'gateway.unhandled_error', { error });
     return new ApiError(500, 'internal_error', 'Internal error');
+  }
+
+  /** Any other 4xx Fastify raises before a route (a malformed URL, say) keeps its status. */
+  private clientError(error: unknown): ApiError | undefined {
+    const status = (error as { statusCode?: unknown } | null)?.statusCode;
+    if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
+    return new ApiError(status, CODES_BY_STATUS[status] ?? 'bad_request', (error as Error).message);
   }
 }

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import { SIMULATION_CODES, type SimulationCode } from '@payment-ledger/contracts';
 import { ApiError } from './api-error';
 
@@ -8,7 +8,7 @@ export const SIMULATION_HEADER = 'sandbox-simulation-code';
 /** The simulation code a POST asks for, from the header or the body (the header wins); null when none. */
 export function simulationCode(
   body: { sandbox?: { simulationCode: SimulationCode } },
-  request: Pick<Request, 'headers'>,
+  request: { headers: IncomingHttpHeaders },
 ): SimulationCode | null {
   const header = request.headers[SIMULATION_HEADER];
   if (header === undefined) return body.sandbox?.simulationCode ?? null;

@@ -1,5 +1,5 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { Idempotency, type IdempotentRequest } from './idempotency';
 
@@ -14,7 +14,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
     return from(
-      this.idempotency.run(http.getRequest<IdempotentRequest>(), http.getResponse<Response>(), () =>
+      this.idempotency.run(http.getRequest<IdempotentRequest>(), http.getResponse<FastifyReply>(), () =>
         lastValueFrom(next.handle()),
       ),
     );

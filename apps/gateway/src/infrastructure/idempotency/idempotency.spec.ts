@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ManualClock } from '@payment-ledger/platform';
 import type { IdempotencyRecord } from '../../domain/idempotency';
 import { ApiError } from '../http/api-error';
@@ -28,12 +28,15 @@ function setUp(headers: Record<string, string> = {}, existing?: Omit<Idempotency
   const idempotency = new Idempotency(records as unknown as IdempotencyRepository, new ManualClock(NOW));
   const request = {
     method: 'POST',
-    path: '/v1/payment-charges',
+    url: '/v1/payment-charges',
     headers,
     body: { amount: { value: 1000, currency: 'USD' } },
     merchant: { id: 'mch_1', mode: 'SANDBOX' },
   } as unknown as IdempotentRequest;
-  const response = { statusCode: 201, setHeader: jest.fn(), status: jest.fn() } as unknown as Response;
+  const reply = { statusCode: 201, header: jest.fn(), status: jest.fn() };
+  reply.header.mockReturnValue(reply);
+  reply.status.mockReturnValue(reply);
+  const response = reply as unknown as FastifyReply;
   return { records, idempotency, request, response };
 }
 
@@ -79,7 +82,7 @@ describe('Idempotency', () => {
     const execute = jest.fn();
     await expect(idempotency.run(request, response, execute)).resolves.toEqual({ id: 'charge_abc' });
     expect(execute).not.toHaveBeenCalled();
-    expect(response.setHeader).toHaveBeenCalledWith('Request-Idempotency', 'true');
+    expect(response.header).toHaveBeenCalledWith('Request-Idempotency', 'true');
     expect(response.status).toHaveBeenCalledWith(201);
   });
 

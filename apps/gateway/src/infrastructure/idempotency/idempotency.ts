@@ -1,6 +1,6 @@
 import { HttpException, Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { uuidv7Hex } from '@payment-ledger/contracts';
 import { CLOCK, type Clock } from '@payment-ledger/platform';
 import { canonicalJson, decideIdempotency, isValidIdempotencyKey } from '../../domain/idempotency';
@@ -28,7 +28,7 @@ export class Idempotency {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async run<Result>(request: IdempotentRequest, response: Response, execute: () => Promise<Result>): Promise<Result> {
+  async run<Result>(request: IdempotentRequest, reply: FastifyReply, execute: () => Promise<Result>): Promise<Result> {
     const key = idempotencyKeyOf(request);
     const now = this.clock.now();
     request.resourceIdHex = uuidv7Hex(now.getTime());
@@ -49,8 +49,7 @@ export class Idempotency {
       const decision = decideIdempotency(record, requestHash, now);
       switch (decision.action) {
         case 'replay':
-          response.setHeader('Request-Idempotency', 'true');
-          response.status(decision.status);
+          void reply.header('Request-Idempotency', 'true').status(decision.status);
           return decision.body as Result;
         case 'reject':
           throw new ApiError(409, decision.code, decision.message);
@@ -79,7 +78,7 @@ export class Idempotency {
     try {
       const body = await execute();
       // The status the route answers with, set by Nest before the route runs.
-      await this.records.complete(merchantId, key, response.statusCode, body);
+      await this.records.complete(merchantId, key, reply.statusCode, body);
       return body;
     } catch (error) {
       const status = error instanceof HttpException ? error.getStatus() : 500;
@@ -101,6 +100,11 @@ function idempotencyKeyOf(request: IdempotentRequest): unknown {
 function hashRequest(request: IdempotentRequest): string {
   const simulation = request.headers[SIMULATION_HEADER] ?? '';
   return createHash('sha256')
-    .update(`${request.method} ${request.path}\n${String(simulation)}\n${canonicalJson(request.body)}`)
+    .update(`${request.method} ${pathOf(request.url)}\n${String(simulation)}\n${canonicalJson(request.body)}`)
     .digest('base64url');
+}
+
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
 }

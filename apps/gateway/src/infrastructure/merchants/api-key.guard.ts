@@ -1,5 +1,5 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { MerchantContext } from '@payment-ledger/contracts';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../gateway.config';
 import { ApiError } from '../http/api-error';
@@ -8,7 +8,7 @@ import { MerchantRepository } from './merchant.repository';
 
 const MAX_CACHED_KEYS = 10_000;
 
-export interface AuthenticatedRequest extends Request {
+export interface AuthenticatedRequest extends FastifyRequest {
   merchant: MerchantContext;
 }
 

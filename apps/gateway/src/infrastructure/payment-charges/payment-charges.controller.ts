@@ -23,7 +23,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import {
   type CaptureResource,
   type ChargeList,
@@ -107,9 +107,9 @@ export class PaymentChargesController {
   })
   create(
     @Req() request: IdempotentRequest,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PaymentChargeResource> {
-    return this.idempotency.run(request, response, () => {
+    return this.idempotency.run(request, reply, () => {
       const body = createPaymentChargeValidator.validate(request.body);
       const redirect = body.authenticationSettings.find((s) => s.type === 'REDIRECT');
       if (!redirect) {
