@@ -30,7 +30,7 @@
  * Knobs: BENCH_SECONDS (15), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (16,32), BENCH_SCENARIOS (all of
  * health,create,create-idempotent,get,create-at-rate), BENCH_RATE (1000) and BENCH_RATE_CONNECTIONS (64) for (e),
  * BENCH_DATABASE_POOL_SIZE (10, per service), BENCH_SERVICE_NODE_OPTIONS (extra NODE_OPTIONS for both services,
- * e.g. a profiler preload).
+ * e.g. a profiler preload), BENCH_SERVICES_FROM (build: see support/service-code.ts).
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -48,6 +48,7 @@ import { freePort } from '../test/support/ports';
 import { REPO_ROOT, spawnTsProcess, stopProcess } from '../test/support/processes';
 import { cpuCalibrationMs, cpuPerUnit, cpuSnapshot } from './support/cpu-accounting';
 import { openLoop } from './support/open-loop';
+import { describeServiceCode, serviceCodeSource } from './support/service-code';
 
 const CLOSED_LOOP_SCENARIOS = ['health', 'create', 'create-idempotent', 'get'] as const;
 const SCENARIOS = [...CLOSED_LOOP_SCENARIOS, 'create-at-rate'] as const;
@@ -64,11 +65,13 @@ const config = loadConfig({
   BENCH_RATE_CONNECTIONS: env.int({ default: 64, min: 1, max: 1024 }),
   BENCH_DATABASE_POOL_SIZE: env.int({ default: 10, min: 1, max: 100 }),
   BENCH_SERVICE_NODE_OPTIONS: env.optionalString(),
+  BENCH_SERVICES_FROM: env.string({ default: 'build' }),
 });
 const CONNECTION_COUNTS = config.BENCH_CONNECTIONS.map((c) => {
   if (!/^\d+$/.test(c) || Number(c) < 1) throw new Error(`BENCH_CONNECTIONS: "${c}" is not a positive integer`);
   return Number(c);
 });
+const SERVICES_FROM = serviceCodeSource(config.BENCH_SERVICES_FROM);
 const SELECTED = config.BENCH_SCENARIOS.map((s) => {
   if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`BENCH_SCENARIOS: unknown "${s}"`);
   return s as ScenarioKey;
@@ -308,7 +311,7 @@ function accepts(port: number): Promise<boolean> {
 }
 
 /**
- * Starts a service entry point as its own Node process (ts-node, transpile-only). Ready when `ready` says so: at
+ * Starts a service entry point as its own Node process (see SERVICES_FROM). Ready when `ready` says so: at
  * LOG_LEVEL=warn the services do not print their `*.listening` line. A process that fails to start is killed.
  */
 async function startService(
@@ -318,7 +321,7 @@ async function startService(
   ready: () => Promise<boolean>,
   timeoutMs = 90_000,
 ): Promise<Service> {
-  const child = spawnTsProcess(entry, env);
+  const child = spawnTsProcess(entry, env, SERVICES_FROM);
   let output = '';
   const onData = (chunk: Buffer) => {
     output += chunk.toString();
@@ -689,7 +692,7 @@ async function main(): Promise<void> {
       warmupSeconds: config.BENCH_WARMUP_SECONDS,
       seconds: config.BENCH_SECONDS,
       databasePoolSizePerService: config.BENCH_DATABASE_POOL_SIZE,
-      services: 'charges and gateway, one Node process each (ts-node transpile-only), LOG_LEVEL=warn',
+      services: `charges and gateway, one Node process each, ${describeServiceCode(SERVICES_FROM)}, LOG_LEVEL=warn`,
     },
     target,
     warnings: noiseWarnings(results),

@@ -7,7 +7,8 @@
  * The agreements are seeded as their events (AgreementCreated + AgreementActivated, exactly what the agreements
  * service writes after consent) so that the run measures billing, not 10,000 browser consents. The scheduler builds
  * each schedule from those events on Kafka; the due instant T0 is set far enough ahead for all schedules to exist
- * before it. Knobs: BENCH_AGREEMENTS (10000), BENCH_SCHEDULER_CONCURRENCY (512, the service's default), BENCH_LEAD_SECONDS (60).
+ * before it. Knobs: BENCH_AGREEMENTS (10000), BENCH_SCHEDULER_CONCURRENCY (512, the service's default),
+ * BENCH_LEAD_SECONDS (60), BENCH_SERVICES_FROM (build: see support/service-code.ts).
  * Results: bench/results/scheduler.json.
  */
 import { execFileSync } from 'node:child_process';
@@ -23,6 +24,7 @@ import { env, loadConfig, loadMigrations, runMigrations } from '@payment-ledger/
 import { ALL_MIGRATION_DIRECTORIES } from '../scripts/migration-directories';
 import { freePort } from '../test/support/ports';
 import { startTsProcess, stopProcess } from '../test/support/processes';
+import { describeServiceCode, serviceCodeSource } from './support/service-code';
 import { cpuCalibrationMs, cpuPerUnit, cpuSnapshot } from './support/cpu-accounting';
 
 const config = loadConfig({
@@ -31,6 +33,7 @@ const config = loadConfig({
   BENCH_AGREEMENTS: env.int({ default: 10_000, min: 1, max: 1_000_000 }),
   BENCH_SCHEDULER_CONCURRENCY: env.int({ default: 512, min: 1, max: 1024 }),
   BENCH_LEAD_SECONDS: env.int({ default: 60, min: 5, max: 3600 }),
+  BENCH_SERVICES_FROM: env.string({ default: 'build' }),
 });
 const TARGET_CHARGES_PER_SECOND = 500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -45,6 +48,7 @@ async function count(pool: Pool, sql: string, params: unknown[] = []): Promise<n
 
 async function main(): Promise<void> {
   const n = config.BENCH_AGREEMENTS;
+  const from = serviceCodeSource(config.BENCH_SERVICES_FROM);
   const calibrationMs = cpuCalibrationMs();
   const dbName = `pl_bench_${randomBytes(5).toString('hex')}`;
   const admin = new Pool({ connectionString: config.DATABASE_URL, max: 1 });
@@ -69,8 +73,8 @@ async function main(): Promise<void> {
       AGREEMENTS_TCP_PORT: String(agreementsPort),
       SCHEDULER_TCP_PORT: String(schedulerPort),
     };
-    children.push(await startTsProcess('apps/charges/src/main.ts', common, 'charges.listening'));
-    children.push(await startTsProcess('apps/agreements/src/main.ts', common, 'agreements.listening'));
+    children.push(await startTsProcess('apps/charges/src/main.ts', common, 'charges.listening', 60_000, from));
+    children.push(await startTsProcess('apps/agreements/src/main.ts', common, 'agreements.listening', 60_000, from));
     children.push(
       await startTsProcess(
         'apps/scheduler/src/main.ts',
@@ -81,6 +85,8 @@ async function main(): Promise<void> {
           SCHEDULER_RESEND_AFTER_MS: '120000',
         },
         'scheduler.listening',
+        60_000,
+        from,
       ),
     );
 
@@ -197,6 +203,7 @@ async function main(): Promise<void> {
       name: 'scheduler',
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, node: process.version, postgres, kafka: '3.9.1', calibrationMs },
+      services: describeServiceCode(from),
       target: {
         recurringChargesPerSecond: TARGET_CHARGES_PER_SECOND,
         met: chargesPerSecond >= TARGET_CHARGES_PER_SECOND,

@@ -3,11 +3,26 @@ import { join } from 'node:path';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 
-/** Spawns a TypeScript entry point of this repo as its own Node process (ts-node, transpile-only). */
-export function spawnTsProcess(entry: string, env: Record<string, string>): ChildProcessWithoutNullStreams {
+/**
+ * Where a service's code comes from: its TypeScript sources through ts-node (transpile-only), or the JavaScript
+ * `npm run build` wrote to dist/, which is what an image runs (the benches measure that).
+ */
+export type CodeSource = 'source' | 'build';
+
+/** The built file of a TypeScript entry point: `apps/x/src/main.ts` → `dist/apps/x/src/main.js`. */
+export const builtEntry = (entry: string): string => join(REPO_ROOT, 'dist', entry.replace(/\.ts$/, '.js'));
+
+/** Spawns an entry point of this repo (given as its TypeScript path) as its own Node process. */
+export function spawnTsProcess(
+  entry: string,
+  env: Record<string, string>,
+  from: CodeSource = 'source',
+): ChildProcessWithoutNullStreams {
   return spawn(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(REPO_ROOT, entry)],
+    from === 'build'
+      ? [builtEntry(entry)]
+      : ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(REPO_ROOT, entry)],
     {
       cwd: REPO_ROOT,
       env: { ...process.env, TS_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.json'), ...env },
@@ -22,8 +37,9 @@ export function startTsProcess(
   env: Record<string, string>,
   readyLine: string,
   timeoutMs = 60_000,
+  from: CodeSource = 'source',
 ): Promise<ChildProcess & { output: () => string }> {
-  const child = spawnTsProcess(entry, env);
+  const child = spawnTsProcess(entry, env, from);
   let output = '';
   const proc = Object.assign(child, { output: () => output });
   return new Promise((resolve, reject) => {
