@@ -235,6 +235,12 @@ describe('validation: a clear 4xx and nothing stored', () => {
     ['a JSON array body', [SEED_001_CHARGE], 400, 'invalid_request'],
     ['invalid JSON', '{"paymentMethod": "AMAZON_PAY",', 400, 'invalid_json'],
     [
+      'a body that sets __proto__',
+      JSON.stringify(SEED_001_CHARGE).replace('{', '{"__proto__":{"polluted":true},'),
+      400,
+      'invalid_json',
+    ],
+    [
       'a 10 MB body',
       JSON.stringify({ ...SEED_001_CHARGE, pad: 'x'.repeat(10 * 1024 * 1024) }),
       413,
@@ -259,6 +265,12 @@ describe('validation: a clear 4xx and nothing stored', () => {
       'v-%',
     ]);
     expect(Number(keys.rows[0].n)).toBe(0);
+  });
+
+  it('answers a URL that does not decode in the API error shape', async () => {
+    const response = await api('GET', '/v1/payment-charges/%E0%A4%A');
+    expect(response).toMatchObject({ status: 400, body: { status: 400, failureCode: 'invalid_url' } });
+    expect(response.headers.get('x-correlation-id')).toBeTruthy();
   });
 
   it('refuses a non-JSON body with 415', async () => {

@@ -1,10 +1,11 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { type Clock, JsonLogger } from '@payment-ledger/platform';
+import { newId } from '@payment-ledger/contracts';
+import { type Clock, JsonLogger, systemClock } from '@payment-ledger/platform';
 import type { GatewayConfig } from './gateway.config';
 import { GatewayModule } from './gateway.module';
-import { registerJsonBodyParsing } from './infrastructure/http/body-parsing';
+import { frameworkErrorReply, registerJsonBodyParsing } from './infrastructure/http/body-parsing';
 import { registerCorrelation } from './infrastructure/http/correlation';
 import { apiValidationPipe } from './infrastructure/http/validation';
 
@@ -21,7 +22,13 @@ export async function createGatewayApp(
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot(config, options),
-    new FastifyAdapter({ bodyLimit: config.GATEWAY_BODY_LIMIT_BYTES }),
+    new FastifyAdapter({
+      bodyLimit: config.GATEWAY_BODY_LIMIT_BYTES,
+      frameworkErrors: frameworkErrorReply(
+        () => (options.clock ?? systemClock).now(),
+        () => newId('event'),
+      ),
+    }),
     { bodyParser: false, bufferLogs: true },
   );
   app.useLogger(app.get(JsonLogger));
