@@ -4,6 +4,8 @@
  * the list read model and the OpenAPI document.
  */
 import { SIMULATED_FAILURES } from '@payment-ledger/payment-methods';
+import { EVENT_STORE } from '@payment-ledger/messaging';
+import { ChargeDeadlineFeed } from '../../apps/charges/src/application/charge-deadline.feed';
 import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
 import { apiClient, PaymentStack, SEED_001_CHARGE } from '../support/payment-stack';
 import { TestDatabase } from '../support/test-database';
@@ -155,7 +157,8 @@ describe('create', () => {
     const created = responses.filter((r) => r.status === 201).map((r) => r.body.id);
     expect(new Set(created).size).toBe(20);
     expect((await eventCount()) - before).toBe(20);
-    // Each got its authentication timer, though their timers were written together.
+    // Each got its authentication timer, read from the log when the timer worker next polls.
+    await stack.runDueTimers();
     const { rows } = await db.pool.query(
       `SELECT charge_id FROM charge_deadlines WHERE kind = 'authentication_timeout' AND charge_id = ANY($1)`,
       [created],
@@ -463,8 +466,35 @@ describe('the consumer’s redirect', () => {
       status: 'FAILED',
       failure: { failureCode: 'authentication_timed_out', isRetryable: true },
     });
-    const left = await db.pool.query('SELECT count(*) AS n FROM charge_deadlines WHERE charge_id = $1', [charge.id]);
-    expect(Number(left.rows[0].n)).toBe(0);
+    const timersLeft = async () =>
+      Number(
+        (await db.pool.query('SELECT count(*) AS n FROM charge_deadlines WHERE charge_id = $1', [charge.id])).rows[0].n,
+      );
+    expect(await timersLeft()).toBe(0);
+    // Reading the log again does not bring the fired timer back.
+    await stack.runDueTimers();
+    expect(await timersLeft()).toBe(0);
+  });
+
+  it('writes creation timers from the log once, however many replicas catch up at the same time', async () => {
+    await stack.runDueTimers();
+    const charges = await Promise.all(Array.from({ length: 30 }, () => createCharge()));
+    const ids = charges.map((c) => c.id);
+    const timers = async () =>
+      Number(
+        (
+          await db.pool.query(
+            `SELECT count(*) AS n FROM charge_deadlines WHERE kind = 'authentication_timeout' AND charge_id = ANY($1)`,
+            [ids],
+          )
+        ).rows[0].n,
+      );
+    expect(await timers()).toBe(0); // a create writes no timer itself
+    const feed = stack.charges.get(ChargeDeadlineFeed);
+    const replica = new ChargeDeadlineFeed(db.pool, stack.charges.get(EVENT_STORE));
+    const written = await Promise.all([feed.catchUp(10), replica.catchUp(10), feed.catchUp(10), replica.catchUp(10)]);
+    expect(written.reduce((a, b) => a + b, 0)).toBe(30); // every creation read exactly once
+    expect(await timers()).toBe(30);
   });
 
   const declines = Object.entries(SIMULATED_FAILURES).filter(([code]) => code !== 'BuyerCanceled');

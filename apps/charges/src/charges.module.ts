@@ -4,6 +4,7 @@ import { AmazonPaySandboxProvider, PAYMENT_METHOD_PROVIDER } from '@payment-ledg
 import { type Clock, InfrastructureModule } from '@payment-ledger/platform';
 import { CaptureChargeHandler } from './application/capture-charge.handler';
 import { ChargeCommandExecutor } from './application/charge-command.executor';
+import { ChargeDeadlineFeed } from './application/charge-deadline.feed';
 import { ChargeDeadlineRepository } from './application/charge-deadline.repository';
 import { CompleteCheckoutHandler } from './application/complete-checkout.handler';
 import { CreateChargeHandler } from './application/create-charge.handler';
@@ -43,6 +44,7 @@ export class ChargesModule {
         },
         ChargeCommandExecutor,
         ChargeDeadlineRepository,
+        ChargeDeadlineFeed,
         CreateChargeHandler,
         CreateMerchantInitiatedChargeHandler,
         CompleteCheckoutHandler,

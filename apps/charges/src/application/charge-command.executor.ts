@@ -11,7 +11,7 @@ import {
 import { EVENT_STORE } from '@payment-ledger/messaging';
 import type { ChargeCommand, CreateCharge, CreateMerchantInitiatedCharge } from '../domain/charge-commands';
 import { chargeDecider, chargeStreamId, type ChargeState, type ExistingCharge, exists } from '../domain/charge.decider';
-import { deadlinesFor } from '../domain/charge-deadlines';
+import { commandDeadlines } from '../domain/charge-deadlines';
 import { PaymentChargeNotFound } from '../domain/charge-errors';
 import { CHARGE_EVENT_SCHEMA_VERSIONS, type ChargeEvent } from '../domain/charge-events';
 import { ChargeDeadlineRepository } from './charge-deadline.repository';
@@ -34,7 +34,8 @@ const MAX_RETRIES = 5;
  * The command loop for charges: load the stream, fold, prepare (provider calls happen here, with our ids as
  * their idempotency keys), decide, schedule the timers the new events need, append with the expected version;
  * on a concurrency error start over. Timers are written before the events, so a crash in between leaves at
- * most a timer that fires and finds nothing to do.
+ * most a timer that fires and finds nothing to do. The creation's own timer (the redirect's expiry) is the
+ * exception: ChargeDeadlineFeed reads it from the log, so a plain create is one statement.
  */
 @Injectable()
 export class ChargeCommandExecutor {
@@ -67,7 +68,7 @@ export class ChargeCommandExecutor {
     const now = this.clock.now();
     const newEvents = chargeDecider.decide(command, chargeDecider.initialState, now);
     const state = newEvents.reduce(chargeDecider.evolve, chargeDecider.initialState);
-    await this.deadlines.schedule(command.chargeId, deadlinesFor(newEvents, state));
+    await this.deadlines.schedule(command.chargeId, commandDeadlines(newEvents, state));
     try {
       const { nextExpectedVersion } = await this.store.append(
         chargeStreamId(command.chargeId),
@@ -97,7 +98,7 @@ export class ChargeCommandExecutor {
       const newEvents = chargeDecider.decide(command, loaded.state, now);
       if (newEvents.length === 0) return { ...loaded, newEvents };
       const state = newEvents.reduce(chargeDecider.evolve, loaded.state);
-      await this.deadlines.schedule(chargeId, deadlinesFor(newEvents, state));
+      await this.deadlines.schedule(chargeId, commandDeadlines(newEvents, state));
       try {
         const { nextExpectedVersion } = await this.store.append(
           chargeStreamId(chargeId),

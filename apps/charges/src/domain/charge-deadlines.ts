@@ -10,16 +10,25 @@ export interface ChargeDeadline {
   dueAt: string;
 }
 
-/** The timers that new events start. */
-export function deadlinesFor(events: ChargeEvent[], stateAfter: ChargeState): ChargeDeadline[] {
+/**
+ * The timer a charge's creation starts: the consumer's redirect expires (none for a merchant-initiated charge). It
+ * is read from the event log after the fact (ChargeDeadlineFeed), not written by the create command: creation is
+ * the busiest command, and its timer needs nothing but the event.
+ */
+export function creationDeadlines(event: ChargeEvent): ChargeDeadline[] {
+  return event.type === 'ChargeCreated' && event.data.authenticationExpiresAt !== null
+    ? [{ kind: 'authentication_timeout', dueAt: event.data.authenticationExpiresAt }]
+    : [];
+}
+
+/**
+ * The timers that the new events of a command on an existing charge start; the command writes them before its
+ * events. They depend on the charge's state after those events.
+ */
+export function commandDeadlines(events: ChargeEvent[], stateAfter: ChargeState): ChargeDeadline[] {
   const deadlines: ChargeDeadline[] = [];
   for (const event of events) {
     switch (event.type) {
-      case 'ChargeCreated':
-        if (event.data.authenticationExpiresAt !== null) {
-          deadlines.push({ kind: 'authentication_timeout', dueAt: event.data.authenticationExpiresAt });
-        }
-        break;
       case 'ChargeAuthorizationPending':
         deadlines.push({ kind: 'authorization_check', dueAt: event.data.checkAfter });
         break;

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CLOCK, type Clock, JsonLogger, withLogContext } from '@payment-ledger/platform';
 import { newId } from '@payment-ledger/contracts';
+import { ChargeDeadlineFeed } from '../application/charge-deadline.feed';
 import { ChargeDeadlineRepository } from '../application/charge-deadline.repository';
 import { RunChargeDeadlineHandler } from '../application/run-charge-deadline.handler';
 import { CHARGES_CONFIG, type ChargesConfig } from '../charges.config';
@@ -9,8 +10,9 @@ const BATCH = 50;
 const LEASE_MS = 60_000;
 
 /**
- * Polls `charge_deadlines` for timers due by the service clock and runs them. Several replicas may poll: a
- * claimed timer is leased to one of them. A timer whose command fails stays and is retried after its lease.
+ * Polls `charge_deadlines` for timers due by the service clock and runs them, after writing the timers of the
+ * charges created since the last poll (ChargeDeadlineFeed). Several replicas may poll: a claimed timer is leased to
+ * one of them. A timer whose command fails stays and is retried after its lease.
  */
 @Injectable()
 export class ChargeDeadlineWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -19,6 +21,7 @@ export class ChargeDeadlineWorker implements OnApplicationBootstrap, OnApplicati
 
   constructor(
     private readonly deadlines: ChargeDeadlineRepository,
+    private readonly feed: ChargeDeadlineFeed,
     private readonly handler: RunChargeDeadlineHandler,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CHARGES_CONFIG) private readonly config: ChargesConfig,
@@ -37,8 +40,11 @@ export class ChargeDeadlineWorker implements OnApplicationBootstrap, OnApplicati
     await this.running?.catch(() => undefined);
   }
 
-  /** Runs every deadline due now; returns how many were handled. */
+  /** Runs every deadline due now (creation timers read from the log first); returns how many were handled. */
   async runDue(): Promise<number> {
+    await this.feed.catchUp().catch((error: unknown) => {
+      this.logger.event('warn', 'charge_deadlines.feed_failed', { error });
+    });
     let handled = 0;
     for (;;) {
       const due = await this.deadlines.claimDue(this.clock.now(), BATCH, LEASE_MS).catch((error: unknown) => {
