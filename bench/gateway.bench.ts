@@ -361,10 +361,16 @@ type ClosedLoopKey = (typeof CLOSED_LOOP_SCENARIOS)[number];
 const completedKeys = (pool: Pool) =>
   count(pool, `SELECT count(*) AS n FROM idempotency_keys WHERE state = 'completed'`);
 
-/** Requests cut off at the end of a warm-up still complete: waits for them, then for the read model. */
+/**
+ * Requests cut off at the end of a warm-up still complete: waits for them, then for the read model. Then vacuums
+ * and analyzes, as autovacuum would on a production server: this machine's PostgreSQL runs with autovacuum off
+ * (its CI configuration), and without it each scenario would meet the dead rows and missing statistics of every
+ * one before it.
+ */
 async function settleCreates(pool: Pool): Promise<number> {
   const created = await quiesce(pool);
   await readModelCatchUp(pool);
+  await pool.query('VACUUM ANALYZE');
   return created;
 }
 
