@@ -14,7 +14,9 @@ import { apiValidationPipe } from './infrastructure/http/validation';
  *
  * HTTP runs on Fastify rather than Express: on the same Nest controllers, guards and pipes, a create-charge request
  * cost the gateway about half the CPU of Express's router and body parser (0.137 against 0.27 ms per request in a
- * bare Nest app on this machine), and the gateway is the busiest process on the create path.
+ * bare Nest app on this machine), and the gateway is the busiest process on the create path. Swagger UI's assets
+ * are served by @fastify/static, pinned to 9.x in package.json (`overrides`): 10.x depends on an ESM-only
+ * content-disposition that Jest cannot load.
  */
 export async function createGatewayApp(
   config: GatewayConfig,
