@@ -5,8 +5,9 @@ import { newId } from '@payment-ledger/contracts';
 import { type Clock, JsonLogger, systemClock } from '@payment-ledger/platform';
 import type { GatewayConfig } from './gateway.config';
 import { GatewayModule } from './gateway.module';
-import { frameworkErrorReply, registerJsonBodyParsing } from './infrastructure/http/body-parsing';
+import { registerJsonBodyParsing } from './infrastructure/http/body-parsing';
 import { registerCorrelation } from './infrastructure/http/correlation';
+import { frameworkErrorReply } from './infrastructure/http/http-error.filter';
 import { apiValidationPipe } from './infrastructure/http/validation';
 
 /**

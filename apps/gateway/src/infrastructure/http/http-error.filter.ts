@@ -2,7 +2,6 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject 
 import type { FastifyReply } from 'fastify';
 import { CLOCK, type Clock, JsonLogger } from '@payment-ledger/platform';
 import { ApiError } from './api-error';
-import { bodyParsingError } from './body-parsing';
 
 const CODES_BY_STATUS: Record<number, string> = {
   400: 'bad_request',
@@ -36,16 +35,29 @@ export class HttpErrorFilter implements ExceptionFilter {
       const status = error.getStatus();
       return new ApiError(status, CODES_BY_STATUS[status] ?? 'http_error', error.message);
     }
-    const beforeRoute = bodyParsingError(error) ?? this.clientError(error);
+    const beforeRoute = this.clientError(error);
     if (beforeRoute) return beforeRoute;
     this.logger.event('error', 'gateway.unhandled_error', { error });
     return new ApiError(500, 'internal_error', 'Internal error');
   }
 
-  /** Any other 4xx Fastify raises before a route (a malformed URL, say) keeps its status. */
+  /** A 4xx Fastify raises before a route (body too large, unsupported media type) keeps its status. */
   private clientError(error: unknown): ApiError | undefined {
     const status = (error as { statusCode?: unknown } | null)?.statusCode;
     if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
     return new ApiError(status, CODES_BY_STATUS[status] ?? 'bad_request', (error as Error).message);
   }
+}
+
+/**
+ * Fastify's refusals before any hook or route runs (a URL that does not decode, say), answered in the API's error
+ * shape with a correlation id like every other answer.
+ */
+export function frameworkErrorReply(now: () => Date, newCorrelationId: () => string) {
+  return (_error: unknown, _request: unknown, reply: FastifyReply): void => {
+    void reply
+      .status(400)
+      .header('X-Correlation-Id', newCorrelationId())
+      .send(new ApiError(400, 'invalid_url', 'The request URL is malformed').toBody(now()));
+  };
 }
