@@ -47,6 +47,7 @@ import { ALL_MIGRATION_DIRECTORIES } from '../scripts/migration-directories';
 import { freePort } from '../test/support/ports';
 import { REPO_ROOT, spawnTsProcess, stopProcess } from '../test/support/processes';
 import { cpuCalibrationMs, cpuPerUnit, cpuSnapshot } from './support/cpu-accounting';
+import { type LoadRun, okAnswers } from './support/load-run';
 import { openLoop } from './support/open-loop';
 import { describeServiceCode, serviceCodeSource } from './support/service-code';
 
@@ -118,16 +119,6 @@ interface Row {
   machineCpuBusy?: number;
 }
 
-interface LoadResult {
-  requests: number;
-  ok: number;
-  non2xx: number;
-  errors: number;
-  statuses: Record<number, number>;
-  seconds: number;
-  latencies: number[];
-}
-
 interface LoadOptions {
   url: string;
   connections: number;
@@ -148,7 +139,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** One autocannon run; latencies are taken from every response (sub-millisecond), not autocannon's histogram. */
-async function load(options: LoadOptions): Promise<LoadResult> {
+async function load(options: LoadOptions): Promise<LoadRun> {
   if (interrupted) throw new Error('interrupted');
   const latencies: number[] = [];
   const statuses: Record<number, number> = {};
@@ -196,9 +187,7 @@ async function load(options: LoadOptions): Promise<LoadResult> {
   const seconds = (performance.now() - started) / 1000;
   running = undefined;
   latencies.sort((a, b) => a - b);
-  const ok = Object.entries(statuses)
-    .filter(([status]) => Number(status) >= 200 && Number(status) < 300)
-    .reduce((sum, [, n]) => sum + n, 0);
+  const ok = okAnswers(statuses);
   return {
     requests: latencies.length,
     ok,
@@ -212,7 +201,7 @@ async function load(options: LoadOptions): Promise<LoadResult> {
 
 function assertClean(
   label: string,
-  run: Pick<LoadResult, 'requests' | 'non2xx' | 'errors' | 'statuses'>,
+  run: Pick<LoadRun, 'requests' | 'non2xx' | 'errors' | 'statuses'>,
   output: () => string,
 ): void {
   if (run.non2xx === 0 && run.errors === 0 && run.requests > 0) return;

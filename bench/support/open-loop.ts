@@ -12,6 +12,7 @@
  * measures: undici's pool cost about three times the CPU per request (0.15 against 0.05 ms here).
  */
 import { connect, type Socket } from 'node:net';
+import { type LoadRun, okAnswers } from './load-run';
 
 export interface OpenLoopOptions {
   url: string;
@@ -26,13 +27,9 @@ export interface OpenLoopOptions {
   timeoutMs?: number;
 }
 
-export interface OpenLoopResult {
+export interface OpenLoopResult extends LoadRun {
   /** Requests sent: rate × seconds. */
   requests: number;
-  ok: number;
-  non2xx: number;
-  errors: number;
-  statuses: Record<number, number>;
   /** From the first scheduled send to the last answer. */
   seconds: number;
   /** Answers per second over the schedule's span: equals `rate` when the server kept up. */
@@ -185,9 +182,7 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
   }
 
   latencies.sort((a, b) => a - b);
-  const ok = Object.entries(statuses)
-    .filter(([status]) => Number(status) >= 200 && Number(status) < 300)
-    .reduce((sum, [, n]) => sum + n, 0);
+  const ok = okAnswers(statuses);
   const seconds = (lastAnswer - started) / 1000;
   return {
     requests: total,
