@@ -1,8 +1,9 @@
 import type { Kafka, Producer, TopicMessages } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
-import { LOG_START, type LogCursor, type PostgresEventStore, type RecordedEvent } from '@payment-ledger/event-store';
+import type { PostgresEventStore, RecordedEvent } from '@payment-ledger/event-store';
 import type { JsonLogger } from '@payment-ledger/platform';
 import { toKafkaMessage } from './event-envelope';
+import { readLogCheckpoint, saveLogCheckpoint } from './log-checkpoints';
 import { ensureTopics, topicForStreamType } from './topics';
 
 export interface EventRelayOptions {
@@ -108,7 +109,7 @@ export class EventRelay {
 
   private async publishNextBatch(): Promise<number> {
     const lock = this.lockConnection!;
-    const cursor = await this.readCheckpoint(lock);
+    const cursor = await readLogCheckpoint(lock, this.options.name);
     const { events, cursor: next } = await this.store.readAll(cursor, {
       limit: this.options.batchSize ?? 500,
       streamTypes: this.options.streamTypes,
@@ -117,25 +118,9 @@ export class EventRelay {
     const producer = await this.connectedProducer();
     await this.ensureTopicsFor(events);
     await producer.sendBatch({ acks: -1, topicMessages: groupByTopic(this.options.namespace, events) });
-    await lock.query(
-      `INSERT INTO relay_checkpoints (relay_name, transaction_id, global_position, updated_at)
-       VALUES ($1, $2::xid8, $3, now())
-       ON CONFLICT (relay_name) DO UPDATE
-         SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position, updated_at = now()`,
-      [this.options.name, next.transactionId, next.globalPosition],
-    );
+    await saveLogCheckpoint(lock, this.options.name, next);
     this.published += events.length;
     return events.length;
-  }
-
-  private async readCheckpoint(db: PoolClient): Promise<LogCursor> {
-    const { rows } = await db.query<{ transaction_id: string; global_position: string }>(
-      'SELECT transaction_id::text, global_position FROM relay_checkpoints WHERE relay_name = $1',
-      [this.options.name],
-    );
-    return rows[0]
-      ? { transactionId: rows[0].transaction_id, globalPosition: Number(rows[0].global_position) }
-      : LOG_START;
   }
 
   private async tryLead(): Promise<boolean> {

@@ -1,6 +1,7 @@
 export * from './event-envelope';
 export * from './event-relay';
 export * from './inbox-consumer';
+export * from './log-checkpoints';
 export * from './kafka';
 export * from './topics';
 export * from './messaging.module';
