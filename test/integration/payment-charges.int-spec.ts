@@ -5,8 +5,13 @@
  */
 import { SIMULATED_FAILURES } from '@payment-ledger/payment-methods';
 import { EVENT_STORE } from '@payment-ledger/messaging';
+import { CLOCK, JsonLogger } from '@payment-ledger/platform';
 import { ChargeDeadlineFeed } from '../../apps/charges/src/application/charge-deadline.feed';
+import { ChargeDeadlineRepository } from '../../apps/charges/src/application/charge-deadline.repository';
 import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
+import { RunChargeDeadlineHandler } from '../../apps/charges/src/application/run-charge-deadline.handler';
+import { CHARGES_CONFIG, type ChargesConfig } from '../../apps/charges/src/charges.config';
+import { ChargeDeadlineWorker } from '../../apps/charges/src/infrastructure/charge-deadline.worker';
 import { apiClient, PaymentStack, SEED_001_CHARGE } from '../support/payment-stack';
 import { TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
@@ -495,6 +500,42 @@ describe('the consumer’s redirect', () => {
     const written = await Promise.all([feed.catchUp(10), replica.catchUp(10), feed.catchUp(10), replica.catchUp(10)]);
     expect(written.reduce((a, b) => a + b, 0)).toBe(30); // every creation read exactly once
     expect(await timers()).toBe(30);
+  });
+
+  it('between polls for due timers, reads creation timers from the log on an interval of its own', async () => {
+    await stack.runDueTimers();
+    const charges = stack.charges;
+    // A replica whose due-timer poll never comes within the test: only the feed's interval can write the timer.
+    const config: ChargesConfig = {
+      ...charges.get<symbol, ChargesConfig>(CHARGES_CONFIG),
+      CHARGE_DEADLINE_POLL_MS: 3_600_000,
+      CHARGE_TIMER_FEED_POLL_MS: 20,
+    };
+    const replica = new ChargeDeadlineWorker(
+      charges.get(ChargeDeadlineRepository),
+      charges.get(ChargeDeadlineFeed),
+      charges.get(RunChargeDeadlineHandler),
+      charges.get(CLOCK),
+      config,
+      charges.get(JsonLogger),
+    );
+    replica.onApplicationBootstrap();
+    try {
+      const charge = await createCharge();
+      await waitFor(
+        'the creation timer',
+        async () =>
+          (
+            await db.pool.query(
+              `SELECT 1 FROM charge_deadlines WHERE charge_id = $1 AND kind = 'authentication_timeout'`,
+              [charge.id],
+            )
+          ).rowCount === 1,
+        5_000,
+      );
+    } finally {
+      await replica.onApplicationShutdown();
+    }
   });
 
   const declines = Object.entries(SIMULATED_FAILURES).filter(([code]) => code !== 'BuyerCanceled');

@@ -50,6 +50,7 @@ export class PaymentStack {
       SANDBOX_ASYNC_AUTHORIZATION_DELAY_MS: '30000',
       // Timers run when the test says so (runDue), never on their own.
       CHARGE_DEADLINE_POLL_MS: '3600000',
+      CHARGE_TIMER_FEED_POLL_MS: '0',
       API_KEY_CACHE_TTL_MS: '0',
     };
   }

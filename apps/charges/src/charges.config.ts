@@ -11,6 +11,11 @@ export const chargesConfigSchema = {
   SANDBOX_SIGNING_SECRET: env.string({ default: 'sandbox-only-signing-secret-change-me' }),
   SANDBOX_ASYNC_AUTHORIZATION_DELAY_MS: env.int({ default: 30_000, min: 0 }),
   CHARGE_DEADLINE_POLL_MS: env.int({ default: 1_000, min: 10 }),
+  /**
+   * How often the creation timers are read from the log between polls for due timers (0: only at those polls). A
+   * short interval keeps each read small: a second's creations read at once stall the service for a moment.
+   */
+  CHARGE_TIMER_FEED_POLL_MS: env.int({ default: 100, min: 0 }),
 };
 
 export type ChargesConfig = ConfigOf<typeof chargesConfigSchema>;

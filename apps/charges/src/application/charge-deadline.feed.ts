@@ -27,7 +27,7 @@ export class ChargeDeadlineFeed {
   ) {}
 
   /** Reads the log up to its end, `batchSize` events per transaction; returns how many timers it wrote. */
-  async catchUp(batchSize = 2000): Promise<number> {
+  async catchUp(batchSize = 500): Promise<number> {
     let written = 0;
     for (;;) {
       const step = await inTransaction(this.pool, async (session) => {
