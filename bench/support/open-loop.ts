@@ -11,6 +11,7 @@
  * pre-encoded request, answers framed by Content-Length) because it shares the machine with the stack it
  * measures: undici's pool cost about three times the CPU per request (0.15 against 0.05 ms here).
  */
+import { writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { type LoadRun, okAnswers } from './load-run';
 
@@ -25,6 +26,15 @@ export interface OpenLoopOptions {
   headers: Record<string, string>;
   /** A request unanswered after this many ms fails the run. */
   timeoutMs?: number;
+  /**
+   * The first seconds of the schedule (default 0) only warm the stack up: their answers are counted in `warmUp`,
+   * not in the result's latencies. The measured span follows without a pause, so it starts warm.
+   */
+  warmUpSeconds?: number;
+  /** Called when the first measured request is due (to take the CPU snapshot that the measured span starts at). */
+  onMeasuring?: () => void;
+  /** Writes `scheduled ms,latency ms` per measured request to this file: slow episodes, and when they came. */
+  traceFile?: string;
 }
 
 export interface OpenLoopResult extends LoadRun {
@@ -36,6 +46,8 @@ export interface OpenLoopResult extends LoadRun {
   achievedRate: number;
   /** Milliseconds from each request's scheduled send time to the end of its answer, sorted ascending. */
   latencies: number[];
+  /** The answers of the warm-up requests. */
+  warmUp: Pick<LoadRun, 'requests' | 'ok' | 'non2xx' | 'errors' | 'statuses'>;
 }
 
 const TICK_MS = 1;
@@ -117,15 +129,16 @@ class Connection {
 export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
   const target = new URL(options.url);
   const request = encodeRequest(options);
-  const total = Math.round(options.rate * options.seconds);
+  const warmUpTotal = Math.round(options.rate * (options.warmUpSeconds ?? 0));
+  const total = warmUpTotal + Math.round(options.rate * options.seconds);
   const intervalMs = 1000 / options.rate;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const latencies: number[] = [];
-  const statuses: Record<number, number> = {};
-  let errors = 0;
+  /** Per request (by its place in the schedule): its latency, and its status (0: the connection failed). */
+  const latencyOf = new Float64Array(total);
+  const statusOf = new Uint16Array(total);
   let answered = 0;
   let lastAnswer = 0;
-  /** Scheduled send times of the requests each connection carries, and of those waiting for a connection. */
+  /** The place in the schedule of the request each connection carries; those waiting for a connection. */
   const carrying = new Map<Connection, number>();
   const waiting: number[] = [];
   let waitingHead = 0;
@@ -136,6 +149,8 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
     fail = reject;
   });
 
+  let started = 0;
+  const dueAt = (n: number) => started + n * intervalMs;
   const dispatch = (connection: Connection) => {
     if (waitingHead < waiting.length) {
       carrying.set(connection, waiting[waitingHead++]);
@@ -144,10 +159,10 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
   };
   const onAnswer = (connection: Connection, status: number) => {
     lastAnswer = performance.now();
-    latencies.push(lastAnswer - carrying.get(connection)!);
+    const n = carrying.get(connection)!;
     carrying.delete(connection);
-    if (status === 0) errors += 1;
-    else statuses[status] = (statuses[status] ?? 0) + 1;
+    latencyOf[n] = lastAnswer - dueAt(n);
+    statusOf[n] = status;
     answered += 1;
     if (answered === total) finish();
     else dispatch(connection);
@@ -158,19 +173,22 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
   );
   await Promise.all(connections.map((c) => c.ready));
 
-  const started = performance.now();
+  started = performance.now();
   let scheduled = 0;
   let timer: NodeJS.Timeout | undefined;
   const tick = () => {
     const now = performance.now();
-    while (scheduled < total && started + scheduled * intervalMs <= now) {
-      waiting.push(started + scheduled * intervalMs);
+    while (scheduled < total && dueAt(scheduled) <= now) {
+      if (scheduled === warmUpTotal) options.onMeasuring?.();
+      waiting.push(scheduled);
       scheduled += 1;
       const idle = connections.find((c) => !c.busy);
       if (idle) dispatch(idle);
     }
     const oldest = carrying.size > 0 ? Math.min(...carrying.values()) : Infinity;
-    if (now - oldest > timeoutMs) return fail(new Error(`open-loop: a request was not answered in ${timeoutMs} ms`));
+    if (now - dueAt(oldest) > timeoutMs) {
+      return fail(new Error(`open-loop: a request was not answered in ${timeoutMs} ms`));
+    }
     if (answered < total) timer = setTimeout(tick, scheduled < total ? TICK_MS : 100);
   };
   tick();
@@ -181,17 +199,35 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
     for (const connection of connections) connection.close();
   }
 
-  latencies.sort((a, b) => a - b);
-  const ok = okAnswers(statuses);
-  const seconds = (lastAnswer - started) / 1000;
+  if (options.traceFile) {
+    const lines = Array.from({ length: total - warmUpTotal }, (_, i) => {
+      const n = warmUpTotal + i;
+      return `${(dueAt(n) - dueAt(warmUpTotal)).toFixed(1)},${latencyOf[n].toFixed(2)}`;
+    });
+    writeFileSync(
+      options.traceFile,
+      `start,${performance.timeOrigin + dueAt(warmUpTotal)}\nscheduledMs,latencyMs\n${lines.join('\n')}\n`,
+    );
+  }
+  const measured = tally(statusOf.subarray(warmUpTotal));
+  const seconds = (lastAnswer - dueAt(warmUpTotal)) / 1000;
   return {
-    requests: total,
-    ok,
-    non2xx: total - ok - errors,
-    errors,
-    statuses,
+    ...measured,
     seconds,
-    achievedRate: Math.round(total / Math.max(seconds, options.seconds)),
-    latencies,
+    achievedRate: Math.round(measured.requests / Math.max(seconds, options.seconds)),
+    latencies: Array.from(latencyOf.subarray(warmUpTotal)).sort((a, b) => a - b),
+    warmUp: tally(statusOf.subarray(0, warmUpTotal)),
   };
+}
+
+/** Counts answers by status (0: the connection failed). */
+function tally(statusOf: Uint16Array): OpenLoopResult['warmUp'] {
+  const statuses: Record<number, number> = {};
+  let errors = 0;
+  for (const status of statusOf) {
+    if (status === 0) errors += 1;
+    else statuses[status] = (statuses[status] ?? 0) + 1;
+  }
+  const ok = okAnswers(statuses);
+  return { requests: statusOf.length, ok, non2xx: statusOf.length - ok - errors, errors, statuses };
 }
