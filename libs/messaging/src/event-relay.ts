@@ -1,6 +1,6 @@
 import type { Kafka, Producer, TopicMessages } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
-import type { PostgresEventStore, RecordedEvent } from '@payment-ledger/event-store';
+import type { LogCursor, PostgresEventStore, RecordedEvent } from '@payment-ledger/event-store';
 import type { JsonLogger } from '@payment-ledger/platform';
 import { toKafkaMessage } from './event-envelope';
 import { readLogCheckpoint, saveLogCheckpoint } from './log-checkpoints';
@@ -39,6 +39,8 @@ export class EventRelay {
   private wake?: () => void;
   private lockConnection?: PoolClient;
   private producer?: Producer;
+  /** Where this leader has published up to: read from the checkpoint once per leadership, then kept here. */
+  private cursor?: LogCursor;
   private readonly knownTopics = new Set<string>();
   private published = 0;
 
@@ -109,7 +111,8 @@ export class EventRelay {
 
   private async publishNextBatch(): Promise<number> {
     const lock = this.lockConnection!;
-    const cursor = await readLogCheckpoint(lock, this.options.name);
+    // Only the leader moves the checkpoint, so while it leads the checkpoint is what it last saved.
+    const cursor = this.cursor ?? (await readLogCheckpoint(lock, this.options.name));
     const { events, cursor: next } = await this.store.readAll(cursor, {
       limit: this.options.batchSize ?? 500,
       streamTypes: this.options.streamTypes,
@@ -119,6 +122,7 @@ export class EventRelay {
     await this.ensureTopicsFor(events);
     await producer.sendBatch({ acks: -1, topicMessages: groupByTopic(this.options.namespace, events) });
     await saveLogCheckpoint(lock, this.options.name, next);
+    this.cursor = next;
     this.published += events.length;
     return events.length;
   }
@@ -144,6 +148,7 @@ export class EventRelay {
       if (this.lockConnection === connection) this.state = 'follower';
     });
     this.lockConnection = connection;
+    this.cursor = undefined;
     this.state = 'leader';
     this.logger.event('info', 'relay.leader_elected', { relay: this.options.name });
     return true;
@@ -152,6 +157,7 @@ export class EventRelay {
   private releaseLeadership(): void {
     const connection = this.lockConnection;
     this.lockConnection = undefined;
+    this.cursor = undefined;
     if (this.state === 'leader') this.state = 'follower';
     if (!connection) return;
     // Closing the session releases its advisory locks whatever state the connection is in.

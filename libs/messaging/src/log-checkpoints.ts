@@ -11,20 +11,20 @@ export async function readLogCheckpoint(
   name: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<LogCursor> {
-  if (options.forUpdate) {
-    // A row to lock, even before the first save, so that readers sharing the name take turns from the start.
-    await db.query(
-      `INSERT INTO relay_checkpoints (relay_name, transaction_id, global_position) VALUES ($1, $2::xid8, $3)
-       ON CONFLICT (relay_name) DO NOTHING`,
-      [name, LOG_START.transactionId, LOG_START.globalPosition],
-    );
-  }
-  const { rows } = await db.query<{ transaction_id: string; global_position: string }>(
-    `SELECT transaction_id::text, global_position FROM relay_checkpoints WHERE relay_name = $1${
-      options.forUpdate ? ' FOR UPDATE' : ''
-    }`,
-    [name],
-  );
+  const { rows } = options.forUpdate
+    ? // One statement that creates the row on first use (so readers sharing the name take turns from the start) and
+      // locks it: an upsert that changes nothing still takes the row lock, and after waiting for another holder it
+      // returns the row as that holder committed it.
+      await db.query<{ transaction_id: string; global_position: string }>(
+        `INSERT INTO relay_checkpoints (relay_name, transaction_id, global_position) VALUES ($1, $2::xid8, $3)
+         ON CONFLICT (relay_name) DO UPDATE SET relay_name = EXCLUDED.relay_name
+         RETURNING transaction_id::text, global_position`,
+        [name, LOG_START.transactionId, LOG_START.globalPosition],
+      )
+    : await db.query<{ transaction_id: string; global_position: string }>(
+        `SELECT transaction_id::text, global_position FROM relay_checkpoints WHERE relay_name = $1`,
+        [name],
+      );
   return rows[0]
     ? { transactionId: rows[0].transaction_id, globalPosition: Number(rows[0].global_position) }
     : LOG_START;

@@ -120,6 +120,7 @@ export class MessagingModule {
                     eventTypes: registration.eventTypes,
                     sessionTimeoutMs: config.KAFKA_CONSUMER_SESSION_TIMEOUT_MS,
                     concurrency: config.KAFKA_CONSUMER_CONCURRENCY,
+                    maxWaitMs: config.KAFKA_CONSUMER_MAX_WAIT_MS,
                   },
                   handlers[i],
                   logger,

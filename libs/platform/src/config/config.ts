@@ -118,5 +118,10 @@ export const infrastructureConfigSchema = {
   KAFKA_CONSUMER_SESSION_TIMEOUT_MS: env.int({ default: 10_000, min: 6_000, max: 300_000 }),
   /** Partitions a consumer works on at once; order within a partition (one stream) is always kept. */
   KAFKA_CONSUMER_CONCURRENCY: env.int({ default: 3, min: 1, max: 64 }),
+  /**
+   * How long a consumer's fetch may wait for a batch to fill (up to 256 KB): the longest a read model lags behind
+   * a quiet log, and under load the size of its transactions (one per partition's batch).
+   */
+  KAFKA_CONSUMER_MAX_WAIT_MS: env.int({ default: 100, min: 0, max: 5_000 }),
   LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
 };
