@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { RequestCoalescer } from '@payment-ledger/event-store';
 import { PG_POOL } from '@payment-ledger/platform';
 import type { ChargeDeadline, ChargeDeadlineKind } from '../domain/charge-deadlines';
 
@@ -15,30 +14,17 @@ export interface DueDeadline {
 export class ChargeDeadlineRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
+  /** Writes (or moves) a charge's timers: those a command's new events start, before the events are appended. */
   async schedule(chargeId: string, deadlines: ChargeDeadline[]): Promise<void> {
     if (deadlines.length === 0) return;
-    await this.schedules.submit({ chargeId, deadlines });
+    await this.pool.query({
+      name: 'charge_deadlines.schedule',
+      text: `INSERT INTO charge_deadlines (charge_id, kind, due_at)
+             SELECT $1, kind, due_at FROM unnest($2::text[], $3::timestamptz[]) AS d(kind, due_at)
+             ON CONFLICT (charge_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at, lease_until = NULL`,
+      values: [chargeId, deadlines.map((d) => d.kind), deadlines.map((d) => d.dueAt)],
+    });
   }
-
-  /**
-   * Scheduling runs on every charge creation: the deadlines of creations made at the same time are written in one
-   * (prepared) statement (see RequestCoalescer); one charge's deadlines at most once per statement.
-   */
-  private readonly schedules = new RequestCoalescer<{ chargeId: string; deadlines: ChargeDeadline[] }, void>(
-    { maxInFlight: 2, maxBatch: 128 },
-    async (batch) => {
-      const rows = batch.flatMap(({ chargeId, deadlines }) => deadlines.map((d) => ({ chargeId, ...d })));
-      await this.pool.query({
-        name: 'charge_deadlines.schedule',
-        text: `INSERT INTO charge_deadlines (charge_id, kind, due_at)
-               SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
-               ON CONFLICT (charge_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at, lease_until = NULL`,
-        values: [rows.map((r) => r.chargeId), rows.map((r) => r.kind), rows.map((r) => r.dueAt)],
-      });
-      return batch.map(() => ({ ok: true, value: undefined }));
-    },
-    (request) => request.chargeId,
-  );
 
   /**
    * Claims up to `limit` deadlines due at `now` (the service clock) for `leaseMs` of real time. Claimed rows are
