@@ -2,7 +2,7 @@
  * `npm run bench:gateway`: the public API end to end, with the charges service and the gateway each in its own
  * process (TCP between them, real PostgreSQL and Kafka), driven over HTTP by autocannon from this process.
  *
- Closed-loop scenarios (capacity), each warmed up then measured with autocannon at a fixed connection count (16 and
+ * Closed-loop scenarios (capacity), each warmed up then measured with autocannon at a fixed connection count (16 and
  * 32 by default), every connection sending its next request as soon as the last is answered:
  *   - the ceiling: GET /health/live on the same gateway (HTTP stack only, no backing service);
  *   - (a) POST /v1/payment-charges (seed 001 body), no idempotency key;
@@ -33,10 +33,10 @@
  *
  * Knobs: BENCH_SECONDS (15), BENCH_WARMUP_SECONDS (3, closed loop), BENCH_CONNECTIONS (16,32), BENCH_SCENARIOS
  * (all of health,create,create-idempotent,get,create-at-rate), BENCH_RATE (1000), BENCH_RATE_CONNECTIONS (64) and
- * BENCH_RATE_WARMUP_SECONDS (10) for (e),
- * BENCH_DATABASE_POOL_SIZE (10, per service), BENCH_SERVICE_NODE_OPTIONS (extra NODE_OPTIONS for both services,
- * e.g. a profiler preload), BENCH_SERVICES_FROM (build: see support/service-code.ts), BENCH_LATENCY_TRACE (a file
- * to write (e)'s latency per request to, by scheduled time: when the slow ones came).
+ * BENCH_RATE_WARMUP_SECONDS (10) for (e), BENCH_DATABASE_POOL_SIZE (10, per service), BENCH_SERVICE_NODE_OPTIONS
+ * (extra NODE_OPTIONS for both services, e.g. a profiler preload), BENCH_SERVICES_FROM (build: see
+ * support/service-code.ts), BENCH_LATENCY_TRACE (a file to write (e)'s latency per request to, by scheduled time:
+ * when the slow ones came).
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -115,7 +115,7 @@ interface Row {
   non2xx: number;
   errors: number;
   seconds: number;
-  /** (e) only: the arrival rate offered and the rate answered. */
+  /** (e) only: the arrival rate offered (`requestsPerSecond` is the rate answered). */
   offeredRate?: number;
   healthCeilingRps?: number;
   ratioToHealthCeiling?: number;
