@@ -135,8 +135,15 @@ export interface CompleteCheckoutMessage extends CheckoutMessage {
 }
 
 /** The error a remote call answers with; the gateway turns it into the HTTP error shape. */
+/**
+ * What kind of refusal a service answered: a domain error's kind (`not_found`, `conflict`, `invalid`, see
+ * @payment-ledger/domain-kernel), `unavailable` when the service could not answer, `internal` for anything else.
+ * Transports carry no HTTP status: the gateway maps kinds to statuses at its edge.
+ */
+export type RemoteErrorKind = 'not_found' | 'conflict' | 'invalid' | 'unavailable' | 'internal';
+
 export interface RemoteError {
-  status: number;
+  kind: RemoteErrorKind;
   failureCode: string;
   failureMessage: string;
   field?: string;

@@ -5,3 +5,4 @@ export * from './payment-charge';
 export * from './charges-messages';
 export * from './payment-agreement';
 export * from './return-url';
+export * from './events/charge-events';

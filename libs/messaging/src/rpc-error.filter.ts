@@ -1,13 +1,14 @@
 import { type ArgumentsHost, Catch, type RpcExceptionFilter } from '@nestjs/common';
 import { type Observable, throwError } from 'rxjs';
 import type { ManyCallsAnswer, RemoteError } from '@payment-ledger/contracts';
-import { ConcurrencyError, DomainError } from '@payment-ledger/event-store';
+import { DomainError } from '@payment-ledger/domain-kernel';
+import { ConcurrencyError } from '@payment-ledger/event-store';
 import { JsonLogger } from '@payment-ledger/platform';
 import { isRemoteError } from './service-call';
 
 /**
  * For services answering over a request/response transport: a refusal (DomainError) travels as a `RemoteError`
- * with its status, stable code, field and the current status where it has one; anything else is logged and
+ * with its kind, stable code, field and the current status where it has one; anything else is logged and
  * becomes a bare 500, so no internals leak.
  */
 @Catch()
@@ -22,20 +23,20 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
 /** What a request/response service answers for an error (see RpcErrorFilter). */
 export function toRemoteError(error: unknown, logger: JsonLogger): RemoteError {
   if (error instanceof DomainError) {
-    const remote: RemoteError = { status: error.status, failureCode: error.code, failureMessage: error.message };
-    const { field, currentStatus } = error as { field?: string; currentStatus?: string };
-    if (field) remote.field = field;
+    const remote: RemoteError = { kind: error.kind, failureCode: error.code, failureMessage: error.message };
+    const { currentStatus } = error as { currentStatus?: string };
+    if (error.field) remote.field = error.field;
     if (currentStatus) remote.currentStatus = currentStatus;
     return remote;
   }
   if (error instanceof ConcurrencyError) {
-    return { status: 409, failureCode: 'concurrent_modification', failureMessage: 'The object changed; retry' };
+    return { kind: 'conflict', failureCode: 'concurrent_modification', failureMessage: 'The object changed; retry' };
   }
   // A refusal from a service this one called, passed on as it came.
   if (isRemoteError(error)) {
-    const { status, failureCode, failureMessage, field, currentStatus } = error;
+    const { kind, failureCode, failureMessage, field, currentStatus } = error;
     return {
-      status,
+      kind,
       failureCode,
       failureMessage,
       ...(field ? { field } : {}),
@@ -43,7 +44,7 @@ export function toRemoteError(error: unknown, logger: JsonLogger): RemoteError {
     };
   }
   logger.event('error', 'rpc.command_failed', { error });
-  return { status: 500, failureCode: 'internal_error', failureMessage: 'Internal error' };
+  return { kind: 'internal', failureCode: 'internal_error', failureMessage: 'Internal error' };
 }
 
 /**

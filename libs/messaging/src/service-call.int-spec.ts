@@ -13,7 +13,7 @@ import {
   Transport,
 } from '@nestjs/microservices';
 import type { ManyCallsMessage } from '@payment-ledger/contracts';
-import { RequestRejected } from '@payment-ledger/event-store';
+import { RequestRejected } from '@payment-ledger/domain-kernel';
 import { JsonLogger } from '@payment-ledger/platform';
 import { freePort } from '../../../test/support/ports';
 import { answerEach } from './rpc-error.filter';
@@ -85,7 +85,7 @@ it('gives each caller its own refusal, as the plain pattern would, and the other
   expect(answers[2]).toBe(4);
   for (const refusal of [answers[1], answers[3]]) {
     expect(refusal).toBeInstanceOf(RemoteCallError);
-    expect(refusal).toMatchObject({ status: 400, failureCode: 'negative_number', field: 'n' });
+    expect(refusal).toMatchObject({ kind: 'invalid', failureCode: 'negative_number', field: 'n' });
   }
   expect(received).toContain('double.many(3)');
 });
@@ -102,7 +102,7 @@ it('answers 503 service_unavailable to every caller when the service does not an
     });
     const answers = await Promise.all([1, 2, 3].map((n) => doubling.call({ n }).catch((error: unknown) => error)));
     for (const answer of answers) {
-      expect(answer).toMatchObject({ status: 503, failureCode: 'service_unavailable' });
+      expect(answer).toMatchObject({ kind: 'unavailable', failureCode: 'service_unavailable' });
     }
   } finally {
     await nobody.close();

@@ -1,11 +1,11 @@
 import type { ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, timeout } from 'rxjs';
-import type { ManyCallsAnswer, ManyCallsMessage, RemoteError } from '@payment-ledger/contracts';
+import type { ManyCallsAnswer, ManyCallsMessage, RemoteError, RemoteErrorKind } from '@payment-ledger/contracts';
 import { type CoalescerOptions, RequestCoalescer, settle } from '@payment-ledger/event-store';
 
-/** A request/response call that did not succeed: the service's own refusal, or 503 when it could not answer. */
+/** A request/response call that did not succeed: the service's own refusal, or `unavailable` when it did not answer. */
 export class RemoteCallError extends Error implements RemoteError {
-  readonly status: number;
+  readonly kind: RemoteErrorKind;
   readonly failureCode: string;
   readonly failureMessage: string;
   readonly field?: string;
@@ -13,7 +13,7 @@ export class RemoteCallError extends Error implements RemoteError {
   constructor(remote: RemoteError) {
     super(remote.failureMessage);
     this.name = 'RemoteCallError';
-    this.status = remote.status;
+    this.kind = remote.kind;
     this.failureCode = remote.failureCode;
     this.failureMessage = remote.failureMessage;
     this.field = remote.field;
@@ -23,7 +23,7 @@ export class RemoteCallError extends Error implements RemoteError {
 
 export function isRemoteError(error: unknown): error is RemoteError {
   const e = error as Partial<RemoteError> | null;
-  return typeof e?.status === 'number' && typeof e.failureCode === 'string' && typeof e.failureMessage === 'string';
+  return typeof e?.kind === 'string' && typeof e.failureCode === 'string' && typeof e.failureMessage === 'string';
 }
 
 /** Sends a message over a `@nestjs/microservices` client and waits for the answer, at most `timeoutMs`. */
@@ -38,7 +38,7 @@ export async function callService<Result>(
   } catch (error) {
     if (isRemoteError(error)) throw new RemoteCallError(error);
     throw new RemoteCallError({
-      status: 503,
+      kind: 'unavailable',
       failureCode: 'service_unavailable',
       failureMessage: `the service did not answer ${pattern}: ${(error as Error)?.message ?? String(error)}`,
     });

@@ -3,13 +3,20 @@
  * simulator implements it first; a real Amazon Pay API v2 client (signed `AMZN-PAY-RSASSA-PSS-V2` requests,
  * idempotency keys, IPN notifications) implements the same interface later.
  *
- * Every call carries our own id (authorization, capture or void id) as the provider idempotency key, so a call
- * repeated after a crash or a lost answer does the work once.
+ * Every money-moving call carries an `idempotencyKey` that the caller derived from the intent it recorded before the
+ * call (never a fresh id per attempt): a call repeated after a crash, a timeout or a lost answer returns the first
+ * call's result and moves no money twice. The same key with a different request is refused
+ * (ProviderIdempotencyConflict), as Amazon Pay refuses a reused `x-amz-pay-idempotency-key`.
  */
 import type { ChargeFailure, Money, PaymentMethodType, SimulationCode } from '@payment-ledger/contracts';
 
 export type ProviderAuthorizationOutcome =
-  | { status: 'AUTHORIZED'; providerReference: string }
+  | {
+      status: 'AUTHORIZED';
+      providerReference: string;
+      /** The capture made in the same call when the request asked for `captureNow`; otherwise null. */
+      capture: { providerReference: string } | null;
+    }
   | { status: 'PENDING'; providerReference: string; checkAfter: string }
   | { status: 'DECLINED'; failure: ChargeFailure };
 
@@ -17,27 +24,52 @@ export interface RedirectRequest {
   chargeId: string;
 }
 
+/** Amazon Pay's "Create Charge": authorize the amount, and with `captureNow` capture it in the same call. */
 export interface AuthorizeRequest {
+  idempotencyKey: string;
+  /** Our charge id (Amazon Pay's merchant reference). */
   chargeId: string;
+  /** Our authorization id. */
   authorizationId: string;
   amount: Money;
   simulationCode: SimulationCode | null;
+  /** Capture the whole amount as soon as it is authorized (now, or when a pending authorization settles). */
+  captureNow: { captureId: string } | null;
   now: Date;
 }
 
-export interface ResolveAuthorizationRequest {
-  chargeId: string;
-  authorizationId: string;
-  providerReference: string | null;
+/** Asks about an authorization again (a "Get Charge"), e.g. a PENDING one after its `checkAfter`. */
+export interface GetAuthorizationRequest {
+  providerReference: string;
   now: Date;
 }
 
 export interface OperationRequest {
+  idempotencyKey: string;
   chargeId: string;
-  /** Our id of the capture or void: the idempotency key for the provider. */
+  /** Our id of the capture or void. */
   operationId: string;
-  authorizationReference: string | null;
+  authorizationReference: string;
   amount: Money;
+}
+
+/** The kinds of object a provider keeps, each answered by `get`. */
+export type ProviderObjectType = 'authorization' | 'capture' | 'void';
+
+/** A provider's record of one object, as its "Get" API answers it. */
+export interface ProviderObject {
+  type: ProviderObjectType;
+  providerReference: string;
+  /** Our charge id, and our id of the object (authorization, capture or void id). */
+  chargeId: string;
+  operationId: string;
+  amount: Money;
+  /** Amazon Pay's state names: AuthorizationInitiated, Authorized, Declined, Captured, Canceled. */
+  state: string;
+  /** The authorization a capture or void belongs to (null for an authorization). */
+  authorizationReference: string | null;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface PaymentMethodProvider {
@@ -52,10 +84,12 @@ export interface PaymentMethodProvider {
   /** The failure recorded when the consumer cancels on the provider's page. */
   consumerCanceledFailure(simulationCode: SimulationCode | null): ChargeFailure;
   authorize(request: AuthorizeRequest): Promise<ProviderAuthorizationOutcome>;
-  /** Asks again about a PENDING (asynchronous) authorization. */
-  resolveAuthorization(request: ResolveAuthorizationRequest): Promise<ProviderAuthorizationOutcome>;
+  /** The current outcome of an authorization (a PENDING one settles once its delay has passed). */
+  getAuthorization(request: GetAuthorizationRequest): Promise<ProviderAuthorizationOutcome>;
   capture(request: OperationRequest): Promise<{ providerReference: string }>;
   void(request: OperationRequest): Promise<{ providerReference: string }>;
+  /** The provider's record of an object it made, or null when it has none by that reference. */
+  get(type: ProviderObjectType, providerReference: string): Promise<ProviderObject | null>;
 }
 
 export const PAYMENT_METHOD_PROVIDER = Symbol('PaymentMethodProvider');

@@ -1,11 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  type EventMetadata,
-  type EventStore,
-  fold,
-  handleCommand,
-  type RecordedEvent,
-} from '@payment-ledger/event-store';
+import { fold } from '@payment-ledger/domain-kernel';
+import { type EventMetadata, type EventStore, handleCommand, type RecordedEvent } from '@payment-ledger/event-store';
 import { EVENT_STORE } from '@payment-ledger/messaging';
 import { CLOCK, type Clock } from '@payment-ledger/platform';
 import type { AgreementCommand } from '../domain/agreement-commands';

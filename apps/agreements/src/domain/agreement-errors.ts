@@ -1,9 +1,8 @@
-import { DomainError, RequestRejected } from '@payment-ledger/event-store';
+import { DomainError, NotFound, RequestRejected } from '@payment-ledger/domain-kernel';
 import type { AgreementStatus } from '@payment-ledger/contracts';
 
-export class PaymentAgreementNotFound extends DomainError {
+export class PaymentAgreementNotFound extends NotFound {
   readonly code = 'payment_agreement_not_found';
-  override readonly status = 404;
   constructor() {
     super('Payment agreement not found');
   }

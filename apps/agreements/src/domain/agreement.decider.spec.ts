@@ -7,7 +7,7 @@ import {
   type Money,
   PAYMENT_METHOD_CAPABILITIES,
 } from '@payment-ledger/contracts';
-import { DomainError } from '@payment-ledger/event-store';
+import { DomainError } from '@payment-ledger/domain-kernel';
 import type {
   AgreementCommand,
   CreateAgreement,

@@ -15,7 +15,7 @@ import {
   type RevokedBy,
   type SimulationCode,
 } from '@payment-ledger/contracts';
-import type { Decider } from '@payment-ledger/event-store';
+import type { Decider } from '@payment-ledger/domain-kernel';
 import type { AgreementCommand, CreateAgreement, RequestAgreementCharge } from './agreement-commands';
 import { AgreementRequestRejected, InvalidAgreementStatus } from './agreement-errors';
 import { AGREEMENT_EVENT_SCHEMA_VERSIONS, type AgreementEvent, type AgreementTerms } from './agreement-events';

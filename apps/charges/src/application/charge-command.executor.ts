@@ -13,7 +13,7 @@ import type { ChargeCommand, CreateCharge, CreateMerchantInitiatedCharge } from 
 import { chargeDecider, chargeStreamId, type ChargeState, type ExistingCharge, exists } from '../domain/charge.decider';
 import { commandDeadlines } from '../domain/charge-deadlines';
 import { PaymentChargeNotFound } from '../domain/charge-errors';
-import { CHARGE_EVENT_SCHEMA_VERSIONS, type ChargeEvent } from '../domain/charge-events';
+import { CHARGE_EVENT_SCHEMA_VERSIONS, type ChargeEvent } from '@payment-ledger/contracts';
 import { ChargeDeadlineRepository } from './charge-deadline.repository';
 
 export interface LoadedCharge {

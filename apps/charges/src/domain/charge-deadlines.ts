@@ -1,6 +1,6 @@
 import type { ChargeState } from './charge.decider';
 import { exists, openAmount } from './charge.decider';
-import type { ChargeEvent } from './charge-events';
+import type { ChargeEvent } from '@payment-ledger/contracts';
 
 /** Timers a charge needs: each fires a command when due; a command that finds nothing to do emits no event. */
 export type ChargeDeadlineKind = 'authentication_timeout' | 'authorization_check' | 'capture_window';

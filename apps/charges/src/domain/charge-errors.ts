@@ -1,4 +1,4 @@
-import { DomainError, RequestRejected } from '@payment-ledger/event-store';
+import { DomainError, NotFound, RequestRejected } from '@payment-ledger/domain-kernel';
 import type { ChargeStatus } from '@payment-ledger/contracts';
 
 /** The charge is not in a status that allows the command. */
@@ -12,9 +12,8 @@ export class InvalidChargeStatus extends DomainError {
   }
 }
 
-export class PaymentChargeNotFound extends DomainError {
+export class PaymentChargeNotFound extends NotFound {
   readonly code = 'payment_charge_not_found';
-  override readonly status = 404;
   constructor() {
     super('Payment charge not found');
   }
@@ -34,12 +33,11 @@ export class AuthorizationExpired extends DomainError {
   }
 }
 
-/** A rule of the payment method's capability table, or of the request, refused the command (HTTP 400). */
+/** A rule of the payment method's capability table, or of the request, refused the command. */
 export class ChargeRequestRejected extends RequestRejected {}
 
 /** A capture or void id that this charge does not have. */
-export class OperationNotFound extends DomainError {
-  override readonly status = 404;
+export class OperationNotFound extends NotFound {
   constructor(
     readonly code: 'capture_not_found' | 'void_not_found',
     message: string,

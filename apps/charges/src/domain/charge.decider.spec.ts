@@ -10,7 +10,8 @@ import {
   type VoidReason,
 } from '@payment-ledger/contracts';
 import { isAcceptableReturnUrl } from '@payment-ledger/contracts';
-import { DomainError, fold, handleCommand, InMemoryEventStore } from '@payment-ledger/event-store';
+import { DomainError, fold } from '@payment-ledger/domain-kernel';
+import { handleCommand, InMemoryEventStore } from '@payment-ledger/event-store';
 import { AmazonPaySandboxProvider, SIMULATED_FAILURES } from '@payment-ledger/payment-methods';
 import type {
   AuthorizationOutcome,
@@ -30,7 +31,7 @@ import {
   ChargeRequestRejected,
   InvalidChargeStatus,
 } from './charge-errors';
-import { CHARGE_EVENT_SCHEMA_VERSIONS, type ChargeEvent, type ChargeEventType } from './charge-events';
+import { CHARGE_EVENT_SCHEMA_VERSIONS, type ChargeEvent, type ChargeEventType } from '@payment-ledger/contracts';
 import { toPaymentChargeResource } from './charge-resource';
 import {
   authorizedAmount,

@@ -18,7 +18,7 @@ import {
   type SimulationCode,
   type VoidReason,
 } from '@payment-ledger/contracts';
-import type { Decider } from '@payment-ledger/event-store';
+import type { Decider } from '@payment-ledger/domain-kernel';
 import type {
   AuthorizationOutcome,
   ChargeCommand,
@@ -32,7 +32,7 @@ import {
   ChargeRequestRejected,
   InvalidChargeStatus,
 } from './charge-errors';
-import { CHARGE_EVENT_SCHEMA_VERSIONS, type ChargeCreated, type ChargeEvent } from './charge-events';
+import { CHARGE_EVENT_SCHEMA_VERSIONS, type ChargeCreated, type ChargeEvent } from '@payment-ledger/contracts';
 
 export interface AuthorizationRecord {
   id: string;

@@ -20,7 +20,7 @@ export async function pageView<View>(
   try {
     return await callService<View>(service, pattern, { ...message, correlationId: newId('event') }, timeoutMs);
   } catch (error) {
-    if (error instanceof RemoteCallError && error.status === 404) return undefined;
+    if (error instanceof RemoteCallError && error.kind === 'not_found') return undefined;
     throw error;
   }
 }

@@ -3,7 +3,7 @@
  * decline (dunning). Pure: the clock reading and charge outcomes come in as data.
  */
 import { type ChargeFailure, type Money, newId, type SimulationCode } from '@payment-ledger/contracts';
-import type { Decider } from '@payment-ledger/event-store';
+import type { Decider } from '@payment-ledger/domain-kernel';
 import { duePeriods, nextPeriodAfter, periodStart, type ScheduleTerms } from './billing-periods';
 import {
   BILLING_SCHEDULE_EVENT_SCHEMA_VERSIONS,

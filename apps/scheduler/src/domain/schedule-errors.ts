@@ -1,8 +1,7 @@
-import { DomainError } from '@payment-ledger/event-store';
+import { NotFound } from '@payment-ledger/domain-kernel';
 
-export class ScheduleNotFound extends DomainError {
+export class ScheduleNotFound extends NotFound {
   readonly code = 'billing_schedule_not_found';
-  override readonly status = 404;
   constructor() {
     super('This agreement has no billing schedule (it needs a frequency, an amount and consent)');
   }

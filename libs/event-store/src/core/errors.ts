@@ -25,26 +25,3 @@ export class DuplicateEventError extends Error {
     this.name = 'DuplicateEventError';
   }
 }
-
-/** A decider refused a command. Subclasses carry a stable machine-readable code (`amount_exceeds_authorized`). */
-export abstract class DomainError extends Error {
-  abstract readonly code: string;
-  /** HTTP-ish class of the refusal: 409 for a state conflict, 400/422 for a bad command. */
-  readonly status: number = 409;
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
-
-/** A command refused for what it asks (a rule of the request, not the current state): HTTP 400 with a field. */
-export class RequestRejected extends DomainError {
-  override readonly status: number = 400;
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-  }
-}

@@ -2,6 +2,7 @@ import type { OnApplicationShutdown } from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
 import { CoalescedServiceCall, callService, RemoteCallError } from '@payment-ledger/messaging';
 import { ApiError } from '../http/api-error';
+import { httpStatusOf } from '../http/error-status';
 
 /**
  * Request/response calls to a backing service over TCP; its refusals become API errors, silence a 503. Calls of
@@ -32,10 +33,10 @@ export class ServiceClient implements OnApplicationShutdown {
       return await callService<Result>(this.proxy, pattern, message, this.timeoutMs);
     } catch (error) {
       if (!(error instanceof RemoteCallError)) throw error;
-      if (error.failureCode === 'service_unavailable' && error.status === 503) {
+      if (error.failureCode === 'service_unavailable' && error.kind === 'unavailable') {
         throw new ApiError(503, 'service_unavailable', 'The payment service is unavailable; retry shortly');
       }
-      throw new ApiError(error.status, error.failureCode, error.failureMessage, {
+      throw new ApiError(httpStatusOf(error), error.failureCode, error.failureMessage, {
         ...(error.field ? { field: error.field } : {}),
         ...(error.currentStatus ? { currentStatus: error.currentStatus } : {}),
       });

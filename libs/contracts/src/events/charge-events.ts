@@ -1,16 +1,14 @@
 /**
- * The events of a `charge:<chargeId>` stream, version 1 of each payload. Documented in docs/events.md; a stored
- * event is never changed, so a payload change means a new schema version and an upcaster in the decider.
+ * The events of a `charge:<chargeId>` stream (owned by the charges service), published to other services. Documented
+ * in docs/events.md; a stored event is never changed, so a payload change means a new schema version and an upcaster.
+ *
+ * Money moves in two steps: an intent (`…Requested`, recorded under the stream's version check before the provider
+ * is called; its operation id is the provider call's idempotency key) and its outcome (`ChargeAuthorized`,
+ * `ChargeCaptured`, ...). Charges recorded before intents existed have outcomes without intents.
  */
-import type {
-  CaptureMethod,
-  ChargeFailure,
-  Consumer,
-  Money,
-  PaymentMethodType,
-  SimulationCode,
-  VoidReason,
-} from '@payment-ledger/contracts';
+import type { Money } from '../money';
+import type { CaptureMethod, ChargeFailure, Consumer, SimulationCode, VoidReason } from '../payment-charge';
+import type { PaymentMethodType } from '../payment-method-capabilities';
 
 interface StatusChange {
   /** The `hist_…` id of the history entry this event adds. */
@@ -54,6 +52,15 @@ export interface ChargeAuthenticationFailed {
   data: StatusChange & { reason: 'CONSUMER_CANCELED' | 'TIMED_OUT'; failure: ChargeFailure };
 }
 
+/**
+ * Intent: the provider is about to be asked to authorize the charge's amount (Amazon Pay "Create Charge"), and with
+ * `captureNow` to capture it in the same call. Key of the call: the authorization id.
+ */
+export interface ChargeAuthorizationRequested {
+  type: 'ChargeAuthorizationRequested';
+  data: StatusChange & { authorizationId: string; amount: number; captureNow: { captureId: string } | null };
+}
+
 export interface ChargeAuthorizationPending {
   type: 'ChargeAuthorizationPending';
   data: StatusChange & { authorizationId: string; amount: number; providerReference: string; checkAfter: string };
@@ -75,6 +82,12 @@ export interface ChargeAuthorizationDeclined {
   data: StatusChange & { authorizationId: string; amount: number; failure: ChargeFailure };
 }
 
+/** Intent: the provider is about to be asked to capture `amount` of the authorization. Key: the capture id. */
+export interface ChargeCaptureRequested {
+  type: 'ChargeCaptureRequested';
+  data: StatusChange & { captureId: string; amount: number };
+}
+
 export interface ChargeCaptured {
   type: 'ChargeCaptured';
   data: StatusChange & { captureId: string; amount: number; providerReference: string };
@@ -85,14 +98,23 @@ export interface ChargeVoided {
   data: StatusChange & { voidId: string; amount: number; reason: VoidReason; providerReference: string };
 }
 
+/** Intent: the provider is about to be asked to release what is authorized and open. Key: the void id. */
+export interface ChargeVoidRequested {
+  type: 'ChargeVoidRequested';
+  data: StatusChange & { voidId: string; amount: number; reason: VoidReason };
+}
+
 export type ChargeEvent =
   | ChargeCreated
   | ChargeAuthenticationCompleted
   | ChargeAuthenticationFailed
+  | ChargeAuthorizationRequested
   | ChargeAuthorizationPending
   | ChargeAuthorized
   | ChargeAuthorizationDeclined
+  | ChargeCaptureRequested
   | ChargeCaptured
+  | ChargeVoidRequested
   | ChargeVoided;
 
 export type ChargeEventType = ChargeEvent['type'];
@@ -101,9 +123,12 @@ export const CHARGE_EVENT_SCHEMA_VERSIONS: Record<ChargeEventType, number> = {
   ChargeCreated: 1,
   ChargeAuthenticationCompleted: 1,
   ChargeAuthenticationFailed: 1,
+  ChargeAuthorizationRequested: 1,
   ChargeAuthorizationPending: 1,
   ChargeAuthorized: 1,
   ChargeAuthorizationDeclined: 1,
+  ChargeCaptureRequested: 1,
   ChargeCaptured: 1,
+  ChargeVoidRequested: 1,
   ChargeVoided: 1,
 };

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { type Decider, fold, handleCommand } from './decider';
-import { ConcurrencyError, DomainError } from './errors';
-import type { DomainEvent } from './events';
+import { type Decider, type DomainEvent, DomainError, fold } from '@payment-ledger/domain-kernel';
+import { ConcurrencyError } from './errors';
+import { handleCommand } from './handle-command';
 import { InMemoryEventStore } from './in-memory-event-store';
 
 // A small account: deposits and withdrawals, never below zero.
