@@ -1,11 +1,17 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule } from '@payment-ledger/messaging';
-import { AmazonPaySandboxProvider, PAYMENT_METHOD_PROVIDER } from '@payment-ledger/payment-methods';
-import { type Clock, InfrastructureModule } from '@payment-ledger/platform';
+import {
+  AmazonPaySandboxProvider,
+  PAYMENT_METHOD_PROVIDER,
+  PostgresSandboxProviderRecords,
+} from '@payment-ledger/payment-methods';
+import { CLOCK, type Clock, InfrastructureModule, PG_POOL } from '@payment-ledger/platform';
+import type { Pool } from 'pg';
 import { CaptureChargeHandler } from './application/capture-charge.handler';
-import { ChargeCommandExecutor } from './application/charge-command.executor';
 import { ChargeDeadlineFeed } from './application/charge-deadline.feed';
 import { ChargeDeadlineRepository } from './application/charge-deadline.repository';
+import { ChargeProviderCalls } from './application/charge-provider-calls';
+import { ChargeRepository } from './application/charge-repository';
 import { CompleteCheckoutHandler } from './application/complete-checkout.handler';
 import { CreateChargeHandler } from './application/create-charge.handler';
 import { CreateMerchantInitiatedChargeHandler } from './application/create-merchant-initiated-charge.handler';
@@ -34,15 +40,22 @@ export class ChargesModule {
       providers: [
         { provide: CHARGES_CONFIG, useValue: config },
         {
+          // In-process, with its records in this service's database: see AmazonPaySandboxProvider for why.
           provide: PAYMENT_METHOD_PROVIDER,
-          useFactory: () =>
-            new AmazonPaySandboxProvider({
-              hostedPageBaseUrl: config.SANDBOX_PUBLIC_URL,
-              signingSecret: config.SANDBOX_SIGNING_SECRET,
-              asyncAuthorizationDelayMs: config.SANDBOX_ASYNC_AUTHORIZATION_DELAY_MS,
-            }),
+          inject: [PG_POOL, CLOCK],
+          useFactory: (pool: Pool, clock: Clock) =>
+            new AmazonPaySandboxProvider(
+              {
+                hostedPageBaseUrl: config.SANDBOX_PUBLIC_URL,
+                signingSecret: config.SANDBOX_SIGNING_SECRET,
+                asyncAuthorizationDelayMs: config.SANDBOX_ASYNC_AUTHORIZATION_DELAY_MS,
+                clock,
+              },
+              new PostgresSandboxProviderRecords(pool),
+            ),
         },
-        ChargeCommandExecutor,
+        ChargeRepository,
+        ChargeProviderCalls,
         ChargeDeadlineRepository,
         ChargeDeadlineFeed,
         CreateChargeHandler,

@@ -108,8 +108,8 @@ export interface GetOperationMessage extends RequestContext {
   operationId?: string;
 }
 
-export type CaptureResource = ChargeOperation<'CAPTURED'> & { paymentChargeId: string; currency: string };
-export type VoidResource = ChargeOperation<'VOIDED'> & {
+export type CaptureResource = ChargeOperation<'PROCESSING' | 'CAPTURED'> & { paymentChargeId: string; currency: string };
+export type VoidResource = ChargeOperation<'PROCESSING' | 'VOIDED'> & {
   paymentChargeId: string;
   currency: string;
   reason: VoidReason;

@@ -88,10 +88,11 @@ export interface PaymentChargeResource {
   agreementId: string | null;
   instrumentId: string | null;
   authenticationMethods: RedirectAuthenticationMethod[];
-  authorizations: ChargeOperation<'AUTHORIZED' | 'PENDING' | 'DECLINED'>[];
-  captures: ChargeOperation<'CAPTURED'>[];
+  /** PROCESSING: asked of the provider, no answer recorded yet. */
+  authorizations: ChargeOperation<'PROCESSING' | 'AUTHORIZED' | 'PENDING' | 'DECLINED'>[];
+  captures: ChargeOperation<'PROCESSING' | 'CAPTURED'>[];
   refunds: ChargeOperation[];
-  voids: (ChargeOperation<'VOIDED'> & { reason: VoidReason })[];
+  voids: (ChargeOperation<'PROCESSING' | 'VOIDED'> & { reason: VoidReason })[];
   history: HistoryEntry[];
   failure: ChargeFailure | null;
   createdAt: string;

@@ -2,7 +2,7 @@ import { type FoldedState, foldStream } from './folded-view';
 
 /** A state that shows which events were folded, in which order. */
 const view = { evolve: (state: string[], event: { type: string }) => [...state, event.type] };
-const event = (streamVersion: number) => ({ type: `e${streamVersion}`, data: null, streamVersion });
+const event = (streamVersion: number) => ({ type: `e${streamVersion}`, schemaVersion: 1, data: null, streamVersion });
 const start: FoldedState<string[]> = { streamVersion: 0, state: [] };
 
 describe('foldStream', () => {

@@ -13,7 +13,7 @@ export interface FoldedView<State> {
   /** The SQL type of each filterable column, as the table defines it: the multi-row upsert casts its arrays to it. */
   columnTypes: Record<string, string>;
   initialState: State;
-  evolve(state: State, event: { type: string; data: unknown }): State;
+  evolve(state: State, event: { type: string; schemaVersion: number; data: unknown }): State;
   /** The filterable columns of a row, keyed as in `columnTypes`; null while the entity does not exist. */
   columnsOf(state: State): Record<string, unknown> | null;
 }
@@ -25,7 +25,7 @@ export interface FoldedState<State> {
 }
 
 /** An event with its place in its stream. */
-type StreamEvent = { type: string; data: unknown; streamVersion: number };
+type StreamEvent = { type: string; schemaVersion: number; data: unknown; streamVersion: number };
 
 /**
  * Folds events of one stream, in stream order, onto `from`. An event already applied (its version at most

@@ -1,18 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { type EventStore, inTransaction } from '@payment-ledger/event-store';
+import { type EventStore, inTransaction, upcastEvent } from '@payment-ledger/event-store';
 import { EVENT_STORE, readLogCheckpoint, saveLogCheckpoint } from '@payment-ledger/messaging';
 import { PG_POOL } from '@payment-ledger/platform';
-import { creationDeadlines } from '../domain/charge-deadlines';
-import { asChargeEvent } from './charge-command.executor';
+import { chargeDecider } from '../domain/charge.decider';
+import { logDeadlines } from '../domain/charge-deadlines';
 
-/** The feed's name for its log checkpoint (see readLogCheckpoint). */
+/** The feed's name for its log checkpoint (see readLogCheckpoint); named when it wrote creation timers only. */
 const FEED = 'charges.creation-timers';
 
 /**
- * Writes the timers that charge creations start (the redirect's expiry), read from the charge event log rather
- * than written by each create command: one read of the log and one multi-row insert for every creation since the
- * last catch-up, instead of a statement on the path of every create.
+ * Writes the timers that are read from the charge event log rather than written by each command (logDeadlines): a
+ * creation's redirect expiry, and a retry of each provider call whose answer is not in the log yet. One read of the
+ * log and one multi-row insert for everything since the last catch-up, instead of a statement on the busiest paths.
  *
  * The log is the store itself, not Kafka, so a timer is as durable as its event and is never lost, only found a
  * poll later (ChargeDeadlineWorker catches up before it looks for due timers). Where the reading has got to is a log
@@ -34,14 +34,15 @@ export class ChargeDeadlineFeed {
         const from = await readLogCheckpoint(session, FEED, { forUpdate: true });
         const { events, cursor } = await this.store.readAll(from, { limit: batchSize, streamTypes: ['charge'] });
         if (events.length === 0) return { read: 0, timers: 0 };
-        const timers = events.flatMap((event) =>
-          creationDeadlines(asChargeEvent(event)).map((d) => ({
+        const timers = logDeadlines(
+          events.map((event) => ({
             chargeId: event.streamId.slice('charge:'.length),
-            ...d,
+            event: upcastEvent(chargeDecider, event),
           })),
         );
         if (timers.length > 0) {
-          // A creation's timer is never moved, so one already there (written again after a crash) stays as it is.
+          // A creation's timer is never moved, and a retry already waiting is as good as a new one, so a timer already
+          // there (written again after a crash) stays as it is.
           await session.query({
             name: 'charge_deadlines.from_creations',
             text: `INSERT INTO charge_deadlines (charge_id, kind, due_at)

@@ -5,8 +5,9 @@ import { PAYMENT_METHOD_PROVIDER, type PaymentMethodProvider } from '@payment-le
 import type { ChargeCommand } from '../domain/charge-commands';
 import { type ExistingCharge, exists } from '../domain/charge.decider';
 import { PaymentChargeNotFound } from '../domain/charge-errors';
-import { ChargeCommandExecutor } from './charge-command.executor';
-import { authorizeAndCapture } from './authorize-and-capture';
+import type { StreamSnapshot } from '@payment-ledger/event-store';
+import { CLOCK, type Clock } from '@payment-ledger/platform';
+import { ChargeRepository } from './charge-repository';
 
 /**
  * The consumer's side of the redirect: what the provider's hosted page shows, and the consumer's decision there.
@@ -15,56 +16,57 @@ import { authorizeAndCapture } from './authorize-and-capture';
 @Injectable()
 export class CompleteCheckoutHandler {
   constructor(
-    private readonly executor: ChargeCommandExecutor,
+    private readonly charges: ChargeRepository,
     @Inject(PAYMENT_METHOD_PROVIDER) private readonly provider: PaymentMethodProvider,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async view(message: CheckoutMessage): Promise<CheckoutView> {
-    const state = await this.authorizedCharge(message);
+    const { state } = await this.authorizedCharge(message);
     return toCheckoutView(state);
   }
 
   async complete(message: CompleteCheckoutMessage): Promise<CheckoutView> {
-    await this.authorizedCharge(message);
-    const { state } = await this.executor.execute(
-      message.chargeId,
-      null,
-      async (charge, now): Promise<ChargeCommand | null> => {
-        if (charge.status !== 'AUTHENTICATION_PENDING') return null;
-        if (charge.authenticationExpiresAt && now.getTime() >= Date.parse(charge.authenticationExpiresAt)) {
-          return { type: 'ExpireAuthentication' };
-        }
-        if (message.decision === 'CANCEL') {
-          return {
-            type: 'RecordConsumerCancellation',
-            failure: this.provider.consumerCanceledFailure(charge.simulationCode),
-          };
-        }
-        // A simulated BuyerCanceled means the consumer "cancels" whatever they click.
-        if (charge.simulationCode === 'BuyerCanceled') {
-          return {
-            type: 'RecordConsumerCancellation',
-            failure: this.provider.consumerCanceledFailure(charge.simulationCode),
-          };
-        }
-        const authorizationId = newId('authorization', now.getTime());
-        const outcome = await authorizeAndCapture(this.provider, charge, authorizationId, now);
-        return { type: 'RecordConsumerApproval', authorizationId, ...outcome };
-      },
-      { correlationId: message.correlationId, actor: 'consumer' },
-    );
+    const known = await this.authorizedCharge(message);
+    const charge = known.state;
+    if (charge.status !== 'AUTHENTICATION_PENDING') return toCheckoutView(charge);
+    const now = this.clock.now();
+    const command = this.decisionOf(message, charge, now);
+    const { state } = await this.charges.execute(message.chargeId, command, {
+      merchantId: null,
+      known,
+      metadata: { correlationId: message.correlationId, actor: 'consumer' },
+    });
     if (!exists(state)) throw new PaymentChargeNotFound();
     return toCheckoutView(state);
   }
 
-  private async authorizedCharge(message: CheckoutMessage): Promise<ExistingCharge> {
+  /** The consumer's click as a command; a simulated BuyerCanceled "cancels" whatever they click. */
+  private decisionOf(message: CompleteCheckoutMessage, charge: ExistingCharge, now: Date): ChargeCommand {
+    if (charge.authenticationExpiresAt && now.getTime() >= Date.parse(charge.authenticationExpiresAt)) {
+      return { type: 'ExpireAuthentication' };
+    }
+    if (message.decision === 'CANCEL' || charge.simulationCode === 'BuyerCanceled') {
+      return {
+        type: 'RecordConsumerCancellation',
+        failure: this.provider.consumerCanceledFailure(charge.simulationCode),
+      };
+    }
+    return {
+      type: 'RecordConsumerApproval',
+      authorizationId: newId('authorization', now.getTime()),
+      captureId: newId('capture', now.getTime()),
+    };
+  }
+
+  private async authorizedCharge(message: CheckoutMessage): Promise<StreamSnapshot<ExistingCharge>> {
     if (!this.provider.verifyRedirectToken(message.chargeId, message.token)) throw new PaymentChargeNotFound();
-    const { state } = await this.executor.load(message.chargeId);
+    const { state, version } = await this.charges.load(message.chargeId);
     // Only consumer-initiated charges have a hosted page.
     if (!exists(state) || state.returnUrl === null || state.authenticationExpiresAt === null) {
       throw new PaymentChargeNotFound();
     }
-    return state;
+    return { state, version };
   }
 }
 

@@ -4,13 +4,13 @@ import { PAYMENT_METHOD_PROVIDER, type PaymentMethodProvider } from '@payment-le
 import { exists } from '../domain/charge.decider';
 import { ChargeRequestRejected } from '../domain/charge-errors';
 import { toPaymentChargeResource } from '../domain/charge-resource';
-import { ChargeCommandExecutor } from './charge-command.executor';
+import { ChargeRepository } from './charge-repository';
 
 /** Creates a charge and returns it with the REDIRECT authentication method the consumer must follow. */
 @Injectable()
 export class CreateChargeHandler {
   constructor(
-    private readonly executor: ChargeCommandExecutor,
+    private readonly charges: ChargeRepository,
     @Inject(PAYMENT_METHOD_PROVIDER) private readonly provider: PaymentMethodProvider,
   ) {}
 
@@ -22,7 +22,8 @@ export class CreateChargeHandler {
       throw new ChargeRequestRejected('payment_method_not_supported', 'unsupported payment method', 'paymentMethod');
     }
     const redirect = this.provider.createRedirect({ chargeId: message.chargeId });
-    const { state } = await this.executor.create(
+    const { state } = await this.charges.execute(
+      message.chargeId,
       {
         type: 'CreateCharge',
         chargeId: message.chargeId,
@@ -38,10 +39,14 @@ export class CreateChargeHandler {
         authentication: { type: 'REDIRECT', ...redirect },
       },
       {
-        correlationId: message.correlationId,
         merchantId: message.merchant.id,
-        idempotencyKey: message.idempotencyKey,
-        actor: `merchant:${message.merchant.id}`,
+        creates: true,
+        metadata: {
+          correlationId: message.correlationId,
+          merchantId: message.merchant.id,
+          idempotencyKey: message.idempotencyKey,
+          actor: `merchant:${message.merchant.id}`,
+        },
       },
     );
     if (!exists(state)) throw new Error('a created charge must exist');

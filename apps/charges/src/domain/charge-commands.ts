@@ -1,6 +1,7 @@
 /**
- * What may be asked of a charge. Provider calls happen before `decide` (in the application layer); their outcomes
- * arrive here as data, so the decider stays pure.
+ * What may be asked of a charge. A command that moves money records an intent (`…Requested`); the provider is called
+ * after it (the command loop's outside calls, see ChargeProviderCalls) and its answer comes back as a `Record…Outcome`
+ * command, so the decider stays pure.
  */
 import type {
   CaptureMethod,
@@ -30,8 +31,8 @@ export interface CreateCharge {
 }
 
 /**
- * A charge under a payment agreement, started by the merchant (or its schedule) without the consumer: the provider
- * was already asked to authorize (and capture) with the saved instrument, so creation and outcome are one decision.
+ * A charge under a payment agreement, started by the merchant (or its schedule) without the consumer: created with
+ * the intent to authorize and capture at once (Amazon Pay's CaptureNow) with the saved instrument.
  */
 export interface CreateMerchantInitiatedCharge {
   type: 'CreateMerchantInitiatedCharge';
@@ -45,13 +46,14 @@ export interface CreateMerchantInitiatedCharge {
   webhooksUrl: string | null;
   merchantPaymentChargeReference: string | null;
   simulationCode: SimulationCode | null;
+  /** Our ids of the authorization and its capture: the provider call's idempotency keys. */
   authorizationId: string;
-  authorization: AuthorizationOutcome;
-  capture?: { captureId: string; result: ProviderResult };
+  captureId: string;
 }
 
+/** What the provider answered to an authorization (at once, or later when asked again). */
 export type AuthorizationOutcome =
-  | { status: 'AUTHORIZED'; providerReference: string }
+  | { status: 'AUTHORIZED'; providerReference: string; capture: ProviderResult | null }
   | { status: 'PENDING'; providerReference: string; checkAfter: string }
   | { status: 'DECLINED'; failure: ChargeFailure };
 
@@ -59,13 +61,14 @@ export interface ProviderResult {
   providerReference: string;
 }
 
-/** The consumer approved on the provider's page; the provider answered the authorization (and capture). */
+/**
+ * The consumer approved on the provider's page: the charge records the intent to authorize (and, for automatic
+ * capture, to capture in the same call under `captureId`).
+ */
 export interface RecordConsumerApproval {
   type: 'RecordConsumerApproval';
   authorizationId: string;
-  authorization: AuthorizationOutcome;
-  /** Present for automatic capture of an authorized charge. */
-  capture?: { captureId: string; result: ProviderResult };
+  captureId: string;
 }
 
 export interface RecordConsumerCancellation {
@@ -77,17 +80,23 @@ export interface ExpireAuthentication {
   type: 'ExpireAuthentication';
 }
 
-/** The provider settled an asynchronous (AUTHORIZATION_ASYNC) authorization. */
-export interface ResolveAuthorization {
-  type: 'ResolveAuthorization';
-  authorization: AuthorizationOutcome;
-  capture?: { captureId: string; result: ProviderResult };
+/** The provider answered an authorization (first answer, or a pending one settled). */
+export interface RecordAuthorizationOutcome {
+  type: 'RecordAuthorizationOutcome';
+  authorizationId: string;
+  outcome: AuthorizationOutcome;
 }
 
+/** A merchant asks to capture `amount` (all that is open when omitted). */
 export interface CaptureCharge {
   type: 'CaptureCharge';
   captureId: string;
-  amount: number;
+  amount: number | null;
+}
+
+export interface RecordCaptureOutcome {
+  type: 'RecordCaptureOutcome';
+  captureId: string;
   result: ProviderResult;
 }
 
@@ -95,6 +104,11 @@ export interface VoidCharge {
   type: 'VoidCharge';
   voidId: string;
   reason: VoidReason;
+}
+
+export interface RecordVoidOutcome {
+  type: 'RecordVoidOutcome';
+  voidId: string;
   result: ProviderResult;
 }
 
@@ -104,6 +118,8 @@ export type ChargeCommand =
   | RecordConsumerApproval
   | RecordConsumerCancellation
   | ExpireAuthentication
-  | ResolveAuthorization
+  | RecordAuthorizationOutcome
   | CaptureCharge
-  | VoidCharge;
+  | RecordCaptureOutcome
+  | VoidCharge
+  | RecordVoidOutcome;

@@ -3,7 +3,13 @@ import { exists, openAmount } from './charge.decider';
 import type { ChargeEvent } from '@payment-ledger/contracts';
 
 /** Timers a charge needs: each fires a command when due; a command that finds nothing to do emits no event. */
-export type ChargeDeadlineKind = 'authentication_timeout' | 'authorization_check' | 'capture_window';
+export type ChargeDeadlineKind = 'authentication_timeout' | 'authorization_check' | 'capture_window' | 'provider_retry';
+
+/**
+ * How long a provider call may go unanswered in the log before a retry makes it again (same idempotency key). Most
+ * answers are appended within milliseconds of their intent; this is for a crash or a failed call in between.
+ */
+export const PROVIDER_RETRY_AFTER_MS = 10_000;
 
 export interface ChargeDeadline {
   kind: ChargeDeadlineKind;
@@ -11,14 +17,52 @@ export interface ChargeDeadline {
 }
 
 /**
- * The timer a charge's creation starts: the consumer's redirect expires (none for a merchant-initiated charge). It
- * is read from the event log after the fact (ChargeDeadlineFeed), not written by the create command: creation is
- * the busiest command, and its timer needs nothing but the event.
+ * The timers read from the event log after the fact (ChargeDeadlineFeed) rather than written by the command: a
+ * creation's redirect expiry (none for a merchant-initiated charge), and a retry for each provider call whose intent
+ * has no answer among the events read with it. Creation and provider calls are the busiest paths, and these timers
+ * need nothing but the events; an answer that lands after the read leaves a retry that fires and finds nothing to do.
  */
-export function creationDeadlines(event: ChargeEvent): ChargeDeadline[] {
-  return event.type === 'ChargeCreated' && event.data.authenticationExpiresAt !== null
-    ? [{ kind: 'authentication_timeout', dueAt: event.data.authenticationExpiresAt }]
-    : [];
+export function logDeadlines(events: readonly { chargeId: string; event: ChargeEvent }[]): (ChargeDeadline & {
+  chargeId: string;
+})[] {
+  const deadlines: (ChargeDeadline & { chargeId: string })[] = [];
+  const unanswered = new Map<string, { chargeId: string; at: string }>();
+  for (const { chargeId, event } of events) {
+    switch (event.type) {
+      case 'ChargeCreated':
+        if (event.data.authenticationExpiresAt !== null) {
+          deadlines.push({ chargeId, kind: 'authentication_timeout', dueAt: event.data.authenticationExpiresAt });
+        }
+        break;
+      case 'ChargeAuthorizationRequested':
+        unanswered.set(event.data.authorizationId, { chargeId, at: event.data.at });
+        break;
+      case 'ChargeCaptureRequested':
+        unanswered.set(event.data.captureId, { chargeId, at: event.data.at });
+        break;
+      case 'ChargeVoidRequested':
+        unanswered.set(event.data.voidId, { chargeId, at: event.data.at });
+        break;
+      case 'ChargeAuthorized':
+      case 'ChargeAuthorizationPending':
+      case 'ChargeAuthorizationDeclined':
+        unanswered.delete(event.data.authorizationId);
+        break;
+      case 'ChargeCaptured':
+        unanswered.delete(event.data.captureId);
+        break;
+      case 'ChargeVoided':
+        unanswered.delete(event.data.voidId);
+        break;
+    }
+  }
+  const retries = new Map<string, string>();
+  for (const { chargeId, at } of unanswered.values()) {
+    const dueAt = new Date(Date.parse(at) + PROVIDER_RETRY_AFTER_MS).toISOString();
+    if (!retries.has(chargeId) || dueAt < retries.get(chargeId)!) retries.set(chargeId, dueAt);
+  }
+  for (const [chargeId, dueAt] of retries) deadlines.push({ chargeId, kind: 'provider_retry', dueAt });
+  return deadlines;
 }
 
 /**

@@ -26,6 +26,14 @@ export class AmountExceedsAuthorized extends DomainError {
   }
 }
 
+/** Everything authorized is already captured, being captured, or released: a capture has nothing to take. */
+export class NothingToCapture extends DomainError {
+  readonly code = 'nothing_to_capture';
+  constructor(readonly currentStatus: ChargeStatus) {
+    super(`nothing is left to capture on this payment charge (status ${currentStatus})`);
+  }
+}
+
 export class AuthorizationExpired extends DomainError {
   readonly code = 'authorization_expired';
   constructor(expiredAt: string) {

@@ -24,38 +24,41 @@ import type {
   ChargeCommand,
   CreateCharge,
   CreateMerchantInitiatedCharge,
-  ProviderResult,
 } from './charge-commands';
 import {
   AmountExceedsAuthorized,
   AuthorizationExpired,
   ChargeRequestRejected,
   InvalidChargeStatus,
+  NothingToCapture,
 } from './charge-errors';
 import { CHARGE_EVENT_SCHEMA_VERSIONS, type ChargeCreated, type ChargeEvent } from '@payment-ledger/contracts';
 
+/** PROCESSING: the intent is recorded and the provider's answer is not (yet): a pending outside call. */
 export interface AuthorizationRecord {
   id: string;
   amount: number;
-  status: 'AUTHORIZED' | 'PENDING' | 'DECLINED';
+  status: 'PROCESSING' | 'AUTHORIZED' | 'PENDING' | 'DECLINED';
   providerReference: string | null;
+  /** The capture asked for in the same provider call (automatic capture), if any. */
+  captureNow: { captureId: string } | null;
   createdAt: string;
   updatedAt: string;
 }
 export interface CaptureRecord {
   id: string;
   amount: number;
-  status: 'CAPTURED';
-  providerReference: string;
+  status: 'PROCESSING' | 'CAPTURED';
+  providerReference: string | null;
   createdAt: string;
   updatedAt: string;
 }
 export interface VoidRecord {
   id: string;
   amount: number;
-  status: 'VOIDED';
+  status: 'PROCESSING' | 'VOIDED';
   reason: VoidReason;
-  providerReference: string;
+  providerReference: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -104,13 +107,14 @@ export function exists(state: ChargeState): state is ExistingCharge {
 export function authorizedAmount(state: ExistingCharge): number {
   return state.authorizations.filter((a) => a.status === 'AUTHORIZED').reduce((total, a) => total + a.amount, 0);
 }
+/** Captured, or asked of the provider and not yet answered (money already spoken for). */
 export function capturedAmount(state: ExistingCharge): number {
   return state.captures.reduce((total, c) => total + c.amount, 0);
 }
 export function voidedAmount(state: ExistingCharge): number {
   return state.voids.reduce((total, v) => total + v.amount, 0);
 }
-/** What can still be captured or voided: authorized − captured − voided. */
+/** What can still be captured or voided: authorized − captured − voided (processing ones included). */
 export function openAmount(state: ExistingCharge): number {
   return authorizedAmount(state) - capturedAmount(state) - voidedAmount(state);
 }
@@ -159,8 +163,24 @@ export function evolve(state: ChargeState, event: ChargeEvent): ChargeState {
       return withStatus(state, 'AUTHORIZATION_PROCESSING', event.data.historyId, event.data.at);
     case 'ChargeAuthenticationFailed':
       return { ...withStatus(state, 'FAILED', event.data.historyId, event.data.at), failure: event.data.failure };
+    case 'ChargeAuthorizationRequested': {
+      const d = event.data;
+      return {
+        ...withStatus(state, state.status, d.historyId, d.at),
+        authorizations: upsert(state.authorizations, {
+          id: d.authorizationId,
+          amount: d.amount,
+          status: 'PROCESSING',
+          providerReference: null,
+          captureNow: d.captureNow,
+          createdAt: d.at,
+          updatedAt: d.at,
+        }),
+      };
+    }
     case 'ChargeAuthorizationPending': {
       const d = event.data;
+      const previous = state.authorizations.find((a) => a.id === d.authorizationId);
       return {
         ...withStatus(state, 'AUTHORIZATION_ASYNC', d.historyId, d.at),
         checkAuthorizationAfter: d.checkAfter,
@@ -169,7 +189,8 @@ export function evolve(state: ChargeState, event: ChargeEvent): ChargeState {
           amount: d.amount,
           status: 'PENDING',
           providerReference: d.providerReference,
-          createdAt: d.at,
+          captureNow: previous?.captureNow ?? null,
+          createdAt: previous?.createdAt ?? d.at,
           updatedAt: d.at,
         }),
       };
@@ -187,6 +208,7 @@ export function evolve(state: ChargeState, event: ChargeEvent): ChargeState {
           amount: d.amount,
           status: 'AUTHORIZED',
           providerReference: d.providerReference,
+          captureNow: previous?.captureNow ?? null,
           createdAt: previous?.createdAt ?? d.at,
           updatedAt: d.at,
         }),
@@ -204,46 +226,75 @@ export function evolve(state: ChargeState, event: ChargeEvent): ChargeState {
           amount: d.amount,
           status: 'DECLINED',
           providerReference: previous?.providerReference ?? null,
+          captureNow: previous?.captureNow ?? null,
           createdAt: previous?.createdAt ?? d.at,
+          updatedAt: d.at,
+        }),
+      };
+    }
+    case 'ChargeCaptureRequested': {
+      const d = event.data;
+      // A first capture of an authorization waiting for one is under way; a further partial one leaves it CAPTURED.
+      const next = state.status === 'CAPTURE_PENDING' ? 'CAPTURE_PROCESSING' : state.status;
+      return {
+        ...withStatus(state, next, d.historyId, d.at),
+        captures: upsertOperation(state.captures, {
+          id: d.captureId,
+          amount: d.amount,
+          status: 'PROCESSING',
+          providerReference: null,
+          createdAt: d.at,
           updatedAt: d.at,
         }),
       };
     }
     case 'ChargeCaptured': {
       const d = event.data;
+      const previous = state.captures.find((c) => c.id === d.captureId);
       return {
         ...withStatus(state, 'CAPTURED', d.historyId, d.at),
-        captures: [
-          ...state.captures,
-          {
-            id: d.captureId,
-            amount: d.amount,
-            status: 'CAPTURED',
-            providerReference: d.providerReference,
-            createdAt: d.at,
-            updatedAt: d.at,
-          },
-        ],
+        captures: upsertOperation(state.captures, {
+          id: d.captureId,
+          amount: d.amount,
+          status: 'CAPTURED',
+          providerReference: d.providerReference,
+          createdAt: previous?.createdAt ?? d.at,
+          updatedAt: d.at,
+        }),
+      };
+    }
+    case 'ChargeVoidRequested': {
+      const d = event.data;
+      const next = state.status === 'CAPTURE_PENDING' ? 'VOID_PROCESSING' : state.status;
+      return {
+        ...withStatus(state, next, d.historyId, d.at),
+        voids: upsertOperation(state.voids, {
+          id: d.voidId,
+          amount: d.amount,
+          status: 'PROCESSING',
+          reason: d.reason,
+          providerReference: null,
+          createdAt: d.at,
+          updatedAt: d.at,
+        }),
       };
     }
     case 'ChargeVoided': {
       const d = event.data;
       // Releasing the rest of a partly captured charge leaves it CAPTURED; releasing all of it makes it VOIDED.
-      const next = state.captures.length > 0 ? state.status : 'VOIDED';
+      const next = state.captures.some((c) => c.status === 'CAPTURED') ? state.status : 'VOIDED';
+      const previous = state.voids.find((v) => v.id === d.voidId);
       return {
         ...withStatus(state, next, d.historyId, d.at),
-        voids: [
-          ...state.voids,
-          {
-            id: d.voidId,
-            amount: d.amount,
-            status: 'VOIDED',
-            reason: d.reason,
-            providerReference: d.providerReference,
-            createdAt: d.at,
-            updatedAt: d.at,
-          },
-        ],
+        voids: upsertOperation(state.voids, {
+          id: d.voidId,
+          amount: d.amount,
+          status: 'VOIDED',
+          reason: d.reason,
+          providerReference: d.providerReference,
+          createdAt: previous?.createdAt ?? d.at,
+          updatedAt: d.at,
+        }),
       };
     }
     default:
@@ -253,6 +304,10 @@ export function evolve(state: ChargeState, event: ChargeEvent): ChargeState {
 }
 
 function upsert(list: AuthorizationRecord[], record: AuthorizationRecord): AuthorizationRecord[] {
+  return upsertOperation(list, record);
+}
+
+function upsertOperation<Record extends { id: string }>(list: Record[], record: Record): Record[] {
   const index = list.findIndex((a) => a.id === record.id);
   if (index < 0) return [...list, record];
   return list.map((a, i) => (i === index ? record : a));
@@ -279,10 +334,9 @@ export function decide(command: ChargeCommand, state: ChargeState, now: Date): C
       if (state.authenticationExpiresAt && now.getTime() >= Date.parse(state.authenticationExpiresAt)) {
         return [authenticationTimedOut(historyId, at)];
       }
-      const completed: ChargeEvent = { type: 'ChargeAuthenticationCompleted', data: { historyId, at } };
       return [
-        completed,
-        ...authorizationEvents(state, command.authorizationId, command.authorization, command.capture, now),
+        { type: 'ChargeAuthenticationCompleted', data: { historyId, at } },
+        authorizationRequested(state, command.authorizationId, command.captureId, now),
       ];
     }
     case 'RecordConsumerCancellation':
@@ -297,36 +351,47 @@ export function decide(command: ChargeCommand, state: ChargeState, now: Date): C
       if (state.status !== 'AUTHENTICATION_PENDING') return [];
       if (!state.authenticationExpiresAt || now.getTime() < Date.parse(state.authenticationExpiresAt)) return [];
       return [authenticationTimedOut(historyId, at)];
-    case 'ResolveAuthorization': {
-      if (state.status !== 'AUTHORIZATION_ASYNC') return [];
-      const pending = state.authorizations.find((a) => a.status === 'PENDING');
-      if (!pending || command.authorization.status === 'PENDING') return [];
-      return authorizationEvents(state, pending.id, command.authorization, command.capture, now);
+    case 'RecordAuthorizationOutcome': {
+      // Answers come once per authorization still waiting for one; a repeated or stale answer records nothing.
+      const authorization = state.authorizations.find((a) => a.id === command.authorizationId);
+      if (!authorization || (authorization.status !== 'PROCESSING' && authorization.status !== 'PENDING')) return [];
+      if (command.outcome.status === 'PENDING' && authorization.status === 'PENDING') return [];
+      return authorizationEvents(state, authorization, command.outcome, now);
     }
     case 'CaptureCharge': {
+      // A retried request (same capture id) finds its capture already asked for.
+      if (state.captures.some((c) => c.id === command.captureId)) return [];
       requireStatus(state, ['CAPTURE_PENDING', 'CAPTURED'], 'capture');
       if (state.captureExpiresAt && now.getTime() >= Date.parse(state.captureExpiresAt)) {
         throw new AuthorizationExpired(state.captureExpiresAt);
       }
-      if (!Number.isSafeInteger(command.amount) || command.amount < 1) {
+      const open = openAmount(state);
+      if (open === 0) throw new NothingToCapture(state.status);
+      const amount = command.amount ?? open;
+      if (!Number.isSafeInteger(amount) || amount < 1) {
         throw new ChargeRequestRejected('invalid_amount', 'amount must be a positive integer of minor units', 'amount');
       }
-      const open = openAmount(state);
-      if (command.amount > open) throw new AmountExceedsAuthorized(command.amount, open);
+      if (amount > open) throw new AmountExceedsAuthorized(amount, open);
+      return [{ type: 'ChargeCaptureRequested', data: { historyId, at, captureId: command.captureId, amount } }];
+    }
+    case 'RecordCaptureOutcome': {
+      const capture = state.captures.find((c) => c.id === command.captureId);
+      if (!capture || capture.status !== 'PROCESSING') return [];
       return [
         {
           type: 'ChargeCaptured',
           data: {
             historyId,
             at,
-            captureId: command.captureId,
-            amount: command.amount,
+            captureId: capture.id,
+            amount: capture.amount,
             providerReference: command.result.providerReference,
           },
         },
       ];
     }
     case 'VoidCharge': {
+      if (state.voids.some((v) => v.id === command.voidId)) return [];
       if (command.reason === 'CAPTURE_WINDOW_EXPIRED') {
         // The timer may fire after a capture or void took everything, or early after a restart: then nothing to do.
         const due = state.captureExpiresAt !== null && now.getTime() >= Date.parse(state.captureExpiresAt);
@@ -340,13 +405,23 @@ export function decide(command: ChargeCommand, state: ChargeState, now: Date): C
       }
       return [
         {
+          type: 'ChargeVoidRequested',
+          data: { historyId, at, voidId: command.voidId, amount: openAmount(state), reason: command.reason },
+        },
+      ];
+    }
+    case 'RecordVoidOutcome': {
+      const entry = state.voids.find((v) => v.id === command.voidId);
+      if (!entry || entry.status !== 'PROCESSING') return [];
+      return [
+        {
           type: 'ChargeVoided',
           data: {
             historyId,
             at,
-            voidId: command.voidId,
-            amount: openAmount(state),
-            reason: command.reason,
+            voidId: entry.id,
+            amount: entry.amount,
+            reason: entry.reason,
             providerReference: command.result.providerReference,
           },
         },
@@ -474,10 +549,26 @@ function decideMerchantInitiated(command: CreateMerchantInitiatedCharge, state: 
   });
   const createdState = evolve(state, created);
   if (!exists(createdState)) return [created];
-  return [
-    created,
-    ...authorizationEvents(createdState, command.authorizationId, command.authorization, command.capture, now),
-  ];
+  return [created, authorizationRequested(createdState, command.authorizationId, command.captureId, now)];
+}
+
+/** The intent to authorize the whole amount; with automatic capture, to capture it in the same provider call. */
+function authorizationRequested(
+  state: ExistingCharge,
+  authorizationId: string,
+  captureId: string,
+  now: Date,
+): ChargeEvent {
+  return {
+    type: 'ChargeAuthorizationRequested',
+    data: {
+      historyId: newId('history', now.getTime()),
+      at: now.toISOString(),
+      authorizationId,
+      amount: state.amount.value,
+      captureNow: state.captureMethod === 'AUTOMATIC' ? { captureId } : null,
+    },
+  };
 }
 
 function authenticationTimedOut(historyId: string, at: string): ChargeEvent {
@@ -487,16 +578,15 @@ function authenticationTimedOut(historyId: string, at: string): ChargeEvent {
   };
 }
 
-/** The events for a provider's answer to an authorization, plus the automatic capture when there is one. */
+/** The events for a provider's answer to an authorization, plus the capture made in the same call when there is one. */
 function authorizationEvents(
   state: ExistingCharge,
-  authorizationId: string,
+  authorization: AuthorizationRecord,
   outcome: AuthorizationOutcome,
-  capture: { captureId: string; result: ProviderResult } | undefined,
   now: Date,
 ): ChargeEvent[] {
   const at = now.toISOString();
-  const amount = state.amount.value;
+  const { id: authorizationId, amount } = authorization;
   const historyId = () => newId('history', now.getTime());
   switch (outcome.status) {
     case 'PENDING':
@@ -533,20 +623,24 @@ function authorizationEvents(
           captureExpiresAt: new Date(now.getTime() + windowDays * DAY).toISOString(),
         },
       };
-      if (state.captureMethod === 'MANUAL' || !capture) return [authorized];
-      return [
-        authorized,
-        {
-          type: 'ChargeCaptured',
-          data: {
-            historyId: historyId(),
-            at,
-            captureId: capture.captureId,
-            amount,
-            providerReference: capture.result.providerReference,
-          },
-        },
-      ];
+      const captureNow = authorization.captureNow;
+      if (!captureNow) return [authorized];
+      // Asked to capture at once: the capture came with the answer, or (a provider that captures separately) is
+      // asked for next.
+      const captureId = captureNow.captureId;
+      const captured: ChargeEvent = outcome.capture
+        ? {
+            type: 'ChargeCaptured',
+            data: {
+              historyId: historyId(),
+              at,
+              captureId,
+              amount,
+              providerReference: outcome.capture.providerReference,
+            },
+          }
+        : { type: 'ChargeCaptureRequested', data: { historyId: historyId(), at, captureId, amount } };
+      return [authorized, captured];
     }
   }
 }

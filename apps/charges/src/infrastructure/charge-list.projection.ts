@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import type { EventStore } from '@payment-ledger/event-store';
+import { type EventStore, upcastEvent } from '@payment-ledger/event-store';
 import { applyToFoldedView, EVENT_STORE, type EventEnvelope, type FoldedView } from '@payment-ledger/messaging';
-import { asChargeEvent } from '../application/charge-command.executor';
 import { chargeDecider, type ChargeState, exists } from '../domain/charge.decider';
 
 const CHARGE_LIST_VIEW: FoldedView<ChargeState> = {
@@ -18,7 +17,7 @@ const CHARGE_LIST_VIEW: FoldedView<ChargeState> = {
     updated_at: 'timestamptz',
   },
   initialState: chargeDecider.initialState,
-  evolve: (state, event) => chargeDecider.evolve(state, asChargeEvent(event)),
+  evolve: (state, event) => chargeDecider.evolve(state, upcastEvent(chargeDecider, event)),
   columnsOf: (state) =>
     exists(state)
       ? {

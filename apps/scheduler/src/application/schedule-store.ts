@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import {
-  ConcurrencyError,
   type EventStore,
-  fold,
-  type RecordedEvent,
+  handleCommand,
+  loadStream,
   RequestCoalescer,
+  type StreamSnapshot,
 } from '@payment-ledger/event-store';
 import { EVENT_STORE } from '@payment-ledger/messaging';
 import { CLOCK, type Clock, PG_POOL } from '@payment-ledger/platform';
@@ -18,10 +18,9 @@ import {
   type ScheduleCommand,
   type ScheduleState,
 } from '../domain/billing-schedule.decider';
-import { BILLING_SCHEDULE_EVENT_SCHEMA_VERSIONS, type BillingScheduleEvent } from '../domain/billing-schedule-events';
+import type { BillingScheduleEvent } from '@payment-ledger/contracts';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../scheduler.config';
 
-const MAX_RETRIES = 5;
 /** Bookkeeping writes of concurrent runs go together (see RequestCoalescer): two statements at a time at most. */
 const BOOKKEEPING_WRITES = { maxInFlight: 2, maxBatch: 128 };
 
@@ -38,7 +37,7 @@ export interface ExecuteOptions {
 }
 
 /**
- * Billing schedules: the stream, the command loop, the wake-up index and the sandbox test clocks. A schedule's
+ * Billing schedules: their streams on the shared command loop, the wake-up index and the sandbox test clocks. A schedule's
  * "now" is the service clock plus its test clock's offset (zero outside the sandbox).
  */
 @Injectable()
@@ -85,16 +84,13 @@ export class ScheduleStore {
     return this.now(agreementId);
   }
 
-  async load(agreementId: string): Promise<{ state: ScheduleState; version: number }> {
-    const recorded = await this.store.readStream(billingScheduleStreamId(agreementId));
-    return {
-      state: fold(billingScheduleDecider, recorded.map(asScheduleEvent)),
-      version: recorded.length === 0 ? 0 : recorded[recorded.length - 1].streamVersion,
-    };
+  load(agreementId: string): Promise<StreamSnapshot<ScheduleState>> {
+    return loadStream(this.store, billingScheduleStreamId(agreementId), billingScheduleDecider);
   }
 
   /**
-   * read → fold → decide → move the wake-up earlier if needed → append; on a conflict, start over.
+   * Runs a command on the shared command loop, on the schedule's own clock; the wake-up moves earlier if the new
+   * state needs it (before the events are appended).
    *
    * `claimed`: the caller runs the schedule under its claimed wake-up, which is already due and which it replaces
    * when the run ends (rescheduleAfterRun), so there is no earlier wake-up to move to; should the run die first,
@@ -108,30 +104,21 @@ export class ScheduleStore {
     correlationId: string,
     options: ExecuteOptions = {},
   ): Promise<KnownSchedule & { newEvents: BillingScheduleEvent[] }> {
-    for (let attempt = 0; ; attempt++) {
-      const { state, version } = attempt === 0 && options.from ? options.from : await this.load(agreementId);
-      const now = await this.now(agreementId);
-      const newEvents = billingScheduleDecider.decide(command, state, now);
-      if (newEvents.length === 0) return { state, version, newEvents, now };
-      const next = newEvents.reduce(billingScheduleDecider.evolve, state);
-      if (!options.claimed) await this.wakeNoLaterThan(agreementId, this.wakeUpFor(next, now));
-      try {
-        const { nextExpectedVersion } = await this.store.append(
-          billingScheduleStreamId(agreementId),
-          version,
-          newEvents.map((e) => ({
-            type: e.type,
-            data: e.data,
-            schemaVersion: BILLING_SCHEDULE_EVENT_SCHEMA_VERSIONS[e.type],
-            metadata: { correlationId, actor: 'scheduler', agreementId },
-          })),
-        );
-        return { state: next, version: nextExpectedVersion, newEvents, now };
-      } catch (error) {
-        if (error instanceof ConcurrencyError && attempt < MAX_RETRIES) continue;
-        throw error;
-      }
-    }
+    const step = await handleCommand(
+      this.store,
+      billingScheduleStreamId(agreementId),
+      billingScheduleDecider,
+      command,
+      {
+        now: () => this.now(agreementId),
+        metadata: { correlationId, actor: 'scheduler', agreementId },
+        known: options.from,
+        beforeAppend: options.claimed
+          ? undefined
+          : (step) => this.wakeNoLaterThan(agreementId, this.wakeUpFor(step.state, step.now)),
+      },
+    );
+    return { state: step.state, version: step.version, newEvents: step.newEvents, now: step.now };
   }
 
   /** The next moment the schedule needs a look: a period, a retry, or a resend of an unanswered charge. */
@@ -242,8 +229,4 @@ export class ScheduleStore {
     );
     return rows[0]?.agreement_id;
   }
-}
-
-export function asScheduleEvent(event: Pick<RecordedEvent, 'type' | 'data'>): BillingScheduleEvent {
-  return { type: event.type, data: event.data } as BillingScheduleEvent;
 }

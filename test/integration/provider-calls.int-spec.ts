@@ -1,0 +1,151 @@
+/**
+ * Provider calls that are safe to retry, through the real gateway and charges service on real PostgreSQL and Kafka
+ * with the stateful Amazon Pay sandbox: the intent is recorded first, the provider is called with a key derived
+ * from it, and a call whose answer was lost (or never made, as after a crash) is made again by the durable retry
+ * timer with the same key, so the provider moves the money once.
+ */
+import { PAYMENT_METHOD_PROVIDER, type AmazonPaySandboxProvider } from '@payment-ledger/payment-methods';
+import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
+import { PROVIDER_RETRY_AFTER_MS } from '../../apps/charges/src/domain/charge-deadlines';
+import { apiClient, PaymentStack, SEED_001_CHARGE } from '../support/payment-stack';
+import { TestDatabase } from '../support/test-database';
+
+let db: TestDatabase;
+let stack: PaymentStack;
+let api: ReturnType<typeof apiClient>;
+
+beforeAll(async () => {
+  db = await TestDatabase.create();
+  stack = await new PaymentStack(db).start();
+  const { apiKey } = await stack.merchant('Acme Books');
+  api = apiClient(stack.baseUrl, apiKey);
+});
+afterAll(async () => {
+  await stack?.stop();
+  await db?.drop();
+});
+
+const provider = () => stack.charges.get<symbol, AmazonPaySandboxProvider>(PAYMENT_METHOD_PROVIDER);
+
+async function approvedCharge(captureMethod: 'MANUAL' | 'AUTOMATIC') {
+  const created = await api('POST', '/v1/payment-charges', { ...SEED_001_CHARGE, captureMethod });
+  expect(created.status).toBe(201);
+  const charge = created.body;
+  const token = new URL(charge.authenticationMethods[0].details.requestUrl).searchParams.get('token') ?? '';
+  await stack.charges
+    .get(CompleteCheckoutHandler)
+    .complete({ chargeId: charge.id, token, decision: 'APPROVE', correlationId: 'test' });
+  return charge as { id: string };
+}
+
+const providerCaptures = async (chargeId: string) =>
+  (
+    await db.pool.query<{ operation_id: string; amount: string }>(
+      `SELECT operation_id, amount FROM amazon_pay_sandbox_operations WHERE charge_id = $1 AND type = 'capture'`,
+      [chargeId],
+    )
+  ).rows.map((r) => ({ captureId: r.operation_id, amount: Number(r.amount) }));
+
+const eventTypes = async (chargeId: string) =>
+  (
+    await db.pool.query<{ event_type: string }>(
+      'SELECT event_type FROM events WHERE stream_id = $1 ORDER BY stream_version',
+      [`charge:${chargeId}`],
+    )
+  ).rows.map((r) => r.event_type);
+
+async function retryDue(): Promise<void> {
+  stack.clock.advanceBy(PROVIDER_RETRY_AFTER_MS);
+  await stack.runDueTimers();
+}
+
+describe('provider calls recorded as intents', () => {
+  it('a capture whose answer was lost, then a crash: the retry makes it again with the same key, one provider capture', async () => {
+    const charge = await approvedCharge('MANUAL');
+    provider().loseNextAnswers(1, ['capture']);
+
+    const capture = await api('POST', `/v1/payment-charges/${charge.id}/captures`, { amount: 600 });
+    expect(capture.status).toBe(201);
+    expect(capture.body).toMatchObject({ amount: 600, status: 'PROCESSING' });
+    expect((await api('GET', `/v1/payment-charges/${charge.id}`)).body.status).toBe('CAPTURE_PROCESSING');
+    // The provider did the work; only its answer is missing from our log.
+    expect(await providerCaptures(charge.id)).toEqual([{ captureId: capture.body.id, amount: 600 }]);
+
+    await stack.restartCharges();
+    await retryDue();
+
+    const after = (await api('GET', `/v1/payment-charges/${charge.id}`)).body;
+    expect(after.status).toBe('CAPTURED');
+    expect(after.captures).toMatchObject([{ id: capture.body.id, amount: 600, status: 'CAPTURED' }]);
+    expect(await providerCaptures(charge.id)).toEqual([{ captureId: capture.body.id, amount: 600 }]);
+    expect(await eventTypes(charge.id)).toEqual([
+      'ChargeCreated',
+      'ChargeAuthenticationCompleted',
+      'ChargeAuthorizationRequested',
+      'ChargeAuthorized',
+      'ChargeCaptureRequested',
+      'ChargeCaptured',
+    ]);
+    // A retried request with the same capture id changes nothing anywhere.
+    await retryDue();
+    expect(await providerCaptures(charge.id)).toHaveLength(1);
+  });
+
+  it('an authorization never made (the call failed before the provider did anything) is made by the retry', async () => {
+    provider().failNextCalls(1, ['authorize']);
+    const charge = await approvedCharge('AUTOMATIC');
+    const pending = (await api('GET', `/v1/payment-charges/${charge.id}`)).body;
+    expect(pending.status).toBe('AUTHORIZATION_PROCESSING');
+    expect(pending.authorizations).toMatchObject([{ status: 'PROCESSING', amount: 1000 }]);
+    expect(
+      (await db.pool.query('SELECT 1 FROM amazon_pay_sandbox_charges WHERE charge_id = $1', [charge.id])).rowCount,
+    ).toBe(0);
+
+    await retryDue();
+
+    const after = (await api('GET', `/v1/payment-charges/${charge.id}`)).body;
+    expect(after.status).toBe('CAPTURED');
+    expect(after.authorizations).toMatchObject([{ status: 'AUTHORIZED' }]);
+    expect(after.captures).toMatchObject([{ amount: 1000, status: 'CAPTURED' }]);
+    const { rows } = await db.pool.query<{ captured_amount: string }>(
+      'SELECT captured_amount FROM amazon_pay_sandbox_charges WHERE charge_id = $1',
+      [charge.id],
+    );
+    expect(rows.map((r) => Number(r.captured_amount))).toEqual([1000]);
+  });
+
+  it('a call that keeps failing stays pending and is asked again later, never twice at the provider', async () => {
+    const charge = await approvedCharge('MANUAL');
+    provider().failNextCalls(2, ['void']);
+    const voided = await api('POST', `/v1/payment-charges/${charge.id}/voids`, {});
+    expect(voided.body).toMatchObject({ status: 'PROCESSING', amount: 1000 });
+    expect((await api('GET', `/v1/payment-charges/${charge.id}`)).body.status).toBe('VOID_PROCESSING');
+    // Nothing can be captured while the void is under way.
+    const capture = await api('POST', `/v1/payment-charges/${charge.id}/captures`, {});
+    expect(capture).toMatchObject({ status: 409, body: { currentStatus: 'VOID_PROCESSING' } });
+
+    await retryDue(); // fails again: rescheduled
+    expect((await api('GET', `/v1/payment-charges/${charge.id}`)).body.status).toBe('VOID_PROCESSING');
+    await retryDue();
+    const after = (await api('GET', `/v1/payment-charges/${charge.id}`)).body;
+    expect(after.status).toBe('VOIDED');
+    expect(after.voids).toMatchObject([{ id: voided.body.id, status: 'VOIDED', amount: 1000 }]);
+    const { rows } = await db.pool.query(
+      `SELECT 1 FROM amazon_pay_sandbox_operations WHERE charge_id = $1 AND type = 'void'`,
+      [charge.id],
+    );
+    expect(rows).toHaveLength(1);
+  });
+
+  it('a capture with nothing left to capture is 409 before any provider call', async () => {
+    const charge = await approvedCharge('MANUAL');
+    expect((await api('POST', `/v1/payment-charges/${charge.id}/captures`, {})).status).toBe(201);
+    const again = await api('POST', `/v1/payment-charges/${charge.id}/captures`, {});
+    expect(again).toMatchObject({
+      status: 409,
+      body: { failureCode: 'nothing_to_capture', currentStatus: 'CAPTURED' },
+    });
+    expect(await providerCaptures(charge.id)).toHaveLength(1);
+    expect((await eventTypes(charge.id)).filter((t) => t === 'ChargeCaptureRequested')).toHaveLength(1);
+  });
+});
