@@ -1,12 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { parse as parseJson } from 'secure-json-parse';
 import { ApiError } from './api-error';
+import { checkJsonText } from './text-rules';
 
 /**
  * JSON bodies only, up to a limit, parsed by Fastify before Nest routes (the only content-type parser registered:
  * any other media type with a body is a 415). The body must be a JSON object; a POST without a body gets `{}`.
  * `__proto__` and `constructor.prototype` keys are refused (400 invalid_json), so no body can reach an object's
- * prototype through a merge or a spread further on.
+ * prototype through a merge or a spread further on. A body nested deeper than 32 levels (400 invalid_json_depth) or
+ * holding a NUL or an unpaired surrogate in any key or string (400 invalid_characters) is refused here, before any
+ * code recurses into it or stores it (see text-rules.ts).
  * A parser failure reaches HttpErrorFilter as an ApiError, or as one of Fastify's 4xx errors (413 body too large,
  * 415 media type), so it is answered in the API's error shape.
  */
@@ -34,6 +37,11 @@ export function registerJsonBodyParsing(fastify: FastifyInstance, limitBytes: nu
       }
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         return done(new ApiError(400, 'invalid_request', 'The request body must be a JSON object'));
+      }
+      try {
+        checkJsonText(body);
+      } catch (error) {
+        return done(error as ApiError);
       }
       done(null, body);
     },

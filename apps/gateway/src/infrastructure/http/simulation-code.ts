@@ -7,7 +7,7 @@ export const SIMULATION_HEADER = 'sandbox-simulation-code';
 
 /** The simulation code a POST asks for, from the header or the body (the header wins); null when none. */
 export function simulationCode(
-  body: { sandbox?: { simulationCode: SimulationCode } },
+  body: { sandbox?: { simulationCode: SimulationCode } | null },
   request: { headers: IncomingHttpHeaders },
 ): SimulationCode | null {
   const header = request.headers[SIMULATION_HEADER];

@@ -1,5 +1,6 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { ApiError } from './api-error';
+import { checkQueryText } from './text-rules';
 
 export interface FieldProblem {
   field: string;
@@ -8,11 +9,12 @@ export interface FieldProblem {
 }
 
 /**
- * Every body and query is validated against its DTO: unknown fields are refused, types are strict. The first
- * problem becomes the error's `failureCode` and `field`; all of them are listed in `errors`.
+ * Every query is validated against its DTO: unknown parameters are refused, types are strict, and no parameter may
+ * hold a control character or an unpaired surrogate (text-rules.ts). The first problem becomes the error's
+ * `failureCode` and `field`; all of them are listed in `errors`. (Bodies have schemas of their own: request-body.ts.)
  */
 export function apiValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new QueryValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
@@ -20,6 +22,13 @@ export function apiValidationPipe(): ValidationPipe {
     validationError: { target: false },
     exceptionFactory: (errors) => validationFailed(errors.flatMap((e) => flatten(e, ''))),
   });
+}
+
+class QueryValidationPipe extends ValidationPipe {
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'query') checkQueryText(value);
+    return super.transform(value, metadata);
+  }
 }
 
 /** The 400 for a request's problems, in the order they were found (one per field). */

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
 import {
   AGREEMENTS_PATTERNS,
   type AgreementList,
@@ -14,14 +14,12 @@ import type { IdempotentRequest } from '../idempotency/idempotency';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../merchants/api-key.guard';
 import { simulationCode } from '../http/simulation-code';
-import { PaymentChargeResponse } from '../payment-charges/payment-charge.response';
+import { ErrorResponse, PaymentChargeResponse } from '../payment-charges/payment-charge.response';
 import { AgreementsClient, SchedulerClient } from '../services/service.client';
-import {
-  AdvanceTestClockDto,
-  ChargePaymentAgreementDto,
-  CreatePaymentAgreementDto,
-  RevokePaymentAgreementDto,
-} from './create-payment-agreement.dto';
+import { type AdvanceTestClockBody, advanceTestClockBody } from './advance-test-clock.body';
+import { type ChargePaymentAgreementBody, chargePaymentAgreementBody } from './charge-payment-agreement.body';
+import { type CreatePaymentAgreementBody, createPaymentAgreementBody } from './create-payment-agreement.body';
+import { revokePaymentAgreementBody } from './revoke-payment-agreement.body';
 import { ListPaymentAgreementsQuery } from './list-payment-agreements.query';
 
 const SEED_001_AGREEMENT = {
@@ -41,6 +39,7 @@ const correlationId = (): string => String(currentLogContext().correlationId ?? 
 /** `/v1/payment-agreements`: recurring consent (seed 001 "Recurring Payments"), owned by the agreements service. */
 @ApiTags('payment-agreements')
 @ApiBearerAuth()
+@ApiBadRequestResponse({ type: ErrorResponse })
 @Controller('v1/payment-agreements')
 @UseGuards(ApiKeyGuard)
 export class PaymentAgreementsController {
@@ -55,9 +54,10 @@ export class PaymentAgreementsController {
    */
   @Post(':id/test-clock/advances')
   @HttpCode(201)
+  @ApiBody({ type: advanceTestClockBody.model })
   advanceTestClock(
     @Param('id') id: string,
-    @Body() body: AdvanceTestClockDto,
+    @Body(advanceTestClockBody.pipe) body: AdvanceTestClockBody,
     @Req() request: AuthenticatedRequest,
   ): Promise<{ agreementId: string; frozenTime: string }> {
     if (request.merchant.mode !== 'SANDBOX') {
@@ -76,11 +76,11 @@ export class PaymentAgreementsController {
   @UseInterceptors(IdempotencyInterceptor)
   @ApiHeader(IDEMPOTENCY_HEADER_DOC)
   @ApiBody({
-    type: CreatePaymentAgreementDto,
+    type: createPaymentAgreementBody.model,
     examples: { seed001: { summary: 'Amazon Pay', value: SEED_001_AGREEMENT } },
   })
   create(
-    @Body() body: CreatePaymentAgreementDto,
+    @Body(createPaymentAgreementBody.pipe) body: CreatePaymentAgreementBody,
     @Req() request: IdempotentRequest,
   ): Promise<PaymentAgreementResource> {
     const redirect = body.authenticationSettings.find((s) => s.type === 'REDIRECT');
@@ -145,9 +145,10 @@ export class PaymentAgreementsController {
   @HttpCode(201)
   @UseInterceptors(IdempotencyInterceptor)
   @ApiHeader(IDEMPOTENCY_HEADER_DOC)
+  @ApiBody({ type: revokePaymentAgreementBody.model })
   revoke(
     @Param('id') id: string,
-    @Body() _body: RevokePaymentAgreementDto,
+    @Body(revokePaymentAgreementBody.pipe) _body: unknown,
     @Req() request: IdempotentRequest,
   ): Promise<PaymentAgreementResource> {
     return this.agreements.send(AGREEMENTS_PATTERNS.revoke, {
@@ -163,7 +164,7 @@ export class PaymentAgreementsController {
   @UseInterceptors(IdempotencyInterceptor)
   @ApiHeader(IDEMPOTENCY_HEADER_DOC)
   @ApiBody({
-    type: ChargePaymentAgreementDto,
+    type: chargePaymentAgreementBody.model,
     examples: { seed001: { value: { amount: { value: 8000, currency: 'USD' } } } },
   })
   @ApiCreatedResponse({
@@ -172,7 +173,7 @@ export class PaymentAgreementsController {
   })
   charge(
     @Param('id') id: string,
-    @Body() body: ChargePaymentAgreementDto,
+    @Body(chargePaymentAgreementBody.pipe) body: ChargePaymentAgreementBody,
     @Req() request: IdempotentRequest,
   ): Promise<PaymentChargeResource> {
     return this.agreements.send(AGREEMENTS_PATTERNS.charge, {

@@ -40,9 +40,12 @@ import { Idempotency, type IdempotentRequest } from '../idempotency/idempotency'
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../merchants/api-key.guard';
 import { ChargesClient } from '../services/service.client';
-import { CapturePaymentChargeDto, VoidPaymentChargeDto } from './capture-payment-charge.dto';
-import { CreatePaymentChargeDto } from './create-payment-charge.dto';
-import { createPaymentChargeValidator } from './create-payment-charge.validator';
+import {
+  type CapturePaymentChargeBody,
+  capturePaymentChargeBody,
+  voidPaymentChargeBody,
+} from './capture-payment-charge.body';
+import { createPaymentChargeBody } from './create-payment-charge.body';
 import { ListPaymentChargesQuery } from './list-payment-charges.query';
 import {
   ChargeOperationResponse,
@@ -81,7 +84,7 @@ export class PaymentChargesController {
   /**
    * The API's busiest route runs Idempotency itself rather than through IdempotencyInterceptor: a route interceptor
    * costs every request Nest's rxjs machinery, key or not. The body is checked inside, after the key is claimed, as
-   * the ValidationPipe checks it on the interceptor's routes.
+   * the body pipes check it on the interceptor's routes.
    */
   @Post()
   @HttpCode(201)
@@ -93,7 +96,7 @@ export class PaymentChargesController {
     description: 'Sandbox only: force an Amazon Pay outcome',
   })
   @ApiBody({
-    type: CreatePaymentChargeDto,
+    type: createPaymentChargeBody.model,
     examples: { seed001: { summary: 'Amazon Pay, redirect', value: SEED_001_REQUEST } },
   })
   @ApiCreatedResponse({
@@ -110,7 +113,7 @@ export class PaymentChargesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PaymentChargeResource> {
     return this.idempotency.run(request, reply, () => {
-      const body = createPaymentChargeValidator.validate(request.body);
+      const body = createPaymentChargeBody.validate(request.body);
       const redirect = body.authenticationSettings.find((s) => s.type === 'REDIRECT');
       if (!redirect) {
         throw new ApiError(400, 'missing_field', 'a REDIRECT authentication setting with a returnUrl is required', {
@@ -163,14 +166,16 @@ export class PaymentChargesController {
   @HttpCode(201)
   @UseInterceptors(IdempotencyInterceptor)
   @ApiHeader(IDEMPOTENCY_HEADER_DOC)
+  @ApiBody({ type: capturePaymentChargeBody.model })
   @ApiCreatedResponse({ type: ChargeOperationResponse })
+  @ApiBadRequestResponse({ type: ErrorResponse })
   @ApiConflictResponse({
     type: ErrorResponse,
     description: 'amount_exceeds_authorized, or the charge is not capturable (currentStatus)',
   })
   capture(
     @Param('id') id: string,
-    @Body() body: CapturePaymentChargeDto,
+    @Body(capturePaymentChargeBody.pipe) body: CapturePaymentChargeBody,
     @Req() request: IdempotentRequest,
   ): Promise<CaptureResource> {
     return this.charges.send(CHARGES_PATTERNS.capture, {
@@ -211,11 +216,13 @@ export class PaymentChargesController {
   @HttpCode(201)
   @UseInterceptors(IdempotencyInterceptor)
   @ApiHeader(IDEMPOTENCY_HEADER_DOC)
+  @ApiBody({ type: voidPaymentChargeBody.model })
   @ApiCreatedResponse({ type: ChargeOperationResponse })
+  @ApiBadRequestResponse({ type: ErrorResponse })
   @ApiConflictResponse({ type: ErrorResponse })
   void(
     @Param('id') id: string,
-    @Body() _body: VoidPaymentChargeDto,
+    @Body(voidPaymentChargeBody.pipe) _body: unknown,
     @Req() request: IdempotentRequest,
   ): Promise<VoidResource> {
     return this.charges.send(CHARGES_PATTERNS.void, {
