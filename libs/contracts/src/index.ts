@@ -5,4 +5,5 @@ export * from './payment-charge';
 export * from './charges-messages';
 export * from './payment-agreement';
 export * from './return-url';
-export * from './events/charge-events';
+export * from './events';
+export * from './models';

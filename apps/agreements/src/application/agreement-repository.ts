@@ -6,7 +6,7 @@ import { CLOCK, type Clock } from '@payment-ledger/platform';
 import type { AgreementCommand } from '../domain/agreement-commands';
 import { agreementDecider, agreementStreamId, type ExistingAgreement, exists } from '../domain/agreement.decider';
 import { PaymentAgreementNotFound } from '../domain/agreement-errors';
-import type { AgreementEvent } from '../domain/agreement-events';
+import type { AgreementEvent } from '@payment-ledger/contracts';
 
 /** Loads agreements from their streams and runs commands through the shared decider loop. */
 @Injectable()

@@ -7,7 +7,7 @@ import {
 } from '@payment-ledger/contracts';
 import { PAYMENT_METHOD_PROVIDER, type PaymentMethodProvider } from '@payment-ledger/payment-methods';
 import { AgreementRequestRejected } from '../domain/agreement-errors';
-import { toPaymentAgreementResource } from '../domain/agreement-resource';
+import { toPaymentAgreementResource } from '@payment-ledger/contracts';
 import { AgreementRepository } from './agreement-repository';
 
 /** Creates an agreement waiting for the consumer's consent on the provider's page (AUTHENTICATION_PENDING). */

@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { AgreementList, ListAgreementsMessage } from '@payment-ledger/contracts';
 import { listPage, PG_POOL } from '@payment-ledger/platform';
 import type { ExistingAgreement } from '../domain/agreement.decider';
-import { toPaymentAgreementResource } from '../domain/agreement-resource';
+import { toPaymentAgreementResource } from '@payment-ledger/contracts';
 
 /** Lists a merchant's agreements, newest first, from the `agreement_list_view` read model (cursor pagination). */
 @Injectable()

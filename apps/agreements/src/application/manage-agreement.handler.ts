@@ -5,7 +5,7 @@ import type {
   PaymentAgreementResource,
   RevokeAgreementMessage,
 } from '@payment-ledger/contracts';
-import { toPaymentAgreementResource } from '../domain/agreement-resource';
+import { toPaymentAgreementResource } from '@payment-ledger/contracts';
 import { AgreementRepository } from './agreement-repository';
 
 /** Reading an agreement (folded from its stream: always current), revoking it, marking it past due. */

@@ -1,5 +1,4 @@
-import type { ChargeFailure, Money, RevokedBy, SimulationCode } from '@payment-ledger/contracts';
-import type { AgreementTerms } from './agreement-events';
+import type { AgreementTerms, ChargeFailure, Money, RevokedBy, SimulationCode } from '@payment-ledger/contracts';
 
 /** The terms as asked for (`startDate` as the merchant wrote it); the decider works out the rest. */
 export interface CreateAgreement extends Omit<AgreementTerms, 'startDateAsGiven' | 'authenticationExpiresAt'> {

@@ -1,11 +1,15 @@
 import fc from 'fast-check';
 import {
+  AGREEMENT_EVENT_SCHEMA_VERSIONS,
+  type AgreementCreated,
+  type AgreementEvent,
   type AgreementStatus,
   AMOUNT_TYPES,
   type AmountType,
   type ChargeFailure,
   type Money,
   PAYMENT_METHOD_CAPABILITIES,
+  upcastAgreementEvent,
 } from '@payment-ledger/contracts';
 import { DomainError } from '@payment-ledger/domain-kernel';
 import type {
@@ -16,8 +20,6 @@ import type {
   RevokeAgreement,
 } from './agreement-commands';
 import { AgreementRequestRejected, InvalidAgreementStatus } from './agreement-errors';
-import { AGREEMENT_EVENT_SCHEMA_VERSIONS, type AgreementCreated, type AgreementEvent } from './agreement-events';
-import { toPaymentAgreementResource } from './agreement-resource';
 import {
   agreementDecider,
   type AgreementState,
@@ -325,7 +327,7 @@ describe('CreateAgreement', () => {
     (_name, code, field, overrides) => {
       const error = refusal(() => decide(createAgreement(overrides), initialState, T0));
       expect(error).toBeInstanceOf(AgreementRequestRejected);
-      expect(error).toMatchObject({ code, field, status: 400 });
+      expect(error).toMatchObject({ code, field, kind: 'invalid' });
     },
   );
 
@@ -485,7 +487,7 @@ describe('RevokeAgreement', () => {
   ])('refuses to revoke a %s agreement (%s)', (status, code, run) => {
     const error = refusal(() => decide(revoke(), run().state, after(3 * DAY)));
     expect(error).toBeInstanceOf(InvalidAgreementStatus);
-    expect(error).toMatchObject({ code, currentStatus: status, status: 409 });
+    expect(error).toMatchObject({ code, currentStatus: status, kind: 'conflict' });
   });
 });
 
@@ -570,7 +572,7 @@ describe('RequestAgreementCharge', () => {
     expect(decide(chargeAgreement({ amount: USD(1000) }), run.state, new Date(endDate))).toHaveLength(1);
     const error = refusal(() => decide(chargeAgreement({ amount: USD(1000) }), run.state, after(1, new Date(endDate))));
     expect(error).toBeInstanceOf(AgreementRequestRejected);
-    expect(error).toMatchObject({ code: 'agreement_ended', status: 400 });
+    expect(error).toMatchObject({ code: 'agreement_ended', kind: 'invalid' });
   });
 
   it.each<[string, string, () => Run, Money | null, string]>([
@@ -594,7 +596,7 @@ describe('RequestAgreementCharge', () => {
   ])('refuses %s (%s)', (_name, code, run, amount, field) => {
     const error = refusal(() => decide(chargeAgreement({ amount }), run().state, CHARGE_AT));
     expect(error).toBeInstanceOf(AgreementRequestRejected);
-    expect(error).toMatchObject({ code, field, status: 400 });
+    expect(error).toMatchObject({ code, field, kind: 'invalid' });
   });
 
   it('refuses a charge in another currency than the agreed amount with currency_mismatch', () => {
@@ -709,26 +711,12 @@ describe('MarkAgreementPastDue', () => {
 // evolve
 // ---------------------------------------------------------------------------------------------------------------
 
+// The fold itself (evolve, the API resource, as-of reads) is tested beside it: libs/contracts/src/models.
 describe('evolve', () => {
-  it('is total: an unknown event type returns the state unchanged', () => {
-    const run = active();
-    const unknown = { type: 'AgreementRenamed', data: {} } as unknown as AgreementEvent;
-    expect(evolve(run.state, unknown)).toBe(run.state);
-    expect(evolve(initialState, unknown)).toBe(initialState);
-  });
-
   it('ignores non-creation events on a NEW agreement', () => {
     for (const event of active({ initialPaymentCharge: { chargeId: 'c', amount: USD(1000) } }).events.slice(1)) {
       expect(evolve(initialState, event)).toBe(initialState);
     }
-  });
-
-  it('does not add a history entry when the status does not change', () => {
-    const run = active();
-    const again: AgreementEvent = { type: 'AgreementActivated', data: { historyId: 'ahist_x', at: iso(after(DAY)) } };
-    const state = agreement(evolve(run.state, again));
-    expect(state.history).toEqual(agreement(run.state).history);
-    expect(state.updatedAt).toBe(iso(after(DAY)));
   });
 
   it('rebuilds the same state from the stream that the decisions produced', () => {
@@ -749,6 +737,33 @@ describe('evolve', () => {
     expect(new Set(agreement(run.state).history.map((h) => h.id)).size).toBe(4);
   });
 
+  it('decides only events that fit their published contracts (read back unchanged)', () => {
+    const run = given(
+      [
+        [chargeAgreement({ chargeId: 'charge_2', simulationCode: 'Declined' }), after(DAY)],
+        [
+          { type: 'RecordAgreementChargeOutcome', chargeId: 'charge_2', status: 'FAILED', failure: HARD_DECLINE },
+          after(DAY),
+        ],
+        [markPastDue('charge_2'), after(2 * DAY)],
+        [revoke('CONSUMER'), after(3 * DAY)],
+      ],
+      active({
+        amountType: 'MAX',
+        amount: USD(1000),
+        frequency: { type: 'MONTHLY', interval: 1 },
+        endDate: '2027-03-02T09:00:00Z',
+        initialPaymentCharge: { chargeId: 'charge_1', amount: USD(800) },
+      }),
+    );
+    const all = [...run.events, ...failed().events];
+    expect(new Set(all.map((e) => e.type)).size).toBe(Object.keys(AGREEMENT_EVENT_SCHEMA_VERSIONS).length);
+    for (const event of all) {
+      const stored = { ...event, schemaVersion: AGREEMENT_EVENT_SCHEMA_VERSIONS[event.type] };
+      expect(upcastAgreementEvent(JSON.parse(JSON.stringify(stored)))).toEqual(event);
+    }
+  });
+
   it('declares a schema version for every event type and wires the decider', () => {
     expect(AGREEMENT_EVENT_SCHEMA_VERSIONS).toEqual({
       AgreementChargeSettled: 1,
@@ -759,63 +774,8 @@ describe('evolve', () => {
       AgreementChargeRequested: 1,
       AgreementMarkedPastDue: 1,
     });
-    expect(agreementDecider).toMatchObject({ initialState, evolve, decide });
+    expect(agreementDecider).toMatchObject({ initialState, evolve, decide, upcast: upcastAgreementEvent });
     expect(agreementStreamId('agr_1')).toBe('agreement:agr_1');
-  });
-});
-
-// ---------------------------------------------------------------------------------------------------------------
-// toPaymentAgreementResource
-// ---------------------------------------------------------------------------------------------------------------
-
-describe('toPaymentAgreementResource', () => {
-  // The keys of seed 001's example response to POST /v1/payment-agreements.
-  const SEED_KEYS = [
-    'id',
-    'status',
-    'paymentMethod',
-    'startDate',
-    'instrumentId',
-    'consumer',
-    'authenticationMethods',
-    'history',
-    'initialPaymentChargeId',
-    'createdAt',
-    'updatedAt',
-  ];
-
-  it("has seed 001's keys with the pending agreement's values", () => {
-    const state = agreement(
-      created({
-        startDate: '2025-03-26T20:24:27Z',
-        initialPaymentCharge: { chargeId: 'charge_initial', amount: USD(1000) },
-      }).state,
-    );
-    const resource = toPaymentAgreementResource(state);
-    expect(Object.keys(resource)).toEqual(expect.arrayContaining(SEED_KEYS));
-    expect(resource).toMatchObject({
-      id: 'agr_1',
-      status: 'AUTHENTICATION_PENDING',
-      paymentMethod: 'AMAZON_PAY',
-      startDate: '2025-03-26T20:24:27.000Z',
-      instrumentId: 'instr_1',
-      consumer: { name: 'John Smith', country: 'US' },
-      authenticationMethods: [
-        { type: 'REDIRECT', details: { requestUrl: 'https://sandbox.test/agr_1', requestMethod: 'GET' } },
-      ],
-      history: [{ id: expect.stringMatching(HISTORY_ID), status: 'AUTHENTICATION_PENDING', createdAt: iso(T0) }],
-      initialPaymentChargeId: 'charge_initial',
-      createdAt: iso(T0),
-      updatedAt: iso(T0),
-    });
-  });
-
-  it('gives a null initialPaymentChargeId without an initial charge, and the revocation once revoked', () => {
-    const resource = toPaymentAgreementResource(agreement(revoked().state));
-    expect(resource).toMatchObject({ initialPaymentChargeId: null, status: 'REVOKED', revokedBy: 'MERCHANT' });
-    expect(resource.history.map((h) => h.status)).toEqual(['AUTHENTICATION_PENDING', 'ACTIVE', 'REVOKED']);
-    expect(resource).not.toHaveProperty('charges');
-    expect(resource).not.toHaveProperty('merchant');
   });
 });
 

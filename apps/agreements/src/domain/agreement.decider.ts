@@ -1,131 +1,39 @@
 /**
  * The payment agreement aggregate (seed 001 "Recurring Payments"): the consumer's consent, given once through the
- * provider's page, to be charged later without them. `evolve` folds events; `decide` enforces the rules: status
- * transitions, the agreed amount (EXACT / MAX / VARIABLE), the method's capability table, the end date.
+ * provider's page, to be charged later without them. `decide` enforces the rules: status transitions, the agreed
+ * amount (EXACT / MAX / VARIABLE), the method's capability table, the end date. The events, their contracts and the
+ * fold (`evolve`, the state, the API resource) are public, in @payment-ledger/contracts; stored events are checked
+ * and upcast on every read (`upcastAgreementEvent`).
  */
 import {
-  type AgreementChargeInitiator,
-  type AgreementStatus,
+  AGREEMENT_EVENT_SCHEMA_VERSIONS,
+  type AgreementCharge,
+  type AgreementDetails,
+  type AgreementEvent,
+  agreementExists,
+  type AgreementState,
   type ChargeFailure,
   checkAmount,
+  evolveAgreement,
+  type ExistingAgreement,
+  initialAgreementState,
   isAcceptableReturnUrl,
   type Money,
   newId,
   PAYMENT_METHOD_CAPABILITIES,
-  type RevokedBy,
-  type SimulationCode,
+  upcastAgreementEvent,
 } from '@payment-ledger/contracts';
 import type { Decider } from '@payment-ledger/domain-kernel';
 import type { AgreementCommand, CreateAgreement, RequestAgreementCharge } from './agreement-commands';
 import { AgreementRequestRejected, InvalidAgreementStatus } from './agreement-errors';
-import { AGREEMENT_EVENT_SCHEMA_VERSIONS, type AgreementEvent, type AgreementTerms } from './agreement-events';
 
-export interface AgreementCharge {
-  chargeId: string;
-  amount: Money;
-  initiator: AgreementChargeInitiator;
-  simulationCode: SimulationCode | null;
-  merchantPaymentChargeReference: string | null;
-  requestedAt: string;
-  /** Null until the charge's outcome is known (from the charge events). */
-  outcome: 'CAPTURED' | 'FAILED' | null;
-}
-
-export interface AgreementDetails extends AgreementTerms {
-  id: string;
-  charges: AgreementCharge[];
-  history: { id: string; status: AgreementStatus; createdAt: string }[];
-  failure: ChargeFailure | null;
-  revokedBy: RevokedBy | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export type AgreementState = { status: 'NEW' } | ({ status: AgreementStatus } & AgreementDetails);
-export type ExistingAgreement = Extract<AgreementState, { id: string }>;
-
-export const initialState: AgreementState = { status: 'NEW' };
-
-export function exists(state: AgreementState): state is ExistingAgreement {
-  return state.status !== 'NEW';
-}
+/** The state and its fold are the public agreement model (libs/contracts/src/models/agreement.model.ts). */
+export type { AgreementCharge, AgreementDetails, AgreementState, ExistingAgreement };
+export const initialState = initialAgreementState;
+export const evolve = evolveAgreement;
+export const exists = agreementExists;
 
 const MINUTE = 60_000;
-
-function withStatus(
-  state: ExistingAgreement,
-  status: AgreementStatus,
-  historyId: string,
-  at: string,
-): ExistingAgreement {
-  if (status === state.status) return { ...state, updatedAt: at };
-  return { ...state, status, updatedAt: at, history: [...state.history, { id: historyId, status, createdAt: at }] };
-}
-
-export function evolve(state: AgreementState, event: AgreementEvent): AgreementState {
-  if (event.type === 'AgreementCreated') {
-    const d = event.data;
-    return {
-      status: 'AUTHENTICATION_PENDING',
-      id: d.agreementId,
-      merchant: d.merchant,
-      paymentMethod: d.paymentMethod,
-      consumer: d.consumer,
-      startDate: d.startDate,
-      startDateAsGiven: d.startDateAsGiven ?? d.startDate,
-      endDate: d.endDate,
-      description: d.description,
-      frequency: d.frequency,
-      amount: d.amount,
-      amountType: d.amountType,
-      instrumentId: d.instrumentId,
-      returnUrl: d.returnUrl,
-      merchantPaymentAgreementReference: d.merchantPaymentAgreementReference,
-      webhooksUrl: d.webhooksUrl,
-      simulationCode: d.simulationCode,
-      authentication: d.authentication,
-      authenticationExpiresAt: d.authenticationExpiresAt,
-      initialPaymentCharge: d.initialPaymentCharge,
-      charges: [],
-      history: [{ id: d.historyId, status: 'AUTHENTICATION_PENDING', createdAt: d.at }],
-      failure: null,
-      revokedBy: null,
-      createdAt: d.at,
-      updatedAt: d.at,
-    };
-  }
-  if (!exists(state)) return state;
-  switch (event.type) {
-    case 'AgreementActivated':
-      return withStatus(state, 'ACTIVE', event.data.historyId, event.data.at);
-    case 'AgreementAuthenticationFailed':
-      return { ...withStatus(state, 'FAILED', event.data.historyId, event.data.at), failure: event.data.failure };
-    case 'AgreementRevoked':
-      return { ...withStatus(state, 'REVOKED', event.data.historyId, event.data.at), revokedBy: event.data.revokedBy };
-    case 'AgreementChargeRequested': {
-      const d = event.data;
-      const charge: AgreementCharge = {
-        chargeId: d.chargeId,
-        amount: d.amount,
-        initiator: d.initiator,
-        simulationCode: d.simulationCode,
-        merchantPaymentChargeReference: d.merchantPaymentChargeReference,
-        requestedAt: d.at,
-        outcome: null,
-      };
-      return { ...state, updatedAt: d.at, charges: [...state.charges, charge] };
-    }
-    case 'AgreementChargeSettled': {
-      const d = event.data;
-      const charges = state.charges.map((c) => (c.chargeId === d.chargeId ? { ...c, outcome: d.status } : c));
-      return { ...state, updatedAt: d.at, charges };
-    }
-    case 'AgreementMarkedPastDue':
-      return { ...withStatus(state, 'PAST_DUE', event.data.historyId, event.data.at), failure: event.data.failure };
-    default:
-      return state;
-  }
-}
 
 const AUTHENTICATION_TIMEOUT_FAILURE: ChargeFailure = {
   failureType: 'INTERNAL_DECLINE',
@@ -369,6 +277,7 @@ export const agreementDecider: Decider<AgreementCommand, AgreementEvent, Agreeme
   evolve,
   decide,
   schemaVersions: AGREEMENT_EVENT_SCHEMA_VERSIONS,
+  upcast: upcastAgreementEvent,
 };
 
 export const agreementStreamId = (agreementId: string): string => `agreement:${agreementId}`;

@@ -1,5 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ChargeFailure } from '@payment-ledger/contracts';
+import {
+  chargeIdOfStream,
+  type ChargeSettlement,
+  chargeSettlementOf,
+  parseChargeEvent,
+} from '@payment-ledger/contracts';
 import type { EventStore } from '@payment-ledger/event-store';
 import { EVENT_STORE, type EventEnvelope } from '@payment-ledger/messaging';
 import { AgreementRepository } from '../application/agreement-repository';
@@ -18,31 +23,39 @@ export class AgreementChargeOutcomesConsumer {
   ) {}
 
   handleBatch = async (events: EventEnvelope[]): Promise<void> => {
-    const outcomes = events.filter((e) => e.type === 'ChargeCaptured' || e.type === 'ChargeAuthorizationDeclined');
-    const byAgreement = new Map<string, EventEnvelope[]>();
-    const agreementIds = await Promise.all(outcomes.map((e) => this.agreementOf(e)));
-    outcomes.forEach((event, i) => {
+    const outcomes: Outcome[] = [];
+    for (const envelope of events) {
+      const event = parseChargeEvent(envelope);
+      const settlement = event && chargeSettlementOf(event);
+      if (settlement) outcomes.push({ envelope, settlement });
+    }
+    const byAgreement = new Map<string, Outcome[]>();
+    const agreementIds = await Promise.all(outcomes.map((o) => this.agreementOf(o.envelope)));
+    outcomes.forEach((outcome, i) => {
       const agreementId = agreementIds[i];
-      if (agreementId) byAgreement.set(agreementId, [...(byAgreement.get(agreementId) ?? []), event]);
+      if (agreementId) byAgreement.set(agreementId, [...(byAgreement.get(agreementId) ?? []), outcome]);
     });
     await Promise.all(
       [...byAgreement].map(async ([agreementId, ofAgreement]) => {
-        for (const event of ofAgreement) await this.record(agreementId, event);
+        for (const outcome of ofAgreement) await this.record(agreementId, outcome);
       }),
     );
   };
 
-  private async record(agreementId: string, event: EventEnvelope): Promise<void> {
-    const failure = event.type === 'ChargeCaptured' ? null : (event.data as { failure: ChargeFailure }).failure;
+  private async record(agreementId: string, { envelope, settlement }: Outcome): Promise<void> {
     await this.agreements.execute(
       agreementId,
       {
         type: 'RecordAgreementChargeOutcome',
-        chargeId: event.streamId.slice('charge:'.length),
-        status: failure ? 'FAILED' : 'CAPTURED',
-        failure,
+        chargeId: chargeIdOfStream(envelope.streamId),
+        status: settlement.status === 'CAPTURED' ? 'CAPTURED' : 'FAILED',
+        failure: settlement.failure,
       },
-      { correlationId: event.metadata.correlationId ?? event.eventId, causationId: event.eventId, actor: 'charges' },
+      {
+        correlationId: envelope.metadata.correlationId ?? envelope.eventId,
+        causationId: envelope.eventId,
+        actor: 'charges',
+      },
     );
   }
 
@@ -51,9 +64,15 @@ export class AgreementChargeOutcomesConsumer {
    * metadata; an outcome written later (an async authorization settled by a timer) does not, and the charge's first
    * event (the log is the shared public record) says it.
    */
-  private async agreementOf(event: EventEnvelope): Promise<string | null | undefined> {
+  private async agreementOf(event: EventEnvelope): Promise<string | null> {
     if (typeof event.metadata.agreementId === 'string') return event.metadata.agreementId;
-    const [created] = await this.store.readStream(event.streamId, 1);
-    return (created?.data as { agreementId?: string | null } | undefined)?.agreementId;
+    const [first] = await this.store.readStream(event.streamId, 1);
+    const created = first && parseChargeEvent(first);
+    return created?.type === 'ChargeCreated' ? created.data.agreementId : null;
   }
+}
+
+interface Outcome {
+  envelope: EventEnvelope;
+  settlement: ChargeSettlement;
 }

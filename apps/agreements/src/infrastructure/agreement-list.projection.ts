@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
+import { agreementExists, agreementModel, type AgreementState, parseAgreementEvent } from '@payment-ledger/contracts';
 import type { EventStore } from '@payment-ledger/event-store';
 import { applyToFoldedView, EVENT_STORE, type EventEnvelope, type FoldedView } from '@payment-ledger/messaging';
-import { asAgreementEvent } from '../application/agreement-repository';
-import { agreementDecider, type AgreementState, exists } from '../domain/agreement.decider';
 
 const AGREEMENT_LIST_VIEW: FoldedView<AgreementState> = {
   table: 'agreement_list_view',
@@ -16,10 +15,14 @@ const AGREEMENT_LIST_VIEW: FoldedView<AgreementState> = {
     created_at: 'timestamptz',
     updated_at: 'timestamptz',
   },
-  initialState: agreementDecider.initialState,
-  evolve: (state, event) => agreementDecider.evolve(state, asAgreementEvent(event)),
+  initialState: agreementModel.initialState,
+  // The public agreement model's fold over parsed events; a type this build does not know is passed over.
+  evolve: (state, stored) => {
+    const event = parseAgreementEvent(stored);
+    return event ? agreementModel.evolve(state, event) : state;
+  },
   columnsOf: (state) =>
-    exists(state)
+    agreementExists(state)
       ? {
           merchant_id: state.merchant.id,
           status: state.status,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { newId, type PaymentChargeResource, type SimulationCode } from '@payment-ledger/contracts';
 import { JsonLogger } from '@payment-ledger/platform';
 import { awaitingOutcome, type ChargeOutcome, exists, type PeriodState } from '../domain/billing-schedule.decider';
-import type { BillingScheduleEvent } from '../domain/billing-schedule-events';
+import type { BillingScheduleEvent } from '@payment-ledger/contracts';
 import { AgreementsGateway } from './agreements.gateway';
 import { type ExecuteOptions, type KnownSchedule, ScheduleStore } from './schedule-store';
 

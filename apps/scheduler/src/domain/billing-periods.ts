@@ -18,6 +18,7 @@
  *
  * Bad terms or arguments throw a `RangeError` whose message is a stable code (`validateTerms` returns the same codes).
  */
+import type { ScheduleTerms } from '@payment-ledger/contracts';
 
 export type FrequencyType = 'DAILY' | 'WEEKLY' | 'MONTHLY' | 'YEARLY';
 
@@ -27,15 +28,8 @@ export interface Frequency {
   interval: number;
 }
 
-export interface ScheduleTerms {
-  /** ISO 8601 instant with an offset: "2025-01-31T09:00:00-05:00", "2025-01-31T14:00:00.000Z". */
-  startDate: string;
-  /** ISO 8601 instant; periods starting after it are not billed (one starting exactly at it is). */
-  endDate: string | null;
-  frequency: Frequency;
-  /** IANA zone ("America/New_York"); when absent, the fixed UTC offset written in `startDate` is used. */
-  timeZone?: string;
-}
+/** The terms are part of the published BillingScheduleStarted event, so their type lives in the contracts. */
+export type { ScheduleTerms };
 
 export type ScheduleTermsError =
   | 'invalid_start_date'

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
-import type { ChargeFailure } from '@payment-ledger/contracts';
-import { duePeriods, periodStart, type ScheduleTerms } from './billing-periods';
 import {
   BILLING_SCHEDULE_EVENT_SCHEMA_VERSIONS,
   type BillingPeriodChargeRequested,
   type BillingScheduleEvent,
-} from './billing-schedule-events';
+  type ChargeFailure,
+} from '@payment-ledger/contracts';
+import { duePeriods, periodStart, type ScheduleTerms } from './billing-periods';
 import {
   awaitingOutcome,
   billingScheduleDecider,

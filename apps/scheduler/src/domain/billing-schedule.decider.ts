@@ -1,15 +1,20 @@
 /**
  * A billing schedule: which periods of an agreement are due, which charge each one got, and what happens after a
- * decline (dunning). Pure: the clock reading and charge outcomes come in as data.
+ * decline (dunning). Pure: the clock reading and charge outcomes come in as data. Its events are published
+ * (@payment-ledger/contracts, billing-schedule-events.ts); the state is internal bookkeeping, not a public model.
  */
-import { type ChargeFailure, type Money, newId, type SimulationCode } from '@payment-ledger/contracts';
-import type { Decider } from '@payment-ledger/domain-kernel';
-import { duePeriods, nextPeriodAfter, periodStart, type ScheduleTerms } from './billing-periods';
 import {
   BILLING_SCHEDULE_EVENT_SCHEMA_VERSIONS,
   type BillingScheduleEvent,
   type BillingScheduleStarted,
-} from './billing-schedule-events';
+  type ChargeFailure,
+  type Money,
+  newId,
+  type SimulationCode,
+  upcastBillingScheduleEvent,
+} from '@payment-ledger/contracts';
+import type { Decider } from '@payment-ledger/domain-kernel';
+import { duePeriods, nextPeriodAfter, periodStart, type ScheduleTerms } from './billing-periods';
 
 export type PeriodStatus = 'REQUESTED' | 'PAID' | 'RETRY_SCHEDULED' | 'UNPAID' | 'NEEDS_CONSUMER';
 
@@ -75,7 +80,7 @@ export function evolve(state: ScheduleState, event: BillingScheduleEvent): Sched
       terms: d.terms,
       amount: d.amount,
       retryDelaysDays: d.retryDelaysDays,
-      simulationCode: d.simulationCode ?? null,
+      simulationCode: d.simulationCode,
       nextPeriodIndex: d.firstPeriodIndex,
       periods: {},
     };
@@ -225,6 +230,7 @@ export const billingScheduleDecider: Decider<ScheduleCommand, BillingScheduleEve
   evolve,
   decide,
   schemaVersions: BILLING_SCHEDULE_EVENT_SCHEMA_VERSIONS,
+  upcast: upcastBillingScheduleEvent,
 };
 
 export const billingScheduleStreamId = (agreementId: string): string => `billing-schedule:${agreementId}`;

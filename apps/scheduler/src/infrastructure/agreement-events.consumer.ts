@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { parseAgreementEvent } from '@payment-ledger/contracts';
 import type { EventEnvelope } from '@payment-ledger/messaging';
 import { StartScheduleHandler } from '../application/start-schedule.handler';
 
@@ -7,11 +8,16 @@ import { StartScheduleHandler } from '../application/start-schedule.handler';
 export class AgreementEventsConsumer {
   constructor(private readonly schedules: StartScheduleHandler) {}
 
-  handle = async (event: EventEnvelope): Promise<void> => {
-    const correlationId = event.metadata.correlationId ?? event.eventId;
-    if (event.type === 'AgreementActivated') await this.schedules.agreementActivated(event.streamId, correlationId);
-    if (event.type === 'AgreementRevoked') {
-      await this.schedules.agreementRevoked(event.streamId.slice('agreement:'.length), correlationId);
+  handle = async (envelope: EventEnvelope): Promise<void> => {
+    const event = parseAgreementEvent(envelope);
+    const correlationId = envelope.metadata.correlationId ?? envelope.eventId;
+    switch (event?.type) {
+      case 'AgreementActivated':
+        await this.schedules.agreementActivated(envelope.streamId, correlationId);
+        return;
+      case 'AgreementRevoked':
+        await this.schedules.agreementRevoked(envelope.streamId.slice('agreement:'.length), correlationId);
+        return;
     }
   };
 }

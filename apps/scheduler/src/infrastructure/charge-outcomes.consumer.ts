@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ChargeFailure } from '@payment-ledger/contracts';
+import { chargeIdOfStream, chargeSettlementOf, parseChargeEvent } from '@payment-ledger/contracts';
 import type { EventEnvelope } from '@payment-ledger/messaging';
 import { RunBillingHandler } from '../application/run-billing.handler';
 import { ScheduleStore } from '../application/schedule-store';
@@ -12,17 +12,15 @@ export class ChargeOutcomesConsumer {
     private readonly billing: RunBillingHandler,
   ) {}
 
-  handle = async (event: EventEnvelope): Promise<void> => {
-    if (event.type !== 'ChargeCaptured' && event.type !== 'ChargeAuthorizationDeclined') return;
-    const chargeId = event.streamId.slice('charge:'.length);
+  handle = async (envelope: EventEnvelope): Promise<void> => {
+    const event = parseChargeEvent(envelope);
+    const settlement = event && chargeSettlementOf(event);
+    if (!settlement) return;
+    const chargeId = chargeIdOfStream(envelope.streamId);
     if (this.billing.alreadyRecorded(chargeId)) return;
     const agreementId = await this.schedules.agreementOfCharge(chargeId);
     if (!agreementId) return;
-    const correlationId = event.metadata.correlationId ?? event.eventId;
-    const outcome =
-      event.type === 'ChargeCaptured'
-        ? ({ status: 'CAPTURED' } as const)
-        : ({ status: 'DECLINED', failure: (event.data as { failure: ChargeFailure }).failure } as const);
-    await this.billing.recordOutcome(agreementId, chargeId, outcome, correlationId);
+    const correlationId = envelope.metadata.correlationId ?? envelope.eventId;
+    await this.billing.recordOutcome(agreementId, chargeId, settlement, correlationId);
   };
 }

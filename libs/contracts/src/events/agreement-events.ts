@@ -1,17 +1,12 @@
 /**
- * The events of an `agreement:<agreementId>` stream, version 1 of each payload (catalogue: docs/events.md).
+ * The events of an `agreement:<agreementId>` stream (owned by the agreements service), published to other services.
+ * Their contracts (schema versions, run-time checks, upcasters) are in agreement-event-contracts.ts; the catalogue
+ * docs/events.md is generated from them.
  */
-import type {
-  AgreementChargeInitiator,
-  AmountType,
-  ChargeFailure,
-  Consumer,
-  Frequency,
-  Money,
-  PaymentMethodType,
-  RevokedBy,
-  SimulationCode,
-} from '@payment-ledger/contracts';
+import type { Money } from '../money';
+import type { AgreementChargeInitiator, AmountType, Frequency, RevokedBy } from '../payment-agreement';
+import type { ChargeFailure, Consumer, SimulationCode } from '../payment-charge';
+import type { PaymentMethodType } from '../payment-method-capabilities';
 
 interface StatusChange {
   historyId: string;
@@ -76,13 +71,13 @@ export interface AgreementChargeRequested {
   };
 }
 
-/** A charge was declined in a way only the consumer can fix (e.g. HardDeclined): the agreement needs them. */
 /** The charges service settled one of the agreement's charges (learned from the charge events on Kafka). */
 export interface AgreementChargeSettled {
   type: 'AgreementChargeSettled';
   data: { at: string; chargeId: string; status: 'CAPTURED' | 'FAILED'; failure: ChargeFailure | null };
 }
 
+/** A charge was declined in a way only the consumer can fix (e.g. HardDeclined): the agreement needs them. */
 export interface AgreementMarkedPastDue {
   type: 'AgreementMarkedPastDue';
   data: StatusChange & { chargeId: string; failure: ChargeFailure };

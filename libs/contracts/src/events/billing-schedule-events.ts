@@ -1,10 +1,23 @@
 /**
- * The events of a `billing-schedule:<agreementId>` stream, version 1 (catalogue: docs/events.md). A period's
+ * The events of a `billing-schedule:<agreementId>` stream (owned by the scheduler), published to other services;
+ * contracts in billing-schedule-event-contracts.ts, catalogue generated into docs/events.md. A period's
  * charge is recorded here (`BillingPeriodChargeRequested`, with its charge id) before the charge is asked for, so
  * a crash, a second scheduler or a redelivery can never make a second charge for the same period and attempt.
  */
-import type { ChargeFailure, Money, SimulationCode } from '@payment-ledger/contracts';
-import type { ScheduleTerms } from './billing-periods';
+import type { Money } from '../money';
+import type { Frequency } from '../payment-agreement';
+import type { ChargeFailure, SimulationCode } from '../payment-charge';
+
+/** When a schedule's periods fall due (the arithmetic is the scheduler's: apps/scheduler/src/domain/billing-periods.ts). */
+export interface ScheduleTerms {
+  /** ISO 8601 instant with an offset: "2025-01-31T09:00:00-05:00", "2025-01-31T14:00:00.000Z". */
+  startDate: string;
+  /** ISO 8601 instant; periods starting after it are not billed (one starting exactly at it is). */
+  endDate: string | null;
+  frequency: Frequency;
+  /** IANA zone ("America/New_York"); when absent, the fixed UTC offset written in `startDate` is used. */
+  timeZone?: string;
+}
 
 export interface BillingScheduleStarted {
   type: 'BillingScheduleStarted';

@@ -120,7 +120,7 @@ export type ChargeEvent =
 export type ChargeEventType = ChargeEvent['type'];
 
 export const CHARGE_EVENT_SCHEMA_VERSIONS: Record<ChargeEventType, number> = {
-  ChargeCreated: 1,
+  ChargeCreated: 2,
   ChargeAuthenticationCompleted: 1,
   ChargeAuthenticationFailed: 1,
   ChargeAuthorizationRequested: 1,

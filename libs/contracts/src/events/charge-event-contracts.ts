@@ -1,0 +1,228 @@
+/**
+ * The contracts of the `charge` stream's events (types in charge-events.ts): schema version, meaning, payload check
+ * and upcasters. `parseChargeEvent` is how any service reads a charge event; `upcastChargeEvent` is the charge
+ * decider's `upcast`.
+ */
+import type {
+  ChargeAuthenticationCompleted,
+  ChargeAuthenticationFailed,
+  ChargeAuthorizationDeclined,
+  ChargeAuthorizationPending,
+  ChargeAuthorizationRequested,
+  ChargeAuthorized,
+  ChargeCaptured,
+  ChargeCaptureRequested,
+  ChargeCreated,
+  ChargeEvent,
+  ChargeVoided,
+  ChargeVoidRequested,
+} from './charge-events';
+import { CHARGE_EVENT_SCHEMA_VERSIONS as V } from './charge-events';
+import {
+  chargeFailureSchema,
+  consumerSchema,
+  moneySchema,
+  paymentMethodSchema,
+  redirectSchema,
+  simulationCodeSchema,
+  statusChange,
+} from './common-schemas';
+import { defineEvent, eventParser, type StoredEventLike } from './event-contract';
+import { integer, literal, noted, nullable, object, string } from './schema';
+
+const streamType = 'charge';
+const amount = noted(integer, 'minor units of the charge currency');
+const authenticationFailureReason = literal('CONSUMER_CANCELED', 'TIMED_OUT');
+const voidReason = literal('MERCHANT_REQUESTED', 'CAPTURE_WINDOW_EXPIRED');
+
+export const ChargeCreatedContract = defineEvent<ChargeCreated>({
+  type: 'ChargeCreated',
+  streamType,
+  schemaVersion: V.ChargeCreated,
+  description:
+    'A charge was made. Status after: `AUTHENTICATION_PENDING` (the consumer must finish the redirect by ' +
+    '`authenticationExpiresAt`), or `AUTHORIZATION_PROCESSING` for a merchant-initiated charge under an agreement, ' +
+    'which has no redirect and is followed in the same append by its authorization and capture events (the ' +
+    "append's metadata carries `agreementId` too, so consumers learn a charge's agreement without reading its " +
+    'stream). Version 2 made `initiator`, `agreementId` and `instrumentId` required; version-1 events were ' +
+    'written before merchant-initiated charges existed and are read as `CONSUMER` charges with both ids null.',
+  data: object<ChargeCreated['data']>({
+    ...statusChange,
+    chargeId: string,
+    merchant: noted(
+      object({ id: string, name: string }),
+      'as it was when the charge was made (shown on the hosted page)',
+    ),
+    paymentMethod: paymentMethodSchema,
+    amount: moneySchema,
+    consumer: consumerSchema,
+    captureMethod: literal('AUTOMATIC', 'MANUAL'),
+    initiator: noted(
+      literal('CONSUMER', 'MERCHANT'),
+      'who starts the payment: the consumer through a redirect, or the merchant under an agreement',
+    ),
+    agreementId: noted(nullable(string), 'the agreement a merchant-initiated charge is made under'),
+    instrumentId: noted(nullable(string), "the agreement's saved payment method"),
+    returnUrl: noted(nullable(string), 'null for a merchant-initiated charge'),
+    webhooksUrl: nullable(string),
+    merchantPaymentChargeReference: nullable(string),
+    simulationCode: noted(nullable(simulationCodeSchema), 'sandbox only'),
+    authentication: nullable(redirectSchema),
+    authenticationExpiresAt: noted(nullable(string), "creation + the method's timeout; null without a redirect"),
+  }),
+  upcasters: {
+    // Version 1 predates merchant-initiated charges: every charge was the consumer's, through a redirect.
+    1: (data) => ({
+      ...data,
+      initiator: data.initiator ?? 'CONSUMER',
+      agreementId: data.agreementId ?? null,
+      instrumentId: data.instrumentId ?? null,
+    }),
+  },
+});
+
+export const ChargeAuthenticationCompletedContract = defineEvent<ChargeAuthenticationCompleted>({
+  type: 'ChargeAuthenticationCompleted',
+  streamType,
+  schemaVersion: V.ChargeAuthenticationCompleted,
+  description: "The consumer approved on the provider's page. Status after: `AUTHORIZATION_PROCESSING`.",
+  data: object<ChargeAuthenticationCompleted['data']>({ ...statusChange }),
+});
+
+export const ChargeAuthenticationFailedContract = defineEvent<ChargeAuthenticationFailed>({
+  type: 'ChargeAuthenticationFailed',
+  streamType,
+  schemaVersion: V.ChargeAuthenticationFailed,
+  description: 'The consumer canceled on the redirect, or did not finish it in time. Status after: `FAILED`.',
+  data: object<ChargeAuthenticationFailed['data']>({
+    ...statusChange,
+    reason: authenticationFailureReason,
+    failure: chargeFailureSchema,
+  }),
+});
+
+export const ChargeAuthorizationRequestedContract = defineEvent<ChargeAuthorizationRequested>({
+  type: 'ChargeAuthorizationRequested',
+  streamType,
+  schemaVersion: V.ChargeAuthorizationRequested,
+  description:
+    'Intent: the provider is about to be asked to authorize the charge\'s amount (Amazon Pay "Create Charge"), ' +
+    "and with `captureNow` to capture it in the same call. Recorded under the stream's version check before the " +
+    'call; the authorization id is the idempotency key of the call. Status unchanged. Charges recorded before ' +
+    'intents existed have outcomes without intents.',
+  data: object<ChargeAuthorizationRequested['data']>({
+    ...statusChange,
+    authorizationId: string,
+    amount,
+    captureNow: noted(nullable(object({ captureId: string })), 'set when the same call captures'),
+  }),
+});
+
+export const ChargeAuthorizationPendingContract = defineEvent<ChargeAuthorizationPending>({
+  type: 'ChargeAuthorizationPending',
+  streamType,
+  schemaVersion: V.ChargeAuthorizationPending,
+  description: 'The provider will confirm the authorization later. Status after: `AUTHORIZATION_ASYNC`.',
+  data: object<ChargeAuthorizationPending['data']>({
+    ...statusChange,
+    authorizationId: string,
+    amount,
+    providerReference: string,
+    checkAfter: noted(string, 'when to ask the provider again'),
+  }),
+});
+
+export const ChargeAuthorizedContract = defineEvent<ChargeAuthorized>({
+  type: 'ChargeAuthorized',
+  streamType,
+  schemaVersion: V.ChargeAuthorized,
+  description:
+    'The provider authorized the amount. Status after: `CAPTURE_PENDING` (manual capture) or `CAPTURE_PROCESSING` ' +
+    '(automatic).',
+  data: object<ChargeAuthorized['data']>({
+    ...statusChange,
+    authorizationId: string,
+    amount,
+    providerReference: string,
+    captureExpiresAt: noted(string, "uncaptured funds are released at this instant (the method's capture window)"),
+  }),
+});
+
+export const ChargeAuthorizationDeclinedContract = defineEvent<ChargeAuthorizationDeclined>({
+  type: 'ChargeAuthorizationDeclined',
+  streamType,
+  schemaVersion: V.ChargeAuthorizationDeclined,
+  description:
+    'The provider declined the authorization (or it failed). Status after: `FAILED`. This is the decline outcome ' +
+    'agreements and the scheduler react to.',
+  data: object<ChargeAuthorizationDeclined['data']>({
+    ...statusChange,
+    authorizationId: string,
+    amount,
+    failure: chargeFailureSchema,
+  }),
+});
+
+export const ChargeCaptureRequestedContract = defineEvent<ChargeCaptureRequested>({
+  type: 'ChargeCaptureRequested',
+  streamType,
+  schemaVersion: V.ChargeCaptureRequested,
+  description:
+    'Intent: the provider is about to be asked to capture `amount` of the authorization; the capture id is the ' +
+    'idempotency key of the call. Status unchanged.',
+  data: object<ChargeCaptureRequested['data']>({ ...statusChange, captureId: string, amount }),
+});
+
+export const ChargeCapturedContract = defineEvent<ChargeCaptured>({
+  type: 'ChargeCaptured',
+  streamType,
+  schemaVersion: V.ChargeCaptured,
+  description: 'The provider captured the amount. Status after: `CAPTURED`. This is the capture outcome.',
+  data: object<ChargeCaptured['data']>({ ...statusChange, captureId: string, amount, providerReference: string }),
+});
+
+export const ChargeVoidRequestedContract = defineEvent<ChargeVoidRequested>({
+  type: 'ChargeVoidRequested',
+  streamType,
+  schemaVersion: V.ChargeVoidRequested,
+  description:
+    'Intent: the provider is about to be asked to release what is authorized and still open; the void id is the ' +
+    'idempotency key of the call. Status unchanged.',
+  data: object<ChargeVoidRequested['data']>({ ...statusChange, voidId: string, amount, reason: voidReason }),
+});
+
+export const ChargeVoidedContract = defineEvent<ChargeVoided>({
+  type: 'ChargeVoided',
+  streamType,
+  schemaVersion: V.ChargeVoided,
+  description:
+    'The provider released the open authorization. Status after: `VOIDED`, or unchanged (`CAPTURED`) after a ' +
+    'partial capture.',
+  data: object<ChargeVoided['data']>({
+    ...statusChange,
+    voidId: string,
+    amount: noted(integer, 'all that was still open'),
+    reason: voidReason,
+    providerReference: string,
+  }),
+});
+
+export const chargeEvents = eventParser<ChargeEvent>(streamType, {
+  ChargeCreated: ChargeCreatedContract,
+  ChargeAuthenticationCompleted: ChargeAuthenticationCompletedContract,
+  ChargeAuthenticationFailed: ChargeAuthenticationFailedContract,
+  ChargeAuthorizationRequested: ChargeAuthorizationRequestedContract,
+  ChargeAuthorizationPending: ChargeAuthorizationPendingContract,
+  ChargeAuthorized: ChargeAuthorizedContract,
+  ChargeAuthorizationDeclined: ChargeAuthorizationDeclinedContract,
+  ChargeCaptureRequested: ChargeCaptureRequestedContract,
+  ChargeCaptured: ChargeCapturedContract,
+  ChargeVoidRequested: ChargeVoidRequestedContract,
+  ChargeVoided: ChargeVoidedContract,
+});
+
+/** A stored or consumed charge event in its current shape; null for a type this build does not know. */
+export const parseChargeEvent = (stored: StoredEventLike): ChargeEvent | null => chargeEvents.parse(stored);
+
+/** The charge decider's `upcast`: as parseChargeEvent, and an unknown type is refused too. */
+export const upcastChargeEvent = (stored: StoredEventLike): ChargeEvent => chargeEvents.upcast(stored);

@@ -1,0 +1,2 @@
+// Public models: the folds that turn a stream into the representation the API shows, as of any event.
+export * from './agreement.model';
