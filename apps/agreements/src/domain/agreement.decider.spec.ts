@@ -713,12 +713,6 @@ describe('MarkAgreementPastDue', () => {
 
 // The fold itself (evolve, the API resource, as-of reads) is tested beside it: libs/contracts/src/models.
 describe('evolve', () => {
-  it('ignores non-creation events on a NEW agreement', () => {
-    for (const event of active({ initialPaymentCharge: { chargeId: 'c', amount: USD(1000) } }).events.slice(1)) {
-      expect(evolve(initialState, event)).toBe(initialState);
-    }
-  });
-
   it('rebuilds the same state from the stream that the decisions produced', () => {
     const run = given(
       [
