@@ -1,5 +1,6 @@
 import { EVENT_STORE_MIGRATIONS } from '@payment-ledger/event-store';
 import { MESSAGING_MIGRATIONS } from '@payment-ledger/messaging';
+import { PAYMENT_METHODS_MIGRATIONS } from '@payment-ledger/payment-methods';
 import { join } from 'node:path';
 
 /** Every folder of SQL migrations, in the order the schema is built (names are globally ordered too). */
@@ -10,4 +11,5 @@ export const ALL_MIGRATION_DIRECTORIES = [
   join(__dirname, '..', 'apps', 'charges', 'migrations'),
   join(__dirname, '..', 'apps', 'agreements', 'migrations'),
   join(__dirname, '..', 'apps', 'scheduler', 'migrations'),
+  PAYMENT_METHODS_MIGRATIONS,
 ];
