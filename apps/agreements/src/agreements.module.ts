@@ -1,8 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { MessagingModule } from '@payment-ledger/messaging';
-import { AmazonPaySandboxProvider, PAYMENT_METHOD_PROVIDER } from '@payment-ledger/payment-methods';
-import { type Clock, InfrastructureModule } from '@payment-ledger/platform';
+import {
+  AmazonPaySandboxProvider,
+  PAYMENT_METHOD_PROVIDER,
+  PostgresSandboxProviderRecords,
+} from '@payment-ledger/payment-methods';
+import { CLOCK, type Clock, InfrastructureModule, PG_POOL } from '@payment-ledger/platform';
+import type { Pool } from 'pg';
 import { AGREEMENTS_CONFIG, type AgreementsConfig } from './agreements.config';
 import { AgreementRepository } from './application/agreement-repository';
 import { ChargeAgreementHandler } from './application/charge-agreement.handler';
@@ -32,12 +37,17 @@ class AgreementsCoreModule {
       },
       {
         provide: PAYMENT_METHOD_PROVIDER,
-        useFactory: () =>
-          new AmazonPaySandboxProvider({
-            hostedPageBaseUrl: config.SANDBOX_PUBLIC_URL,
-            signingSecret: config.SANDBOX_SIGNING_SECRET,
-            asyncAuthorizationDelayMs: 30_000,
-          }),
+        inject: [PG_POOL, CLOCK],
+        useFactory: (pool: Pool, clock: Clock) =>
+          new AmazonPaySandboxProvider(
+            {
+              hostedPageBaseUrl: config.SANDBOX_PUBLIC_URL,
+              signingSecret: config.SANDBOX_SIGNING_SECRET,
+              asyncAuthorizationDelayMs: 30_000,
+              clock,
+            },
+            new PostgresSandboxProviderRecords(pool),
+          ),
       },
       AgreementRepository,
       ChargesGateway,

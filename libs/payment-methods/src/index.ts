@@ -1,3 +1,14 @@
 export * from './payment-method-provider';
+export * from './provider-errors';
+export * from './migrations-path';
 export * from './amazon-pay-sandbox/amazon-pay-sandbox.provider';
 export * from './amazon-pay-sandbox/simulation-outcomes';
+export type {
+  SandboxCharge,
+  SandboxChargeState,
+  SandboxOperation,
+  SandboxOperationType,
+} from './amazon-pay-sandbox/sandbox-charge';
+export * from './amazon-pay-sandbox/sandbox-provider-records';
+export * from './amazon-pay-sandbox/in-memory-sandbox-provider-records';
+export * from './amazon-pay-sandbox/postgres-sandbox-provider-records';

@@ -18,7 +18,8 @@ export type ProviderAuthorizationOutcome =
       capture: { providerReference: string } | null;
     }
   | { status: 'PENDING'; providerReference: string; checkAfter: string }
-  | { status: 'DECLINED'; failure: ChargeFailure };
+  /** `providerReference`: the declined authorization's record at the provider, where it keeps one (Amazon Pay does). */
+  | { status: 'DECLINED'; failure: ChargeFailure; providerReference?: string };
 
 export interface RedirectRequest {
   chargeId: string;

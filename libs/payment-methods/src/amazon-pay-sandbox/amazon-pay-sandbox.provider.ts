@@ -1,14 +1,56 @@
+/**
+ * The Amazon Pay sandbox: a faithful simulation of the provider behind the provider port, keeping its own records
+ * as the real one does (DESIGN.md, "The sandbox provider"): Amazon Pay's Charge objects (our authorizations), their
+ * captures and voids, and the idempotency keys it was called with. A replayed key returns the first answer and
+ * moves no money twice; a reused key with another request is refused (ProviderIdempotencyConflict); a capture or
+ * void the charge does not allow is refused (ProviderOperationRefused). Outcomes follow Amazon Pay's simulation
+ * codes (simulation-outcomes.ts). The redirect tokens stay stateless: an HMAC of the charge or agreement id.
+ *
+ * Why it runs in-process, inside the charges service, when the real adapter will be a remote API: the port is
+ * async and every money-moving call is keyed, so the callers' retry logic (a lost answer, a crash between the call
+ * and recording its outcome, a replay with the same key) is exercised exactly as against a remote provider; and
+ * in-process, the recurring-billing hot path (one authorize with CaptureNow per charge, hundreds per second) costs
+ * no extra network hop or service, only one SQL statement per call, batched with the calls made at the same time.
+ * Its records are in its own tables (migrations/0700_amazon_pay_sandbox.sql), behind a storage port
+ * (SandboxProviderRecords) so this class holds no SQL.
+ *
+ * Faults for tests: `loseNextAnswers` makes calls do their work and then fail with ProviderUnavailable (the answer
+ * was lost on the way back), `failNextCalls` makes them fail before doing anything.
+ *
+ * A pending (AuthorizationInitiated) charge settles when asked about with `getAuthorization` at or after its
+ * `checkAfter`: the sandbox has no clock of its own that moves charges on, and sends no notifications yet.
+ */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { ChargeFailure, SimulationCode } from '@payment-ledger/contracts';
+import type { ChargeFailure } from '@payment-ledger/contracts';
 import type {
   AuthorizeRequest,
+  GetAuthorizationRequest,
   OperationRequest,
   PaymentMethodProvider,
   ProviderAuthorizationOutcome,
+  ProviderObject,
+  ProviderObjectType,
   RedirectRequest,
-  ResolveAuthorizationRequest,
 } from '../payment-method-provider';
-import { CONSUMER_CANCELED, SIMULATED_FAILURES } from './simulation-outcomes';
+import {
+  ProviderIdempotencyConflict,
+  ProviderObjectNotFound,
+  ProviderOperationRefused,
+  ProviderUnavailable,
+} from '../provider-errors';
+import {
+  authorizeFingerprint,
+  newProviderReference,
+  openCharge,
+  operationFingerprint,
+  outcomeOf,
+  refusalOf,
+  type SandboxCharge,
+  type SandboxOperation,
+  type SandboxOperationType,
+} from './sandbox-charge';
+import type { KeyedAnswer, SandboxProviderRecords } from './sandbox-provider-records';
+import { CONSUMER_CANCELED } from './simulation-outcomes';
 
 export interface AmazonPaySandboxOptions {
   /** Public base URL of the sandbox app that serves the hosted page, e.g. `http://127.0.0.1:3002`. */
@@ -17,17 +59,29 @@ export interface AmazonPaySandboxOptions {
   signingSecret: string;
   /** How long an `AuthorizationInitiated` authorization stays pending before it settles. */
   asyncAuthorizationDelayMs: number;
+  /** The provider's clock, for when captures and voids happen (authorizations take the request's `now`). */
+  clock?: { now(): Date };
 }
 
-/**
- * The Amazon Pay sandbox: a faithful simulation of the provider's behaviour behind the provider port. It keeps no
- * state of its own: outcomes follow from the simulation code, and references derive from our operation ids, so
- * every call is idempotent.
- */
+/** The calls a simulated fault can hit. */
+export type SandboxCall = 'authorize' | 'getAuthorization' | 'capture' | 'void';
+
+const ALL_CALLS: readonly SandboxCall[] = ['authorize', 'getAuthorization', 'capture', 'void'];
+
+interface ArmedFault {
+  when: 'before' | 'after';
+  remaining: number;
+  calls: readonly SandboxCall[];
+}
+
 export class AmazonPaySandboxProvider implements PaymentMethodProvider {
   readonly paymentMethod = 'AMAZON_PAY' as const;
+  private readonly faults: ArmedFault[] = [];
 
-  constructor(private readonly options: AmazonPaySandboxOptions) {}
+  constructor(
+    private readonly options: AmazonPaySandboxOptions,
+    private readonly records: SandboxProviderRecords,
+  ) {}
 
   createRedirect({ chargeId }: RedirectRequest): { requestUrl: string; requestMethod: 'GET' } {
     const base = this.options.hostedPageBaseUrl.replace(/\/+$/, '');
@@ -55,32 +109,170 @@ export class AmazonPaySandboxProvider implements PaymentMethodProvider {
     return CONSUMER_CANCELED;
   }
 
-  async authorize(request: AuthorizeRequest): Promise<ProviderAuthorizationOutcome> {
-    const code: SimulationCode | null = request.simulationCode;
-    const providerReference = `S01-${request.authorizationId.slice(-16)}`;
-    if (code === null) return { status: 'AUTHORIZED', providerReference };
-    if (code === 'AuthorizationInitiated') {
-      const checkAfter = new Date(request.now.getTime() + this.options.asyncAuthorizationDelayMs).toISOString();
-      return { status: 'PENDING', providerReference, checkAfter };
+  /** Create Charge: authorizes (and with `captureNow` captures) as the simulation code says; once per key. */
+  authorize(request: AuthorizeRequest): Promise<ProviderAuthorizationOutcome> {
+    return this.call('authorize', async () => {
+      const fingerprint = authorizeFingerprint(request);
+      const { charge, capture } = openCharge(
+        request,
+        { authorization: newProviderReference('authorization'), capture: newProviderReference('capture') },
+        this.options.asyncAuthorizationDelayMs,
+      );
+      const answer = await this.records.openCharge({
+        idempotencyKey: request.idempotencyKey,
+        fingerprint,
+        charge,
+        capture,
+        response: outcomeOf(charge),
+      });
+      return this.answerOf('authorize', request.idempotencyKey, fingerprint, answer);
+    });
+  }
+
+  /** Get Charge: the authorization as it stands at `now`; a pending one settles once its `checkAfter` has passed. */
+  getAuthorization({ providerReference, now }: GetAuthorizationRequest): Promise<ProviderAuthorizationOutcome> {
+    return this.call('getAuthorization', async () => {
+      const charge = await this.records.settleCharge(providerReference, now);
+      if (charge === null) throw new ProviderObjectNotFound('authorization', providerReference);
+      return outcomeOf(charge);
+    });
+  }
+
+  capture(request: OperationRequest): Promise<{ providerReference: string }> {
+    return this.call('capture', () => this.operate('capture', request));
+  }
+
+  /** Cancel Charge: releases what the authorization has not captured; refused once it is fully captured. */
+  void(request: OperationRequest): Promise<{ providerReference: string }> {
+    return this.call('void', () => this.operate('void', request));
+  }
+
+  async get(type: ProviderObjectType, providerReference: string): Promise<ProviderObject | null> {
+    if (type === 'authorization') {
+      const charge = await this.records.findCharge(providerReference);
+      return charge && authorizationObject(charge);
     }
-    return { status: 'DECLINED', failure: SIMULATED_FAILURES[code] };
+    const operation = await this.records.findOperation(type, providerReference);
+    return operation && operationObject(operation);
   }
 
-  /** A simulated `AuthorizationInitiated` authorization settles as authorized once its delay has passed. */
-  async resolveAuthorization(request: ResolveAuthorizationRequest): Promise<ProviderAuthorizationOutcome> {
-    const providerReference = request.providerReference ?? `S01-${request.authorizationId.slice(-16)}`;
-    return { status: 'AUTHORIZED', providerReference };
+  /**
+   * Test hook: the next `count` calls (of `calls`, by default every call but `get`) do their work and record it,
+   * then throw ProviderUnavailable, as when the provider's answer is lost on the way back.
+   */
+  loseNextAnswers(count: number, calls: readonly SandboxCall[] = ALL_CALLS): void {
+    this.faults.push({ when: 'after', remaining: count, calls });
   }
 
-  async capture(request: OperationRequest): Promise<{ providerReference: string }> {
-    return { providerReference: `S01-C-${request.operationId.slice(-16)}` };
+  /** Test hook: the next `count` calls (of `calls`) throw ProviderUnavailable before doing anything. */
+  failNextCalls(count: number, calls: readonly SandboxCall[] = ALL_CALLS): void {
+    this.faults.push({ when: 'before', remaining: count, calls });
   }
 
-  async void(request: OperationRequest): Promise<{ providerReference: string }> {
-    return { providerReference: `S01-V-${request.operationId.slice(-16)}` };
+  private async operate(type: SandboxOperationType, request: OperationRequest): Promise<{ providerReference: string }> {
+    const fingerprint = operationFingerprint(type, request);
+    const answer = await this.records.applyOperation({
+      idempotencyKey: request.idempotencyKey,
+      fingerprint,
+      type,
+      providerReference: newProviderReference(type),
+      chargeReference: request.authorizationReference,
+      chargeId: request.chargeId,
+      operationId: request.operationId,
+      amount: request.amount,
+      at: (this.options.clock?.now() ?? new Date()).toISOString(),
+    });
+    if (answer.status !== 'refused') return this.answerOf(type, request.idempotencyKey, fingerprint, answer);
+    const reason = refusalOf(type, answer.charge, request.amount) ?? 'amount_exceeds_capturable';
+    throw new ProviderOperationRefused(
+      reason,
+      type,
+      request.authorizationReference,
+      refusalMessage(type, answer.charge, request, reason),
+    );
+  }
+
+  private answerOf<Response>(
+    operation: string,
+    key: string,
+    fingerprint: string,
+    answer: KeyedAnswer<Response>,
+  ): Response {
+    if (answer.status === 'replayed' && (answer.operation !== operation || answer.fingerprint !== fingerprint)) {
+      throw new ProviderIdempotencyConflict(key, operation, answer.operation);
+    }
+    return answer.response;
+  }
+
+  private async call<T>(name: SandboxCall, work: () => Promise<T>): Promise<T> {
+    if (this.takeFault(name, 'before')) throw new ProviderUnavailable(`Amazon Pay sandbox: ${name} failed (simulated)`);
+    let result: T;
+    try {
+      result = await work();
+    } catch (error) {
+      if (this.takeFault(name, 'after')) throw lostAnswer(name);
+      throw error;
+    }
+    if (this.takeFault(name, 'after')) throw lostAnswer(name);
+    return result;
+  }
+
+  private takeFault(name: SandboxCall, when: ArmedFault['when']): boolean {
+    const fault = this.faults.find((f) => f.when === when && f.remaining > 0 && f.calls.includes(name));
+    if (!fault) return false;
+    fault.remaining--;
+    if (fault.remaining === 0) this.faults.splice(this.faults.indexOf(fault), 1);
+    return true;
   }
 
   private token(chargeId: string): string {
     return createHmac('sha256', this.options.signingSecret).update(chargeId).digest('base64url');
   }
+}
+
+function lostAnswer(name: SandboxCall): ProviderUnavailable {
+  return new ProviderUnavailable(`Amazon Pay sandbox: the answer to ${name} was lost (simulated; the call was done)`);
+}
+
+function refusalMessage(
+  type: SandboxOperationType,
+  charge: SandboxCharge | null,
+  request: OperationRequest,
+  reason: string,
+): string {
+  const subject = `cannot ${type} authorization ${request.authorizationReference}`;
+  if (charge === null) return `${subject}: the provider has no such authorization`;
+  return (
+    `${subject} (${reason}): it is ${charge.state}, ${charge.amount.value} ${charge.amount.currency} authorized, ` +
+    `${charge.capturedAmount} captured, ${charge.canceledAmount} released; asked ${request.amount.value} ` +
+    `${request.amount.currency}`
+  );
+}
+
+function authorizationObject(charge: SandboxCharge): ProviderObject {
+  return {
+    type: 'authorization',
+    providerReference: charge.providerReference,
+    chargeId: charge.chargeId,
+    operationId: charge.authorizationId,
+    amount: charge.amount,
+    state: charge.state,
+    authorizationReference: null,
+    createdAt: charge.createdAt,
+    updatedAt: charge.updatedAt,
+  };
+}
+
+function operationObject(operation: SandboxOperation): ProviderObject {
+  return {
+    type: operation.type,
+    providerReference: operation.providerReference,
+    chargeId: operation.chargeId,
+    operationId: operation.operationId,
+    amount: operation.amount,
+    state: operation.state,
+    authorizationReference: operation.chargeReference,
+    createdAt: operation.createdAt,
+    updatedAt: operation.updatedAt,
+  };
 }

@@ -1,0 +1,296 @@
+/**
+ * The sandbox provider with its records in PostgreSQL: the shared behaviour suite, then what only a database shows:
+ * one statement per call, concurrent calls batched and each answered correctly, and races between a call and its
+ * replay settled without moving money twice.
+ */
+import type { Pool } from 'pg';
+import { money, newId } from '@payment-ledger/contracts';
+import { TestDatabase } from '../../../../test/support/test-database';
+import { ProviderIdempotencyConflict, ProviderOperationRefused } from '../provider-errors';
+import {
+  authorizeRequest,
+  describeSandboxBehaviour,
+  expectRefused,
+  operationRequest,
+  type RecordCounts,
+  sandboxWith,
+} from './amazon-pay-sandbox.behaviour';
+import { PostgresSandboxProviderRecords } from './postgres-sandbox-provider-records';
+
+let db: TestDatabase;
+let statements = 0;
+/** The test database's pool, counting the statements sent through it. */
+let countingPool: Pool;
+
+beforeAll(async () => {
+  db = await TestDatabase.create({ poolSize: 10 });
+  countingPool = new Proxy(db.pool, {
+    get(target, property, receiver) {
+      if (property !== 'query') return Reflect.get(target, property, receiver);
+      return (...args: unknown[]) => {
+        statements++;
+        return (target.query as (...a: unknown[]) => unknown)(...args);
+      };
+    },
+  });
+});
+afterAll(() => db.drop());
+
+async function counts(): Promise<RecordCounts> {
+  const { rows } = await db.pool.query<{ charges: string; operations: string; keys: string }>(
+    `SELECT (SELECT count(*) FROM amazon_pay_sandbox_charges) AS charges,
+            (SELECT count(*) FROM amazon_pay_sandbox_operations) AS operations,
+            (SELECT count(*) FROM amazon_pay_sandbox_idempotency_keys) AS keys`,
+  );
+  return { charges: Number(rows[0].charges), operations: Number(rows[0].operations), keys: Number(rows[0].keys) };
+}
+
+/** Statements sent while `work` runs. */
+async function statementsOf(work: () => Promise<unknown>): Promise<number> {
+  const before = statements;
+  await work();
+  return statements - before;
+}
+
+/** Waits until `count` backends of the test database wait for a lock. */
+async function waitForLockWaiters(count: number): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const { rows } = await db.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    if (Number(rows[0].n) >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`${count} lock waiters expected`);
+}
+
+describe('AmazonPaySandboxProvider with its records in PostgreSQL', () => {
+  describe('behaves as with any records', () => {
+    describeSandboxBehaviour({ records: () => new PostgresSandboxProviderRecords(countingPool), counts });
+  });
+
+  describe('one statement per call', () => {
+    const sandbox = () => sandboxWith(new PostgresSandboxProviderRecords(countingPool));
+
+    it('authorize with captureNow, its replay, getAuthorization, capture, void and get: one statement each', async () => {
+      const provider = sandbox();
+      const request = authorizeRequest({ captureNow: { captureId: newId('capture') } });
+      expect(await statementsOf(() => provider.authorize(request))).toBe(1);
+      expect(await statementsOf(() => provider.authorize(request))).toBe(1);
+
+      const pending = await provider.authorize(authorizeRequest({ simulationCode: 'AuthorizationInitiated' }));
+      if (pending.status !== 'PENDING') throw new Error('expected PENDING');
+      const now = new Date(pending.checkAfter);
+      expect(
+        await statementsOf(() => provider.getAuthorization({ providerReference: pending.providerReference, now })),
+      ).toBe(1);
+
+      const capture = operationRequest(pending.providerReference, { amount: money(100, 'USD') });
+      expect(await statementsOf(() => provider.capture(capture))).toBe(1);
+      expect(await statementsOf(() => provider.capture(capture))).toBe(1);
+      expect(await statementsOf(() => provider.void(operationRequest(pending.providerReference)))).toBe(1);
+      expect(await statementsOf(() => provider.get('authorization', pending.providerReference))).toBe(1);
+    });
+
+    it('a refused capture costs a second statement, to tell a refusal from a replay that raced its original', async () => {
+      const provider = sandbox();
+      const outcome = await provider.authorize(authorizeRequest());
+      if (outcome.status !== 'AUTHORIZED') throw new Error('expected AUTHORIZED');
+      const tooMuch = operationRequest(outcome.providerReference, { amount: money(1001, 'USD') });
+      expect(await statementsOf(() => expectRefused(provider.capture(tooMuch), 'amount_exceeds_capturable'))).toBe(2);
+    });
+  });
+
+  describe('concurrent calls', () => {
+    it('200 authorizations with captureNow at once: each answered with its own records, in few statements', async () => {
+      const provider = sandboxWith(new PostgresSandboxProviderRecords(countingPool));
+      const before = await counts();
+      const requests = Array.from({ length: 200 }, (_, i) =>
+        authorizeRequest({
+          amount: money(100 + i, 'USD'),
+          captureNow: { captureId: newId('capture') },
+          simulationCode: i % 10 === 0 ? 'Declined' : null,
+        }),
+      );
+      let outcomes: Awaited<ReturnType<typeof provider.authorize>>[] = [];
+      const used = await statementsOf(async () => {
+        outcomes = await Promise.all(requests.map((r) => provider.authorize(r)));
+      });
+      expect(used).toBeLessThan(20);
+      const references = new Set<string>();
+      for (const [i, outcome] of outcomes.entries()) {
+        if (i % 10 === 0) {
+          expect(outcome).toMatchObject({ status: 'DECLINED', failure: { providerFailureCode: 'Declined' } });
+          continue;
+        }
+        if (outcome.status !== 'AUTHORIZED' || !outcome.capture) throw new Error(`request ${i}: ${outcome.status}`);
+        references.add(outcome.providerReference).add(outcome.capture.providerReference);
+        expect(await provider.get('capture', outcome.capture.providerReference)).toMatchObject({
+          operationId: requests[i].captureNow?.captureId,
+          amount: money(100 + i, 'USD'),
+          authorizationReference: outcome.providerReference,
+        });
+      }
+      expect(references.size).toBe(2 * 180);
+      expect(await counts()).toEqual({
+        charges: before.charges + 200,
+        operations: before.operations + 180,
+        keys: before.keys + 200,
+      });
+      // All replayed at once: the same answers, nothing recorded.
+      expect(await Promise.all(requests.map((r) => provider.authorize(r)))).toEqual(outcomes);
+      expect(await counts()).toEqual({
+        charges: before.charges + 200,
+        operations: before.operations + 180,
+        keys: before.keys + 200,
+      });
+    });
+
+    it('100 calls each sent twice at the same time (a replay racing its original): one record and one answer each', async () => {
+      // Two providers on one database, as two service replicas: their batches race on the same keys.
+      const a = sandboxWith(new PostgresSandboxProviderRecords(countingPool));
+      const b = sandboxWith(new PostgresSandboxProviderRecords(countingPool));
+      const before = await counts();
+      const requests = Array.from({ length: 100 }, () =>
+        authorizeRequest({ captureNow: { captureId: newId('capture') } }),
+      );
+      const [first, second] = await Promise.all([
+        Promise.all(requests.map((r) => a.authorize(r))),
+        Promise.all(requests.map((r) => b.authorize(r))),
+      ]);
+      expect(second).toEqual(first);
+      expect(await counts()).toEqual({
+        charges: before.charges + 100,
+        operations: before.operations + 100,
+        keys: before.keys + 100,
+      });
+    });
+
+    it('a capture and its replay both past the key check, waiting on the charge: the second finds the first', async () => {
+      const a = sandboxWith(new PostgresSandboxProviderRecords(countingPool));
+      const b = sandboxWith(new PostgresSandboxProviderRecords(countingPool));
+      const outcome = await a.authorize(authorizeRequest());
+      if (outcome.status !== 'AUTHORIZED') throw new Error('expected AUTHORIZED');
+      const capture = operationRequest(outcome.providerReference, { amount: money(100, 'USD') });
+      // Another transaction holds the charge: both calls take their snapshot (no key yet) and wait for its lock.
+      const holder = await db.pool.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query('SELECT 1 FROM amazon_pay_sandbox_charges WHERE provider_reference = $1 FOR UPDATE', [
+          outcome.providerReference,
+        ]);
+        const answers = Promise.all([a.capture(capture), b.capture(capture)]);
+        await waitForLockWaiters(2);
+        await holder.query('COMMIT');
+        const [first, second] = await answers;
+        expect(second).toEqual(first);
+      } finally {
+        await holder.query('ROLLBACK').catch(() => undefined);
+        holder.release();
+      }
+      expect(await a.get('authorization', outcome.providerReference)).toMatchObject({ state: 'Authorized' });
+      const { rows } = await db.pool.query<{ n: string; captured: string }>(
+        `SELECT (SELECT count(*) FROM amazon_pay_sandbox_operations WHERE charge_reference = $1) AS n,
+                (SELECT captured_amount FROM amazon_pay_sandbox_charges WHERE provider_reference = $1) AS captured`,
+        [outcome.providerReference],
+      );
+      expect(rows[0]).toEqual({ n: '1', captured: '100' });
+    });
+
+    it.each([
+      ['commits', 'gets the first answer', true],
+      ['rolls back', 'is done itself', false],
+    ])('an authorize whose key another call is still writing: when that call %s, it %s', async (_, __, commits) => {
+      const provider = sandboxWith(new PostgresSandboxProviderRecords(countingPool));
+      const request = authorizeRequest({ captureNow: { captureId: newId('capture') } });
+      const first = await sandboxWith(new PostgresSandboxProviderRecords(countingPool)).authorize(request);
+      // Stand-in for the first call still in flight: its records written, not yet committed.
+      const inFlight = await db.pool.connect();
+      try {
+        const { rows: stored } = await inFlight.query(
+          'DELETE FROM amazon_pay_sandbox_idempotency_keys WHERE idempotency_key = $1 RETURNING *',
+          [request.idempotencyKey],
+        );
+        await inFlight.query('BEGIN');
+        await inFlight.query(
+          `INSERT INTO amazon_pay_sandbox_idempotency_keys SELECT * FROM jsonb_populate_record(
+             NULL::amazon_pay_sandbox_idempotency_keys, $1::jsonb)`,
+          [JSON.stringify(stored[0])],
+        );
+        const replay = provider.authorize(request);
+        await waitForLockWaiters(1);
+        await inFlight.query(commits ? 'COMMIT' : 'ROLLBACK');
+        const answer = await replay;
+        if (commits) expect(answer).toEqual(first);
+        else expect(answer).not.toEqual(first); // the key was free: a new charge, recorded under it
+        const { rows } = await db.pool.query(
+          'SELECT response FROM amazon_pay_sandbox_idempotency_keys WHERE idempotency_key = $1',
+          [request.idempotencyKey],
+        );
+        expect(rows).toEqual([{ response: answer }]);
+      } finally {
+        await inFlight.query('ROLLBACK').catch(() => undefined);
+        inFlight.release();
+      }
+    });
+
+    it('200 captures of one unit at once on an authorization of 150: exactly 150 done, 50 refused', async () => {
+      const provider = sandboxWith(new PostgresSandboxProviderRecords(countingPool));
+      const outcome = await provider.authorize(authorizeRequest({ amount: money(150, 'USD') }));
+      if (outcome.status !== 'AUTHORIZED') throw new Error('expected AUTHORIZED');
+      const results = await Promise.allSettled(
+        Array.from({ length: 200 }, () =>
+          provider.capture(operationRequest(outcome.providerReference, { amount: money(1, 'USD') })),
+        ),
+      );
+      const done = results.filter((r) => r.status === 'fulfilled');
+      const refused = results.filter((r) => r.status === 'rejected');
+      expect(done).toHaveLength(150);
+      expect(refused).toHaveLength(50);
+      for (const r of refused) {
+        expect(r.reason).toBeInstanceOf(ProviderOperationRefused);
+        expect((r.reason as ProviderOperationRefused).code).toBe('amount_exceeds_capturable');
+      }
+      expect(await provider.get('authorization', outcome.providerReference)).toMatchObject({ state: 'Captured' });
+      const { rows } = await db.pool.query<{ n: string; total: string }>(
+        `SELECT count(*) AS n, sum(amount) AS total FROM amazon_pay_sandbox_operations WHERE charge_reference = $1`,
+        [outcome.providerReference],
+      );
+      expect(rows[0]).toEqual({ n: '150', total: '150' });
+    });
+
+    it('captures and voids of many authorizations at once, each with a replay racing it: money moves once', async () => {
+      const provider = sandboxWith(new PostgresSandboxProviderRecords(countingPool));
+      const other = sandboxWith(new PostgresSandboxProviderRecords(countingPool));
+      const references = await Promise.all(
+        Array.from({ length: 100 }, async () => {
+          const outcome = await provider.authorize(authorizeRequest());
+          if (outcome.status !== 'AUTHORIZED') throw new Error('expected AUTHORIZED');
+          return outcome.providerReference;
+        }),
+      );
+      const calls = references.map((reference, i) =>
+        operationRequest(reference, {
+          amount: money(600, 'USD'),
+          operationId: i % 2 ? newId('capture') : newId('void'),
+        }),
+      );
+      const run = (p: typeof provider) => Promise.all(calls.map((call, i) => (i % 2 ? p.capture(call) : p.void(call))));
+      const [first, second] = await Promise.all([run(provider), run(other)]);
+      expect(second).toEqual(first);
+      const { rows } = await db.pool.query<{ state: string; captured: string; canceled: string; n: string }>(
+        `SELECT state, sum(captured_amount) AS captured, sum(canceled_amount) AS canceled, count(*) AS n
+           FROM amazon_pay_sandbox_charges WHERE provider_reference = ANY($1) GROUP BY state ORDER BY state`,
+        [references],
+      );
+      expect(rows).toEqual([
+        { state: 'Authorized', captured: String(50 * 600), canceled: '0', n: '50' },
+        { state: 'Canceled', captured: '0', canceled: String(50 * 1000), n: '50' },
+      ]);
+      // And a key reused for another call is still refused when it comes with others.
+      await expect(
+        Promise.all([provider.capture({ ...calls[1], amount: money(1, 'USD') }), provider.capture(calls[3])]),
+      ).rejects.toBeInstanceOf(ProviderIdempotencyConflict);
+    });
+  });
+});

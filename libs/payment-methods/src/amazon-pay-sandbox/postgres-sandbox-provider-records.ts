@@ -1,0 +1,396 @@
+import type { Pool } from 'pg';
+import type { ChargeFailure, SimulationCode } from '@payment-ledger/contracts';
+import { RequestCoalescer, settle, type Settled } from '@payment-ledger/event-store';
+import type { ProviderAuthorizationOutcome } from '../payment-method-provider';
+import type { SandboxCharge, SandboxChargeState, SandboxOperation, SandboxOperationType } from './sandbox-charge';
+import type { KeyedAnswer, NewCharge, NewOperation, Refused, SandboxProviderRecords } from './sandbox-provider-records';
+
+/**
+ * The sandbox's records in PostgreSQL (migrations/0700_amazon_pay_sandbox.sql); the only SQL of the sandbox.
+ *
+ * Each call is one statement: a CTE that looks the idempotency key up, and for a new key writes the key, its answer
+ * and the objects together. Calls made at the same time go as one statement for many (RequestCoalescer), each
+ * answered on its own. The rare races are settled by running a call again on its own, in a fresh snapshot: the same
+ * key sent twice at once (the second insert of the key fails, its statement rolls back, and the run again finds the
+ * first one's answer), or a pending charge settled by another caller between snapshot and lock.
+ *
+ * Captures and voids lock their charges in reference order before deciding, so the capture rules are checked on the
+ * charge's latest state and two batches never deadlock on each other.
+ */
+export class PostgresSandboxProviderRecords implements SandboxProviderRecords {
+  private readonly newCharges: RequestCoalescer<NewCharge, KeyedAnswer<ProviderAuthorizationOutcome>>;
+  private readonly operations: RequestCoalescer<NewOperation, KeyedAnswer<{ providerReference: string }> | Refused>;
+
+  constructor(
+    private readonly pool: Pool,
+    /** Statements in flight at once per kind of call, and the most calls in one. */
+    private readonly options: { maxInFlight: number; maxBatch: number } = { maxInFlight: 2, maxBatch: 128 },
+  ) {
+    this.newCharges = this.coalesce(
+      (batch) => this.openCharges(batch),
+      (call) => call.idempotencyKey,
+    );
+    this.operations = this.coalesce(
+      (batch) => this.applyOperations(batch),
+      (call) => call.chargeReference,
+    );
+  }
+
+  openCharge(call: NewCharge): Promise<KeyedAnswer<ProviderAuthorizationOutcome>> {
+    return this.newCharges.submit(call);
+  }
+
+  async applyOperation(call: NewOperation): Promise<KeyedAnswer<{ providerReference: string }> | Refused> {
+    const answer = await this.operations.submit(call);
+    if (answer.status !== 'refused') return answer;
+    // Refused in this snapshot: unless a call with the same key was done meanwhile (a replay racing its original).
+    const { rows } = await this.pool.query<KeyRow>({
+      name: 'amazon_pay_sandbox.find_key',
+      text: 'SELECT operation, fingerprint, response FROM amazon_pay_sandbox_idempotency_keys WHERE idempotency_key = $1',
+      values: [call.idempotencyKey],
+    });
+    return rows[0] ? replayed(rows[0]) : answer;
+  }
+
+  async settleCharge(providerReference: string, now: Date): Promise<SandboxCharge | null> {
+    for (let attempt = 0; ; attempt++) {
+      const { rows } = await this.pool.query<ChargeRow>({
+        name: 'amazon_pay_sandbox.settle_charge',
+        text: `WITH settled AS (
+                 UPDATE amazon_pay_sandbox_charges c
+                    SET state = CASE WHEN c.capture_now_id IS NULL THEN 'Authorized' ELSE 'Captured' END,
+                        captured_amount = CASE WHEN c.capture_now_id IS NULL THEN 0 ELSE c.amount END,
+                        settles_at = NULL,
+                        updated_at = $2
+                  WHERE c.provider_reference = $1 AND c.state = 'AuthorizationInitiated' AND c.settles_at <= $2
+                 RETURNING c.*
+               ), captured AS (
+                 INSERT INTO amazon_pay_sandbox_operations (provider_reference, type, charge_reference, charge_id,
+                                                            operation_id, amount, currency, state, created_at,
+                                                            updated_at)
+                 SELECT capture_now_reference, 'capture', provider_reference, charge_id, capture_now_id, amount,
+                        currency, 'Captured', $2, $2
+                   FROM settled WHERE capture_now_id IS NOT NULL
+               )
+               SELECT * FROM settled
+               UNION ALL
+               SELECT * FROM amazon_pay_sandbox_charges
+                WHERE provider_reference = $1 AND NOT EXISTS (SELECT 1 FROM settled)`,
+        values: [providerReference, now],
+      });
+      const charge = rows[0] ? chargeOf(rows[0]) : null;
+      // Due but still pending: settled (or voided) by another call after this statement's snapshot; read again.
+      const stale = charge?.state === 'AuthorizationInitiated' && Date.parse(charge.settlesAt ?? '') <= now.getTime();
+      if (!stale || attempt > 0) return charge;
+    }
+  }
+
+  async findCharge(providerReference: string): Promise<SandboxCharge | null> {
+    const { rows } = await this.pool.query<ChargeRow>({
+      name: 'amazon_pay_sandbox.find_charge',
+      text: 'SELECT * FROM amazon_pay_sandbox_charges WHERE provider_reference = $1',
+      values: [providerReference],
+    });
+    return rows[0] ? chargeOf(rows[0]) : null;
+  }
+
+  async findOperation(type: SandboxOperationType, providerReference: string): Promise<SandboxOperation | null> {
+    const { rows } = await this.pool.query<OperationRow>({
+      name: 'amazon_pay_sandbox.find_operation',
+      text: 'SELECT * FROM amazon_pay_sandbox_operations WHERE provider_reference = $1 AND type = $2',
+      values: [providerReference, type],
+    });
+    return rows[0] ? operationOf(rows[0]) : null;
+  }
+
+  /** New charges of concurrent authorizations: one statement for the batch; the same key never twice in one. */
+  private async openCharges(batch: NewCharge[]): Promise<KeyedAnswer<ProviderAuthorizationOutcome>[]> {
+    const { rows } = await this.pool.query<KeyRow & { i: number }>({
+      name: 'amazon_pay_sandbox.open_charges',
+      text: `WITH req AS (
+                 SELECT * FROM jsonb_to_recordset($1::jsonb)
+                   AS r(i int, key text, fingerprint text, response jsonb, charge jsonb, capture jsonb)
+               ), prior AS (
+                 SELECT r.i, k.operation, k.fingerprint, k.response
+                   FROM req r JOIN amazon_pay_sandbox_idempotency_keys k ON k.idempotency_key = r.key
+               ), fresh AS (
+                 SELECT r.* FROM req r WHERE NOT EXISTS (SELECT 1 FROM prior p WHERE p.i = r.i)
+               ), new_keys AS (
+                 INSERT INTO amazon_pay_sandbox_idempotency_keys (idempotency_key, operation, fingerprint, response,
+                                                                  created_at)
+                 SELECT key, 'authorize', fingerprint, response, (charge->>'created_at')::timestamptz FROM fresh
+               ), new_charges AS (
+                 INSERT INTO amazon_pay_sandbox_charges
+                 SELECT c.* FROM fresh, jsonb_populate_record(NULL::amazon_pay_sandbox_charges, fresh.charge) c
+               ), new_captures AS (
+                 INSERT INTO amazon_pay_sandbox_operations
+                 SELECT o.* FROM fresh, jsonb_populate_record(NULL::amazon_pay_sandbox_operations, fresh.capture) o
+                  WHERE fresh.capture IS NOT NULL
+               )
+               SELECT r.i, p.operation, p.fingerprint, p.response FROM req r LEFT JOIN prior p USING (i)`,
+      values: [
+        JSON.stringify(
+          batch.map((call, i) => ({
+            i,
+            key: call.idempotencyKey,
+            fingerprint: call.fingerprint,
+            response: call.response,
+            charge: chargeRow(call.charge),
+            capture: call.capture && operationRow(call.capture),
+          })),
+        ),
+      ],
+    });
+    return byIndex(rows, batch.length).map((row, i) =>
+      row.operation === null ? { status: 'recorded', response: batch[i].response } : replayed(row),
+    );
+  }
+
+  /** Captures and voids: one statement for the batch, at most one per charge (one row update per charge). */
+  private async applyOperations(
+    batch: NewOperation[],
+  ): Promise<Array<KeyedAnswer<{ providerReference: string }> | Refused>> {
+    const { rows } = await this.pool.query<KeyRow & { i: number; allowed: boolean | null; charge: JsonRow | null }>({
+      name: 'amazon_pay_sandbox.apply_operations',
+      text: `WITH req AS (
+                 SELECT * FROM jsonb_to_recordset($1::jsonb)
+                   AS r(i int, key text, fingerprint text, type text, reference text, charge_reference text,
+                        charge_id text, operation_id text, amount bigint, currency text, at timestamptz)
+               ), prior AS (
+                 SELECT r.i, k.operation, k.fingerprint, k.response
+                   FROM req r JOIN amazon_pay_sandbox_idempotency_keys k ON k.idempotency_key = r.key
+               ), fresh AS (
+                 SELECT r.* FROM req r WHERE NOT EXISTS (SELECT 1 FROM prior p WHERE p.i = r.i)
+               ), locked AS MATERIALIZED (
+                 SELECT c.* FROM amazon_pay_sandbox_charges c
+                  WHERE c.provider_reference IN (SELECT charge_reference FROM fresh)
+                  ORDER BY c.provider_reference
+                    FOR UPDATE
+               ), decided AS (
+                 -- The rules of sandbox-charge.ts refusalOf / applyOperation, on the locked (latest) charge.
+                 SELECT f.*, l.amount - l.captured_amount - l.canceled_amount AS capturable, to_jsonb(l) AS charge,
+                        l.currency AS charge_currency,
+                        (CASE f.type
+                           WHEN 'capture' THEN l.state = 'Authorized' AND l.currency = f.currency AND f.amount > 0
+                                           AND f.amount <= l.amount - l.captured_amount - l.canceled_amount
+                           WHEN 'void' THEN l.state = 'Authorized'
+                         END) IS TRUE AS allowed
+                   FROM fresh f LEFT JOIN locked l ON l.provider_reference = f.charge_reference
+               ), changed AS (
+                 UPDATE amazon_pay_sandbox_charges c
+                    SET captured_amount = c.captured_amount + CASE WHEN d.type = 'capture' THEN d.amount ELSE 0 END,
+                        canceled_amount = c.canceled_amount + CASE WHEN d.type = 'void' THEN d.capturable ELSE 0 END,
+                        state = CASE WHEN d.type = 'void' THEN 'Canceled'
+                                     WHEN c.captured_amount + d.amount = c.amount THEN 'Captured'
+                                     ELSE c.state END,
+                        updated_at = d.at
+                   FROM decided d
+                  WHERE d.allowed AND c.provider_reference = d.charge_reference
+               ), new_operations AS (
+                 INSERT INTO amazon_pay_sandbox_operations (provider_reference, type, charge_reference, charge_id,
+                                                            operation_id, amount, currency, state, created_at,
+                                                            updated_at)
+                 SELECT reference, type, charge_reference, charge_id, operation_id,
+                        CASE WHEN type = 'void' THEN capturable ELSE amount END, charge_currency,
+                        CASE WHEN type = 'capture' THEN 'Captured' ELSE 'Canceled' END, at, at
+                   FROM decided WHERE allowed
+               ), new_keys AS (
+                 INSERT INTO amazon_pay_sandbox_idempotency_keys (idempotency_key, operation, fingerprint, response,
+                                                                  created_at)
+                 SELECT key, type, fingerprint, jsonb_build_object('providerReference', reference), at
+                   FROM decided WHERE allowed
+               )
+               SELECT r.i, p.operation, p.fingerprint, p.response, d.allowed, d.charge
+                 FROM req r LEFT JOIN prior p USING (i) LEFT JOIN decided d USING (i)`,
+      values: [
+        JSON.stringify(
+          batch.map((call, i) => ({
+            i,
+            key: call.idempotencyKey,
+            fingerprint: call.fingerprint,
+            type: call.type,
+            reference: call.providerReference,
+            charge_reference: call.chargeReference,
+            charge_id: call.chargeId,
+            operation_id: call.operationId,
+            amount: call.amount.value,
+            currency: call.amount.currency,
+            at: call.at,
+          })),
+        ),
+      ],
+    });
+    return byIndex(rows, batch.length).map((row, i) => {
+      if (row.operation !== null) return replayed(row);
+      if (row.allowed) return { status: 'recorded', response: { providerReference: batch[i].providerReference } };
+      return { status: 'refused', charge: row.charge && chargeOf(row.charge) };
+    });
+  }
+
+  /**
+   * A coalescer whose batch is one statement. When a batch fails, its calls run again one by one, so one call's
+   * race (its key sent at the same time by another call) does not fail the others; a call alone that lost such a
+   * race runs once more, and then finds the winner's answer.
+   */
+  private coalesce<Call, Answer>(
+    run: (batch: Call[]) => Promise<Answer[]>,
+    keyOf: (call: Call) => string,
+  ): RequestCoalescer<Call, Answer> {
+    const alone = async (call: Call, retried = false): Promise<Answer> => {
+      try {
+        return (await run([call]))[0];
+      } catch (error) {
+        if (retried || !lostRace(error)) throw error;
+        return alone(call, true);
+      }
+    };
+    return new RequestCoalescer<Call, Answer>(
+      this.options,
+      async (batch): Promise<Settled<Answer>[]> => {
+        try {
+          return (await run(batch)).map((value) => ({ ok: true, value }));
+        } catch (error) {
+          if (batch.length === 1 && !lostRace(error)) throw error;
+          return Promise.all(batch.map((call) => settle(alone(call, batch.length === 1))));
+        }
+      },
+      keyOf,
+    );
+  }
+}
+
+/** A unique key taken by a concurrent statement, or a deadlock between two statements (which PostgreSQL ends). */
+function lostRace(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === '23505' || code === '40P01';
+}
+
+interface KeyRow {
+  operation: string | null;
+  fingerprint: string | null;
+  response: unknown;
+}
+
+function replayed<Response>(row: KeyRow): KeyedAnswer<Response> {
+  return {
+    status: 'replayed',
+    operation: row.operation ?? '',
+    fingerprint: row.fingerprint ?? '',
+    response: row.response as Response,
+  };
+}
+
+/** The statement's rows in the batch's order. */
+function byIndex<Row extends { i: number }>(rows: Row[], count: number): Row[] {
+  const ordered = new Array<Row>(count);
+  for (const row of rows) ordered[row.i] = row;
+  return ordered;
+}
+
+type Timestamp = Date | string;
+type JsonRow = Record<string, unknown>;
+
+interface ChargeRow {
+  provider_reference: string;
+  charge_id: string;
+  authorization_id: string;
+  amount: string | number;
+  currency: string;
+  state: SandboxChargeState;
+  captured_amount: string | number;
+  canceled_amount: string | number;
+  simulation_code: SimulationCode | null;
+  failure: ChargeFailure | null;
+  settles_at: Timestamp | null;
+  capture_now_id: string | null;
+  capture_now_reference: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+interface OperationRow {
+  provider_reference: string;
+  type: SandboxOperationType;
+  charge_reference: string;
+  charge_id: string;
+  operation_id: string;
+  amount: string | number;
+  currency: string;
+  state: 'Captured' | 'Canceled';
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+const iso = (t: Timestamp): string => new Date(t).toISOString();
+
+/** A charge from its row, as the driver reads it (bigint as text, Date) or as to_jsonb writes it (numbers, text). */
+function chargeOf(input: ChargeRow | JsonRow): SandboxCharge {
+  const row = input as ChargeRow;
+  return {
+    providerReference: row.provider_reference,
+    chargeId: row.charge_id,
+    authorizationId: row.authorization_id,
+    amount: { value: Number(row.amount), currency: row.currency },
+    state: row.state,
+    capturedAmount: Number(row.captured_amount),
+    canceledAmount: Number(row.canceled_amount),
+    simulationCode: row.simulation_code,
+    failure: row.failure,
+    settlesAt: row.settles_at === null ? null : iso(row.settles_at),
+    captureNow:
+      row.capture_now_id === null || row.capture_now_reference === null
+        ? null
+        : { captureId: row.capture_now_id, providerReference: row.capture_now_reference },
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+function chargeRow(charge: SandboxCharge): ChargeRow {
+  return {
+    provider_reference: charge.providerReference,
+    charge_id: charge.chargeId,
+    authorization_id: charge.authorizationId,
+    amount: charge.amount.value,
+    currency: charge.amount.currency,
+    state: charge.state,
+    captured_amount: charge.capturedAmount,
+    canceled_amount: charge.canceledAmount,
+    simulation_code: charge.simulationCode,
+    failure: charge.failure,
+    settles_at: charge.settlesAt,
+    capture_now_id: charge.captureNow?.captureId ?? null,
+    capture_now_reference: charge.captureNow?.providerReference ?? null,
+    created_at: charge.createdAt,
+    updated_at: charge.updatedAt,
+  };
+}
+
+function operationOf(row: OperationRow): SandboxOperation {
+  return {
+    type: row.type,
+    providerReference: row.provider_reference,
+    chargeReference: row.charge_reference,
+    chargeId: row.charge_id,
+    operationId: row.operation_id,
+    amount: { value: Number(row.amount), currency: row.currency },
+    state: row.state,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+function operationRow(operation: SandboxOperation): OperationRow {
+  return {
+    provider_reference: operation.providerReference,
+    type: operation.type,
+    charge_reference: operation.chargeReference,
+    charge_id: operation.chargeId,
+    operation_id: operation.operationId,
+    amount: operation.amount.value,
+    currency: operation.amount.currency,
+    state: operation.state,
+    created_at: operation.createdAt,
+    updated_at: operation.updatedAt,
+  };
+}
