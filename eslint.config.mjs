@@ -24,10 +24,64 @@ export default tseslint.config(
     },
   },
   {
-    // Domain code is pure: no framework, no I/O.
-    files: ['apps/*/src/domain/**/*.ts', 'libs/event-store/src/core/**/*.ts'],
+    // The event store's core is pure: no framework, no I/O.
+    files: ['libs/event-store/src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['@nestjs/*', 'pg', 'kafkajs', 'express'] }],
+    },
+  },
+  {
+    // Domain code imports only the domain kernel, the contracts and its own folder (relative paths that stay in it).
+    files: ['apps/*/src/domain/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!@payment-ledger/(domain-kernel|contracts)$|\\./)',
+              message:
+                'Domain code imports only @payment-ledger/domain-kernel, @payment-ledger/contracts and ./ paths.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Domain tests may use test tools (fast-check, the in-memory store), still no framework and no I/O.
+    files: ['apps/*/src/domain/**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['@nestjs/*', 'pg', 'kafkajs', 'express'] }],
+    },
+  },
+  {
+    // The kernel is a leaf: it imports nothing (its index re-exports its own files).
+    files: ['libs/domain-kernel/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!\\./)', message: 'The domain kernel is a leaf: it imports nothing.' }] },
+      ],
+    },
+  },
+  {
+    // Contracts are plain TypeScript every service and tool can import: no framework, no I/O clients.
+    files: ['libs/contracts/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(@nestjs/|pg$|kafkajs$|express$|@payment-ledger/)',
+              message: 'Contracts import no framework, no I/O client and no other library.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
