@@ -5,6 +5,37 @@ import type { ProviderAuthorizationOutcome } from '../payment-method-provider';
 import type { SandboxCharge, SandboxChargeState, SandboxOperation, SandboxOperationType } from './sandbox-charge';
 import type { KeyedAnswer, NewCharge, NewOperation, Refused, SandboxProviderRecords } from './sandbox-provider-records';
 
+/** The columns written from a record (chargeRow, operationRow); columns added later keep their defaults. */
+const CHARGE_COLUMNS = [
+  'provider_reference',
+  'charge_id',
+  'authorization_id',
+  'amount',
+  'currency',
+  'state',
+  'captured_amount',
+  'canceled_amount',
+  'simulation_code',
+  'failure',
+  'settles_at',
+  'capture_now_id',
+  'capture_now_reference',
+  'created_at',
+  'updated_at',
+].join(', ');
+const OPERATION_COLUMNS = [
+  'provider_reference',
+  'type',
+  'charge_reference',
+  'charge_id',
+  'operation_id',
+  'amount',
+  'currency',
+  'state',
+  'created_at',
+  'updated_at',
+].join(', ');
+
 /**
  * The sandbox's records in PostgreSQL (migrations/0700_amazon_pay_sandbox.sql); the only SQL of the sandbox.
  *
@@ -120,11 +151,13 @@ export class PostgresSandboxProviderRecords implements SandboxProviderRecords {
                                                                   created_at)
                  SELECT key, 'authorize', fingerprint, response, (charge->>'created_at')::timestamptz FROM fresh
                ), new_charges AS (
-                 INSERT INTO amazon_pay_sandbox_charges
-                 SELECT c.* FROM fresh, jsonb_populate_record(NULL::amazon_pay_sandbox_charges, fresh.charge) c
+                 INSERT INTO amazon_pay_sandbox_charges (${CHARGE_COLUMNS})
+                 SELECT ${CHARGE_COLUMNS}
+                   FROM fresh, jsonb_populate_record(NULL::amazon_pay_sandbox_charges, fresh.charge)
                ), new_captures AS (
-                 INSERT INTO amazon_pay_sandbox_operations
-                 SELECT o.* FROM fresh, jsonb_populate_record(NULL::amazon_pay_sandbox_operations, fresh.capture) o
+                 INSERT INTO amazon_pay_sandbox_operations (${OPERATION_COLUMNS})
+                 SELECT ${OPERATION_COLUMNS}
+                   FROM fresh, jsonb_populate_record(NULL::amazon_pay_sandbox_operations, fresh.capture)
                   WHERE fresh.capture IS NOT NULL
                )
                SELECT r.i, p.operation, p.fingerprint, p.response FROM req r LEFT JOIN prior p USING (i)`,
