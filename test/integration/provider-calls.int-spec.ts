@@ -5,10 +5,12 @@
  * timer with the same key, so the provider moves the money once.
  */
 import { PAYMENT_METHOD_PROVIDER, type AmazonPaySandboxProvider } from '@payment-ledger/payment-methods';
+import { ChargeDeadlineFeed } from '../../apps/charges/src/application/charge-deadline.feed';
 import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
 import { PROVIDER_RETRY_AFTER_MS } from '../../apps/charges/src/domain/charge-deadlines';
 import { apiClient, PaymentStack, SEED_001_CHARGE } from '../support/payment-stack';
 import { TestDatabase } from '../support/test-database';
+import { waitFor } from '../support/wait';
 
 let db: TestDatabase;
 let stack: PaymentStack;
@@ -54,7 +56,19 @@ const eventTypes = async (chargeId: string) =>
     )
   ).rows.map((r) => r.event_type);
 
-async function retryDue(): Promise<void> {
+/**
+ * Lets the retry of a charge's unanswered call come due and run. Its timer is read from the log, which a reader
+ * follows only up to the safe position (no transaction still open before it), so the test first waits for it.
+ */
+async function retryDue(chargeId: string): Promise<void> {
+  await waitFor('the retry timer read from the log', async () => {
+    await stack.charges.get(ChargeDeadlineFeed).catchUp();
+    const { rowCount } = await db.pool.query(
+      `SELECT 1 FROM charge_deadlines WHERE charge_id = $1 AND kind = 'provider_retry'`,
+      [chargeId],
+    );
+    return (rowCount ?? 0) > 0;
+  });
   stack.clock.advanceBy(PROVIDER_RETRY_AFTER_MS);
   await stack.runDueTimers();
 }
@@ -72,7 +86,7 @@ describe('provider calls recorded as intents', () => {
     expect(await providerCaptures(charge.id)).toEqual([{ captureId: capture.body.id, amount: 600 }]);
 
     await stack.restartCharges();
-    await retryDue();
+    await retryDue(charge.id);
 
     const after = (await api('GET', `/v1/payment-charges/${charge.id}`)).body;
     expect(after.status).toBe('CAPTURED');
@@ -86,8 +100,9 @@ describe('provider calls recorded as intents', () => {
       'ChargeCaptureRequested',
       'ChargeCaptured',
     ]);
-    // A retried request with the same capture id changes nothing anywhere.
-    await retryDue();
+    // Nothing is left to retry, and running the timers again changes nothing anywhere.
+    stack.clock.advanceBy(PROVIDER_RETRY_AFTER_MS);
+    await stack.runDueTimers();
     expect(await providerCaptures(charge.id)).toHaveLength(1);
   });
 
@@ -101,7 +116,7 @@ describe('provider calls recorded as intents', () => {
       (await db.pool.query('SELECT 1 FROM amazon_pay_sandbox_charges WHERE charge_id = $1', [charge.id])).rowCount,
     ).toBe(0);
 
-    await retryDue();
+    await retryDue(charge.id);
 
     const after = (await api('GET', `/v1/payment-charges/${charge.id}`)).body;
     expect(after.status).toBe('CAPTURED');
@@ -124,9 +139,9 @@ describe('provider calls recorded as intents', () => {
     const capture = await api('POST', `/v1/payment-charges/${charge.id}/captures`, {});
     expect(capture).toMatchObject({ status: 409, body: { currentStatus: 'VOID_PROCESSING' } });
 
-    await retryDue(); // fails again: rescheduled
+    await retryDue(charge.id); // fails again: rescheduled
     expect((await api('GET', `/v1/payment-charges/${charge.id}`)).body.status).toBe('VOID_PROCESSING');
-    await retryDue();
+    await retryDue(charge.id);
     const after = (await api('GET', `/v1/payment-charges/${charge.id}`)).body;
     expect(after.status).toBe('VOIDED');
     expect(after.voids).toMatchObject([{ id: voided.body.id, status: 'VOIDED', amount: 1000 }]);
