@@ -84,7 +84,10 @@ export async function loadStream<Command, Event extends DomainEvent, State, Sess
 ): Promise<StreamSnapshot<State>> {
   const recorded = await store.readStream(streamId, 1, session);
   return {
-    state: fold(decider, recorded.map((e) => upcastEvent(decider, e))),
+    state: fold(
+      decider,
+      recorded.map((e) => upcastEvent(decider, e)),
+    ),
     version: recorded.length === 0 ? 0 : recorded[recorded.length - 1].streamVersion,
   };
 }
@@ -174,7 +177,12 @@ async function decideAndAppend<Command, Event extends DomainEvent, State, Sessio
     };
     await options.beforeAppend?.(step, options.session);
     try {
-      const result = await store.append(streamId, version, toNewEvents(decider, newEvents, options.metadata), options.session);
+      const result = await store.append(
+        streamId,
+        version,
+        toNewEvents(decider, newEvents, options.metadata),
+        options.session,
+      );
       return { ...step, version: result.nextExpectedVersion };
     } catch (error) {
       if (error instanceof ConcurrencyError && attempt < maxRetries) continue;
@@ -195,4 +203,3 @@ function toNewEvents<Event extends DomainEvent>(
     metadata,
   }));
 }
-
