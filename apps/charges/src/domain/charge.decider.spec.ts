@@ -11,8 +11,12 @@ import {
 } from '@payment-ledger/contracts';
 import { isAcceptableReturnUrl } from '@payment-ledger/contracts';
 import { DomainError, fold } from '@payment-ledger/domain-kernel';
-import { handleCommand, InMemoryEventStore } from '@payment-ledger/event-store';
-import { AmazonPaySandboxProvider, SIMULATED_FAILURES } from '@payment-ledger/payment-methods';
+import { handleCommand, InMemoryEventStore, type OutsideCalls, runPendingCalls } from '@payment-ledger/event-store';
+import {
+  AmazonPaySandboxProvider,
+  InMemorySandboxProviderRecords,
+  SIMULATED_FAILURES,
+} from '@payment-ledger/payment-methods';
 import type {
   AuthorizationOutcome,
   CaptureCharge,
@@ -20,9 +24,12 @@ import type {
   CreateCharge,
   CreateMerchantInitiatedCharge,
   ExpireAuthentication,
+  ProviderResult,
+  RecordAuthorizationOutcome,
+  RecordCaptureOutcome,
   RecordConsumerApproval,
   RecordConsumerCancellation,
-  ResolveAuthorization,
+  RecordVoidOutcome,
   VoidCharge,
 } from './charge-commands';
 import {
@@ -30,9 +37,12 @@ import {
   AuthorizationExpired,
   ChargeRequestRejected,
   InvalidChargeStatus,
+  NothingToCapture,
 } from './charge-errors';
 import { CHARGE_EVENT_SCHEMA_VERSIONS, type ChargeEvent, type ChargeEventType } from '@payment-ledger/contracts';
 import { toPaymentChargeResource } from './charge-resource';
+import { type ChargeProviderCall, pendingProviderCalls } from './charge-provider-calls';
+import { commandDeadlines, logDeadlines, PROVIDER_RETRY_AFTER_MS } from './charge-deadlines';
 import {
   authorizedAmount,
   capturedAmount,
@@ -99,10 +109,11 @@ const CANCELED_FAILURE: ChargeFailure = {
   isRetryable: true,
 };
 
-const authorizedOutcome = (providerReference = 'S01-AUTH-1'): AuthorizationOutcome => ({
-  status: 'AUTHORIZED',
-  providerReference,
-});
+/** The provider authorized; `capture` is the capture made in the same call (automatic capture), if any. */
+const authorizedOutcome = (
+  providerReference = 'S01-AUTH-1',
+  capture: ProviderResult | null = null,
+): AuthorizationOutcome => ({ status: 'AUTHORIZED', providerReference, capture });
 const pendingOutcome = (checkAfter: Date, providerReference = 'S01-AUTH-1'): AuthorizationOutcome => ({
   status: 'PENDING',
   providerReference,
@@ -113,35 +124,75 @@ const declinedOutcome = (failure: ChargeFailure = DECLINED_FAILURE): Authorizati
   failure,
 });
 
+const AUTHORIZATION_ID = 'auth_1';
+/** The id of the capture asked for together with the authorization (automatic capture). */
+const AUTO_CAPTURE_ID = 'cap_auto';
 /** The provider's answer to the automatic capture that accompanies an authorization. */
-const AUTO_CAPTURE = { captureId: 'cap_auto', result: { providerReference: 'S01-C-auto' } };
+const AUTO_CAPTURE: ProviderResult = { providerReference: 'S01-C-auto' };
 
-function approve(
-  authorization: AuthorizationOutcome = authorizedOutcome(),
-  capture?: RecordConsumerApproval['capture'],
-): RecordConsumerApproval {
-  return { type: 'RecordConsumerApproval', authorizationId: 'auth_1', authorization, ...(capture ? { capture } : {}) };
+/** The outcome with the capture made in the same call added (only an AUTHORIZED answer carries one). */
+function withCapture(outcome: AuthorizationOutcome, capture?: ProviderResult): AuthorizationOutcome {
+  return outcome.status === 'AUTHORIZED' && capture ? { ...outcome, capture } : outcome;
+}
+
+/** Commands run in order at one instant (an intent and the answer the command loop records right after it). */
+type Commands = ChargeCommand | ChargeCommand[];
+const inOrder = (commands: Commands): ChargeCommand[] => (Array.isArray(commands) ? commands : [commands]);
+
+/** The consumer approved: the intent to authorize (and, for automatic capture, to capture in the same call). */
+const approval = (authorizationId = AUTHORIZATION_ID, captureId = AUTO_CAPTURE_ID): RecordConsumerApproval => ({
+  type: 'RecordConsumerApproval',
+  authorizationId,
+  captureId,
+});
+/** The provider's answer to an authorization, as the command loop records it. */
+const authorizationAnswer = (
+  outcome: AuthorizationOutcome,
+  authorizationId = AUTHORIZATION_ID,
+): RecordAuthorizationOutcome => ({ type: 'RecordAuthorizationOutcome', authorizationId, outcome });
+/** The consumer approves and the provider answers: the approval, then the recorded outcome. */
+function approve(authorization: AuthorizationOutcome = authorizedOutcome(), capture?: ProviderResult): ChargeCommand[] {
+  return [approval(), authorizationAnswer(withCapture(authorization, capture))];
 }
 const cancel = (failure: ChargeFailure = CANCELED_FAILURE): RecordConsumerCancellation => ({
   type: 'RecordConsumerCancellation',
   failure,
 });
 const expireAuthentication: ExpireAuthentication = { type: 'ExpireAuthentication' };
-function resolve(authorization: AuthorizationOutcome, capture?: ResolveAuthorization['capture']): ResolveAuthorization {
-  return { type: 'ResolveAuthorization', authorization, ...(capture ? { capture } : {}) };
+/** A pending (async) authorization settles: the provider's later answer, recorded for the same authorization. */
+function resolve(authorization: AuthorizationOutcome, capture?: ProviderResult): RecordAuthorizationOutcome {
+  return authorizationAnswer(withCapture(authorization, capture));
 }
-const captureCharge = (amount: number, captureId = `cap_${amount}`): CaptureCharge => ({
+const requestCapture = (amount: number | null, captureId = `cap_${amount}`): CaptureCharge => ({
   type: 'CaptureCharge',
   captureId,
   amount,
-  result: { providerReference: `S01-C-${captureId}` },
 });
-const voidCharge = (reason: VoidReason = 'MERCHANT_REQUESTED', voidId = 'void_1'): VoidCharge => ({
+const captureAnswer = (captureId: string, providerReference = `S01-C-${captureId}`): RecordCaptureOutcome => ({
+  type: 'RecordCaptureOutcome',
+  captureId,
+  result: { providerReference },
+});
+/** A merchant's capture and the provider's answer to it. */
+const captureCharge = (amount: number, captureId = `cap_${amount}`): ChargeCommand[] => [
+  requestCapture(amount, captureId),
+  captureAnswer(captureId),
+];
+const requestVoid = (reason: VoidReason = 'MERCHANT_REQUESTED', voidId = 'void_1'): VoidCharge => ({
   type: 'VoidCharge',
   voidId,
   reason,
-  result: { providerReference: `S01-V-${voidId}` },
 });
+const voidAnswer = (voidId: string, providerReference = `S01-V-${voidId}`): RecordVoidOutcome => ({
+  type: 'RecordVoidOutcome',
+  voidId,
+  result: { providerReference },
+});
+/** A void (the merchant's, or the capture-window timer's) and the provider's answer to it. */
+const voidCharge = (reason: VoidReason = 'MERCHANT_REQUESTED', voidId = 'void_1'): ChargeCommand[] => [
+  requestVoid(reason, voidId),
+  voidAnswer(voidId),
+];
 
 // ---------------------------------------------------------------------------------------------------------------
 // Running commands
@@ -154,18 +205,27 @@ interface Run {
 }
 const START: Run = { state: initialState, events: [] };
 
-/** Decides each command at its instant and folds its events in, as the command handler does. */
-function given(steps: Array<[ChargeCommand, Date]>, start: Run = START): Run {
-  return steps.reduce<Run>(({ state, events }, [command, now]) => {
-    const emitted = decide(command, state, now);
-    return { state: emitted.reduce(evolve, state), events: [...events, ...emitted] };
-  }, start);
+/** Decides each command at its instant and folds its events in, as the command loop does. */
+function given(steps: Array<[Commands, Date]>, start: Run = START): Run {
+  return steps.reduce<Run>(
+    (run, [commands, now]) =>
+      inOrder(commands).reduce<Run>(({ state, events }, command) => {
+        const emitted = decide(command, state, now);
+        return { state: emitted.reduce(evolve, state), events: [...events, ...emitted] };
+      }, run),
+    start,
+  );
 }
 
-/** One command on top of a run: the new events and the state after them. */
-function when(run: Run, command: ChargeCommand, now: Date): { events: ChargeEvent[]; state: ChargeState } {
-  const events = decide(command, run.state, now);
-  return { events, state: events.reduce(evolve, run.state) };
+/** Commands on top of a run: their new events and the state after them. */
+function when(run: Run, commands: Commands, now: Date): { events: ChargeEvent[]; state: ChargeState } {
+  const next = given([[commands, now]], { state: run.state, events: [] });
+  return { events: next.events, state: next.state };
+}
+
+/** The events of commands decided in turn on `state` (each on the state the previous one left). */
+function decideAll(commands: Commands, state: ChargeState, now: Date): ChargeEvent[] {
+  return when({ state, events: [] }, commands, now).events;
 }
 
 function charge(state: ChargeState): ExistingCharge {
@@ -196,6 +256,26 @@ const manualAuthorized = (amount = 1000): Run =>
 const automaticCaptured = (): Run => given([[approve(authorizedOutcome(), AUTO_CAPTURE), APPROVED_AT]], created());
 const awaitingAsync = (captureMethod: CaptureMethod = 'AUTOMATIC'): Run =>
   given([[approve(pendingOutcome(after(30_000, APPROVED_AT))), APPROVED_AT]], created({ captureMethod }));
+/** A charge under an agreement: created with the intent to authorize and capture at once. */
+const merchantInitiated = (overrides: Partial<CreateMerchantInitiatedCharge> = {}): CreateMerchantInitiatedCharge => ({
+  type: 'CreateMerchantInitiatedCharge',
+  chargeId: 'charge_mit',
+  merchant: { id: 'mch_1', name: 'Acme', mode: 'SANDBOX' },
+  paymentMethod: 'AMAZON_PAY',
+  amount: { value: 8000, currency: 'USD' },
+  consumer: { name: 'John Smith', country: 'US' },
+  agreementId: 'agr_1',
+  instrumentId: 'instr_1',
+  webhooksUrl: null,
+  merchantPaymentChargeReference: null,
+  simulationCode: null,
+  authorizationId: 'auth_1',
+  captureId: 'cap_1',
+  ...overrides,
+});
+/** The consumer approved and the provider has not answered yet. */
+const authorizing = (captureMethod: CaptureMethod = 'AUTOMATIC'): Run =>
+  given([[approval(), APPROVED_AT]], created({ captureMethod }));
 
 // ---------------------------------------------------------------------------------------------------------------
 // CreateCharge
@@ -345,12 +425,14 @@ describe('CreateCharge', () => {
     ],
   ];
   it.each(REJECTIONS.map(([description, overrides, code, field]) => [description, code, field, overrides] as const))(
-    'refuses %s: ChargeRequestRejected %s (HTTP 400, field %s)',
+    'refuses %s: ChargeRequestRejected %s (kind invalid, field %s)',
     (_description, code, field, overrides) => {
       const error = refusal(() => decide(createCharge(overrides), initialState, T0));
       expect(error).toBeInstanceOf(ChargeRequestRejected);
-      expect(error).toMatchObject({ name: 'ChargeRequestRejected', code, status: 400, field });
+      expect(error).toMatchObject({ name: 'ChargeRequestRejected', code, kind: 'invalid', field });
       expect(error.message).not.toHaveLength(0);
+      // Refusals say nothing about transports: the gateway maps the kind to an HTTP status.
+      expect(error).not.toHaveProperty('status');
     },
   );
 
@@ -390,7 +472,7 @@ describe('CreateCharge', () => {
   it.each([1000.5, Number.NaN])('refuses a charge amount that is not an integer of minor units (%d)', (value) => {
     const error = refusal(() => decide(createCharge({ amount: { value, currency: 'USD' } }), initialState, T0));
     expect(error).toBeInstanceOf(ChargeRequestRejected);
-    expect(error).toMatchObject({ status: 400, code: 'invalid_amount', field: 'amount.value' });
+    expect(error).toMatchObject({ kind: 'invalid', code: 'invalid_amount', field: 'amount.value' });
   });
 });
 
@@ -416,18 +498,28 @@ describe('isAcceptableReturnUrl', () => {
 // Legal transitions
 // ---------------------------------------------------------------------------------------------------------------
 
-describe('RecordConsumerApproval', () => {
+describe('RecordConsumerApproval (then the authorization outcome)', () => {
   it('authorizes and captures an AUTOMATIC charge: AUTHENTICATION_PENDING → … → CAPTURED', () => {
     const { events, state } = when(created(), approve(authorizedOutcome('S01-AUTH-1'), AUTO_CAPTURE), APPROVED_AT);
 
-    expect(types(events)).toEqual(['ChargeAuthenticationCompleted', 'ChargeAuthorized', 'ChargeCaptured']);
+    expect(types(events)).toEqual([
+      'ChargeAuthenticationCompleted',
+      'ChargeAuthorizationRequested',
+      'ChargeAuthorized',
+      'ChargeCaptured',
+    ]);
     expect(events[1].data).toMatchObject({
+      authorizationId: 'auth_1',
+      amount: 1000,
+      captureNow: { captureId: 'cap_auto' },
+    });
+    expect(events[2].data).toMatchObject({
       authorizationId: 'auth_1',
       amount: 1000,
       providerReference: 'S01-AUTH-1',
       captureExpiresAt: iso(CAPTURE_DEADLINE),
     });
-    expect(events[2].data).toMatchObject({ captureId: 'cap_auto', amount: 1000, providerReference: 'S01-C-auto' });
+    expect(events[3].data).toMatchObject({ captureId: 'cap_auto', amount: 1000, providerReference: 'S01-C-auto' });
 
     const next = charge(state);
     expect(next.status).toBe('CAPTURED');
@@ -444,6 +536,7 @@ describe('RecordConsumerApproval', () => {
         amount: 1000,
         status: 'AUTHORIZED',
         providerReference: 'S01-AUTH-1',
+        captureNow: { captureId: 'cap_auto' },
         createdAt: iso(APPROVED_AT),
         updatedAt: iso(APPROVED_AT),
       },
@@ -462,6 +555,7 @@ describe('RecordConsumerApproval', () => {
     expect(next.updatedAt).toBe(iso(APPROVED_AT));
     expect(next.failure).toBeNull();
     expect(openAmount(next)).toBe(0);
+    expect(pendingProviderCalls(next)).toEqual([]);
   });
 
   it('gives every history entry its own id', () => {
@@ -477,8 +571,14 @@ describe('RecordConsumerApproval', () => {
       APPROVED_AT,
     );
 
-    // A capture answer handed to a MANUAL charge is not used: the merchant captures.
-    expect(types(events)).toEqual(['ChargeAuthenticationCompleted', 'ChargeAuthorized']);
+    // A MANUAL charge asks for no capture with its authorization, and a capture in the answer is not used: the
+    // merchant captures.
+    expect(types(events)).toEqual([
+      'ChargeAuthenticationCompleted',
+      'ChargeAuthorizationRequested',
+      'ChargeAuthorized',
+    ]);
+    expect(events[1].data).toMatchObject({ captureNow: null });
     const next = charge(state);
     expect(next.status).toBe('CAPTURE_PENDING');
     expect(statuses(next)).toEqual(['AUTHENTICATION_PENDING', 'AUTHORIZATION_PROCESSING', 'CAPTURE_PENDING']);
@@ -486,12 +586,17 @@ describe('RecordConsumerApproval', () => {
     expect(next.captureExpiresAt).toBe(iso(CAPTURE_DEADLINE));
     expect(authorizedAmount(next)).toBe(1000);
     expect(openAmount(next)).toBe(1000);
+    expect(pendingProviderCalls(next)).toEqual([]);
   });
 
   it('fails the charge on a declined authorization and records the failure', () => {
     const { events, state } = when(created(), approve(declinedOutcome()), APPROVED_AT);
 
-    expect(types(events)).toEqual(['ChargeAuthenticationCompleted', 'ChargeAuthorizationDeclined']);
+    expect(types(events)).toEqual([
+      'ChargeAuthenticationCompleted',
+      'ChargeAuthorizationRequested',
+      'ChargeAuthorizationDeclined',
+    ]);
     const next = charge(state);
     expect(next.status).toBe('FAILED');
     expect(next.failure).toEqual(DECLINED_FAILURE);
@@ -502,6 +607,7 @@ describe('RecordConsumerApproval', () => {
         amount: 1000,
         status: 'DECLINED',
         providerReference: null,
+        captureNow: { captureId: 'cap_auto' },
         createdAt: iso(APPROVED_AT),
         updatedAt: iso(APPROVED_AT),
       },
@@ -510,13 +616,18 @@ describe('RecordConsumerApproval', () => {
     expect(next.captureExpiresAt).toBeNull();
     expect(authorizedAmount(next)).toBe(0);
     expect(openAmount(next)).toBe(0);
+    expect(pendingProviderCalls(next)).toEqual([]);
   });
 
   it('waits for an asynchronous authorization: AUTHORIZATION_ASYNC with a check time', () => {
     const checkAfter = after(30_000, APPROVED_AT);
     const { events, state } = when(created(), approve(pendingOutcome(checkAfter, 'S01-P')), APPROVED_AT);
 
-    expect(types(events)).toEqual(['ChargeAuthenticationCompleted', 'ChargeAuthorizationPending']);
+    expect(types(events)).toEqual([
+      'ChargeAuthenticationCompleted',
+      'ChargeAuthorizationRequested',
+      'ChargeAuthorizationPending',
+    ]);
     const next = charge(state);
     expect(next.status).toBe('AUTHORIZATION_ASYNC');
     expect(statuses(next)).toEqual(['AUTHENTICATION_PENDING', 'AUTHORIZATION_PROCESSING', 'AUTHORIZATION_ASYNC']);
@@ -527,11 +638,14 @@ describe('RecordConsumerApproval', () => {
         amount: 1000,
         status: 'PENDING',
         providerReference: 'S01-P',
+        captureNow: { captureId: 'cap_auto' },
         createdAt: iso(APPROVED_AT),
         updatedAt: iso(APPROVED_AT),
       },
     ]);
     expect(authorizedAmount(next)).toBe(0);
+    // The provider answered: asking again is the check timer's job, not a pending call.
+    expect(pendingProviderCalls(next)).toEqual([]);
   });
 
   it('accepts an approval 1 ms before the authentication deadline', () => {
@@ -542,9 +656,10 @@ describe('RecordConsumerApproval', () => {
   it.each([
     ['at', AUTHENTICATION_DEADLINE],
     ['after', after(DAY)],
-  ])('fails an approval that arrives %s the authentication deadline as timed out', (_when, now) => {
+  ])('fails an approval that arrives %s the authentication deadline as timed out, asking nothing', (_when, now) => {
     const { events, state } = when(created(), approve(authorizedOutcome(), AUTO_CAPTURE), now);
 
+    // The approval times out; the answer that follows finds no authorization waiting and records nothing.
     expect(events).toEqual([
       {
         type: 'ChargeAuthenticationFailed',
@@ -566,16 +681,18 @@ describe('RecordConsumerApproval', () => {
     });
     expect(next.authorizations).toEqual([]);
     expect(next.captures).toEqual([]);
+    expect(pendingProviderCalls(next)).toEqual([]);
   });
 });
 
-describe('ResolveAuthorization (asynchronous authorization settles)', () => {
+describe('RecordAuthorizationOutcome on a pending (asynchronous) authorization', () => {
   const RESOLVED_AT = after(30_000, APPROVED_AT);
 
   it('captures an AUTOMATIC charge once the provider authorizes: AUTHORIZATION_ASYNC → CAPTURED', () => {
     const { events, state } = when(awaitingAsync(), resolve(authorizedOutcome('S01-P'), AUTO_CAPTURE), RESOLVED_AT);
 
     expect(types(events)).toEqual(['ChargeAuthorized', 'ChargeCaptured']);
+    expect(events[1].data).toMatchObject({ captureId: 'cap_auto', amount: 1000, providerReference: 'S01-C-auto' });
     const next = charge(state);
     expect(next.status).toBe('CAPTURED');
     expect(statuses(next)).toEqual([
@@ -585,13 +702,14 @@ describe('ResolveAuthorization (asynchronous authorization settles)', () => {
       'CAPTURE_PROCESSING',
       'CAPTURED',
     ]);
-    // The pending authorization becomes the authorized one: same id, original createdAt.
+    // The pending authorization becomes the authorized one: same id, original createdAt, its capture intent kept.
     expect(next.authorizations).toEqual([
       {
         id: 'auth_1',
         amount: 1000,
         status: 'AUTHORIZED',
         providerReference: 'S01-P',
+        captureNow: { captureId: 'cap_auto' },
         createdAt: iso(APPROVED_AT),
         updatedAt: iso(RESOLVED_AT),
       },
@@ -599,6 +717,23 @@ describe('ResolveAuthorization (asynchronous authorization settles)', () => {
     expect(next.checkAuthorizationAfter).toBeNull();
     expect(next.captureExpiresAt).toBe(iso(after(7 * DAY, RESOLVED_AT)));
     expect(capturedAmount(next)).toBe(1000);
+    expect(pendingProviderCalls(next)).toEqual([]);
+  });
+
+  it('asks for the capture when the settled AUTOMATIC authorization comes without one', () => {
+    const { events, state } = when(awaitingAsync(), resolve(authorizedOutcome('S01-P')), RESOLVED_AT);
+    expect(types(events)).toEqual(['ChargeAuthorized', 'ChargeCaptureRequested']);
+    expect(events[1].data).toMatchObject({ captureId: 'cap_auto', amount: 1000 });
+    expect(charge(state).status).toBe('CAPTURE_PROCESSING');
+    expect(pendingProviderCalls(state)).toEqual([
+      {
+        kind: 'capture',
+        idempotencyKey: 'cap_auto',
+        captureId: 'cap_auto',
+        amount: money(1000, 'USD'),
+        authorizationReference: 'S01-P',
+      },
+    ]);
   });
 
   it('leaves a MANUAL charge CAPTURE_PENDING once the provider authorizes', () => {
@@ -622,6 +757,7 @@ describe('ResolveAuthorization (asynchronous authorization settles)', () => {
         amount: 1000,
         status: 'DECLINED',
         providerReference: 'S01-AUTH-1',
+        captureNow: { captureId: 'cap_auto' },
         createdAt: iso(APPROVED_AT),
         updatedAt: iso(RESOLVED_AT),
       },
@@ -637,8 +773,17 @@ describe('ResolveAuthorization (asynchronous authorization settles)', () => {
     ['CAPTURE_PENDING', () => manualAuthorized()],
     ['CAPTURED', automaticCaptured],
     ['FAILED', () => given([[cancel(), APPROVED_AT]], created())],
+    ['FAILED (declined)', () => given([[approve(declinedOutcome()), APPROVED_AT]], created())],
   ])('does nothing when the charge is %s (a late or repeated check)', (_status, fixture) => {
     expect(decide(resolve(authorizedOutcome(), AUTO_CAPTURE), fixture().state, RESOLVED_AT)).toEqual([]);
+    expect(decide(resolve(declinedOutcome()), fixture().state, RESOLVED_AT)).toEqual([]);
+    expect(decide(resolve(pendingOutcome(RESOLVED_AT)), fixture().state, RESOLVED_AT)).toEqual([]);
+  });
+
+  it('does nothing for an authorization id the charge does not have', () => {
+    const stranger = authorizationAnswer(authorizedOutcome('S01-X', AUTO_CAPTURE), 'auth_other');
+    expect(decide(stranger, awaitingAsync().state, RESOLVED_AT)).toEqual([]);
+    expect(decide(stranger, authorizing().state, RESOLVED_AT)).toEqual([]);
   });
 });
 
@@ -662,6 +807,7 @@ describe('RecordConsumerCancellation', () => {
     expect(next.failure).toEqual(CANCELED_FAILURE);
     expect(statuses(next)).toEqual(['AUTHENTICATION_PENDING', 'FAILED']);
     expect(next.updatedAt).toBe(iso(APPROVED_AT));
+    expect(pendingProviderCalls(next)).toEqual([]);
   });
 });
 
@@ -690,6 +836,7 @@ describe('ExpireAuthentication (the 10-minute timer)', () => {
   });
 
   it.each<[string, () => Run]>([
+    ['AUTHORIZATION_PROCESSING', () => authorizing()],
     ['AUTHORIZATION_ASYNC', () => awaitingAsync()],
     ['CAPTURE_PENDING', () => manualAuthorized()],
     ['CAPTURED', automaticCaptured],
@@ -699,12 +846,16 @@ describe('ExpireAuthentication (the 10-minute timer)', () => {
   });
 });
 
-describe('CaptureCharge', () => {
-  it('captures the whole authorization of a CAPTURE_PENDING charge → CAPTURED', () => {
+describe('CaptureCharge (then the capture outcome)', () => {
+  it('captures the whole authorization of a CAPTURE_PENDING charge → CAPTURE_PROCESSING → CAPTURED', () => {
     const now = after(DAY);
     const { events, state } = when(manualAuthorized(), captureCharge(1000, 'cap_1'), now);
 
     expect(events).toEqual([
+      {
+        type: 'ChargeCaptureRequested',
+        data: { historyId: expect.stringMatching(HISTORY_ID), at: iso(now), captureId: 'cap_1', amount: 1000 },
+      },
       {
         type: 'ChargeCaptured',
         data: {
@@ -722,6 +873,7 @@ describe('CaptureCharge', () => {
       'AUTHENTICATION_PENDING',
       'AUTHORIZATION_PROCESSING',
       'CAPTURE_PENDING',
+      'CAPTURE_PROCESSING',
       'CAPTURED',
     ]);
     expect(next.captures).toEqual([
@@ -735,6 +887,19 @@ describe('CaptureCharge', () => {
       },
     ]);
     expect(openAmount(next)).toBe(0);
+  });
+
+  it('captures everything open when no amount is given', () => {
+    const partly = given([[captureCharge(300), after(DAY)]], manualAuthorized());
+    const { events, state } = when(
+      partly,
+      [requestCapture(null, 'cap_rest'), captureAnswer('cap_rest')],
+      after(2 * DAY),
+    );
+    expect(types(events)).toEqual(['ChargeCaptureRequested', 'ChargeCaptured']);
+    expect(events[0].data).toMatchObject({ captureId: 'cap_rest', amount: 700 });
+    expect(capturedAmount(charge(state))).toBe(1000);
+    expect(openAmount(charge(state))).toBe(0);
   });
 
   it('captures in several parts until the authorization is used up, with one CAPTURED history entry', () => {
@@ -759,53 +924,67 @@ describe('CaptureCharge', () => {
     ]);
     expect(capturedAmount(state)).toBe(1000);
     expect(statuses(state).filter((s) => s === 'CAPTURED')).toHaveLength(1);
+    expect(statuses(state).filter((s) => s === 'CAPTURE_PROCESSING')).toHaveLength(1);
     expect(state.updatedAt).toBe(iso(after(3 * 60 * MINUTE)));
   });
 
-  it('refuses more than is still open with AmountExceedsAuthorized (409)', () => {
+  it('refuses more than is still open with AmountExceedsAuthorized (conflict)', () => {
     const run = given([[captureCharge(300), after(DAY)]], manualAuthorized());
 
-    const error = refusal(() => decide(captureCharge(701), run.state, after(DAY + MINUTE)));
+    const error = refusal(() => decide(requestCapture(701), run.state, after(DAY + MINUTE)));
     expect(error).toBeInstanceOf(AmountExceedsAuthorized);
-    expect(error).toMatchObject({ code: 'amount_exceeds_authorized', status: 409 });
+    expect(error).toMatchObject({ code: 'amount_exceeds_authorized', kind: 'conflict' });
     expect(error.message).toContain('701');
     expect(error.message).toContain('700');
-    expect(types(decide(captureCharge(700), run.state, after(DAY + MINUTE)))).toEqual(['ChargeCaptured']);
+    expect(types(decideAll(captureCharge(700), run.state, after(DAY + MINUTE)))).toEqual([
+      'ChargeCaptureRequested',
+      'ChargeCaptured',
+    ]);
   });
 
   it('refuses more than the authorization on the first capture', () => {
-    expect(refusal(() => decide(captureCharge(1001), manualAuthorized().state, after(DAY)))).toBeInstanceOf(
+    expect(refusal(() => decide(requestCapture(1001), manualAuthorized().state, after(DAY)))).toBeInstanceOf(
       AmountExceedsAuthorized,
     );
   });
 
-  it('refuses a capture at or after captureExpiresAt with AuthorizationExpired (409)', () => {
+  it('refuses a capture at or after captureExpiresAt with AuthorizationExpired (conflict)', () => {
     const { state } = manualAuthorized();
     for (const now of [CAPTURE_DEADLINE, after(DAY, CAPTURE_DEADLINE)]) {
-      const error = refusal(() => decide(captureCharge(100), state, now));
+      const error = refusal(() => decide(requestCapture(100), state, now));
       expect(error).toBeInstanceOf(AuthorizationExpired);
-      expect(error).toMatchObject({ code: 'authorization_expired', status: 409 });
+      expect(error).toMatchObject({ code: 'authorization_expired', kind: 'conflict' });
       expect(error.message).toContain(iso(CAPTURE_DEADLINE));
     }
-    expect(types(decide(captureCharge(100), state, after(-1, CAPTURE_DEADLINE)))).toEqual(['ChargeCaptured']);
+    expect(types(decide(requestCapture(100), state, after(-1, CAPTURE_DEADLINE)))).toEqual(['ChargeCaptureRequested']);
   });
 
   it.each([0, -1, 0.5, 100.25, Number.NaN, Number.POSITIVE_INFINITY, Number.MAX_SAFE_INTEGER + 1])(
-    'refuses the amount %d with invalid_amount (400, field amount)',
+    'refuses the amount %d with invalid_amount (invalid, field amount)',
     (amount) => {
-      const error = refusal(() => decide(captureCharge(amount), manualAuthorized().state, after(DAY)));
+      const error = refusal(() => decide(requestCapture(amount), manualAuthorized().state, after(DAY)));
       expect(error).toBeInstanceOf(ChargeRequestRejected);
-      expect(error).toMatchObject({ code: 'invalid_amount', status: 400, field: 'amount' });
+      expect(error).toMatchObject({ code: 'invalid_amount', kind: 'invalid', field: 'amount' });
     },
   );
 });
 
-describe('VoidCharge', () => {
-  it('releases a CAPTURE_PENDING authorization at the merchant’s request → VOIDED', () => {
+describe('VoidCharge (then the void outcome)', () => {
+  it('releases a CAPTURE_PENDING authorization at the merchant’s request → VOID_PROCESSING → VOIDED', () => {
     const now = after(DAY);
     const { events, state } = when(manualAuthorized(), voidCharge('MERCHANT_REQUESTED', 'void_1'), now);
 
     expect(events).toEqual([
+      {
+        type: 'ChargeVoidRequested',
+        data: {
+          historyId: expect.stringMatching(HISTORY_ID),
+          at: iso(now),
+          voidId: 'void_1',
+          amount: 1000,
+          reason: 'MERCHANT_REQUESTED',
+        },
+      },
       {
         type: 'ChargeVoided',
         data: {
@@ -820,7 +999,13 @@ describe('VoidCharge', () => {
     ]);
     const next = charge(state);
     expect(next.status).toBe('VOIDED');
-    expect(statuses(next)).toEqual(['AUTHENTICATION_PENDING', 'AUTHORIZATION_PROCESSING', 'CAPTURE_PENDING', 'VOIDED']);
+    expect(statuses(next)).toEqual([
+      'AUTHENTICATION_PENDING',
+      'AUTHORIZATION_PROCESSING',
+      'CAPTURE_PENDING',
+      'VOID_PROCESSING',
+      'VOIDED',
+    ]);
     expect(next.voids).toEqual([
       {
         id: 'void_1',
@@ -846,13 +1031,19 @@ describe('VoidCharge', () => {
     );
 
     const state = charge(run.state);
-    expect(types(run.events).slice(-2)).toEqual(['ChargeCaptured', 'ChargeVoided']);
+    expect(types(run.events).slice(-4)).toEqual([
+      'ChargeCaptureRequested',
+      'ChargeCaptured',
+      'ChargeVoidRequested',
+      'ChargeVoided',
+    ]);
     expect(state.status).toBe('CAPTURED');
     expect(state.voids).toMatchObject([{ amount: 600, reason: 'MERCHANT_REQUESTED', status: 'VOIDED' }]);
     expect(statuses(state)).toEqual([
       'AUTHENTICATION_PENDING',
       'AUTHORIZATION_PROCESSING',
       'CAPTURE_PENDING',
+      'CAPTURE_PROCESSING',
       'CAPTURED',
     ]);
     expect(capturedAmount(state)).toBe(400);
@@ -861,8 +1052,8 @@ describe('VoidCharge', () => {
     expect(state.updatedAt).toBe(iso(after(2 * DAY)));
 
     // Nothing is left to capture or release.
-    expect(refusal(() => decide(captureCharge(1), state, after(3 * DAY)))).toBeInstanceOf(AmountExceedsAuthorized);
-    expect(refusal(() => decide(voidCharge(), state, after(3 * DAY)))).toMatchObject({
+    expect(refusal(() => decide(requestCapture(1), state, after(3 * DAY)))).toBeInstanceOf(NothingToCapture);
+    expect(refusal(() => decide(requestVoid('MERCHANT_REQUESTED', 'void_2'), state, after(3 * DAY)))).toMatchObject({
       code: 'invalid_charge_status',
       currentStatus: 'CAPTURED',
     });
@@ -871,19 +1062,17 @@ describe('VoidCharge', () => {
   describe('when the capture window expires (reason CAPTURE_WINDOW_EXPIRED, from the timer)', () => {
     it('does nothing before the window closes (a timer that fires early, e.g. after a restart)', () => {
       expect(
-        decide(voidCharge('CAPTURE_WINDOW_EXPIRED'), manualAuthorized().state, after(-1, CAPTURE_DEADLINE)),
+        decideAll(voidCharge('CAPTURE_WINDOW_EXPIRED'), manualAuthorized().state, after(-1, CAPTURE_DEADLINE)),
       ).toEqual([]);
     });
 
     it('voids the whole open amount of an uncaptured authorization at the deadline → VOIDED', () => {
       const { events, state } = when(manualAuthorized(), voidCharge('CAPTURE_WINDOW_EXPIRED'), CAPTURE_DEADLINE);
 
-      expect(types(events)).toEqual(['ChargeVoided']);
-      expect(events[0].data).toMatchObject({
-        amount: 1000,
-        reason: 'CAPTURE_WINDOW_EXPIRED',
-        at: iso(CAPTURE_DEADLINE),
-      });
+      expect(types(events)).toEqual(['ChargeVoidRequested', 'ChargeVoided']);
+      for (const event of events) {
+        expect(event.data).toMatchObject({ amount: 1000, reason: 'CAPTURE_WINDOW_EXPIRED', at: iso(CAPTURE_DEADLINE) });
+      }
       expect(charge(state).status).toBe('VOIDED');
       expect(charge(state).voids).toMatchObject([{ amount: 1000, reason: 'CAPTURE_WINDOW_EXPIRED' }]);
     });
@@ -904,26 +1093,654 @@ describe('VoidCharge', () => {
 
     it('does nothing once everything was captured', () => {
       const fully = given([[captureCharge(1000), after(DAY)]], manualAuthorized());
-      expect(decide(voidCharge('CAPTURE_WINDOW_EXPIRED'), fully.state, CAPTURE_DEADLINE)).toEqual([]);
-      expect(decide(voidCharge('CAPTURE_WINDOW_EXPIRED'), automaticCaptured().state, CAPTURE_DEADLINE)).toEqual([]);
+      expect(decideAll(voidCharge('CAPTURE_WINDOW_EXPIRED'), fully.state, CAPTURE_DEADLINE)).toEqual([]);
+      expect(decideAll(voidCharge('CAPTURE_WINDOW_EXPIRED'), automaticCaptured().state, CAPTURE_DEADLINE)).toEqual([]);
     });
 
     it('does nothing when it runs a second time, or after the merchant voided', () => {
       const timedOut = given([[voidCharge('CAPTURE_WINDOW_EXPIRED'), CAPTURE_DEADLINE]], manualAuthorized());
       expect(
-        decide(voidCharge('CAPTURE_WINDOW_EXPIRED', 'void_2'), timedOut.state, after(DAY, CAPTURE_DEADLINE)),
+        decideAll(voidCharge('CAPTURE_WINDOW_EXPIRED', 'void_2'), timedOut.state, after(DAY, CAPTURE_DEADLINE)),
       ).toEqual([]);
       const voided = given([[voidCharge(), after(DAY)]], manualAuthorized());
-      expect(decide(voidCharge('CAPTURE_WINDOW_EXPIRED', 'void_2'), voided.state, CAPTURE_DEADLINE)).toEqual([]);
+      expect(decideAll(voidCharge('CAPTURE_WINDOW_EXPIRED', 'void_2'), voided.state, CAPTURE_DEADLINE)).toEqual([]);
+      // Also while the merchant's void is still waiting for its answer.
+      const voiding = given([[requestVoid(), after(DAY)]], manualAuthorized());
+      expect(decideAll(voidCharge('CAPTURE_WINDOW_EXPIRED', 'void_2'), voiding.state, CAPTURE_DEADLINE)).toEqual([]);
     });
 
     it.each<[string, () => Run]>([
       ['AUTHENTICATION_PENDING', () => created()],
+      ['AUTHORIZATION_PROCESSING', () => authorizing()],
       ['AUTHORIZATION_ASYNC', () => awaitingAsync()],
       ['FAILED', () => given([[cancel(), APPROVED_AT]], created())],
     ])('does nothing on a charge that was never authorized (%s)', (_status, fixture) => {
-      expect(decide(voidCharge('CAPTURE_WINDOW_EXPIRED'), fixture().state, after(30 * DAY))).toEqual([]);
+      expect(decideAll(voidCharge('CAPTURE_WINDOW_EXPIRED'), fixture().state, after(30 * DAY))).toEqual([]);
     });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Intents and their answers
+// ---------------------------------------------------------------------------------------------------------------
+
+describe('intents and their answers', () => {
+  const ANSWERED_AT = after(2_000, APPROVED_AT);
+
+  it('records only the intent when the consumer approves: AUTHORIZATION_PROCESSING, authorization PROCESSING', () => {
+    const { events, state } = when(created(), approval(), APPROVED_AT);
+
+    expect(events).toEqual([
+      {
+        type: 'ChargeAuthenticationCompleted',
+        data: { historyId: expect.stringMatching(HISTORY_ID), at: iso(APPROVED_AT) },
+      },
+      {
+        type: 'ChargeAuthorizationRequested',
+        data: {
+          historyId: expect.stringMatching(HISTORY_ID),
+          at: iso(APPROVED_AT),
+          authorizationId: 'auth_1',
+          amount: 1000,
+          captureNow: { captureId: 'cap_auto' },
+        },
+      },
+    ]);
+    const next = charge(state);
+    expect(next.status).toBe('AUTHORIZATION_PROCESSING');
+    // An intent adds no history entry of its own.
+    expect(statuses(next)).toEqual(['AUTHENTICATION_PENDING', 'AUTHORIZATION_PROCESSING']);
+    expect(next.authorizations).toEqual([
+      {
+        id: 'auth_1',
+        amount: 1000,
+        status: 'PROCESSING',
+        providerReference: null,
+        captureNow: { captureId: 'cap_auto' },
+        createdAt: iso(APPROVED_AT),
+        updatedAt: iso(APPROVED_AT),
+      },
+    ]);
+    expect(next.captures).toEqual([]);
+    expect(next.captureExpiresAt).toBeNull();
+    expect(authorizedAmount(next)).toBe(0);
+    expect(openAmount(next)).toBe(0);
+    expect(next.updatedAt).toBe(iso(APPROVED_AT));
+  });
+
+  it('keeps the intent’s createdAt and takes the answer’s time for updatedAt and the capture window', () => {
+    const { state } = when(authorizing('MANUAL'), authorizationAnswer(authorizedOutcome()), ANSWERED_AT);
+    const next = charge(state);
+    expect(next.authorizations).toMatchObject([{ createdAt: iso(APPROVED_AT), updatedAt: iso(ANSWERED_AT) }]);
+    expect(next.captureExpiresAt).toBe(iso(after(7 * DAY, ANSWERED_AT)));
+    expect(next.history.at(-1)).toMatchObject({ status: 'CAPTURE_PENDING', createdAt: iso(ANSWERED_AT) });
+  });
+
+  it('with captureNow and a capture in the answer: Authorized and Captured at once, nothing left to call', () => {
+    const { events, state } = when(
+      authorizing(),
+      authorizationAnswer(authorizedOutcome('S01-A', { providerReference: 'S01-C' })),
+      ANSWERED_AT,
+    );
+    expect(types(events)).toEqual(['ChargeAuthorized', 'ChargeCaptured']);
+    expect(events[1].data).toMatchObject({ captureId: 'cap_auto', amount: 1000, providerReference: 'S01-C' });
+    expect(charge(state).status).toBe('CAPTURED');
+    expect(pendingProviderCalls(state)).toEqual([]);
+  });
+
+  it('with captureNow and no capture in the answer: a ChargeCaptureRequested follows, then its answer', () => {
+    const authorized = when(authorizing(), authorizationAnswer(authorizedOutcome('S01-A')), ANSWERED_AT);
+    expect(types(authorized.events)).toEqual(['ChargeAuthorized', 'ChargeCaptureRequested']);
+    expect(authorized.events[1].data).toEqual({
+      historyId: expect.stringMatching(HISTORY_ID),
+      at: iso(ANSWERED_AT),
+      captureId: 'cap_auto',
+      amount: 1000,
+    });
+    const processing = charge(authorized.state);
+    expect(processing.status).toBe('CAPTURE_PROCESSING');
+    expect(processing.captures).toEqual([
+      {
+        id: 'cap_auto',
+        amount: 1000,
+        status: 'PROCESSING',
+        providerReference: null,
+        createdAt: iso(ANSWERED_AT),
+        updatedAt: iso(ANSWERED_AT),
+      },
+    ]);
+    // The capture being made is spoken for: nothing is open to capture or release meanwhile.
+    expect(openAmount(processing)).toBe(0);
+
+    const capturedAt = after(MINUTE, ANSWERED_AT);
+    const { events, state } = when({ state: processing, events: [] }, captureAnswer('cap_auto', 'S01-C'), capturedAt);
+    expect(types(events)).toEqual(['ChargeCaptured']);
+    const next = charge(state);
+    expect(next.status).toBe('CAPTURED');
+    expect(statuses(next)).toEqual([
+      'AUTHENTICATION_PENDING',
+      'AUTHORIZATION_PROCESSING',
+      'CAPTURE_PROCESSING',
+      'CAPTURED',
+    ]);
+    expect(next.captures).toEqual([
+      {
+        id: 'cap_auto',
+        amount: 1000,
+        status: 'CAPTURED',
+        providerReference: 'S01-C',
+        createdAt: iso(ANSWERED_AT),
+        updatedAt: iso(capturedAt),
+      },
+    ]);
+  });
+
+  it('takes a merchant capture CAPTURE_PENDING → CAPTURE_PROCESSING (intent) → CAPTURED (answer)', () => {
+    const requestedAt = after(DAY);
+    const answeredAt = after(DAY + 5_000);
+    const requested = when(manualAuthorized(), requestCapture(400, 'cap_1'), requestedAt);
+    expect(types(requested.events)).toEqual(['ChargeCaptureRequested']);
+    const processing = charge(requested.state);
+    expect(processing.status).toBe('CAPTURE_PROCESSING');
+    expect(processing.history.at(-1)).toMatchObject({ status: 'CAPTURE_PROCESSING', createdAt: iso(requestedAt) });
+    expect(processing.captures).toEqual([
+      {
+        id: 'cap_1',
+        amount: 400,
+        status: 'PROCESSING',
+        providerReference: null,
+        createdAt: iso(requestedAt),
+        updatedAt: iso(requestedAt),
+      },
+    ]);
+    expect(capturedAmount(processing)).toBe(400);
+    expect(openAmount(processing)).toBe(600);
+
+    const answered = when({ state: processing, events: [] }, captureAnswer('cap_1'), answeredAt);
+    const next = charge(answered.state);
+    expect(next.status).toBe('CAPTURED');
+    expect(next.history.at(-1)).toMatchObject({ status: 'CAPTURED', createdAt: iso(answeredAt) });
+    expect(next.captures).toEqual([
+      {
+        id: 'cap_1',
+        amount: 400,
+        status: 'CAPTURED',
+        providerReference: 'S01-C-cap_1',
+        createdAt: iso(requestedAt),
+        updatedAt: iso(answeredAt),
+      },
+    ]);
+    expect(openAmount(next)).toBe(600);
+  });
+
+  it('takes a void CAPTURE_PENDING → VOID_PROCESSING (intent) → VOIDED (answer)', () => {
+    const requested = when(manualAuthorized(), requestVoid('MERCHANT_REQUESTED', 'void_1'), after(DAY));
+    const processing = charge(requested.state);
+    expect(processing.status).toBe('VOID_PROCESSING');
+    expect(processing.voids).toEqual([
+      {
+        id: 'void_1',
+        amount: 1000,
+        status: 'PROCESSING',
+        reason: 'MERCHANT_REQUESTED',
+        providerReference: null,
+        createdAt: iso(after(DAY)),
+        updatedAt: iso(after(DAY)),
+      },
+    ]);
+    expect(openAmount(processing)).toBe(0);
+    // While the void is under way, nothing can be captured.
+    expect(refusal(() => decide(requestCapture(1), processing, after(DAY)))).toMatchObject({
+      code: 'invalid_charge_status',
+      currentStatus: 'VOID_PROCESSING',
+    });
+
+    const next = charge(when(requested, voidAnswer('void_1'), after(DAY + 1_000)).state);
+    expect(next.status).toBe('VOIDED');
+    expect(statuses(next).slice(-3)).toEqual(['CAPTURE_PENDING', 'VOID_PROCESSING', 'VOIDED']);
+    expect(next.voids).toMatchObject([
+      { id: 'void_1', status: 'VOIDED', providerReference: 'S01-V-void_1', updatedAt: iso(after(DAY + 1_000)) },
+    ]);
+  });
+
+  it('keeps a CAPTURED charge CAPTURED while a further partial capture or the void of the rest is under way', () => {
+    const partly = given([[captureCharge(300), after(DAY)]], manualAuthorized());
+    const historyBefore = statuses(partly.state);
+
+    const capturing = given([[requestCapture(200, 'cap_2'), after(2 * DAY)]], partly);
+    expect(charge(capturing.state).status).toBe('CAPTURED');
+    expect(statuses(capturing.state)).toEqual(historyBefore);
+    expect(openAmount(charge(capturing.state))).toBe(500);
+
+    const voiding = given([[requestVoid(), after(3 * DAY)]], capturing);
+    expect(charge(voiding.state).status).toBe('CAPTURED');
+    expect(charge(voiding.state).voids).toMatchObject([{ amount: 500, status: 'PROCESSING' }]);
+    expect(openAmount(charge(voiding.state))).toBe(0);
+
+    // Answered in the other order than asked: the charge ends the same.
+    const done = given(
+      [
+        [voidAnswer('void_1'), after(4 * DAY)],
+        [captureAnswer('cap_2'), after(5 * DAY)],
+      ],
+      voiding,
+    );
+    const state = charge(done.state);
+    expect(state.status).toBe('CAPTURED');
+    expect(statuses(state)).toEqual(historyBefore);
+    expect(capturedAmount(state)).toBe(500);
+    expect(voidedAmount(state)).toBe(500);
+    expect([...state.captures, ...state.voids].every((r) => r.status !== 'PROCESSING')).toBe(true);
+  });
+
+  it('counts captures and voids under way as spoken for: a capture cannot take them again', () => {
+    const run = given([[requestCapture(700, 'cap_1'), after(DAY)]], manualAuthorized());
+    expect(refusal(() => decide(requestCapture(301, 'cap_2'), run.state, after(DAY)))).toMatchObject({
+      code: 'invalid_charge_status',
+      currentStatus: 'CAPTURE_PROCESSING',
+    });
+    const answered = given([[captureAnswer('cap_1'), after(DAY)]], run);
+    const error = refusal(() => decide(requestCapture(301, 'cap_2'), answered.state, after(DAY)));
+    expect(error).toBeInstanceOf(AmountExceedsAuthorized);
+    expect(error.message).toContain('300');
+  });
+
+  describe('recording an answer again, or for an id the charge does not have, records nothing', () => {
+    it('for an authorization', () => {
+      const answered = given(
+        [[authorizationAnswer(authorizedOutcome('S01-A', AUTO_CAPTURE)), ANSWERED_AT]],
+        authorizing(),
+      );
+      for (const outcome of [
+        authorizedOutcome('S01-A', AUTO_CAPTURE),
+        authorizedOutcome('S01-B'),
+        declinedOutcome(),
+        pendingOutcome(after(MINUTE, ANSWERED_AT)),
+      ]) {
+        expect(decide(authorizationAnswer(outcome), answered.state, after(MINUTE, ANSWERED_AT))).toEqual([]);
+      }
+      const declined = given([[authorizationAnswer(declinedOutcome()), ANSWERED_AT]], authorizing());
+      expect(decide(authorizationAnswer(authorizedOutcome()), declined.state, after(MINUTE, ANSWERED_AT))).toEqual([]);
+      expect(
+        decide(authorizationAnswer(authorizedOutcome(), 'auth_unknown'), authorizing().state, ANSWERED_AT),
+      ).toEqual([]);
+    });
+
+    it('for a capture', () => {
+      const run = given([[requestCapture(400, 'cap_1'), after(DAY)]], manualAuthorized());
+      const once = given([[captureAnswer('cap_1', 'S01-C-first'), after(DAY)]], run);
+      expect(decide(captureAnswer('cap_1', 'S01-C-first'), once.state, after(2 * DAY))).toEqual([]);
+      expect(decide(captureAnswer('cap_1', 'S01-C-other'), once.state, after(2 * DAY))).toEqual([]);
+      expect(charge(once.state).captures).toMatchObject([{ providerReference: 'S01-C-first' }]);
+      expect(decide(captureAnswer('cap_unknown'), run.state, after(2 * DAY))).toEqual([]);
+      expect(decide(captureAnswer('cap_unknown'), manualAuthorized().state, after(2 * DAY))).toEqual([]);
+      // The automatic capture answered with its authorization has no answer left to record.
+      expect(decide(captureAnswer('cap_auto'), automaticCaptured().state, after(DAY))).toEqual([]);
+    });
+
+    it('for a void', () => {
+      const run = given([[requestVoid('MERCHANT_REQUESTED', 'void_1'), after(DAY)]], manualAuthorized());
+      const once = given([[voidAnswer('void_1'), after(DAY)]], run);
+      expect(decide(voidAnswer('void_1'), once.state, after(2 * DAY))).toEqual([]);
+      expect(decide(voidAnswer('void_1', 'S01-V-other'), once.state, after(2 * DAY))).toEqual([]);
+      expect(decide(voidAnswer('void_unknown'), run.state, after(2 * DAY))).toEqual([]);
+      expect(decide(voidAnswer('void_unknown'), manualAuthorized().state, after(2 * DAY))).toEqual([]);
+    });
+
+    it('on a charge that does not exist, refuses it (NEW)', () => {
+      for (const command of [authorizationAnswer(authorizedOutcome()), captureAnswer('cap_1'), voidAnswer('void_1')]) {
+        expect(refusal(() => decide(command, initialState, ANSWERED_AT))).toMatchObject({
+          code: 'invalid_charge_status',
+          currentStatus: 'NEW',
+        });
+      }
+    });
+  });
+
+  describe('asking again with the same operation id (a retried request) records nothing', () => {
+    it('for a capture, before or after its answer, whatever amount it names', () => {
+      const run = given([[requestCapture(400, 'cap_1'), after(DAY)]], manualAuthorized());
+      expect(decide(requestCapture(400, 'cap_1'), run.state, after(DAY))).toEqual([]);
+      expect(decide(requestCapture(999, 'cap_1'), run.state, after(DAY))).toEqual([]);
+      const answered = given([[captureAnswer('cap_1'), after(DAY)]], run);
+      expect(decide(requestCapture(400, 'cap_1'), answered.state, after(2 * DAY))).toEqual([]);
+      // Even once nothing is open any more.
+      const full = given([[captureCharge(1000, 'cap_all'), after(DAY)]], manualAuthorized());
+      expect(decide(requestCapture(1000, 'cap_all'), full.state, after(2 * DAY))).toEqual([]);
+    });
+
+    it('for a void, before or after its answer', () => {
+      const run = given([[requestVoid('MERCHANT_REQUESTED', 'void_1'), after(DAY)]], manualAuthorized());
+      expect(decide(requestVoid('MERCHANT_REQUESTED', 'void_1'), run.state, after(DAY))).toEqual([]);
+      const answered = given([[voidAnswer('void_1'), after(DAY)]], run);
+      expect(decide(requestVoid('MERCHANT_REQUESTED', 'void_1'), answered.state, after(2 * DAY))).toEqual([]);
+    });
+  });
+
+  describe('NothingToCapture', () => {
+    it.each<[string, () => Run]>([
+      ['fully captured (automatic)', automaticCaptured],
+      [
+        'fully captured (manual, in parts)',
+        () =>
+          given(
+            [
+              [captureCharge(600), after(DAY)],
+              [captureCharge(400), after(DAY)],
+            ],
+            manualAuthorized(),
+          ),
+      ],
+      [
+        'partly captured, the rest voided',
+        () =>
+          given(
+            [
+              [captureCharge(600), after(DAY)],
+              [voidCharge(), after(DAY)],
+            ],
+            manualAuthorized(),
+          ),
+      ],
+      [
+        'partly captured, the rest being captured',
+        () =>
+          given(
+            [
+              [captureCharge(600), after(DAY)],
+              [requestCapture(400), after(DAY)],
+            ],
+            manualAuthorized(),
+          ),
+      ],
+      [
+        'partly captured, the rest being voided',
+        () =>
+          given(
+            [
+              [captureCharge(600), after(DAY)],
+              [requestVoid(), after(DAY)],
+            ],
+            manualAuthorized(),
+          ),
+      ],
+    ])(
+      'refuses a capture when nothing is open (%s), before any intent, with or without an amount',
+      (_case, fixture) => {
+        const { state } = fixture();
+        for (const amount of [null, 1, 0, 5000]) {
+          const error = refusal(() => decide(requestCapture(amount, 'cap_new'), state, after(2 * DAY)));
+          expect(error).toBeInstanceOf(NothingToCapture);
+          expect(error).toMatchObject({ code: 'nothing_to_capture', kind: 'conflict', currentStatus: 'CAPTURED' });
+          expect(error.message).toContain('CAPTURED');
+        }
+        expect(pendingProviderCalls(state).filter((c) => c.kind === 'capture' && c.captureId === 'cap_new')).toEqual(
+          [],
+        );
+      },
+    );
+
+    it('is not what an expired authorization answers: the window is checked first', () => {
+      expect(refusal(() => decide(requestCapture(null), automaticCaptured().state, CAPTURE_DEADLINE))).toBeInstanceOf(
+        AuthorizationExpired,
+      );
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Provider calls pending, and the timers read from the log
+// ---------------------------------------------------------------------------------------------------------------
+
+describe('pendingProviderCalls', () => {
+  const authorizeCall = (
+    overrides: Partial<Extract<ChargeProviderCall, { kind: 'authorize' }>> = {},
+  ): ChargeProviderCall => ({
+    kind: 'authorize',
+    idempotencyKey: 'auth_1',
+    authorizationId: 'auth_1',
+    amount: money(1000, 'USD'),
+    simulationCode: null,
+    captureNow: { captureId: 'cap_auto' },
+    ...overrides,
+  });
+
+  it('has none for a charge that does not exist, waits for its consumer, failed, or has everything answered', () => {
+    for (const run of [
+      START,
+      created(),
+      given([[cancel(), APPROVED_AT]], created()),
+      given([[approve(declinedOutcome()), APPROVED_AT]], created()),
+      awaitingAsync(),
+      manualAuthorized(),
+      automaticCaptured(),
+      given(
+        [
+          [captureCharge(400), after(DAY)],
+          [voidCharge(), after(DAY)],
+        ],
+        manualAuthorized(),
+      ),
+    ]) {
+      expect(pendingProviderCalls(run.state)).toEqual([]);
+    }
+  });
+
+  it('asks to authorize (and capture now) once approved, keyed by the authorization id', () => {
+    expect(pendingProviderCalls(authorizing().state)).toEqual([authorizeCall()]);
+    expect(pendingProviderCalls(authorizing('MANUAL').state)).toEqual([authorizeCall({ captureNow: null })]);
+    const simulated = given(
+      [[approval('auth_9', 'cap_9'), APPROVED_AT]],
+      created({ simulationCode: 'Declined', amount: money(777, 'USD') }),
+    );
+    expect(pendingProviderCalls(simulated.state)).toEqual([
+      authorizeCall({
+        idempotencyKey: 'auth_9',
+        authorizationId: 'auth_9',
+        amount: money(777, 'USD'),
+        simulationCode: 'Declined',
+        captureNow: { captureId: 'cap_9' },
+      }),
+    ]);
+  });
+
+  it('asks for each capture and void under way against the authorization, keyed by their ids, until answered', () => {
+    const partly = given([[captureCharge(300, 'cap_1'), after(DAY)]], manualAuthorized());
+    const asked = given(
+      [
+        [requestCapture(200, 'cap_2'), after(DAY)],
+        [requestCapture(100, 'cap_3'), after(DAY)],
+        [requestVoid('MERCHANT_REQUESTED', 'void_1'), after(DAY)],
+      ],
+      partly,
+    );
+    const captureCall = (captureId: string, value: number): ChargeProviderCall => ({
+      kind: 'capture',
+      idempotencyKey: captureId,
+      captureId,
+      amount: money(value, 'USD'),
+      authorizationReference: 'S01-AUTH-1',
+    });
+    const voidCall: ChargeProviderCall = {
+      kind: 'void',
+      idempotencyKey: 'void_1',
+      voidId: 'void_1',
+      amount: money(400, 'USD'),
+      authorizationReference: 'S01-AUTH-1',
+    };
+    expect(pendingProviderCalls(asked.state)).toEqual([captureCall('cap_2', 200), captureCall('cap_3', 100), voidCall]);
+
+    const one = given([[captureAnswer('cap_3'), after(DAY)]], asked);
+    expect(pendingProviderCalls(one.state)).toEqual([captureCall('cap_2', 200), voidCall]);
+    const all = given(
+      [
+        [voidAnswer('void_1'), after(DAY)],
+        [captureAnswer('cap_2'), after(DAY)],
+      ],
+      one,
+    );
+    expect(pendingProviderCalls(all.state)).toEqual([]);
+  });
+
+  it('makes no call twice for a retried request or a repeated answer', () => {
+    const run = given(
+      [
+        [requestCapture(400, 'cap_1'), after(DAY)],
+        [requestCapture(400, 'cap_1'), after(DAY)],
+      ],
+      manualAuthorized(),
+    );
+    expect(pendingProviderCalls(run.state).map((c) => c.idempotencyKey)).toEqual(['cap_1']);
+    const answered = given(
+      [
+        [captureAnswer('cap_1'), after(DAY)],
+        [captureAnswer('cap_1'), after(DAY)],
+      ],
+      run,
+    );
+    expect(pendingProviderCalls(answered.state)).toEqual([]);
+  });
+});
+
+describe('logDeadlines (timers read from the event log)', () => {
+  const RETRY_AFTER_MS = PROVIDER_RETRY_AFTER_MS;
+  const on = (chargeId: string, events: ChargeEvent[]) => events.map((event) => ({ chargeId, event }));
+  const retryAt = (at: Date) => iso(after(RETRY_AFTER_MS, at));
+
+  it('waits 10 seconds before making an unanswered provider call again', () => {
+    expect(PROVIDER_RETRY_AFTER_MS).toBe(10_000);
+  });
+
+  it('starts the redirect timer of a created charge, and nothing else', () => {
+    expect(logDeadlines(on('charge_1', created().events))).toEqual([
+      { chargeId: 'charge_1', kind: 'authentication_timeout', dueAt: iso(AUTHENTICATION_DEADLINE) },
+    ]);
+    expect(logDeadlines([])).toEqual([]);
+  });
+
+  it('adds a retry for an intent left unanswered in the batch, and none once its answer is in the batch', () => {
+    expect(logDeadlines(on('charge_1', authorizing().events))).toEqual([
+      { chargeId: 'charge_1', kind: 'authentication_timeout', dueAt: iso(AUTHENTICATION_DEADLINE) },
+      { chargeId: 'charge_1', kind: 'provider_retry', dueAt: retryAt(APPROVED_AT) },
+    ]);
+    for (const run of [
+      automaticCaptured(),
+      awaitingAsync(),
+      given([[approve(declinedOutcome()), APPROVED_AT]], created()),
+    ]) {
+      expect(logDeadlines(on('charge_1', run.events)).map((d) => d.kind)).toEqual(['authentication_timeout']);
+    }
+  });
+
+  it('reads each batch on its own: an intent in one batch and its answer in the next', () => {
+    const before = authorizing();
+    const answer = when(
+      before,
+      authorizationAnswer(authorizedOutcome('S01-A', AUTO_CAPTURE)),
+      after(MINUTE, APPROVED_AT),
+    );
+    expect(logDeadlines(on('charge_1', before.events.slice(1)))).toEqual([
+      { chargeId: 'charge_1', kind: 'provider_retry', dueAt: retryAt(APPROVED_AT) },
+    ]);
+    expect(logDeadlines(on('charge_1', answer.events))).toEqual([]);
+  });
+
+  it('retries the capture asked for after an authorization that came without it', () => {
+    const answeredAt = after(3_000, APPROVED_AT);
+    const { events } = when(authorizing(), authorizationAnswer(authorizedOutcome('S01-A')), answeredAt);
+    expect(logDeadlines(on('charge_1', events))).toEqual([
+      { chargeId: 'charge_1', kind: 'provider_retry', dueAt: retryAt(answeredAt) },
+    ]);
+  });
+
+  it('retries captures and voids left unanswered, once per charge, at the earliest due time', () => {
+    const base = manualAuthorized();
+    const run = given(
+      [
+        [requestCapture(300, 'cap_1'), after(DAY)],
+        [captureAnswer('cap_1'), after(DAY)],
+        [requestCapture(200, 'cap_2'), after(DAY + 5_000)],
+        [requestCapture(100, 'cap_3'), after(DAY + 2_000)],
+        [requestVoid('MERCHANT_REQUESTED', 'void_1'), after(DAY + 9_000)],
+      ],
+      { state: base.state, events: [] },
+    );
+    expect(logDeadlines(on('charge_1', run.events))).toEqual([
+      { chargeId: 'charge_1', kind: 'provider_retry', dueAt: retryAt(after(DAY + 2_000)) },
+    ]);
+    // Once every one is answered, no retry.
+    const answered = given(
+      [
+        [captureAnswer('cap_2'), after(DAY + 10_000)],
+        [captureAnswer('cap_3'), after(DAY + 10_000)],
+        [voidAnswer('void_1'), after(DAY + 10_000)],
+      ],
+      run,
+    );
+    expect(logDeadlines(on('charge_1', answered.events))).toEqual([]);
+  });
+
+  it('keeps charges apart: each charge with an unanswered intent gets its own retry', () => {
+    const first = on('charge_1', given([[approval('auth_a', 'cap_a'), APPROVED_AT]], created()).events);
+    const second = on(
+      'charge_2',
+      given([[approval('auth_b', 'cap_b'), after(MINUTE, APPROVED_AT)]], created({ chargeId: 'charge_2' })).events,
+    );
+    const answeredSecond = on('charge_2', [
+      ...decideAll(
+        authorizationAnswer(authorizedOutcome('S01-A', AUTO_CAPTURE), 'auth_b'),
+        fold(
+          chargeDecider,
+          second.map((e) => e.event),
+        ),
+        after(MINUTE, APPROVED_AT),
+      ),
+    ]);
+    expect(logDeadlines([...first, ...second])).toEqual([
+      { chargeId: 'charge_1', kind: 'authentication_timeout', dueAt: iso(AUTHENTICATION_DEADLINE) },
+      { chargeId: 'charge_2', kind: 'authentication_timeout', dueAt: iso(AUTHENTICATION_DEADLINE) },
+      { chargeId: 'charge_1', kind: 'provider_retry', dueAt: retryAt(APPROVED_AT) },
+      { chargeId: 'charge_2', kind: 'provider_retry', dueAt: retryAt(after(MINUTE, APPROVED_AT)) },
+    ]);
+    expect(logDeadlines([...first, ...second, ...answeredSecond]).filter((d) => d.kind === 'provider_retry')).toEqual([
+      { chargeId: 'charge_1', kind: 'provider_retry', dueAt: retryAt(APPROVED_AT) },
+    ]);
+  });
+
+  it('has no redirect timer for a merchant-initiated charge, only the retry of its authorization', () => {
+    const events = decide(merchantInitiated(), initialState, T0);
+    expect(logDeadlines(on('charge_mit', events))).toEqual([
+      { chargeId: 'charge_mit', kind: 'provider_retry', dueAt: retryAt(T0) },
+    ]);
+  });
+});
+
+describe('commandDeadlines (timers a command’s events start)', () => {
+  it('checks a pending authorization again at its checkAfter', () => {
+    const checkAfter = after(30_000, APPROVED_AT);
+    const { events, state } = when(authorizing(), authorizationAnswer(pendingOutcome(checkAfter)), APPROVED_AT);
+    expect(commandDeadlines(events, state)).toEqual([{ kind: 'authorization_check', dueAt: iso(checkAfter) }]);
+  });
+
+  it('starts the capture window of an authorization left open, and none when it is captured or being captured', () => {
+    const manual = when(authorizing('MANUAL'), authorizationAnswer(authorizedOutcome()), APPROVED_AT);
+    expect(commandDeadlines(manual.events, manual.state)).toEqual([
+      { kind: 'capture_window', dueAt: iso(CAPTURE_DEADLINE) },
+    ]);
+    const captured = when(authorizing(), authorizationAnswer(authorizedOutcome('S01-A', AUTO_CAPTURE)), APPROVED_AT);
+    expect(commandDeadlines(captured.events, captured.state)).toEqual([]);
+    const capturing = when(authorizing(), authorizationAnswer(authorizedOutcome('S01-A')), APPROVED_AT);
+    expect(commandDeadlines(capturing.events, capturing.state)).toEqual([]);
+  });
+
+  it('starts nothing for intents (their retry is read from the log) or for timeouts', () => {
+    for (const { events, state } of [
+      when(created(), approval(), APPROVED_AT),
+      when(manualAuthorized(), requestCapture(100), after(DAY)),
+      when(created(), expireAuthentication, AUTHENTICATION_DEADLINE),
+    ]) {
+      expect(commandDeadlines(events, state)).toEqual([]);
+    }
   });
 });
 
@@ -937,8 +1754,13 @@ describe('illegal transitions', () => {
   const FIXTURES = {
     NEW: () => START,
     AUTHENTICATION_PENDING: () => created(),
+    AUTHORIZATION_PROCESSING: () => authorizing(),
     AUTHORIZATION_ASYNC: () => awaitingAsync(),
     CAPTURE_PENDING: () => manualAuthorized(),
+    'CAPTURE_PROCESSING (merchant capture)': () => given([[requestCapture(400), after(90_000)]], manualAuthorized()),
+    'CAPTURE_PROCESSING (automatic capture)': () =>
+      given([[authorizationAnswer(authorizedOutcome()), APPROVED_AT]], authorizing()),
+    VOID_PROCESSING: () => given([[requestVoid(), after(90_000)]], manualAuthorized()),
     'CAPTURED (partly)': () => given([[captureCharge(400), after(90_000)]], manualAuthorized()),
     'CAPTURED (fully)': automaticCaptured,
     FAILED: () => given([[cancel(), APPROVED_AT]], created()),
@@ -947,42 +1769,43 @@ describe('illegal transitions', () => {
   type FixtureName = keyof typeof FIXTURES;
 
   const COMMANDS = {
-    RecordConsumerApproval: () => approve(authorizedOutcome(), AUTO_CAPTURE),
+    RecordConsumerApproval: () => approval('auth_2', 'cap_2'),
     RecordConsumerCancellation: () => cancel(),
-    CaptureCharge: () => captureCharge(100),
-    'VoidCharge (MERCHANT_REQUESTED)': () => voidCharge('MERCHANT_REQUESTED'),
+    CaptureCharge: () => requestCapture(100, 'cap_new'),
+    'VoidCharge (MERCHANT_REQUESTED)': () => requestVoid('MERCHANT_REQUESTED', 'void_new'),
   } satisfies Record<string, () => ChargeCommand>;
   type CommandName = keyof typeof COMMANDS;
 
   /** `ok` = accepted; otherwise the error code, and for invalid_charge_status the status it reports. */
   type Expected = 'ok' | { code: 'invalid_charge_status'; currentStatus: ChargeStatus | 'NEW' } | { code: string };
   const invalid = (currentStatus: ChargeStatus | 'NEW'): Expected => ({ code: 'invalid_charge_status', currentStatus });
+  const allInvalid = (status: ChargeStatus | 'NEW'): Record<CommandName, Expected> => ({
+    RecordConsumerApproval: invalid(status),
+    RecordConsumerCancellation: invalid(status),
+    CaptureCharge: invalid(status),
+    'VoidCharge (MERCHANT_REQUESTED)': invalid(status),
+  });
 
   const TABLE: Record<FixtureName, Record<CommandName, Expected>> = {
-    NEW: {
-      RecordConsumerApproval: invalid('NEW'),
-      RecordConsumerCancellation: invalid('NEW'),
-      CaptureCharge: invalid('NEW'),
-      'VoidCharge (MERCHANT_REQUESTED)': invalid('NEW'),
-    },
+    NEW: allInvalid('NEW'),
     AUTHENTICATION_PENDING: {
       RecordConsumerApproval: 'ok',
       RecordConsumerCancellation: 'ok',
       CaptureCharge: invalid('AUTHENTICATION_PENDING'),
       'VoidCharge (MERCHANT_REQUESTED)': invalid('AUTHENTICATION_PENDING'),
     },
-    AUTHORIZATION_ASYNC: {
-      RecordConsumerApproval: invalid('AUTHORIZATION_ASYNC'),
-      RecordConsumerCancellation: invalid('AUTHORIZATION_ASYNC'),
-      CaptureCharge: invalid('AUTHORIZATION_ASYNC'),
-      'VoidCharge (MERCHANT_REQUESTED)': invalid('AUTHORIZATION_ASYNC'),
-    },
+    AUTHORIZATION_PROCESSING: allInvalid('AUTHORIZATION_PROCESSING'),
+    AUTHORIZATION_ASYNC: allInvalid('AUTHORIZATION_ASYNC'),
     CAPTURE_PENDING: {
       RecordConsumerApproval: invalid('CAPTURE_PENDING'),
       RecordConsumerCancellation: invalid('CAPTURE_PENDING'),
       CaptureCharge: 'ok',
       'VoidCharge (MERCHANT_REQUESTED)': 'ok',
     },
+    // While the first capture or the void is under way, the charge takes no other money-moving command.
+    'CAPTURE_PROCESSING (merchant capture)': allInvalid('CAPTURE_PROCESSING'),
+    'CAPTURE_PROCESSING (automatic capture)': allInvalid('CAPTURE_PROCESSING'),
+    VOID_PROCESSING: allInvalid('VOID_PROCESSING'),
     'CAPTURED (partly)': {
       RecordConsumerApproval: invalid('CAPTURED'),
       RecordConsumerCancellation: invalid('CAPTURED'),
@@ -992,22 +1815,12 @@ describe('illegal transitions', () => {
     'CAPTURED (fully)': {
       RecordConsumerApproval: invalid('CAPTURED'),
       RecordConsumerCancellation: invalid('CAPTURED'),
-      // CAPTURED allows further (partial) captures; with nothing open, the amount is what is refused.
-      CaptureCharge: { code: 'amount_exceeds_authorized' },
+      // CAPTURED allows further (partial) captures; with nothing open, there is nothing to capture.
+      CaptureCharge: { code: 'nothing_to_capture' },
       'VoidCharge (MERCHANT_REQUESTED)': invalid('CAPTURED'),
     },
-    FAILED: {
-      RecordConsumerApproval: invalid('FAILED'),
-      RecordConsumerCancellation: invalid('FAILED'),
-      CaptureCharge: invalid('FAILED'),
-      'VoidCharge (MERCHANT_REQUESTED)': invalid('FAILED'),
-    },
-    VOIDED: {
-      RecordConsumerApproval: invalid('VOIDED'),
-      RecordConsumerCancellation: invalid('VOIDED'),
-      CaptureCharge: invalid('VOIDED'),
-      'VoidCharge (MERCHANT_REQUESTED)': invalid('VOIDED'),
-    },
+    FAILED: allInvalid('FAILED'),
+    VOIDED: allInvalid('VOIDED'),
   };
 
   const cells = (Object.keys(TABLE) as FixtureName[]).flatMap((fixture) =>
@@ -1023,12 +1836,12 @@ describe('illegal transitions', () => {
     ({ fixture, command, expected }) => {
       const { state } = FIXTURES[fixture]();
       const error = refusal(() => decide(COMMANDS[command](), state, ACT_AT));
-      expect(error).toMatchObject({ status: 409, ...(expected as object) });
+      expect(error).toMatchObject({ kind: 'conflict', ...(expected as object) });
       if ((expected as { code: string }).code === 'invalid_charge_status') {
         expect(error).toBeInstanceOf(InvalidChargeStatus);
         expect(error.message).toContain(`in status ${(error as InvalidChargeStatus).currentStatus}`);
       } else {
-        expect(error).toBeInstanceOf(AmountExceedsAuthorized);
+        expect(error).toBeInstanceOf(NothingToCapture);
       }
     },
   );
@@ -1045,8 +1858,12 @@ describe('illegal transitions', () => {
     expect(actual).toEqual({
       NEW: 'NEW',
       AUTHENTICATION_PENDING: 'AUTHENTICATION_PENDING',
+      AUTHORIZATION_PROCESSING: 'AUTHORIZATION_PROCESSING',
       AUTHORIZATION_ASYNC: 'AUTHORIZATION_ASYNC',
       CAPTURE_PENDING: 'CAPTURE_PENDING',
+      'CAPTURE_PROCESSING (merchant capture)': 'CAPTURE_PROCESSING',
+      'CAPTURE_PROCESSING (automatic capture)': 'CAPTURE_PROCESSING',
+      VOID_PROCESSING: 'VOID_PROCESSING',
       'CAPTURED (partly)': 'CAPTURED',
       'CAPTURED (fully)': 'CAPTURED',
       FAILED: 'FAILED',
@@ -1056,15 +1873,18 @@ describe('illegal transitions', () => {
     expect(openAmount(charge(FIXTURES['CAPTURED (fully)']().state))).toBe(0);
   });
 
-  it.each<ChargeCommand>([expireAuthentication, resolve(authorizedOutcome()), voidCharge('CAPTURE_WINDOW_EXPIRED')])(
-    'refuses $type on a charge that does not exist (NEW)',
-    (command) => {
-      expect(refusal(() => decide(command, initialState, ACT_AT))).toMatchObject({
-        code: 'invalid_charge_status',
-        currentStatus: 'NEW',
-      });
-    },
-  );
+  it.each<ChargeCommand>([
+    expireAuthentication,
+    resolve(authorizedOutcome()),
+    requestVoid('CAPTURE_WINDOW_EXPIRED'),
+    captureAnswer('cap_1'),
+    voidAnswer('void_1'),
+  ])('refuses $type on a charge that does not exist (NEW)', (command) => {
+    expect(refusal(() => decide(command, initialState, ACT_AT))).toMatchObject({
+      code: 'invalid_charge_status',
+      currentStatus: 'NEW',
+    });
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1072,7 +1892,7 @@ describe('illegal transitions', () => {
 // ---------------------------------------------------------------------------------------------------------------
 
 describe('evolve', () => {
-  /** One event of every type, as a fully captured MANUAL charge with a void and a failure would have them. */
+  /** One event of every type, as a partly captured MANUAL charge with a void and a failure would have them. */
   function oneOfEach(): ChargeEvent[] {
     const captured = given([[captureCharge(400), after(DAY)]], manualAuthorized());
     const voided = given([[voidCharge(), after(2 * DAY)]], captured);
@@ -1091,19 +1911,27 @@ describe('evolve', () => {
 
   it('is total: every event but ChargeCreated leaves a NEW state as it is, without throwing', () => {
     const events = oneOfEach().filter((e) => e.type !== 'ChargeCreated');
-    expect(events).toHaveLength(7);
+    expect(events).toHaveLength(10);
     for (const event of events) {
       expect(() => evolve(initialState, event)).not.toThrow();
       expect(evolve(initialState, event)).toBe(initialState);
     }
   });
 
+  it('leaves the state as it is for an event type it does not know (written by a newer version)', () => {
+    const { state } = manualAuthorized();
+    expect(evolve(state, { type: 'ChargeRefunded', data: {} } as unknown as ChargeEvent)).toBe(state);
+  });
+
   it('never changes the state it is given (folding is replayable)', () => {
     const run = manualAuthorized();
     const frozen = structuredClone(run.state);
     deepFreeze(run.state);
-    const [captured] = decide(captureCharge(400), run.state, after(DAY));
-    expect(() => evolve(run.state, captured)).not.toThrow();
+    const [requested] = decide(requestCapture(400), run.state, after(DAY));
+    expect(() => evolve(run.state, requested)).not.toThrow();
+    const processing = evolve(run.state, requested);
+    const [captured] = decide(captureAnswer('cap_400'), processing, after(DAY));
+    expect(() => evolve(deepFreeze(processing), captured)).not.toThrow();
     expect(run.state).toEqual(frozen);
   });
 
@@ -1111,14 +1939,63 @@ describe('evolve', () => {
     const run = given(
       [
         [captureCharge(100), after(DAY)],
-        [captureCharge(200), after(2 * DAY)],
-        [voidCharge(), after(3 * DAY)],
+        [requestCapture(200), after(2 * DAY)],
+        [requestVoid(), after(3 * DAY)],
+        [captureAnswer('cap_200'), after(3 * DAY)],
+        [voidAnswer('void_1'), after(4 * DAY)],
       ],
       manualAuthorized(),
     );
     expect(fold(chargeDecider, run.events)).toEqual(run.state);
     // The state is JSON-safe: read models store it as is.
     expect(JSON.parse(JSON.stringify(run.state))).toEqual(run.state);
+  });
+
+  it('folds a stream recorded before intents existed (outcomes without intents)', () => {
+    const legacy = [
+      ...created({ captureMethod: 'MANUAL' }).events,
+      ...automaticCaptured().events.filter((e) => e.type === 'ChargeAuthenticationCompleted'),
+    ];
+    const at = iso(APPROVED_AT);
+    const state = charge(
+      fold(chargeDecider, [
+        ...legacy,
+        {
+          type: 'ChargeAuthorized',
+          data: {
+            historyId: 'hist_a',
+            at,
+            authorizationId: 'auth_1',
+            amount: 1000,
+            providerReference: 'S01-A',
+            captureExpiresAt: iso(CAPTURE_DEADLINE),
+          },
+        },
+        {
+          type: 'ChargeCaptured',
+          data: { historyId: 'hist_c', at, captureId: 'cap_1', amount: 400, providerReference: 'S01-C' },
+        },
+        {
+          type: 'ChargeVoided',
+          data: {
+            historyId: 'hist_v',
+            at,
+            voidId: 'void_1',
+            amount: 600,
+            reason: 'MERCHANT_REQUESTED',
+            providerReference: 'S01-V',
+          },
+        },
+      ]),
+    );
+    expect(state.status).toBe('CAPTURED');
+    expect(state.authorizations).toMatchObject([
+      { id: 'auth_1', status: 'AUTHORIZED', captureNow: null, createdAt: at },
+    ]);
+    expect(state.captures).toMatchObject([{ id: 'cap_1', status: 'CAPTURED', createdAt: at }]);
+    expect(state.voids).toMatchObject([{ id: 'void_1', status: 'VOIDED', createdAt: at }]);
+    expect(openAmount(state)).toBe(0);
+    expect(pendingProviderCalls(state)).toEqual([]);
   });
 });
 
@@ -1134,51 +2011,145 @@ function deepFreeze<T>(value: T): T {
 // chargeDecider with the command loop
 // ---------------------------------------------------------------------------------------------------------------
 
+/** A provider for the command loop that answers every call, and records the calls and keys it was asked. */
+function scriptedProvider(options: { failFirst?: number } = {}) {
+  const asked: ChargeProviderCall[] = [];
+  let failures = options.failFirst ?? 0;
+  const calls: OutsideCalls<ChargeCommand, ChargeState, ChargeProviderCall, unknown> = {
+    pending: pendingProviderCalls,
+    perform: async (call) => {
+      asked.push(call);
+      if (failures > 0) {
+        failures--;
+        throw new Error('provider unavailable (simulated)');
+      }
+      switch (call.kind) {
+        case 'authorize':
+          return authorizedOutcome(
+            `S01-A-${call.idempotencyKey}`,
+            call.captureNow ? { providerReference: `S01-C-${call.captureNow.captureId}` } : null,
+          );
+        case 'capture':
+          return { providerReference: `S01-C-${call.idempotencyKey}` };
+        case 'void':
+          return { providerReference: `S01-V-${call.idempotencyKey}` };
+      }
+    },
+    record: (call, answer): ChargeCommand => {
+      switch (call.kind) {
+        case 'authorize':
+          return authorizationAnswer(answer as AuthorizationOutcome, call.authorizationId);
+        case 'capture':
+          return { type: 'RecordCaptureOutcome', captureId: call.captureId, result: answer as ProviderResult };
+        case 'void':
+          return { type: 'RecordVoidOutcome', voidId: call.voidId, result: answer as ProviderResult };
+      }
+    },
+  };
+  return { asked, calls: calls as OutsideCalls<ChargeCommand, ChargeState, unknown, unknown> };
+}
+
 describe('chargeDecider', () => {
-  it('is initialState, evolve and decide, writing every event at schema version 1', () => {
+  it('is initialState, evolve and decide, writing ChargeCreated at schema version 2 and every other event at 1', () => {
     expect(chargeDecider.initialState).toEqual({ status: 'NEW' });
     expect(chargeDecider.evolve).toBe(evolve);
     expect(chargeDecider.decide).toBe(decide);
-    expect(Object.values(chargeDecider.schemaVersions ?? {})).toEqual(Array(8).fill(1));
+    expect(chargeDecider.schemaVersions).toEqual({
+      ChargeCreated: 2,
+      ChargeAuthenticationCompleted: 1,
+      ChargeAuthenticationFailed: 1,
+      ChargeAuthorizationRequested: 1,
+      ChargeAuthorizationPending: 1,
+      ChargeAuthorized: 1,
+      ChargeAuthorizationDeclined: 1,
+      ChargeCaptureRequested: 1,
+      ChargeCaptured: 1,
+      ChargeVoidRequested: 1,
+      ChargeVoided: 1,
+    });
   });
 
   it('names a charge’s stream charge:<chargeId>', () => {
     expect(chargeStreamId('charge_1')).toBe('charge:charge_1');
   });
 
-  it('runs create → approve → capture through handleCommand on the in-memory store; a retried create appends nothing', async () => {
+  it('runs create → approve → capture through handleCommand, calling the provider with the operation ids as keys; a retried create appends nothing', async () => {
     const store = new InMemoryEventStore();
     const streamId = chargeStreamId('charge_1');
+    const provider = scriptedProvider();
     const run = (command: ChargeCommand, now: Date) =>
-      handleCommand(store, streamId, chargeDecider, command, { now: () => now });
+      handleCommand(store, streamId, chargeDecider, command, { now: () => now, outsideCalls: provider.calls });
 
     await run(createCharge({ captureMethod: 'MANUAL' }), T0);
-    await run(approve(authorizedOutcome()), APPROVED_AT);
+    const approved = await run(approval(), APPROVED_AT);
     const retried = await run(createCharge({ captureMethod: 'MANUAL' }), after(2 * MINUTE));
-    const captured = await run(captureCharge(1000), after(DAY));
+    const captured = await run(requestCapture(1000, 'cap_1'), after(DAY));
 
+    expect(types(approved.newEvents)).toEqual([
+      'ChargeAuthenticationCompleted',
+      'ChargeAuthorizationRequested',
+      'ChargeAuthorized',
+    ]);
     expect(retried.newEvents).toEqual([]);
-    expect(retried.version).toBe(3);
-    expect(captured.version).toBe(4);
+    expect(retried.version).toBe(4);
+    expect(captured.version).toBe(6);
+    expect(provider.asked.map((c) => [c.kind, c.idempotencyKey])).toEqual([
+      ['authorize', 'auth_1'],
+      ['capture', 'cap_1'],
+    ]);
     const stored = await store.readStream(streamId);
     expect(stored.map((e) => [e.type, e.streamVersion, e.schemaVersion])).toEqual([
-      ['ChargeCreated', 1, 1],
+      ['ChargeCreated', 1, 2],
       ['ChargeAuthenticationCompleted', 2, 1],
-      ['ChargeAuthorized', 3, 1],
-      ['ChargeCaptured', 4, 1],
+      ['ChargeAuthorizationRequested', 3, 1],
+      ['ChargeAuthorized', 4, 1],
+      ['ChargeCaptureRequested', 5, 1],
+      ['ChargeCaptured', 6, 1],
     ]);
     expect(fold(chargeDecider, stored as unknown as ChargeEvent[])).toEqual(captured.state);
     expect(charge(captured.state).status).toBe('CAPTURED');
+    expect(charge(captured.state).captures).toMatchObject([{ id: 'cap_1', providerReference: 'S01-C-cap_1' }]);
+    expect(pendingProviderCalls(captured.state)).toEqual([]);
   });
 
-  it('surfaces a refusal from handleCommand without writing', async () => {
+  it('leaves the intent pending when the call fails; a retry makes the same call with the same key and records it once', async () => {
     const store = new InMemoryEventStore();
     const streamId = chargeStreamId('charge_1');
+    const provider = scriptedProvider({ failFirst: 1 });
+    const options = { now: () => APPROVED_AT, outsideCalls: provider.calls };
+    await handleCommand(store, streamId, chargeDecider, createCharge(), { now: () => T0 });
+
+    const failed = await handleCommand(store, streamId, chargeDecider, approval(), options);
+    expect(types(failed.newEvents)).toEqual(['ChargeAuthenticationCompleted', 'ChargeAuthorizationRequested']);
+    expect(pendingProviderCalls(failed.state).map((c) => c.idempotencyKey)).toEqual(['auth_1']);
+
+    const retried = await runPendingCalls(store, streamId, chargeDecider, provider.calls, {
+      now: () => after(10_000, APPROVED_AT),
+    });
+    expect(types(retried.newEvents)).toEqual(['ChargeAuthorized', 'ChargeCaptured']);
+    expect(charge(retried.state).status).toBe('CAPTURED');
+    // A second retry (a timer that fires late) finds nothing to call.
+    const again = await runPendingCalls(store, streamId, chargeDecider, provider.calls, {
+      now: () => after(20_000, APPROVED_AT),
+    });
+    expect(again.newEvents).toEqual([]);
+    expect(provider.asked.map((c) => c.idempotencyKey)).toEqual(['auth_1', 'auth_1']);
+    expect(store.version(streamId)).toBe(5);
+  });
+
+  it('surfaces a refusal from handleCommand without writing or calling', async () => {
+    const store = new InMemoryEventStore();
+    const streamId = chargeStreamId('charge_1');
+    const provider = scriptedProvider();
     await handleCommand(store, streamId, chargeDecider, createCharge(), { now: () => T0 });
     await expect(
-      handleCommand(store, streamId, chargeDecider, captureCharge(100), { now: () => APPROVED_AT }),
+      handleCommand(store, streamId, chargeDecider, requestCapture(100), {
+        now: () => APPROVED_AT,
+        outsideCalls: provider.calls,
+      }),
     ).rejects.toBeInstanceOf(InvalidChargeStatus);
     expect(store.version(streamId)).toBe(1);
+    expect(provider.asked).toEqual([]);
   });
 });
 
@@ -1281,6 +2252,22 @@ describe('toPaymentChargeResource', () => {
     expect(JSON.stringify(resource)).not.toContain('S01-');
   });
 
+  it('shows operations under way as PROCESSING, without the capture-now intent', () => {
+    const resource = toPaymentChargeResource(
+      charge(given([[authorizationAnswer(authorizedOutcome()), APPROVED_AT]], authorizing()).state),
+    );
+    expect(resource.status).toBe('CAPTURE_PROCESSING');
+    expect(resource.authorizations).toEqual([
+      { id: 'auth_1', amount: 1000, status: 'AUTHORIZED', createdAt: iso(APPROVED_AT), updatedAt: iso(APPROVED_AT) },
+    ]);
+    expect(resource.captures).toEqual([
+      { id: 'cap_auto', amount: 1000, status: 'PROCESSING', createdAt: iso(APPROVED_AT), updatedAt: iso(APPROVED_AT) },
+    ]);
+    expect(toPaymentChargeResource(charge(authorizing().state)).authorizations).toMatchObject([
+      { status: 'PROCESSING' },
+    ]);
+  });
+
   it('shows the failure of a failed charge', () => {
     const resource = toPaymentChargeResource(
       charge(given([[approve(declinedOutcome()), APPROVED_AT]], created()).state),
@@ -1295,140 +2282,475 @@ describe('toPaymentChargeResource', () => {
 // ---------------------------------------------------------------------------------------------------------------
 
 describe('properties', () => {
-  type Step =
-    | { kind: 'capture'; amount: number }
-    | { kind: 'merchantVoid' }
-    | { kind: 'captureWindowTimer' }
-    | { kind: 'authenticationTimer' }
-    | { kind: 'authorizationCheck' }
-    | { kind: 'advanceClock'; ms: number };
+  /** The id at `pick` among those asked for so far, or (one pick in ids.length + 1) an id the charge never had. */
+  const pickId = (ids: string[], pick: number, unknown: string): string => ids[pick % (ids.length + 1)] ?? unknown;
 
-  const captureAmount = fc.oneof(
-    { arbitrary: fc.integer({ min: 1, max: 400 }), weight: 6 },
-    { arbitrary: fc.integer({ min: -5, max: 6000 }), weight: 3 },
-    { arbitrary: fc.double({ min: -1, max: 2000, noNaN: true }), weight: 1 },
-  );
-  const step: fc.Arbitrary<Step> = fc.oneof(
-    { arbitrary: fc.record({ kind: fc.constant('capture' as const), amount: captureAmount }), weight: 8 },
-    { arbitrary: fc.constant({ kind: 'merchantVoid' as const }), weight: 1 },
-    { arbitrary: fc.constant({ kind: 'captureWindowTimer' as const }), weight: 2 },
-    { arbitrary: fc.constant({ kind: 'authenticationTimer' as const }), weight: 1 },
-    { arbitrary: fc.constant({ kind: 'authorizationCheck' as const }), weight: 1 },
-    {
-      // Minutes to days: enough that many runs cross the 7-day capture window part-way through.
-      arbitrary: fc.record({
-        kind: fc.constant('advanceClock' as const),
-        ms: fc.oneof(fc.integer({ min: 0, max: 60 * MINUTE }), fc.integer({ min: DAY, max: 4 * DAY })),
-      }),
-      weight: 4,
-    },
-  );
-
-  function toCommand(s: Exclude<Step, { kind: 'advanceClock' }>, i: number): ChargeCommand {
-    switch (s.kind) {
-      case 'capture':
-        return captureCharge(s.amount, `cap_${i}`);
-      case 'merchantVoid':
-        return voidCharge('MERCHANT_REQUESTED', `void_${i}`);
-      case 'captureWindowTimer':
-        return voidCharge('CAPTURE_WINDOW_EXPIRED', `void_${i}`);
-      case 'authenticationTimer':
-        return expireAuthentication;
-      case 'authorizationCheck':
-        return resolve(authorizedOutcome(), AUTO_CAPTURE);
-    }
+  /** The answer the provider gives to each call still pending, recorded as the command loop does. */
+  function answerAll(state: ChargeState): ChargeCommand[] {
+    return pendingProviderCalls(state).map((call): ChargeCommand => {
+      switch (call.kind) {
+        case 'authorize':
+          return authorizationAnswer(authorizedOutcome(), call.authorizationId);
+        case 'capture':
+          return captureAnswer(call.captureId);
+        case 'void':
+          return voidAnswer(call.voidId);
+      }
+    });
   }
 
-  /** What a capture should do, worked out independently of the decider. */
-  function expectedCapture(state: ExistingCharge, amount: number, now: Date): 'ok' | string {
-    if (!['CAPTURE_PENDING', 'CAPTURED'].includes(state.status)) return 'invalid_charge_status';
-    if (now.getTime() >= Date.parse(state.captureExpiresAt ?? '')) return 'authorization_expired';
-    if (!Number.isInteger(amount) || amount < 1) return 'invalid_amount';
-    const open =
+  /**
+   * Checks for the properties' inner loops, which run ~10^5 times: plain comparisons, with `expect` called only to
+   * report a difference (it is slow at that count).
+   */
+  function holds(condition: boolean, what: string): void {
+    if (!condition) throw new Error(`invariant broken: ${what}`);
+  }
+  function same(actual: unknown, expected: unknown): void {
+    if (JSON.stringify(actual) !== JSON.stringify(expected)) expect(actual).toEqual(expected);
+  }
+
+  /** The calls a state must have pending: one per record still PROCESSING, keyed by its id. */
+  function expectPendingCalls(state: ExistingCharge): void {
+    const processing = [...state.authorizations, ...state.captures, ...state.voids]
+      .filter((r) => r.status === 'PROCESSING')
+      .map((r) => r.id);
+    same(
+      pendingProviderCalls(state).map((c) => c.idempotencyKey),
+      processing,
+    );
+  }
+
+  describe('after authorization: captures, voids, timers and their answers in any interleaving', () => {
+    type Step =
+      | { kind: 'capture'; amount: number | null }
+      | { kind: 'retryCapture'; pick: number }
+      | { kind: 'answerCapture'; pick: number }
+      | { kind: 'merchantVoid' }
+      | { kind: 'answerVoid'; pick: number }
+      | { kind: 'captureWindowTimer' }
+      | { kind: 'authenticationTimer' }
+      | { kind: 'authorizationAnswer'; known: boolean }
+      | { kind: 'advanceClock'; ms: number };
+
+    const captureAmount = fc.oneof(
+      { arbitrary: fc.integer({ min: 1, max: 400 }), weight: 6 },
+      { arbitrary: fc.integer({ min: -5, max: 6000 }), weight: 3 },
+      { arbitrary: fc.double({ min: -1, max: 2000, noNaN: true }), weight: 1 },
+      { arbitrary: fc.constant(null), weight: 1 },
+    );
+    const pick = fc.nat({ max: 20 });
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      { arbitrary: fc.record({ kind: fc.constant('capture' as const), amount: captureAmount }), weight: 8 },
+      { arbitrary: fc.record({ kind: fc.constant('retryCapture' as const), pick }), weight: 2 },
+      { arbitrary: fc.record({ kind: fc.constant('answerCapture' as const), pick }), weight: 6 },
+      { arbitrary: fc.constant({ kind: 'merchantVoid' as const }), weight: 1 },
+      { arbitrary: fc.record({ kind: fc.constant('answerVoid' as const), pick }), weight: 2 },
+      { arbitrary: fc.constant({ kind: 'captureWindowTimer' as const }), weight: 2 },
+      { arbitrary: fc.constant({ kind: 'authenticationTimer' as const }), weight: 1 },
+      { arbitrary: fc.record({ kind: fc.constant('authorizationAnswer' as const), known: fc.boolean() }), weight: 1 },
+      {
+        // Minutes to days: enough that many runs cross the 7-day capture window part-way through.
+        arbitrary: fc.record({
+          kind: fc.constant('advanceClock' as const),
+          ms: fc.oneof(fc.integer({ min: 0, max: 60 * MINUTE }), fc.integer({ min: DAY, max: 4 * DAY })),
+        }),
+        weight: 4,
+      },
+    );
+
+    /** Worked out independently of the decider: what is still open, from the charge's amount and its records. */
+    const openOf = (state: ExistingCharge): number =>
       state.amount.value -
       state.captures.reduce((t, c) => t + c.amount, 0) -
       state.voids.reduce((t, v) => t + v.amount, 0);
-    return amount > open ? 'amount_exceeds_authorized' : 'ok';
-  }
 
-  function checkInvariants(state: ChargeState, stream: ChargeEvent[]): void {
-    const c = charge(state);
-    const authorized = authorizedAmount(c);
-    const captured = capturedAmount(c);
-    const voided = voidedAmount(c);
-    expect(authorized).toBe(c.amount.value);
-    expect(captured).toBeLessThanOrEqual(authorized);
-    expect(captured + voided).toBeLessThanOrEqual(authorized);
-    expect(openAmount(c)).toBeGreaterThanOrEqual(0);
-    for (const amount of [
-      authorized,
-      captured,
-      voided,
-      openAmount(c),
-      ...c.captures.map((x) => x.amount),
-      ...c.voids.map((x) => x.amount),
-    ]) {
-      expect(Number.isSafeInteger(amount)).toBe(true);
+    /** What a capture should do: its intent (`ok`), nothing (a retry of an id already asked), or a refusal code. */
+    function expectedCapture(state: ExistingCharge, captureId: string, amount: number | null, now: Date): string {
+      if (state.captures.some((c) => c.id === captureId)) return 'nothing';
+      if (!['CAPTURE_PENDING', 'CAPTURED'].includes(state.status)) return 'invalid_charge_status';
+      if (now.getTime() >= Date.parse(state.captureExpiresAt ?? '')) return 'authorization_expired';
+      const open = openOf(state);
+      if (open === 0) return 'nothing_to_capture';
+      const value = amount ?? open;
+      if (!Number.isInteger(value) || value < 1) return 'invalid_amount';
+      return value > open ? 'amount_exceeds_authorized' : 'ok';
     }
-    expect(c.captures.every((x) => x.amount > 0) && c.voids.every((x) => x.amount > 0)).toBe(true);
-    expect(['CAPTURE_PENDING', 'CAPTURED', 'VOIDED']).toContain(c.status);
-    expect(c.status === 'CAPTURED').toBe(c.captures.length > 0);
-    if (c.status === 'VOIDED') expect(voided).toBe(authorized);
-    expect(c.voids.length).toBeLessThanOrEqual(1);
-    expect(fold(chargeDecider, stream)).toEqual(state);
-  }
 
-  it('an authorized MANUAL charge never captures or releases more than was authorized, and replays to the same state', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 50, max: 5000 }),
-        fc.array(step, { minLength: 1, maxLength: 40, size: 'medium' }),
-        (value, steps) => {
-          let { state, events } = manualAuthorized(value);
-          let now = APPROVED_AT;
-          checkInvariants(state, events);
+    function expectedMerchantVoid(state: ExistingCharge, now: Date): string {
+      if (!['CAPTURE_PENDING', 'CAPTURED'].includes(state.status)) return 'invalid_charge_status';
+      if (now.getTime() >= Date.parse(state.captureExpiresAt ?? '')) return 'authorization_expired';
+      return openOf(state) === 0 ? 'invalid_charge_status' : 'ok';
+    }
 
-          steps.forEach((s, i) => {
-            if (s.kind === 'advanceClock') {
-              now = after(s.ms, now);
-              return;
-            }
-            const command = toCommand(s, i);
-            const expected = s.kind === 'capture' ? expectedCapture(charge(state), s.amount, now) : undefined;
-            let emitted: ChargeEvent[] = [];
-            let refusedWith: string | undefined;
-            try {
-              emitted = decide(command, state, now);
-            } catch (error) {
-              if (!(error instanceof DomainError)) throw error;
-              refusedWith = error.code;
-            }
-            if (expected !== undefined) expect(refusedWith ?? 'ok').toBe(expected);
-            if (
-              s.kind === 'captureWindowTimer' ||
-              s.kind === 'authenticationTimer' ||
-              s.kind === 'authorizationCheck'
-            ) {
-              // Timers never refuse: they find nothing to do or act.
-              expect(refusedWith).toBeUndefined();
-            }
-            state = emitted.reduce(evolve, state);
-            events = [...events, ...emitted];
+    /** The status the records imply. */
+    function expectedStatus(state: ExistingCharge): ChargeStatus {
+      if (state.captures.some((c) => c.status === 'CAPTURED')) return 'CAPTURED';
+      if (state.captures.some((c) => c.status === 'PROCESSING')) return 'CAPTURE_PROCESSING';
+      if (state.voids.some((v) => v.status === 'VOIDED')) return 'VOIDED';
+      if (state.voids.some((v) => v.status === 'PROCESSING')) return 'VOID_PROCESSING';
+      return 'CAPTURE_PENDING';
+    }
+
+    function checkInvariants(state: ChargeState, stream: ChargeEvent[]): void {
+      const c = charge(state);
+      const authorized = authorizedAmount(c);
+      const captured = capturedAmount(c);
+      const voided = voidedAmount(c);
+      holds(authorized === c.amount.value, `authorized ${authorized} is the charge amount ${c.amount.value}`);
+      holds(captured <= authorized, `captured ${captured} <= authorized ${authorized}`);
+      holds(captured + voided <= authorized, `captured ${captured} + voided ${voided} <= authorized ${authorized}`);
+      holds(openAmount(c) === openOf(c) && openAmount(c) >= 0, `open ${openAmount(c)} = ${openOf(c)} >= 0`);
+      const amounts = [authorized, captured, voided, openAmount(c)];
+      const operations = [...c.captures, ...c.voids];
+      holds(
+        [...amounts, ...operations.map((x) => x.amount)].every((amount) => Number.isSafeInteger(amount)),
+        'every amount is an integer of minor units',
+      );
+      holds(
+        operations.every((x) => x.amount > 0),
+        'every capture and void is of a positive amount',
+      );
+      same(c.status, expectedStatus(c));
+      if (c.status === 'VOIDED') holds(voided === authorized, 'a VOIDED charge released all it authorized');
+      holds(c.voids.length <= 1, 'at most one void');
+      // Every record answered carries the provider's reference; one still processing has none yet.
+      holds(
+        operations.every((r) => (r.providerReference === null) === (r.status === 'PROCESSING')),
+        'a provider reference exactly on the answered captures and voids',
+      );
+      // No operation is asked for or answered twice.
+      for (const type of ['ChargeCaptureRequested', 'ChargeCaptured'] as const) {
+        const ids = stream.flatMap((e) => (e.type === type ? [e.data.captureId] : []));
+        holds(new Set(ids).size === ids.length, `no capture id twice in ${type}`);
+      }
+      const history = statuses(c);
+      holds(history.filter((s) => s === 'CAPTURED').length <= 1, 'one CAPTURED history entry at most');
+      holds(
+        history.every((s, i) => i === 0 || s !== history[i - 1]),
+        'no history entry repeats the status before it',
+      );
+      expectPendingCalls(c);
+      same(fold(chargeDecider, stream), state);
+    }
+
+    it('an authorized MANUAL charge never captures or releases more than was authorized, records each answer once, and replays to the same state', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 50, max: 5000 }),
+          fc.array(step, { minLength: 1, maxLength: 40, size: 'medium' }),
+          (value, steps) => {
+            let { state, events } = manualAuthorized(value);
+            let now = APPROVED_AT;
+            const captureIds: string[] = [];
+            const voidIds: string[] = [];
             checkInvariants(state, events);
-          });
 
-          // Once the window has closed and its timer has run, nothing is left open.
-          const closed = now.getTime() >= Date.parse(charge(state).captureExpiresAt ?? '');
-          if (closed) {
-            const emitted = decide(voidCharge('CAPTURE_WINDOW_EXPIRED', 'void_final'), state, now);
-            state = emitted.reduce(evolve, state);
-            expect(openAmount(charge(state))).toBe(0);
-            checkInvariants(state, [...events, ...emitted]);
-          }
-        },
-      ),
-      { numRuns: 300 },
+            steps.forEach((s, i) => {
+              if (s.kind === 'advanceClock') {
+                now = after(s.ms, now);
+                return;
+              }
+              const before = charge(state);
+              let command: ChargeCommand;
+              let expected: string | undefined;
+              /** The events it must emit when it acts. */
+              let expectedEvents: Array<{ type: ChargeEventType; data: object }> | undefined;
+              switch (s.kind) {
+                case 'capture':
+                case 'retryCapture': {
+                  const captureId = s.kind === 'capture' ? `cap_${i}` : pickId(captureIds, s.pick, `cap_${i}`);
+                  const amount = s.kind === 'capture' ? s.amount : 100;
+                  if (!captureIds.includes(captureId)) captureIds.push(captureId);
+                  command = requestCapture(amount, captureId);
+                  expected = expectedCapture(before, captureId, amount, now);
+                  expectedEvents = [
+                    { type: 'ChargeCaptureRequested', data: { captureId, amount: amount ?? openOf(before) } },
+                  ];
+                  break;
+                }
+                case 'answerCapture': {
+                  const captureId = pickId(captureIds, s.pick, 'cap_unknown');
+                  const record = before.captures.find((c) => c.id === captureId);
+                  command = captureAnswer(captureId);
+                  expected = record?.status === 'PROCESSING' ? 'ok' : 'nothing';
+                  expectedEvents = [
+                    {
+                      type: 'ChargeCaptured',
+                      data: { captureId, amount: record?.amount, providerReference: `S01-C-${captureId}` },
+                    },
+                  ];
+                  break;
+                }
+                case 'merchantVoid':
+                  voidIds.push(`void_${i}`);
+                  command = requestVoid('MERCHANT_REQUESTED', `void_${i}`);
+                  expected = expectedMerchantVoid(before, now);
+                  expectedEvents = [{ type: 'ChargeVoidRequested', data: { amount: openOf(before) } }];
+                  break;
+                case 'captureWindowTimer': {
+                  voidIds.push(`void_${i}`);
+                  command = requestVoid('CAPTURE_WINDOW_EXPIRED', `void_${i}`);
+                  const due = now.getTime() >= Date.parse(before.captureExpiresAt ?? '');
+                  const acts = due && ['CAPTURE_PENDING', 'CAPTURED'].includes(before.status) && openOf(before) > 0;
+                  expected = acts ? 'ok' : 'nothing';
+                  expectedEvents = [{ type: 'ChargeVoidRequested', data: { amount: openOf(before) } }];
+                  break;
+                }
+                case 'answerVoid': {
+                  const voidId = pickId(voidIds, s.pick, 'void_unknown');
+                  const record = before.voids.find((v) => v.id === voidId);
+                  command = voidAnswer(voidId);
+                  expected = record?.status === 'PROCESSING' ? 'ok' : 'nothing';
+                  expectedEvents = [{ type: 'ChargeVoided', data: { voidId, amount: record?.amount } }];
+                  break;
+                }
+                case 'authenticationTimer':
+                  command = expireAuthentication;
+                  expected = 'nothing';
+                  break;
+                case 'authorizationAnswer':
+                  // The authorization was answered: a repeated answer, or one for an id it never had, records nothing.
+                  command = authorizationAnswer(
+                    authorizedOutcome('S01-AUTH-again', AUTO_CAPTURE),
+                    s.known ? AUTHORIZATION_ID : 'auth_unknown',
+                  );
+                  expected = 'nothing';
+                  break;
+              }
+
+              let emitted: ChargeEvent[] = [];
+              let refusedWith: string | undefined;
+              try {
+                emitted = decide(command, state, now);
+              } catch (error) {
+                if (!(error instanceof DomainError)) throw error;
+                refusedWith = error.code;
+              }
+              const outcome = refusedWith ?? (emitted.length === 0 ? 'nothing' : 'ok');
+              same(outcome, expected);
+              if (outcome === 'ok' && expectedEvents) {
+                const asExpected =
+                  emitted.length === expectedEvents.length &&
+                  emitted.every(
+                    (e, k) =>
+                      e.type === expectedEvents[k].type &&
+                      Object.entries(expectedEvents[k].data).every(
+                        ([key, v]) => (e.data as unknown as Record<string, unknown>)[key] === v,
+                      ),
+                  );
+                if (!asExpected) expect(emitted).toMatchObject(expectedEvents);
+              }
+              state = emitted.reduce(evolve, state);
+              events = [...events, ...emitted];
+              checkInvariants(state, events);
+            });
+
+            // The provider answers whatever is still pending; then nothing is left to call.
+            const answered = given([[answerAll(state), now]], { state, events });
+            ({ state, events } = answered);
+            checkInvariants(state, events);
+            expect(pendingProviderCalls(state)).toEqual([]);
+            expect(charge(state).status).not.toMatch(/PROCESSING$/);
+
+            // Once the window has closed and its timer has run (and been answered), nothing is left open.
+            const closed = now.getTime() >= Date.parse(charge(state).captureExpiresAt ?? '');
+            if (closed) {
+              const final = given([[voidCharge('CAPTURE_WINDOW_EXPIRED', 'void_final'), now]], { state, events });
+              expect(openAmount(charge(final.state))).toBe(0);
+              checkInvariants(final.state, final.events);
+            }
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+  });
+
+  describe('before authorization: approvals, answers (repeated, stale, unknown) and timers in any interleaving', () => {
+    type Answer = 'authorized' | 'authorizedWithCapture' | 'pending' | 'declined';
+    type Step =
+      | { kind: 'approve' }
+      | { kind: 'cancel' }
+      | { kind: 'authenticationTimer' }
+      | { kind: 'answerAuthorization'; pick: number; answer: Answer }
+      | { kind: 'answerCapture'; pick: number }
+      | { kind: 'advanceClock'; ms: number };
+
+    const pick = fc.nat({ max: 10 });
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      { arbitrary: fc.constant({ kind: 'approve' as const }), weight: 3 },
+      { arbitrary: fc.constant({ kind: 'cancel' as const }), weight: 1 },
+      { arbitrary: fc.constant({ kind: 'authenticationTimer' as const }), weight: 1 },
+      {
+        arbitrary: fc.record({
+          kind: fc.constant('answerAuthorization' as const),
+          pick,
+          answer: fc.constantFrom<Answer>('authorized', 'authorizedWithCapture', 'pending', 'declined'),
+        }),
+        weight: 6,
+      },
+      { arbitrary: fc.record({ kind: fc.constant('answerCapture' as const), pick }), weight: 3 },
+      {
+        arbitrary: fc.record({
+          kind: fc.constant('advanceClock' as const),
+          ms: fc.integer({ min: 0, max: 6 * MINUTE }),
+        }),
+        weight: 2,
+      },
     );
+
+    function outcomeOf(answer: Answer, i: number, now: Date): AuthorizationOutcome {
+      switch (answer) {
+        case 'authorized':
+          return authorizedOutcome(`S01-A-${i}`);
+        case 'authorizedWithCapture':
+          return authorizedOutcome(`S01-A-${i}`, { providerReference: `S01-C-${i}` });
+        case 'pending':
+          return pendingOutcome(after(30_000, now), `S01-P-${i}`);
+        case 'declined':
+          return declinedOutcome();
+      }
+    }
+
+    function checkInvariants(state: ChargeState, stream: ChargeEvent[]): void {
+      const c = charge(state);
+      holds(c.authorizations.length <= 1, 'one authorization at most');
+      const [authorization] = c.authorizations;
+      const authorizedWith = (captureMethod: CaptureMethod, captureStatus: string | null): boolean =>
+        c.captureMethod === captureMethod &&
+        authorization?.status === 'AUTHORIZED' &&
+        (captureStatus === null
+          ? c.captures.length === 0
+          : c.captures.length === 1 &&
+            c.captures[0].id === authorization.captureNow?.captureId &&
+            c.captures[0].status === captureStatus &&
+            c.captures[0].amount === c.amount.value);
+      const consistent: Record<string, () => boolean> = {
+        AUTHENTICATION_PENDING: () => authorization === undefined,
+        AUTHORIZATION_PROCESSING: () => authorization?.status === 'PROCESSING',
+        AUTHORIZATION_ASYNC: () => authorization?.status === 'PENDING',
+        FAILED: () => authorization === undefined || authorization.status === 'DECLINED',
+        CAPTURE_PENDING: () => authorizedWith('MANUAL', null),
+        CAPTURE_PROCESSING: () => authorizedWith('AUTOMATIC', 'PROCESSING'),
+        CAPTURED: () => authorizedWith('AUTOMATIC', 'CAPTURED'),
+      };
+      holds(consistent[c.status]?.() === true, `status ${c.status} matches ${JSON.stringify(c.authorizations)}`);
+      if (authorization) {
+        holds(
+          (authorization.captureNow !== null) === (c.captureMethod === 'AUTOMATIC'),
+          'capture now exactly for automatic capture',
+        );
+      }
+      holds(capturedAmount(c) <= authorizedAmount(c), 'captured <= authorized');
+      same(authorizedAmount(c), authorization?.status === 'AUTHORIZED' ? c.amount.value : 0);
+      holds((c.failure !== null) === (c.status === 'FAILED'), 'a failure exactly on a FAILED charge');
+      // The money moves once: one authorization asked for and answered, one capture.
+      for (const type of [
+        'ChargeAuthorizationRequested',
+        'ChargeAuthorized',
+        'ChargeAuthorizationDeclined',
+        'ChargeCaptureRequested',
+        'ChargeCaptured',
+      ] as const) {
+        holds(stream.filter((e) => e.type === type).length <= 1, `${type} once at most`);
+      }
+      expectPendingCalls(c);
+      same(fold(chargeDecider, stream), state);
+    }
+
+    it('a consumer charge is authorized and captured at most once, whatever answers arrive and however often', () => {
+      fc.assert(
+        fc.property(
+          fc.constantFrom<CaptureMethod>('AUTOMATIC', 'MANUAL'),
+          fc.array(step, { minLength: 1, maxLength: 30 }),
+          (captureMethod, steps) => {
+            let { state, events } = created({ captureMethod });
+            let now = T0;
+            const authorizationIds: string[] = [];
+            const captureIds: string[] = [];
+            checkInvariants(state, events);
+
+            steps.forEach((s, i) => {
+              if (s.kind === 'advanceClock') {
+                now = after(s.ms, now);
+                return;
+              }
+              const before = charge(state);
+              let command: ChargeCommand;
+              let expected: string;
+              switch (s.kind) {
+                case 'approve': {
+                  authorizationIds.push(`auth_${i}`);
+                  captureIds.push(`cap_${i}`);
+                  command = approval(`auth_${i}`, `cap_${i}`);
+                  const open = before.status === 'AUTHENTICATION_PENDING';
+                  const late = now.getTime() >= Date.parse(before.authenticationExpiresAt ?? '');
+                  expected = !open ? 'invalid_charge_status' : late ? 'timedOut' : 'ok';
+                  break;
+                }
+                case 'cancel':
+                  command = cancel();
+                  expected = before.status === 'AUTHENTICATION_PENDING' ? 'failed' : 'invalid_charge_status';
+                  break;
+                case 'authenticationTimer': {
+                  command = expireAuthentication;
+                  const due = now.getTime() >= Date.parse(before.authenticationExpiresAt ?? '');
+                  expected = before.status === 'AUTHENTICATION_PENDING' && due ? 'timedOut' : 'nothing';
+                  break;
+                }
+                case 'answerAuthorization': {
+                  const authorizationId = pickId(authorizationIds, s.pick, 'auth_unknown');
+                  const record = before.authorizations.find((a) => a.id === authorizationId);
+                  const outcome = outcomeOf(s.answer, i, now);
+                  command = authorizationAnswer(outcome, authorizationId);
+                  const waiting =
+                    record?.status === 'PROCESSING' || (record?.status === 'PENDING' && outcome.status !== 'PENDING');
+                  expected = waiting ? s.answer : 'nothing';
+                  break;
+                }
+                case 'answerCapture': {
+                  const captureId = pickId(captureIds, s.pick, 'cap_unknown');
+                  command = captureAnswer(captureId);
+                  expected =
+                    before.captures.find((c) => c.id === captureId)?.status === 'PROCESSING' ? 'captured' : 'nothing';
+                  break;
+                }
+              }
+
+              let emitted: ChargeEvent[] = [];
+              let refusedWith: string | undefined;
+              try {
+                emitted = decide(command, state, now);
+              } catch (error) {
+                if (!(error instanceof DomainError)) throw error;
+                refusedWith = error.code;
+              }
+              const automatic = captureMethod === 'AUTOMATIC';
+              const expectedTypes: Record<string, ChargeEventType[]> = {
+                nothing: [],
+                ok: ['ChargeAuthenticationCompleted', 'ChargeAuthorizationRequested'],
+                timedOut: ['ChargeAuthenticationFailed'],
+                failed: ['ChargeAuthenticationFailed'],
+                authorized: automatic ? ['ChargeAuthorized', 'ChargeCaptureRequested'] : ['ChargeAuthorized'],
+                authorizedWithCapture: automatic ? ['ChargeAuthorized', 'ChargeCaptured'] : ['ChargeAuthorized'],
+                pending: ['ChargeAuthorizationPending'],
+                declined: ['ChargeAuthorizationDeclined'],
+                captured: ['ChargeCaptured'],
+              };
+              same(
+                refusedWith ?? types(emitted),
+                expected === 'invalid_charge_status' ? expected : expectedTypes[expected],
+              );
+              state = emitted.reduce(evolve, state);
+              events = [...events, ...emitted];
+              checkInvariants(state, events);
+            });
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
   });
 
   it('CreateCharge accepts exactly the USD amounts from 50 to 2_000_000', () => {
@@ -1449,38 +2771,72 @@ describe('properties', () => {
 
   it('with the Amazon Pay sandbox, every simulation code ends as documented in SIMULATED_FAILURES', async () => {
     const DELAY_MS = 30_000;
-    const provider = new AmazonPaySandboxProvider({
-      hostedPageBaseUrl: 'http://127.0.0.1:3002',
-      signingSecret: 'test-signing-secret',
-      asyncAuthorizationDelayMs: DELAY_MS,
-    });
+    const newProvider = () =>
+      new AmazonPaySandboxProvider(
+        {
+          hostedPageBaseUrl: 'http://127.0.0.1:3002',
+          signingSecret: 'test-signing-secret',
+          asyncAuthorizationDelayMs: DELAY_MS,
+        },
+        new InMemorySandboxProviderRecords(),
+      );
 
-    /** The consumer approves on the hosted page; a simulated BuyerCanceled cancels whatever they click. */
-    async function consumerApproves(state: ExistingCharge, now: Date): Promise<ChargeCommand> {
-      if (state.simulationCode === 'BuyerCanceled') {
-        return { type: 'RecordConsumerCancellation', failure: provider.consumerCanceledFailure() };
+    /** The provider's answer to one pending call, as the command that records it. */
+    async function perform(
+      provider: AmazonPaySandboxProvider,
+      state: ExistingCharge,
+      call: ChargeProviderCall,
+      now: Date,
+    ): Promise<ChargeCommand> {
+      switch (call.kind) {
+        case 'authorize':
+          return authorizationAnswer(
+            await provider.authorize({
+              idempotencyKey: call.idempotencyKey,
+              chargeId: state.id,
+              authorizationId: call.authorizationId,
+              amount: call.amount,
+              simulationCode: call.simulationCode,
+              captureNow: call.captureNow,
+              now,
+            }),
+            call.authorizationId,
+          );
+        case 'capture':
+          return {
+            type: 'RecordCaptureOutcome',
+            captureId: call.captureId,
+            result: await provider.capture({
+              idempotencyKey: call.idempotencyKey,
+              chargeId: state.id,
+              operationId: call.captureId,
+              authorizationReference: call.authorizationReference,
+              amount: call.amount,
+            }),
+          };
+        case 'void':
+          return {
+            type: 'RecordVoidOutcome',
+            voidId: call.voidId,
+            result: await provider.void({
+              idempotencyKey: call.idempotencyKey,
+              chargeId: state.id,
+              operationId: call.voidId,
+              authorizationReference: call.authorizationReference,
+              amount: call.amount,
+            }),
+          };
       }
-      const authorizationId = 'auth_0123456789abcdef0123456789abcdef';
-      const outcome = await provider.authorize({
-        chargeId: state.id,
-        authorizationId,
-        amount: state.amount,
-        simulationCode: state.simulationCode,
-        now,
-      });
-      const capture =
-        outcome.status === 'AUTHORIZED' && state.captureMethod === 'AUTOMATIC'
-          ? {
-              captureId: 'cap_1',
-              result: await provider.capture({
-                chargeId: state.id,
-                operationId: 'cap_1',
-                authorizationReference: outcome.providerReference,
-                amount: state.amount,
-              }),
-            }
-          : undefined;
-      return approve(outcome, capture);
+    }
+
+    /** Makes the calls the charge has pending and records their answers, as the command loop does. */
+    async function settle(provider: AmazonPaySandboxProvider, run: Run, now: Date): Promise<Run> {
+      for (let turn = 0; turn < 8; turn++) {
+        const [call] = pendingProviderCalls(run.state);
+        if (call === undefined) return run;
+        run = given([[await perform(provider, charge(run.state), call, now), now]], run);
+      }
+      throw new Error('the provider calls did not settle');
     }
 
     await fc.assert(
@@ -1490,9 +2846,20 @@ describe('properties', () => {
         fc.integer({ min: 50, max: 2_000_000 }),
         fc.integer({ min: 0, max: 10 * MINUTE - 1 }),
         async (simulationCode, captureMethod, value, thinkMs) => {
+          const provider = newProvider();
           const approvedAt = after(thinkMs);
           let run = created({ simulationCode, captureMethod, amount: money(value, 'USD') });
-          run = given([[await consumerApproves(charge(run.state), approvedAt), approvedAt]], run);
+
+          /** The consumer approves on the hosted page; a simulated BuyerCanceled cancels whatever they click. */
+          if (simulationCode === 'BuyerCanceled') {
+            run = given([[cancel(provider.consumerCanceledFailure()), approvedAt]], run);
+          } else {
+            run = given([[approval(), approvedAt]], run);
+            expect(pendingProviderCalls(run.state)).toMatchObject([
+              { kind: 'authorize', idempotencyKey: 'auth_1', amount: money(value, 'USD'), simulationCode },
+            ]);
+            run = await settle(provider, run, approvedAt);
+          }
           let state = charge(run.state);
 
           if (simulationCode !== null && simulationCode !== 'AuthorizationInitiated') {
@@ -1501,25 +2868,22 @@ describe('properties', () => {
             expect(state.failure?.providerFailureCode).toBe(simulationCode);
             expect(state.captures).toEqual([]);
             expect(authorizedAmount(state)).toBe(0);
+            expect(pendingProviderCalls(state)).toEqual([]);
             return;
           }
 
           if (simulationCode === 'AuthorizationInitiated') {
             expect(state.status).toBe('AUTHORIZATION_ASYNC');
             expect(state.checkAuthorizationAfter).toBe(iso(after(DELAY_MS, approvedAt)));
+            expect(pendingProviderCalls(state)).toEqual([]);
             const checkAt = new Date(Date.parse(state.checkAuthorizationAfter ?? ''));
             const pending = state.authorizations[0];
-            const outcome = await provider.resolveAuthorization({
-              chargeId: state.id,
-              authorizationId: pending.id,
-              providerReference: pending.providerReference,
+            const outcome = await provider.getAuthorization({
+              providerReference: pending.providerReference ?? '',
               now: checkAt,
             });
-            const capture =
-              captureMethod === 'AUTOMATIC'
-                ? { captureId: 'cap_1', result: { providerReference: 'S01-C-1' } }
-                : undefined;
-            run = given([[resolve(outcome, capture), checkAt]], run);
+            run = given([[authorizationAnswer(outcome, pending.id), checkAt]], run);
+            run = await settle(provider, run, checkAt);
             state = charge(run.state);
             expect(state.authorizations).toHaveLength(1);
             expect(state.authorizations[0].providerReference).toBe(pending.providerReference);
@@ -1529,7 +2893,27 @@ describe('properties', () => {
           expect(state.status).toBe(captureMethod === 'AUTOMATIC' ? 'CAPTURED' : 'CAPTURE_PENDING');
           expect(authorizedAmount(state)).toBe(value);
           expect(capturedAmount(state)).toBe(captureMethod === 'AUTOMATIC' ? value : 0);
+          expect(pendingProviderCalls(state)).toEqual([]);
           expect(fold(chargeDecider, run.events)).toEqual(run.state);
+          // The provider's records agree with the ledger's.
+          const authorization = await provider.get('authorization', state.authorizations[0].providerReference ?? '');
+          expect(authorization).toMatchObject({ operationId: 'auth_1', amount: money(value, 'USD') });
+          if (captureMethod === 'AUTOMATIC') {
+            const capture = await provider.get('capture', state.captures[0].providerReference ?? '');
+            expect(capture).toMatchObject({ operationId: 'cap_auto', amount: money(value, 'USD') });
+          }
+
+          // A retry after a lost answer asks again with the same key: the same answer, and nothing recorded twice.
+          const again = await provider.authorize({
+            idempotencyKey: 'auth_1',
+            chargeId: state.id,
+            authorizationId: 'auth_1',
+            amount: money(value, 'USD'),
+            simulationCode,
+            captureNow: captureMethod === 'AUTOMATIC' ? { captureId: 'cap_auto' } : null,
+            now: approvedAt,
+          });
+          expect(decide(authorizationAnswer(again), state, after(MINUTE, approvedAt))).toEqual([]);
         },
       ),
       { numRuns: 200 },
@@ -1538,65 +2922,97 @@ describe('properties', () => {
 });
 
 describe('CreateMerchantInitiatedCharge (a charge under an agreement, no consumer)', () => {
-  const mit = (overrides: Partial<CreateMerchantInitiatedCharge> = {}): CreateMerchantInitiatedCharge => ({
-    type: 'CreateMerchantInitiatedCharge',
-    chargeId: 'charge_mit',
-    merchant: { id: 'mch_1', name: 'Acme', mode: 'SANDBOX' },
-    paymentMethod: 'AMAZON_PAY',
-    amount: { value: 8000, currency: 'USD' },
-    consumer: { name: 'John Smith', country: 'US' },
-    agreementId: 'agr_1',
-    instrumentId: 'instr_1',
-    webhooksUrl: null,
-    merchantPaymentChargeReference: null,
-    simulationCode: null,
-    authorizationId: 'auth_1',
-    authorization: { status: 'AUTHORIZED', providerReference: 'S01-1' },
-    capture: { captureId: 'cap_1', result: { providerReference: 'S01-C-1' } },
-    ...overrides,
-  });
-
-  it('is created, authorized and captured in one decision, with no redirect (seed 001: CAPTURED)', () => {
-    const events = decide(mit(), initialState, T0);
-    expect(types(events)).toEqual(['ChargeCreated', 'ChargeAuthorized', 'ChargeCaptured']);
+  it('is created with the intent to authorize and capture at once, with no redirect', () => {
+    const events = decide(merchantInitiated(), initialState, T0);
+    expect(types(events)).toEqual(['ChargeCreated', 'ChargeAuthorizationRequested']);
+    expect(events[1].data).toEqual({
+      historyId: expect.stringMatching(HISTORY_ID),
+      at: iso(T0),
+      authorizationId: 'auth_1',
+      amount: 8000,
+      captureNow: { captureId: 'cap_1' },
+    });
     const state = charge(events.reduce(evolve, initialState));
     expect(state).toMatchObject({
-      status: 'CAPTURED',
+      status: 'AUTHORIZATION_PROCESSING',
       initiator: 'MERCHANT',
+      captureMethod: 'AUTOMATIC',
       agreementId: 'agr_1',
       instrumentId: 'instr_1',
+      returnUrl: null,
+      authentication: null,
+      authenticationExpiresAt: null,
     });
-    expect(state.history.map((h) => h.status)).toEqual(['AUTHORIZATION_PROCESSING', 'CAPTURE_PROCESSING', 'CAPTURED']);
+    expect(pendingProviderCalls(state)).toEqual([
+      {
+        kind: 'authorize',
+        idempotencyKey: 'auth_1',
+        authorizationId: 'auth_1',
+        amount: money(8000, 'USD'),
+        simulationCode: null,
+        captureNow: { captureId: 'cap_1' },
+      },
+    ]);
     expect(toPaymentChargeResource(state).authenticationMethods).toEqual([]);
-    expect(decide(mit(), state, T0)).toEqual([]);
+    // A retried create changes nothing, with or without the answer recorded.
+    expect(decide(merchantInitiated(), state, T0)).toEqual([]);
+  });
+
+  it('is CAPTURED once the provider authorizes with the capture (seed 001)', () => {
+    const run = given([
+      [merchantInitiated(), T0],
+      [authorizationAnswer(authorizedOutcome('S01-1', { providerReference: 'S01-C-1' })), T0],
+    ]);
+    expect(types(run.events)).toEqual([
+      'ChargeCreated',
+      'ChargeAuthorizationRequested',
+      'ChargeAuthorized',
+      'ChargeCaptured',
+    ]);
+    const state = charge(run.state);
+    expect(state.status).toBe('CAPTURED');
+    expect(state.history.map((h) => h.status)).toEqual(['AUTHORIZATION_PROCESSING', 'CAPTURE_PROCESSING', 'CAPTURED']);
+    expect(state.captures).toMatchObject([
+      { id: 'cap_1', amount: 8000, status: 'CAPTURED', providerReference: 'S01-C-1' },
+    ]);
+    expect(pendingProviderCalls(state)).toEqual([]);
+    expect(decide(merchantInitiated(), state, T0)).toEqual([]);
   });
 
   it('fails with the provider decline, and applies the method rules', () => {
-    const declined = mit({
-      authorization: { status: 'DECLINED', failure: SIMULATED_FAILURES.HardDeclined },
-      capture: undefined,
-    });
-    expect(charge(decide(declined, initialState, T0).reduce(evolve, initialState))).toMatchObject({
-      status: 'FAILED',
-      failure: SIMULATED_FAILURES.HardDeclined,
-    });
-    expect(() => decide(mit({ amount: { value: 49, currency: 'USD' } }), initialState, T0)).toThrow(
+    const declined = given([
+      [merchantInitiated(), T0],
+      [authorizationAnswer({ status: 'DECLINED', failure: SIMULATED_FAILURES.HardDeclined }), T0],
+    ]);
+    expect(charge(declined.state)).toMatchObject({ status: 'FAILED', failure: SIMULATED_FAILURES.HardDeclined });
+    expect(() => decide(merchantInitiated({ amount: { value: 49, currency: 'USD' } }), initialState, T0)).toThrow(
       ChargeRequestRejected,
     );
     expect(() =>
-      decide(mit({ simulationCode: 'Declined', merchant: { id: 'm', name: 'L', mode: 'LIVE' } }), initialState, T0),
+      decide(
+        merchantInitiated({ simulationCode: 'Declined', merchant: { id: 'm', name: 'L', mode: 'LIVE' } }),
+        initialState,
+        T0,
+      ),
     ).toThrow(/sandbox/);
   });
 
-  it('has no redirect timer: ExpireAuthentication never fails it', () => {
-    const state = charge(
-      decide(
-        mit({ authorization: { status: 'PENDING', providerReference: 'p', checkAfter: iso(T0) }, capture: undefined }),
-        initialState,
-        T0,
-      ).reduce(evolve, initialState),
-    );
+  it('has no redirect timer: ExpireAuthentication never fails it; a pending authorization settles with its capture', () => {
+    const run = given([
+      [merchantInitiated(), T0],
+      [authorizationAnswer({ status: 'PENDING', providerReference: 'p', checkAfter: iso(after(30_000)) }), T0],
+    ]);
+    const state = charge(run.state);
     expect(state.status).toBe('AUTHORIZATION_ASYNC');
     expect(decide({ type: 'ExpireAuthentication' }, state, new Date(T0.getTime() + 3_600_000))).toEqual([]);
+
+    const settled = when(
+      run,
+      authorizationAnswer(authorizedOutcome('p', { providerReference: 'S01-C-p' })),
+      after(30_000),
+    );
+    expect(types(settled.events)).toEqual(['ChargeAuthorized', 'ChargeCaptured']);
+    expect(charge(settled.state).status).toBe('CAPTURED');
+    expect(charge(settled.state).captures).toMatchObject([{ id: 'cap_1', amount: 8000 }]);
   });
 });
