@@ -71,13 +71,9 @@ export const ChargeCreatedContract = defineEvent<ChargeCreated>({
     authenticationExpiresAt: noted(nullable(string), "creation + the method's timeout; null without a redirect"),
   }),
   upcasters: {
-    // Version 1 predates merchant-initiated charges: every charge was the consumer's, through a redirect.
-    1: (data) => ({
-      ...data,
-      initiator: data.initiator ?? 'CONSUMER',
-      agreementId: data.agreementId ?? null,
-      instrumentId: data.instrumentId ?? null,
-    }),
+    // Version 1 predates merchant-initiated charges: every charge was the consumer's, through a redirect. (Defaults
+    // first, then the stored fields: V8 builds `{ ...data, extra }` on a large object dozens of times slower.)
+    1: (data) => ({ initiator: 'CONSUMER', agreementId: null, instrumentId: null, ...data }),
   },
 });
 
