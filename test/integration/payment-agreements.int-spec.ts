@@ -260,15 +260,56 @@ describe('payment agreements', () => {
       [{ surprise: 1 }, 'unknown_field'],
       [{ consumer: [] }, 'invalid_field'],
       [{ frequency: [{ type: 'MONTHLY', interval: 1 }] }, 'invalid_field'],
+      [{ consumer: { name: '   ', country: 'US' } }, 'invalid_field'],
+      [{ consumer: { name: 'John\u0000Smith', country: 'US' } }, 'invalid_characters'],
+      [{ description: 'Pro plan\u0000' }, 'invalid_characters'],
+      [{ merchantPaymentAgreementReference: 'sub\n1' }, 'invalid_characters'],
+      [{ frequency: { type: 'MONTHLY', interval: '1' } }, 'invalid_field'],
     ];
     for (const [body, code] of cases) {
       const response = await api('POST', '/v1/payment-agreements', { ...SEED_001_AGREEMENT, ...body });
       expect({ body, status: response.status, code: response.body.failureCode }).toEqual({ body, status: 400, code });
     }
+    const lone = JSON.stringify(SEED_001_AGREEMENT).replace('John Smith', '\\udc00');
+    expect((await api('POST', '/v1/payment-agreements', lone)).body).toMatchObject({
+      failureCode: 'invalid_characters',
+      field: 'consumer.name',
+    });
+    const deep = JSON.stringify(SEED_001_AGREEMENT).replace('{', `{"x":${'['.repeat(5000)}${']'.repeat(5000)},`);
+    expect((await api('POST', '/v1/payment-agreements', deep)).body).toMatchObject({
+      failureCode: 'invalid_json_depth',
+    });
+    const typed = await api('POST', '/v1/payment-agreements', {
+      ...SEED_001_AGREEMENT,
+      initialPaymentCharge: { amount: { value: '1000', currency: 'USD' } },
+    });
+    expect(typed.body).toMatchObject({
+      failureCode: 'invalid_field',
+      field: 'initialPaymentCharge.amount.value',
+      failureMessage: 'initialPaymentCharge.amount.value must be an integer',
+    });
     const after = Number(
       (await db.pool.query(`SELECT count(*) AS n FROM events WHERE event_type = 'AgreementCreated'`)).rows[0].n,
     );
     expect(after).toBe(before);
+  });
+
+  it('validates the other bodies: charges, revocations, test clock (400, never 500)', async () => {
+    const id = `agr_${'0'.repeat(32)}`;
+    const charge = await api('POST', `/v1/payment-agreements/${id}/payment-charges`, {
+      amount: { value: '700', currency: 'USD' },
+    });
+    expect(charge).toMatchObject({ status: 400, body: { failureCode: 'invalid_field', field: 'amount.value' } });
+    const reference = await api('POST', `/v1/payment-agreements/${id}/payment-charges`, {
+      merchantPaymentChargeReference: 'a\u0000',
+    });
+    expect(reference).toMatchObject({ status: 400, body: { failureCode: 'invalid_characters' } });
+    const revocation = await api('POST', `/v1/payment-agreements/${id}/revocations`, { reason: 'x' });
+    expect(revocation).toMatchObject({ status: 400, body: { failureCode: 'unknown_field', field: 'reason' } });
+    const clock = await api('POST', `/v1/payment-agreements/${id}/test-clock/advances`, { seconds: '60' });
+    expect(clock).toMatchObject({ status: 400, body: { failureCode: 'invalid_field', field: 'seconds' } });
+    const filter = await api('GET', '/v1/payment-agreements?merchantPaymentAgreementReference=%00');
+    expect(filter).toMatchObject({ status: 400, body: { failureCode: 'invalid_characters' } });
   });
 
   it('lists agreements and the charges made under one', async () => {

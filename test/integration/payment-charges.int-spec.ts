@@ -3,6 +3,7 @@
  * authentication, validation, creation per seed 001, the consumer's redirect outcomes, captures, voids, timers,
  * the list read model and the OpenAPI document.
  */
+import { connect } from 'node:net';
 import { SIMULATED_FAILURES } from '@payment-ledger/payment-methods';
 import { EVENT_STORE } from '@payment-ledger/messaging';
 import { CLOCK, JsonLogger } from '@payment-ledger/platform';
@@ -12,6 +13,7 @@ import { CompleteCheckoutHandler } from '../../apps/charges/src/application/comp
 import { RunChargeDeadlineHandler } from '../../apps/charges/src/application/run-charge-deadline.handler';
 import { CHARGES_CONFIG, type ChargesConfig } from '../../apps/charges/src/charges.config';
 import { ChargeDeadlineWorker } from '../../apps/charges/src/infrastructure/charge-deadline.worker';
+import { createPaymentChargeBody } from '../../apps/gateway/src/infrastructure/payment-charges/create-payment-charge.body';
 import { apiClient, PaymentStack, SEED_001_CHARGE } from '../support/payment-stack';
 import { TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
@@ -304,6 +306,137 @@ describe('validation: a clear 4xx and nothing stored', () => {
       'sandbox-simulation-code': 'Declined',
     });
     expect(simulated).toMatchObject({ status: 400, body: { failureCode: 'simulation_not_allowed' } });
+  });
+});
+
+describe('validation: nesting, control characters and unpaired surrogates are a 400, never a 500', () => {
+  /** A request written on the socket as it is: fetch will not send a NUL in a header. */
+  async function rawRequest(head: string): Promise<{ status: number; body: string }> {
+    const { hostname, port } = new URL(stack.baseUrl);
+    const text = await new Promise<string>((resolve, reject) => {
+      let received = '';
+      const socket = connect(Number(port), hostname, () => socket.write(`${head}\r\n\r\n`));
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (received += chunk));
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+      socket.setTimeout(5000, () => socket.destroy(new Error(`no answer: ${JSON.stringify(received)}`)));
+    });
+    return { status: Number(text.split(' ')[1]), body: text.slice(text.indexOf('\r\n\r\n') + 4) };
+  }
+
+  async function refusedWithoutEffect(body: unknown, failureCode: string, field?: string, message?: RegExp) {
+    const before = await eventCount();
+    const response = await api('POST', '/v1/payment-charges', body, { 'request-idempotency-key': `t-${failureCode}` });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ status: 400, failureCode, ...(field ? { field } : {}) });
+    expect(Number.isNaN(Date.parse(response.body.timestamp))).toBe(false);
+    if (message) expect(response.body.failureMessage).toMatch(message);
+    expect(await eventCount()).toBe(before);
+    return response;
+  }
+
+  it('refuses JSON nested 10,000 levels deep, and 33 levels (invalid_json_depth)', async () => {
+    const deep = (levels: number) => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
+    await refusedWithoutEffect(deep(10_000), 'invalid_json_depth');
+    await refusedWithoutEffect(
+      JSON.stringify(chargeBody()).replace('{', `{"pad":${'['.repeat(10_000)}${']'.repeat(10_000)},`),
+      'invalid_json_depth',
+    );
+    await refusedWithoutEffect(deep(33), 'invalid_json_depth');
+    // 32 levels are JSON the gateway reads: this body is refused for what it lacks, not its depth.
+    await refusedWithoutEffect(deep(32), 'missing_field', 'paymentMethod');
+  });
+
+  it('refuses a NUL in any string field, and in a key', async () => {
+    await refusedWithoutEffect(
+      chargeBody({ consumer: { name: 'John\u0000Smith', country: 'US' } }),
+      'invalid_characters',
+      'consumer.name',
+    );
+    await refusedWithoutEffect(chargeBody({ merchantPaymentChargeReference: '\u0000' }), 'invalid_characters');
+    await refusedWithoutEffect(chargeBody({ surprise: ['x\u0000'] }), 'invalid_characters', 'surprise[0]');
+    await refusedWithoutEffect(
+      JSON.stringify(chargeBody()).replace('{', '{"a\\u0000b":1,'),
+      'invalid_characters',
+      'a\\u0000b',
+    );
+  });
+
+  it('refuses an unpaired surrogate (a JSON \\ud800 escape) in any string field', async () => {
+    const text = JSON.stringify(chargeBody({ consumer: { name: 'John Smith', country: 'US' } }));
+    await refusedWithoutEffect(text.replace('John Smith', 'John \\ud800'), 'invalid_characters', 'consumer.name');
+    await refusedWithoutEffect(text.replace('John Smith', '\\udc00'), 'invalid_characters', 'consumer.name');
+    // A pair is one character, and a name.
+    expect((await api('POST', '/v1/payment-charges', text.replace('John Smith', '\\ud83d\\ude00'))).status).toBe(201);
+  });
+
+  it('refuses other control characters in names, references and URLs', async () => {
+    await refusedWithoutEffect(
+      chargeBody({ consumer: { name: 'John\tSmith', country: 'US' } }),
+      'invalid_characters',
+      'consumer.name',
+    );
+    await refusedWithoutEffect(
+      chargeBody({
+        authenticationSettings: [{ type: 'REDIRECT', settings: { returnUrl: 'https://x.example/\r\nX: y' } }],
+      }),
+      'invalid_characters',
+      'authenticationSettings[0].settings.returnUrl',
+    );
+  });
+
+  it('refuses a consumer name of white space only', async () => {
+    await refusedWithoutEffect(
+      chargeBody({ consumer: { name: ' \u3000 ', country: 'US' } }),
+      'invalid_field',
+      'consumer.name',
+    );
+  });
+
+  it('says a string where a number belongs is a type error', async () => {
+    await refusedWithoutEffect(
+      chargeBody({ amount: { value: '100', currency: 'USD' } }),
+      'invalid_field',
+      'amount.value',
+      /^amount\.value must be an integer$/,
+    );
+  });
+
+  it('refuses a NUL or a control character in a query parameter', async () => {
+    for (const value of ['%00', 'a%00b', '%0A', '%1B']) {
+      const response = await api('GET', `/v1/payment-charges?merchantPaymentChargeReference=${value}`);
+      expect(response).toMatchObject({
+        status: 400,
+        body: { status: 400, failureCode: 'invalid_characters', field: 'merchantPaymentChargeReference' },
+      });
+    }
+    // Bytes that are not UTF-8 (a surrogate's CESU-8 encoding) are not decoded: the filter matches nothing.
+    const undecoded = await api('GET', '/v1/payment-charges?merchantPaymentChargeReference=%ED%A0%80');
+    expect(undecoded.status).toBe(200);
+  });
+
+  it('refuses a NUL or another control character in a header in the API’s error shape', async () => {
+    for (const header of ['x-correlation-id: a\u0000b', 'request-idempotency-key: k\u0001', 'x-\u0000: 1']) {
+      const response = await rawRequest(`GET /v1/payment-charges HTTP/1.1\r\nhost: localhost\r\n${header}`);
+      expect(response.status).toBe(400);
+      expect(JSON.parse(response.body)).toMatchObject({ status: 400, failureCode: 'invalid_characters' });
+    }
+    const url = await rawRequest('GET /v1/payment-charges?merchantPaymentChargeReference=\u0000 HTTP/1.1\r\nhost: x');
+    expect(JSON.parse(url.body)).toMatchObject({ status: 400, failureCode: 'invalid_url' });
+  });
+
+  it('applies the same text rules to captures and voids', async () => {
+    const charge = await createCharge({ captureMethod: 'MANUAL' });
+    const nul = await api('POST', `/v1/payment-charges/${charge.id}/voids`, { description: 'x\u0000' });
+    expect(nul).toMatchObject({ status: 400, body: { failureCode: 'invalid_characters', field: 'description' } });
+    const bell = await api('POST', `/v1/payment-charges/${charge.id}/voids`, { description: 'x\u0007' });
+    expect(bell).toMatchObject({ status: 400, body: { failureCode: 'invalid_characters', field: 'description' } });
+    const capture = await api('POST', `/v1/payment-charges/${charge.id}/captures`, { amount: '100' });
+    expect(capture).toMatchObject({
+      status: 400,
+      body: { failureCode: 'invalid_field', field: 'amount', failureMessage: 'amount must be an integer' },
+    });
   });
 });
 
@@ -710,6 +843,18 @@ describe('OpenAPI', () => {
     expect(json.components.schemas.CreatePaymentChargeDto.required).toEqual(
       expect.arrayContaining(['paymentMethod', 'amount', 'consumer', 'authenticationSettings']),
     );
+    // A field's constraints in the document are those of the schema requests are checked against.
+    expect(json.components.schemas.ConsumerDto.properties.name).toEqual(
+      createPaymentChargeBody.schema.properties?.consumer.properties?.name,
+    );
+    expect(json.components.schemas.AmountDto.properties.value).toMatchObject({
+      type: 'integer',
+      minimum: 1,
+      maximum: Number.MAX_SAFE_INTEGER,
+    });
+    for (const path of ['/v1/payment-charges/{id}/captures', '/v1/payment-charges/{id}/voids']) {
+      expect(json.paths[path].post.requestBody.content['application/json'].schema.$ref).toMatch(/Dto$/);
+    }
     const page = await fetch(`${stack.baseUrl}/docs`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('swagger');

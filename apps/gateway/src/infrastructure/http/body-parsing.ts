@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { parse as parseJson } from 'secure-json-parse';
 import { ApiError } from './api-error';
+import { answerClientErrorsInApiShape } from './client-errors';
 import { checkJsonText } from './text-rules';
 
 /**
@@ -14,6 +15,8 @@ import { checkJsonText } from './text-rules';
  * 415 media type), so it is answered in the API's error shape.
  */
 export function registerJsonBodyParsing(fastify: FastifyInstance, limitBytes: number): void {
+  // Requests that do not even parse as HTTP (a NUL in a header) are refused in the API's shape too.
+  answerClientErrorsInApiShape(fastify);
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(
     'application/json',
