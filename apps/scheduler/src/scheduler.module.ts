@@ -1,3 +1,4 @@
+import { CHARGE_SETTLEMENT_EVENT_TYPES } from '@payment-ledger/contracts';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { MessagingModule } from '@payment-ledger/messaging';
@@ -59,7 +60,7 @@ export class SchedulerModule {
           {
             name: 'scheduler-charge-outcomes',
             streamTypes: ['charge'],
-            eventTypes: ['ChargeCaptured', 'ChargeAuthorizationDeclined'],
+            eventTypes: CHARGE_SETTLEMENT_EVENT_TYPES,
             handler: ChargeOutcomesConsumer,
           },
         ]),

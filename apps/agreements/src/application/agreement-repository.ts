@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { fold } from '@payment-ledger/domain-kernel';
-import { type EventMetadata, type EventStore, handleCommand, type RecordedEvent } from '@payment-ledger/event-store';
+import { type EventMetadata, type EventStore, handleCommand, loadStream } from '@payment-ledger/event-store';
 import { EVENT_STORE } from '@payment-ledger/messaging';
 import { CLOCK, type Clock } from '@payment-ledger/platform';
 import type { AgreementCommand } from '../domain/agreement-commands';
@@ -17,8 +16,7 @@ export class AgreementRepository {
   ) {}
 
   async load(agreementId: string): Promise<ExistingAgreement> {
-    const recorded = await this.store.readStream(agreementStreamId(agreementId));
-    const state = fold(agreementDecider, recorded.map(asAgreementEvent));
+    const { state } = await loadStream(this.store, agreementStreamId(agreementId), agreementDecider);
     if (!exists(state)) throw new PaymentAgreementNotFound();
     return state;
   }
@@ -42,8 +40,4 @@ export class AgreementRepository {
     if (!exists(result.state)) throw new PaymentAgreementNotFound();
     return { state: result.state, newEvents: result.newEvents };
   }
-}
-
-export function asAgreementEvent(event: Pick<RecordedEvent, 'type' | 'data'>): AgreementEvent {
-  return { type: event.type, data: event.data } as AgreementEvent;
 }

@@ -1,23 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EventStore } from '@payment-ledger/event-store';
-import type { AmountType, Frequency, Money, SimulationCode } from '@payment-ledger/contracts';
+import { parseAgreementEvent } from '@payment-ledger/contracts';
 import { EVENT_STORE } from '@payment-ledger/messaging';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../scheduler.config';
 import { ScheduleStore } from './schedule-store';
-
-/** The part of an agreement's `AgreementCreated` payload a schedule is built from (read from the shared log). */
-interface AgreementTerms {
-  agreementId: string;
-  merchant: { id: string };
-  startDate: string;
-  startDateAsGiven?: string;
-  endDate: string | null;
-  frequency: Frequency | null;
-  amount: Money | null;
-  amountType: AmountType;
-  initialPaymentCharge: { chargeId: string } | null;
-  simulationCode: SimulationCode | null;
-}
 
 /** Builds a billing schedule when an agreement with a frequency and an amount becomes active; stops it on revocation. */
 @Injectable()
@@ -29,9 +15,11 @@ export class StartScheduleHandler {
   ) {}
 
   async agreementActivated(agreementStreamId: string, correlationId: string): Promise<boolean> {
-    const created = (await this.store.readStream(agreementStreamId)).find((e) => e.type === 'AgreementCreated');
-    const terms = created?.data as AgreementTerms | undefined;
-    if (!terms?.frequency || !terms.amount) return false;
+    const [first] = await this.store.readStream(agreementStreamId, 1);
+    const created = first ? parseAgreementEvent(first) : null;
+    if (created?.type !== 'AgreementCreated') return false;
+    const terms = created.data;
+    if (!terms.frequency || !terms.amount) return false;
     await this.schedules.execute(
       terms.agreementId,
       {
@@ -40,7 +28,7 @@ export class StartScheduleHandler {
         merchantId: terms.merchant.id,
         // The start as the merchant wrote it: periods follow the calendar of its UTC offset (Jan 31 → Feb 28 there).
         terms: {
-          startDate: terms.startDateAsGiven ?? terms.startDate,
+          startDate: terms.startDateAsGiven,
           endDate: terms.endDate,
           frequency: terms.frequency,
         },
@@ -48,7 +36,7 @@ export class StartScheduleHandler {
         retryDelaysDays: this.config.SCHEDULER_RETRY_DELAYS_DAYS.map(Number),
         // The initial charge made at consent pays the first period.
         firstPeriodIndex: terms.initialPaymentCharge ? 1 : 0,
-        simulationCode: terms.simulationCode ?? null,
+        simulationCode: terms.simulationCode,
       },
       correlationId,
     );
