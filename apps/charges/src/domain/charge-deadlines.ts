@@ -82,6 +82,14 @@ export function commandDeadlines(events: ChargeEvent[], stateAfter: ChargeState)
           deadlines.push({ kind: 'capture_window', dueAt: event.data.captureExpiresAt });
         }
         break;
+      case 'ChargeCaptured':
+        // The window's timer finds nothing to do while a first capture is under way (CAPTURE_PROCESSING); a capture
+        // answered after that with money still open sets it again (due at once when the window has closed), so the
+        // rest is released. Setting it again before it fired changes nothing (same charge, kind and time).
+        if (exists(stateAfter) && stateAfter.captureExpiresAt !== null && openAmount(stateAfter) > 0) {
+          deadlines.push({ kind: 'capture_window', dueAt: stateAfter.captureExpiresAt });
+        }
+        break;
     }
   }
   return deadlines;

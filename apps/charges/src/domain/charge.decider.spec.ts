@@ -1733,6 +1733,33 @@ describe('commandDeadlines (timers a command’s events start)', () => {
     expect(commandDeadlines(capturing.events, capturing.state)).toEqual([]);
   });
 
+  it('starts the capture window again when a capture is answered with money still open', () => {
+    // A first, partial capture asked for just before the window closes, answered after it (a failed call retried).
+    const requested = given([[requestCapture(400, 'cap_1'), after(-5_000, CAPTURE_DEADLINE)]], manualAuthorized());
+    // The window's timer fires meanwhile and finds the charge CAPTURE_PROCESSING: nothing it may release yet.
+    expect(decideAll(voidCharge('CAPTURE_WINDOW_EXPIRED', 'void_t1'), requested.state, CAPTURE_DEADLINE)).toEqual([]);
+    const answered = given([[captureAnswer('cap_1'), after(5_000, CAPTURE_DEADLINE)]], requested);
+    const answer = answered.events.slice(requested.events.length);
+    expect(openAmount(charge(answered.state))).toBe(600);
+    // The timer is set again (due at once): without it the 600 would stay open in the ledger for good.
+    expect(commandDeadlines(answer, answered.state)).toEqual([
+      { kind: 'capture_window', dueAt: iso(CAPTURE_DEADLINE) },
+    ]);
+    const released = given(
+      [[voidCharge('CAPTURE_WINDOW_EXPIRED', 'void_t2'), after(6_000, CAPTURE_DEADLINE)]],
+      answered,
+    );
+    expect(charge(released.state).voids).toMatchObject([{ amount: 600, reason: 'CAPTURE_WINDOW_EXPIRED' }]);
+    expect(openAmount(charge(released.state))).toBe(0);
+    // A capture that leaves nothing open starts nothing.
+    const full = when(
+      given([[requestCapture(1000, 'cap_2'), after(DAY)]], manualAuthorized()),
+      captureAnswer('cap_2'),
+      after(DAY),
+    );
+    expect(commandDeadlines(full.events, full.state)).toEqual([]);
+  });
+
   it('starts nothing for intents (their retry is read from the log) or for timeouts', () => {
     for (const { events, state } of [
       when(created(), approval(), APPROVED_AT),
