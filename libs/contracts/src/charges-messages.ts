@@ -108,7 +108,10 @@ export interface GetOperationMessage extends RequestContext {
   operationId?: string;
 }
 
-export type CaptureResource = ChargeOperation<'PROCESSING' | 'CAPTURED'> & { paymentChargeId: string; currency: string };
+export type CaptureResource = ChargeOperation<'PROCESSING' | 'CAPTURED'> & {
+  paymentChargeId: string;
+  currency: string;
+};
 export type VoidResource = ChargeOperation<'PROCESSING' | 'VOIDED'> & {
   paymentChargeId: string;
   currency: string;

@@ -3,7 +3,7 @@ import { type CreateChargeMessage, hasPrefix, money, type PaymentChargeResource 
 import { PAYMENT_METHOD_PROVIDER, type PaymentMethodProvider } from '@payment-ledger/payment-methods';
 import { exists } from '../domain/charge.decider';
 import { ChargeRequestRejected } from '../domain/charge-errors';
-import { toPaymentChargeResource } from '../domain/charge-resource';
+import { toPaymentChargeResource } from '@payment-ledger/contracts';
 import { ChargeRepository } from './charge-repository';
 
 /** Creates a charge and returns it with the REDIRECT authentication method the consumer must follow. */

@@ -9,7 +9,7 @@ import {
 import { CLOCK, type Clock } from '@payment-ledger/platform';
 import { exists } from '../domain/charge.decider';
 import { ChargeRequestRejected } from '../domain/charge-errors';
-import { toPaymentChargeResource } from '../domain/charge-resource';
+import { toPaymentChargeResource } from '@payment-ledger/contracts';
 import { ChargeRepository } from './charge-repository';
 
 /**

@@ -6,7 +6,7 @@ import type {
   PaymentChargeResource,
   VoidResource,
 } from '@payment-ledger/contracts';
-import { toPaymentChargeResource } from '../domain/charge-resource';
+import { toPaymentChargeResource } from '@payment-ledger/contracts';
 import { ChargeRepository } from './charge-repository';
 import { captureResource, voidResource } from './charge-operations';
 

@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { ChargeList, ListChargesMessage } from '@payment-ledger/contracts';
 import { listPage, PG_POOL } from '@payment-ledger/platform';
 import type { ExistingCharge } from '../domain/charge.decider';
-import { toPaymentChargeResource } from '../domain/charge-resource';
+import { toPaymentChargeResource } from '@payment-ledger/contracts';
 
 /** Lists a merchant's charges, newest first, from the `charge_list_view` read model (cursor pagination). */
 @Injectable()

@@ -40,7 +40,7 @@ import {
   NothingToCapture,
 } from './charge-errors';
 import { CHARGE_EVENT_SCHEMA_VERSIONS, type ChargeEvent, type ChargeEventType } from '@payment-ledger/contracts';
-import { toPaymentChargeResource } from './charge-resource';
+import { toPaymentChargeResource } from '@payment-ledger/contracts';
 import { type ChargeProviderCall, pendingProviderCalls } from './charge-provider-calls';
 import { commandDeadlines, logDeadlines, PROVIDER_RETRY_AFTER_MS } from './charge-deadlines';
 import {

@@ -1,22 +1,28 @@
 /**
- * The payment charge aggregate (seed 001 statuses) as a decider: `evolve` folds events into state, `decide` turns a
- * command into events or refuses it with a DomainError. Everything a charge shows — status, history, authorizations,
- * captures, voids — is rebuilt from its stream by `evolve`.
+ * The payment charge aggregate (seed 001 statuses) as a decider: `decide` turns a command into events or refuses it
+ * with a DomainError; `evolve` is the public charge model's fold (libs/contracts/src/models/charge.model.ts), so
+ * everything a charge shows — status, history, authorizations, captures, voids — is rebuilt from its stream the same
+ * way here and by every other reader of the log.
  */
 import {
-  type CaptureMethod,
+  type AuthorizationRecord,
+  authorizedAmount,
+  capturedAmount,
+  type ChargeDetails,
+  chargeExists,
   type ChargeFailure,
+  type ChargeState,
   type ChargeStatus,
-  type Consumer,
   checkAmount,
+  evolveCharge,
+  type ExistingCharge,
+  initialChargeState,
   isAcceptableReturnUrl,
-  type HistoryEntry,
-  type Money,
   newId,
+  openAmount,
   PAYMENT_METHOD_CAPABILITIES,
-  type PaymentMethodType,
-  type SimulationCode,
-  type VoidReason,
+  upcastChargeEvent,
+  voidedAmount,
 } from '@payment-ledger/contracts';
 import type { Decider } from '@payment-ledger/domain-kernel';
 import type {
@@ -34,284 +40,14 @@ import {
 } from './charge-errors';
 import { CHARGE_EVENT_SCHEMA_VERSIONS, type ChargeCreated, type ChargeEvent } from '@payment-ledger/contracts';
 
-/** PROCESSING: the intent is recorded and the provider's answer is not (yet): a pending outside call. */
-export interface AuthorizationRecord {
-  id: string;
-  amount: number;
-  status: 'PROCESSING' | 'AUTHORIZED' | 'PENDING' | 'DECLINED';
-  providerReference: string | null;
-  /** The capture asked for in the same provider call (automatic capture), if any. */
-  captureNow: { captureId: string } | null;
-  createdAt: string;
-  updatedAt: string;
-}
-export interface CaptureRecord {
-  id: string;
-  amount: number;
-  status: 'PROCESSING' | 'CAPTURED';
-  providerReference: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-export interface VoidRecord {
-  id: string;
-  amount: number;
-  status: 'PROCESSING' | 'VOIDED';
-  reason: VoidReason;
-  providerReference: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ChargeDetails {
-  id: string;
-  merchant: { id: string; name: string };
-  paymentMethod: PaymentMethodType;
-  amount: Money;
-  consumer: Consumer;
-  captureMethod: CaptureMethod;
-  initiator: 'CONSUMER' | 'MERCHANT';
-  agreementId: string | null;
-  instrumentId: string | null;
-  returnUrl: string | null;
-  webhooksUrl: string | null;
-  merchantPaymentChargeReference: string | null;
-  simulationCode: SimulationCode | null;
-  authentication: { type: 'REDIRECT'; requestUrl: string; requestMethod: 'GET' } | null;
-  authenticationExpiresAt: string | null;
-  captureExpiresAt: string | null;
-  /** When a pending (async) authorization should be asked about again. */
-  checkAuthorizationAfter: string | null;
-  authorizations: AuthorizationRecord[];
-  captures: CaptureRecord[];
-  voids: VoidRecord[];
-  history: HistoryEntry[];
-  failure: ChargeFailure | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** JSON-safe (ISO strings, integers), so read models can store it as is. */
-export type ChargeState = { status: 'NEW' } | ({ status: ChargeStatus } & ChargeDetails);
-export type ExistingCharge = Extract<ChargeState, { id: string }>;
-
-export const initialState: ChargeState = { status: 'NEW' };
+export type { AuthorizationRecord, ChargeDetails, ChargeState, ExistingCharge };
+export { authorizedAmount, capturedAmount, openAmount, voidedAmount };
+export const initialState = initialChargeState;
+export const evolve = evolveCharge;
+export const exists = chargeExists;
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
-
-export function exists(state: ChargeState): state is ExistingCharge {
-  return state.status !== 'NEW';
-}
-
-export function authorizedAmount(state: ExistingCharge): number {
-  return state.authorizations.filter((a) => a.status === 'AUTHORIZED').reduce((total, a) => total + a.amount, 0);
-}
-/** Captured, or asked of the provider and not yet answered (money already spoken for). */
-export function capturedAmount(state: ExistingCharge): number {
-  return state.captures.reduce((total, c) => total + c.amount, 0);
-}
-export function voidedAmount(state: ExistingCharge): number {
-  return state.voids.reduce((total, v) => total + v.amount, 0);
-}
-/** What can still be captured or voided: authorized − captured − voided (processing ones included). */
-export function openAmount(state: ExistingCharge): number {
-  return authorizedAmount(state) - capturedAmount(state) - voidedAmount(state);
-}
-
-function withStatus(state: ExistingCharge, status: ChargeStatus, historyId: string, at: string): ExistingCharge {
-  if (status === state.status) return { ...state, updatedAt: at };
-  return { ...state, status, updatedAt: at, history: [...state.history, { id: historyId, status, createdAt: at }] };
-}
-
-export function evolve(state: ChargeState, event: ChargeEvent): ChargeState {
-  if (event.type === 'ChargeCreated') {
-    const d = event.data;
-    const initiator = d.initiator ?? 'CONSUMER';
-    const status: ChargeStatus = initiator === 'MERCHANT' ? 'AUTHORIZATION_PROCESSING' : 'AUTHENTICATION_PENDING';
-    return {
-      status,
-      id: d.chargeId,
-      merchant: d.merchant,
-      paymentMethod: d.paymentMethod,
-      amount: d.amount,
-      consumer: d.consumer,
-      captureMethod: d.captureMethod,
-      initiator,
-      agreementId: d.agreementId ?? null,
-      instrumentId: d.instrumentId ?? null,
-      returnUrl: d.returnUrl,
-      webhooksUrl: d.webhooksUrl,
-      merchantPaymentChargeReference: d.merchantPaymentChargeReference,
-      simulationCode: d.simulationCode,
-      authentication: d.authentication,
-      authenticationExpiresAt: d.authenticationExpiresAt,
-      captureExpiresAt: null,
-      checkAuthorizationAfter: null,
-      authorizations: [],
-      captures: [],
-      voids: [],
-      history: [{ id: d.historyId, status, createdAt: d.at }],
-      failure: null,
-      createdAt: d.at,
-      updatedAt: d.at,
-    };
-  }
-  if (!exists(state)) return state;
-  switch (event.type) {
-    case 'ChargeAuthenticationCompleted':
-      return withStatus(state, 'AUTHORIZATION_PROCESSING', event.data.historyId, event.data.at);
-    case 'ChargeAuthenticationFailed':
-      return { ...withStatus(state, 'FAILED', event.data.historyId, event.data.at), failure: event.data.failure };
-    case 'ChargeAuthorizationRequested': {
-      const d = event.data;
-      return {
-        ...withStatus(state, state.status, d.historyId, d.at),
-        authorizations: upsert(state.authorizations, {
-          id: d.authorizationId,
-          amount: d.amount,
-          status: 'PROCESSING',
-          providerReference: null,
-          captureNow: d.captureNow,
-          createdAt: d.at,
-          updatedAt: d.at,
-        }),
-      };
-    }
-    case 'ChargeAuthorizationPending': {
-      const d = event.data;
-      const previous = state.authorizations.find((a) => a.id === d.authorizationId);
-      return {
-        ...withStatus(state, 'AUTHORIZATION_ASYNC', d.historyId, d.at),
-        checkAuthorizationAfter: d.checkAfter,
-        authorizations: upsert(state.authorizations, {
-          id: d.authorizationId,
-          amount: d.amount,
-          status: 'PENDING',
-          providerReference: d.providerReference,
-          captureNow: previous?.captureNow ?? null,
-          createdAt: previous?.createdAt ?? d.at,
-          updatedAt: d.at,
-        }),
-      };
-    }
-    case 'ChargeAuthorized': {
-      const d = event.data;
-      const next = state.captureMethod === 'MANUAL' ? 'CAPTURE_PENDING' : 'CAPTURE_PROCESSING';
-      const previous = state.authorizations.find((a) => a.id === d.authorizationId);
-      return {
-        ...withStatus(state, next, d.historyId, d.at),
-        captureExpiresAt: d.captureExpiresAt,
-        checkAuthorizationAfter: null,
-        authorizations: upsert(state.authorizations, {
-          id: d.authorizationId,
-          amount: d.amount,
-          status: 'AUTHORIZED',
-          providerReference: d.providerReference,
-          captureNow: previous?.captureNow ?? null,
-          createdAt: previous?.createdAt ?? d.at,
-          updatedAt: d.at,
-        }),
-      };
-    }
-    case 'ChargeAuthorizationDeclined': {
-      const d = event.data;
-      const previous = state.authorizations.find((a) => a.id === d.authorizationId);
-      return {
-        ...withStatus(state, 'FAILED', d.historyId, d.at),
-        failure: d.failure,
-        checkAuthorizationAfter: null,
-        authorizations: upsert(state.authorizations, {
-          id: d.authorizationId,
-          amount: d.amount,
-          status: 'DECLINED',
-          providerReference: previous?.providerReference ?? null,
-          captureNow: previous?.captureNow ?? null,
-          createdAt: previous?.createdAt ?? d.at,
-          updatedAt: d.at,
-        }),
-      };
-    }
-    case 'ChargeCaptureRequested': {
-      const d = event.data;
-      // A first capture of an authorization waiting for one is under way; a further partial one leaves it CAPTURED.
-      const next = state.status === 'CAPTURE_PENDING' ? 'CAPTURE_PROCESSING' : state.status;
-      return {
-        ...withStatus(state, next, d.historyId, d.at),
-        captures: upsertOperation(state.captures, {
-          id: d.captureId,
-          amount: d.amount,
-          status: 'PROCESSING',
-          providerReference: null,
-          createdAt: d.at,
-          updatedAt: d.at,
-        }),
-      };
-    }
-    case 'ChargeCaptured': {
-      const d = event.data;
-      const previous = state.captures.find((c) => c.id === d.captureId);
-      return {
-        ...withStatus(state, 'CAPTURED', d.historyId, d.at),
-        captures: upsertOperation(state.captures, {
-          id: d.captureId,
-          amount: d.amount,
-          status: 'CAPTURED',
-          providerReference: d.providerReference,
-          createdAt: previous?.createdAt ?? d.at,
-          updatedAt: d.at,
-        }),
-      };
-    }
-    case 'ChargeVoidRequested': {
-      const d = event.data;
-      const next = state.status === 'CAPTURE_PENDING' ? 'VOID_PROCESSING' : state.status;
-      return {
-        ...withStatus(state, next, d.historyId, d.at),
-        voids: upsertOperation(state.voids, {
-          id: d.voidId,
-          amount: d.amount,
-          status: 'PROCESSING',
-          reason: d.reason,
-          providerReference: null,
-          createdAt: d.at,
-          updatedAt: d.at,
-        }),
-      };
-    }
-    case 'ChargeVoided': {
-      const d = event.data;
-      // Releasing the rest of a partly captured charge leaves it CAPTURED; releasing all of it makes it VOIDED.
-      const next = state.captures.some((c) => c.status === 'CAPTURED') ? state.status : 'VOIDED';
-      const previous = state.voids.find((v) => v.id === d.voidId);
-      return {
-        ...withStatus(state, next, d.historyId, d.at),
-        voids: upsertOperation(state.voids, {
-          id: d.voidId,
-          amount: d.amount,
-          status: 'VOIDED',
-          reason: d.reason,
-          providerReference: d.providerReference,
-          createdAt: previous?.createdAt ?? d.at,
-          updatedAt: d.at,
-        }),
-      };
-    }
-    default:
-      // A type this version does not know (written by a newer one) changes nothing here.
-      return state;
-  }
-}
-
-function upsert(list: AuthorizationRecord[], record: AuthorizationRecord): AuthorizationRecord[] {
-  return upsertOperation(list, record);
-}
-
-function upsertOperation<Record extends { id: string }>(list: Record[], record: Record): Record[] {
-  const index = list.findIndex((a) => a.id === record.id);
-  if (index < 0) return [...list, record];
-  return list.map((a, i) => (i === index ? record : a));
-}
 
 const AUTHENTICATION_TIMEOUT_FAILURE: ChargeFailure = {
   failureType: 'INTERNAL_DECLINE',
@@ -654,6 +390,7 @@ export const chargeDecider: Decider<ChargeCommand, ChargeEvent, ChargeState> = {
   evolve,
   decide,
   schemaVersions: CHARGE_EVENT_SCHEMA_VERSIONS,
+  upcast: upcastChargeEvent,
 };
 
 export const chargeStreamId = (chargeId: string): string => `charge:${chargeId}`;

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { type EventStore, upcastEvent } from '@payment-ledger/event-store';
+import { chargeExists, chargeModel, type ChargeState, parseChargeEvent } from '@payment-ledger/contracts';
+import type { EventStore } from '@payment-ledger/event-store';
 import { applyToFoldedView, EVENT_STORE, type EventEnvelope, type FoldedView } from '@payment-ledger/messaging';
-import { chargeDecider, type ChargeState, exists } from '../domain/charge.decider';
 
 const CHARGE_LIST_VIEW: FoldedView<ChargeState> = {
   table: 'charge_list_view',
@@ -16,10 +16,14 @@ const CHARGE_LIST_VIEW: FoldedView<ChargeState> = {
     created_at: 'timestamptz',
     updated_at: 'timestamptz',
   },
-  initialState: chargeDecider.initialState,
-  evolve: (state, event) => chargeDecider.evolve(state, upcastEvent(chargeDecider, event)),
+  initialState: chargeModel.initialState,
+  // The public charge model's fold over parsed events; a type this build does not know is passed over.
+  evolve: (state, stored) => {
+    const event = parseChargeEvent(stored);
+    return event ? chargeModel.evolve(state, event) : state;
+  },
   columnsOf: (state) =>
-    exists(state)
+    chargeExists(state)
       ? {
           merchant_id: state.merchant.id,
           status: state.status,

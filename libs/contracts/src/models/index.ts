@@ -1,2 +1,3 @@
 // Public models: the folds that turn a stream into the representation the API shows, as of any event.
 export * from './agreement.model';
+export * from './charge.model';

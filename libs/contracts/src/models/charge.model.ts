@@ -1,0 +1,382 @@
+/**
+ * The public model of a payment charge: the fold of a `charge:<id>` stream into its state, and that state as the API
+ * shows it (`GET /v1/payment-charges/{id}`, seed 001's response shape), as of any event of the stream.
+ *
+ * It lives in the contracts, not in apps/charges, because it is as public as the events it folds: the charges
+ * service decides with it (its decider's `evolve` is this one; `decide` stays in the app's domain), and the gateway,
+ * a webhooks service or an analysts' CLI rebuild a charge from the log with it without importing an app. Same
+ * pattern as agreement.model.ts (see libs/contracts/README.md).
+ */
+import { parseChargeEvent } from '../events/charge-event-contracts';
+import type { ChargeEvent } from '../events/charge-events';
+import type { Money } from '../money';
+import type {
+  CaptureMethod,
+  ChargeFailure,
+  ChargeStatus,
+  Consumer,
+  HistoryEntry,
+  PaymentChargeResource,
+  SimulationCode,
+  VoidReason,
+} from '../payment-charge';
+import type { PaymentMethodType } from '../payment-method-capabilities';
+import type { AsOf, StoredStreamEvent } from './agreement.model';
+
+/** PROCESSING: the intent is recorded and the provider's answer is not (yet): a pending outside call. */
+export interface AuthorizationRecord {
+  id: string;
+  amount: number;
+  status: 'PROCESSING' | 'AUTHORIZED' | 'PENDING' | 'DECLINED';
+  providerReference: string | null;
+  /** The capture asked for in the same provider call (automatic capture), if any. */
+  captureNow: { captureId: string } | null;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface CaptureRecord {
+  id: string;
+  amount: number;
+  status: 'PROCESSING' | 'CAPTURED';
+  providerReference: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface VoidRecord {
+  id: string;
+  amount: number;
+  status: 'PROCESSING' | 'VOIDED';
+  reason: VoidReason;
+  providerReference: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ChargeDetails {
+  id: string;
+  merchant: { id: string; name: string };
+  paymentMethod: PaymentMethodType;
+  amount: Money;
+  consumer: Consumer;
+  captureMethod: CaptureMethod;
+  initiator: 'CONSUMER' | 'MERCHANT';
+  agreementId: string | null;
+  instrumentId: string | null;
+  returnUrl: string | null;
+  webhooksUrl: string | null;
+  merchantPaymentChargeReference: string | null;
+  simulationCode: SimulationCode | null;
+  authentication: { type: 'REDIRECT'; requestUrl: string; requestMethod: 'GET' } | null;
+  authenticationExpiresAt: string | null;
+  captureExpiresAt: string | null;
+  /** When a pending (async) authorization should be asked about again. */
+  checkAuthorizationAfter: string | null;
+  authorizations: AuthorizationRecord[];
+  captures: CaptureRecord[];
+  voids: VoidRecord[];
+  history: HistoryEntry[];
+  failure: ChargeFailure | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** JSON-safe (ISO strings, integers), so read models can store it as is. */
+export type ChargeState = { status: 'NEW' } | ({ status: ChargeStatus } & ChargeDetails);
+export type ExistingCharge = Extract<ChargeState, { id: string }>;
+
+export const initialChargeState: ChargeState = { status: 'NEW' };
+
+export function chargeExists(state: ChargeState): state is ExistingCharge {
+  return state.status !== 'NEW';
+}
+
+export function authorizedAmount(state: ExistingCharge): number {
+  return state.authorizations.filter((a) => a.status === 'AUTHORIZED').reduce((total, a) => total + a.amount, 0);
+}
+/** Captured, or asked of the provider and not yet answered (money already spoken for). */
+export function capturedAmount(state: ExistingCharge): number {
+  return state.captures.reduce((total, c) => total + c.amount, 0);
+}
+export function voidedAmount(state: ExistingCharge): number {
+  return state.voids.reduce((total, v) => total + v.amount, 0);
+}
+/** What can still be captured or voided: authorized − captured − voided (processing ones included). */
+export function openAmount(state: ExistingCharge): number {
+  return authorizedAmount(state) - capturedAmount(state) - voidedAmount(state);
+}
+
+function withStatus(state: ExistingCharge, status: ChargeStatus, historyId: string, at: string): ExistingCharge {
+  if (status === state.status) return { ...state, updatedAt: at };
+  return { ...state, status, updatedAt: at, history: [...state.history, { id: historyId, status, createdAt: at }] };
+}
+
+/** Folds one event into a charge's state: total, never throws; a type this build does not know changes nothing. */
+export function evolveCharge(state: ChargeState, event: ChargeEvent): ChargeState {
+  if (event.type === 'ChargeCreated') {
+    const d = event.data;
+    const initiator = d.initiator ?? 'CONSUMER';
+    const status: ChargeStatus = initiator === 'MERCHANT' ? 'AUTHORIZATION_PROCESSING' : 'AUTHENTICATION_PENDING';
+    return {
+      status,
+      id: d.chargeId,
+      merchant: d.merchant,
+      paymentMethod: d.paymentMethod,
+      amount: d.amount,
+      consumer: d.consumer,
+      captureMethod: d.captureMethod,
+      initiator,
+      agreementId: d.agreementId ?? null,
+      instrumentId: d.instrumentId ?? null,
+      returnUrl: d.returnUrl,
+      webhooksUrl: d.webhooksUrl,
+      merchantPaymentChargeReference: d.merchantPaymentChargeReference,
+      simulationCode: d.simulationCode,
+      authentication: d.authentication,
+      authenticationExpiresAt: d.authenticationExpiresAt,
+      captureExpiresAt: null,
+      checkAuthorizationAfter: null,
+      authorizations: [],
+      captures: [],
+      voids: [],
+      history: [{ id: d.historyId, status, createdAt: d.at }],
+      failure: null,
+      createdAt: d.at,
+      updatedAt: d.at,
+    };
+  }
+  if (!chargeExists(state)) return state;
+  switch (event.type) {
+    case 'ChargeAuthenticationCompleted':
+      return withStatus(state, 'AUTHORIZATION_PROCESSING', event.data.historyId, event.data.at);
+    case 'ChargeAuthenticationFailed':
+      return { ...withStatus(state, 'FAILED', event.data.historyId, event.data.at), failure: event.data.failure };
+    case 'ChargeAuthorizationRequested': {
+      const d = event.data;
+      return {
+        ...withStatus(state, state.status, d.historyId, d.at),
+        authorizations: upsert(state.authorizations, {
+          id: d.authorizationId,
+          amount: d.amount,
+          status: 'PROCESSING',
+          providerReference: null,
+          captureNow: d.captureNow,
+          createdAt: d.at,
+          updatedAt: d.at,
+        }),
+      };
+    }
+    case 'ChargeAuthorizationPending': {
+      const d = event.data;
+      const previous = state.authorizations.find((a) => a.id === d.authorizationId);
+      return {
+        ...withStatus(state, 'AUTHORIZATION_ASYNC', d.historyId, d.at),
+        checkAuthorizationAfter: d.checkAfter,
+        authorizations: upsert(state.authorizations, {
+          id: d.authorizationId,
+          amount: d.amount,
+          status: 'PENDING',
+          providerReference: d.providerReference,
+          captureNow: previous?.captureNow ?? null,
+          createdAt: previous?.createdAt ?? d.at,
+          updatedAt: d.at,
+        }),
+      };
+    }
+    case 'ChargeAuthorized': {
+      const d = event.data;
+      const next = state.captureMethod === 'MANUAL' ? 'CAPTURE_PENDING' : 'CAPTURE_PROCESSING';
+      const previous = state.authorizations.find((a) => a.id === d.authorizationId);
+      return {
+        ...withStatus(state, next, d.historyId, d.at),
+        captureExpiresAt: d.captureExpiresAt,
+        checkAuthorizationAfter: null,
+        authorizations: upsert(state.authorizations, {
+          id: d.authorizationId,
+          amount: d.amount,
+          status: 'AUTHORIZED',
+          providerReference: d.providerReference,
+          captureNow: previous?.captureNow ?? null,
+          createdAt: previous?.createdAt ?? d.at,
+          updatedAt: d.at,
+        }),
+      };
+    }
+    case 'ChargeAuthorizationDeclined': {
+      const d = event.data;
+      const previous = state.authorizations.find((a) => a.id === d.authorizationId);
+      return {
+        ...withStatus(state, 'FAILED', d.historyId, d.at),
+        failure: d.failure,
+        checkAuthorizationAfter: null,
+        authorizations: upsert(state.authorizations, {
+          id: d.authorizationId,
+          amount: d.amount,
+          status: 'DECLINED',
+          providerReference: previous?.providerReference ?? null,
+          captureNow: previous?.captureNow ?? null,
+          createdAt: previous?.createdAt ?? d.at,
+          updatedAt: d.at,
+        }),
+      };
+    }
+    case 'ChargeCaptureRequested': {
+      const d = event.data;
+      // A first capture of an authorization waiting for one is under way; a further partial one leaves it CAPTURED.
+      const next = state.status === 'CAPTURE_PENDING' ? 'CAPTURE_PROCESSING' : state.status;
+      return {
+        ...withStatus(state, next, d.historyId, d.at),
+        captures: upsertOperation(state.captures, {
+          id: d.captureId,
+          amount: d.amount,
+          status: 'PROCESSING',
+          providerReference: null,
+          createdAt: d.at,
+          updatedAt: d.at,
+        }),
+      };
+    }
+    case 'ChargeCaptured': {
+      const d = event.data;
+      const previous = state.captures.find((c) => c.id === d.captureId);
+      return {
+        ...withStatus(state, 'CAPTURED', d.historyId, d.at),
+        captures: upsertOperation(state.captures, {
+          id: d.captureId,
+          amount: d.amount,
+          status: 'CAPTURED',
+          providerReference: d.providerReference,
+          createdAt: previous?.createdAt ?? d.at,
+          updatedAt: d.at,
+        }),
+      };
+    }
+    case 'ChargeVoidRequested': {
+      const d = event.data;
+      const next = state.status === 'CAPTURE_PENDING' ? 'VOID_PROCESSING' : state.status;
+      return {
+        ...withStatus(state, next, d.historyId, d.at),
+        voids: upsertOperation(state.voids, {
+          id: d.voidId,
+          amount: d.amount,
+          status: 'PROCESSING',
+          reason: d.reason,
+          providerReference: null,
+          createdAt: d.at,
+          updatedAt: d.at,
+        }),
+      };
+    }
+    case 'ChargeVoided': {
+      const d = event.data;
+      // Releasing the rest of a partly captured charge leaves it CAPTURED; releasing all of it makes it VOIDED.
+      const next = state.captures.some((c) => c.status === 'CAPTURED') ? state.status : 'VOIDED';
+      const previous = state.voids.find((v) => v.id === d.voidId);
+      return {
+        ...withStatus(state, next, d.historyId, d.at),
+        voids: upsertOperation(state.voids, {
+          id: d.voidId,
+          amount: d.amount,
+          status: 'VOIDED',
+          reason: d.reason,
+          providerReference: d.providerReference,
+          createdAt: previous?.createdAt ?? d.at,
+          updatedAt: d.at,
+        }),
+      };
+    }
+    default:
+      // A type this version does not know (written by a newer one) changes nothing here.
+      return state;
+  }
+}
+
+function upsert(list: AuthorizationRecord[], record: AuthorizationRecord): AuthorizationRecord[] {
+  return upsertOperation(list, record);
+}
+
+function upsertOperation<Record extends { id: string }>(list: Record[], record: Record): Record[] {
+  const index = list.findIndex((a) => a.id === record.id);
+  if (index < 0) return [...list, record];
+  return list.map((a, i) => (i === index ? record : a));
+}
+
+/** The API representation of a charge (seed 001's response shape), from its folded state. */
+export function toPaymentChargeResource(state: ExistingCharge): PaymentChargeResource {
+  return {
+    id: state.id,
+    status: state.status,
+    paymentMethod: state.paymentMethod,
+    amount: { value: state.amount.value, currency: state.amount.currency },
+    currency: state.amount.currency,
+    country: state.consumer.country,
+    consumer: state.consumer,
+    captureMethod: state.captureMethod,
+    merchantPaymentChargeReference: state.merchantPaymentChargeReference,
+    webhooksUrl: state.webhooksUrl,
+    agreementId: state.agreementId,
+    instrumentId: state.instrumentId,
+    authenticationMethods: state.authentication
+      ? [
+          {
+            type: 'REDIRECT',
+            details: { requestUrl: state.authentication.requestUrl, requestMethod: state.authentication.requestMethod },
+          },
+        ]
+      : [],
+    authorizations: state.authorizations.map(({ id, amount, status, createdAt, updatedAt }) => ({
+      id,
+      amount,
+      status,
+      createdAt,
+      updatedAt,
+    })),
+    captures: state.captures.map(({ id, amount, status, createdAt, updatedAt }) => ({
+      id,
+      amount,
+      status,
+      createdAt,
+      updatedAt,
+    })),
+    refunds: [],
+    voids: state.voids.map(({ id, amount, status, reason, createdAt, updatedAt }) => ({
+      id,
+      amount,
+      status,
+      reason,
+      createdAt,
+      updatedAt,
+    })),
+    history: state.history,
+    failure: state.failure,
+    createdAt: state.createdAt,
+    updatedAt: state.updatedAt,
+  };
+}
+
+/**
+ * The folded state of a charge's stream as of a version or an instant. Events are parsed (checked and upcast) first;
+ * types this build does not know are passed over. Throws MalformedEvent for an event that breaks its contract.
+ */
+export function chargeStateAsOf(events: Iterable<StoredStreamEvent>, asOf: AsOf = {}): ChargeState {
+  const { upToVersion = Infinity } = asOf;
+  const until = asOf.recordedBy?.getTime() ?? Infinity;
+  let state = initialChargeState;
+  let position = 0;
+  for (const stored of events) {
+    position += 1;
+    if ((stored.streamVersion ?? position) > upToVersion) break;
+    if (stored.recordedAt !== undefined && new Date(stored.recordedAt).getTime() > until) break;
+    const event = parseChargeEvent(stored);
+    if (event) state = evolveCharge(state, event);
+  }
+  return state;
+}
+
+/** What `GET /v1/payment-charges/{id}` showed as of a version or an instant; null before the charge existed. */
+export function chargeAsOf(events: Iterable<StoredStreamEvent>, asOf: AsOf = {}): PaymentChargeResource | null {
+  const state = chargeStateAsOf(events, asOf);
+  return chargeExists(state) ? toPaymentChargeResource(state) : null;
+}
+
+/** The fold as a pair, for `fold()` and folded read models. */
+export const chargeModel = { initialState: initialChargeState, evolve: evolveCharge } as const;
