@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { SIMULATION_CODES, type SimulationCode } from '@payment-ledger/contracts';
-import { describeSandboxBehaviour } from './amazon-pay-sandbox.behaviour';
+import { describeSandboxBehaviour } from './amazon-pay-sandbox.behaviour.spec-support';
 import { AmazonPaySandboxProvider, type AmazonPaySandboxOptions } from './amazon-pay-sandbox.provider';
 import { InMemorySandboxProviderRecords } from './in-memory-sandbox-provider-records';
 import { CONSUMER_CANCELED, SIMULATED_FAILURES } from './simulation-outcomes';

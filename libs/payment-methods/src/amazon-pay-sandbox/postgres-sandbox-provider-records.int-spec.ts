@@ -14,7 +14,7 @@ import {
   operationRequest,
   type RecordCounts,
   sandboxWith,
-} from './amazon-pay-sandbox.behaviour';
+} from './amazon-pay-sandbox.behaviour.spec-support';
 import { PostgresSandboxProviderRecords } from './postgres-sandbox-provider-records';
 
 let db: TestDatabase;
