@@ -5,9 +5,7 @@
 # else Testcontainers where a Docker engine exists. Ends with one summary line: "tests: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [[ -z "${DATABASE_URL:-}" || -z "${KAFKA_BROKERS:-}" ]] && [[ -f .infra.env ]]; then
-  set -a; . ./.infra.env; set +a
-fi
+. scripts/infra-env.sh
 mkdir -p test-results
 rm -f test-results/*.json
 summary() {
