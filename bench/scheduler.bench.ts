@@ -113,6 +113,7 @@ async function main(): Promise<void> {
                 paymentMethod: 'AMAZON_PAY',
                 consumer: { name: 'Bench Consumer', country: 'US' },
                 startDate: t0.toISOString(),
+                startDateAsGiven: t0.toISOString(),
                 endDate: null,
                 description: 'bench monthly plan',
                 frequency: { type: 'MONTHLY', interval: 1 },
