@@ -163,4 +163,36 @@ describe('provider calls recorded as intents', () => {
     expect(await providerCaptures(charge.id)).toHaveLength(1);
     expect((await eventTypes(charge.id)).filter((t) => t === 'ChargeCaptureRequested')).toHaveLength(1);
   });
+
+  it('a capture the provider refuses is recorded as FAILED, not retried, and the amount is open again', async () => {
+    const charge = await approvedCharge('MANUAL');
+    // Someone released the authorization at the provider, outside this ledger.
+    const { rows } = await db.pool.query<{ provider_reference: string }>(
+      'SELECT provider_reference FROM amazon_pay_sandbox_charges WHERE charge_id = $1',
+      [charge.id],
+    );
+    await provider().void({
+      idempotencyKey: `outside-${charge.id}`,
+      chargeId: charge.id,
+      operationId: 'void_outside',
+      authorizationReference: rows[0].provider_reference,
+      amount: { value: 1000, currency: 'USD' },
+    });
+
+    const capture = await api('POST', `/v1/payment-charges/${charge.id}/captures`, { amount: 500 });
+    expect(capture.status).toBe(201);
+    expect(capture.body).toMatchObject({ amount: 500, status: 'FAILED' });
+    const after = (await api('GET', `/v1/payment-charges/${charge.id}`)).body;
+    expect(after.status).toBe('CAPTURE_PENDING');
+    expect(after.captures).toMatchObject([{ id: capture.body.id, status: 'FAILED' }]);
+    expect(await providerCaptures(charge.id)).toEqual([]);
+    expect((await eventTypes(charge.id)).slice(-2)).toEqual(['ChargeCaptureRequested', 'ChargeCaptureFailed']);
+    // Nothing is left pending for a retry.
+    await stack.charges.get(ChargeDeadlineFeed).catchUp();
+    const retries = await db.pool.query(
+      `SELECT 1 FROM charge_deadlines WHERE charge_id = $1 AND kind = 'provider_retry'`,
+      [charge.id],
+    );
+    expect(retries.rowCount).toBe(0);
+  });
 });

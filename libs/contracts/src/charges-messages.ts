@@ -108,11 +108,11 @@ export interface GetOperationMessage extends RequestContext {
   operationId?: string;
 }
 
-export type CaptureResource = ChargeOperation<'PROCESSING' | 'CAPTURED'> & {
+export type CaptureResource = ChargeOperation<'PROCESSING' | 'CAPTURED' | 'FAILED'> & {
   paymentChargeId: string;
   currency: string;
 };
-export type VoidResource = ChargeOperation<'PROCESSING' | 'VOIDED'> & {
+export type VoidResource = ChargeOperation<'PROCESSING' | 'VOIDED' | 'FAILED'> & {
   paymentChargeId: string;
   currency: string;
   reason: VoidReason;

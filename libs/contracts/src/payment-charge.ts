@@ -90,9 +90,9 @@ export interface PaymentChargeResource {
   authenticationMethods: RedirectAuthenticationMethod[];
   /** PROCESSING: asked of the provider, no answer recorded yet. */
   authorizations: ChargeOperation<'PROCESSING' | 'AUTHORIZED' | 'PENDING' | 'DECLINED'>[];
-  captures: ChargeOperation<'PROCESSING' | 'CAPTURED'>[];
+  captures: ChargeOperation<'PROCESSING' | 'CAPTURED' | 'FAILED'>[];
   refunds: ChargeOperation[];
-  voids: (ChargeOperation<'PROCESSING' | 'VOIDED'> & { reason: VoidReason })[];
+  voids: (ChargeOperation<'PROCESSING' | 'VOIDED' | 'FAILED'> & { reason: VoidReason })[];
   history: HistoryEntry[];
   failure: ChargeFailure | null;
   createdAt: string;

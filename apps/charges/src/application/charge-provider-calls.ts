@@ -1,6 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { OutsideCalls } from '@payment-ledger/event-store';
-import { PAYMENT_METHOD_PROVIDER, type PaymentMethodProvider } from '@payment-ledger/payment-methods';
+import type { ChargeFailure } from '@payment-ledger/contracts';
+import {
+  PAYMENT_METHOD_PROVIDER,
+  type PaymentMethodProvider,
+  ProviderOperationRefused,
+} from '@payment-ledger/payment-methods';
 import { CLOCK, type Clock, JsonLogger } from '@payment-ledger/platform';
 import type { AuthorizationOutcome, ChargeCommand, ProviderResult } from '../domain/charge-commands';
 import type { ChargeState } from '../domain/charge.decider';
@@ -16,7 +21,7 @@ export class ChargeProviderCalls implements OutsideCalls<
   ChargeCommand,
   ChargeState,
   ChargeProviderCall,
-  AuthorizationOutcome | ProviderResult
+  ProviderAnswer
 > {
   constructor(
     @Inject(PAYMENT_METHOD_PROVIDER) private readonly provider: PaymentMethodProvider,
@@ -28,7 +33,20 @@ export class ChargeProviderCalls implements OutsideCalls<
     return pendingProviderCalls(state);
   }
 
-  perform(call: ChargeProviderCall, state: ChargeState): Promise<AuthorizationOutcome | ProviderResult> {
+  /**
+   * A refusal (the provider did nothing, and will not if asked again) is an answer to record; any other failure
+   * (no answer, or an answer lost) leaves the intent pending for a retry with the same key.
+   */
+  async perform(call: ChargeProviderCall, state: ChargeState): Promise<ProviderAnswer> {
+    try {
+      return await this.call(call, state);
+    } catch (error) {
+      if (error instanceof ProviderOperationRefused) return { refused: refusalFailure(error) };
+      throw error;
+    }
+  }
+
+  private call(call: ChargeProviderCall, state: ChargeState): Promise<ProviderAnswer> {
     if (!exists(state)) throw new Error('a provider call needs a charge');
     switch (call.kind) {
       case 'authorize':
@@ -60,7 +78,13 @@ export class ChargeProviderCalls implements OutsideCalls<
     }
   }
 
-  record(call: ChargeProviderCall, answer: AuthorizationOutcome | ProviderResult): ChargeCommand {
+  record(call: ChargeProviderCall, answer: ProviderAnswer): ChargeCommand {
+    if ('refused' in answer) {
+      // Only captures and voids are refused this way; an authorization's refusal is its DECLINED outcome.
+      if (call.kind === 'capture')
+        return { type: 'RecordCaptureRefusal', captureId: call.captureId, failure: answer.refused };
+      if (call.kind === 'void') return { type: 'RecordVoidRefusal', voidId: call.voidId, failure: answer.refused };
+    }
     switch (call.kind) {
       case 'authorize':
         return {
@@ -79,4 +103,17 @@ export class ChargeProviderCalls implements OutsideCalls<
     // The intent stays pending; the provider_retry timer (read from the log) makes the call again with the same key.
     this.logger.event('warn', 'provider.call_failed', { kind: call.kind, idempotencyKey: call.idempotencyKey, error });
   }
+}
+
+/** What a provider call answered: an authorization outcome, a capture's or void's reference, or a refusal. */
+export type ProviderAnswer = AuthorizationOutcome | ProviderResult | { refused: ChargeFailure };
+
+function refusalFailure(error: ProviderOperationRefused): ChargeFailure {
+  return {
+    failureType: 'PROVIDER_DECLINE',
+    failureCode: `${error.operation}_refused`,
+    providerFailureCode: error.code,
+    failureMessage: error.message,
+    isRetryable: false,
+  };
 }

@@ -100,6 +100,13 @@ export interface RecordCaptureOutcome {
   result: ProviderResult;
 }
 
+/** The provider refused the capture: nothing was captured. */
+export interface RecordCaptureRefusal {
+  type: 'RecordCaptureRefusal';
+  captureId: string;
+  failure: ChargeFailure;
+}
+
 export interface VoidCharge {
   type: 'VoidCharge';
   voidId: string;
@@ -112,6 +119,13 @@ export interface RecordVoidOutcome {
   result: ProviderResult;
 }
 
+/** The provider refused the void: nothing was released. */
+export interface RecordVoidRefusal {
+  type: 'RecordVoidRefusal';
+  voidId: string;
+  failure: ChargeFailure;
+}
+
 export type ChargeCommand =
   | CreateCharge
   | CreateMerchantInitiatedCharge
@@ -121,5 +135,7 @@ export type ChargeCommand =
   | RecordAuthorizationOutcome
   | CaptureCharge
   | RecordCaptureOutcome
+  | RecordCaptureRefusal
   | VoidCharge
-  | RecordVoidOutcome;
+  | RecordVoidOutcome
+  | RecordVoidRefusal;

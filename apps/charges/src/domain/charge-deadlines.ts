@@ -49,9 +49,11 @@ export function logDeadlines(events: readonly { chargeId: string; event: ChargeE
         unanswered.delete(event.data.authorizationId);
         break;
       case 'ChargeCaptured':
+      case 'ChargeCaptureFailed':
         unanswered.delete(event.data.captureId);
         break;
       case 'ChargeVoided':
+      case 'ChargeVoidFailed':
         unanswered.delete(event.data.voidId);
         break;
     }
@@ -83,9 +85,12 @@ export function commandDeadlines(events: ChargeEvent[], stateAfter: ChargeState)
         }
         break;
       case 'ChargeCaptured':
-        // The window's timer finds nothing to do while a first capture is under way (CAPTURE_PROCESSING); a capture
-        // answered after that with money still open sets it again (due at once when the window has closed), so the
-        // rest is released. Setting it again before it fired changes nothing (same charge, kind and time).
+      case 'ChargeCaptureFailed':
+      case 'ChargeVoidFailed':
+        // The window's timer finds nothing to do while a first capture (or a void) is under way; one answered after
+        // that with money still open — captured in part, or refused — sets it again (due at once when the window
+        // has closed), so the rest is released. Setting it again before it fired changes nothing (same charge, kind
+        // and time).
         if (exists(stateAfter) && stateAfter.captureExpiresAt !== null && openAmount(stateAfter) > 0) {
           deadlines.push({ kind: 'capture_window', dueAt: stateAfter.captureExpiresAt });
         }

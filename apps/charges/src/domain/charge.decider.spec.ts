@@ -188,6 +188,23 @@ const voidAnswer = (voidId: string, providerReference = `S01-V-${voidId}`): Reco
   voidId,
   result: { providerReference },
 });
+const REFUSED: ChargeFailure = {
+  failureType: 'PROVIDER_DECLINE',
+  failureCode: 'capture_refused',
+  providerFailureCode: 'authorization_canceled',
+  failureMessage: 'the authorization was canceled at the provider',
+  isRetryable: false,
+};
+const captureRefusal = (captureId: string, failure: ChargeFailure = REFUSED): ChargeCommand => ({
+  type: 'RecordCaptureRefusal',
+  captureId,
+  failure,
+});
+const voidRefusal = (voidId: string, failure: ChargeFailure = REFUSED): ChargeCommand => ({
+  type: 'RecordVoidRefusal',
+  voidId,
+  failure,
+});
 /** A void (the merchant's, or the capture-window timer's) and the provider's answer to it. */
 const voidCharge = (reason: VoidReason = 'MERCHANT_REQUESTED', voidId = 'void_1'): ChargeCommand[] => [
   requestVoid(reason, voidId),
@@ -1926,7 +1943,21 @@ describe('evolve', () => {
     const pending = awaitingAsync();
     const declined = given([[resolve(declinedOutcome()), after(DAY)]], pending);
     const canceled = given([[cancel(), APPROVED_AT]], created());
-    const all = [...voided.events, ...declined.events, ...canceled.events];
+    const refusedCapture = given(
+      [[[requestCapture(100, 'cap_r'), captureRefusal('cap_r')], after(DAY)]],
+      manualAuthorized(),
+    );
+    const refusedVoid = given(
+      [[[requestVoid('MERCHANT_REQUESTED', 'void_r'), voidRefusal('void_r')], after(DAY)]],
+      manualAuthorized(),
+    );
+    const all = [
+      ...voided.events,
+      ...declined.events,
+      ...canceled.events,
+      ...refusedCapture.events,
+      ...refusedVoid.events,
+    ];
     const byType = new Map<ChargeEventType, ChargeEvent>();
     for (const event of all) if (!byType.has(event.type)) byType.set(event.type, event);
     return [...byType.values()];
@@ -1938,7 +1969,7 @@ describe('evolve', () => {
 
   it('is total: every event but ChargeCreated leaves a NEW state as it is, without throwing', () => {
     const events = oneOfEach().filter((e) => e.type !== 'ChargeCreated');
-    expect(events).toHaveLength(10);
+    expect(events).toHaveLength(12);
     for (const event of events) {
       expect(() => evolve(initialState, event)).not.toThrow();
       expect(evolve(initialState, event)).toBe(initialState);
@@ -2091,8 +2122,10 @@ describe('chargeDecider', () => {
       ChargeAuthorizationDeclined: 1,
       ChargeCaptureRequested: 1,
       ChargeCaptured: 1,
+      ChargeCaptureFailed: 1,
       ChargeVoidRequested: 1,
       ChargeVoided: 1,
+      ChargeVoidFailed: 1,
     });
   });
 
@@ -3041,5 +3074,90 @@ describe('CreateMerchantInitiatedCharge (a charge under an agreement, no consume
     expect(types(settled.events)).toEqual(['ChargeAuthorized', 'ChargeCaptured']);
     expect(charge(settled.state).status).toBe('CAPTURED');
     expect(charge(settled.state).captures).toMatchObject([{ id: 'cap_1', amount: 8000 }]);
+  });
+});
+
+describe('a provider that refuses a capture or a void (nothing done, and asking again would not change that)', () => {
+  it('records the refused capture as FAILED and opens its amount again: back to CAPTURE_PENDING', () => {
+    const run = given([[[requestCapture(400, 'cap_r')], after(DAY)]], manualAuthorized());
+    expect(run.state).toMatchObject({ status: 'CAPTURE_PROCESSING' });
+    const { events, state } = when(run, captureRefusal('cap_r'), after(DAY));
+    expect(events).toEqual([
+      {
+        type: 'ChargeCaptureFailed',
+        data: {
+          historyId: expect.stringMatching(HISTORY_ID),
+          at: iso(after(DAY)),
+          captureId: 'cap_r',
+          amount: 400,
+          failure: REFUSED,
+        },
+      },
+    ]);
+    if (!exists(state)) throw new Error('exists');
+    expect(state.status).toBe('CAPTURE_PENDING');
+    expect(state.captures).toMatchObject([{ id: 'cap_r', amount: 400, status: 'FAILED', providerReference: null }]);
+    expect(openAmount(state)).toBe(1000);
+    expect(capturedAmount(state)).toBe(0);
+    expect(pendingProviderCalls(state)).toEqual([]);
+    expect(state.history.map((h) => h.status)).toEqual([
+      'AUTHENTICATION_PENDING',
+      'AUTHORIZATION_PROCESSING',
+      'CAPTURE_PENDING',
+      'CAPTURE_PROCESSING',
+      'CAPTURE_PENDING',
+    ]);
+    // The merchant can capture again, with a new id.
+    const again = given([[captureCharge(1000, 'cap_2'), after(DAY)]], { state, events: [] });
+    expect(again.state).toMatchObject({ status: 'CAPTURED' });
+  });
+
+  it('after an earlier partial capture, a refused one leaves the charge CAPTURED with the rest open', () => {
+    const run = given(
+      [
+        [captureCharge(300, 'cap_1'), after(DAY)],
+        [[requestCapture(200, 'cap_r')], after(DAY)],
+      ],
+      manualAuthorized(),
+    );
+    const { state } = when(run, captureRefusal('cap_r'), after(DAY));
+    if (!exists(state)) throw new Error('exists');
+    expect(state.status).toBe('CAPTURED');
+    expect(openAmount(state)).toBe(700);
+  });
+
+  it('records a refused void as FAILED and opens its amount again', () => {
+    const run = given([[[requestVoid('MERCHANT_REQUESTED', 'void_r')], after(DAY)]], manualAuthorized());
+    expect(run.state).toMatchObject({ status: 'VOID_PROCESSING' });
+    const { events, state } = when(run, voidRefusal('void_r'), after(DAY));
+    expect(types(events)).toEqual(['ChargeVoidFailed']);
+    expect(events[0].data).toMatchObject({
+      voidId: 'void_r',
+      amount: 1000,
+      reason: 'MERCHANT_REQUESTED',
+      failure: REFUSED,
+    });
+    if (!exists(state)) throw new Error('exists');
+    expect(state.status).toBe('CAPTURE_PENDING');
+    expect(state.voids).toMatchObject([{ id: 'void_r', status: 'FAILED' }]);
+    expect(openAmount(state)).toBe(1000);
+  });
+
+  it('records nothing for a refusal of an unknown, answered or already refused operation', () => {
+    const captured = given([[captureCharge(400, 'cap_1'), after(DAY)]], manualAuthorized());
+    expect(decide(captureRefusal('cap_1'), captured.state, after(DAY))).toEqual([]);
+    expect(decide(captureRefusal('cap_nope'), captured.state, after(DAY))).toEqual([]);
+    expect(decide(voidRefusal('void_nope'), captured.state, after(DAY))).toEqual([]);
+    const refused = given([[[requestCapture(400, 'cap_r'), captureRefusal('cap_r')], after(DAY)]], manualAuthorized());
+    expect(decide(captureRefusal('cap_r'), refused.state, after(DAY))).toEqual([]);
+    expect(decide(captureAnswer('cap_r'), refused.state, after(DAY))).toEqual([]);
+  });
+
+  it('a refusal answers the intent for the retry timers, and sets the capture window again while money is open', () => {
+    const run = given([[[requestCapture(400, 'cap_r')], after(DAY)]], manualAuthorized());
+    const { events, state } = when(run, captureRefusal('cap_r'), after(DAY));
+    const batch = [...run.events, ...events].map((event) => ({ chargeId: 'charge_1', event }));
+    expect(logDeadlines(batch).filter((d) => d.kind === 'provider_retry')).toEqual([]);
+    expect(commandDeadlines(events, state)).toEqual([{ kind: 'capture_window', dueAt: iso(CAPTURE_DEADLINE) }]);
   });
 });

@@ -126,6 +126,16 @@ export function decide(command: ChargeCommand, state: ChargeState, now: Date): C
         },
       ];
     }
+    case 'RecordCaptureRefusal': {
+      const capture = state.captures.find((c) => c.id === command.captureId);
+      if (!capture || capture.status !== 'PROCESSING') return [];
+      return [
+        {
+          type: 'ChargeCaptureFailed',
+          data: { historyId, at, captureId: capture.id, amount: capture.amount, failure: command.failure },
+        },
+      ];
+    }
     case 'VoidCharge': {
       if (state.voids.some((v) => v.id === command.voidId)) return [];
       if (command.reason === 'CAPTURE_WINDOW_EXPIRED') {
@@ -159,6 +169,23 @@ export function decide(command: ChargeCommand, state: ChargeState, now: Date): C
             amount: entry.amount,
             reason: entry.reason,
             providerReference: command.result.providerReference,
+          },
+        },
+      ];
+    }
+    case 'RecordVoidRefusal': {
+      const entry = state.voids.find((v) => v.id === command.voidId);
+      if (!entry || entry.status !== 'PROCESSING') return [];
+      return [
+        {
+          type: 'ChargeVoidFailed',
+          data: {
+            historyId,
+            at,
+            voidId: entry.id,
+            amount: entry.amount,
+            reason: entry.reason,
+            failure: command.failure,
           },
         },
       ];

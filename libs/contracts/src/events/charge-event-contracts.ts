@@ -11,10 +11,12 @@ import type {
   ChargeAuthorizationRequested,
   ChargeAuthorized,
   ChargeCaptured,
+  ChargeCaptureFailed,
   ChargeCaptureRequested,
   ChargeCreated,
   ChargeEvent,
   ChargeVoided,
+  ChargeVoidFailed,
   ChargeVoidRequested,
 } from './charge-events';
 import { CHARGE_EVENT_SCHEMA_VERSIONS as V } from './charge-events';
@@ -203,6 +205,38 @@ export const ChargeVoidedContract = defineEvent<ChargeVoided>({
   }),
 });
 
+export const ChargeCaptureFailedContract = defineEvent<ChargeCaptureFailed>({
+  type: 'ChargeCaptureFailed',
+  streamType,
+  schemaVersion: V.ChargeCaptureFailed,
+  description:
+    'The provider refused the capture (nothing was captured, e.g. the authorization was no longer capturable); the ' +
+    'amount it held is open again. Status after: back to `CAPTURE_PENDING`, or unchanged (`CAPTURED`) after an ' +
+    'earlier partial capture.',
+  data: object<ChargeCaptureFailed['data']>({
+    ...statusChange,
+    captureId: string,
+    amount,
+    failure: chargeFailureSchema,
+  }),
+});
+
+export const ChargeVoidFailedContract = defineEvent<ChargeVoidFailed>({
+  type: 'ChargeVoidFailed',
+  streamType,
+  schemaVersion: V.ChargeVoidFailed,
+  description:
+    'The provider refused the void (nothing was released); the amount it held is open again. Status after: back ' +
+    'to `CAPTURE_PENDING`, or unchanged (`CAPTURED`) after a partial capture.',
+  data: object<ChargeVoidFailed['data']>({
+    ...statusChange,
+    voidId: string,
+    amount,
+    reason: voidReason,
+    failure: chargeFailureSchema,
+  }),
+});
+
 export const chargeEvents = eventParser<ChargeEvent>(streamType, {
   ChargeCreated: ChargeCreatedContract,
   ChargeAuthenticationCompleted: ChargeAuthenticationCompletedContract,
@@ -213,8 +247,10 @@ export const chargeEvents = eventParser<ChargeEvent>(streamType, {
   ChargeAuthorizationDeclined: ChargeAuthorizationDeclinedContract,
   ChargeCaptureRequested: ChargeCaptureRequestedContract,
   ChargeCaptured: ChargeCapturedContract,
+  ChargeCaptureFailed: ChargeCaptureFailedContract,
   ChargeVoidRequested: ChargeVoidRequestedContract,
   ChargeVoided: ChargeVoidedContract,
+  ChargeVoidFailed: ChargeVoidFailedContract,
 });
 
 /** A stored or consumed charge event in its current shape; null for a type this build does not know. */

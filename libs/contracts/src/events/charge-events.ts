@@ -88,6 +88,12 @@ export interface ChargeCaptureRequested {
   data: StatusChange & { captureId: string; amount: number };
 }
 
+/** Outcome: the provider refused the capture (nothing was captured); what it held is open again. */
+export interface ChargeCaptureFailed {
+  type: 'ChargeCaptureFailed';
+  data: StatusChange & { captureId: string; amount: number; failure: ChargeFailure };
+}
+
 export interface ChargeCaptured {
   type: 'ChargeCaptured';
   data: StatusChange & { captureId: string; amount: number; providerReference: string };
@@ -104,6 +110,12 @@ export interface ChargeVoidRequested {
   data: StatusChange & { voidId: string; amount: number; reason: VoidReason };
 }
 
+/** Outcome: the provider refused the void (nothing was released); what it held is open again. */
+export interface ChargeVoidFailed {
+  type: 'ChargeVoidFailed';
+  data: StatusChange & { voidId: string; amount: number; reason: VoidReason; failure: ChargeFailure };
+}
+
 export type ChargeEvent =
   | ChargeCreated
   | ChargeAuthenticationCompleted
@@ -114,8 +126,10 @@ export type ChargeEvent =
   | ChargeAuthorizationDeclined
   | ChargeCaptureRequested
   | ChargeCaptured
+  | ChargeCaptureFailed
   | ChargeVoidRequested
-  | ChargeVoided;
+  | ChargeVoided
+  | ChargeVoidFailed;
 
 export type ChargeEventType = ChargeEvent['type'];
 
@@ -129,6 +143,8 @@ export const CHARGE_EVENT_SCHEMA_VERSIONS: Record<ChargeEventType, number> = {
   ChargeAuthorizationDeclined: 1,
   ChargeCaptureRequested: 1,
   ChargeCaptured: 1,
+  ChargeCaptureFailed: 1,
   ChargeVoidRequested: 1,
   ChargeVoided: 1,
+  ChargeVoidFailed: 1,
 };

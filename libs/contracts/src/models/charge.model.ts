@@ -37,7 +37,7 @@ export interface AuthorizationRecord {
 export interface CaptureRecord {
   id: string;
   amount: number;
-  status: 'PROCESSING' | 'CAPTURED';
+  status: 'PROCESSING' | 'CAPTURED' | 'FAILED';
   providerReference: string | null;
   createdAt: string;
   updatedAt: string;
@@ -45,7 +45,7 @@ export interface CaptureRecord {
 export interface VoidRecord {
   id: string;
   amount: number;
-  status: 'PROCESSING' | 'VOIDED';
+  status: 'PROCESSING' | 'VOIDED' | 'FAILED';
   reason: VoidReason;
   providerReference: string | null;
   createdAt: string;
@@ -95,10 +95,10 @@ export function authorizedAmount(state: ExistingCharge): number {
 }
 /** Captured, or asked of the provider and not yet answered (money already spoken for). */
 export function capturedAmount(state: ExistingCharge): number {
-  return state.captures.reduce((total, c) => total + c.amount, 0);
+  return state.captures.reduce((total, c) => (c.status === 'FAILED' ? total : total + c.amount), 0);
 }
 export function voidedAmount(state: ExistingCharge): number {
-  return state.voids.reduce((total, v) => total + v.amount, 0);
+  return state.voids.reduce((total, v) => (v.status === 'FAILED' ? total : total + v.amount), 0);
 }
 /** What can still be captured or voided: authorized − captured − voided (processing ones included). */
 export function openAmount(state: ExistingCharge): number {
@@ -250,6 +250,37 @@ export function evolveCharge(state: ChargeState, event: ChargeEvent): ChargeStat
         }),
       };
     }
+    case 'ChargeCaptureFailed': {
+      const d = event.data;
+      const previous = state.captures.find((c) => c.id === d.captureId);
+      return {
+        ...withStatus(state, statusAfterRefusal(state, 'CAPTURE_PROCESSING'), d.historyId, d.at),
+        captures: upsertOperation(state.captures, {
+          id: d.captureId,
+          amount: d.amount,
+          status: 'FAILED',
+          providerReference: null,
+          createdAt: previous?.createdAt ?? d.at,
+          updatedAt: d.at,
+        }),
+      };
+    }
+    case 'ChargeVoidFailed': {
+      const d = event.data;
+      const previous = state.voids.find((v) => v.id === d.voidId);
+      return {
+        ...withStatus(state, statusAfterRefusal(state, 'VOID_PROCESSING'), d.historyId, d.at),
+        voids: upsertOperation(state.voids, {
+          id: d.voidId,
+          amount: d.amount,
+          status: 'FAILED',
+          reason: d.reason,
+          providerReference: null,
+          createdAt: previous?.createdAt ?? d.at,
+          updatedAt: d.at,
+        }),
+      };
+    }
     case 'ChargeVoidRequested': {
       const d = event.data;
       const next = state.status === 'CAPTURE_PENDING' ? 'VOID_PROCESSING' : state.status;
@@ -288,6 +319,12 @@ export function evolveCharge(state: ChargeState, event: ChargeEvent): ChargeStat
       // A type this version does not know (written by a newer one) changes nothing here.
       return state;
   }
+}
+
+/** A refused capture or void undoes its `…_PROCESSING` status: back to waiting for a capture, or CAPTURED. */
+function statusAfterRefusal(state: ExistingCharge, processing: ChargeStatus): ChargeStatus {
+  if (state.status !== processing) return state.status;
+  return state.captures.some((c) => c.status === 'CAPTURED') ? 'CAPTURED' : 'CAPTURE_PENDING';
 }
 
 function upsert(list: AuthorizationRecord[], record: AuthorizationRecord): AuthorizationRecord[] {
