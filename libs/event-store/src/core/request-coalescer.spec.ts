@@ -1,4 +1,4 @@
-import { type Settled, RequestCoalescer } from './request-coalescer';
+import { CoalescerQueueFull, CoalescerQueueTimeout, type Settled, RequestCoalescer } from './request-coalescer';
 
 /** A batch runner whose batches finish when the test says so, recording what each batch held. */
 function controlledRunner() {
@@ -82,5 +82,38 @@ describe('RequestCoalescer', () => {
     );
     await expect(Promise.all([broken.submit('a'), broken.submit('b')])).rejects.toThrow('connection lost');
     await expect(broken.submit('c')).rejects.toThrow('connection lost');
+  });
+
+  it('refuses a request at once when maxWaiting requests already wait for a slot', async () => {
+    const runner = controlledRunner();
+    const coalescer = new RequestCoalescer({ maxInFlight: 1, maxBatch: 10, maxWaiting: 2 }, runner.run);
+    const sent = coalescer.submit('a');
+    const queued = [coalescer.submit('b'), coalescer.submit('c')];
+    await expect(coalescer.submit('d')).rejects.toBeInstanceOf(CoalescerQueueFull);
+    expect(coalescer.waitingCount).toBe(2);
+    await runner.finishNext();
+    await runner.finishNext();
+    await expect(Promise.all([sent, ...queued])).resolves.toEqual(['A', 'B', 'C']);
+    // Room again once the queue drained.
+    const later = coalescer.submit('e');
+    await runner.finishNext();
+    await expect(later).resolves.toBe('E');
+  });
+
+  it('drops a request unsent once it has waited maxWaitMs for a slot', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+    try {
+      const runner = controlledRunner();
+      const coalescer = new RequestCoalescer({ maxInFlight: 1, maxBatch: 10, maxWaitMs: 100 }, runner.run);
+      const sent = coalescer.submit('a');
+      const waiting = coalescer.submit('b').catch((error: unknown) => error);
+      jest.advanceTimersByTime(150);
+      await expect(waiting).resolves.toBeInstanceOf(CoalescerQueueTimeout);
+      await runner.finishNext();
+      await expect(sent).resolves.toBe('A');
+      expect(runner.batches).toEqual([['a']]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

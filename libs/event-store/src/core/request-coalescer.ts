@@ -22,17 +22,43 @@ export interface CoalescerOptions {
   maxInFlight: number;
   /** Largest batch. */
   maxBatch: number;
+  /**
+   * Most requests that may wait for a slot; one more is refused at once with CoalescerQueueFull (a caller that
+   * cannot be served soon is better told so than queued without bound). Unbounded when omitted.
+   */
+  maxWaiting?: number;
+  /** Longest a request may wait for a slot before it is refused with CoalescerQueueTimeout. No limit when omitted. */
+  maxWaitMs?: number;
+}
+
+/** The coalescer already holds `maxWaiting` requests: this one was not queued. */
+export class CoalescerQueueFull extends Error {
+  constructor(readonly maxWaiting: number) {
+    super(`too many requests waiting (${maxWaiting})`);
+    this.name = 'CoalescerQueueFull';
+  }
+}
+
+/** The request waited `maxWaitMs` for a slot and was dropped unsent. */
+export class CoalescerQueueTimeout extends Error {
+  constructor(readonly maxWaitMs: number) {
+    super(`request waited more than ${maxWaitMs} ms to be sent`);
+    this.name = 'CoalescerQueueTimeout';
+  }
 }
 
 interface Waiting<Request, Result> {
   request: Request;
   resolve: (value: Result) => void;
   reject: (error: unknown) => void;
+  /** When it stops waiting (Date.now() ms); only with maxWaitMs. */
+  deadline: number;
 }
 
 export class RequestCoalescer<Request, Result> {
   private readonly waiting: Waiting<Request, Result>[] = [];
   private inFlight = 0;
+  private expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly options: CoalescerOptions,
@@ -42,13 +68,48 @@ export class RequestCoalescer<Request, Result> {
   ) {}
 
   submit(request: Request): Promise<Result> {
+    const { maxWaiting, maxWaitMs } = this.options;
+    if (maxWaiting !== undefined && this.waiting.length >= maxWaiting && this.inFlight >= this.options.maxInFlight) {
+      return Promise.reject(new CoalescerQueueFull(maxWaiting));
+    }
     return new Promise<Result>((resolve, reject) => {
-      this.waiting.push({ request, resolve, reject });
+      const deadline = maxWaitMs === undefined ? Infinity : Date.now() + maxWaitMs;
+      this.waiting.push({ request, resolve, reject, deadline });
       this.dispatch();
+      if (this.waiting.length > 0) this.armExpiry();
     });
   }
 
+  /** Requests still waiting. */
+  get waitingCount(): number {
+    return this.waiting.length;
+  }
+
+  /** One timer for the oldest waiting request's deadline (requests wait in arrival order). */
+  private armExpiry(): void {
+    if (this.expiryTimer || this.options.maxWaitMs === undefined || this.waiting.length === 0) return;
+    const delay = Math.max(0, this.waiting[0].deadline - Date.now());
+    this.expiryTimer = setTimeout(() => {
+      this.expiryTimer = undefined;
+      this.expire();
+      this.armExpiry();
+    }, delay);
+    this.expiryTimer.unref?.();
+  }
+
+  private expire(): void {
+    const now = Date.now();
+    const maxWaitMs = this.options.maxWaitMs ?? 0;
+    for (let i = 0; i < this.waiting.length; ) {
+      if (this.waiting[i].deadline <= now) this.waiting.splice(i, 1)[0].reject(new CoalescerQueueTimeout(maxWaitMs));
+      else i++;
+    }
+  }
+
   private dispatch(): void {
+    if (this.options.maxWaitMs !== undefined && this.waiting.length > 0 && this.inFlight < this.options.maxInFlight) {
+      this.expire();
+    }
     while (this.inFlight < this.options.maxInFlight && this.waiting.length > 0) {
       const batch = this.takeBatch();
       this.inFlight++;
