@@ -10,7 +10,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { ConcurrencyError, LOG_START, PostgresEventStore } from '@payment-ledger/event-store';
-import { env, loadConfig, loadMigrations, runMigrations } from '@payment-ledger/platform';
+import { env, loadConfig, migrateDatabase } from '@payment-ledger/platform';
 import { ALL_MIGRATION_DIRECTORIES } from '../scripts/migration-directories';
 
 const config = loadConfig({
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   pool.on('error', () => undefined);
   const results: Row[] = [];
   try {
-    await runMigrations(pool, loadMigrations(ALL_MIGRATION_DIRECTORIES));
+    await migrateDatabase(url.toString(), ALL_MIGRATION_DIRECTORIES);
     await pool.query(
       `CREATE TABLE pgbench_events (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, stream_id text, version int,
          event_id text UNIQUE, data jsonb, metadata jsonb, recorded_at timestamptz DEFAULT now(), UNIQUE (stream_id, version))`,

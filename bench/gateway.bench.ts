@@ -47,7 +47,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
-import { env, loadConfig, loadMigrations, runMigrations } from '@payment-ledger/platform';
+import { env, loadConfig, migrateDatabase } from '@payment-ledger/platform';
 import { createMerchant } from '../apps/gateway/src/infrastructure/merchants/merchant.repository';
 import { ALL_MIGRATION_DIRECTORIES } from '../scripts/migration-directories';
 import { freePort } from '../test/support/ports';
@@ -654,7 +654,7 @@ async function main(): Promise<void> {
   let postgres = '';
   let stack: Awaited<ReturnType<typeof startStack>> | undefined;
   try {
-    await runMigrations(pool, loadMigrations(ALL_MIGRATION_DIRECTORIES));
+    await migrateDatabase(url.toString(), ALL_MIGRATION_DIRECTORIES);
     postgres = (await pool.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
     stack = await startStack(url.toString(), pool, namespace);
     for (const connections of CONNECTION_COUNTS) {

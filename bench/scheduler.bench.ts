@@ -20,7 +20,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { newId } from '@payment-ledger/contracts';
 import { LOG_START, PostgresEventStore } from '@payment-ledger/event-store';
-import { env, loadConfig, loadMigrations, runMigrations } from '@payment-ledger/platform';
+import { env, loadConfig, migrateDatabase } from '@payment-ledger/platform';
 import { ALL_MIGRATION_DIRECTORIES } from '../scripts/migration-directories';
 import { freePort } from '../test/support/ports';
 import { startTsProcess, stopProcess } from '../test/support/processes';
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const namespace = `bench${randomBytes(4).toString('hex')}`;
   const children: Awaited<ReturnType<typeof startTsProcess>>[] = [];
   try {
-    await runMigrations(pool, loadMigrations(ALL_MIGRATION_DIRECTORIES));
+    await migrateDatabase(url.toString(), ALL_MIGRATION_DIRECTORIES);
     const [chargesPort, agreementsPort, schedulerPort] = [await freePort(), await freePort(), await freePort()];
     const common = {
       DATABASE_URL: url.toString(),

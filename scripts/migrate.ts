@@ -1,20 +1,41 @@
-/* Applies every pending migration to DATABASE_URL: `npm run migrate`. */
-import { Pool } from 'pg';
-import { env, loadConfig, loadMigrations, runMigrations } from '@payment-ledger/platform';
+/*
+ * TypeORM's migration runner over the SQL migrations of every folder in migration-directories.ts, on DATABASE_URL:
+ *   npm run migrate          applies every pending migration (first taking over a database the old runner migrated)
+ *   npm run migrate:show     lists every migration, [X] applied or [ ] pending
+ *   npm run migrate:revert   reverts the last applied migration (its .down.sql)
+ */
+import {
+  env,
+  loadConfig,
+  migrationDataSource,
+  revertLastMigration,
+  runMigrations,
+  showMigrations,
+} from '@payment-ledger/platform';
 import { ALL_MIGRATION_DIRECTORIES } from './migration-directories';
 
-async function main(): Promise<void> {
+async function main(command: string | undefined): Promise<void> {
+  if (command !== undefined && command !== 'show' && command !== 'revert') {
+    throw new Error(`usage: migrate.ts [show|revert] (got ${command})`);
+  }
   const config = loadConfig({ DATABASE_URL: env.url({ protocols: ['postgres', 'postgresql'] }) });
-  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 1 });
+  const dataSource = await migrationDataSource(config.DATABASE_URL, ALL_MIGRATION_DIRECTORIES).initialize();
   try {
-    const applied = await runMigrations(pool, loadMigrations(ALL_MIGRATION_DIRECTORIES));
-    console.log(JSON.stringify({ level: 'info', msg: 'migrations.applied', applied }));
+    if (command === 'show') {
+      for (const m of await showMigrations(dataSource)) console.log(`${m.applied ? '[X]' : '[ ]'} ${m.name}`);
+    } else if (command === 'revert') {
+      const reverted = await revertLastMigration(dataSource);
+      console.log(JSON.stringify({ level: 'info', msg: 'migrations.reverted', reverted: reverted ?? null }));
+    } else {
+      const applied = await runMigrations(dataSource);
+      console.log(JSON.stringify({ level: 'info', msg: 'migrations.applied', applied }));
+    }
   } finally {
-    await pool.end();
+    await dataSource.destroy();
   }
 }
 
-main().catch((error) => {
+main(process.argv[2]).catch((error) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import { loadMigrations, runMigrations } from '@payment-ledger/platform';
+import { migrateDatabase } from '@payment-ledger/platform';
 import { ALL_MIGRATION_DIRECTORIES } from '../../scripts/migration-directories';
 
 /** A fresh, fully migrated database per test file, dropped afterwards. */
@@ -24,10 +24,11 @@ export class TestDatabase {
     }
     const url = new URL(adminUrl);
     url.pathname = `/${name}`;
+    // As `npm run migrate` does: TypeORM's migration runner over every migration folder.
+    await migrateDatabase(url.toString(), ALL_MIGRATION_DIRECTORIES);
     const pool = new Pool({ connectionString: url.toString(), max: options.poolSize ?? 20 });
     // As in the services: a pooled connection that the server ends (a fault test terminating backends) is discarded.
     pool.on('error', () => undefined);
-    await runMigrations(pool, loadMigrations(ALL_MIGRATION_DIRECTORIES));
     return new TestDatabase(name, url.toString(), pool, adminUrl);
   }
 

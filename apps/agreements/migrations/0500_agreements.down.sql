@@ -1,0 +1,1 @@
+DROP TABLE agreement_list_view;

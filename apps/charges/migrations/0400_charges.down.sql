@@ -1,0 +1,2 @@
+DROP TABLE charge_list_view;
+DROP TABLE charge_deadlines;

@@ -1,0 +1,3 @@
+CREATE INDEX billing_schedule_wakeups_due ON billing_schedule_wakeups (wake_at);
+DROP INDEX billing_schedule_wakeups_leased;
+DROP INDEX billing_schedule_wakeups_unleased;

@@ -1,0 +1,3 @@
+DROP TABLE amazon_pay_sandbox_idempotency_keys;
+DROP TABLE amazon_pay_sandbox_operations;
+DROP TABLE amazon_pay_sandbox_charges;
