@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
-import type { EventStore } from '@payment-ledger/event-store';
+import type { EventStore, RecordedEvent } from '@payment-ledger/event-store';
 import type { EventEnvelope } from './event-envelope';
+import type { Projection } from './projection-runner';
 
 /**
  * A read model that keeps each entity's folded state, one row per stream: `<idColumn>` text primary key,
@@ -46,19 +47,36 @@ export function foldStream<State>(
   return folded;
 }
 
+/** What a folded view needs of a stored event: its stream, its place in it, and its payload. */
+export type FoldableEvent = Pick<
+  EventEnvelope,
+  'streamId' | 'streamType' | 'streamVersion' | 'type' | 'schemaVersion' | 'data'
+>;
+
 /**
- * Applies a batch of events (in the order consumed: a stream's in stream order) to a folded view inside the
- * consumer's inbox transaction, in two statements however many events and entities the batch holds: one
- * `SELECT … FOR UPDATE` of the rows it touches, then, after folding every event in memory, one multi-row upsert of
- * each changed entity's final state. Only a gap costs more: a read of the stream. Other stream types are passed over.
+ * Applies a batch of events (a stream's in stream order, as the log holds them) to a folded view inside the
+ * caller's transaction, in at most two statements however many events and entities the batch holds: one `SELECT`
+ * of the rows it changes that may exist already (an entity whose batch starts at its first event is folded from
+ * `initialState` without a read), then, after folding every event in memory, one multi-row upsert of each changed
+ * entity's final state. Only a gap costs more: a read of the stream. Other stream types are passed over.
+ *
+ * `table` is the view's table by default; a rebuild passes its fresh copy (see rebuildProjection).
+ *
+ * Projections write in bulk with SQL, not through the ORM (TypeORM is the data layer for the relational tables):
+ * a batch is one `INSERT … SELECT FROM unnest(…)` of every row, which an entity-by-entity save cannot match on the
+ * create path's machine. Reads of these tables may go through entities.
+ *
+ * The rows are not locked: the projection runner applies batches under its checkpoint's lock, so nothing else
+ * writes the table meanwhile, and the upsert never moves a row back to an older version in any case.
  */
 export async function applyToFoldedView<State>(
   session: PoolClient,
   store: EventStore,
   view: FoldedView<State>,
-  events: readonly EventEnvelope[],
+  events: readonly FoldableEvent[],
+  table: string = view.table,
 ): Promise<void> {
-  const eventsByEntity = new Map<string, EventEnvelope[]>();
+  const eventsByEntity = new Map<string, FoldableEvent[]>();
   for (const event of events) {
     if (event.streamType !== view.streamType) continue;
     const id = event.streamId.slice(view.streamType.length + 1);
@@ -67,15 +85,20 @@ export async function applyToFoldedView<State>(
     else eventsByEntity.set(id, [event]);
   }
   if (eventsByEntity.size === 0) return;
-  // Rows are locked and written in one order, so consumers sharing entities (during a rebalance) cannot deadlock.
+  // Rows are written in one order, so two writers sharing entities (say, during a deployment) cannot deadlock.
   const ids = [...eventsByEntity.keys()].sort();
-  const { rows } = await session.query<{ id: string; stream_version: number; state: State }>({
-    name: `${view.table}.lock`,
-    text: `SELECT ${view.idColumn} AS id, stream_version, state FROM ${view.table}
-           WHERE ${view.idColumn} = ANY($1::text[]) ORDER BY ${view.idColumn} FOR UPDATE`,
-    values: [ids],
-  });
-  const stored = new Map(rows.map((r) => [r.id, { streamVersion: r.stream_version, state: r.state }]));
+  // A row can only exist for an entity whose batch starts after its first event (or after a checkpoint moved back
+  // by hand: the upsert's version check keeps such a row as it is).
+  const existing = ids.filter((id) => eventsByEntity.get(id)![0].streamVersion > 1);
+  const stored = new Map<string, FoldedState<State>>();
+  if (existing.length > 0) {
+    const { rows } = await session.query<{ id: string; stream_version: number; state: State }>({
+      name: `${table}.rows`,
+      text: `SELECT ${view.idColumn} AS id, stream_version, state FROM ${table} WHERE ${view.idColumn} = ANY($1::text[])`,
+      values: [existing],
+    });
+    for (const r of rows) stored.set(r.id, { streamVersion: r.stream_version, state: r.state });
+  }
   const changed: FoldedRow<State>[] = [];
   for (const id of ids) {
     const from = stored.get(id) ?? { streamVersion: 0, state: view.initialState };
@@ -84,7 +107,7 @@ export async function applyToFoldedView<State>(
     const columns = view.columnsOf(folded.state);
     if (columns) changed.push({ id, ...folded, columns });
   }
-  if (changed.length > 0) await upsert(session, view, changed);
+  if (changed.length > 0) await upsert(session, view, table, changed);
 }
 
 /** A changed row to write. */
@@ -99,7 +122,7 @@ async function foldWithStore<State>(
   store: EventStore,
   view: FoldedView<State>,
   from: FoldedState<State>,
-  events: EventEnvelope[],
+  events: FoldableEvent[],
 ): Promise<FoldedState<State>> {
   const folded = foldStream(view, from, events);
   if (folded !== 'gap') return folded;
@@ -112,20 +135,25 @@ async function foldWithStore<State>(
 }
 
 /** Writes the rows with one `INSERT … SELECT FROM unnest(…)`: one array parameter per column. */
-async function upsert<State>(session: PoolClient, view: FoldedView<State>, rows: FoldedRow<State>[]): Promise<void> {
+async function upsert<State>(
+  session: PoolClient,
+  view: FoldedView<State>,
+  table: string,
+  rows: FoldedRow<State>[],
+): Promise<void> {
   const names = Object.keys(view.columnTypes);
   const columns = [view.idColumn, 'stream_version', 'state', ...names];
   const types = ['text', 'integer', 'jsonb', ...names.map((n) => view.columnTypes[n])];
   await session.query({
-    name: `${view.table}.upsert`,
-    // The WHERE keeps a row another consumer inserted meanwhile (it was not there to lock) from going back.
-    text: `INSERT INTO ${view.table} (${columns.join(', ')})
+    name: `${table}.upsert`,
+    // The WHERE keeps a row from going back to an older version (events applied again after a checkpoint moved back).
+    text: `INSERT INTO ${table} (${columns.join(', ')})
            SELECT * FROM unnest(${types.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})
            ON CONFLICT (${view.idColumn}) DO UPDATE SET ${columns
              .slice(1)
              .map((c) => `${c} = EXCLUDED.${c}`)
              .join(', ')}
-           WHERE ${view.table}.stream_version < EXCLUDED.stream_version`,
+           WHERE ${table}.stream_version < EXCLUDED.stream_version`,
     values: [
       rows.map((r) => r.id),
       rows.map((r) => r.streamVersion),
@@ -133,4 +161,26 @@ async function upsert<State>(session: PoolClient, view: FoldedView<State>, rows:
       ...names.map((n) => rows.map((r) => r.columns[n])),
     ],
   });
+}
+
+/**
+ * A folded view as a projection of its stream type's events, for a ProjectionRunner (and rebuildProjection).
+ * `name` is its checkpoint's.
+ */
+export class FoldedViewProjection<State> implements Projection {
+  readonly table: string;
+  readonly streamTypes: readonly string[];
+
+  constructor(
+    readonly name: string,
+    private readonly view: FoldedView<State>,
+    private readonly store: EventStore,
+  ) {
+    this.table = view.table;
+    this.streamTypes = [view.streamType];
+  }
+
+  apply(session: PoolClient, events: readonly RecordedEvent[], table: string): Promise<void> {
+    return applyToFoldedView(session, this.store, this.view, events, table);
+  }
 }

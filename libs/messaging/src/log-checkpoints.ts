@@ -1,13 +1,13 @@
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { LOG_START, type LogCursor } from '@payment-ledger/event-store';
 
 /**
  * Where a reader of the event log has got to (a relay, or a feed such as the charges' creation timers), kept in
  * `relay_checkpoints` under the reader's name, in the store's (transaction id, global position) order. A reader
- * that has never saved one starts at LOG_START.
+ * that has never saved one starts at LOG_START. Without `forUpdate` it is a plain read, on a pool or in a session.
  */
 export async function readLogCheckpoint(
-  db: PoolClient,
+  db: Pool | PoolClient,
   name: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<LogCursor> {

@@ -14,6 +14,7 @@ import { INFRASTRUCTURE_CONFIG, type InfrastructureConfig, JsonLogger, PG_POOL }
 import { EventRelay } from './event-relay';
 import { InboxConsumer, type InboxHandler } from './inbox-consumer';
 import { createKafka } from './kafka';
+import { type Projection, ProjectionRunners } from './projection-runner';
 import { topicForStreamType } from './topics';
 
 export const KAFKA = Symbol('Kafka');
@@ -25,6 +26,11 @@ export interface MessagingModuleOptions {
   relay?: { name: string; streamTypes?: string[] };
   /** Modules that provide what the consumers' handlers depend on. */
   imports?: ModuleMetadata['imports'];
+  /**
+   * The service's read models of its own events (instantiated in this module), each kept from the event store by a
+   * ProjectionRunner every PROJECTION_POLL_MS; Kafka consumers are for other services' events.
+   */
+  projections?: (new (...args: never[]) => Projection)[];
 }
 
 export interface ConsumerRegistration {
@@ -131,6 +137,20 @@ export class MessagingModule {
     ];
     for (const registration of consumers) {
       if (typeof registration.handler === 'function') providers.push(registration.handler);
+    }
+    const projections = options.projections ?? [];
+    if (projections.length > 0) {
+      providers.push(...projections, {
+        provide: ProjectionRunners,
+        inject: [PG_POOL, EVENT_STORE, INFRASTRUCTURE_CONFIG, JsonLogger, ...projections],
+        useFactory: (
+          pool: Pool,
+          store: PostgresEventStore,
+          config: InfrastructureConfig,
+          logger: JsonLogger,
+          ...instances: Projection[]
+        ) => new ProjectionRunners(pool, store, instances, { pollMs: config.PROJECTION_POLL_MS }, logger),
+      });
     }
     return {
       module: MessagingModule,

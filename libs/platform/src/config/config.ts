@@ -123,5 +123,10 @@ export const infrastructureConfigSchema = {
    * a quiet log, and under load the size of its transactions (one per partition's batch).
    */
   KAFKA_CONSUMER_MAX_WAIT_MS: env.int({ default: 100, min: 0, max: 5_000 }),
+  /**
+   * How often a service's projections (its list read models) read the event log after catching up: about how long
+   * a write takes to show in a list. A caught-up poll is two reads and writes nothing.
+   */
+  PROJECTION_POLL_MS: env.int({ default: 50, min: 5, max: 10_000 }),
   LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
 };
