@@ -53,6 +53,29 @@ describe('handleCommand', () => {
     expect(stored[0].schemaVersion).toBe(1);
   });
 
+  it('runs beforeAppend and the append in one unit of work only for a step that has something to write', async () => {
+    const appendSessions: unknown[] = [];
+    const store = new (class extends InMemoryEventStore {
+      override append(...args: Parameters<InMemoryEventStore['append']>) {
+        appendSessions.push((args as unknown[])[3]);
+        return super.append(...args);
+      }
+    })();
+    const sessions: unknown[] = [];
+    const options = {
+      now,
+      beforeAppend: async (_step: unknown, session?: unknown) => void sessions.push(session),
+      beforeAppendInTransaction: {
+        unitOfWork: <T>(work: (session: unknown) => Promise<T>) => work('tx'),
+        when: (step: { newEvents: AccountEvent[] }) => step.newEvents.some((e) => e.type === 'Withdrawn'),
+      },
+    };
+    await handleCommand(store, 'account:uow', account, { kind: 'deposit', amount: 10 }, options);
+    await handleCommand(store, 'account:uow', account, { kind: 'withdraw', amount: 3 }, options);
+    expect(sessions).toEqual([undefined, 'tx']);
+    expect(appendSessions).toEqual([undefined, 'tx']);
+  });
+
   it('surfaces a domain refusal without writing', async () => {
     const store = new InMemoryEventStore();
     await expect(

@@ -67,6 +67,17 @@ export interface HandleCommandOptions<Command, Event, State, Session = unknown> 
    * finds nothing to do.
    */
   beforeAppend?: (step: CommandStep<Event, State>, session?: Session) => Promise<void>;
+  /**
+   * Runs `beforeAppend` and the append in one transaction, for the steps `when` says have something to write (timers
+   * scheduled or cancelled then commit or vanish with their events). `unitOfWork` opens the transaction
+   * (`(work) => inTransaction(pool, work)`); a step with nothing to write appends alone, one statement as before. A
+   * concurrency error rolls the transaction back and the loop starts over with a new one. Not used with `session`
+   * (the caller's transaction already holds both).
+   */
+  beforeAppendInTransaction?: {
+    unitOfWork: <T>(work: (session: Session) => Promise<T>) => Promise<T>;
+    when: (step: CommandStep<Event, State>) => boolean;
+  };
   /** Calls recorded as intents by this command (or still pending from before) are made and answered in turn. */
   outsideCalls?: OutsideCalls<Command, State, unknown, unknown>;
 }
@@ -175,14 +186,20 @@ async function decideAndAppend<Command, Event extends DomainEvent, State, Sessio
       newEvents,
       now,
     };
-    await options.beforeAppend?.(step, options.session);
+    const append = (session: Session | undefined) =>
+      store.append(streamId, version, toNewEvents(decider, newEvents, options.metadata), session);
+    const { beforeAppend, beforeAppendInTransaction: atomic } = options;
     try {
-      const result = await store.append(
-        streamId,
-        version,
-        toNewEvents(decider, newEvents, options.metadata),
-        options.session,
-      );
+      let result;
+      if (beforeAppend && atomic && options.session === undefined && atomic.when(step)) {
+        result = await atomic.unitOfWork(async (session) => {
+          await beforeAppend(step, session);
+          return append(session);
+        });
+      } else {
+        await beforeAppend?.(step, options.session);
+        result = await append(options.session);
+      }
       return { ...step, version: result.nextExpectedVersion };
     } catch (error) {
       if (error instanceof ConcurrencyError && attempt < maxRetries) continue;

@@ -1,0 +1,193 @@
+/**
+ * The timer engine on real PostgreSQL: timers written in the caller's transaction (and gone with its rollback),
+ * concurrent claimers that never run one timer twice at once, a lease that runs out after a crash, a failing handler
+ * retried with backoff, settling in bulk, and counts of due and late timers.
+ */
+import { inTransaction } from '@payment-ledger/event-store';
+import { ManualClock } from '@payment-ledger/platform';
+import { TestDatabase } from '../../../test/support/test-database';
+import { byKind, type ClaimedTimer, PostgresTimerStore, TimerWorker } from './index';
+
+let db: TestDatabase;
+let store: PostgresTimerStore;
+const clock = new ManualClock(new Date('2026-03-01T00:00:00.000Z'));
+const at = (offsetMs: number) => new Date(clock.now().getTime() + offsetMs);
+const Q = 'test-queue';
+
+beforeAll(async () => {
+  db = await TestDatabase.create();
+  store = new PostgresTimerStore(db.pool);
+});
+afterAll(() => db.drop());
+beforeEach(() => db.pool.query('TRUNCATE timers'));
+
+const rows = async () =>
+  (
+    await db.pool.query<{ key: string; kind: string; due_at: Date; leased: boolean; attempts: number }>(
+      `SELECT key, kind, due_at, lease_until > clock_timestamp() AS leased, attempts FROM timers WHERE queue = $1
+        ORDER BY key, kind`,
+      [Q],
+    )
+  ).rows;
+
+describe('schedule and cancel', () => {
+  it('in a transaction that rolls back leave nothing; committed, they stay', async () => {
+    await store.schedule([{ queue: Q, key: 'a', kind: 'k', dueAt: at(0) }]);
+    await expect(
+      inTransaction(db.pool, async (session) => {
+        await store.schedule([{ queue: Q, key: 'b', kind: 'k', dueAt: at(0) }], { session });
+        await store.cancel([{ queue: Q, key: 'a', kind: 'k' }], session);
+        throw new Error('the caller fails after its timers');
+      }),
+    ).rejects.toThrow('the caller fails');
+    expect((await rows()).map((r) => r.key)).toEqual(['a']);
+    await inTransaction(db.pool, async (session) => {
+      await store.schedule([{ queue: Q, key: 'b', kind: 'k', dueAt: at(0) }], { session });
+      await store.cancel([{ queue: Q, key: 'a', kind: 'k' }], session);
+    });
+    expect((await rows()).map((r) => r.key)).toEqual(['b']);
+  });
+
+  it('replace moves a timer, keep leaves it, earliest keeps the earlier time', async () => {
+    const timer = (dueAt: Date) => [{ queue: Q, key: 'a', kind: 'k', dueAt }];
+    await store.schedule(timer(at(10_000)));
+    await store.schedule(timer(at(20_000)), { mode: 'keep' });
+    expect((await rows())[0].due_at).toEqual(at(10_000));
+    await store.schedule(timer(at(30_000)), { mode: 'earliest' });
+    expect((await rows())[0].due_at).toEqual(at(10_000));
+    await store.schedule(timer(at(5_000)), { mode: 'earliest' });
+    expect((await rows())[0].due_at).toEqual(at(5_000));
+    await store.schedule(timer(at(40_000)));
+    expect((await rows())[0].due_at).toEqual(at(40_000));
+  });
+});
+
+describe('claims', () => {
+  it('claim due timers in due order up to the limit, and not again while leased', async () => {
+    await store.schedule([
+      { queue: Q, key: 'late', kind: 'k', dueAt: at(-1_000) },
+      { queue: Q, key: 'early', kind: 'k', dueAt: at(-3_000) },
+      { queue: Q, key: 'middle', kind: 'k', dueAt: at(-2_000) },
+      { queue: Q, key: 'future', kind: 'k', dueAt: at(60_000) },
+      { queue: 'other-queue', key: 'elsewhere', kind: 'k', dueAt: at(-5_000) },
+    ]);
+    expect((await store.claim(Q, clock.now(), 2, 60_000)).map((t) => t.key).sort()).toEqual(['early', 'middle']);
+    expect((await store.claim(Q, clock.now(), 10, 60_000)).map((t) => t.key)).toEqual(['late']);
+    expect(await store.claim(Q, clock.now(), 10, 60_000)).toEqual([]);
+  });
+
+  it('concurrent claimers never hold one timer at the same time', async () => {
+    await store.schedule(Array.from({ length: 300 }, (_, i) => ({ queue: Q, key: `t${i}`, kind: 'k', dueAt: at(-i) })));
+    const claims = await Promise.all(Array.from({ length: 8 }, () => store.claim(Q, clock.now(), 60, 60_000)));
+    const keys = claims.flat().map((t) => t.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.length).toBeGreaterThan(0);
+    const rest = await store.claim(Q, clock.now(), 1000, 60_000);
+    expect(keys.length + rest.length).toBe(300);
+  });
+
+  it('a lease that runs out (the worker crashed) is claimed again, with the attempt counted', async () => {
+    await store.schedule([{ queue: Q, key: 'a', kind: 'k', dueAt: at(-1) }]);
+    const [first] = await store.claim(Q, clock.now(), 10, 50); // then the worker "dies"
+    expect(first.attempts).toBe(1);
+    expect(await store.claim(Q, clock.now(), 10, 60_000)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 80));
+    const [again] = await store.claim(Q, clock.now(), 10, 60_000);
+    expect(again).toMatchObject({ key: 'a', attempts: 2 });
+    // The dead worker's late settle does not touch the new claim.
+    await store.settle([{ timer: first, outcome: 'retry', afterMs: 0 }]);
+    expect(await rows()).toMatchObject([{ key: 'a', leased: true }]);
+  });
+});
+
+describe('settle', () => {
+  it('in one statement: done deletes, reschedule moves and releases, a timer moved meanwhile is kept', async () => {
+    await store.schedule(['done', 'next', 'gone', 'moved'].map((key) => ({ queue: Q, key, kind: 'k', dueAt: at(-1) })));
+    const claimed = new Map((await store.claim(Q, clock.now(), 10, 60_000)).map((t) => [t.key, t]));
+    await store.schedule([{ queue: Q, key: 'moved', kind: 'k', dueAt: at(-500) }], { mode: 'earliest' });
+    const of = (key: string) => claimed.get(key) as ClaimedTimer;
+    await store.settle([
+      { timer: of('done'), outcome: 'done' },
+      { timer: of('next'), outcome: 'reschedule', dueAt: at(86_400_000) },
+      { timer: of('gone'), outcome: 'reschedule', dueAt: null },
+      { timer: of('moved'), outcome: 'done' },
+    ]);
+    expect(await rows()).toEqual([
+      { key: 'moved', kind: 'k', due_at: at(-500), leased: null, attempts: 0 },
+      { key: 'next', kind: 'k', due_at: at(86_400_000), leased: null, attempts: 0 },
+    ]);
+  });
+
+  it('brings every timer of one key forward, and no other', async () => {
+    await store.schedule([
+      { queue: Q, key: 'a', kind: 'x', dueAt: at(10_000) },
+      { queue: Q, key: 'a', kind: 'y', dueAt: at(20_000) },
+      { queue: Q, key: 'b', kind: 'x', dueAt: at(10_000) },
+    ]);
+    expect(await store.bringForward(Q, 'a', 10_000)).toBe(2);
+    expect((await rows()).map((r) => [r.key, r.kind, r.due_at])).toEqual([
+      ['a', 'x', at(0)],
+      ['a', 'y', at(10_000)],
+      ['b', 'x', at(10_000)],
+    ]);
+  });
+});
+
+describe('the worker', () => {
+  it('runs due timers into their handler by kind, retries a failing one with backoff, and survives a restart', async () => {
+    const ran: string[] = [];
+    let failuresLeft = 2;
+    const failures: number[] = [];
+    const worker = () =>
+      new TimerWorker(store, clock).register({
+        name: Q,
+        pollMs: 0,
+        batchSize: 2,
+        concurrency: 2,
+        retry: { baseMs: 40, maxMs: 1_000 },
+        handle: byKind({
+          once: async (timer) => void ran.push(`${timer.key}/once`),
+          repeat: async (timer) => {
+            ran.push(`${timer.key}/repeat`);
+            return { rescheduleAt: at(3_600_000) };
+          },
+          flaky: async (timer) => {
+            if (failuresLeft-- > 0) throw new Error('provider down');
+            ran.push(`${timer.key}/flaky`);
+          },
+        }),
+        onFailure: (_timer, _error, retryInMs) => failures.push(retryInMs),
+      });
+    await store.schedule([
+      { queue: Q, key: 'a', kind: 'once', dueAt: at(-3) },
+      { queue: Q, key: 'a', kind: 'repeat', dueAt: at(-2) },
+      { queue: Q, key: 'b', kind: 'flaky', dueAt: at(-1) },
+      { queue: Q, key: 'c', kind: 'once', dueAt: at(60_000) },
+    ]);
+    const first = worker();
+    expect(await first.runDue(Q)).toBe(2);
+    expect(ran.sort()).toEqual(['a/once', 'a/repeat']);
+    expect(failures).toEqual([40]);
+    expect(await first.runDue(Q)).toBe(0); // still backing off
+    await new Promise((r) => setTimeout(r, 60));
+    const restarted = worker(); // a new process: nothing in memory, the timers are rows
+    expect(await restarted.runDue(Q)).toBe(0);
+    expect(failures).toEqual([40, 80]); // second failure: the backoff doubles
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await restarted.runDue(Q)).toBe(1);
+    expect(ran).toContain('b/flaky');
+    expect((await rows()).map((r) => `${r.key}/${r.kind}`)).toEqual(['a/repeat', 'c/once']);
+  });
+
+  it('counts due and late timers per queue', async () => {
+    const worker = new TimerWorker(store, clock)
+      .register({ name: Q, pollMs: 0, handle: async () => undefined })
+      .register({ name: 'idle-queue', pollMs: 0, handle: async () => undefined });
+    await store.schedule([
+      { queue: Q, key: 'very-late', kind: 'k', dueAt: at(-120_000) },
+      { queue: Q, key: 'just-due', kind: 'k', dueAt: at(-1_000) },
+      { queue: Q, key: 'future', kind: 'k', dueAt: at(1_000) },
+    ]);
+    expect(await worker.counts(60_000)).toEqual({ [Q]: { due: 2, late: 1 }, 'idle-queue': { due: 0, late: 0 } });
+  });
+});
