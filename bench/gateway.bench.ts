@@ -523,6 +523,8 @@ async function startStack(
     KAFKA_BROKERS: config.KAFKA_BROKERS.join(','),
     KAFKA_TOPIC_NAMESPACE: namespace,
     LOG_LEVEL: 'warn',
+    // The RPC kit's command signatures: a fresh secret per run (RPC_SIGNING_SECRETS has no default).
+    RPC_SIGNING_SECRETS: randomBytes(32).toString('base64url'),
     CHARGES_TCP_HOST: '127.0.0.1',
     CHARGES_TCP_PORT: String(chargesPort),
   };

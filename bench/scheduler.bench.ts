@@ -69,6 +69,8 @@ async function main(): Promise<void> {
       KAFKA_TOPIC_NAMESPACE: namespace,
       // The ready line is an info log; services log nothing per charge at info.
       LOG_LEVEL: 'info',
+      // The RPC kit's command signatures: a fresh secret per run (RPC_SIGNING_SECRETS has no default).
+      RPC_SIGNING_SECRETS: randomBytes(32).toString('base64url'),
       CHARGES_TCP_PORT: String(chargesPort),
       AGREEMENTS_TCP_PORT: String(agreementsPort),
       SCHEDULER_TCP_PORT: String(schedulerPort),

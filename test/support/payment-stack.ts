@@ -3,9 +3,8 @@
  * PostgreSQL and Kafka), sharing one manual clock so timers and key expiry are driven by the test.
  */
 import type { INestApplication, INestMicroservice } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
-import { ManualClock, loadConfig } from '@payment-ledger/platform';
+import { createRpcService, ManualClock, loadConfig } from '@payment-ledger/platform';
+import { rpcServer } from '@payment-ledger/rpc';
 import { agreementsConfigSchema } from '../../apps/agreements/src/agreements.config';
 import { AgreementsModule } from '../../apps/agreements/src/agreements.module';
 import { chargesConfigSchema } from '../../apps/charges/src/charges.config';
@@ -19,6 +18,7 @@ import { gatewayConfigSchema } from '../../apps/gateway/src/gateway.config';
 import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
 import { kafkaBrokers, testNamespace } from './kafka';
 import { freePort } from './ports';
+import { TEST_RPC_SIGNING_SECRET } from './rpc-secrets';
 
 export { freePort };
 import type { TestDatabase } from './test-database';
@@ -52,7 +52,17 @@ export class PaymentStack {
       CHARGE_DEADLINE_POLL_MS: '3600000',
       CHARGE_TIMER_FEED_POLL_MS: '0',
       API_KEY_CACHE_TTL_MS: '0',
+      RPC_SIGNING_SECRETS: TEST_RPC_SIGNING_SECRET,
     };
+  }
+
+  /** The environment the services of this stack share (addresses aside). */
+  get sharedEnv(): Readonly<Record<string, string>> {
+    return this.env;
+  }
+
+  get ports(): { charges: number; agreements: number; scheduler: number } {
+    return { charges: this.chargesPort, agreements: this.agreementsPort, scheduler: this.schedulerPort };
   }
 
   async start(): Promise<this> {
@@ -77,10 +87,8 @@ export class PaymentStack {
 
   async startCharges(): Promise<void> {
     const config = loadConfig(chargesConfigSchema, { ...this.env, CHARGES_TCP_PORT: String(this.chargesPort) });
-    this.charges = await NestFactory.createMicroservice<MicroserviceOptions>(
-      ChargesModule.forRoot(config, { clock: this.clock }),
-      { transport: Transport.TCP, options: { host: '127.0.0.1', port: this.chargesPort }, logger: false },
-    );
+    const module = ChargesModule.forRoot(config, { clock: this.clock });
+    this.charges = await createRpcService('charges', module, config, rpcServer);
     await this.charges.listen();
   }
 
@@ -90,9 +98,11 @@ export class PaymentStack {
       AGREEMENTS_TCP_PORT: String(this.agreementsPort),
       CHARGES_TCP_PORT: String(this.chargesPort),
     });
-    this.agreements = await NestFactory.createMicroservice<MicroserviceOptions>(
+    this.agreements = await createRpcService(
+      'agreements',
       AgreementsModule.forRoot(config, { clock: this.clock }),
-      { transport: Transport.TCP, options: { host: '127.0.0.1', port: this.agreementsPort }, logger: false },
+      config,
+      rpcServer,
     );
     await this.agreements.listen();
   }
@@ -106,10 +116,8 @@ export class PaymentStack {
       AGREEMENTS_TCP_PORT: String(this.agreementsPort),
       SCHEDULER_POLL_MS: '0',
     });
-    const app = await NestFactory.createMicroservice<MicroserviceOptions>(
-      SchedulerModule.forRoot(config, { clock: this.clock }),
-      { transport: Transport.TCP, options: { host: '127.0.0.1', port: tcpPort }, logger: false },
-    );
+    const module = SchedulerModule.forRoot(config, { clock: this.clock });
+    const app = await createRpcService('scheduler', module, config, rpcServer);
     await app.listen();
     this.schedulers.push(app);
     return app;

@@ -1,6 +1,5 @@
 import { CHARGE_SETTLEMENT_EVENT_TYPES } from '@payment-ledger/contracts';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { MessagingModule } from '@payment-ledger/messaging';
 import {
   AmazonPaySandboxProvider,
@@ -8,11 +7,12 @@ import {
   PostgresSandboxProviderRecords,
 } from '@payment-ledger/payment-methods';
 import { CLOCK, type Clock, InfrastructureModule, PG_POOL } from '@payment-ledger/platform';
+import { rpcClientProviders } from '@payment-ledger/rpc';
 import type { Pool } from 'pg';
 import { AGREEMENTS_CONFIG, type AgreementsConfig } from './agreements.config';
 import { AgreementRepository } from './application/agreement-repository';
 import { ChargeAgreementHandler } from './application/charge-agreement.handler';
-import { CHARGES_SERVICE, ChargesGateway } from './application/charges.gateway';
+import { ChargesGateway } from './application/charges.gateway';
 import { CompleteAgreementCheckoutHandler } from './application/complete-agreement-checkout.handler';
 import { CreateAgreementHandler } from './application/create-agreement.handler';
 import { ListAgreementsQuery } from './application/list-agreements.query';
@@ -28,14 +28,7 @@ class AgreementsCoreModule {
   static forRoot(config: AgreementsConfig): DynamicModule {
     const providers = [
       { provide: AGREEMENTS_CONFIG, useValue: config },
-      {
-        provide: CHARGES_SERVICE,
-        useFactory: () =>
-          ClientProxyFactory.create({
-            transport: Transport.TCP,
-            options: { host: config.CHARGES_TCP_HOST, port: config.CHARGES_TCP_PORT },
-          }),
-      },
+      ...rpcClientProviders('agreements', config),
       {
         provide: PAYMENT_METHOD_PROVIDER,
         inject: [PG_POOL, CLOCK],

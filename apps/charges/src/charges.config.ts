@@ -1,10 +1,12 @@
-import { type ConfigOf, env, infrastructureConfigSchema } from '@payment-ledger/platform';
+import { type ConfigOf, env, infrastructureConfigSchema, serviceAddressSchema } from '@payment-ledger/platform';
+import { rpcConfigSchema } from '@payment-ledger/rpc';
 
 /** Everything the charges service reads from its environment, validated at start-up. */
 export const chargesConfigSchema = {
   ...infrastructureConfigSchema,
-  CHARGES_TCP_HOST: env.string({ default: '127.0.0.1' }),
-  CHARGES_TCP_PORT: env.int({ default: 4010, min: 0, max: 65535 }),
+  /** Where it listens (service registry), and the RPC kit's settings. */
+  ...serviceAddressSchema('charges'),
+  ...rpcConfigSchema,
   /** Public base URL of the sandbox app serving the hosted Amazon Pay page. */
   SANDBOX_PUBLIC_URL: env.url({ default: 'http://127.0.0.1:3002', protocols: ['http', 'https'] }),
   /** Signs hosted-page links; shared by no one else (the page's decisions come back to this service). */

@@ -1,8 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { CHARGES_PATTERNS } from '@payment-ledger/contracts';
 import { type Clock, InfrastructureModule } from '@payment-ledger/platform';
+import { rpcClientProviders, rpcClientToken, type RpcClient } from '@payment-ledger/rpc';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
 import { HealthController } from './infrastructure/http/health.controller';
 import { HttpErrorFilter } from './infrastructure/http/http-error.filter';
@@ -20,11 +20,6 @@ import {
 } from './infrastructure/services/service.client';
 import { PaymentChargesController } from './infrastructure/payment-charges/payment-charges.controller';
 
-function tcpClient(host: string, port: number, config: GatewayConfig, coalesced?: Record<string, string>) {
-  const proxy = ClientProxyFactory.create({ transport: Transport.TCP, options: { host, port } });
-  return new ServiceClient(proxy, config.SERVICE_CALL_TIMEOUT_MS, coalesced);
-}
-
 /** The public HTTP API: authenticates merchants, keeps idempotency keys, routes commands to the owning service. */
 @Module({})
 export class GatewayModule {
@@ -35,21 +30,23 @@ export class GatewayModule {
       controllers: [PaymentChargesController, PaymentAgreementsController, HealthController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
+        ...rpcClientProviders('gateway', config),
         {
           provide: ChargesClient,
+          inject: [rpcClientToken('charges')],
           // Creates arriving together (the hot path) go to the charges service as one message.
-          useFactory: () =>
-            tcpClient(config.CHARGES_TCP_HOST, config.CHARGES_TCP_PORT, config, {
-              [CHARGES_PATTERNS.create]: CHARGES_PATTERNS.createMany,
-            }),
+          useFactory: (client: RpcClient) =>
+            new ServiceClient(client, { [CHARGES_PATTERNS.create]: CHARGES_PATTERNS.createMany }),
         },
         {
           provide: AgreementsClient,
-          useFactory: () => tcpClient(config.AGREEMENTS_TCP_HOST, config.AGREEMENTS_TCP_PORT, config),
+          inject: [rpcClientToken('agreements')],
+          useFactory: (client: RpcClient) => new ServiceClient(client),
         },
         {
           provide: SchedulerClient,
-          useFactory: () => tcpClient(config.SCHEDULER_TCP_HOST, config.SCHEDULER_TCP_PORT, config),
+          inject: [rpcClientToken('scheduler')],
+          useFactory: (client: RpcClient) => new ServiceClient(client),
         },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         MerchantRepository,

@@ -1,6 +1,8 @@
 /**
- * Request/response messages of the charges service's TCP transport (`@nestjs/microservices`), used by the gateway
- * and the sandbox's hosted page. Errors come back as `RemoteError`.
+ * Request/response messages of the charges service's TCP transport (`@nestjs/microservices`, through the RPC kit
+ * @payment-ledger/rpc), used by the gateway, the agreements service and the sandbox's hosted page. Every message of
+ * a merchant pattern names its merchant (`merchantId`, or `merchant` on creates); `system.` patterns name none.
+ * Errors come back as `RemoteError`.
  */
 import type {
   CaptureMethod,
@@ -23,8 +25,9 @@ export const CHARGES_PATTERNS = {
   getCapture: 'charges.captures.get',
   void: 'charges.void',
   getVoid: 'charges.voids.get',
-  checkout: 'charges.checkout.get',
-  completeCheckout: 'charges.checkout.complete',
+  /** The sandbox page, for the consumer holding the signed link: a system pattern (no merchant). */
+  checkout: 'system.charges.checkout.get',
+  completeCheckout: 'system.charges.checkout.complete',
 } as const;
 
 /** Who is asking, passed with every merchant command (the gateway authenticated them). */

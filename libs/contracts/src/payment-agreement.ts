@@ -53,16 +53,22 @@ export interface PaymentAgreementResource {
   updatedAt: string;
 }
 
+/**
+ * Every pattern acts for the merchant its message names (`merchantId` / `merchant.id`, required: the RPC kit's
+ * TenantGuard refuses a message without one), except the `system.` patterns: the scheduler charging an agreement for
+ * a period and marking it past due, the sandbox page acting for the consumer who holds a signed link.
+ */
 export const AGREEMENTS_PATTERNS = {
   create: 'agreements.create',
   get: 'agreements.get',
   list: 'agreements.list',
   revoke: 'agreements.revoke',
   charge: 'agreements.charge',
-  chargeMany: 'agreements.charge.many',
-  markPastDue: 'agreements.mark-past-due',
-  checkout: 'agreements.checkout.get',
-  completeCheckout: 'agreements.checkout.complete',
+  chargeForSchedule: 'system.agreements.charge-for-schedule',
+  chargeForScheduleMany: 'system.agreements.charge-for-schedule.many',
+  markPastDue: 'system.agreements.mark-past-due',
+  checkout: 'system.agreements.checkout.get',
+  completeCheckout: 'system.agreements.checkout.complete',
 } as const;
 
 export interface CreateAgreementMessage extends RequestContext {
@@ -108,10 +114,9 @@ export interface RevokeAgreementMessage extends GetAgreementMessage {
   revokedBy: RevokedBy;
 }
 
-/** Charge an active agreement without the consumer (merchant on demand, or the scheduler for a period). */
+/** A merchant charges its active agreement without the consumer (`agreements.charge`). */
 export interface ChargeAgreementMessage extends RequestContext {
-  /** Null when the scheduler asks (it acts for whichever merchant owns the agreement). */
-  merchantId: string | null;
+  merchantId: string;
   agreementId: string;
   chargeId: string;
   amount: { value: number; currency: string } | null;
@@ -119,6 +124,12 @@ export interface ChargeAgreementMessage extends RequestContext {
   merchantPaymentChargeReference: string | null;
   simulationCode: SimulationCode | null;
 }
+
+/**
+ * The scheduler charges an agreement for a period (`system.agreements.charge-for-schedule`): it acts for whichever
+ * merchant owns the agreement, so the message names none.
+ */
+export type ScheduledAgreementChargeMessage = Omit<ChargeAgreementMessage, 'merchantId'> & { initiator: 'SCHEDULE' };
 
 export interface MarkAgreementPastDueMessage extends RequestContext {
   agreementId: string;

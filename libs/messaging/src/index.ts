@@ -6,8 +6,6 @@ export * from './kafka';
 export * from './topics';
 export * from './messaging.module';
 export * from './migrations-path';
-export * from './rpc-error.filter';
 export * from './folded-view';
 export * from './projection-runner';
 export * from './projection-rebuild';
-export * from './service-call';

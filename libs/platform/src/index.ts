@@ -4,3 +4,5 @@ export * from './logging/json-logger';
 export * from './database/migrations';
 export * from './nest/infrastructure.module';
 export * from './database/list-page';
+export * from './bootstrap/service-registry';
+export * from './bootstrap/bootstrap-service';

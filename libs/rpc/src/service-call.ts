@@ -1,16 +1,28 @@
 import type { ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, timeout } from 'rxjs';
 import type { ManyCallsAnswer, ManyCallsMessage, RemoteError, RemoteErrorKind } from '@payment-ledger/contracts';
-import { type CoalescerOptions, RequestCoalescer, settle } from '@payment-ledger/event-store';
+import {
+  CoalescerQueueFull,
+  CoalescerQueueTimeout,
+  type CoalescerOptions,
+  RequestCoalescer,
+  settle,
+} from '@payment-ledger/event-store';
 
-/** A request/response call that did not succeed: the service's own refusal, or `unavailable` when it did not answer. */
+/**
+ * A request/response call that did not succeed: the service's own refusal, `unavailable` when it did not answer,
+ * or `unavailable` / `service_overloaded` when too many calls already wait to be sent (retry after `retryAfterSeconds`).
+ */
 export class RemoteCallError extends Error implements RemoteError {
   readonly kind: RemoteErrorKind;
   readonly failureCode: string;
   readonly failureMessage: string;
   readonly field?: string;
   readonly currentStatus?: string;
-  constructor(remote: RemoteError) {
+  constructor(
+    remote: RemoteError,
+    readonly retryAfterSeconds?: number,
+  ) {
     super(remote.failureMessage);
     this.name = 'RemoteCallError';
     this.kind = remote.kind;
@@ -45,18 +57,23 @@ export async function callService<Result>(
   }
 }
 
+/** What an overloaded caller is told to wait before it retries. */
+export const OVERLOADED_RETRY_AFTER_SECONDS = 1;
+
 /**
  * Calls of one pattern that a client makes at the same time travel together: while `maxInFlight` messages are out,
  * the calls that arrive meanwhile go as one `<pattern>.many` message (see RequestCoalescer) that the service answers
  * with each call's own outcome (`answerEach`). A lone call is sent as the plain pattern. Each caller gets what a
- * plain call would have given it: its result, its own refusal, or 503 when the service did not answer.
+ * plain call would have given it: its result, its own refusal, or 503 when the service did not answer. The queue
+ * of calls waiting for a slot is bounded (`maxWaiting`) and each waits at most `maxWaitMs`: beyond either the call
+ * fails at once as `service_overloaded` instead of adding to a backlog no one will wait for.
  */
 export class CoalescedServiceCall<Message extends object, Result> {
   private readonly coalescer: RequestCoalescer<Message, Result>;
 
   constructor(
     proxy: ClientProxy,
-    patterns: { one: string; many: string },
+    private readonly patterns: { one: string; many: string },
     timeoutMs: number,
     options: CoalescerOptions = { maxInFlight: 2, maxBatch: 64 },
   ) {
@@ -74,6 +91,18 @@ export class CoalescedServiceCall<Message extends object, Result> {
   }
 
   call(message: Message): Promise<Result> {
-    return this.coalescer.submit(message);
+    return this.coalescer.submit(message).catch((error: unknown) => {
+      if (error instanceof CoalescerQueueFull || error instanceof CoalescerQueueTimeout) {
+        throw new RemoteCallError(
+          {
+            kind: 'unavailable',
+            failureCode: 'service_overloaded',
+            failureMessage: `too many calls waiting for ${this.patterns.one}: ${error.message}`,
+          },
+          OVERLOADED_RETRY_AFTER_SECONDS,
+        );
+      }
+      throw error;
+    });
   }
 }

@@ -21,10 +21,11 @@ export class AgreementRepository {
     return state;
   }
 
-  /** Another merchant's agreement does not exist for them. */
-  async loadOwned(agreementId: string, merchantId: string | null): Promise<ExistingAgreement> {
+  /** Another merchant's agreement does not exist for them; nor does any agreement for no merchant. */
+  async loadOwned(agreementId: string, merchantId: string): Promise<ExistingAgreement> {
+    if (!merchantId) throw new PaymentAgreementNotFound();
     const state = await this.load(agreementId);
-    if (merchantId !== null && state.merchant.id !== merchantId) throw new PaymentAgreementNotFound();
+    if (state.merchant.id !== merchantId) throw new PaymentAgreementNotFound();
     return state;
   }
 

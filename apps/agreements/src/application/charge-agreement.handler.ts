@@ -1,5 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { ChargeAgreementMessage, PaymentChargeResource } from '@payment-ledger/contracts';
+import type {
+  ChargeAgreementMessage,
+  PaymentChargeResource,
+  ScheduledAgreementChargeMessage,
+} from '@payment-ledger/contracts';
 import { AgreementRepository } from './agreement-repository';
 import { ChargesGateway } from './charges.gateway';
 
@@ -15,9 +19,21 @@ export class ChargeAgreementHandler {
     private readonly charges: ChargesGateway,
   ) {}
 
+  /** A merchant charges one of its own agreements. */
   async handle(message: ChargeAgreementMessage): Promise<PaymentChargeResource> {
-    // The scheduler acts for the agreement's owner; a merchant may charge only its own agreements.
-    if (message.merchantId !== null) await this.agreements.loadOwned(message.agreementId, message.merchantId);
+    await this.agreements.loadOwned(message.agreementId, message.merchantId);
+    return this.charge(message, message.merchantId);
+  }
+
+  /** The scheduler charges an agreement for a period, for whichever merchant owns it (a system pattern). */
+  handleScheduled(message: ScheduledAgreementChargeMessage): Promise<PaymentChargeResource> {
+    return this.charge({ ...message, initiator: 'SCHEDULE' }, undefined);
+  }
+
+  private async charge(
+    message: Omit<ChargeAgreementMessage, 'merchantId'>,
+    merchantId: string | undefined,
+  ): Promise<PaymentChargeResource> {
     const { state } = await this.agreements.execute(
       message.agreementId,
       {
@@ -31,8 +47,8 @@ export class ChargeAgreementHandler {
       {
         correlationId: message.correlationId,
         idempotencyKey: message.idempotencyKey,
-        merchantId: message.merchantId ?? undefined,
-        actor: message.initiator === 'SCHEDULE' ? 'scheduler' : `merchant:${message.merchantId}`,
+        merchantId,
+        actor: message.initiator === 'SCHEDULE' ? 'scheduler' : `merchant:${merchantId}`,
       },
     );
     const charge = state.charges.find((c) => c.chargeId === message.chargeId);

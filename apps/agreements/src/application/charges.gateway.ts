@@ -1,41 +1,29 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { ClientProxy } from '@nestjs/microservices';
+import { Injectable } from '@nestjs/common';
 import {
   CHARGES_PATTERNS,
   type CreateMerchantInitiatedChargeMessage,
   type PaymentChargeResource,
 } from '@payment-ledger/contracts';
-import { CoalescedServiceCall } from '@payment-ledger/messaging';
-import { AGREEMENTS_CONFIG, type AgreementsConfig } from '../agreements.config';
+import { type CoalescedServiceCall, InjectRpcClient, type RpcClient } from '@payment-ledger/rpc';
 import type { AgreementCharge, ExistingAgreement } from '../domain/agreement.decider';
 
-export const CHARGES_SERVICE = Symbol('ChargesService');
-
 /**
- * Asks the charges service (which owns charges) to make an agreement's charge; idempotent by charge id. Its
- * refusals come back as a `RemoteCallError` and are passed on as they are. Charges asked for at the same time (a
- * billing run) travel together.
+ * Asks the charges service (which owns charges) to make an agreement's charge, for the agreement's merchant;
+ * idempotent by charge id. Its refusals come back as a `RemoteCallError` and are passed on as they are. Charges
+ * asked for at the same time (a billing run) travel together.
  */
 @Injectable()
-export class ChargesGateway implements OnApplicationShutdown {
+export class ChargesGateway {
   private readonly createMerchantInitiated: CoalescedServiceCall<
     CreateMerchantInitiatedChargeMessage,
     PaymentChargeResource
   >;
 
-  constructor(
-    @Inject(CHARGES_SERVICE) private readonly proxy: ClientProxy,
-    @Inject(AGREEMENTS_CONFIG) config: AgreementsConfig,
-  ) {
-    this.createMerchantInitiated = new CoalescedServiceCall(
-      proxy,
-      { one: CHARGES_PATTERNS.createMerchantInitiated, many: CHARGES_PATTERNS.createMerchantInitiatedMany },
-      config.SERVICE_CALL_TIMEOUT_MS,
+  constructor(@InjectRpcClient('charges') charges: RpcClient) {
+    this.createMerchantInitiated = charges.coalesced(
+      CHARGES_PATTERNS.createMerchantInitiated,
+      CHARGES_PATTERNS.createMerchantInitiatedMany,
     );
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.proxy.close();
   }
 
   createCharge(

@@ -11,8 +11,9 @@ import {
   type ManyCallsMessage,
   type MarkAgreementPastDueMessage,
   type RevokeAgreementMessage,
+  type ScheduledAgreementChargeMessage,
 } from '@payment-ledger/contracts';
-import { answerEach, RpcErrorFilter } from '@payment-ledger/messaging';
+import { answerEach, RpcErrorFilter } from '@payment-ledger/rpc';
 import { JsonLogger, withLogContext } from '@payment-ledger/platform';
 import { ChargeAgreementHandler } from '../application/charge-agreement.handler';
 import { CompleteAgreementCheckoutHandler } from '../application/complete-agreement-checkout.handler';
@@ -23,7 +24,10 @@ import { ManageAgreementHandler } from '../application/manage-agreement.handler'
 const traced = <T>(message: { correlationId?: string }, fn: () => Promise<T>): Promise<T> =>
   withLogContext({ correlationId: message.correlationId }, fn);
 
-/** The agreements service's request/response endpoints (TCP). */
+/**
+ * The agreements service's request/response endpoints (TCP, through the RPC kit: signed commands, and the
+ * TenantGuard has refused any merchant pattern without its merchant before a handler runs).
+ */
 @Controller()
 @UseFilters(RpcErrorFilter)
 export class AgreementsController {
@@ -61,10 +65,16 @@ export class AgreementsController {
     return traced(message, () => this.chargeAgreement.handle(message));
   }
 
+  /** The scheduler's charge for a period: for whichever merchant owns the agreement. */
+  @MessagePattern(AGREEMENTS_PATTERNS.chargeForSchedule)
+  chargeForSchedule(@Payload() message: ScheduledAgreementChargeMessage) {
+    return traced(message, () => this.chargeAgreement.handleScheduled(message));
+  }
+
   /** Charges sent together by a coalescing client (the scheduler's billing runs): each answered on its own. */
-  @MessagePattern(AGREEMENTS_PATTERNS.chargeMany)
-  chargeMany(@Payload() many: ManyCallsMessage<ChargeAgreementMessage>) {
-    return answerEach(many.messages, (message) => this.charge(message), this.logger);
+  @MessagePattern(AGREEMENTS_PATTERNS.chargeForScheduleMany)
+  chargeForScheduleMany(@Payload() many: ManyCallsMessage<ScheduledAgreementChargeMessage>) {
+    return answerEach(many.messages, (message) => this.chargeForSchedule(message), this.logger);
   }
 
   @MessagePattern(AGREEMENTS_PATTERNS.markPastDue)

@@ -13,7 +13,7 @@ import {
   type ManyCallsMessage,
   type VoidChargeMessage,
 } from '@payment-ledger/contracts';
-import { answerEach, RpcErrorFilter } from '@payment-ledger/messaging';
+import { answerEach, RpcErrorFilter } from '@payment-ledger/rpc';
 import { JsonLogger, withLogContext } from '@payment-ledger/platform';
 import { CaptureChargeHandler } from '../application/capture-charge.handler';
 import { CompleteCheckoutHandler } from '../application/complete-checkout.handler';
@@ -26,7 +26,10 @@ import { VoidChargeHandler } from '../application/void-charge.handler';
 const traced = <T>(message: { correlationId?: string }, fn: () => Promise<T>): Promise<T> =>
   withLogContext({ correlationId: message.correlationId }, fn);
 
-/** The charges service's request/response endpoints (TCP), one per command or query. */
+/**
+ * The charges service's request/response endpoints (TCP, through the RPC kit: signed commands, and the TenantGuard has
+ * refused any merchant pattern without its merchant before a handler runs), one per command or query.
+ */
 @Controller()
 @UseFilters(RpcErrorFilter)
 export class ChargesController {

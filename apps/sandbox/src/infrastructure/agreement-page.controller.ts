@@ -1,25 +1,21 @@
-import { Body, Controller, Get, Header, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import { ClientProxy } from '@nestjs/microservices';
+import { Body, Controller, Get, Header, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { AGREEMENTS_PATTERNS, type AgreementCheckoutView } from '@payment-ledger/contracts';
 import { JsonLogger } from '@payment-ledger/platform';
+import { InjectRpcClient, type RpcClient } from '@payment-ledger/rpc';
 import {
   agreementReturnUrlFor,
   renderAgreementEndedPage,
   renderAgreementPage,
   renderNotFoundPage,
 } from '../domain/hosted-page.view';
-import { SANDBOX_CONFIG, type SandboxConfig } from '../sandbox.config';
 import { consumerDecision, pageView } from './provider-page';
-
-export const AGREEMENTS_SERVICE = Symbol('AgreementsService');
 
 /** The consent page of a payment agreement (`requestUrl` of an agreement), then back to the merchant. */
 @Controller('amazon-pay/agreements')
 export class AgreementPageController {
   constructor(
-    @Inject(AGREEMENTS_SERVICE) private readonly agreements: ClientProxy,
-    @Inject(SANDBOX_CONFIG) private readonly config: SandboxConfig,
+    @InjectRpcClient('agreements') private readonly agreements: RpcClient,
     private readonly logger: JsonLogger,
   ) {}
 
@@ -52,6 +48,6 @@ export class AgreementPageController {
   }
 
   private view(pattern: string, message: object): Promise<AgreementCheckoutView | undefined> {
-    return pageView<AgreementCheckoutView>(this.agreements, pattern, message, this.config.SERVICE_CALL_TIMEOUT_MS);
+    return pageView<AgreementCheckoutView>(this.agreements, pattern, message);
   }
 }

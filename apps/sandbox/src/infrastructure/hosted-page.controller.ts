@@ -1,13 +1,10 @@
-import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import { ClientProxy } from '@nestjs/microservices';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { CHARGES_PATTERNS, type CheckoutView } from '@payment-ledger/contracts';
 import { JsonLogger } from '@payment-ledger/platform';
+import { InjectRpcClient, type RpcClient } from '@payment-ledger/rpc';
 import { renderCheckoutPage, renderEndedPage, renderNotFoundPage, returnUrlFor } from '../domain/hosted-page.view';
-import { SANDBOX_CONFIG, type SandboxConfig } from '../sandbox.config';
 import { consumerDecision, pageView } from './provider-page';
-
-export const CHARGES_SERVICE = Symbol('ChargesService');
 
 /**
  * The page a consumer is redirected to (`requestUrl`): shows the merchant and amount, takes approve or cancel,
@@ -16,8 +13,7 @@ export const CHARGES_SERVICE = Symbol('ChargesService');
 @Controller('amazon-pay/checkout')
 export class HostedPageController {
   constructor(
-    @Inject(CHARGES_SERVICE) private readonly charges: ClientProxy,
-    @Inject(SANDBOX_CONFIG) private readonly config: SandboxConfig,
+    @InjectRpcClient('charges') private readonly charges: RpcClient,
     private readonly logger: JsonLogger,
   ) {}
 
@@ -51,6 +47,6 @@ export class HostedPageController {
   }
 
   private view(pattern: string, message: object): Promise<CheckoutView | undefined> {
-    return pageView<CheckoutView>(this.charges, pattern, message, this.config.SERVICE_CALL_TIMEOUT_MS);
+    return pageView<CheckoutView>(this.charges, pattern, message);
   }
 }

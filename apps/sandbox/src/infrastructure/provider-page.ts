@@ -1,6 +1,5 @@
-import type { ClientProxy } from '@nestjs/microservices';
 import { newId } from '@payment-ledger/contracts';
-import { callService, RemoteCallError } from '@payment-ledger/messaging';
+import { RemoteCallError, type RpcClient } from '@payment-ledger/rpc';
 
 /** What the consumer chose on a provider page's form; undefined for anything else. */
 export function consumerDecision(form: { decision?: string }): 'APPROVE' | 'CANCEL' | undefined {
@@ -11,14 +10,9 @@ export function consumerDecision(form: { decision?: string }): 'APPROVE' | 'CANC
  * Asks the owning service for a page's view (or to record the consumer's decision); undefined when the link is not
  * valid (unknown object or bad token: the service answers 404). Other failures are thrown.
  */
-export async function pageView<View>(
-  service: ClientProxy,
-  pattern: string,
-  message: object,
-  timeoutMs: number,
-): Promise<View | undefined> {
+export async function pageView<View>(service: RpcClient, pattern: string, message: object): Promise<View | undefined> {
   try {
-    return await callService<View>(service, pattern, { ...message, correlationId: newId('event') }, timeoutMs);
+    return await service.send<View>(pattern, { ...message, correlationId: newId('event') });
   } catch (error) {
     if (error instanceof RemoteCallError && error.kind === 'not_found') return undefined;
     throw error;

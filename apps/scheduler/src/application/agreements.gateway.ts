@@ -1,45 +1,35 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { ClientProxy } from '@nestjs/microservices';
+import { Injectable } from '@nestjs/common';
 import {
   AGREEMENTS_PATTERNS,
-  type ChargeAgreementMessage,
   type ChargeFailure,
+  type MarkAgreementPastDueMessage,
   type PaymentChargeResource,
   type RemoteError,
+  type ScheduledAgreementChargeMessage,
 } from '@payment-ledger/contracts';
-import { CoalescedServiceCall, callService, RemoteCallError } from '@payment-ledger/messaging';
-import { SCHEDULER_CONFIG, type SchedulerConfig } from '../scheduler.config';
-
-export const AGREEMENTS_SERVICE = Symbol('AgreementsService');
+import { type CoalescedServiceCall, InjectRpcClient, RemoteCallError, type RpcClient } from '@payment-ledger/rpc';
 
 export type ChargeAnswer = { ok: true; charge: PaymentChargeResource } | { ok: false; error: RemoteError };
 
 /**
- * Asks the agreements service to charge an agreement for a period (idempotent by charge id). The charges of one
- * billing run, asked for at the same time, travel together.
+ * Asks the agreements service to charge an agreement for a period (idempotent by charge id), on the system patterns:
+ * the scheduler acts for whichever merchant owns the agreement. The charges of one billing run, asked for at the
+ * same time, travel together.
  */
 @Injectable()
-export class AgreementsGateway implements OnApplicationShutdown {
-  private readonly chargeAgreement: CoalescedServiceCall<ChargeAgreementMessage, PaymentChargeResource>;
+export class AgreementsGateway {
+  private readonly chargeForSchedule: CoalescedServiceCall<ScheduledAgreementChargeMessage, PaymentChargeResource>;
 
-  constructor(
-    @Inject(AGREEMENTS_SERVICE) private readonly proxy: ClientProxy,
-    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
-  ) {
-    this.chargeAgreement = new CoalescedServiceCall(
-      proxy,
-      { one: AGREEMENTS_PATTERNS.charge, many: AGREEMENTS_PATTERNS.chargeMany },
-      config.SERVICE_CALL_TIMEOUT_MS,
+  constructor(@InjectRpcClient('agreements') private readonly agreements: RpcClient) {
+    this.chargeForSchedule = agreements.coalesced(
+      AGREEMENTS_PATTERNS.chargeForSchedule,
+      AGREEMENTS_PATTERNS.chargeForScheduleMany,
     );
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.proxy.close();
-  }
-
-  async charge(message: ChargeAgreementMessage): Promise<ChargeAnswer> {
+  async charge(message: ScheduledAgreementChargeMessage): Promise<ChargeAnswer> {
     try {
-      return { ok: true, charge: await this.chargeAgreement.call(message) };
+      return { ok: true, charge: await this.chargeForSchedule.call(message) };
     } catch (error) {
       if (error instanceof RemoteCallError) return { ok: false, error };
       throw error;
@@ -52,11 +42,7 @@ export class AgreementsGateway implements OnApplicationShutdown {
     failure: ChargeFailure,
     correlationId: string,
   ): Promise<void> {
-    await callService(
-      this.proxy,
-      AGREEMENTS_PATTERNS.markPastDue,
-      { agreementId, chargeId, failure, correlationId },
-      this.config.SERVICE_CALL_TIMEOUT_MS,
-    );
+    const message: MarkAgreementPastDueMessage = { agreementId, chargeId, failure, correlationId };
+    await this.agreements.send(AGREEMENTS_PATTERNS.markPastDue, message);
   }
 }

@@ -100,7 +100,7 @@ export class RequestCoalescer<Request, Result> {
   private expire(): void {
     const now = Date.now();
     const maxWaitMs = this.options.maxWaitMs ?? 0;
-    for (let i = 0; i < this.waiting.length; ) {
+    for (let i = 0; i < this.waiting.length;) {
       if (this.waiting[i].deadline <= now) this.waiting.splice(i, 1)[0].reject(new CoalescerQueueTimeout(maxWaitMs));
       else i++;
     }

@@ -17,6 +17,8 @@ export class ApiError extends HttpException {
     readonly failureCode: string,
     failureMessage: string,
     readonly details: Pick<ApiErrorBody, 'field' | 'currentStatus' | 'errors'> = {},
+    /** Sent as `Retry-After` (a 503 of an overloaded service). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(failureMessage, status);
   }

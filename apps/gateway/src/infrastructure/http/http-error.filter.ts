@@ -26,6 +26,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const apiError = this.toApiError(error);
     if (reply.sent) return;
+    if (apiError.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(apiError.retryAfterSeconds));
     void reply.status(apiError.getStatus()).send(apiError.toBody(this.clock.now()));
   }
 

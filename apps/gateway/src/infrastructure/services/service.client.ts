@@ -1,38 +1,39 @@
-import type { OnApplicationShutdown } from '@nestjs/common';
-import type { ClientProxy } from '@nestjs/microservices';
-import { CoalescedServiceCall, callService, RemoteCallError } from '@payment-ledger/messaging';
+import { type CoalescedServiceCall, RemoteCallError, type RpcClient } from '@payment-ledger/rpc';
 import { ApiError } from '../http/api-error';
 import { httpStatusOf } from '../http/error-status';
 
 /**
- * Request/response calls to a backing service over TCP; its refusals become API errors, silence a 503. Calls of
- * the patterns in `coalesced` (pattern → its `.many` pattern) that are made at the same time travel together
+ * Calls to a backing service through the RPC kit; its refusals become API errors, silence a 503, and a call that
+ * cannot be queued (too many waiting, or waited too long) a 503 with `Retry-After`. Calls of the patterns in
+ * `coalesced` (pattern → its `.many` pattern) that are made at the same time travel together
  * (CoalescedServiceCall), each still answered on its own.
  */
-export class ServiceClient implements OnApplicationShutdown {
+export class ServiceClient {
   private readonly coalesced: Map<string, CoalescedServiceCall<object, unknown>>;
 
   constructor(
-    private readonly proxy: ClientProxy,
-    private readonly timeoutMs: number,
+    private readonly client: RpcClient,
     coalesced: Record<string, string> = {},
   ) {
-    this.coalesced = new Map(
-      Object.entries(coalesced).map(([one, many]) => [one, new CoalescedServiceCall(proxy, { one, many }, timeoutMs)]),
-    );
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.proxy.close();
+    this.coalesced = new Map(Object.entries(coalesced).map(([one, many]) => [one, client.coalesced(one, many)]));
   }
 
   async send<Result>(pattern: string, message: object): Promise<Result> {
     try {
       const coalesced = this.coalesced.get(pattern);
       if (coalesced) return (await coalesced.call(message)) as Result;
-      return await callService<Result>(this.proxy, pattern, message, this.timeoutMs);
+      return await this.client.send<Result>(pattern, message);
     } catch (error) {
       if (!(error instanceof RemoteCallError)) throw error;
+      if (error.kind === 'unavailable' && error.failureCode === 'service_overloaded') {
+        throw new ApiError(
+          503,
+          'service_overloaded',
+          'The payment service is busy; retry shortly',
+          {},
+          error.retryAfterSeconds ?? 1,
+        );
+      }
       if (error.failureCode === 'service_unavailable' && error.kind === 'unavailable') {
         throw new ApiError(503, 'service_unavailable', 'The payment service is unavailable; retry shortly');
       }

@@ -1,0 +1,90 @@
+import { type ConfigField, env } from '../config/config';
+
+/**
+ * Every service of the system, once: how it is reached (transport, the settings naming its host and port, their
+ * defaults) and which services it calls. Each app's config takes its own address and the addresses of the services
+ * it calls from here (serviceAddressSchema); the bootstrap listens where the registry says; the deployment files
+ * are checked against it (service-registry.spec.ts).
+ */
+export interface ServiceSpec {
+  /** `tcp`: request/response over the RPC kit (@payment-ledger/rpc); `http`: a public HTTP app. */
+  readonly transport: 'tcp' | 'http';
+  /** Setting naming the host it listens on (and that its callers connect to). */
+  readonly host: string;
+  /** Setting naming its port. */
+  readonly port: string;
+  readonly defaultPort: number;
+  /** Services it calls over RPC (their address settings are part of its config). */
+  readonly calls: readonly string[];
+}
+
+export const SERVICE_REGISTRY = {
+  gateway: {
+    transport: 'http',
+    host: 'GATEWAY_HOST',
+    port: 'GATEWAY_PORT',
+    defaultPort: 3000,
+    calls: ['charges', 'agreements', 'scheduler'],
+  },
+  charges: { transport: 'tcp', host: 'CHARGES_TCP_HOST', port: 'CHARGES_TCP_PORT', defaultPort: 4010, calls: [] },
+  agreements: {
+    transport: 'tcp',
+    host: 'AGREEMENTS_TCP_HOST',
+    port: 'AGREEMENTS_TCP_PORT',
+    defaultPort: 4020,
+    calls: ['charges'],
+  },
+  scheduler: {
+    transport: 'tcp',
+    host: 'SCHEDULER_TCP_HOST',
+    port: 'SCHEDULER_TCP_PORT',
+    defaultPort: 4030,
+    calls: ['agreements'],
+  },
+  sandbox: {
+    transport: 'http',
+    host: 'SANDBOX_HOST',
+    port: 'SANDBOX_PORT',
+    defaultPort: 3002,
+    calls: ['charges', 'agreements'],
+  },
+} as const satisfies Record<string, ServiceSpec>;
+
+type Registry = typeof SERVICE_REGISTRY;
+export type ServiceName = keyof Registry;
+/** The services `N` calls. */
+export type CalleeOf<N extends ServiceName> = Registry[N]['calls'][number] & ServiceName;
+type Addressed<N extends ServiceName> = N | CalleeOf<N>;
+
+/** The config fields of a service's own address and of the services it calls. */
+export type ServiceAddressSchema<N extends ServiceName> = {
+  [K in Registry[Addressed<N>]['host']]: ConfigField<string>;
+} & {
+  [K in Registry[Addressed<N>]['port']]: ConfigField<number>;
+};
+
+export function serviceSpec(name: ServiceName): ServiceSpec {
+  return SERVICE_REGISTRY[name];
+}
+
+/** Address settings for service `name`: where it listens (port 0: any free port) and where its callees are. */
+export function serviceAddressSchema<N extends ServiceName>(name: N): ServiceAddressSchema<N> {
+  const own = SERVICE_REGISTRY[name];
+  const fields: Record<string, ConfigField<unknown>> = {
+    [own.host]: env.string({ default: '127.0.0.1' }),
+    [own.port]: env.int({ default: own.defaultPort, min: 0, max: 65535 }),
+  };
+  for (const callee of own.calls as readonly ServiceName[]) {
+    const spec = SERVICE_REGISTRY[callee];
+    fields[spec.host] = env.string({ default: '127.0.0.1' });
+    fields[spec.port] = env.int({ default: spec.defaultPort, min: 1, max: 65535 });
+  }
+  return fields as ServiceAddressSchema<N>;
+}
+
+/** Host and port of service `name` as read from a loaded config. */
+export function serviceAddress(name: ServiceName, config: object): { host: string; port: number } {
+  const spec = SERVICE_REGISTRY[name];
+  const values = config as Record<string, unknown>;
+  return { host: String(values[spec.host]), port: Number(values[spec.port]) };
+}

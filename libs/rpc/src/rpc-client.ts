@@ -1,0 +1,84 @@
+import { Inject, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { type ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
+import {
+  type CalleeOf,
+  JsonLogger,
+  SERVICE_REGISTRY,
+  serviceAddress,
+  type ServiceName,
+} from '@payment-ledger/platform';
+import { FrameSigner } from './frame-auth';
+import type { RpcConfig } from './rpc.config';
+import { rpcSocketClass } from './rpc-socket';
+import { CoalescedServiceCall, callService } from './service-call';
+
+/**
+ * A client of one service over the RPC kit: signed commands, bounded frames, one connection. `send` makes a call;
+ * `coalesced` gives a pattern whose concurrent calls travel together as its `.many` pattern.
+ */
+export class RpcClient implements OnApplicationShutdown {
+  constructor(
+    readonly service: ServiceName,
+    private readonly proxy: ClientProxy,
+    private readonly config: RpcConfig,
+  ) {}
+
+  send<Result>(pattern: string, message: object): Promise<Result> {
+    return callService<Result>(this.proxy, pattern, message, this.config.SERVICE_CALL_TIMEOUT_MS);
+  }
+
+  /** Calls of `one` made at the same time go as one `many` message; the queue is bounded (RPC_QUEUE_MAX / _WAIT_MS). */
+  coalesced<Message extends object, Result>(one: string, many: string): CoalescedServiceCall<Message, Result> {
+    return new CoalescedServiceCall<Message, Result>(this.proxy, { one, many }, this.config.SERVICE_CALL_TIMEOUT_MS, {
+      maxInFlight: 2,
+      maxBatch: 64,
+      maxWaiting: this.config.RPC_QUEUE_MAX,
+      maxWaitMs: this.config.RPC_QUEUE_WAIT_MS,
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.proxy.close();
+  }
+}
+
+/** The TCP client of `service`, where the registry's address settings in `config` say it is. */
+export function createRpcClient(service: ServiceName, config: RpcConfig, logger: JsonLogger): RpcClient {
+  const { host, port } = serviceAddress(service, config);
+  const proxy = ClientProxyFactory.create({
+    transport: Transport.TCP,
+    options: {
+      host,
+      port,
+      socketClass: rpcSocketClass({
+        maxFrameBytes: config.RPC_MAX_FRAME_BYTES,
+        signer: new FrameSigner(config.RPC_SIGNING_SECRETS[0]),
+        logger,
+        side: 'client',
+      }),
+    },
+  });
+  return new RpcClient(service, proxy, config);
+}
+
+/** The injection token of the client of `service`. */
+export function rpcClientToken(service: ServiceName): string {
+  return `RpcClient:${service}`;
+}
+
+/** Injects the client of `service` (registered by rpcClientProviders). */
+export const InjectRpcClient = (service: ServiceName) => Inject(rpcClientToken(service));
+
+/**
+ * The one way to register clients: a provider for each service that `caller` calls according to the service
+ * registry (RpcClient under rpcClientToken(service)).
+ */
+export function rpcClientProviders<N extends ServiceName>(caller: N, config: RpcConfig): Provider[] {
+  const callees = SERVICE_REGISTRY[caller].calls as readonly CalleeOf<N>[];
+  return callees.map((service) => ({
+    provide: rpcClientToken(service),
+    inject: [{ token: JsonLogger, optional: true }],
+    useFactory: (logger?: JsonLogger) =>
+      createRpcClient(service, config, logger ?? new JsonLogger(caller, (config as { LOG_LEVEL?: 'info' }).LOG_LEVEL)),
+  }));
+}

@@ -1,0 +1,33 @@
+import type { INestMicroservice } from '@nestjs/common';
+import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { type JsonLogger, type RpcServerKit, serviceAddress, type ServiceName } from '@payment-ledger/platform';
+import { FrameVerifier } from './frame-auth';
+import type { RpcConfig } from './rpc.config';
+import { rpcSocketClass } from './rpc-socket';
+import { TenantGuard } from './tenant.guard';
+
+/** TCP server options of `service`: its address from the registry, bounded frames, verified commands. */
+export function rpcServerOptions(service: ServiceName, config: RpcConfig, logger: JsonLogger): MicroserviceOptions {
+  const { host, port } = serviceAddress(service, config);
+  return {
+    transport: Transport.TCP,
+    options: {
+      host,
+      port,
+      socketClass: rpcSocketClass({
+        maxFrameBytes: config.RPC_MAX_FRAME_BYTES,
+        verifier: new FrameVerifier(config.RPC_SIGNING_SECRETS),
+        logger,
+        side: 'server',
+      }),
+    },
+  };
+}
+
+/** The RPC kit's server, for bootstrapService / createRpcService: verified frames, and every handler tenant-scoped. */
+export const rpcServer: RpcServerKit = {
+  serverOptions: (service, config, logger) => rpcServerOptions(service, config as RpcConfig, logger),
+  configure(app: INestMicroservice) {
+    app.useGlobalGuards(new TenantGuard());
+  },
+};
