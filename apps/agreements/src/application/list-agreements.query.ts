@@ -14,8 +14,8 @@ export class ListAgreementsQuery {
     const { states, hasMore } = await listPage<ExistingAgreement>(this.pool, {
       table: 'agreement_list_view',
       idColumn: 'agreement_id',
+      tenant: { column: 'merchant_id', id: message.merchantId },
       where: {
-        merchant_id: message.merchantId,
         status: message.status,
         merchant_payment_agreement_reference: message.merchantPaymentAgreementReference,
       },

@@ -14,8 +14,8 @@ export class ListChargesQuery {
     const { states, hasMore } = await listPage<ExistingCharge>(this.pool, {
       table: 'charge_list_view',
       idColumn: 'charge_id',
+      tenant: { column: 'merchant_id', id: message.merchantId },
       where: {
-        merchant_id: message.merchantId,
         status: message.status,
         merchant_payment_charge_reference: message.merchantPaymentChargeReference,
         agreement_id: message.agreementId,

@@ -5,7 +5,12 @@ export interface ListPageQuery {
   table: string;
   /** The id column: ids are time-ordered, so newest first is `ORDER BY id DESC` and the cursor is an id. */
   idColumn: string;
-  /** Equality filters by column; undefined values are left out. */
+  /**
+   * The tenant whose rows are listed: required, and never left out like the optional filters, so a list without a
+   * merchant cannot be asked for (an empty id is refused, not read as "every merchant").
+   */
+  tenant: { column: string; id: string };
+  /** Further equality filters by column; undefined or empty values are left out. */
   where: Record<string, string | undefined>;
   limit: number;
   startingAfter?: string;
@@ -18,8 +23,11 @@ export interface ListPage<State> {
 
 /** One page of a read model, newest first, with cursor pagination (`startingAfter` = the last id seen). */
 export async function listPage<State>(pool: Pool, query: ListPageQuery): Promise<ListPage<State>> {
-  const params: unknown[] = [];
-  const conditions: string[] = [];
+  if (typeof query.tenant?.id !== 'string' || query.tenant.id.trim() === '') {
+    throw new Error(`listPage(${query.table}): a list is always one tenant's (${query.tenant?.column} is required)`);
+  }
+  const params: unknown[] = [query.tenant.id];
+  const conditions: string[] = [`${query.tenant.column} = $1`];
   for (const [column, value] of Object.entries(query.where)) {
     if (value === undefined || value === '') continue;
     params.push(value);
