@@ -1,9 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { CHARGES_PATTERNS } from '@payment-ledger/contracts';
 import { type Clock, InfrastructureModule } from '@payment-ledger/platform';
 import { rpcClientProviders, rpcClientToken, type RpcClient } from '@payment-ledger/rpc';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
+import { GATEWAY_ENTITIES } from './infrastructure/gateway-entities';
 import { HealthController } from './infrastructure/http/health.controller';
 import { HttpErrorFilter } from './infrastructure/http/http-error.filter';
 import { Idempotency } from './infrastructure/idempotency/idempotency';
@@ -26,7 +28,10 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, options: { clock?: Clock } = {}): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [InfrastructureModule.forRoot({ service: 'gateway', config, clock: options.clock })],
+      imports: [
+        InfrastructureModule.forRoot({ service: 'gateway', config, clock: options.clock }),
+        TypeOrmModule.forFeature(GATEWAY_ENTITIES),
+      ],
       controllers: [PaymentChargesController, PaymentAgreementsController, HealthController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },

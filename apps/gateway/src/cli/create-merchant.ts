@@ -2,10 +2,10 @@
  * `npm run merchant:create -- --name "Acme" [--live]`: creates a merchant and prints its API key, once.
  * Only the key's digest is stored: a lost key is replaced, never recovered.
  */
+import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { Pool } from 'pg';
 import { env, loadConfig } from '@payment-ledger/platform';
-import { createMerchant } from '../infrastructure/merchants/merchant.repository';
+import { createMerchant, gatewayDataSource } from '../infrastructure/merchants/merchant.repository';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -21,13 +21,13 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const config = loadConfig({ DATABASE_URL: env.url({ protocols: ['postgres', 'postgresql'] }) });
-  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 1 });
+  const dataSource = await gatewayDataSource(config.DATABASE_URL).initialize();
   try {
-    const { merchant, apiKey } = await createMerchant(pool, name, values.live ? 'LIVE' : 'SANDBOX');
+    const { merchant, apiKey } = await createMerchant(dataSource, name, values.live ? 'LIVE' : 'SANDBOX');
     if (values.json) console.log(JSON.stringify({ merchantId: merchant.id, mode: merchant.mode, apiKey }));
     else console.log(`merchant ${merchant.id} (${merchant.mode})\nAPI key (shown once): ${apiKey}`);
   } finally {
-    await pool.end();
+    await dataSource.destroy();
   }
 }
 

@@ -1,5 +1,8 @@
-import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { Pool } from 'pg';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { CLOCK, type Clock, systemClock } from '../clock/clock';
 import type { ConfigOf, infrastructureConfigSchema } from '../config/config';
 import { JsonLogger } from '../logging/json-logger';
@@ -7,17 +10,20 @@ import { JsonLogger } from '../logging/json-logger';
 export type InfrastructureConfig = ConfigOf<typeof infrastructureConfigSchema>;
 
 export const INFRASTRUCTURE_CONFIG = Symbol('InfrastructureConfig');
+/**
+ * The service's one PostgreSQL pool: the TypeORM DataSource's own pg Pool (its postgres driver's `master`), used
+ * directly by the event store and the few hand-written statements. One pool of DATABASE_POOL_SIZE per service.
+ */
 export const PG_POOL = Symbol('PgPool');
 
-@Injectable()
-class PoolCloser implements OnApplicationShutdown {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
-  async onApplicationShutdown(): Promise<void> {
-    await this.pool.end();
-  }
-}
-
-/** The PostgreSQL pool, the logger, the clock and the validated infrastructure config, for every module. */
+/**
+ * The data layer, the logger, the clock and the validated infrastructure config, for every module.
+ *
+ * The data layer is a TypeORM DataSource (through @nestjs/typeorm): a service registers its entities with
+ * `TypeOrmModule.forFeature([...])` and injects their repositories (`@InjectRepository`). The schema is made by the
+ * migrations only (`npm run migrate`, libs/platform/README.md), never by `synchronize`. The DataSource is destroyed,
+ * and so the pool ended, after every other module's shutdown hook (global modules are shut down last).
+ */
 @Global()
 @Module({})
 export class InfrastructureModule {
@@ -25,25 +31,36 @@ export class InfrastructureModule {
     const logger = new JsonLogger(options.service, options.config.LOG_LEVEL);
     return {
       module: InfrastructureModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            type: 'postgres',
+            url: options.config.DATABASE_URL,
+            poolSize: options.config.DATABASE_POOL_SIZE,
+            applicationName: options.service,
+            // A pooled connection the server ends (a restart, a terminated backend) is discarded, and logged.
+            poolErrorHandler: (error: unknown) => logger.event('warn', 'database.idle_client_error', { error }),
+            autoLoadEntities: true,
+            synchronize: false,
+            migrationsRun: false,
+            logging: false,
+            // Start-up waits up to ~10 s for PostgreSQL, then fails (the orchestrator restarts the service).
+            retryAttempts: 10,
+            retryDelay: 1000,
+          }),
+        }),
+      ],
       providers: [
         { provide: INFRASTRUCTURE_CONFIG, useValue: options.config },
         { provide: JsonLogger, useValue: logger },
         { provide: CLOCK, useValue: options.clock ?? systemClock },
         {
           provide: PG_POOL,
-          useFactory: () => {
-            const pool = new Pool({
-              connectionString: options.config.DATABASE_URL,
-              max: options.config.DATABASE_POOL_SIZE,
-              application_name: options.service,
-            });
-            pool.on('error', (error) => logger.event('warn', 'database.idle_client_error', { error }));
-            return pool;
-          },
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource): Pool => (dataSource.driver as PostgresDriver).master as Pool,
         },
-        PoolCloser,
       ],
-      exports: [INFRASTRUCTURE_CONFIG, JsonLogger, CLOCK, PG_POOL],
+      exports: [INFRASTRUCTURE_CONFIG, JsonLogger, CLOCK, PG_POOL, TypeOrmModule],
     };
   }
 }
