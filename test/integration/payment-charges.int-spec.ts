@@ -7,8 +7,8 @@ import { connect } from 'node:net';
 import { SIMULATED_FAILURES } from '@payment-ledger/payment-methods';
 import { EVENT_STORE } from '@payment-ledger/messaging';
 import { CLOCK, JsonLogger } from '@payment-ledger/platform';
+import { PostgresTimerStore } from '@payment-ledger/timers';
 import { ChargeDeadlineFeed } from '../../apps/charges/src/application/charge-deadline.feed';
-import { ChargeDeadlineRepository } from '../../apps/charges/src/application/charge-deadline.repository';
 import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
 import { RunChargeDeadlineHandler } from '../../apps/charges/src/application/run-charge-deadline.handler';
 import { CHARGES_CONFIG, type ChargesConfig } from '../../apps/charges/src/charges.config';
@@ -167,7 +167,8 @@ describe('create', () => {
     // Each got its authentication timer, read from the log when the timer worker next polls.
     await stack.runDueTimers();
     const { rows } = await db.pool.query(
-      `SELECT charge_id FROM charge_deadlines WHERE kind = 'authentication_timeout' AND charge_id = ANY($1)`,
+      `SELECT key AS charge_id FROM timers
+        WHERE queue = 'charge-deadlines' AND kind = 'authentication_timeout' AND key = ANY($1)`,
       [created],
     );
     expect(rows.map((r) => r.charge_id).sort()).toEqual([...created].sort());
@@ -606,7 +607,11 @@ describe('the consumer’s redirect', () => {
     });
     const timersLeft = async () =>
       Number(
-        (await db.pool.query('SELECT count(*) AS n FROM charge_deadlines WHERE charge_id = $1', [charge.id])).rows[0].n,
+        (
+          await db.pool.query(`SELECT count(*) AS n FROM timers WHERE queue = 'charge-deadlines' AND key = $1`, [
+            charge.id,
+          ])
+        ).rows[0].n,
       );
     expect(await timersLeft()).toBe(0);
     // Reading the log again does not bring the fired timer back.
@@ -622,14 +627,15 @@ describe('the consumer’s redirect', () => {
       Number(
         (
           await db.pool.query(
-            `SELECT count(*) AS n FROM charge_deadlines WHERE kind = 'authentication_timeout' AND charge_id = ANY($1)`,
+            `SELECT count(*) AS n FROM timers
+              WHERE queue = 'charge-deadlines' AND kind = 'authentication_timeout' AND key = ANY($1)`,
             [ids],
           )
         ).rows[0].n,
       );
     expect(await timers()).toBe(0); // a create writes no timer itself
     const feed = stack.charges.get(ChargeDeadlineFeed);
-    const replica = new ChargeDeadlineFeed(db.pool, stack.charges.get(EVENT_STORE));
+    const replica = new ChargeDeadlineFeed(db.pool, stack.charges.get(EVENT_STORE), new PostgresTimerStore(db.pool));
     const written = await Promise.all([feed.catchUp(10), replica.catchUp(10), feed.catchUp(10), replica.catchUp(10)]);
     expect(written.reduce((a, b) => a + b, 0)).toBe(30); // every creation read exactly once
     expect(await timers()).toBe(30);
@@ -645,7 +651,7 @@ describe('the consumer’s redirect', () => {
       CHARGE_TIMER_FEED_POLL_MS: 20,
     };
     const replica = new ChargeDeadlineWorker(
-      charges.get(ChargeDeadlineRepository),
+      charges.get(PostgresTimerStore),
       charges.get(ChargeDeadlineFeed),
       charges.get(RunChargeDeadlineHandler),
       charges.get(CLOCK),
@@ -660,7 +666,7 @@ describe('the consumer’s redirect', () => {
         async () =>
           (
             await db.pool.query(
-              `SELECT 1 FROM charge_deadlines WHERE charge_id = $1 AND kind = 'authentication_timeout'`,
+              `SELECT 1 FROM timers WHERE queue = 'charge-deadlines' AND key = $1 AND kind = 'authentication_timeout'`,
               [charge.id],
             )
           ).rowCount === 1,

@@ -64,7 +64,7 @@ async function retryDue(chargeId: string): Promise<void> {
   await waitFor('the retry timer read from the log', async () => {
     await stack.charges.get(ChargeDeadlineFeed).catchUp();
     const { rowCount } = await db.pool.query(
-      `SELECT 1 FROM charge_deadlines WHERE charge_id = $1 AND kind = 'provider_retry'`,
+      `SELECT 1 FROM timers WHERE queue = 'charge-deadlines' AND key = $1 AND kind = 'provider_retry'`,
       [chargeId],
     );
     return (rowCount ?? 0) > 0;
@@ -190,7 +190,7 @@ describe('provider calls recorded as intents', () => {
     // Nothing is left pending for a retry.
     await stack.charges.get(ChargeDeadlineFeed).catchUp();
     const retries = await db.pool.query(
-      `SELECT 1 FROM charge_deadlines WHERE charge_id = $1 AND kind = 'provider_retry'`,
+      `SELECT 1 FROM timers WHERE queue = 'charge-deadlines' AND key = $1 AND kind = 'provider_retry'`,
       [charge.id],
     );
     expect(retries.rowCount).toBe(0);

@@ -92,7 +92,7 @@ it('after a paid period the schedule next wakes for the next period, not for a r
   await stack.runDueBilling();
   expect(await chargesOf(agreement.id)).toEqual([expect.objectContaining({ status: 'ChargeCaptured' })]);
   const { rows } = await db.pool.query(
-    'SELECT wake_at, lease_until FROM billing_schedule_wakeups WHERE agreement_id = $1',
+    `SELECT due_at AS wake_at, lease_until FROM timers WHERE queue = 'billing-schedules' AND key = $1`,
     [agreement.id],
   );
   const nextPeriod = new Date(stack.clock.now());
@@ -175,14 +175,30 @@ it('revocation stops future periods and pending retries', async () => {
   expect(await chargesOf(agreement.id)).toHaveLength(1);
 });
 
-it('the sandbox test clock advances one agreement by months through the API', async () => {
+it('the sandbox test clock advances one agreement by months through the API; the worker runs what came due', async () => {
   const agreement = await monthlyAgreement();
+  const bystander = await monthlyAgreement();
+  const wakeUpOf = async (agreementId: string) =>
+    (await db.pool.query(`SELECT due_at FROM timers WHERE queue = 'billing-schedules' AND key = $1`, [agreementId]))
+      .rows[0]?.due_at;
+  const bystanderWakeUp = await wakeUpOf(bystander.id);
   const advanced = await api('POST', `/v1/payment-agreements/${agreement.id}/test-clock/advances`, {
     seconds: 3 * 31 * 24 * 3600,
   });
   expect(advanced.status).toBe(201);
-  expect(Date.parse(advanced.body.frozenTime)).toBeGreaterThan(stack.clock.now().getTime());
+  expect(Date.parse(advanced.body.frozenTime)).toBe(stack.clock.now().getTime() + 3 * 31 * DAY);
+  // The request ran nothing: it recorded the offset and made this agreement's wake-up due, and no other.
+  expect(await chargesOf(agreement.id)).toHaveLength(0);
+  expect(await wakeUpOf(bystander.id)).toEqual(bystanderWakeUp);
+  await stack.runDueBilling();
   expect(await chargesOf(agreement.id)).toHaveLength(4); // periods 0..3
+  expect(await chargesOf(bystander.id)).toHaveLength(1); // period 0 only: due by the service clock anyway
+  // The total offset is capped (10 years by default): beyond it, a 400 and nothing moves.
+  const tooFar = await api('POST', `/v1/payment-agreements/${agreement.id}/test-clock/advances`, {
+    seconds: 10 * 366 * 24 * 3600,
+  });
+  expect(tooFar.status).toBe(400);
+  expect(tooFar.body).toMatchObject({ failureCode: 'test_clock_limit_exceeded' });
   const live = apiClient(stack.baseUrl, (await stack.merchant('Live Co', 'LIVE')).apiKey);
   expect(
     (await live('POST', `/v1/payment-agreements/${agreement.id}/test-clock/advances`, { seconds: 60 })).status,

@@ -6,10 +6,10 @@ import {
   PostgresSandboxProviderRecords,
 } from '@payment-ledger/payment-methods';
 import { CLOCK, type Clock, InfrastructureModule, PG_POOL } from '@payment-ledger/platform';
+import { PostgresTimerStore } from '@payment-ledger/timers';
 import type { Pool } from 'pg';
 import { CaptureChargeHandler } from './application/capture-charge.handler';
 import { ChargeDeadlineFeed } from './application/charge-deadline.feed';
-import { ChargeDeadlineRepository } from './application/charge-deadline.repository';
 import { ChargeProviderCalls } from './application/charge-provider-calls';
 import { ChargeRepository } from './application/charge-repository';
 import { CompleteCheckoutHandler } from './application/complete-checkout.handler';
@@ -56,7 +56,7 @@ export class ChargesModule {
         },
         ChargeRepository,
         ChargeProviderCalls,
-        ChargeDeadlineRepository,
+        { provide: PostgresTimerStore, inject: [PG_POOL], useFactory: (pool: Pool) => new PostgresTimerStore(pool) },
         ChargeDeadlineFeed,
         CreateChargeHandler,
         CreateMerchantInitiatedChargeHandler,

@@ -3,8 +3,10 @@ import type { Pool } from 'pg';
 import { type EventStore, inTransaction, upcastEvent } from '@payment-ledger/event-store';
 import { EVENT_STORE, readLogCheckpoint, saveLogCheckpoint } from '@payment-ledger/messaging';
 import { PG_POOL } from '@payment-ledger/platform';
+import { PostgresTimerStore } from '@payment-ledger/timers';
 import { chargeDecider } from '../domain/charge.decider';
 import { logDeadlines } from '../domain/charge-deadlines';
+import { CHARGE_DEADLINES } from './charge-deadline.timers';
 
 /** The feed's name for its log checkpoint (see readLogCheckpoint); named when it wrote creation timers only. */
 const FEED = 'charges.creation-timers';
@@ -24,6 +26,7 @@ export class ChargeDeadlineFeed {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly timers: PostgresTimerStore,
   ) {}
 
   /** Reads the log up to its end, `batchSize` events per transaction; returns how many timers it wrote. */
@@ -40,16 +43,12 @@ export class ChargeDeadlineFeed {
             event: upcastEvent(chargeDecider, event),
           })),
         );
-        if (timers.length > 0) {
-          // A creation's timer is never moved, and a retry already waiting is as good as a new one, so a timer already
-          // there (written again after a crash) stays as it is.
-          await session.query({
-            name: 'charge_deadlines.from_creations',
-            text: `INSERT INTO charge_deadlines (charge_id, kind, due_at)
-                   SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) ON CONFLICT DO NOTHING`,
-            values: [timers.map((t) => t.chargeId), timers.map((t) => t.kind), timers.map((t) => t.dueAt)],
-          });
-        }
+        // A creation's timer is never moved, and a retry already waiting is as good as a new one, so a timer already
+        // there (written again after a crash) stays as it is: one multi-row insert through the timer engine.
+        await this.timers.schedule(
+          timers.map((t) => ({ queue: CHARGE_DEADLINES, key: t.chargeId, kind: t.kind, dueAt: new Date(t.dueAt) })),
+          { mode: 'keep', session },
+        );
         await saveLogCheckpoint(session, FEED, cursor);
         return { read: events.length, timers: timers.length };
       });

@@ -1,15 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Pool, PoolClient } from 'pg';
 import type { EventMetadata, EventStore, CommandStep, StreamSnapshot } from '@payment-ledger/event-store';
-import { handleCommand, loadStream, runPendingCalls } from '@payment-ledger/event-store';
+import { handleCommand, inTransaction, loadStream, runPendingCalls } from '@payment-ledger/event-store';
 import { EVENT_STORE } from '@payment-ledger/messaging';
-import { CLOCK, type Clock } from '@payment-ledger/platform';
+import { CLOCK, type Clock, PG_POOL } from '@payment-ledger/platform';
+import { PostgresTimerStore } from '@payment-ledger/timers';
 import type { ChargeEvent } from '@payment-ledger/contracts';
 import type { ChargeCommand } from '../domain/charge-commands';
 import { chargeDecider, chargeStreamId, type ChargeState, type ExistingCharge, exists } from '../domain/charge.decider';
 import { commandDeadlines, PROVIDER_RETRY_AFTER_MS } from '../domain/charge-deadlines';
 import { PaymentChargeNotFound } from '../domain/charge-errors';
 import { pendingProviderCalls } from '../domain/charge-provider-calls';
-import { ChargeDeadlineRepository } from './charge-deadline.repository';
+import { chargeDeadlineTimers } from './charge-deadline.timers';
 import { ChargeProviderCalls } from './charge-provider-calls';
 
 export type ChargeStep = CommandStep<ChargeEvent, ChargeState>;
@@ -25,7 +27,7 @@ export interface ChargeCommandOptions {
 }
 
 /**
- * Charges on the shared command loop: their streams, the timers their new events start (written before the events),
+ * Charges on the shared command loop: their streams, the timers their new events start (written with the events),
  * and the provider calls they record as intents (ChargeProviderCalls, made and answered by the loop).
  */
 @Injectable()
@@ -33,9 +35,25 @@ export class ChargeRepository {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
-    private readonly deadlines: ChargeDeadlineRepository,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly timers: PostgresTimerStore,
     private readonly providerCalls: ChargeProviderCalls,
   ) {}
+
+  /**
+   * The timers a step's new events start, written in the transaction that appends them (see handleCommand's
+   * beforeAppendInTransaction); a step that starts none (most) appends alone.
+   */
+  private readonly timersWithEvents = (chargeId: string) => ({
+    beforeAppend: (step: ChargeStep, session?: unknown) =>
+      this.timers.schedule(chargeDeadlineTimers(chargeId, commandDeadlines(step.newEvents, step.state)), {
+        session: session as PoolClient | undefined,
+      }),
+    beforeAppendInTransaction: {
+      unitOfWork: <T>(work: (session: PoolClient) => Promise<T>) => inTransaction(this.pool, work),
+      when: (step: ChargeStep) => commandDeadlines(step.newEvents, step.state).length > 0,
+    },
+  });
 
   load(chargeId: string): Promise<StreamSnapshot<ChargeState>> {
     return loadStream(this.store, chargeStreamId(chargeId), chargeDecider);
@@ -61,7 +79,7 @@ export class ChargeRepository {
           throw new PaymentChargeNotFound();
         }
       },
-      beforeAppend: (step) => this.deadlines.schedule(chargeId, commandDeadlines(step.newEvents, step.state)),
+      ...this.timersWithEvents(chargeId),
       outsideCalls: this.providerCalls,
     });
   }
@@ -74,11 +92,11 @@ export class ChargeRepository {
     const step = await runPendingCalls(this.store, chargeStreamId(chargeId), chargeDecider, this.providerCalls, {
       now: () => this.clock.now(),
       metadata,
-      beforeAppend: (step) => this.deadlines.schedule(chargeId, commandDeadlines(step.newEvents, step.state)),
+      ...this.timersWithEvents(chargeId),
     });
     if (pendingProviderCalls(step.state).length > 0) {
       const dueAt = new Date(this.clock.now().getTime() + PROVIDER_RETRY_AFTER_MS).toISOString();
-      await this.deadlines.schedule(chargeId, [{ kind: 'provider_retry', dueAt }]);
+      await this.timers.schedule(chargeDeadlineTimers(chargeId, [{ kind: 'provider_retry', dueAt }]));
     }
     return step;
   }

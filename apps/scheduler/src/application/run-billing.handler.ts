@@ -21,7 +21,11 @@ export class RunBillingHandler {
     private readonly logger: JsonLogger,
   ) {}
 
-  async run(agreementId: string, resendAfterMs: number): Promise<number> {
+  /**
+   * Runs a schedule whose wake-up came due (claimed on the timer engine); returns how many charges it asked for and
+   * when the schedule next needs a look (service clock; null: never), which replaces the claimed wake-up.
+   */
+  async run(agreementId: string, resendAfterMs: number): Promise<{ asked: number; nextWakeUp: Date | null }> {
     const correlationId = newId('event');
     const run = await this.schedules.execute(agreementId, { type: 'RunDueBilling' }, correlationId, { claimed: true });
     const { state, now, newEvents } = run;
@@ -39,8 +43,7 @@ export class RunBillingHandler {
     for (const period of toAsk) {
       latest = await this.ask(agreementId, period, period.attempt === 0 ? simulationCode : null, correlationId, latest);
     }
-    await this.schedules.rescheduleAfterRun(agreementId, latest);
-    return toAsk.length;
+    return { asked: toAsk.length, nextWakeUp: await this.schedules.nextWakeUpAfterRun(agreementId, latest) };
   }
 
   /**
@@ -89,6 +92,7 @@ export class RunBillingHandler {
     const answer = await this.agreements.charge({
       correlationId,
       idempotencyKey: `${agreementId}:${period.index}:${period.attempt}`,
+      merchantId: null,
       agreementId,
       chargeId: period.chargeId,
       amount: null,

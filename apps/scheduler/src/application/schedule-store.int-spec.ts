@@ -1,16 +1,20 @@
 /**
- * Claiming due schedules on real PostgreSQL: wake order, limits, leases (held, and run out), and sandbox test
- * clocks that make a schedule due early.
+ * Schedule wake-ups on the timer engine and sandbox test clocks, on real PostgreSQL: an advance records the new offset
+ * and brings only that agreement's wake-up forward (the billing worker runs it, not the caller), its total offset is
+ * capped, and a wake-up written on a schedule's own clock is due on the service clock.
  */
 import { PostgresEventStore } from '@payment-ledger/event-store';
 import { loadConfig, ManualClock } from '@payment-ledger/platform';
+import { PostgresTimerStore } from '@payment-ledger/timers';
 import { TestDatabase } from '../../../../test/support/test-database';
 import { schedulerConfigSchema } from '../scheduler.config';
-import { ScheduleStore } from './schedule-store';
+import { BILLING_SCHEDULES, ScheduleStore } from './schedule-store';
 
 let db: TestDatabase;
 let store: ScheduleStore;
+let timers: PostgresTimerStore;
 const clock = new ManualClock(new Date('2026-03-01T00:00:00.000Z'));
+const DAY = 24 * 3600 * 1000;
 const at = (iso: string) => new Date(iso);
 
 beforeAll(async () => {
@@ -18,52 +22,52 @@ beforeAll(async () => {
   const config = loadConfig(schedulerConfigSchema, {
     DATABASE_URL: 'postgres://unused/unused',
     KAFKA_BROKERS: 'unused:9092',
+    SCHEDULER_TEST_CLOCK_MAX_OFFSET_DAYS: '365',
   });
-  store = new ScheduleStore(new PostgresEventStore(db.pool), db.pool, clock, config);
+  timers = new PostgresTimerStore(db.pool);
+  store = new ScheduleStore(new PostgresEventStore(db.pool), db.pool, clock, config, timers);
 });
 afterAll(() => db.drop());
-beforeEach(() => db.pool.query('TRUNCATE billing_schedule_wakeups, scheduler_test_clocks'));
+beforeEach(() => db.pool.query('TRUNCATE timers, scheduler_test_clocks'));
 
-async function wakeUps(rows: [string, string, string | null][]): Promise<void> {
-  for (const [agreementId, wakeAt, leaseUntil] of rows) {
-    await db.pool.query(
-      'INSERT INTO billing_schedule_wakeups (agreement_id, wake_at, lease_until) VALUES ($1, $2, $3)',
-      [agreementId, wakeAt, leaseUntil],
-    );
-  }
-}
+const wakeUps = async (agreementIds: string[], dueAt: Date) =>
+  timers.schedule(agreementIds.map((key) => ({ queue: BILLING_SCHEDULES, key, kind: 'wake_up', dueAt })));
+const dueAtOf = async (agreementId: string) =>
+  (
+    await db.pool.query<{ due_at: Date }>(`SELECT due_at FROM timers WHERE queue = $1 AND key = $2`, [
+      BILLING_SCHEDULES,
+      agreementId,
+    ])
+  ).rows[0]?.due_at;
 
-it('claims due schedules in wake order up to the limit, and not again while their lease holds', async () => {
-  await wakeUps([
-    ['agr_late', '2026-02-28T00:00:00Z', null],
-    ['agr_early', '2026-02-01T00:00:00Z', null],
-    ['agr_middle', '2026-02-15T00:00:00Z', null],
-    ['agr_future', '2026-04-01T00:00:00Z', null],
-  ]);
-  expect(await store.claimDue(2, 60_000)).toEqual(expect.arrayContaining(['agr_early', 'agr_middle']));
-  expect(await store.claimDue(10, 60_000)).toEqual(['agr_late']);
-  expect(await store.claimDue(10, 60_000)).toEqual([]);
-});
-
-it('claims again a schedule whose lease ran out (a replica died holding it), but not one still leased', async () => {
-  const past = new Date(Date.now() - 5_000).toISOString();
-  const future = new Date(Date.now() + 60_000).toISOString();
-  await wakeUps([
-    ['agr_orphaned', '2026-02-01T00:00:00Z', past],
-    ['agr_held', '2026-02-01T00:00:00Z', future],
-  ]);
-  expect(await store.claimDue(10, 60_000)).toEqual(['agr_orphaned']);
-  const { rows } = await db.pool.query(
-    `SELECT lease_until > now() AS leased FROM billing_schedule_wakeups WHERE agreement_id = 'agr_orphaned'`,
+it("an advance brings only that agreement's wake-up forward, so the worker claims it and no other", async () => {
+  await wakeUps(['agr_advanced', 'agr_not_advanced'], at('2026-05-01T00:00:00Z'));
+  const now = await store.advanceTestClock(
+    'agr_advanced',
+    at('2026-05-02T00:00:00Z').getTime() - clock.now().getTime(),
   );
-  expect(rows[0].leased).toBe(true);
+  expect(now).toEqual(at('2026-05-02T00:00:00Z'));
+  expect(await store.now('agr_advanced')).toEqual(at('2026-05-02T00:00:00Z'));
+  expect(await store.now('agr_not_advanced')).toEqual(clock.now());
+  expect(await dueAtOf('agr_advanced')).toEqual(at('2026-02-28T00:00:00Z'));
+  expect(await dueAtOf('agr_not_advanced')).toEqual(at('2026-05-01T00:00:00Z'));
+  const claimed = await timers.claim(BILLING_SCHEDULES, clock.now(), 10, 60_000);
+  expect(claimed.map((t) => t.key)).toEqual(['agr_advanced']);
 });
 
-it('claims a schedule that only its sandbox test clock has made due', async () => {
-  await wakeUps([
-    ['agr_advanced', '2026-05-01T00:00:00Z', null],
-    ['agr_not_advanced', '2026-05-01T00:00:00Z', null],
-  ]);
-  await store.advanceTestClock('agr_advanced', at('2026-05-02T00:00:00Z').getTime() - clock.now().getTime());
-  expect(await store.claimDue(10, 60_000)).toEqual(['agr_advanced']);
+it('caps the total offset: an advance beyond it is refused and moves nothing', async () => {
+  await wakeUps(['agr_capped'], at('2026-05-01T00:00:00Z'));
+  await store.advanceTestClock('agr_capped', 300 * DAY);
+  await expect(store.advanceTestClock('agr_capped', 66 * DAY)).rejects.toMatchObject({
+    code: 'test_clock_limit_exceeded',
+    kind: 'invalid',
+    field: 'seconds',
+  });
+  await expect(store.advanceTestClock('agr_fresh', 366 * DAY)).rejects.toMatchObject({
+    code: 'test_clock_limit_exceeded',
+  });
+  expect(await store.now('agr_capped')).toEqual(new Date(clock.now().getTime() + 300 * DAY));
+  expect(await dueAtOf('agr_capped')).toEqual(new Date(at('2026-05-01T00:00:00Z').getTime() - 300 * DAY));
+  await store.advanceTestClock('agr_capped', 65 * DAY); // exactly up to the cap
+  expect(await store.now('agr_fresh')).toEqual(clock.now());
 });

@@ -1,14 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import {
   type EventStore,
   handleCommand,
+  inTransaction,
   loadStream,
   RequestCoalescer,
   type StreamSnapshot,
 } from '@payment-ledger/event-store';
 import { EVENT_STORE } from '@payment-ledger/messaging';
 import { CLOCK, type Clock, PG_POOL } from '@payment-ledger/platform';
+import { RequestRejected } from '@payment-ledger/domain-kernel';
+import { PostgresTimerStore } from '@payment-ledger/timers';
 import {
   awaitingOutcome,
   billingScheduleDecider,
@@ -20,6 +23,10 @@ import {
 } from '../domain/billing-schedule.decider';
 import type { BillingScheduleEvent } from '@payment-ledger/contracts';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../scheduler.config';
+
+/** The timer engine's queue of schedule wake-ups (libs/timers): key the agreement id, one kind. */
+export const BILLING_SCHEDULES = 'billing-schedules';
+const WAKE_UP = 'wake_up';
 
 /** Bookkeeping writes of concurrent runs go together (see RequestCoalescer): two statements at a time at most. */
 const BOOKKEEPING_WRITES = { maxInFlight: 2, maxBatch: 128 };
@@ -37,8 +44,10 @@ export interface ExecuteOptions {
 }
 
 /**
- * Billing schedules: their streams on the shared command loop, the wake-up index and the sandbox test clocks. A schedule's
- * "now" is the service clock plus its test clock's offset (zero outside the sandbox).
+ * Billing schedules: their streams on the shared command loop, their wake-ups (timers of the queue 'billing-schedules'
+ * on the timer engine) and the sandbox test clocks. A schedule's "now" is the service clock plus its test clock's
+ * offset (zero outside the sandbox); its wake-up is due on the service clock, so the offset is taken off when it is
+ * written, and a test-clock advance brings the wake-up forward by as much.
  */
 @Injectable()
 export class ScheduleStore {
@@ -47,15 +56,21 @@ export class ScheduleStore {
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
+    private readonly timers: PostgresTimerStore,
   ) {}
 
   async now(agreementId: string): Promise<Date> {
-    if (!(await this.anyTestClocks())) return this.clock.now();
+    return new Date(this.clock.now().getTime() + (await this.testClockOffset(agreementId)));
+  }
+
+  /** How far the schedule's own clock runs ahead of the service clock, in ms (its sandbox test clock; else 0). */
+  private async testClockOffset(agreementId: string): Promise<number> {
+    if (!(await this.anyTestClocks())) return 0;
     const { rows } = await this.pool.query<{ offset_ms: string }>(
       'SELECT offset_ms FROM scheduler_test_clocks WHERE agreement_id = $1',
       [agreementId],
     );
-    return new Date(this.clock.now().getTime() + Number(rows[0]?.offset_ms ?? 0));
+    return Number(rows[0]?.offset_ms ?? 0);
   }
 
   /**
@@ -74,14 +89,34 @@ export class ScheduleStore {
   private testClocksExist = false;
   private noTestClocksUntil = 0;
 
+  /**
+   * Moves one schedule's clock ahead by `ms` and brings its wake-up forward by as much, in one transaction: what that
+   * makes due is run by the billing worker, not by the caller. The total offset is capped
+   * (SCHEDULER_TEST_CLOCK_MAX_OFFSET_DAYS); beyond it nothing moves. Returns the schedule's new "now".
+   */
   async advanceTestClock(agreementId: string, ms: number): Promise<Date> {
     this.testClocksExist = true;
-    await this.pool.query(
-      `INSERT INTO scheduler_test_clocks (agreement_id, offset_ms) VALUES ($1, $2)
-       ON CONFLICT (agreement_id) DO UPDATE SET offset_ms = scheduler_test_clocks.offset_ms + EXCLUDED.offset_ms`,
-      [agreementId, ms],
-    );
-    return this.now(agreementId);
+    const maxMs = this.config.SCHEDULER_TEST_CLOCK_MAX_OFFSET_DAYS * 24 * 3600 * 1000;
+    const offsetMs = await inTransaction(this.pool, async (session) => {
+      const { rows } = await session.query<{ offset_ms: string }>(
+        `INSERT INTO scheduler_test_clocks (agreement_id, offset_ms) SELECT $1, $2::bigint WHERE $2::bigint <= $3::bigint
+         ON CONFLICT (agreement_id) DO UPDATE SET offset_ms = scheduler_test_clocks.offset_ms + EXCLUDED.offset_ms
+          WHERE scheduler_test_clocks.offset_ms + EXCLUDED.offset_ms <= $3::bigint
+         RETURNING offset_ms`,
+        [agreementId, ms, maxMs],
+      );
+      if (rows.length === 0) return undefined;
+      await this.timers.bringForward(BILLING_SCHEDULES, agreementId, ms, session);
+      return Number(rows[0].offset_ms);
+    });
+    if (offsetMs === undefined) {
+      throw new RequestRejected(
+        'test_clock_limit_exceeded',
+        `A test clock may run at most ${this.config.SCHEDULER_TEST_CLOCK_MAX_OFFSET_DAYS} days ahead of real time`,
+        'seconds',
+      );
+    }
+    return new Date(this.clock.now().getTime() + offsetMs);
   }
 
   load(agreementId: string): Promise<StreamSnapshot<ScheduleState>> {
@@ -104,18 +139,30 @@ export class ScheduleStore {
     correlationId: string,
     options: ExecuteOptions = {},
   ): Promise<KnownSchedule & { newEvents: BillingScheduleEvent[] }> {
+    let offsetMs = 0;
+    const wakeUp = (step: { state: ScheduleState; now: Date }) => this.wakeUpFor(step.state, step.now);
     const step = await handleCommand(
       this.store,
       billingScheduleStreamId(agreementId),
       billingScheduleDecider,
       command,
       {
-        now: () => this.now(agreementId),
+        now: async () => {
+          offsetMs = await this.testClockOffset(agreementId);
+          return new Date(this.clock.now().getTime() + offsetMs);
+        },
         metadata: { correlationId, actor: 'scheduler', agreementId },
         known: options.from,
-        beforeAppend: options.claimed
-          ? undefined
-          : (step) => this.wakeNoLaterThan(agreementId, this.wakeUpFor(step.state, step.now)),
+        ...(options.claimed
+          ? {}
+          : {
+              beforeAppend: (step, session) =>
+                this.wakeNoLaterThan(agreementId, wakeUp(step), offsetMs, session as PoolClient | undefined),
+              beforeAppendInTransaction: {
+                unitOfWork: (work) => inTransaction(this.pool, work),
+                when: (step) => wakeUp(step) !== null,
+              },
+            }),
       },
     );
     return { state: step.state, version: step.version, newEvents: step.newEvents, now: step.now };
@@ -132,77 +179,31 @@ export class ScheduleStore {
     return candidates.length === 0 ? null : new Date(Math.min(...candidates));
   }
 
-  private async wakeNoLaterThan(agreementId: string, at: Date | null): Promise<void> {
+  /** Writes the schedule's wake-up (at `at` on its own clock) unless an earlier one is already set. */
+  private async wakeNoLaterThan(
+    agreementId: string,
+    at: Date | null,
+    offsetMs: number,
+    session?: PoolClient,
+  ): Promise<void> {
     if (!at) return;
-    await this.pool.query(
-      `INSERT INTO billing_schedule_wakeups (agreement_id, wake_at) VALUES ($1, $2)
-       ON CONFLICT (agreement_id) DO UPDATE SET wake_at = LEAST(billing_schedule_wakeups.wake_at, EXCLUDED.wake_at)`,
-      [agreementId, at],
+    await this.timers.schedule(
+      [{ queue: BILLING_SCHEDULES, key: agreementId, kind: WAKE_UP, dueAt: new Date(at.getTime() - offsetMs) }],
+      { mode: 'earliest', session },
     );
   }
 
-  /** After a run: the schedule's next wake-up replaces the claimed one (or the row goes when nothing is ahead). */
-  async rescheduleAfterRun(agreementId: string, latest?: { state: ScheduleState; now: Date }): Promise<void> {
-    const { state } = latest ?? (await this.load(agreementId));
-    const at = exists(state) ? this.wakeUpFor(state, latest?.now ?? (await this.now(agreementId))) : null;
-    await this.reschedules.submit({ agreementId, at });
-  }
-
-  /** Runs finishing together replace their wake-ups in one statement (null: the schedule has nothing ahead). */
-  private readonly reschedules = new RequestCoalescer<{ agreementId: string; at: Date | null }, void>(
-    BOOKKEEPING_WRITES,
-    async (batch) => {
-      await this.pool.query({
-        name: 'scheduler_reschedule',
-        text: `WITH next AS (
-                 SELECT * FROM unnest($1::text[], $2::timestamptz[]) AS n(agreement_id, wake_at)
-               ), finished AS (
-                 DELETE FROM billing_schedule_wakeups w USING next
-                  WHERE w.agreement_id = next.agreement_id AND next.wake_at IS NULL
-               )
-               INSERT INTO billing_schedule_wakeups (agreement_id, wake_at)
-               SELECT agreement_id, wake_at FROM next WHERE wake_at IS NOT NULL
-               ON CONFLICT (agreement_id) DO UPDATE SET wake_at = EXCLUDED.wake_at, lease_until = NULL`,
-        values: [batch.map((r) => r.agreementId), batch.map((r) => r.at)],
-      });
-      return batch.map(() => ({ ok: true, value: undefined }));
-    },
-    (r) => r.agreementId,
-  );
-
   /**
-   * Claims schedules due by their own clocks, leased for `leaseMs` of real time: unleased ones due by the service
-   * clock (in wake order, through the partial index), ones whose lease ran out, and ones a sandbox test clock has
-   * made due.
+   * After a run: when the schedule next needs a look, on the service clock (null: nothing ahead). The timer engine
+   * replaces the claimed wake-up with it, in bulk with the runs finishing together.
    */
-  async claimDue(limit: number, leaseMs: number): Promise<string[]> {
-    const { rows } = await this.pool.query<{ agreement_id: string }>({
-      name: 'scheduler_claim_due',
-      text: `WITH unleased AS (
-               SELECT agreement_id FROM billing_schedule_wakeups
-                WHERE lease_until IS NULL AND wake_at <= $1::timestamptz
-                ORDER BY wake_at LIMIT $2 FOR UPDATE SKIP LOCKED
-             ), lease_ran_out AS (
-               SELECT agreement_id FROM billing_schedule_wakeups
-                WHERE lease_until < clock_timestamp() AND wake_at <= $1::timestamptz
-                ORDER BY lease_until LIMIT $2 FOR UPDATE SKIP LOCKED
-             ), test_clock_due AS (
-               SELECT w.agreement_id FROM scheduler_test_clocks c
-                 JOIN billing_schedule_wakeups w ON w.agreement_id = c.agreement_id
-                WHERE w.wake_at <= $1::timestamptz + make_interval(secs => c.offset_ms::double precision / 1000)
-                  AND (w.lease_until IS NULL OR w.lease_until < clock_timestamp())
-                ORDER BY w.wake_at LIMIT $2 FOR UPDATE OF w SKIP LOCKED
-             ), due AS (
-               SELECT agreement_id FROM unleased UNION SELECT agreement_id FROM lease_ran_out
-               UNION SELECT agreement_id FROM test_clock_due
-             )
-             UPDATE billing_schedule_wakeups w
-                SET lease_until = clock_timestamp() + make_interval(secs => $3::double precision / 1000)
-               FROM due WHERE w.agreement_id = due.agreement_id
-             RETURNING w.agreement_id`,
-      values: [this.clock.now(), limit, leaseMs],
-    });
-    return rows.map((r) => r.agreement_id);
+  async nextWakeUpAfterRun(agreementId: string, latest?: { state: ScheduleState; now: Date }): Promise<Date | null> {
+    const { state } = latest ?? (await this.load(agreementId));
+    const offsetMs = await this.testClockOffset(agreementId);
+    const at = exists(state)
+      ? this.wakeUpFor(state, latest?.now ?? new Date(this.clock.now().getTime() + offsetMs))
+      : null;
+    return at && new Date(at.getTime() - offsetMs);
   }
 
   rememberCharge(chargeId: string, agreementId: string): Promise<void> {

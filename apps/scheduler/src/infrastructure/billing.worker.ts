@@ -1,62 +1,67 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { JsonLogger } from '@payment-ledger/platform';
+import { CLOCK, type Clock, JsonLogger } from '@payment-ledger/platform';
+import { PostgresTimerStore, type TimerCounts, TimerWorker } from '@payment-ledger/timers';
 import { RunBillingHandler } from '../application/run-billing.handler';
-import { ScheduleStore } from '../application/schedule-store';
+import { BILLING_SCHEDULES } from '../application/schedule-store';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../scheduler.config';
 
-const LEASE_MS = 60_000;
-
 /**
- * Polls for schedules due by their clocks and runs them, `SCHEDULER_CONCURRENCY` at a time. Replicas share the
- * work through leases; a schedule is worked on by one replica at a time, and its stream's expected version makes
- * even an overlap harmless.
+ * Runs schedules whose wake-ups are due on the timer engine (libs/timers, queue 'billing-schedules'),
+ * `SCHEDULER_CONCURRENCY` at a time, claimed in batches of four times that. Replicas share the work through leases;
+ * a schedule is worked on by one replica at a time, and its stream's expected version makes even an overlap
+ * harmless. Each run's next wake-up replaces the claimed one, in bulk with the runs finishing together.
  */
 @Injectable()
 export class BillingWorker implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
+  private readonly worker: TimerWorker;
 
   constructor(
-    private readonly schedules: ScheduleStore,
+    timers: PostgresTimerStore,
     private readonly billing: RunBillingHandler,
+    @Inject(CLOCK) clock: Clock,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly logger: JsonLogger,
-  ) {}
+  ) {
+    this.worker = new TimerWorker(timers, clock, (error) =>
+      this.logger.event('warn', 'scheduler.claim_failed', { error }),
+    ).register({
+      name: BILLING_SCHEDULES,
+      pollMs: config.SCHEDULER_POLL_MS,
+      batchSize: config.SCHEDULER_CONCURRENCY * 4,
+      concurrency: config.SCHEDULER_CONCURRENCY,
+      leaseMs: 60_000,
+      handle: async (timer) => {
+        const { nextWakeUp } = await this.billing.run(timer.key, this.config.SCHEDULER_RESEND_AFTER_MS);
+        return { rescheduleAt: nextWakeUp };
+      },
+      onFailure: (timer, error, retryInMs) =>
+        this.logger.event('error', 'scheduler.run_failed', { agreementId: timer.key, retryInMs, error }),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    if (this.config.SCHEDULER_POLL_MS <= 0) return;
-    this.timer = setInterval(() => void this.runDue().catch(() => undefined), this.config.SCHEDULER_POLL_MS);
+    this.worker.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.worker.stop();
   }
 
-  /** Runs every schedule due now; returns how many charges were asked for. Overlapping calls share one run. */
+  /** Runs every schedule due now; returns how many ran. Overlapping calls share one run. */
   runDue(): Promise<number> {
-    this.running ??= this.drain().finally(() => (this.running = undefined));
-    return this.running;
+    return this.worker.runDue(BILLING_SCHEDULES);
   }
 
-  private async drain(): Promise<number> {
-    let asked = 0;
-    const batch = this.config.SCHEDULER_CONCURRENCY * 4;
-    for (;;) {
-      const due = await this.schedules.claimDue(batch, LEASE_MS);
-      let next = 0;
-      const lanes = Array.from({ length: Math.min(this.config.SCHEDULER_CONCURRENCY, due.length) }, async () => {
-        while (next < due.length) {
-          const agreementId = due[next++];
-          try {
-            asked += await this.billing.run(agreementId, this.config.SCHEDULER_RESEND_AFTER_MS);
-          } catch (error) {
-            this.logger.event('error', 'scheduler.run_failed', { agreementId, error });
-          }
-        }
-      });
-      await Promise.all(lanes);
-      if (due.length < batch) return asked;
-    }
+  /**
+   * Starts a run now without waiting for it (a test-clock advance made a schedule due), when the worker polls on its
+   * own; with polling off (tests), runs happen only through runDue.
+   */
+  poke(): void {
+    if (this.config.SCHEDULER_POLL_MS > 0) void this.runDue().catch(() => undefined);
+  }
+
+  /** Wake-ups due now, and those due for more than `lateAfterMs`. */
+  async counts(lateAfterMs?: number): Promise<TimerCounts> {
+    return (await this.worker.counts(lateAfterMs))[BILLING_SCHEDULES];
   }
 }
