@@ -1,13 +1,12 @@
-import { type ConfigOf, env, infrastructureConfigSchema } from '@payment-ledger/platform';
+import { type ConfigOf, env, infrastructureConfigSchema, serviceAddressSchema } from '@payment-ledger/platform';
+import { rpcConfigSchema } from '@payment-ledger/rpc';
 
 /** Everything the scheduler reads from its environment, validated at start-up. */
 export const schedulerConfigSchema = {
   ...infrastructureConfigSchema,
-  SCHEDULER_TCP_HOST: env.string({ default: '127.0.0.1' }),
-  SCHEDULER_TCP_PORT: env.int({ default: 4030, min: 0, max: 65535 }),
-  AGREEMENTS_TCP_HOST: env.string({ default: '127.0.0.1' }),
-  AGREEMENTS_TCP_PORT: env.int({ default: 4020, min: 1, max: 65535 }),
-  SERVICE_CALL_TIMEOUT_MS: env.int({ default: 10_000, min: 100 }),
+  /** Where it listens and where the services it calls are (service registry), and the RPC kit's settings. */
+  ...serviceAddressSchema('scheduler'),
+  ...rpcConfigSchema,
   /** How often due schedules are looked for (0 = only when told, for tests). */
   SCHEDULER_POLL_MS: env.int({ default: 1_000, min: 0 }),
   /** Schedules worked on at once by one replica (cheap: their I/O is coalesced, so more in flight costs less each). */

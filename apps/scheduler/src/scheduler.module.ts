@@ -1,11 +1,11 @@
 import { CHARGE_SETTLEMENT_EVENT_TYPES } from '@payment-ledger/contracts';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { MessagingModule } from '@payment-ledger/messaging';
 import { type Clock, InfrastructureModule, PG_POOL } from '@payment-ledger/platform';
 import { PostgresTimerStore } from '@payment-ledger/timers';
 import type { Pool } from 'pg';
-import { AGREEMENTS_SERVICE, AgreementsGateway } from './application/agreements.gateway';
+import { rpcClientProviders } from '@payment-ledger/rpc';
+import { AgreementsGateway } from './application/agreements.gateway';
 import { RunBillingHandler } from './application/run-billing.handler';
 import { ScheduleStore } from './application/schedule-store';
 import { StartScheduleHandler } from './application/start-schedule.handler';
@@ -20,14 +20,7 @@ class SchedulerCoreModule {
   static forRoot(config: SchedulerConfig): DynamicModule {
     const providers = [
       { provide: SCHEDULER_CONFIG, useValue: config },
-      {
-        provide: AGREEMENTS_SERVICE,
-        useFactory: () =>
-          ClientProxyFactory.create({
-            transport: Transport.TCP,
-            options: { host: config.AGREEMENTS_TCP_HOST, port: config.AGREEMENTS_TCP_PORT },
-          }),
-      },
+      ...rpcClientProviders('scheduler', config),
       AgreementsGateway,
       { provide: PostgresTimerStore, inject: [PG_POOL], useFactory: (pool: Pool) => new PostgresTimerStore(pool) },
       ScheduleStore,

@@ -92,7 +92,6 @@ export class RunBillingHandler {
     const answer = await this.agreements.charge({
       correlationId,
       idempotencyKey: `${agreementId}:${period.index}:${period.attempt}`,
-      merchantId: null,
       agreementId,
       chargeId: period.chargeId,
       amount: null,

@@ -1,7 +1,7 @@
 import { Controller, UseFilters } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { type AdvanceTestClockMessage, SCHEDULER_PATTERNS } from '@payment-ledger/contracts';
-import { RpcErrorFilter } from '@payment-ledger/messaging';
+import { RpcErrorFilter } from '@payment-ledger/rpc';
 import { ScheduleStore } from '../application/schedule-store';
 import { exists } from '../domain/billing-schedule.decider';
 import { ScheduleNotFound } from '../domain/schedule-errors';
