@@ -47,6 +47,12 @@ const OPERATION_COLUMNS = [
  *
  * Captures and voids lock their charges in reference order before deciding, so the capture rules are checked on the
  * charge's latest state and two batches never deadlock on each other.
+ *
+ * Why SQL and not TypeORM entities (the services' data layer): each call is a data-modifying CTE over a whole batch
+ * (look the keys up, lock the charges in order, insert objects and keys, update totals, answer each call) that must
+ * be one statement to be one snapshot and one round trip; an ORM would make it a transaction of several statements
+ * per call, with the locks and races handled by hand, on the path of every charge's provider step. The pool is the
+ * service's one pool (PG_POOL, the TypeORM DataSource's own).
  */
 export class PostgresSandboxProviderRecords implements SandboxProviderRecords {
   private readonly newCharges: RequestCoalescer<NewCharge, KeyedAnswer<ProviderAuthorizationOutcome>>;
