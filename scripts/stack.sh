@@ -10,6 +10,8 @@ set -a; . ./.infra.env; set +a
 
 export GATEWAY_PORT="${GATEWAY_PORT:-3000}" SANDBOX_PORT="${SANDBOX_PORT:-3002}" CHARGES_TCP_PORT="${CHARGES_TCP_PORT:-4010}"
 export AGREEMENTS_TCP_PORT="${AGREEMENTS_TCP_PORT:-4020}" SCHEDULER_TCP_PORT="${SCHEDULER_TCP_PORT:-4030}"
+# The RPC kit signs every command between the services with this (no default): a fresh secret per run.
+export RPC_SIGNING_SECRETS="${RPC_SIGNING_SECRETS:-$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64url'))")}"
 export SANDBOX_PUBLIC_URL="${SANDBOX_PUBLIC_URL:-http://127.0.0.1:${SANDBOX_PORT}}"
 # Every service must use the same topic namespace (the scheduler learns about agreements from their events).
 export KAFKA_TOPIC_NAMESPACE="${KAFKA_TOPIC_NAMESPACE:-payment-ledger}"

@@ -1,0 +1,109 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SERVICE_REGISTRY, serviceAddressSchema, type ServiceName } from './service-registry';
+
+const ROOT = join(__dirname, '..', '..', '..', '..');
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+const folders = (path: string) =>
+  readdirSync(join(ROOT, path), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name);
+// js-yaml ships with the toolchain (eslint, @nestjs/swagger); it only reads the deployment files here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { load, loadAll } = require('js-yaml') as { load(text: string): unknown; loadAll(text: string): unknown[] };
+
+const names = Object.keys(SERVICE_REGISTRY) as ServiceName[];
+type Env = Record<string, string>;
+
+/** What a deployment file must say for `name`: its own address settings and its callees', as the registry names them. */
+function expectedAddresses(name: ServiceName, calleeHost: (callee: ServiceName) => string): Env {
+  const own = SERVICE_REGISTRY[name];
+  const env: Env = { [own.host]: '0.0.0.0', [own.port]: String(own.defaultPort) };
+  for (const callee of own.calls as readonly ServiceName[]) {
+    const spec = SERVICE_REGISTRY[callee];
+    env[spec.host] = calleeHost(callee);
+    env[spec.port] = String(spec.defaultPort);
+  }
+  return env;
+}
+
+describe('service registry', () => {
+  it('gives each service its own address settings and those of the services it calls, nothing else', () => {
+    expect(Object.keys(serviceAddressSchema('agreements')).sort()).toEqual(
+      ['AGREEMENTS_TCP_HOST', 'AGREEMENTS_TCP_PORT', 'CHARGES_TCP_HOST', 'CHARGES_TCP_PORT'].sort(),
+    );
+    expect(Object.keys(serviceAddressSchema('charges')).sort()).toEqual(['CHARGES_TCP_HOST', 'CHARGES_TCP_PORT']);
+    for (const name of names) {
+      for (const callee of SERVICE_REGISTRY[name].calls) expect(names).toContain(callee);
+    }
+  });
+
+  it('is the only place app configs get addresses from', () => {
+    for (const app of folders('apps')) {
+      for (const file of readdirSync(join(ROOT, 'apps', app, 'src')).filter((f) => f.endsWith('.config.ts'))) {
+        expect({ file, text: read(`apps/${app}/src/${file}`) }).not.toEqual(
+          expect.objectContaining({ text: expect.stringMatching(/_(TCP_)?(HOST|PORT): env\./) }),
+        );
+      }
+    }
+  });
+
+  it('matches docker-compose.yml: every service, its port and the addresses of its callees; the secret not written down', () => {
+    const compose = load(read('docker-compose.yml')) as {
+      services: Record<string, { environment: Env; ports?: string[] }>;
+    };
+    for (const name of names) {
+      const service = compose.services[name];
+      expect(service).toBeDefined();
+      expect(service.environment).toMatchObject(expectedAddresses(name, (callee) => callee));
+      expect(service.environment.RPC_SIGNING_SECRETS).toMatch(/^\$\{RPC_SIGNING_SECRETS/);
+      if (SERVICE_REGISTRY[name].transport === 'http') {
+        const port = SERVICE_REGISTRY[name].defaultPort;
+        expect(service.ports).toContain(`127.0.0.1:${port}:${port}`);
+      }
+    }
+  });
+
+  it('matches the Kubernetes manifests: a Deployment and a Service per service, ports and addresses; the secret a reference', () => {
+    type Manifest = {
+      kind: string;
+      metadata: { name: string };
+      spec: {
+        ports?: { port: number }[];
+        template?: {
+          spec: {
+            containers: {
+              ports: { containerPort: number }[];
+              env: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string } } }[];
+            }[];
+          };
+        };
+      };
+    };
+    const manifests = loadAll(read('k8s/base/services.yaml')) as Manifest[];
+    expect(read('k8s/base/kustomization.yaml')).toContain('services.yaml');
+    for (const name of names) {
+      const port = SERVICE_REGISTRY[name].defaultPort;
+      const deployment = manifests.find((m) => m.kind === 'Deployment' && m.metadata.name === name);
+      const service = manifests.find((m) => m.kind === 'Service' && m.metadata.name === name);
+      expect(service?.spec.ports?.map((p) => p.port)).toEqual([port]);
+      const container = deployment!.spec.template!.spec.containers[0];
+      expect(container.ports.map((p) => p.containerPort)).toEqual([port]);
+      const env = Object.fromEntries(container.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+      expect(env).toMatchObject(expectedAddresses(name, (callee) => callee));
+      const secret = container.env.find((e) => e.name === 'RPC_SIGNING_SECRETS');
+      expect(secret).toEqual({ name: 'RPC_SIGNING_SECRETS', valueFrom: { secretKeyRef: expect.any(Object) } });
+    }
+  });
+
+  it('nest-cli.json lists every app and every lib as a project', () => {
+    const projects = (JSON.parse(read('nest-cli.json')) as { projects: Record<string, { type: string; root: string }> })
+      .projects;
+    for (const app of folders('apps')) {
+      expect(projects[app]).toMatchObject({ type: 'application', root: `apps/${app}` });
+    }
+    for (const lib of folders('libs')) {
+      expect(projects[lib]).toMatchObject({ type: 'library', root: `libs/${lib}` });
+    }
+  });
+});
