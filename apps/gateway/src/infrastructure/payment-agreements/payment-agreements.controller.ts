@@ -49,8 +49,10 @@ export class PaymentAgreementsController {
   ) {}
 
   /**
-   * Sandbox test clock (like Stripe's): moves this agreement's billing schedule forward and runs what became due,
-   * so months of recurring billing take seconds. Not available to live merchants.
+   * Sandbox test clock (like Stripe's): moves this agreement's billing schedule forward, so months of recurring
+   * billing take seconds. Answers at once with the schedule's new time; the scheduler's billing worker then runs what
+   * became due (the merchant sees the charges appear, as with webhooks). The total offset is capped (10 years by
+   * default): beyond it, 400 `test_clock_limit_exceeded`. Not available to live merchants.
    */
   @Post(':id/test-clock/advances')
   @HttpCode(201)
