@@ -5,7 +5,7 @@
  */
 import { connect } from 'node:net';
 import { SIMULATED_FAILURES } from '@payment-ledger/payment-methods';
-import { EVENT_STORE } from '@payment-ledger/messaging';
+import { catchUpProjection, EVENT_STORE, ProjectionRunners, rebuildProjection } from '@payment-ledger/messaging';
 import { CLOCK, JsonLogger } from '@payment-ledger/platform';
 import { PostgresTimerStore } from '@payment-ledger/timers';
 import { ChargeDeadlineFeed } from '../../apps/charges/src/application/charge-deadline.feed';
@@ -13,10 +13,11 @@ import { CompleteCheckoutHandler } from '../../apps/charges/src/application/comp
 import { RunChargeDeadlineHandler } from '../../apps/charges/src/application/run-charge-deadline.handler';
 import { CHARGES_CONFIG, type ChargesConfig } from '../../apps/charges/src/charges.config';
 import { ChargeDeadlineWorker } from '../../apps/charges/src/infrastructure/charge-deadline.worker';
+import { ChargeListProjection } from '../../apps/charges/src/infrastructure/charge-list.projection';
 import { createPaymentChargeBody } from '../../apps/gateway/src/infrastructure/payment-charges/create-payment-charge.body';
 import { apiClient, PaymentStack, SEED_001_CHARGE } from '../support/payment-stack';
 import { TestDatabase } from '../support/test-database';
-import { waitFor } from '../support/wait';
+import { sleep, waitFor } from '../support/wait';
 
 let db: TestDatabase;
 let stack: PaymentStack;
@@ -794,7 +795,7 @@ describe('reads', () => {
     expect((await api('GET', `/v1/payment-charges/${charge.id}`)).body.status).toBe('CAPTURED');
   });
 
-  it('lists and filters from the read model built from Kafka, with cursor pagination', async () => {
+  it('lists and filters from the read model built from the event log, with cursor pagination', async () => {
     const other = await stack.merchant('List Shop');
     const listApi = apiClient(stack.baseUrl, other.apiKey);
     const ids: string[] = [];
@@ -829,6 +830,97 @@ describe('reads', () => {
       return failed.data.length === 1 && failed.data[0].id === ids[0];
     });
     expect(merchantId).not.toBe(other.merchant.id);
+  });
+});
+
+describe('the charge list projection', () => {
+  it('rebuilds from position 0 into a fresh table and swaps it in: equal to the live one row for row', async () => {
+    const shop = await stack.merchant('Rebuild Shop');
+    const shopApi = apiClient(stack.baseUrl, shop.apiKey);
+    // Charges in every state the list shows: pending, failed, captured (whole or part), voided.
+    async function lifeOf(i: number) {
+      const created = await shopApi(
+        'POST',
+        '/v1/payment-charges',
+        chargeBody({ captureMethod: 'MANUAL', merchantPaymentChargeReference: `rebuild-${i}` }),
+      );
+      expect(created.status).toBe(201);
+      const charge = created.body;
+      if (i % 7 === 0) return;
+      await consumer(charge, i % 11 === 0 ? 'CANCEL' : 'APPROVE');
+      if (i % 11 === 0) return;
+      if (i % 3 === 0) await shopApi('POST', `/v1/payment-charges/${charge.id}/captures`, { amount: 300 });
+      if (i % 3 === 1) await shopApi('POST', `/v1/payment-charges/${charge.id}/voids`, {});
+      if (i % 3 === 2) await shopApi('POST', `/v1/payment-charges/${charge.id}/captures`, {});
+    }
+    for (let i = 0; i < 300; i += 20) await Promise.all(Array.from({ length: 20 }, (_, k) => lifeOf(i + k)));
+    const runners = stack.charges.get(ProjectionRunners);
+    const projection = stack.charges.get(ChargeListProjection);
+    await runners.catchUp();
+
+    // The live table as the live runner keeps it: a copy at the live checkpoint, then kept by the same batches.
+    const reference = { table: 'charge_list_reference', checkpoint: 'test.charge-list-reference' };
+    const session = await db.pool.connect();
+    try {
+      await session.query('BEGIN');
+      await session.query(`SELECT 1 FROM relay_checkpoints WHERE relay_name = $1 FOR UPDATE`, [projection.name]);
+      await session.query(`CREATE TABLE ${reference.table} (LIKE charge_list_view INCLUDING ALL)`);
+      await session.query(`INSERT INTO ${reference.table} SELECT * FROM charge_list_view`);
+      await session.query(
+        `INSERT INTO relay_checkpoints (relay_name, transaction_id, global_position)
+         SELECT $2, transaction_id, global_position FROM relay_checkpoints WHERE relay_name = $1`,
+        [projection.name, reference.checkpoint],
+      );
+      await session.query('COMMIT');
+    } finally {
+      session.release();
+    }
+
+    // Writes go on during the rebuild, and the live runner keeps polling.
+    let writing = true;
+    let written = 0;
+    const writers = Array.from({ length: 4 }, async (_, w) => {
+      for (let i = 1000 + w; writing; i += 4, written++) await lifeOf(i);
+    });
+    while (written < 4) await sleep(10);
+    const startedAt = new Date();
+    const result = await rebuildProjection(db.pool, stack.charges.get(EVENT_STORE), projection, { batchSize: 50 });
+    const endedAt = new Date();
+    await sleep(200);
+    writing = false;
+    await Promise.all(writers);
+    expect(result).toMatchObject({ table: 'charge_list_view', rebuiltAs: 'charge_list_view_rebuild_1' });
+    const duringRebuild = await db.pool.query(
+      `SELECT count(*)::int AS n FROM events WHERE stream_type = 'charge' AND recorded_at BETWEEN $1 AND $2`,
+      [startedAt, endedAt],
+    );
+    expect(duringRebuild.rows[0].n).toBeGreaterThan(0);
+
+    await runners.catchUp();
+    await catchUpProjection(db.pool, stack.charges.get(EVENT_STORE), projection, reference);
+    const rowsOf = async (table: string) =>
+      (await db.pool.query(`SELECT * FROM ${table} WHERE merchant_id = $1 ORDER BY charge_id`, [shop.merchant.id]))
+        .rows;
+    const live = await rowsOf(reference.table);
+    const rebuilt = await rowsOf('charge_list_view');
+    expect(live.length).toBeGreaterThan(300 + 4);
+    expect([...new Set(live.map((r) => r.status))]).toEqual(
+      expect.arrayContaining(['AUTHENTICATION_PENDING', 'FAILED', 'CAPTURED', 'VOIDED']),
+    );
+    expect(rebuilt).toEqual(live);
+    // The rebuild also brought back the rows an earlier test dropped from the live table.
+    const missing = await db.pool.query(
+      `SELECT count(*)::int AS n FROM (SELECT DISTINCT stream_id FROM events WHERE stream_type = 'charge') e
+       WHERE NOT EXISTS (SELECT 1 FROM charge_list_view v WHERE 'charge:' || v.charge_id = e.stream_id)`,
+    );
+    expect(missing.rows[0].n).toBe(0);
+    // The list reads the swapped-in table, and the live runner keeps it.
+    const next = await createCharge({ merchantPaymentChargeReference: 'after-the-swap' });
+    await waitFor('the list to show the charge created after the swap', async () => {
+      const list = (await api('GET', '/v1/payment-charges?merchantPaymentChargeReference=after-the-swap')).body;
+      return list.data.length === 1 && list.data[0].id === next.id;
+    });
+    await db.pool.query(`DROP TABLE ${reference.table}`);
   });
 });
 

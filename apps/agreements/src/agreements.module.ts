@@ -65,22 +65,28 @@ export class AgreementsModule {
       imports: [
         InfrastructureModule.forRoot({ service: 'agreements', config, clock: options.clock }),
         core,
-        MessagingModule.forRoot({ relay: { name: 'agreements', streamTypes: ['agreement'] }, imports: [core] }, [
-          { name: 'agreements-list-view', streamTypes: ['agreement'], handler: AgreementListProjection },
+        MessagingModule.forRoot(
           {
-            name: 'agreements-charge-outcomes',
-            streamTypes: ['charge'],
-            eventTypes: CHARGE_SETTLEMENT_EVENT_TYPES,
-            handler: AgreementChargeOutcomesConsumer,
+            relay: { name: 'agreements', streamTypes: ['agreement'] },
+            projections: [AgreementListProjection],
+            imports: [core],
           },
-          {
-            name: 'agreements-charge-dispatch',
-            eventTypes: ['AgreementChargeRequested'],
-            streamTypes: ['agreement'],
-            handler: AgreementChargeDispatcher,
-            maxAttempts: 20,
-          },
-        ]),
+          [
+            {
+              name: 'agreements-charge-outcomes',
+              streamTypes: ['charge'],
+              eventTypes: CHARGE_SETTLEMENT_EVENT_TYPES,
+              handler: AgreementChargeOutcomesConsumer,
+            },
+            {
+              name: 'agreements-charge-dispatch',
+              eventTypes: ['AgreementChargeRequested'],
+              streamTypes: ['agreement'],
+              handler: AgreementChargeDispatcher,
+              maxAttempts: 20,
+            },
+          ],
+        ),
       ],
       controllers: [AgreementsController],
       providers: [

@@ -32,9 +32,10 @@ export class ChargesModule {
       module: ChargesModule,
       imports: [
         InfrastructureModule.forRoot({ service: 'charges', config, clock: options.clock }),
-        MessagingModule.forRoot({ relay: { name: 'charges', streamTypes: ['charge'] } }, [
-          { name: 'charges-list-view', streamTypes: ['charge'], handler: ChargeListProjection },
-        ]),
+        MessagingModule.forRoot({
+          relay: { name: 'charges', streamTypes: ['charge'] },
+          projections: [ChargeListProjection],
+        }),
       ],
       controllers: [ChargesController],
       providers: [

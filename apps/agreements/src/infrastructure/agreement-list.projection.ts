@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { PoolClient } from 'pg';
 import { agreementExists, agreementModel, type AgreementState, parseAgreementEvent } from '@payment-ledger/contracts';
 import type { EventStore } from '@payment-ledger/event-store';
-import { applyToFoldedView, EVENT_STORE, type EventEnvelope, type FoldedView } from '@payment-ledger/messaging';
+import { EVENT_STORE, type FoldedView, FoldedViewProjection } from '@payment-ledger/messaging';
 
 const AGREEMENT_LIST_VIEW: FoldedView<AgreementState> = {
   table: 'agreement_list_view',
@@ -33,11 +32,14 @@ const AGREEMENT_LIST_VIEW: FoldedView<AgreementState> = {
       : null,
 };
 
-/** Keeps `agreement_list_view` (one row per agreement: its folded state) from the agreement events on Kafka. */
+/**
+ * Keeps `agreement_list_view` (one row per agreement: its folded state) from this service's own `agreement`
+ * events, read from the event store by the projection runner (checkpoint `agreements.list-view`), not from Kafka.
+ * Rebuild it with `npm run projections:rebuild -- agreements.list-view`.
+ */
 @Injectable()
-export class AgreementListProjection {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
-
-  handleBatch = (events: EventEnvelope[], session: PoolClient): Promise<void> =>
-    applyToFoldedView(session, this.store, AGREEMENT_LIST_VIEW, events);
+export class AgreementListProjection extends FoldedViewProjection<AgreementState> {
+  constructor(@Inject(EVENT_STORE) store: EventStore) {
+    super('agreements.list-view', AGREEMENT_LIST_VIEW, store);
+  }
 }

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { PoolClient } from 'pg';
 import { chargeExists, chargeModel, type ChargeState, parseChargeEvent } from '@payment-ledger/contracts';
 import type { EventStore } from '@payment-ledger/event-store';
-import { applyToFoldedView, EVENT_STORE, type EventEnvelope, type FoldedView } from '@payment-ledger/messaging';
+import { EVENT_STORE, type FoldedView, FoldedViewProjection } from '@payment-ledger/messaging';
 
 const CHARGE_LIST_VIEW: FoldedView<ChargeState> = {
   table: 'charge_list_view',
@@ -35,11 +34,14 @@ const CHARGE_LIST_VIEW: FoldedView<ChargeState> = {
       : null,
 };
 
-/** Keeps `charge_list_view` (one row per charge: its folded state) from the charge events on Kafka. */
+/**
+ * Keeps `charge_list_view` (one row per charge: its folded state) from this service's own `charge` events, read from the event
+ * store by the projection runner (checkpoint `charges.list-view`), not from Kafka. Rebuild it with
+ * `npm run projections:rebuild -- charges.list-view`.
+ */
 @Injectable()
-export class ChargeListProjection {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
-
-  handleBatch = (events: EventEnvelope[], session: PoolClient): Promise<void> =>
-    applyToFoldedView(session, this.store, CHARGE_LIST_VIEW, events);
+export class ChargeListProjection extends FoldedViewProjection<ChargeState> {
+  constructor(@Inject(EVENT_STORE) store: EventStore) {
+    super('charges.list-view', CHARGE_LIST_VIEW, store);
+  }
 }
