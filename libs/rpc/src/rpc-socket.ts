@@ -57,8 +57,9 @@ export function rpcSocketClass(options: RpcSocketOptions): Type<TcpSocket> {
         callback?.(new Error(`frame of ${frame.length} bytes exceeds RPC_MAX_FRAME_BYTES (${maxFrameBytes})`));
         return;
       }
-      if (!this.socket.write(frame, callback) && !this.backpressured) {
-        // A peer that asks without reading: stop reading its commands until it catches up.
+      if (!this.socket.write(frame, callback) && side === 'server' && !this.backpressured) {
+        // A peer that asks without reading: stop reading its commands until it catches up. (Only servers: a client
+        // that stopped reading answers while its commands wait to be sent would deadlock with its server.)
         this.backpressured = true;
         this.socket.pause();
         this.socket.once('drain', () => {
