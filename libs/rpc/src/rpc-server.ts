@@ -4,6 +4,7 @@ import { type JsonLogger, type RpcServerKit, serviceAddress, type ServiceName } 
 import { FrameVerifier } from './frame-auth';
 import type { RpcConfig } from './rpc.config';
 import { rpcSocketClass } from './rpc-socket';
+import { RpcErrorFilter } from './rpc-error.filter';
 import { TenantGuard } from './tenant.guard';
 
 /** TCP server options of `service`: its address from the registry, bounded frames, verified commands. */
@@ -24,10 +25,14 @@ export function rpcServerOptions(service: ServiceName, config: RpcConfig, logger
   };
 }
 
-/** The RPC kit's server, for bootstrapService / createRpcService: verified frames, and every handler tenant-scoped. */
+/**
+ * The RPC kit's server, for bootstrapService / createRpcService: verified frames, every handler tenant-scoped, and
+ * every error answered as a RemoteError (RpcErrorFilter), the guard's refusals included.
+ */
 export const rpcServer: RpcServerKit = {
   serverOptions: (service, config, logger) => rpcServerOptions(service, config as RpcConfig, logger),
-  configure(app: INestMicroservice) {
+  configure(app: INestMicroservice, logger: JsonLogger) {
     app.useGlobalGuards(new TenantGuard());
+    app.useGlobalFilters(new RpcErrorFilter(logger));
   },
 };

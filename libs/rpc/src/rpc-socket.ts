@@ -5,6 +5,12 @@ import type { JsonLogger } from '@payment-ledger/platform';
 import type { FrameSigner, FrameVerifier } from './frame-auth';
 
 const HASH = 0x23; // '#'
+const ANSWER_TOO_LARGE = {
+  kind: 'internal',
+  failureCode: 'answer_too_large',
+  failureMessage: 'The answer exceeds RPC_MAX_FRAME_BYTES',
+};
+
 /** "<up to 10 digits>#": a longer length prefix is not one. */
 const MAX_PREFIX_BYTES = 11;
 
@@ -54,8 +60,13 @@ export function rpcSocketClass(options: RpcSocketOptions): Type<TcpSocket> {
       }
       if (frame.length > maxFrameBytes + MAX_PREFIX_BYTES) {
         logger.event('warn', 'rpc.frame_too_large', { side, direction: 'out', bytes: frame.length, maxFrameBytes });
-        callback?.(new Error(`frame of ${frame.length} bytes exceeds RPC_MAX_FRAME_BYTES (${maxFrameBytes})`));
-        return;
+        const id = (message as { id?: unknown } | null)?.id;
+        if (side === 'server' && id !== undefined) {
+          // The caller gets an answer now rather than a timeout.
+          return this.handleSend({ id, isDisposed: true, err: ANSWER_TOO_LARGE }, callback);
+        }
+        // A client's ClientTCP.publish turns this into the call's error at once.
+        throw new Error(`frame of ${frame.length} bytes exceeds RPC_MAX_FRAME_BYTES (${maxFrameBytes})`);
       }
       if (!this.socket.write(frame, callback) && side === 'server' && !this.backpressured) {
         // A peer that asks without reading: stop reading its commands until it catches up. (Only servers: a client
