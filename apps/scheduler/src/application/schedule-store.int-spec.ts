@@ -6,6 +6,7 @@
 import { PostgresEventStore } from '@payment-ledger/event-store';
 import { loadConfig, ManualClock } from '@payment-ledger/platform';
 import { PostgresTimerStore } from '@payment-ledger/timers';
+import { TEST_RPC_SIGNING_SECRET } from '../../../../test/support/rpc-secrets';
 import { TestDatabase } from '../../../../test/support/test-database';
 import { schedulerConfigSchema } from '../scheduler.config';
 import { BILLING_SCHEDULES, ScheduleStore } from './schedule-store';
@@ -23,6 +24,7 @@ beforeAll(async () => {
     DATABASE_URL: 'postgres://unused/unused',
     KAFKA_BROKERS: 'unused:9092',
     SCHEDULER_TEST_CLOCK_MAX_OFFSET_DAYS: '365',
+    RPC_SIGNING_SECRETS: TEST_RPC_SIGNING_SECRET,
   });
   timers = new PostgresTimerStore(db.pool);
   store = new ScheduleStore(new PostgresEventStore(db.pool), db.pool, clock, config, timers);

@@ -81,6 +81,16 @@ export class ScheduleStore {
   private async anyTestClocks(): Promise<boolean> {
     if (this.testClocksExist) return true;
     if (Date.now() < this.noTestClocksUntil) return false;
+    return this.refreshTestClocks();
+  }
+
+  /**
+   * Asks whether any test clock exists, whatever was last seen: the billing worker does before each claim (one
+   * statement per claimed batch), because an advance on another replica makes its wake-up claimable only after the
+   * clock's row is written.
+   */
+  async refreshTestClocks(): Promise<boolean> {
+    if (this.testClocksExist) return true;
     const { rowCount } = await this.pool.query('SELECT 1 FROM scheduler_test_clocks LIMIT 1');
     this.testClocksExist = (rowCount ?? 0) > 0;
     if (!this.testClocksExist) this.noTestClocksUntil = Date.now() + 1_000;

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { CLOCK, type Clock, JsonLogger } from '@payment-ledger/platform';
 import { PostgresTimerStore, type TimerCounts, TimerWorker } from '@payment-ledger/timers';
 import { RunBillingHandler } from '../application/run-billing.handler';
-import { BILLING_SCHEDULES } from '../application/schedule-store';
+import { BILLING_SCHEDULES, ScheduleStore } from '../application/schedule-store';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../scheduler.config';
 
 /**
@@ -18,6 +18,7 @@ export class BillingWorker implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     timers: PostgresTimerStore,
     private readonly billing: RunBillingHandler,
+    private readonly schedules: ScheduleStore,
     @Inject(CLOCK) clock: Clock,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly logger: JsonLogger,
@@ -30,6 +31,9 @@ export class BillingWorker implements OnApplicationBootstrap, OnApplicationShutd
       batchSize: config.SCHEDULER_CONCURRENCY * 4,
       concurrency: config.SCHEDULER_CONCURRENCY,
       leaseMs: 60_000,
+      // A wake-up another replica brought forward for a test clock is claimable only once that clock's row exists:
+      // looking again before each claim means no run computes a just-advanced schedule without its offset.
+      beforeClaim: () => this.schedules.refreshTestClocks(),
       handle: async (timer) => {
         const { nextWakeUp } = await this.billing.run(timer.key, this.config.SCHEDULER_RESEND_AFTER_MS);
         return { rescheduleAt: nextWakeUp };
