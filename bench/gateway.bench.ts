@@ -22,10 +22,11 @@
  * with p99 < 50 ms.
  * Any error, timeout or non-2xx answer fails the bench. Create runs are measured over a fixed number of requests
  * (about BENCH_SECONDS at the warm-up's rate) so that no request is cut off in flight, and afterwards the number of
- * ChargeCreated events written must equal the number of 2xx answers. The time the list read model (relay → Kafka
- * → projection) needs to catch up after a create run is reported, as is the CPU each process spent per request
- * (from /proc), so a number that the background work cannot sustain does not go unnoticed; CPU used by processes
- * outside the bench (`other`: this machine is shared) is reported too, and a run where it is large is flagged.
+ * ChargeCreated events written must equal the number of 2xx answers. The time the list read model (the charges
+ * service's projection of the event store) needs to catch up after a create run is reported, as is the CPU each
+ * process spent per request (from /proc), so a number that the background work cannot sustain does not go
+ * unnoticed; CPU used by processes outside the bench (`other`: this machine is shared) is reported too, and a run
+ * where it is large is flagged.
  *
  * Isolation: a fresh database `pl_bench_<random>` (dropped at the end) and a Kafka topic namespace of its own
  * (topics and consumer groups, which libs/messaging names `<namespace>.<consumer>`, deleted at the end).
@@ -239,7 +240,7 @@ async function quiesce(pool: Pool): Promise<number> {
   }
 }
 
-/** Milliseconds until every created charge is in the list read model (relay → Kafka → projection). */
+/** Milliseconds until every created charge is in the list read model (the projection runner, polling the store). */
 async function readModelCatchUp(pool: Pool): Promise<number> {
   const started = performance.now();
   while ((await count(pool, READ_MODEL_BEHIND)) > 0) {

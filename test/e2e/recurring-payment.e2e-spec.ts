@@ -129,7 +129,7 @@ function expectStatus(response: { status: number; body: unknown }, status: numbe
   }
 }
 
-/** The charges listed under an agreement (a read model fed from Kafka: it may lag behind). */
+/** The charges listed under an agreement (a read model kept from the event log: it may lag a poll behind). */
 async function listedCharges(agreementId: string): Promise<{ id: string; status: string }[]> {
   const response = await api('GET', `/v1/payment-charges?agreementId=${agreementId}&limit=100`);
   expectStatus(response, 200);
