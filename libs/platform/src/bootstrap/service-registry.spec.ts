@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { generatedFiles, servicesInStartOrder } from '../../../../scripts/registry';
 import { SERVICE_REGISTRY, serviceAddressSchema, type ServiceName } from './service-registry';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
@@ -48,7 +49,32 @@ describe('service registry', () => {
     }
   });
 
-  it('matches docker-compose.yml: every service, its port and the addresses of its callees; the secret not written down', () => {
+  it('is what docker-compose.yml, k8s/base/services.yaml and nest-cli.json say (run `npm run registry:generate` after changing it)', () => {
+    for (const file of generatedFiles()) {
+      expect({ file: file.path, text: file.committed }).toEqual({ file: file.path, text: file.rendered });
+    }
+  });
+
+  it('has an app for every service and a service for every app; infrastructure as its config says; no cycle', () => {
+    expect(folders('apps').sort()).toEqual([...names].sort());
+    for (const name of names) {
+      const config = read(`apps/${name}/src/${name}.config.ts`);
+      expect({ name, infrastructure: config.includes('...infrastructureConfigSchema') }).toEqual({
+        name,
+        infrastructure: SERVICE_REGISTRY[name].infrastructure,
+      });
+    }
+    const order = servicesInStartOrder();
+    expect([...order].sort()).toEqual([...names].sort());
+    for (const name of names) {
+      for (const callee of SERVICE_REGISTRY[name].calls) {
+        expect(order.indexOf(callee as ServiceName)).toBeLessThan(order.indexOf(name));
+      }
+    }
+  });
+
+  // The generated files, read as their tools read them: what the registry says reaches them.
+  it('docker-compose.yml: every service, its port and the addresses of its callees; the secret not written down', () => {
     const compose = load(read('docker-compose.yml')) as {
       services: Record<string, { environment: Env; ports?: string[] }>;
     };
@@ -64,7 +90,7 @@ describe('service registry', () => {
     }
   });
 
-  it('matches the Kubernetes manifests: a Deployment and a Service per service, ports and addresses; the secret a reference', () => {
+  it('the Kubernetes manifests: a Deployment and a Service per service, ports and addresses; the secret a reference', () => {
     type Manifest = {
       kind: string;
       metadata: { name: string };

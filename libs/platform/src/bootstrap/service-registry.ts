@@ -3,8 +3,11 @@ import { type ConfigField, env } from '../config/config';
 /**
  * Every service of the system, once: how it is reached (transport, the settings naming its host and port, their
  * defaults) and which services it calls. Each app's config takes its own address and the addresses of the services
- * it calls from here (serviceAddressSchema); the bootstrap listens where the registry says; the deployment files
- * are checked against it (service-registry.spec.ts).
+ * it calls from here (serviceAddressSchema); the bootstrap listens where the registry says. The services' part of
+ * docker-compose.yml, k8s/base/services.yaml and nest-cli.json's app projects are generated from it
+ * (`npm run registry:generate`, scripts/registry.ts; service-registry.spec.ts fails until they are regenerated), and
+ * `npm run stack` / `npm run start:service -- <name>` start its services. Adding a service: its entry here, nothing
+ * else to register (docs/adding-a-service.md).
  */
 export interface ServiceSpec {
   /** `tcp`: request/response over the RPC kit (@payment-ledger/rpc); `http`: a public HTTP app. */
@@ -14,6 +17,11 @@ export interface ServiceSpec {
   /** Setting naming its port. */
   readonly port: string;
   readonly defaultPort: number;
+  /**
+   * Whether it reads DATABASE_URL and KAFKA_BROKERS (its config spreads infrastructureConfigSchema): the deployment
+   * files then give it both and start it after PostgreSQL and Kafka.
+   */
+  readonly infrastructure: boolean;
   /** Services it calls over RPC (their address settings are part of its config). */
   readonly calls: readonly string[];
 }
@@ -24,14 +32,23 @@ export const SERVICE_REGISTRY = {
     host: 'GATEWAY_HOST',
     port: 'GATEWAY_PORT',
     defaultPort: 3000,
+    infrastructure: true,
     calls: ['charges', 'agreements', 'scheduler'],
   },
-  charges: { transport: 'tcp', host: 'CHARGES_TCP_HOST', port: 'CHARGES_TCP_PORT', defaultPort: 4010, calls: [] },
+  charges: {
+    transport: 'tcp',
+    host: 'CHARGES_TCP_HOST',
+    port: 'CHARGES_TCP_PORT',
+    defaultPort: 4010,
+    infrastructure: true,
+    calls: [],
+  },
   agreements: {
     transport: 'tcp',
     host: 'AGREEMENTS_TCP_HOST',
     port: 'AGREEMENTS_TCP_PORT',
     defaultPort: 4020,
+    infrastructure: true,
     calls: ['charges'],
   },
   scheduler: {
@@ -39,6 +56,7 @@ export const SERVICE_REGISTRY = {
     host: 'SCHEDULER_TCP_HOST',
     port: 'SCHEDULER_TCP_PORT',
     defaultPort: 4030,
+    infrastructure: true,
     calls: ['agreements'],
   },
   sandbox: {
@@ -46,6 +64,7 @@ export const SERVICE_REGISTRY = {
     host: 'SANDBOX_HOST',
     port: 'SANDBOX_PORT',
     defaultPort: 3002,
+    infrastructure: false,
     calls: ['charges', 'agreements'],
   },
 } as const satisfies Record<string, ServiceSpec>;
