@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
 # Brings the whole stack up on a fresh machine: dependencies, PostgreSQL, Kafka, migrations (scripts/setup.sh),
-# then every service as its own process (charges, agreements, scheduler, gateway, sandbox), a sandbox merchant, and
-# ready-to-paste curls (seed 001's charge and agreement).
+# then every service of the service registry as its own process (callees first: `scripts/registry.ts list`), a sandbox
+# merchant, and ready-to-paste curls (seed 001's charge and agreement).
 # Ctrl-C stops the services it started (PostgreSQL and Kafka stay up: `npm run infra:down` stops them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 set -a; . ./.infra.env; set +a
 
-export GATEWAY_PORT="${GATEWAY_PORT:-3000}" SANDBOX_PORT="${SANDBOX_PORT:-3002}" CHARGES_TCP_PORT="${CHARGES_TCP_PORT:-4010}"
-export AGREEMENTS_TCP_PORT="${AGREEMENTS_TCP_PORT:-4020}" SCHEDULER_TCP_PORT="${SCHEDULER_TCP_PORT:-4030}"
+# Every service of the registry (libs/platform/src/bootstrap/service-registry.ts), callees first, its port setting
+# defaulting to the registry's port.
+services="$(node -r ts-node/register/transpile-only -r tsconfig-paths/register scripts/registry.ts list)"
+[[ -n "$services" ]] || { echo "stack: the service registry lists no service" >&2; exit 1; }
+names=() port_settings=()
+while read -r name setting default; do
+  export "$setting=${!setting:-$default}"
+  names+=("$name") port_settings+=("$setting")
+done <<<"$services"
 # The RPC kit signs every command between the services with this (no default): a fresh secret per run.
 export RPC_SIGNING_SECRETS="${RPC_SIGNING_SECRETS:-$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64url'))")}"
 export SANDBOX_PUBLIC_URL="${SANDBOX_PUBLIC_URL:-http://127.0.0.1:${SANDBOX_PORT}}"
 # Every service must use the same topic namespace (the scheduler learns about agreements from their events).
 export KAFKA_TOPIC_NAMESPACE="${KAFKA_TOPIC_NAMESPACE:-payment-ledger}"
-for port in "$GATEWAY_PORT" "$SANDBOX_PORT" "$CHARGES_TCP_PORT" "$AGREEMENTS_TCP_PORT" "$SCHEDULER_TCP_PORT"; do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "stack: port $port is taken (set GATEWAY_PORT / SANDBOX_PORT / CHARGES_TCP_PORT / AGREEMENTS_TCP_PORT /" \
-      "SCHEDULER_TCP_PORT)" >&2
+for setting in "${port_settings[@]}"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/${!setting}") 2>/dev/null; then
+    printf -v settings ' / %s' "${port_settings[@]}"
+    echo "stack: port ${!setting} is taken (set ${settings:3})" >&2
     exit 1
   fi
 done
@@ -38,7 +45,7 @@ trap stop EXIT
 
 start() { # name, ready line
   local name="$1" ready="$2"
-  npm run --silent "start:$name" >".stack/$name.log" 2>&1 &
+  npm run --silent start:service -- "$name" >".stack/$name.log" 2>&1 &
   pids+=("$!")
   for _ in $(seq 1 120); do
     grep -q "$ready" ".stack/$name.log" && return 0
@@ -47,11 +54,7 @@ start() { # name, ready line
   done
   echo "stack: $name not ready in 60 s (see .stack/$name.log)" >&2; exit 1
 }
-start charges charges.listening
-start agreements agreements.listening
-start scheduler scheduler.listening
-start gateway gateway.listening
-start sandbox sandbox.listening
+for name in "${names[@]}"; do start "$name" "$name.listening"; done
 
 key="$(npm run --silent merchant:create -- --name "Sandbox Merchant" --json | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).apiKey')"
 gateway="http://127.0.0.1:${GATEWAY_PORT}"
