@@ -7,7 +7,8 @@ import { connect } from 'node:net';
 import { SIMULATED_FAILURES } from '@payment-ledger/payment-methods';
 import { catchUpProjection, EVENT_STORE, ProjectionRunners, rebuildProjection } from '@payment-ledger/messaging';
 import { CLOCK, JsonLogger } from '@payment-ledger/platform';
-import { PostgresTimerStore } from '@payment-ledger/timers';
+import { PostgresTimerStore, TimerEntity } from '@payment-ledger/timers';
+import { DataSource } from 'typeorm';
 import { ChargeDeadlineFeed } from '../../apps/charges/src/application/charge-deadline.feed';
 import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
 import { RunChargeDeadlineHandler } from '../../apps/charges/src/application/run-charge-deadline.handler';
@@ -636,7 +637,11 @@ describe('the consumer’s redirect', () => {
       );
     expect(await timers()).toBe(0); // a create writes no timer itself
     const feed = stack.charges.get(ChargeDeadlineFeed);
-    const replica = new ChargeDeadlineFeed(db.pool, stack.charges.get(EVENT_STORE), new PostgresTimerStore(db.pool));
+    const replica = new ChargeDeadlineFeed(
+      db.pool,
+      stack.charges.get(EVENT_STORE),
+      new PostgresTimerStore(db.pool, stack.charges.get(DataSource).getRepository(TimerEntity)),
+    );
     const written = await Promise.all([feed.catchUp(10), replica.catchUp(10), feed.catchUp(10), replica.catchUp(10)]);
     expect(written.reduce((a, b) => a + b, 0)).toBe(30); // every creation read exactly once
     expect(await timers()).toBe(30);

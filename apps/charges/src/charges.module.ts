@@ -6,7 +6,9 @@ import {
   PostgresSandboxProviderRecords,
 } from '@payment-ledger/payment-methods';
 import { CLOCK, type Clock, InfrastructureModule, PG_POOL } from '@payment-ledger/platform';
-import { PostgresTimerStore } from '@payment-ledger/timers';
+import { PostgresTimerStore, TIMER_ENTITIES, TimerEntity } from '@payment-ledger/timers';
+import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
 import type { Pool } from 'pg';
 import { CaptureChargeHandler } from './application/capture-charge.handler';
 import { ChargeDeadlineFeed } from './application/charge-deadline.feed';
@@ -32,6 +34,7 @@ export class ChargesModule {
       module: ChargesModule,
       imports: [
         InfrastructureModule.forRoot({ service: 'charges', config, clock: options.clock }),
+        TypeOrmModule.forFeature(TIMER_ENTITIES),
         MessagingModule.forRoot({
           relay: { name: 'charges', streamTypes: ['charge'] },
           projections: [ChargeListProjection],
@@ -57,7 +60,11 @@ export class ChargesModule {
         },
         ChargeRepository,
         ChargeProviderCalls,
-        { provide: PostgresTimerStore, inject: [PG_POOL], useFactory: (pool: Pool) => new PostgresTimerStore(pool) },
+        {
+          provide: PostgresTimerStore,
+          inject: [PG_POOL, getRepositoryToken(TimerEntity)],
+          useFactory: (pool: Pool, timers: Repository<TimerEntity>) => new PostgresTimerStore(pool, timers),
+        },
         ChargeDeadlineFeed,
         CreateChargeHandler,
         CreateMerchantInitiatedChargeHandler,

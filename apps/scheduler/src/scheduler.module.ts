@@ -2,12 +2,15 @@ import { CHARGE_SETTLEMENT_EVENT_TYPES } from '@payment-ledger/contracts';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule } from '@payment-ledger/messaging';
 import { type Clock, InfrastructureModule, PG_POOL } from '@payment-ledger/platform';
-import { PostgresTimerStore } from '@payment-ledger/timers';
+import { PostgresTimerStore, TIMER_ENTITIES, TimerEntity } from '@payment-ledger/timers';
+import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
 import type { Pool } from 'pg';
 import { rpcClientProviders } from '@payment-ledger/rpc';
 import { AgreementsGateway } from './application/agreements.gateway';
 import { RunBillingHandler } from './application/run-billing.handler';
 import { ScheduleStore } from './application/schedule-store';
+import { SCHEDULER_ENTITIES } from './application/scheduler.entities';
 import { StartScheduleHandler } from './application/start-schedule.handler';
 import { AgreementEventsConsumer } from './infrastructure/agreement-events.consumer';
 import { BillingWorker } from './infrastructure/billing.worker';
@@ -22,14 +25,18 @@ class SchedulerCoreModule {
       { provide: SCHEDULER_CONFIG, useValue: config },
       ...rpcClientProviders('scheduler', config),
       AgreementsGateway,
-      { provide: PostgresTimerStore, inject: [PG_POOL], useFactory: (pool: Pool) => new PostgresTimerStore(pool) },
+      {
+        provide: PostgresTimerStore,
+        inject: [PG_POOL, getRepositoryToken(TimerEntity)],
+        useFactory: (pool: Pool, timers: Repository<TimerEntity>) => new PostgresTimerStore(pool, timers),
+      },
       ScheduleStore,
       RunBillingHandler,
       StartScheduleHandler,
     ];
     return {
       module: SchedulerCoreModule,
-      imports: [MessagingModule.forRoot()],
+      imports: [MessagingModule.forRoot(), TypeOrmModule.forFeature([...TIMER_ENTITIES, ...SCHEDULER_ENTITIES])],
       providers,
       exports: providers.map((p) => ('provide' in p ? p.provide : p)),
     };

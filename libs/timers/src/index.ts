@@ -1,4 +1,5 @@
 export * from './core/timer';
 export * from './core/timer-worker';
 export * from './postgres/postgres-timer-store';
+export * from './postgres/timer.entity';
 export * from './migrations-path';

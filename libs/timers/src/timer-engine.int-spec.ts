@@ -5,10 +5,13 @@
  */
 import { inTransaction } from '@payment-ledger/event-store';
 import { ManualClock } from '@payment-ledger/platform';
+import type { DataSource } from 'typeorm';
+import { entityAndTableColumns, entityDataSource } from '../../../test/support/entity-schema';
 import { TestDatabase } from '../../../test/support/test-database';
-import { byKind, type ClaimedTimer, PostgresTimerStore, TimerWorker } from './index';
+import { byKind, type ClaimedTimer, PostgresTimerStore, TIMER_ENTITIES, TimerEntity, TimerWorker } from './index';
 
 let db: TestDatabase;
+let dataSource: DataSource;
 let store: PostgresTimerStore;
 const clock = new ManualClock(new Date('2026-03-01T00:00:00.000Z'));
 const at = (offsetMs: number) => new Date(clock.now().getTime() + offsetMs);
@@ -16,9 +19,13 @@ const Q = 'test-queue';
 
 beforeAll(async () => {
   db = await TestDatabase.create();
-  store = new PostgresTimerStore(db.pool);
+  dataSource = await entityDataSource(db.url, TIMER_ENTITIES);
+  store = new PostgresTimerStore(db.pool, dataSource.getRepository(TimerEntity));
 });
-afterAll(() => db.drop());
+afterAll(async () => {
+  await dataSource?.destroy();
+  await db.drop();
+});
 beforeEach(() => db.pool.query('TRUNCATE timers'));
 
 const rows = async () =>
@@ -189,5 +196,23 @@ describe('the worker', () => {
       { queue: Q, key: 'future', kind: 'k', dueAt: at(1_000) },
     ]);
     expect(await worker.counts(60_000)).toEqual({ [Q]: { due: 2, late: 1 }, 'idle-queue': { due: 0, late: 0 } });
+  });
+
+  it('TimerEntity is the migrated table, and its repository reads what the SQL wrote', async () => {
+    const { entity, table } = await entityAndTableColumns(dataSource, TimerEntity);
+    expect(entity).toEqual(table);
+
+    await store.schedule([
+      { queue: Q, key: 'b', kind: 'k', dueAt: at(-1_000) },
+      { queue: Q, key: 'a', kind: 'k', dueAt: at(5_000) },
+      { queue: 'other', key: 'a', kind: 'k', dueAt: at(0) },
+    ]);
+    const [claimed] = await store.claim(Q, clock.now(), 10, 60_000);
+    expect(await store.list(Q)).toEqual([
+      { queue: Q, key: 'b', kind: 'k', dueAt: at(-1_000), leaseUntil: claimed.leaseUntil, attempts: 1 },
+      { queue: Q, key: 'a', kind: 'k', dueAt: at(5_000), leaseUntil: null, attempts: 0 },
+    ]);
+    expect(await store.list(Q, { key: 'a' })).toHaveLength(1);
+    expect((await store.list(Q, { dueBy: clock.now() })).map((t) => t.key)).toEqual(['b']);
   });
 });

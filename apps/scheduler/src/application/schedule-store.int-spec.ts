@@ -5,13 +5,17 @@
  */
 import { PostgresEventStore } from '@payment-ledger/event-store';
 import { loadConfig, ManualClock } from '@payment-ledger/platform';
-import { PostgresTimerStore } from '@payment-ledger/timers';
+import { PostgresTimerStore, TIMER_ENTITIES, TimerEntity } from '@payment-ledger/timers';
+import type { DataSource } from 'typeorm';
+import { entityAndTableColumns, entityDataSource } from '../../../../test/support/entity-schema';
 import { TEST_RPC_SIGNING_SECRET } from '../../../../test/support/rpc-secrets';
 import { TestDatabase } from '../../../../test/support/test-database';
 import { schedulerConfigSchema } from '../scheduler.config';
 import { BILLING_SCHEDULES, ScheduleStore } from './schedule-store';
+import { SCHEDULER_ENTITIES, ScheduledChargeEntity, SchedulerTestClockEntity } from './scheduler.entities';
 
 let db: TestDatabase;
+let dataSource: DataSource;
 let store: ScheduleStore;
 let timers: PostgresTimerStore;
 const clock = new ManualClock(new Date('2026-03-01T00:00:00.000Z'));
@@ -26,11 +30,23 @@ beforeAll(async () => {
     SCHEDULER_TEST_CLOCK_MAX_OFFSET_DAYS: '365',
     RPC_SIGNING_SECRETS: TEST_RPC_SIGNING_SECRET,
   });
-  timers = new PostgresTimerStore(db.pool);
-  store = new ScheduleStore(new PostgresEventStore(db.pool), db.pool, clock, config, timers);
+  dataSource = await entityDataSource(db.url, [...TIMER_ENTITIES, ...SCHEDULER_ENTITIES]);
+  timers = new PostgresTimerStore(db.pool, dataSource.getRepository(TimerEntity));
+  store = new ScheduleStore(
+    new PostgresEventStore(db.pool),
+    db.pool,
+    clock,
+    config,
+    timers,
+    dataSource.getRepository(SchedulerTestClockEntity),
+    dataSource.getRepository(ScheduledChargeEntity),
+  );
 });
-afterAll(() => db.drop());
-beforeEach(() => db.pool.query('TRUNCATE timers, scheduler_test_clocks'));
+afterAll(async () => {
+  await dataSource?.destroy();
+  await db.drop();
+});
+beforeEach(() => db.pool.query('TRUNCATE timers, scheduler_test_clocks, scheduled_charges'));
 
 const wakeUps = async (agreementIds: string[], dueAt: Date) =>
   timers.schedule(agreementIds.map((key) => ({ queue: BILLING_SCHEDULES, key, kind: 'wake_up', dueAt })));
@@ -72,4 +88,28 @@ it('caps the total offset: an advance beyond it is refused and moves nothing', a
   expect(await dueAtOf('agr_capped')).toEqual(new Date(at('2026-05-01T00:00:00Z').getTime() - 300 * DAY));
   await store.advanceTestClock('agr_capped', 65 * DAY); // exactly up to the cap
   expect(await store.now('agr_fresh')).toEqual(clock.now());
+});
+
+describe('the scheduler entities', () => {
+  it.each(SCHEDULER_ENTITIES)('%p is its migrated table', async (entity) => {
+    const { entity: columns, table } = await entityAndTableColumns(dataSource, entity);
+    expect(columns).toEqual(table);
+  });
+
+  it('reads through the repositories what the SQL wrote: test clocks and remembered charges', async () => {
+    await store.advanceTestClock('agr_1', 5 * DAY);
+    await store.advanceTestClock('agr_1', 2 * DAY);
+    expect(await dataSource.getRepository(SchedulerTestClockEntity).findOneBy({ agreementId: 'agr_1' })).toEqual({
+      agreementId: 'agr_1',
+      offsetMs: String(7 * DAY),
+    });
+    expect(await store.refreshTestClocks()).toBe(true);
+    expect(await store.now('agr_1')).toEqual(new Date(clock.now().getTime() + 7 * DAY));
+    expect(await store.now('agr_2')).toEqual(clock.now());
+
+    await Promise.all([store.rememberCharge('chg_1', 'agr_1'), store.rememberCharge('chg_2', 'agr_2')]);
+    expect(await store.agreementOfCharge('chg_1')).toBe('agr_1');
+    expect(await store.agreementOfCharge('chg_2')).toBe('agr_2');
+    expect(await store.agreementOfCharge('chg_3')).toBeUndefined();
+  });
 });

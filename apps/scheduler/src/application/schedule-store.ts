@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
 import type { Pool, PoolClient } from 'pg';
 import {
   type EventStore,
@@ -23,6 +25,7 @@ import {
 } from '../domain/billing-schedule.decider';
 import type { BillingScheduleEvent } from '@payment-ledger/contracts';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../scheduler.config';
+import { ScheduledChargeEntity, SchedulerTestClockEntity } from './scheduler.entities';
 
 /** The timer engine's queue of schedule wake-ups (libs/timers): key the agreement id, one kind. */
 export const BILLING_SCHEDULES = 'billing-schedules';
@@ -48,6 +51,14 @@ export interface ExecuteOptions {
  * on the timer engine) and the sandbox test clocks. A schedule's "now" is the service clock plus its test clock's
  * offset (zero outside the sandbox); its wake-up is due on the service clock, so the offset is taken off when it is
  * written, and a test-clock advance brings the wake-up forward by as much.
+ *
+ * Tables: `scheduler_test_clocks` (SchedulerTestClockEntity) and `scheduled_charges` (ScheduledChargeEntity). Reads
+ * go through their repositories (a schedule's clock, whether any clock exists, a charge's agreement). Two writes stay
+ * SQL on the pool: the advance is one conditional upsert (`ON CONFLICT … DO UPDATE … WHERE` the capped total holds,
+ * `RETURNING` the new offset, which TypeORM's upsert cannot express), in one transaction with the timer engine's
+ * bring-forward on the same connection; and the charges a run creates are remembered by concurrent runs together,
+ * one `unnest` insert per coalesced batch (RequestCoalescer) rather than one save per charge, on the path of every
+ * recurring charge.
  */
 @Injectable()
 export class ScheduleStore {
@@ -57,6 +68,8 @@ export class ScheduleStore {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly timers: PostgresTimerStore,
+    @InjectRepository(SchedulerTestClockEntity) private readonly testClocks: Repository<SchedulerTestClockEntity>,
+    @InjectRepository(ScheduledChargeEntity) private readonly scheduledCharges: Repository<ScheduledChargeEntity>,
   ) {}
 
   async now(agreementId: string): Promise<Date> {
@@ -66,11 +79,8 @@ export class ScheduleStore {
   /** How far the schedule's own clock runs ahead of the service clock, in ms (its sandbox test clock; else 0). */
   private async testClockOffset(agreementId: string): Promise<number> {
     if (!(await this.anyTestClocks())) return 0;
-    const { rows } = await this.pool.query<{ offset_ms: string }>(
-      'SELECT offset_ms FROM scheduler_test_clocks WHERE agreement_id = $1',
-      [agreementId],
-    );
-    return Number(rows[0]?.offset_ms ?? 0);
+    const clock = await this.testClocks.findOne({ select: { offsetMs: true }, where: { agreementId } });
+    return Number(clock?.offsetMs ?? 0);
   }
 
   /**
@@ -91,8 +101,7 @@ export class ScheduleStore {
    */
   async refreshTestClocks(): Promise<boolean> {
     if (this.testClocksExist) return true;
-    const { rowCount } = await this.pool.query('SELECT 1 FROM scheduler_test_clocks LIMIT 1');
-    this.testClocksExist = (rowCount ?? 0) > 0;
+    this.testClocksExist = await this.testClocks.exists();
     if (!this.testClocksExist) this.noTestClocksUntil = Date.now() + 1_000;
     return this.testClocksExist;
   }
@@ -234,10 +243,6 @@ export class ScheduleStore {
   );
 
   async agreementOfCharge(chargeId: string): Promise<string | undefined> {
-    const { rows } = await this.pool.query<{ agreement_id: string }>(
-      'SELECT agreement_id FROM scheduled_charges WHERE charge_id = $1',
-      [chargeId],
-    );
-    return rows[0]?.agreement_id;
+    return (await this.scheduledCharges.findOneBy({ chargeId }))?.agreementId;
   }
 }

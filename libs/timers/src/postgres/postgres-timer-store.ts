@@ -1,16 +1,35 @@
 import type { Pool, PoolClient } from 'pg';
+import { LessThanOrEqual, type Repository } from 'typeorm';
 import type { ClaimedTimer, ScheduleMode, Settlement, Timer, TimerCounts, TimerKey, TimerStore } from '../core/timer';
+import { TimerEntity } from './timer.entity';
+
+/** A timer as stored: its lease (null when free) and its claims since it was last set. */
+export interface StoredTimer extends Timer {
+  leaseUntil: Date | null;
+  attempts: number;
+}
 
 /**
- * The `timers` table: all the SQL of the timer engine (and the one file to move onto an ORM entity). Every method is
- * one statement whatever the number of timers: bulk schedule, bulk settle, claims in batches.
+ * The `timers` table (TimerEntity). Times are kept to the millisecond (JavaScript's), so the due time and lease a
+ * worker claimed identify its claim exactly when it settles: a timer moved meanwhile is not deleted, and a lease taken
+ * over by another worker is not touched.
  *
- * Times are kept to the millisecond (JavaScript's), so the due time and lease a worker claimed identify its claim
- * exactly when it settles: a timer moved meanwhile is not deleted, and a lease taken over by another worker is not
- * touched.
+ * What the engine runs stays hand-written SQL on the DataSource's own pool (PG_POOL), one named prepared statement
+ * whatever the number of timers: `schedule` (an `unnest` insert with one of three `ON CONFLICT` rules, in the
+ * caller's transaction, on every command that sets a deadline), `cancel` and `bringForward` (likewise in the caller's
+ * transaction), `claim` (`FOR UPDATE SKIP LOCKED` over two partial indexes, leased by `clock_timestamp()`, every poll
+ * of every worker) and `settle` (a data-modifying CTE that deletes, moves or releases a batch of claims, each only if
+ * it is still the claim it was). TypeORM's repository cannot express SKIP LOCKED claims with a lease computed in the
+ * database, conditional bulk upserts or the settle's compare-and-set; as a loop of entity saves they would be one
+ * statement per timer instead of one per batch, on the hottest paths of the charges and the scheduler.
+ *
+ * Counts (for health and metrics) and listings (ops and tests) go through the entity's repository.
  */
 export class PostgresTimerStore implements TimerStore<PoolClient> {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly timers: Repository<TimerEntity>,
+  ) {}
 
   async schedule(timers: Timer[], options: { mode?: ScheduleMode; session?: PoolClient } = {}): Promise<void> {
     if (timers.length === 0) return;
@@ -139,14 +158,31 @@ export class PostgresTimerStore implements TimerStore<PoolClient> {
 
   /** Per queue: timers due at `now`, and those due for more than `lateAfterMs` (late). */
   async counts(now: Date, lateAfterMs: number): Promise<Record<string, TimerCounts>> {
-    const { rows } = await this.pool.query<{ queue: string; due: number; late: number }>({
-      name: 'timers.counts',
-      text: `SELECT queue, count(*)::int AS due,
-                    count(*) FILTER (WHERE due_at <= $1::timestamptz - make_interval(secs => $2::double precision / 1000))::int AS late
-               FROM timers WHERE due_at <= $1::timestamptz GROUP BY queue`,
-      values: [now, lateAfterMs],
-    });
+    const rows = await this.timers
+      .createQueryBuilder('t')
+      .select('t.queue', 'queue')
+      .addSelect('count(*)::int', 'due')
+      .addSelect('(count(*) FILTER (WHERE t.due_at <= :lateBefore))::int', 'late')
+      .where('t.due_at <= :now', { now, lateBefore: new Date(now.getTime() - lateAfterMs) })
+      .groupBy('t.queue')
+      .getRawMany<{ queue: string; due: number; late: number }>();
     return Object.fromEntries(rows.map((r) => [r.queue, { due: r.due, late: r.late }]));
+  }
+
+  /** A queue's timers (of one key, if given), in due order: for ops and tests, not for the engine. */
+  async list(queue: string, options: { key?: string; dueBy?: Date } = {}): Promise<StoredTimer[]> {
+    const rows = await this.timers.find({
+      where: { queue, key: options.key, dueAt: options.dueBy ? LessThanOrEqual(options.dueBy) : undefined },
+      order: { dueAt: 'ASC', key: 'ASC', kind: 'ASC' },
+    });
+    return rows.map((r) => ({
+      queue: r.queue,
+      key: r.key,
+      kind: r.kind,
+      dueAt: r.dueAt,
+      leaseUntil: r.leaseUntil,
+      attempts: r.attempts,
+    }));
   }
 }
 
