@@ -1,5 +1,6 @@
 import { CHARGE_SETTLEMENT_EVENT_TYPES } from '@payment-ledger/contracts';
 import { type DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { MessagingModule } from '@payment-ledger/messaging';
 import {
   AmazonPaySandboxProvider,
@@ -16,6 +17,7 @@ import { ChargesGateway } from './application/charges.gateway';
 import { CompleteAgreementCheckoutHandler } from './application/complete-agreement-checkout.handler';
 import { CreateAgreementHandler } from './application/create-agreement.handler';
 import { ListAgreementsQuery } from './application/list-agreements.query';
+import { AgreementListViewEntity } from './infrastructure/agreement-list-view.entity';
 import { ManageAgreementHandler } from './application/manage-agreement.handler';
 import { AgreementChargeDispatcher } from './infrastructure/agreement-charge.dispatcher';
 import { AgreementChargeOutcomesConsumer } from './infrastructure/agreement-charge-outcomes.consumer';
@@ -64,6 +66,7 @@ export class AgreementsModule {
       module: AgreementsModule,
       imports: [
         InfrastructureModule.forRoot({ service: 'agreements', config, clock: options.clock }),
+        TypeOrmModule.forFeature([AgreementListViewEntity]),
         core,
         MessagingModule.forRoot(
           {

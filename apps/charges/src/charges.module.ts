@@ -24,6 +24,7 @@ import { VoidChargeHandler } from './application/void-charge.handler';
 import { CHARGES_CONFIG, type ChargesConfig } from './charges.config';
 import { ChargeDeadlineWorker } from './infrastructure/charge-deadline.worker';
 import { ChargeListProjection } from './infrastructure/charge-list.projection';
+import { ChargeListViewEntity } from './infrastructure/charge-list-view.entity';
 import { ChargesController } from './infrastructure/charges.controller';
 
 /** The charges service: owns `charge` streams, publishes them to Kafka, keeps the list read model and the timers. */
@@ -34,7 +35,7 @@ export class ChargesModule {
       module: ChargesModule,
       imports: [
         InfrastructureModule.forRoot({ service: 'charges', config, clock: options.clock }),
-        TypeOrmModule.forFeature(TIMER_ENTITIES),
+        TypeOrmModule.forFeature([...TIMER_ENTITIES, ChargeListViewEntity]),
         MessagingModule.forRoot({
           relay: { name: 'charges', streamTypes: ['charge'] },
           projections: [ChargeListProjection],

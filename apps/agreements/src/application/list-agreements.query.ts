@@ -1,23 +1,26 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { Pool } from 'pg';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
 import type { AgreementList, ListAgreementsMessage } from '@payment-ledger/contracts';
-import { listPage, PG_POOL } from '@payment-ledger/platform';
-import type { ExistingAgreement } from '../domain/agreement.decider';
+import { listPage } from '@payment-ledger/platform';
+import { AgreementListViewEntity } from '../infrastructure/agreement-list-view.entity';
 import { toPaymentAgreementResource } from '@payment-ledger/contracts';
 
-/** Lists a merchant's agreements, newest first, from the `agreement_list_view` read model (cursor pagination). */
+/**
+ * Lists a merchant's agreements, newest first, from the `agreement_list_view` read model (cursor pagination),
+ * through the entity's repository (the tenant a required argument: see listPage).
+ */
 @Injectable()
 export class ListAgreementsQuery {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@InjectRepository(AgreementListViewEntity) private readonly rows: Repository<AgreementListViewEntity>) {}
 
   async handle(message: ListAgreementsMessage): Promise<AgreementList> {
-    const { states, hasMore } = await listPage<ExistingAgreement>(this.pool, {
-      table: 'agreement_list_view',
-      idColumn: 'agreement_id',
-      tenant: { column: 'merchant_id', id: message.merchantId },
+    const { states, hasMore } = await listPage(this.rows, {
+      idProperty: 'agreementId',
+      tenant: { property: 'merchantId', id: message.merchantId },
       where: {
         status: message.status,
-        merchant_payment_agreement_reference: message.merchantPaymentAgreementReference,
+        merchantPaymentAgreementReference: message.merchantPaymentAgreementReference,
       },
       limit: message.limit,
       startingAfter: message.startingAfter,

@@ -36,6 +36,11 @@ const AGREEMENT_LIST_VIEW: FoldedView<AgreementState> = {
  * Keeps `agreement_list_view` (one row per agreement: its folded state) from this service's own `agreement`
  * events, read from the event store by the projection runner (checkpoint `agreements.list-view`), not from Kafka.
  * Rebuild it with `npm run projections:rebuild -- agreements.list-view`.
+ *
+ * The rows are the AgreementListViewEntity entity's, read through its repository (the list query); the writes stay SQL: the runner
+ * applies a batch of events as one multi-row upsert per batch (FoldedViewProjection: `INSERT … SELECT … FROM unnest`
+ * … `ON CONFLICT DO UPDATE … WHERE` the stored stream version is older), where entity saves would be a statement per
+ * row and could not skip a stale version in the same statement; the rebuild swaps a table in under the same name.
  */
 @Injectable()
 export class AgreementListProjection extends FoldedViewProjection<AgreementState> {

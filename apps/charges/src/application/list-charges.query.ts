@@ -1,24 +1,27 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { Pool } from 'pg';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
 import type { ChargeList, ListChargesMessage } from '@payment-ledger/contracts';
-import { listPage, PG_POOL } from '@payment-ledger/platform';
-import type { ExistingCharge } from '../domain/charge.decider';
+import { listPage } from '@payment-ledger/platform';
+import { ChargeListViewEntity } from '../infrastructure/charge-list-view.entity';
 import { toPaymentChargeResource } from '@payment-ledger/contracts';
 
-/** Lists a merchant's charges, newest first, from the `charge_list_view` read model (cursor pagination). */
+/**
+ * Lists a merchant's charges, newest first, from the `charge_list_view` read model (cursor pagination),
+ * through the entity's repository (the tenant a required argument: see listPage).
+ */
 @Injectable()
 export class ListChargesQuery {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@InjectRepository(ChargeListViewEntity) private readonly rows: Repository<ChargeListViewEntity>) {}
 
   async handle(message: ListChargesMessage): Promise<ChargeList> {
-    const { states, hasMore } = await listPage<ExistingCharge>(this.pool, {
-      table: 'charge_list_view',
-      idColumn: 'charge_id',
-      tenant: { column: 'merchant_id', id: message.merchantId },
+    const { states, hasMore } = await listPage(this.rows, {
+      idProperty: 'chargeId',
+      tenant: { property: 'merchantId', id: message.merchantId },
       where: {
         status: message.status,
-        merchant_payment_charge_reference: message.merchantPaymentChargeReference,
-        agreement_id: message.agreementId,
+        merchantPaymentChargeReference: message.merchantPaymentChargeReference,
+        agreementId: message.agreementId,
       },
       limit: message.limit,
       startingAfter: message.startingAfter,

@@ -1,43 +1,70 @@
-import type { Pool } from 'pg';
+import type { Repository } from 'typeorm';
 import { listPage } from './list-page';
 
-/** A pool that records the statement and answers no rows. */
-function recordingPool() {
-  const queries: { text: string; params: unknown[] }[] = [];
-  const pool = {
-    query: async (text: string, params: unknown[]) => {
-      queries.push({ text, params });
-      return { rows: [] };
+interface Row {
+  chargeId: string;
+  merchantId: string;
+  status: string;
+  agreementId: string | null;
+  state: unknown;
+}
+
+/** A repository that records the find options and answers no rows. */
+function recordingRepository() {
+  const finds: Record<string, unknown>[] = [];
+  const repository = {
+    metadata: { tableName: 'charge_list_view' },
+    find: async (options: Record<string, unknown>) => {
+      finds.push(options);
+      return [];
     },
-  } as unknown as Pool;
-  return { pool, queries };
+  } as unknown as Repository<Row>;
+  return { repository, finds };
 }
 
 describe('listPage (tenant-scoped by construction)', () => {
-  it('always filters by the tenant column, first', async () => {
-    const { pool, queries } = recordingPool();
-    await listPage(pool, {
-      table: 'charge_list_view',
-      idColumn: 'charge_id',
-      tenant: { column: 'merchant_id', id: 'merchant_1' },
-      where: { status: undefined, agreement_id: '' },
+  it('always filters by the tenant, first; leaves out empty filters; pages by the id, newest first', async () => {
+    const { repository, finds } = recordingRepository();
+    await listPage(repository, {
+      idProperty: 'chargeId',
+      tenant: { property: 'merchantId', id: 'merchant_1' },
+      where: { status: undefined, agreementId: '', merchantId: 'merchant_2' },
       limit: 10,
     });
-    expect(queries[0].text).toMatch(/WHERE merchant_id = \$1\s/);
-    expect(queries[0].params).toEqual(['merchant_1', 11]);
+    expect(finds[0]).toEqual({
+      select: { state: true },
+      where: { merchantId: 'merchant_1' },
+      order: { chargeId: 'DESC' },
+      take: 11,
+    });
+    expect(Object.keys(finds[0].where as object)[0]).toBe('merchantId');
+  });
+
+  it('adds the filters given and the cursor', async () => {
+    const { repository, finds } = recordingRepository();
+    await listPage(repository, {
+      idProperty: 'chargeId',
+      tenant: { property: 'merchantId', id: 'merchant_1' },
+      where: { status: 'Captured' },
+      limit: 2,
+      startingAfter: 'chg_9',
+    });
+    const where = finds[0].where as Record<string, unknown>;
+    expect(Object.keys(where)).toEqual(['merchantId', 'status', 'chargeId']);
+    expect(where.status).toBe('Captured');
+    expect(where.chargeId).toMatchObject({ type: 'lessThan', value: 'chg_9' });
   });
 
   it.each([[''], ['  '], [null], [undefined]])('refuses to list for tenant %p (never "every merchant")', async (id) => {
-    const { pool, queries } = recordingPool();
+    const { repository, finds } = recordingRepository();
     await expect(
-      listPage(pool, {
-        table: 'charge_list_view',
-        idColumn: 'charge_id',
-        tenant: { column: 'merchant_id', id: id as string },
+      listPage(repository, {
+        idProperty: 'chargeId',
+        tenant: { property: 'merchantId', id: id as string },
         where: {},
         limit: 10,
       }),
-    ).rejects.toThrow('merchant_id is required');
-    expect(queries).toEqual([]);
+    ).rejects.toThrow('merchantId is required');
+    expect(finds).toEqual([]);
   });
 });

@@ -1,17 +1,26 @@
-import type { Pool } from 'pg';
+import {
+  type FindOptionsOrder,
+  type FindOptionsSelect,
+  type FindOptionsWhere,
+  LessThan,
+  type Repository,
+} from 'typeorm';
 
-export interface ListPageQuery {
-  /** A read-model table with a `state` jsonb column. Names come from code, never from requests. */
-  table: string;
-  /** The id column: ids are time-ordered, so newest first is `ORDER BY id DESC` and the cursor is an id. */
-  idColumn: string;
+/** A read-model entity: one row per object, its folded state in a `state` jsonb column. */
+export interface ReadModelRow<State> {
+  state: State;
+}
+
+export interface ListPageQuery<Row> {
+  /** The id property: ids are time-ordered, so newest first is `ORDER BY id DESC` and the cursor is an id. */
+  idProperty: keyof Row & string;
   /**
    * The tenant whose rows are listed: required, and never left out like the optional filters, so a list without a
    * merchant cannot be asked for (an empty id is refused, not read as "every merchant").
    */
-  tenant: { column: string; id: string };
-  /** Further equality filters by column; undefined or empty values are left out. */
-  where: Record<string, string | undefined>;
+  tenant: { property: keyof Row & string; id: string };
+  /** Further equality filters by property; undefined or empty values are left out. */
+  where: Partial<Record<keyof Row & string, string | undefined>>;
   limit: number;
   startingAfter?: string;
 }
@@ -21,27 +30,30 @@ export interface ListPage<State> {
   hasMore: boolean;
 }
 
-/** One page of a read model, newest first, with cursor pagination (`startingAfter` = the last id seen). */
-export async function listPage<State>(pool: Pool, query: ListPageQuery): Promise<ListPage<State>> {
+/**
+ * One page of a read model through its entity's repository, newest first, with cursor pagination (`startingAfter` =
+ * the last id seen): `WHERE <tenant> = $1 [AND <filters>] [AND <id> < cursor] ORDER BY <id> DESC LIMIT limit + 1`.
+ */
+export async function listPage<Row extends ReadModelRow<unknown>>(
+  repository: Repository<Row>,
+  query: ListPageQuery<Row>,
+): Promise<ListPage<Row['state']>> {
+  const table = repository.metadata.tableName;
   if (typeof query.tenant?.id !== 'string' || query.tenant.id.trim() === '') {
-    throw new Error(`listPage(${query.table}): a list is always one tenant's (${query.tenant?.column} is required)`);
+    throw new Error(`listPage(${table}): a list is always one tenant's (${query.tenant?.property} is required)`);
   }
-  const params: unknown[] = [query.tenant.id];
-  const conditions: string[] = [`${query.tenant.column} = $1`];
-  for (const [column, value] of Object.entries(query.where)) {
-    if (value === undefined || value === '') continue;
-    params.push(value);
-    conditions.push(`${column} = $${params.length}`);
+  // The tenant first, then the filters given, then the cursor.
+  const where: Record<string, unknown> = { [query.tenant.property]: query.tenant.id };
+  for (const [property, value] of Object.entries(query.where)) {
+    if (property === query.tenant.property || value === undefined || value === '') continue;
+    where[property] = value;
   }
-  if (query.startingAfter) {
-    params.push(query.startingAfter);
-    conditions.push(`${query.idColumn} < $${params.length}`);
-  }
-  params.push(query.limit + 1);
-  const { rows } = await pool.query<{ state: State }>(
-    `SELECT state FROM ${query.table} ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
-     ORDER BY ${query.idColumn} DESC LIMIT $${params.length}`,
-    params,
-  );
+  if (query.startingAfter) where[query.idProperty] = LessThan(query.startingAfter);
+  const rows = await repository.find({
+    select: { state: true } as FindOptionsSelect<Row>,
+    where: where as FindOptionsWhere<Row>,
+    order: { [query.idProperty]: 'DESC' } as FindOptionsOrder<Row>,
+    take: query.limit + 1,
+  });
   return { states: rows.slice(0, query.limit).map((r) => r.state), hasMore: rows.length > query.limit };
 }
