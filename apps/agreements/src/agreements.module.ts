@@ -6,10 +6,12 @@ import {
   AmazonPaySandboxProvider,
   PAYMENT_METHOD_PROVIDER,
   PostgresSandboxProviderRecords,
+  SANDBOX_RECORD_ENTITIES,
 } from '@payment-ledger/payment-methods';
 import { CLOCK, type Clock, InfrastructureModule, PG_POOL } from '@payment-ledger/platform';
 import { rpcClientProviders } from '@payment-ledger/rpc';
 import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
 import { AGREEMENTS_CONFIG, type AgreementsConfig } from './agreements.config';
 import { AgreementRepository } from './application/agreement-repository';
 import { ChargeAgreementHandler } from './application/charge-agreement.handler';
@@ -33,8 +35,8 @@ class AgreementsCoreModule {
       ...rpcClientProviders('agreements', config),
       {
         provide: PAYMENT_METHOD_PROVIDER,
-        inject: [PG_POOL, CLOCK],
-        useFactory: (pool: Pool, clock: Clock) =>
+        inject: [PG_POOL, DataSource, CLOCK],
+        useFactory: (pool: Pool, dataSource: DataSource, clock: Clock) =>
           new AmazonPaySandboxProvider(
             {
               hostedPageBaseUrl: config.SANDBOX_PUBLIC_URL,
@@ -42,7 +44,7 @@ class AgreementsCoreModule {
               asyncAuthorizationDelayMs: 30_000,
               clock,
             },
-            new PostgresSandboxProviderRecords(pool),
+            new PostgresSandboxProviderRecords(pool, dataSource),
           ),
       },
       AgreementRepository,
@@ -50,7 +52,7 @@ class AgreementsCoreModule {
     ];
     return {
       module: AgreementsCoreModule,
-      imports: [MessagingModule.forRoot()],
+      imports: [MessagingModule.forRoot(), TypeOrmModule.forFeature(SANDBOX_RECORD_ENTITIES)],
       providers,
       exports: providers.map((p) => ('provide' in p ? p.provide : p)),
     };

@@ -4,11 +4,12 @@ import {
   AmazonPaySandboxProvider,
   PAYMENT_METHOD_PROVIDER,
   PostgresSandboxProviderRecords,
+  SANDBOX_RECORD_ENTITIES,
 } from '@payment-ledger/payment-methods';
 import { CLOCK, type Clock, InfrastructureModule, PG_POOL } from '@payment-ledger/platform';
 import { PostgresTimerStore, TIMER_ENTITIES, TimerEntity } from '@payment-ledger/timers';
 import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { DataSource, type Repository } from 'typeorm';
 import type { Pool } from 'pg';
 import { CaptureChargeHandler } from './application/capture-charge.handler';
 import { ChargeDeadlineFeed } from './application/charge-deadline.feed';
@@ -35,7 +36,7 @@ export class ChargesModule {
       module: ChargesModule,
       imports: [
         InfrastructureModule.forRoot({ service: 'charges', config, clock: options.clock }),
-        TypeOrmModule.forFeature([...TIMER_ENTITIES, ChargeListViewEntity]),
+        TypeOrmModule.forFeature([...TIMER_ENTITIES, ...SANDBOX_RECORD_ENTITIES, ChargeListViewEntity]),
         MessagingModule.forRoot({
           relay: { name: 'charges', streamTypes: ['charge'] },
           projections: [ChargeListProjection],
@@ -47,8 +48,8 @@ export class ChargesModule {
         {
           // In-process, with its records in this service's database: see AmazonPaySandboxProvider for why.
           provide: PAYMENT_METHOD_PROVIDER,
-          inject: [PG_POOL, CLOCK],
-          useFactory: (pool: Pool, clock: Clock) =>
+          inject: [PG_POOL, DataSource, CLOCK],
+          useFactory: (pool: Pool, dataSource: DataSource, clock: Clock) =>
             new AmazonPaySandboxProvider(
               {
                 hostedPageBaseUrl: config.SANDBOX_PUBLIC_URL,
@@ -56,7 +57,7 @@ export class ChargesModule {
                 asyncAuthorizationDelayMs: config.SANDBOX_ASYNC_AUTHORIZATION_DELAY_MS,
                 clock,
               },
-              new PostgresSandboxProviderRecords(pool),
+              new PostgresSandboxProviderRecords(pool, dataSource),
             ),
         },
         ChargeRepository,

@@ -44,6 +44,10 @@ export interface InboxConsumerOptions {
  * inserted in the same PostgreSQL transaction as the handler's effects, so a redelivered event finds its row and
  * is skipped. Offsets are committed only after the events they cover are committed in PostgreSQL.
  *
+ * The inbox writes are SQL, not InboxEntity's repository: they run in the consumer's own pg session, inside the
+ * transaction of the handler's effects, on every consumed batch, as one `INSERT … ON CONFLICT DO NOTHING RETURNING`
+ * that says which events are new (a repository would need a read and a write, or lose the RETURNING of the skipped).
+ *
  * A handler that throws is retried with backoff; after `maxAttempts` the message goes to the dead-letter topic and
  * is recorded as dead-lettered, so it does not block its partition. Failures of the infrastructure itself (the
  * database unreachable, a serialization failure, a concurrency conflict) are not the message's fault: they are

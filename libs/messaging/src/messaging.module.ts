@@ -7,6 +7,7 @@ import {
   type ModuleMetadata,
   type Provider,
 } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { PostgresEventStore } from '@payment-ledger/event-store';
@@ -14,6 +15,7 @@ import { INFRASTRUCTURE_CONFIG, type InfrastructureConfig, JsonLogger, PG_POOL }
 import { EventRelay } from './event-relay';
 import { InboxConsumer, type InboxHandler } from './inbox-consumer';
 import { createKafka } from './kafka';
+import { MESSAGING_ENTITIES } from './messaging.entities';
 import { type Projection, ProjectionRunners } from './projection-runner';
 import { topicForStreamType } from './topics';
 
@@ -154,9 +156,10 @@ export class MessagingModule {
     }
     return {
       module: MessagingModule,
-      imports: options.imports ?? [],
+      // The messaging tables' entities (relay_checkpoints, inbox): their repositories, for whoever imports this.
+      imports: [TypeOrmModule.forFeature(MESSAGING_ENTITIES), ...(options.imports ?? [])],
       providers,
-      exports: [KAFKA, EVENT_STORE, EVENT_RELAY],
+      exports: [KAFKA, EVENT_STORE, EVENT_RELAY, TypeOrmModule],
     };
   }
 }

@@ -12,3 +12,4 @@ export type {
 export * from './amazon-pay-sandbox/sandbox-provider-records';
 export * from './amazon-pay-sandbox/in-memory-sandbox-provider-records';
 export * from './amazon-pay-sandbox/postgres-sandbox-provider-records';
+export * from './amazon-pay-sandbox/sandbox-records.entities';

@@ -4,7 +4,9 @@
  * replay settled without moving money twice.
  */
 import type { Pool } from 'pg';
+import type { DataSource, Logger } from 'typeorm';
 import { money, newId } from '@payment-ledger/contracts';
+import { entityAndTableColumns, entityDataSource } from '../../../../test/support/entity-schema';
 import { TestDatabase } from '../../../../test/support/test-database';
 import { ProviderIdempotencyConflict, ProviderOperationRefused } from '../provider-errors';
 import {
@@ -16,14 +18,32 @@ import {
   sandboxWith,
 } from './amazon-pay-sandbox.behaviour.spec-support';
 import { PostgresSandboxProviderRecords } from './postgres-sandbox-provider-records';
+import {
+  AmazonPaySandboxChargeEntity,
+  AmazonPaySandboxIdempotencyKeyEntity,
+  AmazonPaySandboxOperationEntity,
+  SANDBOX_RECORD_ENTITIES,
+} from './sandbox-records.entities';
 
 let db: TestDatabase;
 let statements = 0;
 /** The test database's pool, counting the statements sent through it. */
 let countingPool: Pool;
+/** A DataSource over the test database for the records' repositories, counting the statements it sends too. */
+let dataSource: DataSource;
+const countingLogger: Logger = {
+  logQuery: () => void statements++,
+  logQueryError: () => undefined,
+  logQuerySlow: () => undefined,
+  logSchemaBuild: () => undefined,
+  logMigration: () => undefined,
+  log: () => undefined,
+};
+const records = () => new PostgresSandboxProviderRecords(countingPool, dataSource);
 
 beforeAll(async () => {
   db = await TestDatabase.create({ poolSize: 10 });
+  dataSource = await entityDataSource(db.url, SANDBOX_RECORD_ENTITIES, { logger: countingLogger });
   countingPool = new Proxy(db.pool, {
     get(target, property, receiver) {
       if (property !== 'query') return Reflect.get(target, property, receiver);
@@ -34,7 +54,10 @@ beforeAll(async () => {
     },
   });
 });
-afterAll(() => db.drop());
+afterAll(async () => {
+  await dataSource?.destroy();
+  await db?.drop();
+});
 
 async function counts(): Promise<RecordCounts> {
   const { rows } = await db.pool.query<{ charges: string; operations: string; keys: string }>(
@@ -66,11 +89,11 @@ async function waitForLockWaiters(count: number): Promise<void> {
 
 describe('AmazonPaySandboxProvider with its records in PostgreSQL', () => {
   describe('behaves as with any records', () => {
-    describeSandboxBehaviour({ records: () => new PostgresSandboxProviderRecords(countingPool), counts });
+    describeSandboxBehaviour({ records: () => records(), counts });
   });
 
   describe('one statement per call', () => {
-    const sandbox = () => sandboxWith(new PostgresSandboxProviderRecords(countingPool));
+    const sandbox = () => sandboxWith(records());
 
     it('authorize with captureNow, its replay, getAuthorization, capture, void and get: one statement each', async () => {
       const provider = sandbox();
@@ -89,7 +112,10 @@ describe('AmazonPaySandboxProvider with its records in PostgreSQL', () => {
       expect(await statementsOf(() => provider.capture(capture))).toBe(1);
       expect(await statementsOf(() => provider.capture(capture))).toBe(1);
       expect(await statementsOf(() => provider.void(operationRequest(pending.providerReference)))).toBe(1);
+      // get reads through the entities' repositories: one statement of the DataSource's (counted by its logger).
       expect(await statementsOf(() => provider.get('authorization', pending.providerReference))).toBe(1);
+      const voided = await provider.get('authorization', pending.providerReference);
+      expect(voided).not.toBeNull();
     });
 
     it('a refused capture costs a second statement, to tell a refusal from a replay that raced its original', async () => {
@@ -103,7 +129,7 @@ describe('AmazonPaySandboxProvider with its records in PostgreSQL', () => {
 
   describe('concurrent calls', () => {
     it('200 authorizations with captureNow at once: each answered with its own records, in few statements', async () => {
-      const provider = sandboxWith(new PostgresSandboxProviderRecords(countingPool));
+      const provider = sandboxWith(records());
       const before = await counts();
       const requests = Array.from({ length: 200 }, (_, i) =>
         authorizeRequest({
@@ -148,8 +174,8 @@ describe('AmazonPaySandboxProvider with its records in PostgreSQL', () => {
 
     it('100 calls each sent twice at the same time (a replay racing its original): one record and one answer each', async () => {
       // Two providers on one database, as two service replicas: their batches race on the same keys.
-      const a = sandboxWith(new PostgresSandboxProviderRecords(countingPool));
-      const b = sandboxWith(new PostgresSandboxProviderRecords(countingPool));
+      const a = sandboxWith(records());
+      const b = sandboxWith(records());
       const before = await counts();
       const requests = Array.from({ length: 100 }, () =>
         authorizeRequest({ captureNow: { captureId: newId('capture') } }),
@@ -167,8 +193,8 @@ describe('AmazonPaySandboxProvider with its records in PostgreSQL', () => {
     });
 
     it('a capture and its replay both past the key check, waiting on the charge: the second finds the first', async () => {
-      const a = sandboxWith(new PostgresSandboxProviderRecords(countingPool));
-      const b = sandboxWith(new PostgresSandboxProviderRecords(countingPool));
+      const a = sandboxWith(records());
+      const b = sandboxWith(records());
       const outcome = await a.authorize(authorizeRequest());
       if (outcome.status !== 'AUTHORIZED') throw new Error('expected AUTHORIZED');
       const capture = operationRequest(outcome.providerReference, { amount: money(100, 'USD') });
@@ -201,9 +227,9 @@ describe('AmazonPaySandboxProvider with its records in PostgreSQL', () => {
       ['commits', 'gets the first answer', true],
       ['rolls back', 'is done itself', false],
     ])('an authorize whose key another call is still writing: when that call %s, it %s', async (_, __, commits) => {
-      const provider = sandboxWith(new PostgresSandboxProviderRecords(countingPool));
+      const provider = sandboxWith(records());
       const request = authorizeRequest({ captureNow: { captureId: newId('capture') } });
-      const first = await sandboxWith(new PostgresSandboxProviderRecords(countingPool)).authorize(request);
+      const first = await sandboxWith(records()).authorize(request);
       // Stand-in for the first call still in flight: its records written, not yet committed.
       const inFlight = await db.pool.connect();
       try {
@@ -235,7 +261,7 @@ describe('AmazonPaySandboxProvider with its records in PostgreSQL', () => {
     });
 
     it('200 captures of one unit at once on an authorization of 150: exactly 150 done, 50 refused', async () => {
-      const provider = sandboxWith(new PostgresSandboxProviderRecords(countingPool));
+      const provider = sandboxWith(records());
       const outcome = await provider.authorize(authorizeRequest({ amount: money(150, 'USD') }));
       if (outcome.status !== 'AUTHORIZED') throw new Error('expected AUTHORIZED');
       const results = await Promise.allSettled(
@@ -260,8 +286,8 @@ describe('AmazonPaySandboxProvider with its records in PostgreSQL', () => {
     });
 
     it('captures and voids of many authorizations at once, each with a replay racing it: money moves once', async () => {
-      const provider = sandboxWith(new PostgresSandboxProviderRecords(countingPool));
-      const other = sandboxWith(new PostgresSandboxProviderRecords(countingPool));
+      const provider = sandboxWith(records());
+      const other = sandboxWith(records());
       const references = await Promise.all(
         Array.from({ length: 100 }, async () => {
           const outcome = await provider.authorize(authorizeRequest());
@@ -291,6 +317,125 @@ describe('AmazonPaySandboxProvider with its records in PostgreSQL', () => {
       await expect(
         Promise.all([provider.capture({ ...calls[1], amount: money(1, 'USD') }), provider.capture(calls[3])]),
       ).rejects.toBeInstanceOf(ProviderIdempotencyConflict);
+    });
+  });
+
+  describe('the records as TypeORM entities', () => {
+    it.each(SANDBOX_RECORD_ENTITIES)('%p is its migrated table', async (entity) => {
+      const { entity: columns, table } = await entityAndTableColumns(dataSource, entity);
+      expect(columns).toEqual(table);
+    });
+
+    it('the repositories read what the batched SQL wrote, and get answers from them', async () => {
+      const provider = sandboxWith(records());
+      const captureId = newId('capture');
+      const request = authorizeRequest({ amount: money(1234, 'USD'), captureNow: { captureId } });
+      const outcome = await provider.authorize(request);
+      if (outcome.status !== 'AUTHORIZED') throw new Error(outcome.status);
+
+      const charge = await dataSource
+        .getRepository(AmazonPaySandboxChargeEntity)
+        .findOneByOrFail({ providerReference: outcome.providerReference });
+      expect(charge).toMatchObject({
+        chargeId: request.chargeId,
+        amount: '1234',
+        currency: 'USD',
+        state: 'Captured',
+        capturedAmount: '1234',
+        canceledAmount: '0',
+        settlesAt: null,
+        captureNowId: captureId,
+      });
+      expect(charge.createdAt).toBeInstanceOf(Date);
+      const operation = await dataSource
+        .getRepository(AmazonPaySandboxOperationEntity)
+        .findOneByOrFail({ providerReference: charge.captureNowReference! });
+      expect(operation).toMatchObject({ type: 'capture', chargeReference: charge.providerReference, amount: '1234' });
+      const key = await dataSource
+        .getRepository(AmazonPaySandboxIdempotencyKeyEntity)
+        .findOneByOrFail({ idempotencyKey: request.idempotencyKey });
+      expect(key).toMatchObject({ operation: 'authorize', response: outcome });
+
+      expect(await provider.get('authorization', charge.providerReference)).toMatchObject({
+        providerReference: charge.providerReference,
+      });
+      expect(await provider.get('capture', operation.providerReference)).toMatchObject({
+        providerReference: operation.providerReference,
+      });
+      // A capture's reference is not a void's: the type is part of the repository's look-up.
+      expect(await provider.get('void', operation.providerReference)).toBeNull();
+      expect(await provider.get('authorization', 'no-such-reference')).toBeNull();
+    });
+
+    it('rows saved through the repositories are read back by the records as they were saved', async () => {
+      const at = new Date('2026-03-01T00:00:00.000Z');
+      await dataSource.getRepository(AmazonPaySandboxChargeEntity).save({
+        providerReference: 'P-repo-1',
+        chargeId: 'chg_repo',
+        authorizationId: 'auth_repo',
+        amount: '9007199254740993',
+        currency: 'EUR',
+        state: 'Authorized',
+        capturedAmount: '0',
+        canceledAmount: '0',
+        simulationCode: null,
+        failure: null,
+        settlesAt: null,
+        captureNowId: null,
+        captureNowReference: null,
+        createdAt: at,
+        updatedAt: at,
+      });
+      await dataSource.getRepository(AmazonPaySandboxOperationEntity).save({
+        providerReference: 'V-repo-1',
+        type: 'void',
+        chargeReference: 'P-repo-1',
+        chargeId: 'chg_repo',
+        operationId: 'void_repo',
+        amount: '5',
+        currency: 'EUR',
+        state: 'Canceled',
+        createdAt: at,
+        updatedAt: at,
+      });
+      await dataSource.getRepository(AmazonPaySandboxIdempotencyKeyEntity).save({
+        idempotencyKey: 'key-repo-1',
+        operation: 'void',
+        fingerprint: 'f',
+        response: { providerReference: 'V-repo-1' },
+        createdAt: at,
+      });
+      const { rows } = await db.pool.query<{ amount: string }>(
+        `SELECT amount::text FROM amazon_pay_sandbox_charges WHERE provider_reference = 'P-repo-1'`,
+      );
+      expect(rows).toEqual([{ amount: '9007199254740993' }]);
+      expect(await records().findCharge('P-repo-1')).toMatchObject({
+        chargeId: 'chg_repo',
+        state: 'Authorized',
+        createdAt: at.toISOString(),
+      });
+      expect(await records().findOperation('void', 'V-repo-1')).toEqual({
+        type: 'void',
+        providerReference: 'V-repo-1',
+        chargeReference: 'P-repo-1',
+        chargeId: 'chg_repo',
+        operationId: 'void_repo',
+        amount: { value: 5, currency: 'EUR' },
+        state: 'Canceled',
+        createdAt: at.toISOString(),
+        updatedAt: at.toISOString(),
+      });
+      expect(
+        await dataSource
+          .getRepository(AmazonPaySandboxIdempotencyKeyEntity)
+          .findOneByOrFail({ idempotencyKey: 'key-repo-1' }),
+      ).toEqual({
+        idempotencyKey: 'key-repo-1',
+        operation: 'void',
+        fingerprint: 'f',
+        response: { providerReference: 'V-repo-1' },
+        createdAt: at,
+      });
     });
   });
 });

@@ -1,9 +1,11 @@
 import type { Pool } from 'pg';
+import type { DataSource, Repository } from 'typeorm';
 import type { ChargeFailure, SimulationCode } from '@payment-ledger/contracts';
 import { RequestCoalescer, settle, type Settled } from '@payment-ledger/event-store';
 import type { ProviderAuthorizationOutcome } from '../payment-method-provider';
 import type { SandboxCharge, SandboxChargeState, SandboxOperation, SandboxOperationType } from './sandbox-charge';
 import type { KeyedAnswer, NewCharge, NewOperation, Refused, SandboxProviderRecords } from './sandbox-provider-records';
+import { AmazonPaySandboxChargeEntity, AmazonPaySandboxOperationEntity } from './sandbox-records.entities';
 
 /** The columns written from a record (chargeRow, operationRow); columns added later keep their defaults. */
 const CHARGE_COLUMNS = [
@@ -53,16 +55,26 @@ const OPERATION_COLUMNS = [
  * be one statement to be one snapshot and one round trip; an ORM would make it a transaction of several statements
  * per call, with the locks and races handled by hand, on the path of every charge's provider step. The pool is the
  * service's one pool (PG_POOL, the TypeORM DataSource's own).
+ *
+ * The provider's Get of one object (findCharge, findOperation), a plain read of one row by its key that writes
+ * nothing, reads through the entities' repositories (sandbox-records.entities.ts), from the DataSource given.
  */
 export class PostgresSandboxProviderRecords implements SandboxProviderRecords {
   private readonly newCharges: RequestCoalescer<NewCharge, KeyedAnswer<ProviderAuthorizationOutcome>>;
   private readonly operations: RequestCoalescer<NewOperation, KeyedAnswer<{ providerReference: string }> | Refused>;
+  private readonly chargeRepository: Repository<AmazonPaySandboxChargeEntity>;
+  private readonly operationRepository: Repository<AmazonPaySandboxOperationEntity>;
 
   constructor(
+    /** For the SQL statements: the DataSource's own pool in a service (PG_POOL). */
     private readonly pool: Pool,
+    /** For the repositories: a DataSource with SANDBOX_RECORD_ENTITIES, over the same database. */
+    dataSource: DataSource,
     /** Statements in flight at once per kind of call, and the most calls in one. */
     private readonly options: { maxInFlight: number; maxBatch: number } = { maxInFlight: 2, maxBatch: 128 },
   ) {
+    this.chargeRepository = dataSource.getRepository(AmazonPaySandboxChargeEntity);
+    this.operationRepository = dataSource.getRepository(AmazonPaySandboxOperationEntity);
     this.newCharges = this.coalesce(
       (batch) => this.openCharges(batch),
       (call) => call.idempotencyKey,
@@ -123,21 +135,13 @@ export class PostgresSandboxProviderRecords implements SandboxProviderRecords {
   }
 
   async findCharge(providerReference: string): Promise<SandboxCharge | null> {
-    const { rows } = await this.pool.query<ChargeRow>({
-      name: 'amazon_pay_sandbox.find_charge',
-      text: 'SELECT * FROM amazon_pay_sandbox_charges WHERE provider_reference = $1',
-      values: [providerReference],
-    });
-    return rows[0] ? chargeOf(rows[0]) : null;
+    const entity = await this.chargeRepository.findOneBy({ providerReference });
+    return entity && chargeOfEntity(entity);
   }
 
   async findOperation(type: SandboxOperationType, providerReference: string): Promise<SandboxOperation | null> {
-    const { rows } = await this.pool.query<OperationRow>({
-      name: 'amazon_pay_sandbox.find_operation',
-      text: 'SELECT * FROM amazon_pay_sandbox_operations WHERE provider_reference = $1 AND type = $2',
-      values: [providerReference, type],
-    });
-    return rows[0] ? operationOf(rows[0]) : null;
+    const entity = await this.operationRepository.findOneBy({ providerReference, type });
+    return entity && operationOfEntity(entity);
   }
 
   /** New charges of concurrent authorizations: one statement for the batch; the same key never twice in one. */
@@ -385,6 +389,26 @@ function chargeOf(input: ChargeRow | JsonRow): SandboxCharge {
   };
 }
 
+function chargeOfEntity(entity: AmazonPaySandboxChargeEntity): SandboxCharge {
+  return chargeOf({
+    provider_reference: entity.providerReference,
+    charge_id: entity.chargeId,
+    authorization_id: entity.authorizationId,
+    amount: entity.amount,
+    currency: entity.currency,
+    state: entity.state,
+    captured_amount: entity.capturedAmount,
+    canceled_amount: entity.canceledAmount,
+    simulation_code: entity.simulationCode,
+    failure: entity.failure,
+    settles_at: entity.settlesAt,
+    capture_now_id: entity.captureNowId,
+    capture_now_reference: entity.captureNowReference,
+    created_at: entity.createdAt,
+    updated_at: entity.updatedAt,
+  });
+}
+
 function chargeRow(charge: SandboxCharge): ChargeRow {
   return {
     provider_reference: charge.providerReference,
@@ -417,6 +441,21 @@ function operationOf(row: OperationRow): SandboxOperation {
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };
+}
+
+function operationOfEntity(entity: AmazonPaySandboxOperationEntity): SandboxOperation {
+  return operationOf({
+    provider_reference: entity.providerReference,
+    type: entity.type,
+    charge_reference: entity.chargeReference,
+    charge_id: entity.chargeId,
+    operation_id: entity.operationId,
+    amount: entity.amount,
+    currency: entity.currency,
+    state: entity.state,
+    created_at: entity.createdAt,
+    updated_at: entity.updatedAt,
+  });
 }
 
 function operationRow(operation: SandboxOperation): OperationRow {
