@@ -228,7 +228,21 @@ e2e(
         return charges.some((c) => !known.has(c.id) && c.status === 'CAPTURED');
       },
       30_000,
-    );
+    ).catch(async (error: unknown) => {
+      // What the scheduler and the charges service had recorded, so a failure can be read without rerunning.
+      const recorded = await db.pool.query(
+        `SELECT stream_id, stream_version, event_type, recorded_at FROM events
+          WHERE stream_id = $1 OR (stream_id LIKE 'charge:%' AND metadata->>'agreementId' = $2)
+          ORDER BY global_position`,
+        [`billing-schedule:${agreement.id}`, agreement.id],
+      );
+      const timers = await db.pool.query('SELECT * FROM timers WHERE key = $1', [agreement.id]);
+      const clocks = await db.pool.query('SELECT * FROM scheduler_test_clocks WHERE agreement_id = $1', [agreement.id]);
+      console.error(
+        JSON.stringify({ charges, events: recorded.rows, timers: timers.rows, clocks: clocks.rows }, null, 1),
+      );
+      throw error;
+    });
     const scheduled = charges.filter((c) => !known.has(c.id));
     expect(scheduled).toHaveLength(1);
     const scheduledCharge = await api('GET', `/v1/payment-charges/${scheduled[0].id}`);
