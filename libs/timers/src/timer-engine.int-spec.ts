@@ -186,6 +186,35 @@ describe('the worker', () => {
     expect((await rows()).map((r) => `${r.key}/${r.kind}`)).toEqual(['a/repeat', 'c/once']);
   });
 
+  it('looks at state after a claim that took timers, before their handlers, and a failed look retries them', async () => {
+    const seen: string[] = [];
+    let failLook = true;
+    const worker = new TimerWorker(store, clock).register({
+      name: Q,
+      pollMs: 0,
+      afterClaim: async (claimed) => {
+        seen.push(`after-claim:${claimed.map((t) => t.key).join(',')}`);
+        if (failLook) throw new Error('the look failed');
+      },
+      handle: async (timer) => {
+        seen.push(`handle:${timer.key}`);
+        return undefined;
+      },
+    });
+    expect(await worker.runDue(Q)).toBe(0);
+    expect(seen).toEqual([]); // nothing claimed, nothing looked at
+    await store.schedule([{ queue: Q, key: 'x', kind: 'k', dueAt: at(0) }]);
+    expect(await worker.runDue(Q)).toBe(0);
+    expect(seen).toEqual(['after-claim:x']); // the look failed: the handler did not run, the timer stays
+    expect((await rows()).map((r) => r.key)).toEqual(['x']);
+    failLook = false;
+    // Its retry waits out a backoff as a lease of real time: let it run out.
+    await db.pool.query(`UPDATE timers SET lease_until = clock_timestamp() - interval '1 second'`);
+    expect(await worker.runDue(Q)).toBe(1);
+    expect(seen).toEqual(['after-claim:x', 'after-claim:x', 'handle:x']);
+    expect(await rows()).toEqual([]);
+  });
+
   it('counts due and late timers per queue', async () => {
     const worker = new TimerWorker(store, clock)
       .register({ name: Q, pollMs: 0, handle: async () => undefined })

@@ -95,14 +95,15 @@ export class ScheduleStore {
   }
 
   /**
-   * Asks whether any test clock exists, whatever was last seen: the billing worker does before each claim (one
-   * statement per claimed batch), because an advance on another replica makes its wake-up claimable only after the
-   * clock's row is written.
+   * Asks whether any test clock exists, whatever was last seen: the billing worker does after each claim that took
+   * wake-ups, because an advance (on this replica or another) commits its clock's row with the wake-up it brought
+   * forward. "Some exist" is sticky: an answer read before an advance committed never undoes what the advance set.
    */
   async refreshTestClocks(): Promise<boolean> {
     if (this.testClocksExist) return true;
-    this.testClocksExist = await this.testClocks.exists();
-    if (!this.testClocksExist) this.noTestClocksUntil = Date.now() + 1_000;
+    const found = await this.testClocks.exists();
+    if (found) this.testClocksExist = true;
+    else if (!this.testClocksExist) this.noTestClocksUntil = Date.now() + 1_000;
     return this.testClocksExist;
   }
   private testClocksExist = false;

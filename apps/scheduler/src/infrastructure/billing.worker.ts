@@ -31,9 +31,10 @@ export class BillingWorker implements OnApplicationBootstrap, OnApplicationShutd
       batchSize: config.SCHEDULER_CONCURRENCY * 4,
       concurrency: config.SCHEDULER_CONCURRENCY,
       leaseMs: 60_000,
-      // A wake-up another replica brought forward for a test clock is claimable only once that clock's row exists:
-      // looking again before each claim means no run computes a just-advanced schedule without its offset.
-      beforeClaim: () => this.schedules.refreshTestClocks(),
+      // A wake-up a test-clock advance brought forward commits with that clock's row, so a look after the claim sees
+      // the clock: no run computes a just-advanced schedule without its offset (one statement per claimed batch, and
+      // none once a test clock has been seen).
+      afterClaim: () => this.schedules.refreshTestClocks(),
       handle: async (timer) => {
         const { nextWakeUp } = await this.billing.run(timer.key, this.config.SCHEDULER_RESEND_AFTER_MS);
         return { rescheduleAt: nextWakeUp };

@@ -29,6 +29,11 @@ export interface TimerQueue {
   retry?: RetryPolicy;
   /** Runs before each claim (a feed that writes timers read from the event log); a failure is logged and skipped. */
   beforeClaim?: () => Promise<unknown>;
+  /**
+   * Runs after a claim that took timers, before their handlers: a look at state that must be at least as new as the
+   * claimed rows (whatever committed with them is visible now). A failure fails the batch's runs, which are retried.
+   */
+  afterClaim?: (claimed: readonly ClaimedTimer[]) => Promise<unknown>;
   /** Told about each failed run, with the backoff chosen (logging). */
   onFailure?: (timer: ClaimedTimer, error: unknown, retryInMs: number) => void;
 }
@@ -114,12 +119,14 @@ export class TimerWorker {
     for (;;) {
       await queue.beforeClaim?.().catch(() => undefined);
       const due = await this.store.claim(queue.name, this.clock.now(), batchSize, leaseMs);
+      const ready = due.length > 0 && queue.afterClaim ? queue.afterClaim(due) : undefined;
       let next = 0;
       const lanes = Array.from({ length: Math.min(queue.concurrency ?? 1, due.length) }, async () => {
         while (next < due.length) {
           const timer = due[next++];
           let settlement: Settlement;
           try {
+            await ready;
             const outcome = await queue.handle(timer);
             settlement = outcome
               ? { timer, outcome: 'reschedule', dueAt: outcome.rescheduleAt }
