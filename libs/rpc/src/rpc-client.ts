@@ -44,21 +44,30 @@ export class RpcClient implements OnApplicationShutdown {
 
 /** The TCP client of `service`, where the registry's address settings in `config` say it is. */
 export function createRpcClient(service: ServiceName, config: RpcConfig, logger: JsonLogger): RpcClient {
-  const { host, port } = serviceAddress(service, config);
-  const proxy = ClientProxyFactory.create({
-    transport: Transport.TCP,
-    options: {
-      host,
-      port,
-      socketClass: rpcSocketClass({
-        maxFrameBytes: config.RPC_MAX_FRAME_BYTES,
-        signer: new FrameSigner(config.RPC_SIGNING_SECRETS[0]),
-        logger,
-        side: 'client',
-      }),
-    },
-  });
+  const proxy = tcpClientProxy(
+    serviceAddress(service, config),
+    rpcSocketClass({
+      maxFrameBytes: config.RPC_MAX_FRAME_BYTES,
+      signer: new FrameSigner(config.RPC_SIGNING_SECRETS[0]),
+      logger,
+      side: 'client',
+    }),
+  );
   return new RpcClient(service, proxy, config);
+}
+
+/**
+ * The one place a TCP ClientProxy is built: with the kit's signing, size-bounded socket for a service's client; the
+ * coalescing tests give none, to talk to a bare Nest TCP server.
+ */
+export function tcpClientProxy(
+  address: { host: string; port: number },
+  socketClass?: ReturnType<typeof rpcSocketClass>,
+): ClientProxy {
+  return ClientProxyFactory.create({
+    transport: Transport.TCP,
+    options: { ...address, ...(socketClass ? { socketClass } : {}) },
+  });
 }
 
 /** The injection token of the client of `service`. */

@@ -4,18 +4,12 @@
  */
 import { Controller, type INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import {
-  type ClientProxy,
-  ClientProxyFactory,
-  MessagePattern,
-  type MicroserviceOptions,
-  Payload,
-  Transport,
-} from '@nestjs/microservices';
+import { type ClientProxy, MessagePattern, type MicroserviceOptions, Payload, Transport } from '@nestjs/microservices';
 import type { ManyCallsMessage } from '@payment-ledger/contracts';
 import { RequestRejected } from '@payment-ledger/domain-kernel';
 import { JsonLogger } from '@payment-ledger/platform';
 import { freePort } from '../../../test/support/ports';
+import { tcpClientProxy } from './rpc-client';
 import { answerEach } from './rpc-error.filter';
 import { CoalescedServiceCall, RemoteCallError } from './service-call';
 
@@ -61,7 +55,7 @@ beforeAll(async () => {
     logger: false,
   });
   await service.listen();
-  proxy = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
+  proxy = tcpClientProxy({ host: '127.0.0.1', port });
 });
 afterAll(async () => {
   await proxy?.close();
@@ -91,10 +85,7 @@ it('gives each caller its own refusal, as the plain pattern would, and the other
 });
 
 it('answers 503 service_unavailable to every caller when the service does not answer', async () => {
-  const nobody = ClientProxyFactory.create({
-    transport: Transport.TCP,
-    options: { host: '127.0.0.1', port: await freePort() },
-  });
+  const nobody = tcpClientProxy({ host: '127.0.0.1', port: await freePort() });
   try {
     const doubling = new CoalescedServiceCall<Doubling, number>(nobody, patterns, 1_000, {
       maxInFlight: 1,
