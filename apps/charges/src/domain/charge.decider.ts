@@ -110,31 +110,15 @@ export function decide(command: ChargeCommand, state: ChargeState, now: Date): C
       if (amount > open) throw new AmountExceedsAuthorized(amount, open);
       return [{ type: 'ChargeCaptureRequested', data: { historyId, at, captureId: command.captureId, amount } }];
     }
-    case 'RecordCaptureOutcome': {
-      const capture = state.captures.find((c) => c.id === command.captureId);
-      if (!capture || capture.status !== 'PROCESSING') return [];
-      return [
-        {
-          type: 'ChargeCaptured',
-          data: {
-            historyId,
-            at,
-            captureId: capture.id,
-            amount: capture.amount,
-            providerReference: command.result.providerReference,
-          },
-        },
-      ];
-    }
+    case 'RecordCaptureOutcome':
     case 'RecordCaptureRefusal': {
-      const capture = state.captures.find((c) => c.id === command.captureId);
-      if (!capture || capture.status !== 'PROCESSING') return [];
-      return [
-        {
-          type: 'ChargeCaptureFailed',
-          data: { historyId, at, captureId: capture.id, amount: capture.amount, failure: command.failure },
-        },
-      ];
+      // An answer counts once, for a capture still waiting for one; a repeated or stale answer records nothing.
+      const capture = awaitingAnswer(state.captures, command.captureId);
+      if (!capture) return [];
+      const answered = { historyId, at, captureId: capture.id, amount: capture.amount };
+      return command.type === 'RecordCaptureOutcome'
+        ? [{ type: 'ChargeCaptured', data: { ...answered, providerReference: command.result.providerReference } }]
+        : [{ type: 'ChargeCaptureFailed', data: { ...answered, failure: command.failure } }];
     }
     case 'VoidCharge': {
       if (state.voids.some((v) => v.id === command.voidId)) return [];
@@ -156,41 +140,25 @@ export function decide(command: ChargeCommand, state: ChargeState, now: Date): C
         },
       ];
     }
-    case 'RecordVoidOutcome': {
-      const entry = state.voids.find((v) => v.id === command.voidId);
-      if (!entry || entry.status !== 'PROCESSING') return [];
-      return [
-        {
-          type: 'ChargeVoided',
-          data: {
-            historyId,
-            at,
-            voidId: entry.id,
-            amount: entry.amount,
-            reason: entry.reason,
-            providerReference: command.result.providerReference,
-          },
-        },
-      ];
-    }
+    case 'RecordVoidOutcome':
     case 'RecordVoidRefusal': {
-      const entry = state.voids.find((v) => v.id === command.voidId);
-      if (!entry || entry.status !== 'PROCESSING') return [];
-      return [
-        {
-          type: 'ChargeVoidFailed',
-          data: {
-            historyId,
-            at,
-            voidId: entry.id,
-            amount: entry.amount,
-            reason: entry.reason,
-            failure: command.failure,
-          },
-        },
-      ];
+      const entry = awaitingAnswer(state.voids, command.voidId);
+      if (!entry) return [];
+      const answered = { historyId, at, voidId: entry.id, amount: entry.amount, reason: entry.reason };
+      return command.type === 'RecordVoidOutcome'
+        ? [{ type: 'ChargeVoided', data: { ...answered, providerReference: command.result.providerReference } }]
+        : [{ type: 'ChargeVoidFailed', data: { ...answered, failure: command.failure } }];
     }
   }
+}
+
+/** The capture or void of that id while its provider call is unanswered (PROCESSING); otherwise undefined. */
+function awaitingAnswer<Operation extends { id: string; status: string }>(
+  operations: Operation[],
+  id: string,
+): Operation | undefined {
+  const operation = operations.find((o) => o.id === id);
+  return operation?.status === 'PROCESSING' ? operation : undefined;
 }
 
 /** The method's rules for any new charge: known method, integer amount, currency and bounds, sandbox-only codes. */

@@ -8,19 +8,8 @@
  * pattern as agreement.model.ts (see libs/contracts/README.md).
  */
 import { parseChargeEvent } from '../events/charge-event-contracts';
-import type { ChargeEvent } from '../events/charge-events';
-import type { Money } from '../money';
-import type {
-  CaptureMethod,
-  ChargeFailure,
-  ChargeStatus,
-  Consumer,
-  HistoryEntry,
-  PaymentChargeResource,
-  SimulationCode,
-  VoidReason,
-} from '../payment-charge';
-import type { PaymentMethodType } from '../payment-method-capabilities';
+import type { ChargeCreated, ChargeEvent } from '../events/charge-events';
+import type { ChargeFailure, ChargeStatus, HistoryEntry, PaymentChargeResource, VoidReason } from '../payment-charge';
 import type { AsOf, StoredStreamEvent } from './agreement.model';
 
 /** PROCESSING: the intent is recorded and the provider's answer is not (yet): a pending outside call. */
@@ -52,22 +41,9 @@ export interface VoidRecord {
   updatedAt: string;
 }
 
-export interface ChargeDetails {
+/** What the charge was created with (its `ChargeCreated` payload, under its id), and what happened since. */
+export interface ChargeDetails extends Omit<ChargeCreated['data'], 'historyId' | 'at' | 'chargeId'> {
   id: string;
-  merchant: { id: string; name: string };
-  paymentMethod: PaymentMethodType;
-  amount: Money;
-  consumer: Consumer;
-  captureMethod: CaptureMethod;
-  initiator: 'CONSUMER' | 'MERCHANT';
-  agreementId: string | null;
-  instrumentId: string | null;
-  returnUrl: string | null;
-  webhooksUrl: string | null;
-  merchantPaymentChargeReference: string | null;
-  simulationCode: SimulationCode | null;
-  authentication: { type: 'REDIRECT'; requestUrl: string; requestMethod: 'GET' } | null;
-  authenticationExpiresAt: string | null;
   captureExpiresAt: string | null;
   /** When a pending (async) authorization should be asked about again. */
   checkAuthorizationAfter: string | null;
