@@ -1,7 +1,5 @@
-import { Test } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import type { INestApplicationContext } from '@nestjs/common';
-import { infrastructureConfigSchema, InfrastructureModule, loadConfig } from '@payment-ledger/platform';
+import { dataLayerContext } from '../../../../../test/support/data-layer';
 import { TestDatabase } from '../../../../../test/support/test-database';
 import { IDEMPOTENCY_KEY_TTL_MS } from '../../domain/idempotency';
 import { GATEWAY_ENTITIES } from '../gateway-entities';
@@ -18,20 +16,7 @@ describe('IdempotencyRepository (PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await TestDatabase.create({ poolSize: 2 });
-    const config = loadConfig(infrastructureConfigSchema, {
-      DATABASE_URL: db.url,
-      DATABASE_POOL_SIZE: '4',
-      KAFKA_BROKERS: '127.0.0.1:9092',
-      LOG_LEVEL: 'error',
-    });
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        InfrastructureModule.forRoot({ service: 'gateway-test', config }),
-        TypeOrmModule.forFeature(GATEWAY_ENTITIES),
-      ],
-      providers: [IdempotencyRepository],
-    }).compile();
-    app = await moduleRef.init();
+    app = await dataLayerContext(db, GATEWAY_ENTITIES, [IdempotencyRepository], 4);
     records = app.get(IdempotencyRepository);
   });
   afterAll(async () => {

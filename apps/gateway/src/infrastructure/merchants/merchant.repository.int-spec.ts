@@ -1,7 +1,5 @@
-import { Test } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import type { INestApplicationContext } from '@nestjs/common';
-import { infrastructureConfigSchema, InfrastructureModule, loadConfig } from '@payment-ledger/platform';
+import { dataLayerContext } from '../../../../../test/support/data-layer';
 import { TestDatabase } from '../../../../../test/support/test-database';
 import { GATEWAY_ENTITIES } from '../gateway-entities';
 import { hashApiKey } from './api-key';
@@ -15,20 +13,7 @@ describe('MerchantRepository (TypeORM, PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await TestDatabase.create({ poolSize: 2 });
-    const config = loadConfig(infrastructureConfigSchema, {
-      DATABASE_URL: db.url,
-      DATABASE_POOL_SIZE: '2',
-      KAFKA_BROKERS: '127.0.0.1:9092',
-      LOG_LEVEL: 'error',
-    });
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        InfrastructureModule.forRoot({ service: 'gateway-test', config }),
-        TypeOrmModule.forFeature(GATEWAY_ENTITIES),
-      ],
-      providers: [MerchantRepository],
-    }).compile();
-    app = await moduleRef.init();
+    app = await dataLayerContext(db, GATEWAY_ENTITIES, [MerchantRepository]);
     merchants = app.get(MerchantRepository);
   });
   afterAll(async () => {
