@@ -8,9 +8,9 @@ import {
   evolveAgreement,
   type ExistingAgreement,
   initialAgreementState,
-  type StoredStreamEvent,
   toPaymentAgreementResource,
 } from './agreement.model';
+import type { StoredStreamEvent } from './as-of';
 
 const T0 = '2026-03-02T09:00:00.000Z';
 const T1 = '2026-03-02T09:01:00.000Z';

@@ -10,7 +10,7 @@
  */
 import type { AgreementEvent, AgreementTerms } from '../events/agreement-events';
 import { parseAgreementEvent } from '../events/agreement-event-contracts';
-import type { StoredEventLike } from '../events/event-contract';
+import { type AsOf, foldAsOf, type StoredStreamEvent } from './as-of';
 import type { Money } from '../money';
 import type {
   AgreementChargeInitiator,
@@ -157,33 +157,16 @@ export function toPaymentAgreementResource(state: ExistingAgreement): PaymentAgr
   };
 }
 
-/** A stored event with, where the reader has them, its stream version and commit time (from the event store). */
-export type StoredStreamEvent = StoredEventLike & { streamVersion?: number; recordedAt?: Date | string };
-
-export interface AsOf {
-  /** Fold events up to and including this stream version (default: all). */
-  upToVersion?: number;
-  /** Fold only events recorded at or before this instant (needs `recordedAt` on the events). */
-  recordedBy?: Date;
-}
-
 /**
  * The folded state of an agreement's stream as of a version or an instant. Events are parsed (checked and upcast)
  * first; types this build does not know are passed over. Throws MalformedEvent for an event that breaks its contract.
  */
 export function agreementStateAsOf(events: Iterable<StoredStreamEvent>, asOf: AsOf = {}): AgreementState {
-  const { upToVersion = Infinity } = asOf;
-  const until = asOf.recordedBy?.getTime() ?? Infinity;
-  let state = initialAgreementState;
-  let position = 0;
-  for (const stored of events) {
-    position += 1;
-    if ((stored.streamVersion ?? position) > upToVersion) break;
-    if (stored.recordedAt !== undefined && new Date(stored.recordedAt).getTime() > until) break;
-    const event = parseAgreementEvent(stored);
-    if (event) state = evolveAgreement(state, event);
-  }
-  return state;
+  return foldAsOf(
+    { initialState: initialAgreementState, evolve: evolveAgreement, parse: parseAgreementEvent },
+    events,
+    asOf,
+  );
 }
 
 /** What `GET /v1/payment-agreements/{id}` showed as of a version or an instant; null before the agreement existed. */

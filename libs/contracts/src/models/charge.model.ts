@@ -10,7 +10,7 @@
 import { parseChargeEvent } from '../events/charge-event-contracts';
 import type { ChargeCreated, ChargeEvent } from '../events/charge-events';
 import type { ChargeFailure, ChargeStatus, HistoryEntry, PaymentChargeResource, VoidReason } from '../payment-charge';
-import type { AsOf, StoredStreamEvent } from './agreement.model';
+import { type AsOf, foldAsOf, type StoredStreamEvent } from './as-of';
 
 /** PROCESSING: the intent is recorded and the provider's answer is not (yet): a pending outside call. */
 export interface AuthorizationRecord {
@@ -371,18 +371,7 @@ export function toPaymentChargeResource(state: ExistingCharge): PaymentChargeRes
  * types this build does not know are passed over. Throws MalformedEvent for an event that breaks its contract.
  */
 export function chargeStateAsOf(events: Iterable<StoredStreamEvent>, asOf: AsOf = {}): ChargeState {
-  const { upToVersion = Infinity } = asOf;
-  const until = asOf.recordedBy?.getTime() ?? Infinity;
-  let state = initialChargeState;
-  let position = 0;
-  for (const stored of events) {
-    position += 1;
-    if ((stored.streamVersion ?? position) > upToVersion) break;
-    if (stored.recordedAt !== undefined && new Date(stored.recordedAt).getTime() > until) break;
-    const event = parseChargeEvent(stored);
-    if (event) state = evolveCharge(state, event);
-  }
-  return state;
+  return foldAsOf({ initialState: initialChargeState, evolve: evolveCharge, parse: parseChargeEvent }, events, asOf);
 }
 
 /** What `GET /v1/payment-charges/{id}` showed as of a version or an instant; null before the charge existed. */

@@ -1,3 +1,4 @@
 // Public models: the folds that turn a stream into the representation the API shows, as of any event.
+export * from './as-of';
 export * from './agreement.model';
 export * from './charge.model';
