@@ -5,6 +5,7 @@ import { newId } from '@payment-ledger/contracts';
 import { type Clock, JsonLogger, systemClock } from '@payment-ledger/platform';
 import type { GatewayConfig } from './gateway.config';
 import { GatewayModule } from './gateway.module';
+import { registerAddressRateLimit } from './infrastructure/http/address-rate-limit';
 import { registerJsonBodyParsing } from './infrastructure/http/body-parsing';
 import { registerCorrelation } from './infrastructure/http/correlation';
 import { frameworkErrorReply } from './infrastructure/http/http-error.filter';
@@ -37,6 +38,13 @@ export async function createGatewayApp(
   app.useLogger(app.get(JsonLogger));
   const fastify = app.getHttpAdapter().getInstance();
   registerCorrelation(fastify);
+  if (config.GATEWAY_RATE_LIMIT_PER_ADDRESS > 0) {
+    registerAddressRateLimit(
+      fastify,
+      { ratePerSecond: config.GATEWAY_RATE_LIMIT_PER_ADDRESS, burst: config.GATEWAY_RATE_LIMIT_ADDRESS_BURST },
+      () => (options.clock ?? systemClock).now(),
+    );
+  }
   registerJsonBodyParsing(fastify, config.GATEWAY_BODY_LIMIT_BYTES);
   app.useGlobalPipes(apiValidationPipe());
   app.enableShutdownHooks();

@@ -11,6 +11,22 @@ export const gatewayConfigSchema = {
   GATEWAY_BODY_LIMIT_BYTES: env.int({ default: 102_400, min: 1_024 }),
   /** How long a verified API key is remembered; a revoked key stops working within this time. */
   API_KEY_CACHE_TTL_MS: env.int({ default: 30_000, min: 0 }),
+  /**
+   * How long an unknown or revoked API key's refusal is remembered, so repeating a wrong key costs no query; a key
+   * tried before it existed is refused for up to this long after its creation. 0 remembers nothing.
+   */
+  API_KEY_NEGATIVE_CACHE_TTL_MS: env.int({ default: 5_000, min: 0 }),
+  /** Requests per second one API key may keep up (429 `rate_limited` beyond); 0 turns the limit off. */
+  GATEWAY_RATE_LIMIT_PER_KEY: env.int({ default: 100, min: 0 }),
+  /** Requests one API key may send at once on top of that rate. */
+  GATEWAY_RATE_LIMIT_KEY_BURST: env.int({ default: 200, min: 1 }),
+  /**
+   * Requests per second one client address may keep up, whatever the key (health probes aside); checked before
+   * the key, so it also bounds a flood of wrong keys. 0 turns the limit off.
+   */
+  GATEWAY_RATE_LIMIT_PER_ADDRESS: env.int({ default: 200, min: 0 }),
+  /** Requests one client address may send at once on top of that rate. */
+  GATEWAY_RATE_LIMIT_ADDRESS_BURST: env.int({ default: 400, min: 1 }),
 };
 
 export type GatewayConfig = ConfigOf<typeof gatewayConfigSchema>;

@@ -17,8 +17,10 @@ export class ApiError extends HttpException {
     readonly failureCode: string,
     failureMessage: string,
     readonly details: Pick<ApiErrorBody, 'field' | 'currentStatus' | 'errors'> = {},
-    /** Sent as `Retry-After` (a 503 of an overloaded service). */
+    /** Sent as `Retry-After` (a 503 of an overloaded service, a 429). */
     readonly retryAfterSeconds?: number,
+    /** More headers the answer carries (a 429's `RateLimit-*`). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(failureMessage, status);
   }

@@ -11,7 +11,7 @@ const CODES_BY_STATUS: Record<number, string> = {
   405: 'method_not_allowed',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
-  429: 'too_many_requests',
+  429: 'rate_limited',
 };
 
 /** Every error leaves the gateway in the API's error shape; unexpected ones are logged and become a bare 500. */
@@ -26,8 +26,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const apiError = this.toApiError(error);
     if (reply.sent) return;
-    if (apiError.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(apiError.retryAfterSeconds));
-    void reply.status(apiError.getStatus()).send(apiError.toBody(this.clock.now()));
+    sendApiError(reply, apiError, this.clock.now());
   }
 
   private toApiError(error: unknown): ApiError {
@@ -48,6 +47,12 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
     return new ApiError(status, CODES_BY_STATUS[status] ?? 'bad_request', (error as Error).message);
   }
+}
+
+/** An ApiError as the answer: its status, its headers (Retry-After among them) and its body. */
+export function sendApiError(reply: FastifyReply, error: ApiError, now: Date): void {
+  if (error.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(error.retryAfterSeconds));
+  void reply.headers(error.headers).status(error.getStatus()).send(error.toBody(now));
 }
 
 /**
