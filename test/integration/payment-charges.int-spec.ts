@@ -737,7 +737,7 @@ describe('capture and void', () => {
     const rest = await api('POST', `/v1/payment-charges/${charge.id}/captures`, {});
     expect(rest.body.amount).toBe(400);
     const list = await api('GET', `/v1/payment-charges/${charge.id}/captures`);
-    expect(list.body.data.map((c: { amount: number }) => c.amount)).toEqual([600, 400]);
+    expect(list.body).toEqual({ data: [first.body, rest.body], hasMore: false, nextCursor: null });
     expect((await api('GET', `/v1/payment-charges/${charge.id}/captures/${first.body.id}`)).body).toEqual(first.body);
     expect((await api('GET', `/v1/payment-charges/${charge.id}/captures/cap_nope`)).status).toBe(404);
     const voided = await api('POST', `/v1/payment-charges/${charge.id}/voids`, {});
@@ -752,7 +752,11 @@ describe('capture and void', () => {
     const voided = await api('POST', `/v1/payment-charges/${charge.id}/voids`, {});
     expect(voided.status).toBe(201);
     expect(voided.body).toMatchObject({ amount: 1000, status: 'VOIDED', reason: 'MERCHANT_REQUESTED' });
-    expect((await api('GET', `/v1/payment-charges/${charge.id}/voids`)).body.data).toHaveLength(1);
+    expect((await api('GET', `/v1/payment-charges/${charge.id}/voids`)).body).toEqual({
+      data: [voided.body],
+      hasMore: false,
+      nextCursor: null,
+    });
     expect((await api('GET', `/v1/payment-charges/${charge.id}/voids/${voided.body.id}`)).body).toEqual(voided.body);
     expect((await api('GET', `/v1/payment-charges/${charge.id}`)).body.status).toBe('VOIDED');
     const capture = await api('POST', `/v1/payment-charges/${charge.id}/captures`, { amount: 100 });
@@ -760,6 +764,49 @@ describe('capture and void', () => {
       status: 409,
       body: { failureCode: 'invalid_charge_status', currentStatus: 'VOIDED' },
     });
+  });
+
+  it('pages captures and voids in the order they were made, by cursor, like every list', async () => {
+    const charge = await authorizedManualCharge();
+    const first = (await api('POST', `/v1/payment-charges/${charge.id}/captures`, { amount: 300 })).body;
+    const second = (await api('POST', `/v1/payment-charges/${charge.id}/captures`, { amount: 200 })).body;
+    const voided = (await api('POST', `/v1/payment-charges/${charge.id}/voids`, {})).body;
+    const captures = `/v1/payment-charges/${charge.id}/captures`;
+
+    const page1 = await api('GET', `${captures}?limit=1`);
+    expect(page1).toMatchObject({ status: 200, body: { data: [first], hasMore: true, nextCursor: first.id } });
+    const page2 = await api('GET', `${captures}?limit=1&startingAfter=${page1.body.nextCursor}`);
+    expect(page2).toMatchObject({ status: 200, body: { data: [second], hasMore: false, nextCursor: null } });
+    expect((await api('GET', `${captures}?startingAfter=${second.id}`)).body).toEqual({
+      data: [],
+      hasMore: false,
+      nextCursor: null,
+    });
+    expect((await api('GET', `${captures}?limit=2`)).body).toEqual({
+      data: [first, second],
+      hasMore: false,
+      nextCursor: null,
+    });
+
+    const voids = `/v1/payment-charges/${charge.id}/voids`;
+    expect((await api('GET', `${voids}?limit=1`)).body).toEqual({ data: [voided], hasMore: false, nextCursor: null });
+    expect((await api('GET', `${voids}?startingAfter=${voided.id}`)).body.data).toEqual([]);
+
+    // A cursor is one of this charge's own operations, of the listed kind.
+    expect((await api('GET', `${captures}?startingAfter=${voided.id}`)).body).toMatchObject({
+      failureCode: 'invalid_field',
+      field: 'startingAfter',
+    });
+    const elsewhere = `cap_${'0'.repeat(32)}`;
+    expect(await api('GET', `${captures}?startingAfter=${elsewhere}`)).toMatchObject({
+      status: 400,
+      body: { failureCode: 'invalid_field', field: 'startingAfter' },
+    });
+    expect((await api('GET', `${voids}?startingAfter=${first.id}`)).status).toBe(400);
+    for (const query of ['limit=0', 'limit=101', 'limit=x', 'status=CAPTURED']) {
+      expect((await api('GET', `${captures}?${query}`)).status).toBe(400);
+    }
+    expect((await api('GET', `/v1/payment-charges/charge_${'0'.repeat(32)}/captures`)).status).toBe(404);
   });
 
   it('a void after a partial capture releases the rest', async () => {

@@ -37,6 +37,8 @@ export class PaymentStack {
   constructor(
     readonly db: TestDatabase,
     readonly clock = new ManualClock(new Date('2026-03-01T12:00:00.000Z')),
+    /** `env`: settings on top of the stack's own, for its services and gateway (PROJECTION_POLL_MS, say). */
+    options: { env?: Record<string, string> } = {},
   ) {
     this.env = {
       DATABASE_URL: db.url,
@@ -53,6 +55,7 @@ export class PaymentStack {
       CHARGE_TIMER_FEED_POLL_MS: '0',
       API_KEY_CACHE_TTL_MS: '0',
       RPC_SIGNING_SECRETS: TEST_RPC_SIGNING_SECRET,
+      ...options.env,
     };
   }
 

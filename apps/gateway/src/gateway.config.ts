@@ -1,5 +1,6 @@
 import { type ConfigOf, env, infrastructureConfigSchema, serviceAddressSchema } from '@payment-ledger/platform';
 import { rpcConfigSchema } from '@payment-ledger/rpc';
+import { MAX_LIST_CONSISTENCY_WAIT_MS } from '@payment-ledger/contracts';
 
 /** Everything the gateway reads from its environment, validated at start-up. */
 export const gatewayConfigSchema = {
@@ -9,6 +10,12 @@ export const gatewayConfigSchema = {
   ...rpcConfigSchema,
   /** Largest request body accepted, in bytes. */
   GATEWAY_BODY_LIMIT_BYTES: env.int({ default: 102_400, min: 1_024 }),
+  /**
+   * Read-your-writes for lists: how long a list of charges or agreements may wait for its read model to include
+   * every write committed before the request (so a list right after a create shows it), sent with every such list;
+   * past it the list answers with what the model has. 0: no wait (a write shows about PROJECTION_POLL_MS later).
+   */
+  GATEWAY_LIST_WAIT_MS: env.int({ default: 500, min: 0, max: MAX_LIST_CONSISTENCY_WAIT_MS }),
   /** How long a verified API key is remembered; a revoked key stops working within this time. */
   API_KEY_CACHE_TTL_MS: env.int({ default: 30_000, min: 0 }),
   /**

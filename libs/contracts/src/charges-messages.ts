@@ -23,8 +23,10 @@ export const CHARGES_PATTERNS = {
   list: 'charges.list',
   capture: 'charges.capture',
   getCapture: 'charges.captures.get',
+  listCaptures: 'charges.captures.list',
   void: 'charges.void',
   getVoid: 'charges.voids.get',
+  listVoids: 'charges.voids.list',
   /** The sandbox page, for the consumer holding the signed link: a system pattern (no merchant). */
   checkout: 'system.charges.checkout.get',
   completeCheckout: 'system.charges.checkout.complete',
@@ -40,6 +42,26 @@ export interface MerchantContext {
 export interface RequestContext {
   correlationId: string;
   idempotencyKey?: string;
+}
+
+/** The longest a list may be asked to wait for its read model (ListReadYourWrites): services cap the ask at it. */
+export const MAX_LIST_CONSISTENCY_WAIT_MS = 5_000;
+
+/**
+ * What a list of a read model (charges, agreements) may ask for: read-your-writes. The service waits up to
+ * `consistencyWaitMs` (capped at MAX_LIST_CONSISTENCY_WAIT_MS) for the list's read model to include every write
+ * committed before the request, then answers with what the model has (never an error). Absent or 0: at once, from
+ * the model as its projection left it (about a poll, PROJECTION_POLL_MS, behind).
+ */
+export interface ListReadYourWrites {
+  consistencyWaitMs?: number;
+}
+
+/** The wait a list message asks for, as a service grants it: 0 to MAX_LIST_CONSISTENCY_WAIT_MS ms. */
+export function listConsistencyWaitMs(message: ListReadYourWrites): number {
+  const asked = message.consistencyWaitMs;
+  if (typeof asked !== 'number' || !Number.isFinite(asked) || asked <= 0) return 0;
+  return Math.min(asked, MAX_LIST_CONSISTENCY_WAIT_MS);
 }
 
 export interface CreateChargeMessage extends RequestContext {
@@ -74,7 +96,7 @@ export interface GetChargeMessage extends RequestContext {
   chargeId: string;
 }
 
-export interface ListChargesMessage extends RequestContext {
+export interface ListChargesMessage extends RequestContext, ListReadYourWrites {
   merchantId: string;
   status?: ChargeStatus;
   merchantPaymentChargeReference?: string;
@@ -104,11 +126,23 @@ export interface VoidChargeMessage extends RequestContext {
   voidId: string;
 }
 
+/** One capture or void of a charge (`charges.captures.get`, `charges.voids.get`). */
 export interface GetOperationMessage extends RequestContext {
   merchantId: string;
   chargeId: string;
-  /** Omitted = the list. */
-  operationId?: string;
+  operationId: string;
+}
+
+/**
+ * A page of a charge's captures or voids (`charges.captures.list`, `charges.voids.list`), in the order they were
+ * asked for. They are read from the charge's own stream, so a list always has the merchant's last write.
+ */
+export interface ListChargeOperationsMessage extends RequestContext {
+  merchantId: string;
+  chargeId: string;
+  limit: number;
+  /** Id of the last capture (void) of the previous page: this page starts after it. */
+  startingAfter?: string;
 }
 
 export type CaptureResource = ChargeOperation<'PROCESSING' | 'CAPTURED' | 'FAILED'> & {
@@ -120,6 +154,18 @@ export type VoidResource = ChargeOperation<'PROCESSING' | 'VOIDED' | 'FAILED'> &
   currency: string;
   reason: VoidReason;
 };
+
+export interface CaptureList {
+  data: CaptureResource[];
+  hasMore: boolean;
+  nextCursor: string | null;
+}
+
+export interface VoidList {
+  data: VoidResource[];
+  hasMore: boolean;
+  nextCursor: string | null;
+}
 
 /** What the hosted page shows; only for a holder of the signed link. */
 export interface CheckoutMessage extends RequestContext {

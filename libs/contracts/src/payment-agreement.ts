@@ -3,7 +3,7 @@
  * messages. Plain types: no framework, no I/O.
  */
 import type { ChargeFailure, RedirectAuthenticationMethod, SimulationCode } from './payment-charge';
-import type { MerchantContext, RequestContext } from './charges-messages';
+import type { ListReadYourWrites, MerchantContext, RequestContext } from './charges-messages';
 import type { PaymentMethodType } from './payment-method-capabilities';
 
 export const AGREEMENT_STATUSES = [
@@ -96,7 +96,7 @@ export interface GetAgreementMessage extends RequestContext {
   agreementId: string;
 }
 
-export interface ListAgreementsMessage extends RequestContext {
+export interface ListAgreementsMessage extends RequestContext, ListReadYourWrites {
   merchantId: string;
   status?: AgreementStatus;
   merchantPaymentAgreementReference?: string;

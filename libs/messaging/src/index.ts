@@ -2,6 +2,7 @@ export * from './event-envelope';
 export * from './event-relay';
 export * from './inbox-consumer';
 export * from './log-checkpoints';
+export * from './log-horizon';
 export * from './messaging.entities';
 export * from './kafka';
 export * from './topics';

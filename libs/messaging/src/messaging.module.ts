@@ -159,7 +159,8 @@ export class MessagingModule {
       // The messaging tables' entities (relay_checkpoints, inbox): their repositories, for whoever imports this.
       imports: [TypeOrmModule.forFeature(MESSAGING_ENTITIES), ...(options.imports ?? [])],
       providers,
-      exports: [KAFKA, EVENT_STORE, EVENT_RELAY, TypeOrmModule],
+      // ProjectionRunners too, for the lists that wait for their view (read-your-writes: catchUpWithCommitted).
+      exports: [KAFKA, EVENT_STORE, EVENT_RELAY, TypeOrmModule, ...(projections.length > 0 ? [ProjectionRunners] : [])],
     };
   }
 }

@@ -133,14 +133,19 @@ describe('a projection of its own events', () => {
     await note('late:0', 'x');
     // A transaction that took its id first and commits last.
     const slow = await db.pool.connect();
-    await slow.query('BEGIN');
-    await store.append('late:slow', 'no_stream', [{ type: 'Noted', data: { note: 'slow' } }], slow);
-    for (let i = 1; i <= 20; i++) await note(`late:${i}`, 'x');
     const replicas = [1, 2, 3].map(() => new ProjectionRunner(db.pool, store, projection, { pollMs: 5, batchSize: 4 }));
-    await Promise.all(replicas.map((r) => r.catchUp()));
-    expect(await seen()).toEqual(['late:0']);
-    await slow.query('COMMIT');
-    slow.release();
+    try {
+      await slow.query('BEGIN');
+      await store.append('late:slow', 'no_stream', [{ type: 'Noted', data: { note: 'slow' } }], slow);
+      for (let i = 1; i <= 20; i++) await note(`late:${i}`, 'x');
+      await Promise.all(replicas.map((r) => r.catchUp()));
+      expect(await seen()).toEqual(['late:0']);
+      await slow.query('COMMIT');
+    } finally {
+      // Never left open when the test fails: an open transaction holds back every log reader of the cluster.
+      await slow.query('ROLLBACK').catch(() => undefined);
+      slow.release();
+    }
     await Promise.all(replicas.map((r) => r.catchUp()));
     const order = await seen();
     expect(order).toHaveLength(22);
@@ -161,6 +166,81 @@ describe('a projection of its own events', () => {
     } finally {
       await runner.stop();
     }
+  });
+});
+
+describe('read-your-writes: catchUpWithCommitted', () => {
+  const noteIds = async () => (await rows()).map((r) => r.note_id);
+
+  it('brings the table up to every event committed before the call, without waiting for a poll', async () => {
+    const runner = new ProjectionRunner(db.pool, store, notesView('notes.ryw'), { pollMs: 60_000 });
+    await note('note:ryw1', 'x');
+    expect(await runner.catchUpWithCommitted(1_000)).toBe(true);
+    expect(await noteIds()).toContain('ryw1');
+    // 0 asks for no wait: nothing is read, the table stays as it is.
+    await note('note:ryw2', 'x');
+    expect(await runner.catchUpWithCommitted(0)).toBe(false);
+    expect(await noteIds()).not.toContain('ryw2');
+    expect(await runner.catchUpWithCommitted(1_000)).toBe(true);
+    expect(await noteIds()).toContain('ryw2');
+  });
+
+  it('waits while an older transaction holds the log up, gives up at the bound, and then sees both', async () => {
+    const projection = new SeenProjection('seen.ryw', ['held']);
+    const runner = new ProjectionRunner(db.pool, store, projection, { pollMs: 60_000 });
+    const slow = await db.pool.connect();
+    try {
+      await slow.query('BEGIN');
+      await store.append('held:slow', 'no_stream', [{ type: 'Noted', data: { note: 'slow' } }], slow);
+      await note('held:fast', 'x');
+      const started = Date.now();
+      expect(await runner.catchUpWithCommitted(150)).toBe(false);
+      const waited = Date.now() - started;
+      expect(waited).toBeGreaterThanOrEqual(140);
+      expect(waited).toBeLessThan(1_000);
+      expect(await seen()).toEqual([]);
+
+      // It waits for the older transaction to end, not for the bound.
+      const waiting = runner.catchUpWithCommitted(5_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await slow.query('COMMIT');
+      const committed = Date.now();
+      expect(await waiting).toBe(true);
+      expect(Date.now() - committed).toBeLessThan(1_000);
+      expect(await seen()).toEqual(['held:slow', 'held:fast']);
+    } finally {
+      await slow.query('ROLLBACK').catch(() => undefined);
+      slow.release();
+      await db.pool.query('TRUNCATE seen_events');
+    }
+  });
+
+  it('callers at the same time share catch-ups, and each sees what was committed before its call', async () => {
+    const projection = new SeenProjection('seen.ryw-shared', ['shared']);
+    const runner = new ProjectionRunner(db.pool, store, projection, { pollMs: 60_000 });
+    const catchUps = jest.spyOn(runner, 'catchUp');
+    const results = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        await note(`shared:${i}`, 'x');
+        const done = await runner.catchUpWithCommitted(5_000);
+        return done && (await seen()).includes(`shared:${i}`);
+      }),
+    );
+    expect(results).toEqual(results.map(() => true));
+    expect(catchUps.mock.calls.length).toBeLessThan(20);
+    expect([...(await seen())].sort()).toEqual(Array.from({ length: 40 }, (_, i) => `shared:${i}`).sort());
+    await db.pool.query('TRUNCATE seen_events');
+  });
+
+  it('answers false, never an error, when it cannot read', async () => {
+    const broken = new ProjectionRunner(db.pool, store, new SeenProjection('seen.ryw-broken', ['broken']), {
+      pollMs: 60_000,
+    });
+    await note('broken:1', 'x');
+    jest.spyOn(broken, 'catchUp').mockRejectedValueOnce(new Error('database away'));
+    expect(await broken.catchUpWithCommitted(1_000)).toBe(false);
+    expect(await broken.catchUpWithCommitted(1_000)).toBe(true);
+    await db.pool.query('TRUNCATE seen_events');
   });
 });
 

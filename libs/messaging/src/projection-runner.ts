@@ -1,8 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
 import { type EventStore, inTransaction, type LogCursor, type RecordedEvent } from '@payment-ledger/event-store';
 import type { JsonLogger } from '@payment-ledger/platform';
 import { readLogCheckpoint, saveLogCheckpoint } from './log-checkpoints';
+import { isLogReadableUpTo, readLogHorizon } from './log-horizon';
 
 /**
  * A read model kept from the event store by a ProjectionRunner: a service's view of its own events (its list
@@ -99,6 +101,8 @@ export interface ProjectionRunnerOptions {
 }
 
 const MAX_BACKOFF_MS = 5_000;
+/** Read-your-writes asks again whether the log is readable up to its horizon after 1, 2, 4, 8, 16, 16… ms. */
+const MAX_RECHECK_PAUSE_MS = 16;
 
 /**
  * Keeps one projection's live table up to date: every `pollMs` it catches up with the log, in batches. A failed
@@ -110,6 +114,9 @@ export class ProjectionRunner {
   private running?: Promise<void>;
   private stopped = true;
   private failures = 0;
+  /** Read-your-writes' shared catch-ups: the one running, and the one that starts after it (see nextCatchUp). */
+  private sharedRunning?: Promise<number>;
+  private sharedNext?: Promise<number>;
 
   constructor(
     private readonly pool: Pool,
@@ -134,6 +141,80 @@ export class ProjectionRunner {
   /** Catches up now (tests, and the CLI); returns the events applied. */
   catchUp(): Promise<number> {
     return catchUpProjection(this.pool, this.store, this.projection, liveTarget(this.projection), this.batchSize);
+  }
+
+  /**
+   * Read-your-writes: brings the live table up to every event of the projection's stream types committed before
+   * the call, waiting at most `maxWaitMs` (0: not at all). Resolves true when the table has them all, false when it
+   * gave up (the table is then as the polls left it, about `pollMs` behind); it never rejects, so a list asked
+   * right after a write shows the write, and a list asked while the log is held up still answers with what there is.
+   *
+   * One statement reads the newest committed event's transaction id and whether a log read would pass it yet (see
+   * log-horizon.ts); while a transaction with an older id is still running it asks again every few ms. Then it
+   * waits for a catch-up that starts after that answer: every read of that catch-up passes the horizon. Concurrent
+   * callers share catch-ups (one runs, and every caller arriving meanwhile shares the next), so a burst of lists
+   * costs a couple of catch-ups, not one each. It works across replicas: the view, the checkpoint and the log are
+   * all in the database, and the batches take turns on the checkpoint's lock with the runners' own polls.
+   *
+   * The bound is wall-clock time (a request's wait), not the injected clock of schedules and expiries.
+   */
+  async catchUpWithCommitted(maxWaitMs: number): Promise<boolean> {
+    if (!(maxWaitMs > 0)) return false;
+    const deadline = Date.now() + maxWaitMs;
+    try {
+      const horizon = await readLogHorizon(this.pool, this.projection.streamTypes);
+      if (horizon.lastCommitted === null) return true;
+      let readable = horizon.readable;
+      for (let pause = 1; !readable; pause = Math.min(pause * 2, MAX_RECHECK_PAUSE_MS)) {
+        const left = deadline - Date.now();
+        if (left <= 0) return this.gaveUp(maxWaitMs, 'log_held_up');
+        await sleep(Math.min(pause, left));
+        readable = await isLogReadableUpTo(this.pool, horizon.lastCommitted);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return this.gaveUp(maxWaitMs, 'log_held_up');
+      return (await settlesWithin(this.nextCatchUp(), left)) || this.gaveUp(maxWaitMs, 'catch_up_slow');
+    } catch (error) {
+      this.logger?.event('warn', 'projection.read_your_writes_failed', { projection: this.projection.name, error });
+      return false;
+    }
+  }
+
+  private gaveUp(maxWaitMs: number, reason: string): false {
+    this.logger?.event('debug', 'projection.read_your_writes_timed_out', {
+      projection: this.projection.name,
+      maxWaitMs,
+      reason,
+    });
+    return false;
+  }
+
+  /**
+   * A catch-up that starts after this call: the shared one queued behind the one running, or a new one if none is
+   * running. (Joining the running one would not do: it may have read the log before the caller's horizon.)
+   */
+  private nextCatchUp(): Promise<number> {
+    if (this.sharedNext) return this.sharedNext;
+    if (!this.sharedRunning) return this.startSharedCatchUp();
+    const next = this.sharedRunning
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        this.sharedNext = undefined;
+        return this.startSharedCatchUp();
+      });
+    this.sharedNext = next;
+    return next;
+  }
+
+  private startSharedCatchUp(): Promise<number> {
+    const run: Promise<number> = this.catchUp().finally(() => {
+      if (this.sharedRunning === run) this.sharedRunning = undefined;
+    });
+    this.sharedRunning = run;
+    return run;
   }
 
   private get batchSize(): number {
@@ -185,10 +266,32 @@ export class ProjectionRunners implements OnApplicationBootstrap, BeforeApplicat
     await Promise.all(this.runners.map((runner) => runner.stop()));
   }
 
+  /**
+   * Read-your-writes for a read of the named projection's table (a list): see ProjectionRunner.catchUpWithCommitted.
+   */
+  catchUpWithCommitted(projectionName: string, maxWaitMs: number): Promise<boolean> {
+    const runner = this.runners.find((r) => r.projection.name === projectionName);
+    if (!runner) throw new Error(`no projection named ${projectionName} is registered`);
+    return runner.catchUpWithCommitted(maxWaitMs);
+  }
+
   /** Catches every projection up now; returns the events applied. */
   async catchUp(): Promise<number> {
     let total = 0;
     for (const runner of this.runners) total += await runner.catchUp();
     return total;
+  }
+}
+
+/** Whether `work` settles within `ms` (true), or not (false: it goes on, and its outcome is dropped). */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -3,6 +3,9 @@ import { agreementExists, agreementModel, type AgreementState, parseAgreementEve
 import type { EventStore } from '@payment-ledger/event-store';
 import { EVENT_STORE, type FoldedView, FoldedViewProjection } from '@payment-ledger/messaging';
 
+/** The projection's name: its checkpoint in `relay_checkpoints`, and what the list waits on (read-your-writes). */
+export const AGREEMENT_LIST_PROJECTION = 'agreements.list-view';
+
 const AGREEMENT_LIST_VIEW: FoldedView<AgreementState> = {
   table: 'agreement_list_view',
   idColumn: 'agreement_id',
@@ -45,6 +48,6 @@ const AGREEMENT_LIST_VIEW: FoldedView<AgreementState> = {
 @Injectable()
 export class AgreementListProjection extends FoldedViewProjection<AgreementState> {
   constructor(@Inject(EVENT_STORE) store: EventStore) {
-    super('agreements.list-view', AGREEMENT_LIST_VIEW, store);
+    super(AGREEMENT_LIST_PROJECTION, AGREEMENT_LIST_VIEW, store);
   }
 }

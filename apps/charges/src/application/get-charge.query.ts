@@ -1,16 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import type {
+  CaptureList,
   CaptureResource,
   GetChargeMessage,
   GetOperationMessage,
+  ListChargeOperationsMessage,
   PaymentChargeResource,
+  VoidList,
   VoidResource,
 } from '@payment-ledger/contracts';
 import { toPaymentChargeResource } from '@payment-ledger/contracts';
 import { ChargeRepository } from './charge-repository';
-import { captureResource, voidResource } from './charge-operations';
+import { captureList, captureResource, voidList, voidResource } from './charge-operations';
 
-/** A charge and its captures and voids, always current: folded from the charge's own stream. */
+/**
+ * A charge and its captures and voids, always current: folded from the charge's own stream (so a list of its
+ * captures or voids asked right after one is made has it, with no read model to wait for).
+ */
 @Injectable()
 export class GetChargeQuery {
   constructor(private readonly charges: ChargeRepository) {}
@@ -20,15 +26,23 @@ export class GetChargeQuery {
     return toPaymentChargeResource(state);
   }
 
-  async captures(message: GetOperationMessage): Promise<CaptureResource | { data: CaptureResource[] }> {
+  async capture(message: GetOperationMessage): Promise<CaptureResource> {
     const { state } = await this.charges.loadOwned(message.chargeId, message.merchantId);
-    if (message.operationId !== undefined) return captureResource(state, message.operationId);
-    return { data: state.captures.map((c) => captureResource(state, c.id)) };
+    return captureResource(state, message.operationId);
   }
 
-  async voids(message: GetOperationMessage): Promise<VoidResource | { data: VoidResource[] }> {
+  async captures(message: ListChargeOperationsMessage): Promise<CaptureList> {
     const { state } = await this.charges.loadOwned(message.chargeId, message.merchantId);
-    if (message.operationId !== undefined) return voidResource(state, message.operationId);
-    return { data: state.voids.map((v) => voidResource(state, v.id)) };
+    return captureList(state, message);
+  }
+
+  async void(message: GetOperationMessage): Promise<VoidResource> {
+    const { state } = await this.charges.loadOwned(message.chargeId, message.merchantId);
+    return voidResource(state, message.operationId);
+  }
+
+  async voids(message: ListChargeOperationsMessage): Promise<VoidList> {
+    const { state } = await this.charges.loadOwned(message.chargeId, message.merchantId);
+    return voidList(state, message);
   }
 }

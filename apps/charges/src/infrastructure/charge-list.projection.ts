@@ -3,6 +3,9 @@ import { chargeExists, chargeModel, type ChargeState, parseChargeEvent } from '@
 import type { EventStore } from '@payment-ledger/event-store';
 import { EVENT_STORE, type FoldedView, FoldedViewProjection } from '@payment-ledger/messaging';
 
+/** The projection's name: its checkpoint in `relay_checkpoints`, and what the list waits on (read-your-writes). */
+export const CHARGE_LIST_PROJECTION = 'charges.list-view';
+
 const CHARGE_LIST_VIEW: FoldedView<ChargeState> = {
   table: 'charge_list_view',
   idColumn: 'charge_id',
@@ -47,6 +50,6 @@ const CHARGE_LIST_VIEW: FoldedView<ChargeState> = {
 @Injectable()
 export class ChargeListProjection extends FoldedViewProjection<ChargeState> {
   constructor(@Inject(EVENT_STORE) store: EventStore) {
-    super('charges.list-view', CHARGE_LIST_VIEW, store);
+    super(CHARGE_LIST_PROJECTION, CHARGE_LIST_VIEW, store);
   }
 }

@@ -9,6 +9,7 @@ import {
   type CreateMerchantInitiatedChargeMessage,
   type GetChargeMessage,
   type GetOperationMessage,
+  type ListChargeOperationsMessage,
   type ListChargesMessage,
   type ManyCallsMessage,
   type VoidChargeMessage,
@@ -81,7 +82,12 @@ export class ChargesController {
   }
 
   @MessagePattern(CHARGES_PATTERNS.getCapture)
-  captures(@Payload() message: GetOperationMessage) {
+  getCapture(@Payload() message: GetOperationMessage) {
+    return traced(message, () => this.getCharge.capture(message));
+  }
+
+  @MessagePattern(CHARGES_PATTERNS.listCaptures)
+  listCaptures(@Payload() message: ListChargeOperationsMessage) {
     return traced(message, () => this.getCharge.captures(message));
   }
 
@@ -91,7 +97,12 @@ export class ChargesController {
   }
 
   @MessagePattern(CHARGES_PATTERNS.getVoid)
-  voids(@Payload() message: GetOperationMessage) {
+  getVoid(@Payload() message: GetOperationMessage) {
+    return traced(message, () => this.getCharge.void(message));
+  }
+
+  @MessagePattern(CHARGES_PATTERNS.listVoids)
+  listVoids(@Payload() message: ListChargeOperationsMessage) {
     return traced(message, () => this.getCharge.voids(message));
   }
 

@@ -21,6 +21,7 @@ import { type ChargePaymentAgreementBody, chargePaymentAgreementBody } from './c
 import { type CreatePaymentAgreementBody, createPaymentAgreementBody } from './create-payment-agreement.body';
 import { revokePaymentAgreementBody } from './revoke-payment-agreement.body';
 import { ListPaymentAgreementsQuery } from './list-payment-agreements.query';
+import { ListWaitMs } from '../http/list-wait-ms';
 
 const SEED_001_AGREEMENT = {
   paymentMethod: 'AMAZON_PAY',
@@ -123,10 +124,15 @@ export class PaymentAgreementsController {
   }
 
   @Get()
-  list(@Query() query: ListPaymentAgreementsQuery, @Req() request: AuthenticatedRequest): Promise<AgreementList> {
+  list(
+    @Query() query: ListPaymentAgreementsQuery,
+    @Req() request: AuthenticatedRequest,
+    @ListWaitMs() consistencyWaitMs: number,
+  ): Promise<AgreementList> {
     return this.agreements.send(AGREEMENTS_PATTERNS.list, {
       correlationId: correlationId(),
       merchantId: request.merchant.id,
+      consistencyWaitMs,
       limit: query.limit ?? 20,
       startingAfter: query.startingAfter,
       status: query.status,

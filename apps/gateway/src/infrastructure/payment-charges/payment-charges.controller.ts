@@ -25,12 +25,14 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
+  type CaptureList,
   type CaptureResource,
   type ChargeList,
   CHARGES_PATTERNS,
   ID_PREFIXES,
   type PaymentChargeResource,
   SIMULATION_CODES,
+  type VoidList,
   type VoidResource,
 } from '@payment-ledger/contracts';
 import { currentLogContext } from '@payment-ledger/platform';
@@ -47,6 +49,9 @@ import {
 } from './capture-payment-charge.body';
 import { createPaymentChargeBody } from './create-payment-charge.body';
 import { ListPaymentChargesQuery } from './list-payment-charges.query';
+import { ListPaymentChargeCapturesQuery } from './list-payment-charge-captures.query';
+import { ListPaymentChargeVoidsQuery } from './list-payment-charge-voids.query';
+import { ListWaitMs } from '../http/list-wait-ms';
 import {
   ChargeOperationResponse,
   ErrorResponse,
@@ -139,10 +144,15 @@ export class PaymentChargesController {
 
   @Get()
   @ApiOkResponse({ type: PaymentChargeListResponse })
-  list(@Query() query: ListPaymentChargesQuery, @Req() request: AuthenticatedRequest): Promise<ChargeList> {
+  list(
+    @Query() query: ListPaymentChargesQuery,
+    @Req() request: AuthenticatedRequest,
+    @ListWaitMs() consistencyWaitMs: number,
+  ): Promise<ChargeList> {
     return this.charges.send(CHARGES_PATTERNS.list, {
       correlationId: correlationId(),
       merchantId: request.merchant.id,
+      consistencyWaitMs,
       limit: query.limit ?? 20,
       startingAfter: query.startingAfter,
       status: query.status,
@@ -189,11 +199,17 @@ export class PaymentChargesController {
   }
 
   @Get(':id/captures')
-  listCaptures(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<{ data: CaptureResource[] }> {
-    return this.charges.send(CHARGES_PATTERNS.getCapture, {
+  listCaptures(
+    @Param('id') id: string,
+    @Query() query: ListPaymentChargeCapturesQuery,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<CaptureList> {
+    return this.charges.send(CHARGES_PATTERNS.listCaptures, {
       correlationId: correlationId(),
       merchantId: request.merchant.id,
       chargeId: chargeId(id),
+      limit: query.limit ?? 20,
+      startingAfter: query.startingAfter,
     });
   }
 
@@ -235,11 +251,17 @@ export class PaymentChargesController {
   }
 
   @Get(':id/voids')
-  listVoids(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<{ data: VoidResource[] }> {
-    return this.charges.send(CHARGES_PATTERNS.getVoid, {
+  listVoids(
+    @Param('id') id: string,
+    @Query() query: ListPaymentChargeVoidsQuery,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<VoidList> {
+    return this.charges.send(CHARGES_PATTERNS.listVoids, {
       correlationId: correlationId(),
       merchantId: request.merchant.id,
       chargeId: chargeId(id),
+      limit: query.limit ?? 20,
+      startingAfter: query.startingAfter,
     });
   }
 
