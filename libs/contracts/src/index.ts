@@ -7,3 +7,4 @@ export * from './payment-agreement';
 export * from './return-url';
 export * from './events';
 export * from './models';
+export * from './failure-codes';

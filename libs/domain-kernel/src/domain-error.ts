@@ -11,8 +11,9 @@
  */
 export type DomainErrorKind = 'not_found' | 'conflict' | 'invalid';
 
-export abstract class DomainError extends Error {
-  abstract readonly code: string;
+export abstract class DomainError<Code extends string = string> extends Error {
+  /** Services bind Code to the API's catalogue of failure codes (libs/contracts failure-codes.ts). */
+  abstract readonly code: Code;
   readonly kind: DomainErrorKind = 'conflict';
   /** The request field at fault, where there is one (`amount.value`). */
   readonly field?: string;
@@ -23,15 +24,15 @@ export abstract class DomainError extends Error {
 }
 
 /** The object does not exist for the caller. */
-export abstract class NotFound extends DomainError {
+export abstract class NotFound<Code extends string = string> extends DomainError<Code> {
   override readonly kind: DomainErrorKind = 'not_found';
 }
 
 /** A command refused for what it asks (a rule of the request, not the current state), naming the field at fault. */
-export class RequestRejected extends DomainError {
+export class RequestRejected<Code extends string = string> extends DomainError<Code> {
   override readonly kind: DomainErrorKind = 'invalid';
   constructor(
-    readonly code: string,
+    readonly code: Code,
     message: string,
     override readonly field?: string,
   ) {

@@ -1,7 +1,7 @@
 import { DomainError, NotFound, RequestRejected } from '@payment-ledger/domain-kernel';
-import type { AgreementStatus } from '@payment-ledger/contracts';
+import type { AgreementStatus, FailureCode } from '@payment-ledger/contracts';
 
-export class PaymentAgreementNotFound extends NotFound {
+export class PaymentAgreementNotFound extends NotFound<FailureCode> {
   readonly code = 'payment_agreement_not_found';
   constructor() {
     super('Payment agreement not found');
@@ -9,8 +9,8 @@ export class PaymentAgreementNotFound extends NotFound {
 }
 
 /** The agreement's status does not allow the command (`agreement_revoked` once revoked). */
-export class InvalidAgreementStatus extends DomainError {
-  readonly code: string;
+export class InvalidAgreementStatus extends DomainError<FailureCode> {
+  readonly code: FailureCode;
   constructor(
     readonly currentStatus: AgreementStatus | 'NEW',
     action: string,
@@ -25,4 +25,4 @@ export class InvalidAgreementStatus extends DomainError {
   }
 }
 
-export class AgreementRequestRejected extends RequestRejected {}
+export class AgreementRequestRejected extends RequestRejected<FailureCode> {}

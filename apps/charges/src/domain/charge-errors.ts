@@ -1,8 +1,8 @@
 import { DomainError, NotFound, RequestRejected } from '@payment-ledger/domain-kernel';
-import type { ChargeStatus } from '@payment-ledger/contracts';
+import type { ChargeStatus, FailureCode } from '@payment-ledger/contracts';
 
 /** The charge is not in a status that allows the command. */
-export class InvalidChargeStatus extends DomainError {
+export class InvalidChargeStatus extends DomainError<FailureCode> {
   readonly code = 'invalid_charge_status';
   constructor(
     readonly currentStatus: ChargeStatus | 'NEW',
@@ -12,14 +12,14 @@ export class InvalidChargeStatus extends DomainError {
   }
 }
 
-export class PaymentChargeNotFound extends NotFound {
+export class PaymentChargeNotFound extends NotFound<FailureCode> {
   readonly code = 'payment_charge_not_found';
   constructor() {
     super('Payment charge not found');
   }
 }
 
-export class AmountExceedsAuthorized extends DomainError {
+export class AmountExceedsAuthorized extends DomainError<FailureCode> {
   readonly code = 'amount_exceeds_authorized';
   constructor(requested: number, available: number) {
     super(`amount ${requested} exceeds the ${available} still authorized and not captured or voided`);
@@ -27,14 +27,14 @@ export class AmountExceedsAuthorized extends DomainError {
 }
 
 /** Everything authorized is already captured, being captured, or released: a capture has nothing to take. */
-export class NothingToCapture extends DomainError {
+export class NothingToCapture extends DomainError<FailureCode> {
   readonly code = 'nothing_to_capture';
   constructor(readonly currentStatus: ChargeStatus) {
     super(`nothing is left to capture on this payment charge (status ${currentStatus})`);
   }
 }
 
-export class AuthorizationExpired extends DomainError {
+export class AuthorizationExpired extends DomainError<FailureCode> {
   readonly code = 'authorization_expired';
   constructor(expiredAt: string) {
     super(`the authorization expired at ${expiredAt}; uncaptured funds were released`);
@@ -42,10 +42,10 @@ export class AuthorizationExpired extends DomainError {
 }
 
 /** A rule of the payment method's capability table, or of the request, refused the command. */
-export class ChargeRequestRejected extends RequestRejected {}
+export class ChargeRequestRejected extends RequestRejected<FailureCode> {}
 
 /** A capture or void id that this charge does not have. */
-export class OperationNotFound extends NotFound {
+export class OperationNotFound extends NotFound<FailureCode> {
   constructor(
     readonly code: 'capture_not_found' | 'void_not_found',
     message: string,

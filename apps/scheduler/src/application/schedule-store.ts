@@ -23,7 +23,7 @@ import {
   type ScheduleCommand,
   type ScheduleState,
 } from '../domain/billing-schedule.decider';
-import type { BillingScheduleEvent } from '@payment-ledger/contracts';
+import type { BillingScheduleEvent, FailureCode } from '@payment-ledger/contracts';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../scheduler.config';
 import { ScheduledChargeEntity, SchedulerTestClockEntity } from './scheduler.entities';
 
@@ -130,7 +130,7 @@ export class ScheduleStore {
       return Number(rows[0].offset_ms);
     });
     if (offsetMs === undefined) {
-      throw new RequestRejected(
+      throw new RequestRejected<FailureCode>(
         'test_clock_limit_exceeded',
         `A test clock may run at most ${this.config.SCHEDULER_TEST_CLOCK_MAX_OFFSET_DAYS} days ahead of real time`,
         'seconds',

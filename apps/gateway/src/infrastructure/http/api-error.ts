@@ -1,20 +1,21 @@
 import { HttpException } from '@nestjs/common';
+import type { FailureCode } from '@payment-ledger/contracts';
 
 export interface ApiErrorBody {
   status: number;
-  failureCode: string;
+  failureCode: FailureCode;
   failureMessage: string;
   timestamp: string;
   field?: string;
   currentStatus?: string;
-  errors?: { field: string; failureCode: string; failureMessage: string }[];
+  errors?: { field: string; failureCode: FailureCode; failureMessage: string }[];
 }
 
 /** An HTTP error in the API's shape (DESIGN.md): a status, a stable `failureCode`, a message, maybe a field. */
 export class ApiError extends HttpException {
   constructor(
     status: number,
-    readonly failureCode: string,
+    readonly failureCode: FailureCode,
     failureMessage: string,
     readonly details: Pick<ApiErrorBody, 'field' | 'currentStatus' | 'errors'> = {},
     /** Sent as `Retry-After` (a 503 of an overloaded service, a 429). */

@@ -1,6 +1,6 @@
 /**
  * How a request body is defined: once, as a JSON schema (OpenAPI 3.0's dialect, so `nullable` rather than type
- * arrays) that body-validation.ts compiles to check requests and openapi-model.ts turns into the document's
+ * arrays) that request-body.ts compiles to check requests and openapi/api-schemas.ts turns into the document's
  * models. Each builder also carries the TypeScript type of the values its schema accepts, so a controller reads a
  * checked body without a second, hand-written description of it.
  *
@@ -9,6 +9,8 @@
  * `x-failure-message` (what a value that fails the field's enum, pattern or format must be, said after the field's
  * path: "must be an ISO 4217 code such as USD").
  */
+
+import type { FailureCode } from '@payment-ledger/contracts';
 
 /** The schema keywords the gateway's bodies use. */
 export interface JsonSchema {
@@ -31,7 +33,7 @@ export interface JsonSchema {
   properties?: Record<string, JsonSchema>;
   required?: string[];
   additionalProperties?: boolean;
-  'x-failure-code'?: string;
+  'x-failure-code'?: FailureCode;
   'x-failure-message'?: string;
 }
 

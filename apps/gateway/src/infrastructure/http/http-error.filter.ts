@@ -1,17 +1,20 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { CLOCK, type Clock, JsonLogger } from '@payment-ledger/platform';
+import type { FailureCode } from '@payment-ledger/contracts';
 import { ApiError } from './api-error';
 
-const CODES_BY_STATUS: Record<number, string> = {
+/** The code of a framework refusal (Nest's HttpException, Fastify's 4xx before a route) with this status. */
+const CODES_BY_STATUS: Readonly<Record<number, FailureCode>> = {
   400: 'bad_request',
   401: 'unauthorized',
   403: 'forbidden',
   404: 'route_not_found',
-  405: 'method_not_allowed',
+  408: 'request_timeout',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   429: 'rate_limited',
+  431: 'headers_too_large',
 };
 
 /** Every error leaves the gateway in the API's error shape; unexpected ones are logged and become a bare 500. */
@@ -33,7 +36,9 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (error instanceof ApiError) return error;
     if (error instanceof HttpException) {
       const status = error.getStatus();
-      return new ApiError(status, CODES_BY_STATUS[status] ?? 'http_error', error.message);
+      const code = CODES_BY_STATUS[status];
+      if (code) return new ApiError(status, code, error.message);
+      if (status < 500) return new ApiError(400, 'bad_request', error.message);
     }
     const beforeRoute = this.clientError(error);
     if (beforeRoute) return beforeRoute;
@@ -45,7 +50,10 @@ export class HttpErrorFilter implements ExceptionFilter {
   private clientError(error: unknown): ApiError | undefined {
     const status = (error as { statusCode?: unknown } | null)?.statusCode;
     if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
-    return new ApiError(status, CODES_BY_STATUS[status] ?? 'bad_request', (error as Error).message);
+    const code = CODES_BY_STATUS[status];
+    return code
+      ? new ApiError(status, code, (error as Error).message)
+      : new ApiError(400, 'bad_request', (error as Error).message);
   }
 }
 

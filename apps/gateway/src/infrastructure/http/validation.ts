@@ -1,10 +1,11 @@
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
+import type { FailureCode } from '@payment-ledger/contracts';
 import { ApiError } from './api-error';
 import { checkQueryText } from './text-rules';
 
 export interface FieldProblem {
   field: string;
-  failureCode: string;
+  failureCode: FailureCode;
   failureMessage: string;
 }
 
@@ -59,9 +60,7 @@ function flatten(error: ValidationError, parent: string): FieldProblem[] {
   return [...(mine ? [mine] : []), ...(error.children ?? []).flatMap((child) => flatten(child, field))];
 }
 
-function codeFor(constraint: string, error: ValidationError): string {
-  const declared = error.contexts?.[constraint]?.code;
-  if (typeof declared === 'string') return declared;
+function codeFor(constraint: string, error: ValidationError): FailureCode {
   if (constraint === 'whitelistValidation') return 'unknown_field';
   if (constraint === 'unknownValue') return 'invalid_request';
   if (error.value === undefined) return 'missing_field';

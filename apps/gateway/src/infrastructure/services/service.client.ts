@@ -1,6 +1,5 @@
 import { type CoalescedServiceCall, RemoteCallError, type RpcClient } from '@payment-ledger/rpc';
-import { ApiError } from '../http/api-error';
-import { httpStatusOf } from '../http/error-status';
+import { apiErrorOf } from '../http/error-status';
 
 /**
  * Calls to a backing service through the RPC kit; its refusals become API errors, silence a 503, and a call that
@@ -24,23 +23,7 @@ export class ServiceClient {
       if (coalesced) return (await coalesced.call(message)) as Result;
       return await this.client.send<Result>(pattern, message);
     } catch (error) {
-      if (!(error instanceof RemoteCallError)) throw error;
-      if (error.kind === 'unavailable' && error.failureCode === 'service_overloaded') {
-        throw new ApiError(
-          503,
-          'service_overloaded',
-          'The payment service is busy; retry shortly',
-          {},
-          error.retryAfterSeconds ?? 1,
-        );
-      }
-      if (error.failureCode === 'service_unavailable' && error.kind === 'unavailable') {
-        throw new ApiError(503, 'service_unavailable', 'The payment service is unavailable; retry shortly');
-      }
-      throw new ApiError(httpStatusOf(error), error.failureCode, error.failureMessage, {
-        ...(error.field ? { field: error.field } : {}),
-        ...(error.currentStatus ? { currentStatus: error.currentStatus } : {}),
-      });
+      throw error instanceof RemoteCallError ? apiErrorOf(error) : error;
     }
   }
 }

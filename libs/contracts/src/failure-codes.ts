@@ -1,0 +1,299 @@
+/**
+ * Every `failureCode` the API can answer with, its HTTP status, and what a merchant should do about it: the one
+ * catalogue. The OpenAPI document's `FailureCode` enum and the per-status error schemas are made from it, and
+ * `docs/errors.md` is generated from it (`npm run docs:errors`; a test fails when the page is stale).
+ *
+ * Codes are typed: a domain error (`DomainError<FailureCode>`), a gateway `ApiError` and a body schema's
+ * `x-failure-code` only accept codes listed here, so a new code cannot reach a merchant without an entry; and a test
+ * fails on an entry no source file uses. A code, once published, keeps its meaning (merchants branch on it).
+ */
+export interface FailureCodeEntry {
+  /** The HTTP status it comes with. */
+  status: number;
+  /** What went wrong, in a merchant's words. */
+  meaning: string;
+  /** What the merchant should do. */
+  action: string;
+}
+
+const FIX_REQUEST =
+  'Fix the request (see `field` and `errors[]`) and send it again; retrying it unchanged fails the same way.';
+const RETRY_LATER = 'Retry after `Retry-After` seconds (or with exponential backoff), with the same idempotency key.';
+
+export const FAILURE_CODES = {
+  // 400: the request itself
+  bad_request: { status: 400, meaning: 'The request was refused before it reached a route.', action: FIX_REQUEST },
+  invalid_request: { status: 400, meaning: 'The body or query is not of the expected shape.', action: FIX_REQUEST },
+  invalid_json: {
+    status: 400,
+    meaning: 'The body is not valid JSON, or sets `__proto__` / `constructor.prototype`.',
+    action: FIX_REQUEST,
+  },
+  invalid_json_depth: { status: 400, meaning: 'The body is nested too deeply.', action: FIX_REQUEST },
+  invalid_characters: {
+    status: 400,
+    meaning: 'A field, query parameter or header holds a control character or an unpaired surrogate.',
+    action: FIX_REQUEST,
+  },
+  invalid_url: { status: 400, meaning: 'The request URL is malformed.', action: FIX_REQUEST },
+  malformed_request: { status: 400, meaning: 'The request is not valid HTTP.', action: FIX_REQUEST },
+  missing_field: { status: 400, meaning: 'A required field is missing or null.', action: FIX_REQUEST },
+  unknown_field: {
+    status: 400,
+    meaning: 'A field or query parameter this request does not have.',
+    action: FIX_REQUEST,
+  },
+  invalid_field: {
+    status: 400,
+    meaning: 'A field has a value of the wrong type, format or range.',
+    action: FIX_REQUEST,
+  },
+  invalid_amount: {
+    status: 400,
+    meaning: 'The amount is not a positive integer number of minor units.',
+    action: FIX_REQUEST,
+  },
+  amount_too_small: {
+    status: 400,
+    meaning: "Below the payment method's minimum for the currency.",
+    action: FIX_REQUEST,
+  },
+  amount_too_large: {
+    status: 400,
+    meaning: "Above the payment method's maximum for the currency.",
+    action: FIX_REQUEST,
+  },
+  currency_not_supported: {
+    status: 400,
+    meaning: 'The payment method does not accept this currency.',
+    action: FIX_REQUEST,
+  },
+  currency_mismatch: {
+    status: 400,
+    meaning: "The amount's currency is not the payment agreement's currency.",
+    action: FIX_REQUEST,
+  },
+  payment_method_not_supported: { status: 400, meaning: 'Unknown payment method.', action: FIX_REQUEST },
+  authentication_method_not_supported: {
+    status: 400,
+    meaning: 'The authentication setting type is not supported (REDIRECT is).',
+    action: FIX_REQUEST,
+  },
+  capture_method_not_supported: {
+    status: 400,
+    meaning: 'The payment method does not support a separate (MANUAL) capture.',
+    action: 'Use captureMethod AUTOMATIC for this payment method.',
+  },
+  recurring_not_supported: {
+    status: 400,
+    meaning: 'The payment method has no recurring payments.',
+    action: 'Use a payment method that supports agreements (AMAZON_PAY).',
+  },
+  invalid_return_url: {
+    status: 400,
+    meaning: 'returnUrl must be an https URL (http only to localhost, in sandbox).',
+    action: FIX_REQUEST,
+  },
+  invalid_simulation_code: {
+    status: 400,
+    meaning: 'Unknown sandbox simulation code (header or `sandbox.simulationCode`).',
+    action: 'Use one of the codes listed in the document (SIMULATION_CODES).',
+  },
+  simulation_not_allowed: {
+    status: 400,
+    meaning: 'Simulation codes are accepted only for sandbox merchants.',
+    action: 'Remove the simulation code from live requests.',
+  },
+  invalid_idempotency_key: {
+    status: 400,
+    meaning: 'The idempotency key is empty, longer than 255 characters or not printable ASCII.',
+    action: 'Send a UUID (or another printable key up to 255 characters).',
+  },
+  invalid_charge_id: { status: 400, meaning: 'The charge id is not a payment charge id.', action: FIX_REQUEST },
+  invalid_agreement_id: {
+    status: 400,
+    meaning: 'The agreement id is not a payment agreement id.',
+    action: FIX_REQUEST,
+  },
+  invalid_start_date: { status: 400, meaning: 'startDate is not an ISO 8601 date-time.', action: FIX_REQUEST },
+  invalid_end_date: { status: 400, meaning: 'endDate is not an ISO 8601 date-time.', action: FIX_REQUEST },
+  end_before_start: { status: 400, meaning: 'endDate is not after startDate.', action: FIX_REQUEST },
+  amount_exceeds_agreed_maximum: {
+    status: 400,
+    meaning: "The charge is above a MAX agreement's amount.",
+    action: 'Charge at most the agreed amount, or set up a new agreement with the consumer.',
+  },
+  amount_must_equal_agreed_amount: {
+    status: 400,
+    meaning: "An EXACT agreement's charges are its agreed amount.",
+    action: 'Leave amount out (the agreed amount is charged) or send exactly it.',
+  },
+  test_clock_limit_exceeded: {
+    status: 400,
+    meaning: 'The test clock would run further ahead of real time than the sandbox allows (10 years by default).',
+    action: 'Advance by less, or start a new agreement.',
+  },
+  // 401, 403
+  unauthorized: {
+    status: 401,
+    meaning: 'No API key was sent (`Authorization: Bearer sk_…`).',
+    action: 'Send your secret API key as a bearer token.',
+  },
+  invalid_api_key: {
+    status: 401,
+    meaning: 'The API key is unknown or revoked.',
+    action: "Check the key (sandbox keys are sk_sandbox_…, live keys sk_live_…); don't retry with the same key.",
+  },
+  forbidden: { status: 403, meaning: 'The key may not do this.', action: 'Use a key that may.' },
+  sandbox_only: {
+    status: 403,
+    meaning: 'Test clocks exist only for sandbox merchants.',
+    action: 'Use a sandbox key (sk_sandbox_…).',
+  },
+  // 404
+  route_not_found: {
+    status: 404,
+    meaning: 'No such route.',
+    action: 'Check the method and path against the document.',
+  },
+  payment_charge_not_found: {
+    status: 404,
+    meaning: "No payment charge with this id for this merchant (another merchant's ids do not exist for you).",
+    action: 'Check the id and the API key (sandbox and live are separate merchants).',
+  },
+  capture_not_found: {
+    status: 404,
+    meaning: 'The charge has no capture with this id.',
+    action: 'Check the capture id.',
+  },
+  void_not_found: { status: 404, meaning: 'The charge has no void with this id.', action: 'Check the void id.' },
+  payment_agreement_not_found: {
+    status: 404,
+    meaning: 'No payment agreement with this id for this merchant.',
+    action: 'Check the id and the API key.',
+  },
+  billing_schedule_not_found: {
+    status: 404,
+    meaning: 'The agreement has no billing schedule (it needs a frequency, an amount and consent).',
+    action: 'Advance test clocks only on scheduled, approved agreements.',
+  },
+  // 408, 409
+  request_timeout: {
+    status: 408,
+    meaning: 'The request took too long to arrive.',
+    action: 'Send it again (with the same idempotency key).',
+  },
+  idempotency_key_reused: {
+    status: 409,
+    meaning: 'The idempotency key was used before with another method, path or body.',
+    action: 'Use a new key for a new request; reuse a key only to retry the very same request.',
+  },
+  idempotency_key_in_use: {
+    status: 409,
+    meaning: 'A request with this idempotency key is still being processed.',
+    action: 'Wait for it, then retry with the same key to get its answer.',
+  },
+  concurrent_modification: {
+    status: 409,
+    meaning: 'The object changed while the request was processed.',
+    action: 'Retry with the same idempotency key.',
+  },
+  invalid_charge_status: {
+    status: 409,
+    meaning: "The charge's status (`currentStatus`) does not allow this operation.",
+    action: 'Read the charge and act on its status; do not retry unchanged.',
+  },
+  amount_exceeds_authorized: {
+    status: 409,
+    meaning: 'The capture is more than what is authorized and not yet captured or voided.',
+    action: 'Capture at most the remaining authorized amount.',
+  },
+  nothing_to_capture: {
+    status: 409,
+    meaning: 'Everything authorized is already captured, being captured, or released.',
+    action: 'Nothing to do; read the charge for its captures.',
+  },
+  authorization_expired: {
+    status: 409,
+    meaning: 'The authorization expired and the uncaptured funds were released.',
+    action: 'Create a new charge.',
+  },
+  invalid_agreement_status: {
+    status: 409,
+    meaning: "The agreement's status (`currentStatus`) does not allow this operation.",
+    action: 'Read the agreement and act on its status.',
+  },
+  agreement_revoked: {
+    status: 409,
+    meaning: 'The agreement was revoked; it can no longer be charged.',
+    action: 'Ask the consumer for a new agreement.',
+  },
+  agreement_past_due: {
+    status: 409,
+    meaning: 'The agreement is past due after failed recurring charges.',
+    action: 'Ask the consumer to update their payment method, or revoke the agreement.',
+  },
+  agreement_ended: {
+    status: 409,
+    meaning: "The agreement's endDate has passed.",
+    action: 'Ask the consumer for a new agreement.',
+  },
+  // 413, 415, 429, 431
+  payload_too_large: {
+    status: 413,
+    meaning: 'The body is larger than the gateway accepts (100 KiB by default).',
+    action: 'Send a smaller body.',
+  },
+  unsupported_media_type: {
+    status: 415,
+    meaning: 'The body is not `application/json`.',
+    action: 'Send `Content-Type: application/json`.',
+  },
+  rate_limited: {
+    status: 429,
+    meaning: 'Too many requests for this API key or from this address.',
+    action: 'Wait `Retry-After` seconds, then retry; spread requests out (see the RateLimit-* headers).',
+  },
+  headers_too_large: {
+    status: 431,
+    meaning: 'The request headers are too large.',
+    action: 'Send fewer or smaller headers.',
+  },
+  // 5xx
+  internal_error: {
+    status: 500,
+    meaning: 'An unexpected error; it is logged with the correlation id.',
+    action: `${RETRY_LATER} If it persists, contact support with the X-Correlation-Id.`,
+  },
+  answer_too_large: {
+    status: 500,
+    meaning: 'The answer was larger than the services may exchange.',
+    action: 'Ask for less (a smaller `limit`); contact support with the X-Correlation-Id.',
+  },
+  service_unavailable: {
+    status: 503,
+    meaning: 'A payment service is unavailable.',
+    action: RETRY_LATER,
+  },
+  service_overloaded: {
+    status: 503,
+    meaning: 'A payment service is busy and shed the request before doing anything.',
+    action: RETRY_LATER,
+  },
+  not_ready: {
+    status: 503,
+    meaning: 'Readiness probe only (`/health/ready`): the database is unavailable.',
+    action: 'Kubernetes stops routing to the replica until it is ready again.',
+  },
+} as const satisfies Record<string, FailureCodeEntry>;
+
+export type FailureCode = keyof typeof FAILURE_CODES;
+
+export function isFailureCode(code: string): code is FailureCode {
+  return Object.prototype.hasOwnProperty.call(FAILURE_CODES, code);
+}
+
+/** The codes that come with one HTTP status, in catalogue order. */
+export function failureCodesWithStatus(status: number): FailureCode[] {
+  return (Object.keys(FAILURE_CODES) as FailureCode[]).filter((code) => FAILURE_CODES[code].status === status);
+}
