@@ -977,7 +977,7 @@ describe('the charge list projection', () => {
 });
 
 describe('OpenAPI', () => {
-  it('serves the document at /docs-json, from the DTOs with seed 001’s example, and a page at /docs', async () => {
+  it('serves the document at /docs-json, its bodies described by the schemas requests are checked against', async () => {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an OpenAPI document, checked by path
     const json: any = await (await fetch(`${stack.baseUrl}/docs-json`)).json();
     expect(Object.keys(json.paths)).toEqual(
@@ -1005,8 +1005,5 @@ describe('OpenAPI', () => {
     for (const path of ['/v1/payment-charges/{id}/captures', '/v1/payment-charges/{id}/voids']) {
       expect(json.paths[path].post.requestBody.content['application/json'].schema.$ref).toMatch(/Dto$/);
     }
-    const page = await fetch(`${stack.baseUrl}/docs`);
-    expect(page.status).toBe(200);
-    expect(await page.text()).toContain('swagger');
   });
 });

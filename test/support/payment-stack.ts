@@ -16,6 +16,7 @@ import { ChargeDeadlineWorker } from '../../apps/charges/src/infrastructure/char
 import { createGatewayApp } from '../../apps/gateway/src/gateway.app';
 import { gatewayConfigSchema } from '../../apps/gateway/src/gateway.config';
 import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
+import { apiContractOf } from './api-contract';
 import { kafkaBrokers, testNamespace } from './kafka';
 import { freePort } from './ports';
 import { TEST_RPC_SIGNING_SECRET } from './rpc-secrets';
@@ -172,7 +173,10 @@ export class PaymentStack {
   }
 }
 
-/** A merchant's HTTP calls to the gateway. */
+/**
+ * A merchant's HTTP calls to the gateway. Every answer is checked against the API document the gateway serves
+ * (test/support/api-contract.ts): a test fails on an undocumented status, header or field, whatever it asserts.
+ */
 export function apiClient(baseUrl: string, apiKey: string) {
   return async (
     method: string,
@@ -197,6 +201,7 @@ export function apiClient(baseUrl: string, apiKey: string) {
     } catch {
       // not JSON (HTML docs page)
     }
+    (await apiContractOf(baseUrl)).check(method, path, response.status, response.headers, parsed);
     return { status: response.status, body: parsed, headers: response.headers };
   };
 }

@@ -1,6 +1,5 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { newId } from '@payment-ledger/contracts';
 import { type Clock, JsonLogger, systemClock } from '@payment-ledger/platform';
 import type { GatewayConfig } from './gateway.config';
@@ -9,6 +8,7 @@ import { registerAddressRateLimit } from './infrastructure/http/address-rate-lim
 import { registerJsonBodyParsing } from './infrastructure/http/body-parsing';
 import { registerCorrelation } from './infrastructure/http/correlation';
 import { frameworkErrorReply } from './infrastructure/http/http-error.filter';
+import { createApiDocument, registerApiDocs } from './infrastructure/http/openapi/api-document';
 import { apiValidationPipe } from './infrastructure/http/validation';
 
 /**
@@ -16,9 +16,8 @@ import { apiValidationPipe } from './infrastructure/http/validation';
  *
  * HTTP runs on Fastify rather than Express: on the same Nest controllers, guards and pipes, a create-charge request
  * cost the gateway about half the CPU of Express's router and body parser (0.137 against 0.27 ms per request in a
- * bare Nest app on this machine), and the gateway is the busiest process on the create path. Swagger UI's assets
- * are served by @fastify/static, pinned to 9.x in package.json (`overrides`): 10.x depends on an ESM-only
- * content-disposition that Jest cannot load.
+ * bare Nest app on this machine), and the gateway is the busiest process on the create path. The API document and
+ * its reference page are served by two plain routes (openapi/api-document.ts).
  */
 export async function createGatewayApp(
   config: GatewayConfig,
@@ -49,18 +48,6 @@ export async function createGatewayApp(
   app.useGlobalPipes(apiValidationPipe());
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('payment-ledger gateway')
-      .setDescription(
-        'Payment charges over an event-sourced ledger. Field names, statuses and rules follow the public ' +
-          'payment-charges API (Amazon Pay first). Amounts are integer minor units.',
-      )
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Your API key: sk_sandbox_…' })
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  registerApiDocs(fastify, createApiDocument(app));
   return app;
 }

@@ -1,12 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { AGREEMENT_STATUSES, type AgreementStatus } from '@payment-ledger/contracts';
-import { PageQuery } from '../http/page-query';
+import { ID_PATTERNS, PageQuery } from '../http/page-query';
 
 export class ListPaymentAgreementsQuery extends PageQuery {
-  @ApiPropertyOptional({ description: 'Cursor: the nextCursor of the previous page' })
+  @ApiPropertyOptional({ pattern: ID_PATTERNS.agreement, description: 'Cursor: the nextCursor of the previous page' })
   @IsOptional()
-  @Matches(/^agr_[0-9a-f]{32}$/, { message: 'startingAfter must be a payment agreement id' })
+  @Matches(new RegExp(ID_PATTERNS.agreement), { message: 'startingAfter must be a payment agreement id' })
   startingAfter?: string;
 
   @ApiPropertyOptional({ enum: AGREEMENT_STATUSES })
@@ -14,7 +14,7 @@ export class ListPaymentAgreementsQuery extends PageQuery {
   @IsIn(AGREEMENT_STATUSES)
   status?: AgreementStatus;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ maxLength: 255 })
   @IsOptional()
   @IsString()
   @MaxLength(255)

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import {
   AGREEMENTS_PATTERNS,
   type AgreementList,
@@ -14,7 +14,11 @@ import type { IdempotentRequest } from '../idempotency/idempotency';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../merchants/api-key.guard';
 import { simulationCode } from '../http/simulation-code';
-import { ErrorResponse, PaymentChargeResponse } from '../payment-charges/payment-charge.response';
+import { ApiOperationDoc } from '../http/openapi/api-operation';
+import { ID_PATTERNS } from '../http/page-query';
+import { idOf } from '../http/response-schema';
+import { paymentChargeSchema } from '../payment-charges/payment-charge.schemas';
+import { paymentAgreementListSchema, paymentAgreementSchema, testClockSchema } from './payment-agreement.schemas';
 import { AgreementsClient, SchedulerClient } from '../services/service.client';
 import { type AdvanceTestClockBody, advanceTestClockBody } from './advance-test-clock.body';
 import { type ChargePaymentAgreementBody, chargePaymentAgreementBody } from './charge-payment-agreement.body';
@@ -23,6 +27,7 @@ import { revokePaymentAgreementBody } from './revoke-payment-agreement.body';
 import { ListPaymentAgreementsQuery } from './list-payment-agreements.query';
 import { ListWaitMs } from '../http/list-wait-ms';
 
+const ID_PATTERN_AGREEMENT = new RegExp(ID_PATTERNS.agreement);
 const SEED_001_AGREEMENT = {
   paymentMethod: 'AMAZON_PAY',
   startDate: '2025-03-26T20:24:27Z',
@@ -30,17 +35,12 @@ const SEED_001_AGREEMENT = {
   authenticationSettings: [{ type: 'REDIRECT', settings: { returnUrl: 'https://www.your-return-page.com/' } }],
   initialPaymentCharge: { amount: { value: 1000, currency: 'USD' } },
 };
-const IDEMPOTENCY_HEADER_DOC = {
-  name: 'Request-Idempotency-Key',
-  required: false,
-  description: 'Retry safely: the same key and body replay the first response. Alias: Idempotency-Key.',
-};
+const AGREEMENT_ID = { id: idOf('agreement') };
+const AGREEMENT_NOT_FOUND = { 404: 'No such payment agreement for this merchant (`payment_agreement_not_found`)' };
 const correlationId = (): string => String(currentLogContext().correlationId ?? '');
 
 /** `/v1/payment-agreements`: recurring consent (seed 001 "Recurring Payments"), owned by the agreements service. */
 @ApiTags('payment-agreements')
-@ApiBearerAuth()
-@ApiBadRequestResponse({ type: ErrorResponse })
 @Controller('v1/payment-agreements')
 @UseGuards(ApiKeyGuard)
 export class PaymentAgreementsController {
@@ -57,7 +57,23 @@ export class PaymentAgreementsController {
    */
   @Post(':id/test-clock/advances')
   @HttpCode(201)
-  @ApiBody({ type: advanceTestClockBody.model })
+  @ApiOperationDoc({
+    operationId: 'advancePaymentAgreementTestClock',
+    summary: "Advance an agreement's test clock (sandbox)",
+    description:
+      "Moves this agreement's billing schedule forward by `seconds`; the recurring charges that became due are " +
+      'then made within moments (list the charges with agreementId to see them). At most 10 years ahead in total.',
+    params: AGREEMENT_ID,
+    body: {
+      schema: advanceTestClockBody.schema,
+      examples: { month: { summary: '31 days', value: { seconds: 2678400 } } },
+    },
+    success: { status: 201, schema: testClockSchema, description: "The agreement's test clock after the advance" },
+    errors: {
+      403: 'Test clocks exist only for sandbox merchants (`sandbox_only`)',
+      404: 'No such agreement, or it has no billing schedule (`billing_schedule_not_found`)',
+    },
+  })
   advanceTestClock(
     @Param('id') id: string,
     @Body(advanceTestClockBody.pipe) body: AdvanceTestClockBody,
@@ -77,10 +93,20 @@ export class PaymentAgreementsController {
   @Post()
   @HttpCode(201)
   @UseInterceptors(IdempotencyInterceptor)
-  @ApiHeader(IDEMPOTENCY_HEADER_DOC)
-  @ApiBody({
-    type: createPaymentAgreementBody.model,
-    examples: { seed001: { summary: 'Amazon Pay', value: SEED_001_AGREEMENT } },
+  @ApiOperationDoc({
+    operationId: 'createPaymentAgreement',
+    summary: 'Create a payment agreement',
+    description:
+      'Asks the consumer for consent to charge them later: send them to `authenticationMethods[0].details.requestUrl`. ' +
+      'Once approved the agreement is ACTIVE (with its initial charge made, if one was asked for); with a frequency ' +
+      'and an amount it is then charged on schedule.',
+    body: {
+      schema: createPaymentAgreementBody.schema,
+      examples: { seed001: { summary: 'Seed 001: Amazon Pay, with an initial charge', value: SEED_001_AGREEMENT } },
+    },
+    success: { status: 201, schema: paymentAgreementSchema, description: 'The agreement, AUTHENTICATION_PENDING' },
+    idempotent: true,
+    simulation: true,
   })
   create(
     @Body(createPaymentAgreementBody.pipe) body: CreatePaymentAgreementBody,
@@ -124,6 +150,12 @@ export class PaymentAgreementsController {
   }
 
   @Get()
+  @ApiOperationDoc({
+    operationId: 'listPaymentAgreements',
+    summary: 'List payment agreements',
+    description: 'Your agreements, newest first, filtered by status or reference. Shows your own writes.',
+    success: { status: 200, schema: paymentAgreementListSchema, description: 'A page of agreements' },
+  })
   list(
     @Query() query: ListPaymentAgreementsQuery,
     @Req() request: AuthenticatedRequest,
@@ -141,6 +173,13 @@ export class PaymentAgreementsController {
   }
 
   @Get(':id')
+  @ApiOperationDoc({
+    operationId: 'getPaymentAgreement',
+    summary: 'Get a payment agreement',
+    params: AGREEMENT_ID,
+    success: { status: 200, schema: paymentAgreementSchema, description: 'The agreement as it is now' },
+    errors: AGREEMENT_NOT_FOUND,
+  })
   get(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<PaymentAgreementResource> {
     return this.agreements.send(AGREEMENTS_PATTERNS.get, {
       correlationId: correlationId(),
@@ -152,8 +191,19 @@ export class PaymentAgreementsController {
   @Post(':id/revocations')
   @HttpCode(201)
   @UseInterceptors(IdempotencyInterceptor)
-  @ApiHeader(IDEMPOTENCY_HEADER_DOC)
-  @ApiBody({ type: revokePaymentAgreementBody.model })
+  @ApiOperationDoc({
+    operationId: 'revokePaymentAgreement',
+    summary: 'Revoke a payment agreement',
+    description: 'Ends the agreement: it can no longer be charged and its schedule stops.',
+    params: AGREEMENT_ID,
+    body: { schema: revokePaymentAgreementBody.schema },
+    success: { status: 201, schema: paymentAgreementSchema, description: 'The agreement, REVOKED' },
+    errors: {
+      ...AGREEMENT_NOT_FOUND,
+      409: 'The agreement cannot be revoked in its status (`invalid_agreement_status`, with currentStatus)',
+    },
+    idempotent: true,
+  })
   revoke(
     @Param('id') id: string,
     @Body(revokePaymentAgreementBody.pipe) _body: unknown,
@@ -170,14 +220,26 @@ export class PaymentAgreementsController {
   @Post(':id/payment-charges')
   @HttpCode(201)
   @UseInterceptors(IdempotencyInterceptor)
-  @ApiHeader(IDEMPOTENCY_HEADER_DOC)
-  @ApiBody({
-    type: chargePaymentAgreementBody.model,
-    examples: { seed001: { value: { amount: { value: 8000, currency: 'USD' } } } },
-  })
-  @ApiCreatedResponse({
-    type: PaymentChargeResponse,
-    description: 'The charge, made without the consumer (CAPTURED or FAILED)',
+  @ApiOperationDoc({
+    operationId: 'chargePaymentAgreement',
+    summary: 'Charge a payment agreement',
+    description:
+      'A merchant-initiated charge under an ACTIVE agreement, made without the consumer: authorized and captured ' +
+      'at once. A decline is not an HTTP error: the charge is FAILED with `failure`.',
+    params: AGREEMENT_ID,
+    body: {
+      schema: chargePaymentAgreementBody.schema,
+      examples: { seed001: { summary: 'Seed 001: $80.00', value: { amount: { value: 8000, currency: 'USD' } } } },
+    },
+    success: { status: 201, schema: paymentChargeSchema, description: 'The charge (CAPTURED or FAILED)' },
+    errors: {
+      ...AGREEMENT_NOT_FOUND,
+      409:
+        'The agreement cannot be charged now (`invalid_agreement_status`, `agreement_revoked`, `agreement_past_due`, ' +
+        '`agreement_ended`)',
+    },
+    idempotent: true,
+    simulation: true,
   })
   charge(
     @Param('id') id: string,
@@ -199,7 +261,7 @@ export class PaymentAgreementsController {
 }
 
 function agreementId(id: string): string {
-  if (!/^agr_[0-9a-f]{32}$/.test(id))
+  if (!ID_PATTERN_AGREEMENT.test(id))
     throw new ApiError(404, 'payment_agreement_not_found', 'Payment agreement not found');
   return id;
 }

@@ -1,12 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { CHARGE_STATUSES, type ChargeStatus } from '@payment-ledger/contracts';
-import { PageQuery } from '../http/page-query';
+import { ID_PATTERNS, PageQuery } from '../http/page-query';
 
 export class ListPaymentChargesQuery extends PageQuery {
-  @ApiPropertyOptional({ description: 'Cursor: the nextCursor of the previous page' })
+  @ApiPropertyOptional({ pattern: ID_PATTERNS.charge, description: 'Cursor: the nextCursor of the previous page' })
   @IsOptional()
-  @Matches(/^charge_[0-9a-f]{32}$/, { message: 'startingAfter must be a payment charge id' })
+  @Matches(new RegExp(ID_PATTERNS.charge), { message: 'startingAfter must be a payment charge id' })
   startingAfter?: string;
 
   @ApiPropertyOptional({ enum: CHARGE_STATUSES })
@@ -14,14 +14,17 @@ export class ListPaymentChargesQuery extends PageQuery {
   @IsIn(CHARGE_STATUSES)
   status?: ChargeStatus;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ maxLength: 255 })
   @IsOptional()
   @IsString()
   @MaxLength(255)
   merchantPaymentChargeReference?: string;
 
-  @ApiPropertyOptional({ description: 'Only charges made under this payment agreement' })
+  @ApiPropertyOptional({
+    pattern: ID_PATTERNS.agreement,
+    description: 'Only charges made under this payment agreement',
+  })
   @IsOptional()
-  @Matches(/^agr_[0-9a-f]{32}$/, { message: 'agreementId must be a payment agreement id' })
+  @Matches(new RegExp(ID_PATTERNS.agreement), { message: 'agreementId must be a payment agreement id' })
   agreementId?: string;
 }

@@ -11,18 +11,7 @@ import {
   UseGuards,
   UseInterceptors,
 } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiBody,
-  ApiConflictResponse,
-  ApiHeader,
-  ApiOkResponse,
-  ApiCreatedResponse,
-  ApiBadRequestResponse,
-  ApiNotFoundResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
   type CaptureList,
@@ -31,13 +20,15 @@ import {
   CHARGES_PATTERNS,
   ID_PREFIXES,
   type PaymentChargeResource,
-  SIMULATION_CODES,
   type VoidList,
   type VoidResource,
 } from '@payment-ledger/contracts';
 import { currentLogContext } from '@payment-ledger/platform';
 import { ApiError } from '../http/api-error';
-import { SIMULATION_HEADER, simulationCode } from '../http/simulation-code';
+import { ApiOperationDoc } from '../http/openapi/api-operation';
+import { ID_PATTERNS } from '../http/page-query';
+import { idOf } from '../http/response-schema';
+import { simulationCode } from '../http/simulation-code';
 import { Idempotency, type IdempotentRequest } from '../idempotency/idempotency';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../merchants/api-key.guard';
@@ -53,31 +44,28 @@ import { ListPaymentChargeCapturesQuery } from './list-payment-charge-captures.q
 import { ListPaymentChargeVoidsQuery } from './list-payment-charge-voids.query';
 import { ListWaitMs } from '../http/list-wait-ms';
 import {
-  ChargeOperationResponse,
-  ErrorResponse,
-  PaymentChargeListResponse,
-  PaymentChargeResponse,
-} from './payment-charge.response';
+  captureListSchema,
+  captureSchema,
+  paymentChargeListSchema,
+  paymentChargeSchema,
+  voidListSchema,
+  voidSchema,
+} from './payment-charge.schemas';
 
+const ID_PATTERN_CHARGE = new RegExp(ID_PATTERNS.charge);
 const SEED_001_REQUEST = {
   paymentMethod: 'AMAZON_PAY',
   amount: { value: 1000, currency: 'USD' },
   consumer: { name: 'John Smith', country: 'US' },
   authenticationSettings: [{ type: 'REDIRECT', settings: { returnUrl: 'https://www.your-return-page.com/' } }],
 };
-const IDEMPOTENCY_HEADER_DOC = {
-  name: 'Request-Idempotency-Key',
-  required: false,
-  description:
-    'Retry safely: the same key and body replay the first response (`Request-Idempotency: true`). Alias: Idempotency-Key.',
-};
+const CHARGE_ID = { id: idOf('charge') };
+const CHARGE_NOT_FOUND = { 404: 'No such payment charge for this merchant (`payment_charge_not_found`)' };
 
 const correlationId = (): string => String(currentLogContext().correlationId ?? '');
 
 /** `/v1/payment-charges`: one-time payments, their captures and voids (seed 001). Commands go to the charges service. */
 @ApiTags('payment-charges')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Missing or invalid API key' })
 @Controller('v1/payment-charges')
 @UseGuards(ApiKeyGuard)
 export class PaymentChargesController {
@@ -93,25 +81,25 @@ export class PaymentChargesController {
    */
   @Post()
   @HttpCode(201)
-  @ApiHeader(IDEMPOTENCY_HEADER_DOC)
-  @ApiHeader({
-    name: SIMULATION_HEADER,
-    required: false,
-    enum: SIMULATION_CODES,
-    description: 'Sandbox only: force an Amazon Pay outcome',
-  })
-  @ApiBody({
-    type: createPaymentChargeBody.model,
-    examples: { seed001: { summary: 'Amazon Pay, redirect', value: SEED_001_REQUEST } },
-  })
-  @ApiCreatedResponse({
-    type: PaymentChargeResponse,
-    description: 'The charge, AUTHENTICATION_PENDING: send the consumer to authenticationMethods[0].details.requestUrl',
-  })
-  @ApiBadRequestResponse({ type: ErrorResponse })
-  @ApiConflictResponse({
-    type: ErrorResponse,
-    description: 'Idempotency key reused with another body, or still in flight',
+  @ApiOperationDoc({
+    operationId: 'createPaymentCharge',
+    summary: 'Create a payment charge',
+    description:
+      'Starts a one-time payment. The consumer authenticates at `authenticationMethods[0].details.requestUrl` and ' +
+      'comes back to your returnUrl; with captureMethod AUTOMATIC the payment is then captured, with MANUAL it waits ' +
+      'in CAPTURE_PENDING for your capture (or void).',
+    body: {
+      schema: createPaymentChargeBody.schema,
+      examples: { seed001: { summary: 'Seed 001: Amazon Pay, redirect', value: SEED_001_REQUEST } },
+    },
+    success: {
+      status: 201,
+      schema: paymentChargeSchema,
+      description:
+        'The charge, AUTHENTICATION_PENDING: send the consumer to authenticationMethods[0].details.requestUrl',
+    },
+    idempotent: true,
+    simulation: true,
   })
   create(
     @Req() request: IdempotentRequest,
@@ -143,7 +131,12 @@ export class PaymentChargesController {
   }
 
   @Get()
-  @ApiOkResponse({ type: PaymentChargeListResponse })
+  @ApiOperationDoc({
+    operationId: 'listPaymentCharges',
+    summary: 'List payment charges',
+    description: 'Your charges, newest first, filtered by status, reference or agreement. Shows your own writes.',
+    success: { status: 200, schema: paymentChargeListSchema, description: 'A page of charges' },
+  })
   list(
     @Query() query: ListPaymentChargesQuery,
     @Req() request: AuthenticatedRequest,
@@ -162,8 +155,13 @@ export class PaymentChargesController {
   }
 
   @Get(':id')
-  @ApiOkResponse({ type: PaymentChargeResponse })
-  @ApiNotFoundResponse({ type: ErrorResponse })
+  @ApiOperationDoc({
+    operationId: 'getPaymentCharge',
+    summary: 'Get a payment charge',
+    params: CHARGE_ID,
+    success: { status: 200, schema: paymentChargeSchema, description: 'The charge as it is now' },
+    errors: CHARGE_NOT_FOUND,
+  })
   get(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<PaymentChargeResource> {
     return this.charges.send(CHARGES_PATTERNS.get, {
       correlationId: correlationId(),
@@ -175,13 +173,26 @@ export class PaymentChargesController {
   @Post(':id/captures')
   @HttpCode(201)
   @UseInterceptors(IdempotencyInterceptor)
-  @ApiHeader(IDEMPOTENCY_HEADER_DOC)
-  @ApiBody({ type: capturePaymentChargeBody.model })
-  @ApiCreatedResponse({ type: ChargeOperationResponse })
-  @ApiBadRequestResponse({ type: ErrorResponse })
-  @ApiConflictResponse({
-    type: ErrorResponse,
-    description: 'amount_exceeds_authorized, or the charge is not capturable (currentStatus)',
+  @ApiOperationDoc({
+    operationId: 'capturePaymentCharge',
+    summary: 'Capture a payment charge',
+    description:
+      'Captures a MANUAL charge in CAPTURE_PENDING: all that is left of the authorization by default, or `amount` ' +
+      '(partial captures add up to at most the authorized amount). The capture is PROCESSING until the provider ' +
+      'answers; read it or the charge for its outcome.',
+    params: CHARGE_ID,
+    body: {
+      schema: capturePaymentChargeBody.schema,
+      examples: { partial: { summary: 'Partial', value: { amount: 800 } } },
+    },
+    success: { status: 201, schema: captureSchema, description: 'The capture' },
+    errors: {
+      ...CHARGE_NOT_FOUND,
+      409:
+        'The charge is not capturable (`invalid_charge_status`, with currentStatus), the amount is more than is left ' +
+        '(`amount_exceeds_authorized`), nothing is left (`nothing_to_capture`) or the authorization expired',
+    },
+    idempotent: true,
   })
   capture(
     @Param('id') id: string,
@@ -199,6 +210,14 @@ export class PaymentChargesController {
   }
 
   @Get(':id/captures')
+  @ApiOperationDoc({
+    operationId: 'listPaymentChargeCaptures',
+    summary: "List a charge's captures",
+    description: 'In the order they were made.',
+    params: CHARGE_ID,
+    success: { status: 200, schema: captureListSchema, description: 'A page of captures' },
+    errors: CHARGE_NOT_FOUND,
+  })
   listCaptures(
     @Param('id') id: string,
     @Query() query: ListPaymentChargeCapturesQuery,
@@ -214,7 +233,13 @@ export class PaymentChargesController {
   }
 
   @Get(':id/captures/:captureId')
-  @ApiOkResponse({ type: ChargeOperationResponse })
+  @ApiOperationDoc({
+    operationId: 'getPaymentChargeCapture',
+    summary: 'Get a capture',
+    params: { ...CHARGE_ID, captureId: idOf('capture') },
+    success: { status: 200, schema: captureSchema, description: 'The capture' },
+    errors: { 404: 'No such charge (`payment_charge_not_found`) or capture (`capture_not_found`)' },
+  })
   getCapture(
     @Param('id') id: string,
     @Param('captureId') captureId: string,
@@ -231,11 +256,19 @@ export class PaymentChargesController {
   @Post(':id/voids')
   @HttpCode(201)
   @UseInterceptors(IdempotencyInterceptor)
-  @ApiHeader(IDEMPOTENCY_HEADER_DOC)
-  @ApiBody({ type: voidPaymentChargeBody.model })
-  @ApiCreatedResponse({ type: ChargeOperationResponse })
-  @ApiBadRequestResponse({ type: ErrorResponse })
-  @ApiConflictResponse({ type: ErrorResponse })
+  @ApiOperationDoc({
+    operationId: 'voidPaymentCharge',
+    summary: 'Void a payment charge',
+    description: 'Releases what is authorized and not captured (a MANUAL charge in CAPTURE_PENDING).',
+    params: CHARGE_ID,
+    body: { schema: voidPaymentChargeBody.schema },
+    success: { status: 201, schema: voidSchema, description: 'The void' },
+    errors: {
+      ...CHARGE_NOT_FOUND,
+      409: 'The charge has nothing to release (`invalid_charge_status`, with currentStatus)',
+    },
+    idempotent: true,
+  })
   void(
     @Param('id') id: string,
     @Body(voidPaymentChargeBody.pipe) _body: unknown,
@@ -251,6 +284,13 @@ export class PaymentChargesController {
   }
 
   @Get(':id/voids')
+  @ApiOperationDoc({
+    operationId: 'listPaymentChargeVoids',
+    summary: "List a charge's voids",
+    params: CHARGE_ID,
+    success: { status: 200, schema: voidListSchema, description: 'A page of voids' },
+    errors: CHARGE_NOT_FOUND,
+  })
   listVoids(
     @Param('id') id: string,
     @Query() query: ListPaymentChargeVoidsQuery,
@@ -266,7 +306,13 @@ export class PaymentChargesController {
   }
 
   @Get(':id/voids/:voidId')
-  @ApiOkResponse({ type: ChargeOperationResponse })
+  @ApiOperationDoc({
+    operationId: 'getPaymentChargeVoid',
+    summary: 'Get a void',
+    params: { ...CHARGE_ID, voidId: idOf('void') },
+    success: { status: 200, schema: voidSchema, description: 'The void' },
+    errors: { 404: 'No such charge (`payment_charge_not_found`) or void (`void_not_found`)' },
+  })
   getVoid(
     @Param('id') id: string,
     @Param('voidId') voidId: string,
@@ -283,7 +329,6 @@ export class PaymentChargesController {
 
 /** Anything that is not a well-formed charge id cannot name one of the merchant's charges. */
 function chargeId(id: string): string {
-  if (!/^charge_[0-9a-f]{32}$/.test(id))
-    throw new ApiError(404, 'payment_charge_not_found', 'Payment charge not found');
+  if (!ID_PATTERN_CHARGE.test(id)) throw new ApiError(404, 'payment_charge_not_found', 'Payment charge not found');
   return id;
 }

@@ -1,0 +1,221 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse } from '@nestjs/swagger';
+import { FAILURE_CODES, failureCodesWithStatus, SIMULATION_CODES } from '@payment-ledger/contracts';
+import type { JsonSchema } from '../body-schema';
+import { SIMULATION_HEADER } from '../simulation-code';
+import { ApiSchemas, type OpenApiSchema } from './api-schemas';
+
+/**
+ * What the OpenAPI document says about one route, given once beside it (`@ApiOperationDoc({...})`): its summary,
+ * body, success response, path parameters and the errors of its own (404, 409, ...). What every route shares is
+ * added here, the same way for all: the bearer key, the idempotency headers of a POST, the errors any route can
+ * answer with (400, 401, 408, 429, 431, 500, 503; 413 and 415 where there is a body), `X-Correlation-Id` on every
+ * answer, `Retry-After` and the `RateLimit-*` headers where they come. A route without this decorator fails the
+ * document's completeness test (test/integration/api-contract.int-spec.ts).
+ */
+export interface OperationDoc {
+  /** Names the operation in generated clients (`createPaymentCharge`). */
+  operationId: string;
+  summary: string;
+  description?: string;
+  /** Path parameters and their schemas (ids carry their prefix pattern). */
+  params?: Record<string, JsonSchema>;
+  body?: { schema: JsonSchema; examples?: Record<string, { summary: string; value: unknown }> };
+  success: { status: 200 | 201; schema: JsonSchema; description: string };
+  /** The route's own errors beyond those every route has, by status, each with when it happens. */
+  errors?: Partial<Record<403 | 404 | 409, string>>;
+  /** A POST that takes an idempotency key (every POST that creates something). */
+  idempotent?: boolean;
+  /** Accepts the sandbox simulation header. */
+  simulation?: boolean;
+}
+
+/** The models of the document: every schema the routes refer to (see ApiSchemas). */
+export const apiSchemas = new ApiSchemas();
+
+const STATUS_NAMES: Readonly<Record<number, string>> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  408: 'RequestTimeout',
+  409: 'Conflict',
+  413: 'PayloadTooLarge',
+  415: 'UnsupportedMediaType',
+  429: 'TooManyRequests',
+  431: 'RequestHeaderFieldsTooLarge',
+  500: 'InternalServer',
+  503: 'ServiceUnavailable',
+};
+
+const COMMON_ERRORS: Readonly<Record<number, string>> = {
+  400: 'The request is malformed: its URL, query parameters (see `errors[]`) or, for a POST, its body',
+  401: 'No API key, or an unknown or revoked one',
+  408: 'The request took too long to arrive',
+  429: 'Rate limited (per API key and per client address): wait `Retry-After` seconds',
+  431: 'The request headers are too large',
+  500: 'Unexpected error; retry with the same idempotency key, quote X-Correlation-Id to support',
+  503: 'A payment service is unavailable or busy: retry after `Retry-After` seconds with the same idempotency key',
+};
+const BODY_ERRORS: Readonly<Record<number, string>> = {
+  413: 'The body is larger than the gateway accepts',
+  415: 'The body is not application/json',
+};
+const IDEMPOTENT_CONFLICTS =
+  'The idempotency key was used with another request (`idempotency_key_reused`) or that request is still running ' +
+  '(`idempotency_key_in_use`)';
+
+const correlationHeader = {
+  'X-Correlation-Id': {
+    description: "The request's correlation id (yours from the request's X-Correlation-Id, or a new one)",
+    required: true,
+    schema: { type: 'string' },
+  },
+};
+const retryAfterHeader = {
+  'Retry-After': { description: 'Seconds to wait before retrying', required: true, schema: { type: 'integer' } },
+};
+export const RATE_LIMIT_HEADERS = {
+  'RateLimit-Limit': {
+    description: 'Requests per second allowed for this key or address (sustained rate)',
+    required: true,
+    schema: { type: 'integer' },
+  },
+  'RateLimit-Remaining': { description: 'Requests left now (0)', required: true, schema: { type: 'integer' } },
+  'RateLimit-Reset': {
+    description: 'Seconds until a request is allowed again',
+    required: true,
+    schema: { type: 'integer' },
+  },
+};
+const IDEMPOTENCY_KEY_DOC =
+  'Makes the POST safe to retry: the same key with the same body answers with the first response (marked ' +
+  '`Request-Idempotency: true`) and never acts twice. 1 to 255 printable ASCII characters (a UUID); kept 24 hours; ' +
+  'scoped to your merchant.';
+
+export function ApiOperationDoc(doc: OperationDoc): MethodDecorator {
+  const hasBody = doc.body !== undefined;
+  const errors: Record<number, string> = { ...COMMON_ERRORS, ...(hasBody ? BODY_ERRORS : {}) };
+  for (const [status, description] of Object.entries(doc.errors ?? {})) errors[Number(status)] = description;
+  if (doc.idempotent) {
+    errors[409] = errors[409] ? `${errors[409]}; or: ${IDEMPOTENT_CONFLICTS}` : IDEMPOTENT_CONFLICTS;
+  }
+  const decorators: (MethodDecorator | ClassDecorator)[] = [
+    ApiOperation({ operationId: doc.operationId, summary: doc.summary, description: doc.description }),
+    ApiBearerAuth(),
+    ...Object.entries(doc.params ?? {}).map(([name, schema]) =>
+      ApiParam({ name, required: true, schema: apiSchemas.ref(schema) as never }),
+    ),
+    ApiResponse({
+      status: doc.success.status,
+      description: doc.success.description,
+      schema: apiSchemas.ref(doc.success.schema) as never,
+      headers: {
+        ...correlationHeader,
+        ...(doc.idempotent
+          ? {
+              'Request-Idempotency': {
+                description: 'Present (`true`) when this answer is the replay of an earlier request with the same key',
+                required: false,
+                schema: { type: 'string', enum: ['true'] },
+              },
+            }
+          : {}),
+      },
+    }),
+    ...Object.entries(errors).map(([status, description]) =>
+      ApiResponse({
+        status: Number(status),
+        description,
+        schema: errorSchemaRef(Number(status)) as never,
+        headers: {
+          ...correlationHeader,
+          ...(Number(status) === 503 || Number(status) === 429 ? retryAfterHeader : {}),
+          ...(Number(status) === 429 ? RATE_LIMIT_HEADERS : {}),
+        },
+      }),
+    ),
+  ];
+  if (doc.body) {
+    decorators.push(
+      ApiBody({ required: true, schema: apiSchemas.ref(doc.body.schema) as never, examples: doc.body.examples }),
+    );
+  }
+  if (doc.idempotent) {
+    decorators.push(
+      ApiHeader({ name: 'Request-Idempotency-Key', required: false, description: IDEMPOTENCY_KEY_DOC }),
+      ApiHeader({
+        name: 'Idempotency-Key',
+        required: false,
+        description: 'The same as Request-Idempotency-Key (the name other payment APIs use); send one of the two.',
+      }),
+    );
+  }
+  if (doc.simulation) {
+    decorators.push(
+      ApiHeader({
+        name: SIMULATION_HEADER,
+        required: false,
+        enum: [...SIMULATION_CODES],
+        description: "Sandbox only: force an Amazon Pay outcome (the same as the body's sandbox.simulationCode)",
+      }),
+    );
+  }
+  return applyDecorators(...decorators);
+}
+
+/** The error answer of one status: the API's error shape, its `failureCode` one of the codes of that status. */
+function errorSchemaRef(status: number): OpenApiSchema {
+  const name = STATUS_NAMES[status];
+  if (!name) throw new Error(`No error model for status ${status}`);
+  return apiSchemas.ref(errorSchema(`${name}Error`, status));
+}
+
+export function errorSchema(title: string, status: number): JsonSchema {
+  const codes = failureCodesWithStatus(status);
+  if (codes.length === 0) throw new Error(`No failure code has status ${status}`);
+  return {
+    type: 'object',
+    title,
+    description: `The API's error shape for ${status}. See docs/errors.md for every failureCode.`,
+    required: ['status', 'failureCode', 'failureMessage', 'timestamp'],
+    properties: {
+      status: { type: 'integer', enum: [status] },
+      failureCode: { type: 'string', enum: codes, description: 'Stable, machine-readable: branch on this' },
+      failureMessage: { type: 'string', description: 'For people; may change' },
+      timestamp: { type: 'string', format: 'date-time' },
+      field: { type: 'string', description: 'The field at fault, where there is one', example: 'amount.value' },
+      currentStatus: {
+        type: 'string',
+        description: "On a 409 about the object's state: its status now",
+        example: 'CAPTURED',
+      },
+      errors: {
+        type: 'array',
+        description: 'On a 400: every problem found, one per field (the first is also failureCode and field)',
+        items: fieldProblem,
+      },
+    },
+  };
+}
+
+const fieldProblem: JsonSchema = {
+  type: 'object',
+  title: 'FieldProblem',
+  required: ['field', 'failureCode', 'failureMessage'],
+  properties: {
+    field: { type: 'string', example: 'amount.currency' },
+    failureCode: failureCodeSchema(),
+    failureMessage: { type: 'string', example: 'amount.currency must be an ISO 4217 code such as USD' },
+  },
+};
+
+/** Every code of the catalogue: the document's `FailureCode` model. */
+function failureCodeSchema(): JsonSchema {
+  return {
+    type: 'string',
+    title: 'FailureCode',
+    enum: Object.keys(FAILURE_CODES),
+    description: 'Every failureCode the API answers with (docs/errors.md says what each means and what to do)',
+  };
+}
