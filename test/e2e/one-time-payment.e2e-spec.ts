@@ -17,6 +17,7 @@ import {
   ServiceGroup,
   startReturnPage,
 } from '../support/e2e-harness';
+import { apiClient } from '../support/api-client';
 
 const MERCHANT_NAME = 'Acme Books & Co.';
 
@@ -99,19 +100,8 @@ afterEach(async () => {
   await context?.close();
 });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- responses are checked field by field in tests
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${gatewayUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${apiKey}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
+/** The merchant's calls, each answer checked against the API document (test/support/api-client.ts). */
+const api = (method: string, path: string, body?: unknown) => apiClient(gatewayUrl, apiKey)(method, path, body);
 
 async function createCharge(returnUrl: string): Promise<{ id: string; requestUrl: string }> {
   const response = await api('POST', '/v1/payment-charges', {

@@ -19,6 +19,7 @@ import {
   ServiceGroup,
   startReturnPage,
 } from '../support/e2e-harness';
+import { apiClient } from '../support/api-client';
 
 const MERCHANT_NAME = 'Acme Streaming & Co.';
 const DAY_SECONDS = 24 * 3600;
@@ -108,19 +109,8 @@ afterEach(async () => {
   await context?.close();
 });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- responses are checked field by field in tests
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${gatewayUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${apiKey}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
+/** The merchant's calls, each answer checked against the API document (test/support/api-client.ts). */
+const api = (method: string, path: string, body?: unknown) => apiClient(gatewayUrl, apiKey)(method, path, body);
 
 /** Fails with the response body when the status is not the expected one (a bare status says too little). */
 function expectStatus(response: { status: number; body: unknown }, status: number): void {

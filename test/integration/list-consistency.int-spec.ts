@@ -85,4 +85,22 @@ describe('with a projection poll far longer than a request', () => {
     // The view itself caught up: the gateway's list (no wait) shows it from now on.
     expect((await api('GET', '/v1/payment-charges?limit=1')).body.data[0].id).toBe(charge.id);
   });
+
+  it('through a gateway with the default wait, create then list shows every create, 100 times, with no poll', async () => {
+    const waiting = await stack.startGateway({ GATEWAY_LIST_WAIT_MS: '500' });
+    try {
+      const { apiKey } = await stack.merchant('Ryw Books');
+      const waitingApi = apiClient(waiting.baseUrl, apiKey);
+      const misses: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        const path = i % 5 === 4 ? '/v1/payment-agreements' : '/v1/payment-charges';
+        const created = await waitingApi('POST', path, path.endsWith('charges') ? SEED_001_CHARGE : SEED_001_AGREEMENT);
+        const listed = await waitingApi('GET', `${path}?limit=1`);
+        if (listed.body.data[0]?.id !== created.body.id) misses.push(i);
+      }
+      expect(misses).toEqual([]);
+    } finally {
+      await waiting.app.close();
+    }
+  });
 });

@@ -23,10 +23,15 @@ export async function createGatewayApp(
   config: GatewayConfig,
   options: { clock?: Clock } = {},
 ): Promise<NestFastifyApplication> {
+  if (config.GATEWAY_LIST_WAIT_MS + 100 > config.SERVICE_CALL_TIMEOUT_MS) {
+    // A list waits for its read model inside the service call: a wait as long as the call's timeout would be a 503.
+    throw new Error('GATEWAY_LIST_WAIT_MS must be at least 100 ms below SERVICE_CALL_TIMEOUT_MS');
+  }
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot(config, options),
     new FastifyAdapter({
       bodyLimit: config.GATEWAY_BODY_LIMIT_BYTES,
+      trustProxy: config.GATEWAY_TRUSTED_PROXIES.length > 0 ? config.GATEWAY_TRUSTED_PROXIES : false,
       frameworkErrors: frameworkErrorReply(
         () => (options.clock ?? systemClock).now(),
         () => newId('event'),
@@ -48,6 +53,6 @@ export async function createGatewayApp(
   app.useGlobalPipes(apiValidationPipe());
   app.enableShutdownHooks();
 
-  registerApiDocs(fastify, createApiDocument(app));
+  registerApiDocs(fastify, createApiDocument(app, { listWaitMs: config.GATEWAY_LIST_WAIT_MS }));
   return app;
 }

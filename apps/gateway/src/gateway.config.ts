@@ -34,6 +34,12 @@ export const gatewayConfigSchema = {
   GATEWAY_RATE_LIMIT_PER_ADDRESS: env.int({ default: 200, min: 0 }),
   /** Requests one client address may send at once on top of that rate. */
   GATEWAY_RATE_LIMIT_ADDRESS_BURST: env.int({ default: 400, min: 1 }),
+  /**
+   * The reverse proxies (addresses or CIDRs, comma-separated: an ingress controller's pod range, a load balancer)
+   * whose X-Forwarded-For names the client: behind one, set it, or every client shares the proxy's address and its
+   * per-address limit. Empty: the connection's address is the client's. (Limits are per gateway replica.)
+   */
+  GATEWAY_TRUSTED_PROXIES: env.list({ default: [] }),
 };
 
 export type GatewayConfig = ConfigOf<typeof gatewayConfigSchema>;

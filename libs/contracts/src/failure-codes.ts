@@ -3,9 +3,10 @@
  * catalogue. The OpenAPI document's `FailureCode` enum and the per-status error schemas are made from it, and
  * `docs/errors.md` is generated from it (`npm run docs:errors`; a test fails when the page is stale).
  *
- * Codes are typed: a domain error (`DomainError<FailureCode>`), a gateway `ApiError` and a body schema's
- * `x-failure-code` only accept codes listed here, so a new code cannot reach a merchant without an entry; and a test
- * fails on an entry no source file uses. A code, once published, keeps its meaning (merchants branch on it).
+ * Codes are typed: a domain error bound to the catalogue (`DomainError<FailureCode>`, as every service's error
+ * classes are), a gateway `ApiError` and a body schema's `x-failure-code` only accept codes listed here, so a new code
+ * cannot reach a merchant without an entry (a test also reads the thrown codes back from the source, for any thrower
+ * that is not typed); and a test fails on an entry no source file uses. A code, once published, keeps its meaning (merchants branch on it).
  */
 export interface FailureCodeEntry {
   /** The HTTP status it comes with. */
@@ -14,6 +15,11 @@ export interface FailureCodeEntry {
   meaning: string;
   /** What the merchant should do. */
   action: string;
+  /**
+   * Where else than from an operation the code comes: `framework`, a refusal before any route (an unknown path, a
+   * guard's 403); `probe`, the health endpoints. Neither is listed among an operation's errors in the document.
+   */
+  scope?: 'framework' | 'probe';
 }
 
 const FIX_REQUEST =
@@ -144,7 +150,7 @@ export const FAILURE_CODES = {
     meaning: 'The API key is unknown or revoked.',
     action: "Check the key (sandbox keys are sk_sandbox_…, live keys sk_live_…); don't retry with the same key.",
   },
-  forbidden: { status: 403, meaning: 'The key may not do this.', action: 'Use a key that may.' },
+  forbidden: { status: 403, meaning: 'The key may not do this.', action: 'Use a key that may.', scope: 'framework' },
   sandbox_only: {
     status: 403,
     meaning: 'Test clocks exist only for sandbox merchants.',
@@ -284,6 +290,7 @@ export const FAILURE_CODES = {
     status: 503,
     meaning: 'Readiness probe only (`/health/ready`): the database is unavailable.',
     action: 'Kubernetes stops routing to the replica until it is ready again.',
+    scope: 'probe',
   },
 } as const satisfies Record<string, FailureCodeEntry>;
 
@@ -293,7 +300,10 @@ export function isFailureCode(code: string): code is FailureCode {
   return Object.prototype.hasOwnProperty.call(FAILURE_CODES, code);
 }
 
-/** The codes that come with one HTTP status, in catalogue order. */
+/** The codes an operation can answer with under one HTTP status, in catalogue order. */
 export function failureCodesWithStatus(status: number): FailureCode[] {
-  return (Object.keys(FAILURE_CODES) as FailureCode[]).filter((code) => FAILURE_CODES[code].status === status);
+  return (Object.keys(FAILURE_CODES) as FailureCode[]).filter((code) => {
+    const entry: FailureCodeEntry = FAILURE_CODES[code];
+    return entry.status === status && entry.scope === undefined;
+  });
 }

@@ -68,6 +68,15 @@ export function newId(kind: IdKind, now?: number): string {
   return `${ID_PREFIXES[kind]}_${uuidv7Hex(now)}`;
 }
 
+/** The pattern of each kind of id (its prefix and 32 hex digits): what an id, a cursor or an id filter must match. */
+export const ID_PATTERNS = Object.fromEntries(
+  Object.entries(ID_PREFIXES).map(([kind, prefix]) => [kind, `^${prefix}_[0-9a-f]{32}$`]),
+) as Readonly<Record<IdKind, string>>;
+
+const ID_REGEXPS = Object.fromEntries(
+  Object.entries(ID_PATTERNS).map(([kind, pattern]) => [kind, new RegExp(pattern)]),
+) as Readonly<Record<IdKind, RegExp>>;
+
 export function hasPrefix(id: string, kind: IdKind): boolean {
-  return new RegExp(`^${ID_PREFIXES[kind]}_[0-9a-f]{32}$`).test(id);
+  return ID_REGEXPS[kind].test(id);
 }

@@ -1,7 +1,8 @@
 /**
  * What a decider throws to refuse a command. An error says what went wrong in the business's words — a stable,
  * machine-readable `code` (`amount_exceeds_authorized`) and the `kind` of refusal — and nothing about transports:
- * the gateway maps kinds and codes to HTTP statuses at its edge (apps/gateway/src/infrastructure/http/error-status.ts).
+ * the gateway gives each code its HTTP status at its edge, from the failure-code catalogue in libs/contracts
+ * (apps/gateway/src/infrastructure/http/remote-error.ts). The kind is for the services themselves.
  */
 
 /**

@@ -10,8 +10,8 @@ const UNLIMITED_ROUTES: ReadonlySet<string> = new Set(['/health/live', '/health/
  * Limits the requests of each client address (GATEWAY_RATE_LIMIT_PER_ADDRESS, GATEWAY_RATE_LIMIT_ADDRESS_BURST).
  * It is an `onRequest` hook, the first stage of a request, so a refused request costs neither a body read nor an
  * API-key lookup: a flood of wrong keys from one address is stopped here. Register it after registerCorrelation,
- * whose hook gives the 429 its X-Correlation-Id. The address is the connection's (`request.ip`): behind a reverse
- * proxy that is the proxy's, and Fastify's `trustProxy` would have to be set for clients to be told apart.
+ * whose hook gives the 429 its X-Correlation-Id. The address is `request.ip`: the connection's, or, behind the
+ * proxies named in GATEWAY_TRUSTED_PROXIES, the client's from X-Forwarded-For.
  */
 export function registerAddressRateLimit(
   fastify: FastifyInstance,

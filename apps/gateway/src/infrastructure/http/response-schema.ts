@@ -1,6 +1,5 @@
-import { type IdKind, ID_PREFIXES } from '@payment-ledger/contracts';
+import { type IdKind, ID_PREFIXES, ID_PATTERNS } from '@payment-ledger/contracts';
 import type { Infer, JsonSchema, Schema } from './body-schema';
-import { ID_PATTERNS } from './page-query';
 
 /**
  * How a response is described: with the same schema builders and the same `Schema<T>` typing as request bodies

@@ -4,6 +4,7 @@ import {
   AGREEMENTS_PATTERNS,
   type AgreementList,
   SCHEDULER_PATTERNS,
+  hasPrefix,
   ID_PREFIXES,
   type PaymentAgreementResource,
   type PaymentChargeResource,
@@ -15,7 +16,6 @@ import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../merchants/api-key.guard';
 import { simulationCode } from '../http/simulation-code';
 import { ApiOperationDoc } from '../http/openapi/api-operation';
-import { ID_PATTERNS } from '../http/page-query';
 import { idOf } from '../http/response-schema';
 import { paymentChargeSchema } from '../payment-charges/payment-charge.schemas';
 import { paymentAgreementListSchema, paymentAgreementSchema, testClockSchema } from './payment-agreement.schemas';
@@ -27,7 +27,6 @@ import { revokePaymentAgreementBody } from './revoke-payment-agreement.body';
 import { ListPaymentAgreementsQuery } from './list-payment-agreements.query';
 import { ListWaitMs } from '../http/list-wait-ms';
 
-const ID_PATTERN_AGREEMENT = new RegExp(ID_PATTERNS.agreement);
 const SEED_001_AGREEMENT = {
   paymentMethod: 'AMAZON_PAY',
   startDate: '2025-03-26T20:24:27Z',
@@ -57,6 +56,7 @@ export class PaymentAgreementsController {
    */
   @Post(':id/test-clock/advances')
   @HttpCode(201)
+  @UseInterceptors(IdempotencyInterceptor)
   @ApiOperationDoc({
     operationId: 'advancePaymentAgreementTestClock',
     summary: "Advance an agreement's test clock (sandbox)",
@@ -73,6 +73,7 @@ export class PaymentAgreementsController {
       403: 'Test clocks exist only for sandbox merchants (`sandbox_only`)',
       404: 'No such agreement, or it has no billing schedule (`billing_schedule_not_found`)',
     },
+    idempotent: true,
   })
   advanceTestClock(
     @Param('id') id: string,
@@ -165,7 +166,7 @@ export class PaymentAgreementsController {
       correlationId: correlationId(),
       merchantId: request.merchant.id,
       consistencyWaitMs,
-      limit: query.limit ?? 20,
+      limit: query.limit,
       startingAfter: query.startingAfter,
       status: query.status,
       merchantPaymentAgreementReference: query.merchantPaymentAgreementReference,
@@ -261,7 +262,7 @@ export class PaymentAgreementsController {
 }
 
 function agreementId(id: string): string {
-  if (!ID_PATTERN_AGREEMENT.test(id))
+  if (!hasPrefix(id, 'agreement'))
     throw new ApiError(404, 'payment_agreement_not_found', 'Payment agreement not found');
   return id;
 }

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
-import { ID_PATTERNS, PageQuery } from '../http/page-query';
+import { PageQuery } from '../http/page-query';
+import { ID_PATTERNS } from '@payment-ledger/contracts';
 
 /** `GET /v1/payment-charges/{id}/captures`: a page of the charge's captures, in the order they were asked for. */
 export class ListPaymentChargeCapturesQuery extends PageQuery {

@@ -1,7 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { CHARGE_STATUSES, type ChargeStatus } from '@payment-ledger/contracts';
-import { ID_PATTERNS, PageQuery } from '../http/page-query';
+import { PageQuery } from '../http/page-query';
+import { ID_PATTERNS } from '@payment-ledger/contracts';
 
 export class ListPaymentChargesQuery extends PageQuery {
   @ApiPropertyOptional({ pattern: ID_PATTERNS.charge, description: 'Cursor: the nextCursor of the previous page' })

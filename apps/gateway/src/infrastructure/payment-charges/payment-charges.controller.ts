@@ -18,6 +18,7 @@ import {
   type CaptureResource,
   type ChargeList,
   CHARGES_PATTERNS,
+  hasPrefix,
   ID_PREFIXES,
   type PaymentChargeResource,
   type VoidList,
@@ -26,7 +27,6 @@ import {
 import { currentLogContext } from '@payment-ledger/platform';
 import { ApiError } from '../http/api-error';
 import { ApiOperationDoc } from '../http/openapi/api-operation';
-import { ID_PATTERNS } from '../http/page-query';
 import { idOf } from '../http/response-schema';
 import { simulationCode } from '../http/simulation-code';
 import { Idempotency, type IdempotentRequest } from '../idempotency/idempotency';
@@ -52,7 +52,6 @@ import {
   voidSchema,
 } from './payment-charge.schemas';
 
-const ID_PATTERN_CHARGE = new RegExp(ID_PATTERNS.charge);
 const SEED_001_REQUEST = {
   paymentMethod: 'AMAZON_PAY',
   amount: { value: 1000, currency: 'USD' },
@@ -146,7 +145,7 @@ export class PaymentChargesController {
       correlationId: correlationId(),
       merchantId: request.merchant.id,
       consistencyWaitMs,
-      limit: query.limit ?? 20,
+      limit: query.limit,
       startingAfter: query.startingAfter,
       status: query.status,
       merchantPaymentChargeReference: query.merchantPaymentChargeReference,
@@ -227,7 +226,7 @@ export class PaymentChargesController {
       correlationId: correlationId(),
       merchantId: request.merchant.id,
       chargeId: chargeId(id),
-      limit: query.limit ?? 20,
+      limit: query.limit,
       startingAfter: query.startingAfter,
     });
   }
@@ -300,7 +299,7 @@ export class PaymentChargesController {
       correlationId: correlationId(),
       merchantId: request.merchant.id,
       chargeId: chargeId(id),
-      limit: query.limit ?? 20,
+      limit: query.limit,
       startingAfter: query.startingAfter,
     });
   }
@@ -329,6 +328,6 @@ export class PaymentChargesController {
 
 /** Anything that is not a well-formed charge id cannot name one of the merchant's charges. */
 function chargeId(id: string): string {
-  if (!ID_PATTERN_CHARGE.test(id)) throw new ApiError(404, 'payment_charge_not_found', 'Payment charge not found');
+  if (!hasPrefix(id, 'charge')) throw new ApiError(404, 'payment_charge_not_found', 'Payment charge not found');
   return id;
 }

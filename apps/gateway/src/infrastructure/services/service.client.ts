@@ -1,5 +1,5 @@
 import { type CoalescedServiceCall, RemoteCallError, type RpcClient } from '@payment-ledger/rpc';
-import { apiErrorOf } from '../http/error-status';
+import { apiErrorOf } from '../http/remote-error';
 
 /**
  * Calls to a backing service through the RPC kit; its refusals become API errors, silence a 503, and a call that

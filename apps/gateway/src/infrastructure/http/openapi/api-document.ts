@@ -9,7 +9,9 @@ import { apiSchemas } from './api-operation';
 export const API_DOCUMENT_PATH = '/docs-json';
 export const API_REFERENCE_PATH = '/docs';
 
-const DESCRIPTION = `Payment charges and payment agreements over an event-sourced ledger. Field names, statuses and rules
+const description = (
+  listWaitMs: number,
+) => `Payment charges and payment agreements over an event-sourced ledger. Field names, statuses and rules
 follow the public payment-charges API (Amazon Pay first). Amounts are integer minor units with an ISO 4217 currency.
 
 - **Authentication**: \`Authorization: Bearer sk_sandbox_…\` (or \`sk_live_…\`). Sandbox and live keys belong to
@@ -19,9 +21,9 @@ follow the public payment-charges API (Amazon Pay first). Amounts are integer mi
 - **Errors**: \`{ status, failureCode, failureMessage, timestamp, field?, currentStatus?, errors[]? }\`; branch on
   \`failureCode\` (the \`FailureCode\` enum; docs/errors.md says what to do for each).
 - **Lists**: \`{ data, hasMore, nextCursor }\`; pass \`nextCursor\` as \`startingAfter\` for the next page. A list read
-  right after a write waits up to GATEWAY_LIST_WAIT_MS (500 ms by default) for that write to reach it, so it shows
-  your own writes; past that bound it answers with what it has.
-- **Rate limits**: per API key and per client address; a 429 carries \`Retry-After\` and \`RateLimit-*\` headers.`;
+  right after a write waits up to ${listWaitMs} ms (GATEWAY_LIST_WAIT_MS) for every write committed before it to reach
+  it, so it shows your own writes; past that bound it answers with what it has.
+- **Rate limits**: per API key and per client address (per gateway replica); a 429 carries \`Retry-After\` and \`RateLimit-*\` headers.`;
 
 /**
  * The OpenAPI document: routes and parameters as @nestjs/swagger finds them on the controllers, operations as their
@@ -29,12 +31,12 @@ follow the public payment-charges API (Amazon Pay first). Amounts are integer mi
  * clients from; test/integration/api-contract.int-spec.ts validates it with standard tools and checks every answer
  * of the integration suites against it.
  */
-export function createApiDocument(app: INestApplication): OpenAPIObject {
+export function createApiDocument(app: INestApplication, settings: { listWaitMs: number }): OpenAPIObject {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('payment-ledger API')
-      .setDescription(DESCRIPTION)
+      .setDescription(description(settings.listWaitMs))
       .setVersion('1')
       .addServer('/', 'This gateway (the server that serves this document)')
       .addTag('payment-charges', 'One-time payments (seed 001): create, authenticate, capture, void')

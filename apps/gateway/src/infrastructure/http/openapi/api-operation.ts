@@ -103,6 +103,11 @@ export function ApiOperationDoc(doc: OperationDoc): MethodDecorator {
   const decorators: (MethodDecorator | ClassDecorator)[] = [
     ApiOperation({ operationId: doc.operationId, summary: doc.summary, description: doc.description }),
     ApiBearerAuth(),
+    ApiHeader({
+      name: 'X-Correlation-Id',
+      required: false,
+      description: 'Your id for this request (1 to 100 of A-Z a-z 0-9 _ . : -), echoed back and kept in our logs',
+    }),
     ...Object.entries(doc.params ?? {}).map(([name, schema]) =>
       ApiParam({ name, required: true, schema: apiSchemas.ref(schema) as never }),
     ),
@@ -138,7 +143,12 @@ export function ApiOperationDoc(doc: OperationDoc): MethodDecorator {
   ];
   if (doc.body) {
     decorators.push(
-      ApiBody({ required: true, schema: apiSchemas.ref(doc.body.schema) as never, examples: doc.body.examples }),
+      ApiBody({
+        // A body whose fields are all optional may be left out (it is read as {}).
+        required: (doc.body.schema.required ?? []).length > 0,
+        schema: apiSchemas.ref(doc.body.schema) as never,
+        examples: doc.body.examples,
+      }),
     );
   }
   if (doc.idempotent) {
