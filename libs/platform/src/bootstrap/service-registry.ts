@@ -24,6 +24,11 @@ export interface ServiceSpec {
   readonly infrastructure: boolean;
   /** Services it calls over RPC (their address settings are part of its config). */
   readonly calls: readonly string[];
+  /**
+   * Where an RPC service answers operations over HTTP (health probes, and later metrics): the setting naming the
+   * port and its default. An HTTP service answers them on its own port.
+   */
+  readonly opsPort?: { readonly setting: string; readonly defaultPort: number };
 }
 
 export const SERVICE_REGISTRY = {
@@ -40,6 +45,7 @@ export const SERVICE_REGISTRY = {
     host: 'CHARGES_TCP_HOST',
     port: 'CHARGES_TCP_PORT',
     defaultPort: 4010,
+    opsPort: { setting: 'CHARGES_OPS_PORT', defaultPort: 9410 },
     infrastructure: true,
     calls: [],
   },
@@ -48,6 +54,7 @@ export const SERVICE_REGISTRY = {
     host: 'AGREEMENTS_TCP_HOST',
     port: 'AGREEMENTS_TCP_PORT',
     defaultPort: 4020,
+    opsPort: { setting: 'AGREEMENTS_OPS_PORT', defaultPort: 9420 },
     infrastructure: true,
     calls: ['charges'],
   },
@@ -56,6 +63,7 @@ export const SERVICE_REGISTRY = {
     host: 'SCHEDULER_TCP_HOST',
     port: 'SCHEDULER_TCP_PORT',
     defaultPort: 4030,
+    opsPort: { setting: 'SCHEDULER_OPS_PORT', defaultPort: 9430 },
     infrastructure: true,
     calls: ['agreements'],
   },
