@@ -1,6 +1,7 @@
-// Three projects: `unit` (pure logic, *.spec.ts beside the code), `integration` (*.int-spec.ts against the real
-// PostgreSQL and Kafka named by DATABASE_URL / KAFKA_BROKERS, or Testcontainers when a Docker engine is present) and
-// `e2e` (test/e2e/*.e2e-spec.ts: the services as separate processes, driven over HTTP and in headless chromium).
+// Three projects: `unit` (pure logic, *.spec.ts beside the code, and test/deploy/*.spec.ts: the Dockerfile, compose
+// and k8s/ read statically), `integration` (*.int-spec.ts against the real PostgreSQL and Kafka named by DATABASE_URL
+// / KAFKA_BROKERS, or Testcontainers when a Docker engine is present) and `e2e` (test/e2e/*.e2e-spec.ts: the services
+// as separate processes, driven over HTTP and in headless chromium).
 const moduleNameMapper = { '^@payment-ledger/([a-z-]+)$': '<rootDir>/libs/$1/src' };
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 const infrastructure = {
@@ -15,7 +16,7 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       rootDir: __dirname,
-      testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/test/deploy/**/*.spec.ts'],
       moduleNameMapper,
       transform,
     },
