@@ -1,3 +1,4 @@
+import { Pool } from 'pg';
 import { PostgresEventStore } from '@payment-ledger/event-store';
 import { JsonLogger } from '@payment-ledger/platform';
 import { TopicCollector } from '../../../test/support/collector';
@@ -154,6 +155,60 @@ it('lets only one of two relays publish, and the other takes over within seconds
     return new Set(collector.received.map((r) => collector.header(r, HEADER.eventId))).size >= 200;
   });
   expect(b.publishedCount).toBeGreaterThanOrEqual(100);
+});
+
+it('gives the pool its slot back when the lock session dies, and leads again, however often it happens', async () => {
+  const ns = testNamespace();
+  // A pool of two: a lock connection lost on each death would leave none after two, and the relay could not lead.
+  const pool = new Pool({ connectionString: db.url, max: 2 });
+  const r = new EventRelay(
+    pool,
+    store,
+    testKafka('relay'),
+    {
+      name: `${ns}-lock`,
+      namespace: ns,
+      streamTypes: [widget(ns)],
+      partitions: 1,
+      pollIntervalMs: 20,
+      leaderRetryMs: 100,
+    },
+    logger,
+  );
+  relays.push(r);
+  // This test's database is its own, and the other tests' relays are stopped: the one advisory lock held in it is ours.
+  const lockHolder = async (): Promise<number | undefined> => {
+    const { rows } = await db.pool.query<{ pid: number }>(
+      `SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()`,
+    );
+    return rows[0]?.pid;
+  };
+  try {
+    await r.start();
+    let previous: number | undefined;
+    for (let death = 0; death < 5; death++) {
+      await waitFor(
+        'the relay to hold the lock',
+        async () => {
+          const pid = await lockHolder();
+          return pid !== undefined && pid !== previous && r.role === 'leader';
+        },
+        10_000,
+      );
+      previous = await lockHolder();
+      await db.pool.query('SELECT pg_terminate_backend($1)', [previous]);
+    }
+    await waitFor('the relay to lead again', async () => r.role === 'leader' && (await lockHolder()) !== previous);
+    await appendMany(`widget-${ns}:${ns}-after`, 1, 5);
+    await waitFor('it publishes', () => r.publishedCount >= 5);
+    // Five deaths with a pool of two: had a dead connection kept its slot, the relay could not have led again.
+    expect(pool.totalCount).toBeLessThanOrEqual(2);
+    expect(pool.waitingCount).toBe(0);
+  } finally {
+    await r.stop();
+    await pool.end();
+  }
 });
 
 const whenRestartable = kafkaIsRestartable() ? it : it.skip;

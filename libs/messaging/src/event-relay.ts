@@ -144,8 +144,11 @@ export class EventRelay {
     }
     // Only the held lock connection gets a listener: a follower's attempts return their connection to the pool,
     // and a listener added on each attempt would pile up on the same pooled client.
+    // Its session dying (terminated, the network gone) ends the lock: the relay is a follower again, and the dead
+    // connection is released at once, destroyed, so the pool gets its slot back (held, it would be lost for good
+    // each time, and after a few deaths the relay could not take a connection to lead again).
     connection.on('error', () => {
-      if (this.lockConnection === connection) this.state = 'follower';
+      if (this.lockConnection === connection) this.releaseLeadership();
     });
     this.lockConnection = connection;
     this.cursor = undefined;
