@@ -49,6 +49,8 @@ import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { env, loadConfig, migrateDatabase } from '@payment-ledger/platform';
+import { sandboxPageConfigSchema } from '@payment-ledger/payment-methods';
+import { rpcConfigSchema } from '@payment-ledger/rpc';
 import { createMerchant } from '../apps/gateway/src/infrastructure/merchants/merchant.repository';
 import { ALL_MIGRATION_DIRECTORIES } from '../scripts/migration-directories';
 import { freePort } from '../test/support/ports';
@@ -65,6 +67,9 @@ type ScenarioKey = (typeof SCENARIOS)[number];
 const config = loadConfig({
   DATABASE_URL: env.url({ protocols: ['postgres', 'postgresql'] }),
   KAFKA_BROKERS: env.list(),
+  // The services' secrets, as `npm run setup` wrote them to .infra.env (they have no default).
+  RPC_SIGNING_SECRETS: rpcConfigSchema.RPC_SIGNING_SECRETS,
+  SANDBOX_SIGNING_SECRET: sandboxPageConfigSchema.SANDBOX_SIGNING_SECRET,
   BENCH_SECONDS: env.int({ default: 15, min: 1, max: 300 }),
   BENCH_WARMUP_SECONDS: env.int({ default: 3, min: 1, max: 60 }),
   BENCH_CONNECTIONS: env.list({ default: ['16', '32'] }),
@@ -524,8 +529,8 @@ async function startStack(
     KAFKA_BROKERS: config.KAFKA_BROKERS.join(','),
     KAFKA_TOPIC_NAMESPACE: namespace,
     LOG_LEVEL: 'warn',
-    // The RPC kit's command signatures: a fresh secret per run (RPC_SIGNING_SECRETS has no default).
-    RPC_SIGNING_SECRETS: randomBytes(32).toString('base64url'),
+    RPC_SIGNING_SECRETS: config.RPC_SIGNING_SECRETS.join(','),
+    SANDBOX_SIGNING_SECRET: config.SANDBOX_SIGNING_SECRET,
     CHARGES_TCP_HOST: '127.0.0.1',
     CHARGES_TCP_PORT: String(chargesPort),
   };

@@ -21,6 +21,8 @@ import { Pool } from 'pg';
 import { newId } from '@payment-ledger/contracts';
 import { LOG_START, PostgresEventStore } from '@payment-ledger/event-store';
 import { env, loadConfig, migrateDatabase } from '@payment-ledger/platform';
+import { sandboxPageConfigSchema } from '@payment-ledger/payment-methods';
+import { rpcConfigSchema } from '@payment-ledger/rpc';
 import { ALL_MIGRATION_DIRECTORIES } from '../scripts/migration-directories';
 import { freePort } from '../test/support/ports';
 import { startTsProcess, stopProcess } from '../test/support/processes';
@@ -30,6 +32,9 @@ import { cpuCalibrationMs, cpuPerUnit, cpuSnapshot } from './support/cpu-account
 const config = loadConfig({
   DATABASE_URL: env.url({ protocols: ['postgres', 'postgresql'] }),
   KAFKA_BROKERS: env.list(),
+  // The services' secrets, as `npm run setup` wrote them to .infra.env (they have no default).
+  RPC_SIGNING_SECRETS: rpcConfigSchema.RPC_SIGNING_SECRETS,
+  SANDBOX_SIGNING_SECRET: sandboxPageConfigSchema.SANDBOX_SIGNING_SECRET,
   BENCH_AGREEMENTS: env.int({ default: 10_000, min: 1, max: 1_000_000 }),
   BENCH_SCHEDULER_CONCURRENCY: env.int({ default: 512, min: 1, max: 1024 }),
   BENCH_LEAD_SECONDS: env.int({ default: 60, min: 5, max: 3600 }),
@@ -69,8 +74,8 @@ async function main(): Promise<void> {
       KAFKA_TOPIC_NAMESPACE: namespace,
       // The ready line is an info log; services log nothing per charge at info.
       LOG_LEVEL: 'info',
-      // The RPC kit's command signatures: a fresh secret per run (RPC_SIGNING_SECRETS has no default).
-      RPC_SIGNING_SECRETS: randomBytes(32).toString('base64url'),
+      RPC_SIGNING_SECRETS: config.RPC_SIGNING_SECRETS.join(','),
+      SANDBOX_SIGNING_SECRET: config.SANDBOX_SIGNING_SECRET,
       CHARGES_TCP_PORT: String(chargesPort),
       AGREEMENTS_TCP_PORT: String(agreementsPort),
       SCHEDULER_TCP_PORT: String(schedulerPort),

@@ -2,7 +2,8 @@
 # Makes PostgreSQL and a single-node Apache Kafka (KRaft) available on 127.0.0.1 and prints their addresses.
 #   scripts/infra.sh up | down
 # With a Docker engine: docker-compose.yml. Without one: the local PostgreSQL (started if stopped) and the real
-# Kafka broker from Maven Central jars (scripts/kafka.sh). Idempotent. Writes .infra.env for `npm test`.
+# Kafka broker from Maven Central jars (scripts/kafka.sh). Idempotent. Writes .infra.env (the servers' addresses and
+# the services' secrets, generated once) for `npm test`, `npm run stack` and the benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,11 +16,30 @@ die() { echo "infra: $*" >&2; exit 1; }
 
 docker_engine() { command -v docker >/dev/null 2>&1 && timeout 5 docker info >/dev/null 2>&1; }
 
+# The services' secrets (none has a default): the one .infra.env already holds, so that re-running setup keeps them,
+# else a new random one (32 bytes as hex). Exported, since docker-compose.yml refuses to run without them.
+SECRETS=(RPC_SIGNING_SECRETS SANDBOX_SIGNING_SECRET)
+ensure_secrets() {
+  local name value
+  for name in "${SECRETS[@]}"; do
+    value=''
+    [[ -f .infra.env ]] && value="$(sed -n "s/^$name=//p" .infra.env | tail -n 1)"
+    [[ -n "$value" ]] || value="$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('hex'))")"
+    export "$name=$value"
+  done
+}
+
 write_env() {
-  cat >.infra.env <<ENV
-DATABASE_URL=postgres://postgres@$PG_HOST:$PG_PORT/$DB_NAME
-KAFKA_BROKERS=$KAFKA_ADDR
-ENV
+  local name
+  (
+    umask 077 # it holds secrets: readable by its owner only
+    {
+      echo "DATABASE_URL=postgres://postgres@$PG_HOST:$PG_PORT/$DB_NAME"
+      echo "KAFKA_BROKERS=$KAFKA_ADDR"
+      for name in "${SECRETS[@]}"; do echo "$name=${!name}"; done
+    } >.infra.env.tmp
+  )
+  mv .infra.env.tmp .infra.env
   echo "PostgreSQL: postgres://postgres@$PG_HOST:$PG_PORT/$DB_NAME"
   echo "Kafka:      $KAFKA_ADDR"
   echo "export DATABASE_URL=postgres://postgres@$PG_HOST:$PG_PORT/$DB_NAME KAFKA_BROKERS=$KAFKA_ADDR"
@@ -41,6 +61,7 @@ local_postgres_up() {
 }
 
 up() {
+  ensure_secrets
   if docker_engine; then
     docker compose up -d --wait
     psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -tAc "SELECT 1" >/dev/null 2>&1 || true
@@ -53,6 +74,7 @@ up() {
 }
 
 down() {
+  ensure_secrets
   if docker_engine; then docker compose down; else bash scripts/kafka.sh stop; fi
   # PostgreSQL is the machine's own server: it is left running.
 }

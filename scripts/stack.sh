@@ -17,8 +17,7 @@ while read -r name setting default; do
   export "$setting=${!setting:-$default}"
   names+=("$name") port_settings+=("$setting")
 done <<<"$services"
-# The RPC kit signs every command between the services with this (no default): a fresh secret per run.
-export RPC_SIGNING_SECRETS="${RPC_SIGNING_SECRETS:-$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64url'))")}"
+# The secrets (RPC_SIGNING_SECRETS, SANDBOX_SIGNING_SECRET) have no default: setup generated them into .infra.env.
 export SANDBOX_PUBLIC_URL="${SANDBOX_PUBLIC_URL:-http://127.0.0.1:${SANDBOX_PORT}}"
 # Every service must use the same topic namespace (the scheduler learns about agreements from their events).
 export KAFKA_TOPIC_NAMESPACE="${KAFKA_TOPIC_NAMESPACE:-payment-ledger}"

@@ -7,7 +7,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
 import { kafkaBrokers, testNamespace } from '../support/kafka';
-import { TEST_RPC_SIGNING_SECRET } from '../support/rpc-secrets';
+import { TEST_RPC_SIGNING_SECRET, TEST_SANDBOX_SIGNING_SECRET } from '../support/rpc-secrets';
 import { TestDatabase } from '../support/test-database';
 import {
   freePorts,
@@ -47,6 +47,7 @@ async function startServices(): Promise<void> {
     KAFKA_CONSUMER_SESSION_TIMEOUT_MS: '6000',
     LOG_LEVEL: 'info',
     RPC_SIGNING_SECRETS: TEST_RPC_SIGNING_SECRET,
+    SANDBOX_SIGNING_SECRET: TEST_SANDBOX_SIGNING_SECRET,
     CHARGES_TCP_HOST: '127.0.0.1',
     CHARGES_TCP_PORT: String(chargesPort),
   };

@@ -19,7 +19,7 @@ import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/
 import { apiClient } from './api-client';
 import { kafkaBrokers, testNamespace } from './kafka';
 import { freePort } from './ports';
-import { TEST_RPC_SIGNING_SECRET } from './rpc-secrets';
+import { TEST_RPC_SIGNING_SECRET, TEST_SANDBOX_SIGNING_SECRET } from './rpc-secrets';
 
 export { freePort };
 export { apiClient };
@@ -51,6 +51,7 @@ export class PaymentStack {
       KAFKA_CONSUMER_SESSION_TIMEOUT_MS: '6000',
       LOG_LEVEL: 'warn',
       SANDBOX_PUBLIC_URL: 'http://127.0.0.1:3999',
+      SANDBOX_SIGNING_SECRET: TEST_SANDBOX_SIGNING_SECRET,
       SANDBOX_ASYNC_AUTHORIZATION_DELAY_MS: '30000',
       // Timers run when the test says so (runDue), never on their own.
       CHARGE_DEADLINE_POLL_MS: '3600000',

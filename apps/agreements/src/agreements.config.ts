@@ -1,4 +1,5 @@
-import { type ConfigOf, env, infrastructureConfigSchema, serviceAddressSchema } from '@payment-ledger/platform';
+import { type ConfigOf, infrastructureConfigSchema, serviceAddressSchema } from '@payment-ledger/platform';
+import { sandboxPageConfigSchema } from '@payment-ledger/payment-methods';
 import { rpcConfigSchema } from '@payment-ledger/rpc';
 
 /** Everything the agreements service reads from its environment, validated at start-up. */
@@ -7,8 +8,8 @@ export const agreementsConfigSchema = {
   /** Where it listens and where the services it calls are (service registry), and the RPC kit's settings. */
   ...serviceAddressSchema('agreements'),
   ...rpcConfigSchema,
-  SANDBOX_PUBLIC_URL: env.url({ default: 'http://127.0.0.1:3002', protocols: ['http', 'https'] }),
-  SANDBOX_SIGNING_SECRET: env.string({ default: 'sandbox-only-signing-secret-change-me' }),
+  /** The hosted page's address and the secret signing its links. */
+  ...sandboxPageConfigSchema,
 };
 
 export type AgreementsConfig = ConfigOf<typeof agreementsConfigSchema>;

@@ -1,12 +1,15 @@
-import { type ConfigOf, env, serviceAddressSchema } from '@payment-ledger/platform';
+import { type ConfigOf, loggingConfigSchema, serviceAddressSchema } from '@payment-ledger/platform';
 import { rpcConfigSchema } from '@payment-ledger/rpc';
 
-/** The sandbox app needs no database: it is the provider's consumer-facing page, and asks the charges service. */
+/**
+ * The sandbox app needs no database: it is the provider's consumer-facing page, and asks the charges service. It
+ * holds no signing secret either: it hands a link's token back to charges or agreements, which verify it.
+ */
 export const sandboxConfigSchema = {
   /** Where it listens and where the services it calls are (service registry), and the RPC kit's settings. */
   ...serviceAddressSchema('sandbox'),
   ...rpcConfigSchema,
-  LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
+  ...loggingConfigSchema,
 };
 
 export type SandboxConfig = ConfigOf<typeof sandboxConfigSchema>;

@@ -13,3 +13,4 @@ export * from './amazon-pay-sandbox/sandbox-provider-records';
 export * from './amazon-pay-sandbox/in-memory-sandbox-provider-records';
 export * from './amazon-pay-sandbox/postgres-sandbox-provider-records';
 export * from './amazon-pay-sandbox/sandbox-records.entities';
+export * from './amazon-pay-sandbox/sandbox-page.config';

@@ -1,10 +1,9 @@
-import { type ConfigField, env } from '@payment-ledger/platform';
-
-export const MIN_SECRET_LENGTH = 32;
+import { type ConfigField, env, MIN_SECRET_LENGTH } from '@payment-ledger/platform';
 
 /** Shared secrets for command signatures: no default; each at least 32 characters; the first signs, all verify. */
 const signingSecrets: ConfigField<string[]> = {
   describe: `comma-separated secrets of at least ${MIN_SECRET_LENGTH} characters (the first signs, all verify)`,
+  secret: true,
   parse(raw, name) {
     const secrets = (raw ?? '')
       .split(',')
@@ -20,6 +19,10 @@ const signingSecrets: ConfigField<string[]> = {
 
 /** Settings of the RPC kit, for every service that serves or calls over it. */
 export const rpcConfigSchema = {
+  /**
+   * Signs and verifies every command between the services (HMAC): comma-separated, each at least 32 characters; the
+   * first signs, all verify (rotation: add the new one second everywhere, then first, then drop the old one).
+   */
   RPC_SIGNING_SECRETS: signingSecrets,
   /** Largest frame a TCP server or client reads or writes; a peer announcing more is disconnected. */
   RPC_MAX_FRAME_BYTES: env.int({ default: 1_048_576, min: 1_024, max: 64 * 1_048_576 }),

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { secretSettingsOf } from '../../../../scripts/config-schemas';
 import { generatedFiles, servicesInStartOrder } from '../../../../scripts/registry';
 import { SERVICE_REGISTRY, serviceAddressSchema, type ServiceName } from './service-registry';
 
@@ -74,7 +75,7 @@ describe('service registry', () => {
   });
 
   // The generated files, read as their tools read them: what the registry says reaches them.
-  it('docker-compose.yml: every service, its port and the addresses of its callees; the secret not written down', () => {
+  it('docker-compose.yml: every service, its port and the addresses of its callees; no secret written down', () => {
     const compose = load(read('docker-compose.yml')) as {
       services: Record<string, { environment: Env; ports?: string[] }>;
     };
@@ -82,7 +83,9 @@ describe('service registry', () => {
       const service = compose.services[name];
       expect(service).toBeDefined();
       expect(service.environment).toMatchObject(expectedAddresses(name, (callee) => callee));
-      expect(service.environment.RPC_SIGNING_SECRETS).toMatch(/^\$\{RPC_SIGNING_SECRETS/);
+      // Every secret it reads comes from compose's environment, which must set it (`:?`).
+      expect(secretSettingsOf(name)).toContain('RPC_SIGNING_SECRETS');
+      for (const secret of secretSettingsOf(name)) expect(service.environment[secret]).toBe(`\${${secret}:?}`);
       if (SERVICE_REGISTRY[name].transport === 'http') {
         const port = SERVICE_REGISTRY[name].defaultPort;
         expect(service.ports).toContain(`127.0.0.1:${port}:${port}`);
@@ -90,7 +93,7 @@ describe('service registry', () => {
     }
   });
 
-  it('the Kubernetes manifests: a Deployment and a Service per service, ports and addresses; the secret a reference', () => {
+  it('the Kubernetes manifests: a Deployment and a Service per service, ports and addresses; secrets references', () => {
     type Manifest = {
       kind: string;
       metadata: { name: string };
@@ -117,8 +120,12 @@ describe('service registry', () => {
       expect(container.ports.map((p) => p.containerPort)).toEqual([port]);
       const env = Object.fromEntries(container.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
       expect(env).toMatchObject(expectedAddresses(name, (callee) => callee));
-      const secret = container.env.find((e) => e.name === 'RPC_SIGNING_SECRETS');
-      expect(secret).toEqual({ name: 'RPC_SIGNING_SECRETS', valueFrom: { secretKeyRef: expect.any(Object) } });
+      for (const secret of secretSettingsOf(name)) {
+        expect(container.env.find((e) => e.name === secret)).toEqual({
+          name: secret,
+          valueFrom: { secretKeyRef: expect.any(Object) },
+        });
+      }
     }
   });
 

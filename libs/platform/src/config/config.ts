@@ -12,8 +12,13 @@ export class ConfigError extends Error {
 
 export interface ConfigField<T> {
   readonly describe: string;
+  /** A secret: never a default, never written into a deployment file (only referenced), never logged. */
+  readonly secret?: boolean;
   parse(raw: string | undefined, name: string): T;
 }
+
+/** The shortest secret a setting takes (256 bits as hex is 64; base64url, 43). */
+export const MIN_SECRET_LENGTH = 32;
 
 type Env = Record<string, string | undefined>;
 
@@ -26,6 +31,25 @@ function missing(name: string): never {
 }
 
 export const env = {
+  /**
+   * A secret (a signing key, say): required, at least MIN_SECRET_LENGTH characters. A secret takes no default, since
+   * a default is public (`npm run setup` writes random ones to .infra.env).
+   */
+  secret(): ConfigField<string> {
+    return {
+      describe: `secret of at least ${MIN_SECRET_LENGTH} characters`,
+      secret: true,
+      parse(raw, name) {
+        const value = raw?.trim() ?? '';
+        if (value === '') {
+          throw new Error(`${name} is required (a secret has no default; e.g. openssl rand -hex 32)`);
+        }
+        if (value.length < MIN_SECRET_LENGTH)
+          throw new Error(`${name} must be at least ${MIN_SECRET_LENGTH} characters`);
+        return value;
+      },
+    };
+  },
   string(options: { default?: string } = {}): ConfigField<string> {
     return field('string', (raw, name) => {
       const value = raw === undefined || raw === '' ? options.default : raw;
@@ -106,13 +130,28 @@ export function loadConfig<S extends ConfigSchema>(schema: S, source: Env = proc
   return Object.freeze(result) as ConfigOf<S>;
 }
 
+/** Logging, for every service. */
+export const loggingConfigSchema = {
+  /** The least severe log lines written (`debug`, `info`, `warn` or `error`). */
+  LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
+};
+
 /** The infrastructure every service needs. */
 export const infrastructureConfigSchema = {
+  /**
+   * The PostgreSQL database holding the event store, its outbox and the read models
+   * (`postgres://user:password@host:5432/db`; a secret when it carries a password).
+   */
   DATABASE_URL: env.url({ protocols: ['postgres', 'postgresql'] }),
+  /** Connections in the service's PostgreSQL pool. */
   DATABASE_POOL_SIZE: env.int({ default: 10, min: 1, max: 200 }),
+  /** Kafka bootstrap brokers, comma-separated `host:port`. */
   KAFKA_BROKERS: env.list(),
+  /** The client id the service gives Kafka (shows in the broker's logs and quotas). */
   KAFKA_CLIENT_ID: env.string({ default: 'payment-ledger' }),
+  /** Prefix of every topic and consumer group: every service of one deployment must use the same. */
   KAFKA_TOPIC_NAMESPACE: env.string({ default: 'payment-ledger' }),
+  /** Partitions of the topics the service creates (the most consumers of one group that get work). */
   KAFKA_TOPIC_PARTITIONS: env.int({ default: 6, min: 1, max: 1000 }),
   /** How long before a consumer that stopped heart-beating loses its partitions (the broker's minimum is 6 s). */
   KAFKA_CONSUMER_SESSION_TIMEOUT_MS: env.int({ default: 10_000, min: 6_000, max: 300_000 }),
@@ -128,5 +167,5 @@ export const infrastructureConfigSchema = {
    * a write takes to show in a list. A caught-up poll is two reads and writes nothing.
    */
   PROJECTION_POLL_MS: env.int({ default: 50, min: 5, max: 10_000 }),
-  LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
+  ...loggingConfigSchema,
 };
