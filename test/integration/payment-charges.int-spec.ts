@@ -291,24 +291,20 @@ describe('validation: a clear 4xx and nothing stored', () => {
     expect(response).toMatchObject({ status: 415, body: { failureCode: 'unsupported_media_type' } });
   });
 
-  it('allows http return URLs only to localhost and only in sandbox', async () => {
+  it('allows http return URLs to localhost in sandbox', async () => {
     await createCharge({
       authenticationSettings: [{ type: 'REDIRECT', settings: { returnUrl: 'http://localhost:8080/r' } }],
     });
+    // Live mode's own rules (https only, no simulation codes) are the deciders' (charge.decider.spec.ts): until a
+    // live provider exists, a live key is refused before any of them, and nothing is created.
+  });
+
+  it('refuses a live key while no live payment provider exists (nothing reaches the sandbox simulator)', async () => {
     const live = await stack.merchant('Live Shop', 'LIVE');
-    const liveApi = apiClient(stack.baseUrl, live.apiKey);
-    const local = await liveApi(
-      'POST',
-      '/v1/payment-charges',
-      chargeBody({
-        authenticationSettings: [{ type: 'REDIRECT', settings: { returnUrl: 'http://localhost:8080/r' } }],
-      }),
-    );
-    expect(local).toMatchObject({ status: 400, body: { failureCode: 'invalid_return_url' } });
-    const simulated = await liveApi('POST', '/v1/payment-charges', chargeBody(), {
-      'sandbox-simulation-code': 'Declined',
-    });
-    expect(simulated).toMatchObject({ status: 400, body: { failureCode: 'simulation_not_allowed' } });
+    const before = await eventCount();
+    const refused = await apiClient(stack.baseUrl, live.apiKey)('POST', '/v1/payment-charges', chargeBody());
+    expect(refused).toMatchObject({ status: 403, body: { failureCode: 'live_mode_unavailable' } });
+    expect(await eventCount()).toBe(before);
   });
 });
 

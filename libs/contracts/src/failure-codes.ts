@@ -156,6 +156,11 @@ export const FAILURE_CODES = {
     meaning: 'Test clocks exist only for sandbox merchants.',
     action: 'Use a sandbox key (sk_sandbox_…).',
   },
+  live_mode_unavailable: {
+    status: 403,
+    meaning: 'Live payments are not available yet: no live payment provider is connected, so live keys are refused.',
+    action: 'Use your sandbox key (sk_sandbox_…).',
+  },
   // 404
   route_not_found: {
     status: 404,

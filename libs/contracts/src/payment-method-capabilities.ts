@@ -17,6 +17,11 @@ export interface PaymentMethodCapabilities {
   chargebacks: boolean;
   /** A consumer who leaves the redirect unfinished for this long fails the charge. */
   authenticationTimeoutMinutes: number;
+  /**
+   * Whether a live provider adapter exists for it. Until one does, live mode is closed (see `liveModeAvailable`):
+   * a live merchant's payments must never reach the sandbox simulator and come back CAPTURED.
+   */
+  liveProvider: boolean;
 }
 
 export const PAYMENT_METHOD_CAPABILITIES: Readonly<Record<PaymentMethodType, PaymentMethodCapabilities>> =
@@ -31,8 +36,14 @@ export const PAYMENT_METHOD_CAPABILITIES: Readonly<Record<PaymentMethodType, Pay
       refunds: { full: true, partial: true, multiple: true, windowDays: 183 },
       chargebacks: true,
       authenticationTimeoutMinutes: 10,
+      liveProvider: false,
     },
   });
+
+/** Whether any payment method can take live payments: without one, live merchants and live keys are refused. */
+export function liveModeAvailable(): boolean {
+  return Object.values(PAYMENT_METHOD_CAPABILITIES).some((capabilities) => capabilities.liveProvider);
+}
 
 export type AmountRuleViolation = 'currency_not_supported' | 'amount_too_small' | 'amount_too_large';
 

@@ -1,12 +1,14 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { MerchantContext } from '@payment-ledger/contracts';
+import { liveModeAvailable, type MerchantContext } from '@payment-ledger/contracts';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../gateway.config';
 import { ApiError } from '../http/api-error';
 import { rateLimited } from '../http/rate-limited';
 import { RateLimiter } from '../http/rate-limiter';
 import { hashApiKey } from './api-key';
 import { MerchantRepository } from './merchant.repository';
+
+const LIVE_MODE = liveModeAvailable();
 
 const MAX_CACHED_KEYS = 10_000;
 
@@ -58,6 +60,14 @@ export class ApiKeyGuard implements CanActivate {
     const digest = hashApiKey(key).toString('base64');
     const merchant = await this.lookup(key, digest);
     if (!merchant) throw new ApiError(401, 'invalid_api_key', 'The API key is not valid');
+    // A live key (of a merchant from before live mode was closed) must not send payments to the sandbox simulator.
+    if (merchant.mode === 'LIVE' && !LIVE_MODE) {
+      throw new ApiError(
+        403,
+        'live_mode_unavailable',
+        'Live keys cannot be used yet: no live payment provider is connected; use your sandbox key',
+      );
+    }
     if (this.limiter) this.spend(this.limiter, digest);
     request.merchant = merchant;
     return true;

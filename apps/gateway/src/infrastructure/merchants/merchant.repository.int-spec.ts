@@ -39,12 +39,18 @@ describe('MerchantRepository (TypeORM, PostgreSQL)', () => {
   });
 
   it('finds nothing for an unknown key, or a revoked one', async () => {
-    const { apiKey, merchant } = await merchants.create('Revoked Ltd', 'LIVE');
+    const { apiKey, merchant } = await merchants.create('Revoked Ltd', 'SANDBOX');
     expect(await merchants.findByApiKey('sk_sandbox_unknown')).toBeUndefined();
     const { rows } = await db.pool.query('SELECT api_key_id FROM api_keys WHERE merchant_id = $1', [merchant.id]);
     expect(await merchants.revokeApiKey(rows[0].api_key_id, new Date())).toBe(true);
     expect(await merchants.revokeApiKey(rows[0].api_key_id, new Date())).toBe(false);
     expect(await merchants.findByApiKey(apiKey)).toBeUndefined();
+  });
+
+  it('refuses a live merchant while no live payment provider exists', async () => {
+    const before = Number((await db.pool.query('SELECT count(*) AS n FROM merchants')).rows[0].n);
+    await expect(merchants.create('Live Ltd', 'LIVE')).rejects.toThrow(/no live payment provider/);
+    expect(Number((await db.pool.query('SELECT count(*) AS n FROM merchants')).rows[0].n)).toBe(before);
   });
 
   it('creates nothing when the key cannot be stored (one transaction)', async () => {

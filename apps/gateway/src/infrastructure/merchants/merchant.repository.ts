@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type MerchantContext, newId } from '@payment-ledger/contracts';
+import { liveModeAvailable, type MerchantContext, newId } from '@payment-ledger/contracts';
 import type { Pool } from 'pg';
 import { DataSource, IsNull, type Repository } from 'typeorm';
 import { GATEWAY_ENTITIES } from '../gateway-entities';
@@ -19,8 +19,14 @@ export class MerchantRepository {
     @InjectRepository(ApiKeyEntity) private readonly apiKeys: Repository<ApiKeyEntity>,
   ) {}
 
-  /** Creates a merchant with one API key, in one transaction; the key is returned here and never again. */
+  /**
+   * Creates a merchant with one API key, in one transaction; the key is returned here and never again. A live
+   * merchant is refused while no payment method has a live provider (`liveModeAvailable`).
+   */
   async create(name: string, mode: 'SANDBOX' | 'LIVE'): Promise<{ merchant: MerchantContext; apiKey: string }> {
+    if (mode === 'LIVE' && !liveModeAvailable()) {
+      throw new Error('Live merchants cannot be created yet: no live payment provider is connected (sandbox only)');
+    }
     const merchant: MerchantContext = { id: newId('merchant'), name, mode };
     const apiKey = generateApiKey(mode);
     await this.merchants.manager.transaction(async (manager) => {

@@ -9,7 +9,7 @@ import { ApiSchemas, type OpenApiSchema } from './api-schemas';
  * What the OpenAPI document says about one route, given once beside it (`@ApiOperationDoc({...})`): its summary,
  * body, success response, path parameters and the errors of its own (404, 409, ...). What every route shares is
  * added here, the same way for all: the bearer key, the idempotency headers of a POST, the errors any route can
- * answer with (400, 401, 408, 429, 431, 500, 503; 413 and 415 where there is a body), `X-Correlation-Id` on every
+ * answer with (400, 401, 403, 408, 429, 431, 500, 503; 413 and 415 where there is a body), `X-Correlation-Id` on every
  * answer, `Retry-After` and the `RateLimit-*` headers where they come. A route without this decorator fails the
  * document's completeness test (test/integration/api-contract.int-spec.ts).
  */
@@ -51,6 +51,7 @@ const STATUS_NAMES: Readonly<Record<number, string>> = {
 const COMMON_ERRORS: Readonly<Record<number, string>> = {
   400: 'The request is malformed: its URL, query parameters (see `errors[]`) or, for a POST, its body',
   401: 'No API key, or an unknown or revoked one',
+  403: 'A live key, while no live payment provider is connected (`live_mode_unavailable`): use your sandbox key',
   408: 'The request took too long to arrive',
   429: 'Rate limited (per API key and per client address): wait `Retry-After` seconds',
   431: 'The request headers are too large',
@@ -96,7 +97,10 @@ const IDEMPOTENCY_KEY_DOC =
 export function ApiOperationDoc(doc: OperationDoc): MethodDecorator {
   const hasBody = doc.body !== undefined;
   const errors: Record<number, string> = { ...COMMON_ERRORS, ...(hasBody ? BODY_ERRORS : {}) };
-  for (const [status, description] of Object.entries(doc.errors ?? {})) errors[Number(status)] = description;
+  for (const [status, description] of Object.entries(doc.errors ?? {})) {
+    const shared = errors[Number(status)];
+    errors[Number(status)] = shared ? `${description}; or: ${shared}` : description;
+  }
   if (doc.idempotent) {
     errors[409] = errors[409] ? `${errors[409]}; or: ${IDEMPOTENT_CONFLICTS}` : IDEMPOTENT_CONFLICTS;
   }
