@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Brings everything up on a fresh machine: dependencies, chromium (end-to-end tests), PostgreSQL, Kafka, migrations.
+# Brings everything up on a fresh machine: dependencies, chromium (end-to-end tests; not with SETUP_WITHOUT_BROWSER=1),
+# PostgreSQL, Kafka, migrations.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v node >/dev/null 2>&1 || { echo "setup: Node.js 20+ is required" >&2; exit 1; }
@@ -7,7 +8,8 @@ if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-loc
   npm ci --no-audit --no-fund
 fi
 # The end-to-end tests drive the sandbox page in Debian's chromium through playwright-core (no browser download).
-if [[ ! -x /usr/bin/chromium ]]; then
+# Only the tests need it: `npm run stack` sets SETUP_WITHOUT_BROWSER=1.
+if [[ -z "${SETUP_WITHOUT_BROWSER:-}" ]] && [[ ! -x /usr/bin/chromium ]]; then
   command -v apt-get >/dev/null 2>&1 || { echo "setup: install chromium at /usr/bin/chromium (apt-get not found)" >&2; exit 1; }
   as_root=''
   [[ "$(id -u)" -eq 0 ]] || as_root=sudo

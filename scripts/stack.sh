@@ -5,7 +5,7 @@
 # Ctrl-C stops the services it started (PostgreSQL and Kafka stay up: `npm run infra:down` stops them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+SETUP_WITHOUT_BROWSER=1 bash scripts/setup.sh
 set -a; . ./.infra.env; set +a
 
 # Every service of the registry (libs/platform/src/bootstrap/service-registry.ts), callees first, its port setting
@@ -44,7 +44,10 @@ trap stop EXIT
 
 start() { # name, ready line
   local name="$1" ready="$2"
-  npm run --silent start:service -- "$name" >".stack/$name.log" 2>&1 &
+  # node itself, not `npm run start:service` (npm → sh → node): SIGTERM then reaches the service, which drains and
+  # exits, instead of a shell that dies and leaves the service running.
+  node -r ts-node/register/transpile-only -r tsconfig-paths/register scripts/registry.ts start "$name" \
+    >".stack/$name.log" 2>&1 &
   pids+=("$!")
   for _ in $(seq 1 120); do
     grep -q "$ready" ".stack/$name.log" && return 0
