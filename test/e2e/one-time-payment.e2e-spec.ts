@@ -50,6 +50,9 @@ async function startServices(): Promise<void> {
     SANDBOX_SIGNING_SECRET: TEST_SANDBOX_SIGNING_SECRET,
     CHARGES_TCP_HOST: '127.0.0.1',
     CHARGES_TCP_PORT: String(chargesPort),
+    CHARGES_OPS_PORT: '0',
+    AGREEMENTS_OPS_PORT: '0',
+    SCHEDULER_OPS_PORT: '0',
   };
   const start = async (name: string, entry: string, env: Record<string, string>) => {
     await services.start(name, entry, { ...shared, ...env });

@@ -2,11 +2,10 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CHARGES_PATTERNS } from '@payment-ledger/contracts';
-import { type Clock, InfrastructureModule } from '@payment-ledger/platform';
+import { type Clock, HealthModule, InfrastructureModule } from '@payment-ledger/platform';
 import { rpcClientProviders, rpcClientToken, type RpcClient } from '@payment-ledger/rpc';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
 import { GATEWAY_ENTITIES } from './infrastructure/gateway-entities';
-import { HealthController } from './infrastructure/http/health.controller';
 import { HttpErrorFilter } from './infrastructure/http/http-error.filter';
 import { Idempotency } from './infrastructure/idempotency/idempotency';
 import { IdempotencyInterceptor } from './infrastructure/idempotency/idempotency.interceptor';
@@ -31,8 +30,10 @@ export class GatewayModule {
       imports: [
         InfrastructureModule.forRoot({ service: 'gateway', config, clock: options.clock }),
         TypeOrmModule.forFeature(GATEWAY_ENTITIES),
+        // /health/live and /health/ready (Kubernetes probes; never rate-limited, see address-rate-limit.ts).
+        HealthModule.forHttp(),
       ],
-      controllers: [PaymentChargesController, PaymentAgreementsController, HealthController],
+      controllers: [PaymentChargesController, PaymentAgreementsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         ...rpcClientProviders('gateway', config),

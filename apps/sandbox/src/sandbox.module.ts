@@ -1,8 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { JsonLogger } from '@payment-ledger/platform';
+import { HealthModule, JsonLogger } from '@payment-ledger/platform';
 import { rpcClientProviders } from '@payment-ledger/rpc';
 import { AgreementPageController } from './infrastructure/agreement-page.controller';
-import { HealthController } from './infrastructure/health.controller';
 import { HostedPageController } from './infrastructure/hosted-page.controller';
 import { SANDBOX_CONFIG, type SandboxConfig } from './sandbox.config';
 
@@ -12,7 +11,9 @@ export class SandboxModule {
   static forRoot(config: SandboxConfig): DynamicModule {
     return {
       module: SandboxModule,
-      controllers: [HostedPageController, AgreementPageController, HealthController],
+      // /health/live and /health/ready: ready while not draining; the services it calls are reported, not required.
+      imports: [HealthModule.forHttp()],
+      controllers: [HostedPageController, AgreementPageController],
       providers: [
         { provide: SANDBOX_CONFIG, useValue: config },
         { provide: JsonLogger, useValue: new JsonLogger('sandbox', config.LOG_LEVEL) },

@@ -17,9 +17,10 @@ export interface FailureCodeEntry {
   action: string;
   /**
    * Where else than from an operation the code comes: `framework`, a refusal before any route (an unknown path, a
-   * guard's 403); `probe`, the health endpoints. Neither is listed among an operation's errors in the document.
+   * guard's 403); not listed among an operation's errors in the document. (The health endpoints answer in their own
+   * shape, `{ status, checks }`, libs/platform's HealthModule, with no failure code.)
    */
-  scope?: 'framework' | 'probe';
+  scope?: 'framework';
 }
 
 const FIX_REQUEST =
@@ -290,12 +291,6 @@ export const FAILURE_CODES = {
     status: 503,
     meaning: 'A payment service is busy and shed the request before doing anything.',
     action: RETRY_LATER,
-  },
-  not_ready: {
-    status: 503,
-    meaning: 'Readiness probe only (`/health/ready`): the database is unavailable.',
-    action: 'Kubernetes stops routing to the replica until it is ready again.',
-    scope: 'probe',
   },
 } as const satisfies Record<string, FailureCodeEntry>;
 

@@ -43,6 +43,7 @@ export class EventRelay {
   private cursor?: LogCursor;
   private readonly knownTopics = new Set<string>();
   private published = 0;
+  private failures = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -60,9 +61,17 @@ export class EventRelay {
     return this.published;
   }
 
+  /**
+   * Whether its Kafka side works: started (its topics made) and its last publish did not fail. A relay that has
+   * nothing to publish holds no connection, so an idle relay counts as connected until a publish fails.
+   */
+  get kafkaConnected(): boolean {
+    return this.running && this.failures === 0;
+  }
+
+  /** Creates its topics, then tails the store. Throws (and may be called again) when Kafka cannot be reached. */
   async start(): Promise<void> {
     if (this.running) return;
-    this.running = true;
     if (this.options.streamTypes) {
       await this.withAdmin((admin) =>
         ensureTopics(
@@ -72,6 +81,8 @@ export class EventRelay {
         ),
       );
     }
+    this.running = true;
+    this.failures = 0;
     this.state = 'follower';
     this.loop = this.run();
   }
@@ -88,7 +99,6 @@ export class EventRelay {
   }
 
   private async run(): Promise<void> {
-    let failures = 0;
     while (this.running) {
       try {
         if (this.state !== 'leader' && !(await this.tryLead())) {
@@ -96,15 +106,15 @@ export class EventRelay {
           continue;
         }
         const moved = await this.publishNextBatch();
-        failures = 0;
+        this.failures = 0;
         if (moved < (this.options.batchSize ?? 500)) await this.sleep(this.options.pollIntervalMs ?? 50);
       } catch (error) {
-        failures++;
+        const failures = ++this.failures;
         this.logger.event('warn', 'relay.publish_failed', { relay: this.options.name, failures, error });
         await this.producer?.disconnect().catch(() => undefined);
         this.producer = undefined;
         if (this.state !== 'leader') this.releaseLeadership(); // the lock connection failed: the lock is gone
-        await this.sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)));
+        await this.sleep(Math.min(5000, 100 * 2 ** Math.min(this.failures, 6)));
       }
     }
   }

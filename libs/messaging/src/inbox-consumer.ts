@@ -57,6 +57,7 @@ export class InboxConsumer {
   private consumer?: Consumer;
   private producer?: Producer;
   private running = false;
+  private connected = false;
   private handled = 0;
 
   constructor(
@@ -71,9 +72,33 @@ export class InboxConsumer {
     return this.handled;
   }
 
+  /**
+   * Whether it is connected: its group joined and its consumer not crashed since (kafkajs restarts a consumer that
+   * crashed on a retriable error, and it joins again).
+   */
+  get kafkaConnected(): boolean {
+    return this.running && this.connected;
+  }
+
+  /**
+   * Creates its topics, connects and joins its group. Throws when Kafka cannot be reached, leaving nothing open, and
+   * may then be called again (MessagingModule keeps calling it in the background until it works).
+   */
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    try {
+      await this.connect();
+      // Stopped while it connected: leave nothing open.
+      if (!this.running) await this.disconnect();
+    } catch (error) {
+      this.running = false;
+      await this.disconnect();
+      throw error;
+    }
+  }
+
+  private async connect(): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
@@ -96,6 +121,16 @@ export class InboxConsumer {
       maxWaitTimeInMs: this.options.maxWaitMs ?? 100,
     });
     this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, () => (this.connected = true));
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.connected = false;
+      this.logger.event('warn', 'consumer.crashed', {
+        inbox: this.options.name,
+        restart: event.payload.restart,
+        error: event.payload.error,
+      });
+    });
+    consumer.on(consumer.events.STOP, () => (this.connected = false));
     await consumer.connect();
     await consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
     await consumer.run({
@@ -135,8 +170,16 @@ export class InboxConsumer {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    await this.consumer?.disconnect().catch(() => undefined);
-    await this.producer?.disconnect().catch(() => undefined);
+    await this.disconnect();
+  }
+
+  private async disconnect(): Promise<void> {
+    this.connected = false;
+    const { consumer, producer } = this;
+    this.consumer = undefined;
+    this.producer = undefined;
+    await consumer?.disconnect().catch(() => undefined);
+    await producer?.disconnect().catch(() => undefined);
   }
 
   /**

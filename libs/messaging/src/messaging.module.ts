@@ -11,7 +11,15 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { PostgresEventStore } from '@payment-ledger/event-store';
-import { INFRASTRUCTURE_CONFIG, type InfrastructureConfig, JsonLogger, PG_POOL } from '@payment-ledger/platform';
+import {
+  type HealthChecks,
+  INFRASTRUCTURE_CONFIG,
+  type InfrastructureConfig,
+  JsonLogger,
+  PG_POOL,
+  READINESS_CHECK,
+  type ReadinessSource,
+} from '@payment-ledger/platform';
 import { EventRelay } from './event-relay';
 import { InboxConsumer, type InboxHandler } from './inbox-consumer';
 import { createKafka } from './kafka';
@@ -49,20 +57,84 @@ export interface ConsumerRegistration {
   eventTypes?: readonly string[];
 }
 
-/** Starts the relay and consumers after the app is up; stops them before the pool closes. */
+/** How long the app's start waits for Kafka before it goes on without it (not ready until the clients connect). */
+const KAFKA_START_WAIT_MS = 5000;
+
+/**
+ * Starts the relay and consumers after the app is up; stops them before the pool closes. Kafka being down does not
+ * stop the service from starting: each one that cannot connect is retried in the background (with backoff) until it
+ * does, and readiness (HealthService, through READINESS_CHECK) reports Kafka down meanwhile.
+ */
 @Injectable()
-class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, ReadinessSource {
+  private active = false;
+  private readonly starting: Promise<void>[] = [];
+  private readonly wake = new Set<() => void>();
+
   constructor(
     private readonly relay: EventRelay | undefined,
     private readonly consumers: InboxConsumer[],
+    private readonly names: string[],
+    private readonly logger: JsonLogger,
   ) {}
+
   async onApplicationBootstrap(): Promise<void> {
-    await this.relay?.start();
-    for (const consumer of this.consumers) await consumer.start();
+    this.active = true;
+    const components: [string, EventRelay | InboxConsumer][] = [
+      ...(this.relay ? [['relay', this.relay] as [string, EventRelay]] : []),
+      ...this.consumers.map((consumer, i) => [this.names[i], consumer] as [string, InboxConsumer]),
+    ];
+    for (const [name, component] of components) this.starting.push(this.keepStarting(name, component));
+    // In the usual case every client is connected when the app has started, as before; Kafka down delays the
+    // start by this much at most.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.starting),
+      new Promise((resolve) => (timer = setTimeout(resolve, KAFKA_START_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
   }
+
   async beforeApplicationShutdown(): Promise<void> {
+    this.active = false;
+    for (const wake of this.wake) wake();
     for (const consumer of this.consumers) await consumer.stop();
     await this.relay?.stop();
+  }
+
+  [READINESS_CHECK](): HealthChecks {
+    const components: Record<string, 'up' | 'down'> = {};
+    if (this.relay) components.relay = this.relay.kafkaConnected ? 'up' : 'down';
+    this.consumers.forEach((consumer, i) => (components[this.names[i]] = consumer.kafkaConnected ? 'up' : 'down'));
+    const up = Object.values(components).every((status) => status === 'up');
+    return { kafka: { status: up ? 'up' : 'down', critical: true, clients: components } };
+  }
+
+  private async keepStarting(name: string, component: EventRelay | InboxConsumer): Promise<void> {
+    for (let attempt = 1; this.active; attempt++) {
+      try {
+        await component.start();
+        if (!this.active) await component.stop();
+        else if (attempt > 1) this.logger.event('info', 'messaging.connected', { client: name, attempt });
+        return;
+      } catch (error) {
+        if (!this.active) return;
+        this.logger.event('warn', 'messaging.start_failed', { client: name, attempt, error });
+        await this.sleep(Math.min(5000, 250 * 2 ** Math.min(attempt, 5)));
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake.add(done);
+    });
   }
 }
 
@@ -134,6 +206,8 @@ export class MessagingModule {
                   logger,
                 ),
             ),
+            consumers.map((registration) => registration.name),
+            logger,
           ),
       },
     ];

@@ -6,3 +6,8 @@ export * from './nest/infrastructure.module';
 export * from './database/list-page';
 export * from './bootstrap/service-registry';
 export * from './bootstrap/bootstrap-service';
+export * from './health/readiness';
+export * from './health/health.service';
+export * from './health/health.controller';
+export * from './health/ops-server';
+export * from './health/health.module';

@@ -1,8 +1,12 @@
+import { connect } from 'node:net';
 import { Inject, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { type ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import {
   type CalleeOf,
+  type HealthChecks,
   JsonLogger,
+  READINESS_CHECK,
+  type ReadinessSource,
   SERVICE_REGISTRY,
   serviceAddress,
   type ServiceName,
@@ -15,13 +19,33 @@ import { CoalescedServiceCall, callService } from './service-call';
 /**
  * A client of one service over the RPC kit: signed commands, bounded frames, one connection. `send` makes a call;
  * `coalesced` gives a pattern whose concurrent calls travel together as its `.many` pattern.
+ *
+ * Readiness reports whether the service answers a TCP connection at its address, as a non-critical check: a caller
+ * stays ready when a service it calls is down (its requests to that service fail; others still work).
  */
-export class RpcClient implements OnApplicationShutdown {
+export class RpcClient implements OnApplicationShutdown, ReadinessSource {
   constructor(
     readonly service: ServiceName,
     private readonly proxy: ClientProxy,
     private readonly config: RpcConfig,
+    private readonly address?: { host: string; port: number },
   ) {}
+
+  async [READINESS_CHECK](): Promise<HealthChecks> {
+    if (!this.address) return {};
+    const { host, port } = this.address;
+    const reachable = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host, port });
+      const done = (up: boolean) => {
+        socket.destroy();
+        resolve(up);
+      };
+      socket.setTimeout(1000, () => done(false));
+      socket.once('connect', () => done(true));
+      socket.once('error', () => done(false));
+    });
+    return { [`service:${this.service}`]: { status: reachable ? 'up' : 'down', critical: false, host, port } };
+  }
 
   send<Result>(pattern: string, message: object): Promise<Result> {
     return callService<Result>(this.proxy, pattern, message, this.config.SERVICE_CALL_TIMEOUT_MS);
@@ -44,8 +68,9 @@ export class RpcClient implements OnApplicationShutdown {
 
 /** The TCP client of `service`, where the registry's address settings in `config` say it is. */
 export function createRpcClient(service: ServiceName, config: RpcConfig, logger: JsonLogger): RpcClient {
+  const address = serviceAddress(service, config);
   const proxy = tcpClientProxy(
-    serviceAddress(service, config),
+    address,
     rpcSocketClass({
       maxFrameBytes: config.RPC_MAX_FRAME_BYTES,
       signer: new FrameSigner(config.RPC_SIGNING_SECRETS[0]),
@@ -53,7 +78,7 @@ export function createRpcClient(service: ServiceName, config: RpcConfig, logger:
       side: 'client',
     }),
   );
-  return new RpcClient(service, proxy, config);
+  return new RpcClient(service, proxy, config, address);
 }
 
 /**

@@ -46,7 +46,12 @@ let client: RpcClient;
 beforeAll(async () => {
   const config = loadConfig(
     { ...serviceAddressSchema('charges'), ...rpcConfigSchema },
-    { RPC_SIGNING_SECRETS: 's'.repeat(40), CHARGES_TCP_PORT: String(await freePort()), LOG_LEVEL: 'error' },
+    {
+      RPC_SIGNING_SECRETS: 's'.repeat(40),
+      CHARGES_TCP_PORT: String(await freePort()),
+      CHARGES_OPS_PORT: '0',
+      LOG_LEVEL: 'error',
+    },
   );
   service = await createRpcService('charges', { module: EchoModule }, config, rpcServer);
   await service.listen();

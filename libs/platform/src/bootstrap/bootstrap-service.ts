@@ -1,9 +1,11 @@
-import type { DynamicModule, INestApplication, INestMicroservice } from '@nestjs/common';
+import { type DynamicModule, type INestApplication, type INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { type ConfigOf, type ConfigSchema, loadConfig } from '../config/config';
 import { JsonLogger, type LogLevel } from '../logging/json-logger';
-import { serviceAddress, type ServiceName } from './service-registry';
+import { HealthModule, OpsListener } from '../health/health.module';
+import { HealthService } from '../health/health.service';
+import { opsAddress, serviceAddress, type ServiceName } from './service-registry';
 
 /**
  * How a TCP service's server is built: the RPC kit (@payment-ledger/rpc `rpcServer`) supplies the transport options
@@ -33,7 +35,16 @@ function logLevelOf(config: object): LogLevel {
   return ((config as { LOG_LEVEL?: LogLevel }).LOG_LEVEL ?? 'info') as LogLevel;
 }
 
-/** Builds a TCP service (used by bootstrapService and by tests that run services in-process); not yet listening. */
+/** The root of an RPC service: its own module graph and the health module on its ops port. */
+@Module({})
+class RpcServiceRoot {}
+
+/**
+ * Builds a TCP service (used by bootstrapService and by tests that run services in-process); not yet listening.
+ * `listen()` also opens its ops listener (`/health/live`, `/health/ready`) on its host and ops port (registry
+ * `opsPort`; `app.get(OpsListener).port` says which when the config gives 0). From the moment `close()` is called
+ * (or SIGTERM arrives) readiness answers 503.
+ */
 export async function createRpcService(
   name: ServiceName,
   module: DynamicModule,
@@ -41,7 +52,9 @@ export async function createRpcService(
   rpc: RpcServerKit,
 ): Promise<INestMicroservice> {
   const bootLogger = new JsonLogger(name, logLevelOf(config));
-  const app = await NestFactory.createMicroservice<MicroserviceOptions>(module, {
+  const ops = opsAddress(name, config) ?? { ...serviceAddress(name, config), port: 0 };
+  const root: DynamicModule = { module: RpcServiceRoot, imports: [module, HealthModule.forOpsPort(ops)] };
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(root, {
     ...rpc.serverOptions(name, config, bootLogger),
     bufferLogs: true,
   });
@@ -49,6 +62,12 @@ export async function createRpcService(
   app.useLogger(logger);
   rpc.configure(app, logger);
   app.enableShutdownHooks();
+  // A microservice closes its TCP server before any shutdown hook runs: say "draining" before that.
+  const close = app.close.bind(app);
+  app.close = async () => {
+    app.get(HealthService).startDraining();
+    return close();
+  };
   return app;
 }
 
@@ -66,7 +85,12 @@ export function bootstrapService<S extends ConfigSchema>(definition: ServiceDefi
     if ('rpc' in definition) {
       const app = await createRpcService(name, definition.module(config), config, definition.rpc);
       await app.listen();
-      app.get(JsonLogger, { strict: false }).event('info', `${name}.listening`, { host, port, transport: 'tcp' });
+      app.get(JsonLogger, { strict: false }).event('info', `${name}.listening`, {
+        host,
+        port,
+        transport: 'tcp',
+        opsPort: app.get(OpsListener).port,
+      });
     } else {
       const app = await definition.createApp(config);
       await app.listen(port, host);

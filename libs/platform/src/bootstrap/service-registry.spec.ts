@@ -30,11 +30,20 @@ function expectedAddresses(name: ServiceName, calleeHost: (callee: ServiceName) 
 }
 
 describe('service registry', () => {
-  it('gives each service its own address settings and those of the services it calls, nothing else', () => {
+  it('gives each service its own address settings (and ops port) and those of the services it calls, nothing else', () => {
     expect(Object.keys(serviceAddressSchema('agreements')).sort()).toEqual(
-      ['AGREEMENTS_TCP_HOST', 'AGREEMENTS_TCP_PORT', 'CHARGES_TCP_HOST', 'CHARGES_TCP_PORT'].sort(),
+      [
+        'AGREEMENTS_TCP_HOST',
+        'AGREEMENTS_TCP_PORT',
+        'AGREEMENTS_OPS_PORT',
+        'CHARGES_TCP_HOST',
+        'CHARGES_TCP_PORT',
+      ].sort(),
     );
-    expect(Object.keys(serviceAddressSchema('charges')).sort()).toEqual(['CHARGES_TCP_HOST', 'CHARGES_TCP_PORT']);
+    expect(Object.keys(serviceAddressSchema('charges')).sort()).toEqual(
+      ['CHARGES_OPS_PORT', 'CHARGES_TCP_HOST', 'CHARGES_TCP_PORT'].sort(),
+    );
+    expect(Object.keys(serviceAddressSchema('gateway'))).not.toContainEqual(expect.stringMatching(/_OPS_PORT$/));
     for (const name of names) {
       for (const callee of SERVICE_REGISTRY[name].calls) expect(names).toContain(callee);
     }

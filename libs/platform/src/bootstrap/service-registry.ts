@@ -83,24 +83,35 @@ export type ServiceName = keyof Registry;
 export type CalleeOf<N extends ServiceName> = Registry[N]['calls'][number] & ServiceName;
 type Addressed<N extends ServiceName> = N | CalleeOf<N>;
 
-/** The config fields of a service's own address and of the services it calls. */
+/** The setting naming service `N`'s ops port, if it has one. */
+type OpsPortSetting<N extends ServiceName> = Registry[N] extends { opsPort: { setting: infer S extends string } }
+  ? S
+  : never;
+
+/** The config fields of a service's own address (and ops port) and of the services it calls. */
 export type ServiceAddressSchema<N extends ServiceName> = {
   [K in Registry[Addressed<N>]['host']]: ConfigField<string>;
 } & {
   [K in Registry[Addressed<N>]['port']]: ConfigField<number>;
+} & {
+  [K in OpsPortSetting<N>]: ConfigField<number>;
 };
 
 export function serviceSpec(name: ServiceName): ServiceSpec {
   return SERVICE_REGISTRY[name];
 }
 
-/** Address settings for service `name`: where it listens (port 0: any free port) and where its callees are. */
+/**
+ * Address settings for service `name`: where it listens (port 0: any free port), where an RPC service answers its
+ * health probes (its ops port, on the same host; 0: any free port) and where its callees are.
+ */
 export function serviceAddressSchema<N extends ServiceName>(name: N): ServiceAddressSchema<N> {
-  const own = SERVICE_REGISTRY[name];
+  const own: ServiceSpec = SERVICE_REGISTRY[name];
   const fields: Record<string, ConfigField<unknown>> = {
     [own.host]: env.string({ default: '127.0.0.1' }),
     [own.port]: env.int({ default: own.defaultPort, min: 0, max: 65535 }),
   };
+  if (own.opsPort) fields[own.opsPort.setting] = env.int({ default: own.opsPort.defaultPort, min: 0, max: 65535 });
   for (const callee of own.calls as readonly ServiceName[]) {
     const spec = SERVICE_REGISTRY[callee];
     fields[spec.host] = env.string({ default: '127.0.0.1' });
@@ -114,4 +125,18 @@ export function serviceAddress(name: ServiceName, config: object): { host: strin
   const spec = SERVICE_REGISTRY[name];
   const values = config as Record<string, unknown>;
   return { host: String(values[spec.host]), port: Number(values[spec.port]) };
+}
+
+/**
+ * Where RPC service `name` answers operations over HTTP (health probes): its own host and its ops port as read from
+ * a loaded config (the registry's default when the config has no such setting); undefined for an HTTP service.
+ */
+export function opsAddress(name: ServiceName, config: object): { host: string; port: number } | undefined {
+  const spec: ServiceSpec = SERVICE_REGISTRY[name];
+  if (!spec.opsPort) return undefined;
+  const value = (config as Record<string, unknown>)[spec.opsPort.setting];
+  return {
+    host: serviceAddress(name, config).host,
+    port: value === undefined ? spec.opsPort.defaultPort : Number(value),
+  };
 }

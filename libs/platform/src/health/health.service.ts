@@ -1,0 +1,86 @@
+import { Inject, Injectable, type OnModuleDestroy, Optional } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import type { Pool } from 'pg';
+import { PG_POOL } from '../nest/infrastructure.module';
+import { type HealthAnswer, type HealthChecks, isReadinessSource, READINESS_CHECK } from './readiness';
+
+/** How long one check may take before it counts as down (a probe must answer within its own timeout). */
+const CHECK_TIMEOUT_MS = 2000;
+
+/**
+ * Liveness and readiness of the service it runs in. Live: the process answers. Ready: its PostgreSQL pool answers a
+ * `SELECT 1` (when it has one), every critical check of the readiness sources (its Kafka clients) is up, and it is
+ * not draining: from the moment the app starts closing (SIGTERM, app.close()) readiness answers 503, so Kubernetes
+ * stops routing to it while it finishes its work.
+ */
+@Injectable()
+export class HealthService implements OnModuleDestroy {
+  private draining = false;
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    @Optional() @Inject(PG_POOL) private readonly pool?: Pool,
+  ) {}
+
+  /** Readiness answers 503 from now on. Called when the app starts closing. */
+  startDraining(): void {
+    this.draining = true;
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  onModuleDestroy(): void {
+    this.startDraining();
+  }
+
+  live(): HealthAnswer {
+    return { status: 'ok', checks: {} };
+  }
+
+  async ready(): Promise<HealthAnswer> {
+    const checks: HealthChecks = {
+      shutdown: this.draining ? { status: 'down', critical: true, draining: true } : { status: 'up', critical: true },
+    };
+    const pending: Promise<void>[] = [];
+    if (this.pool) {
+      const pool = this.pool;
+      pending.push(
+        withTimeout(pool.query('SELECT 1')).then(
+          () => void (checks.database = { status: 'up', critical: true }),
+          (error: unknown) => void (checks.database = { status: 'down', critical: true, error: messageOf(error) }),
+        ),
+      );
+    }
+    for (const source of this.sources()) {
+      pending.push(
+        withTimeout(Promise.resolve(source[READINESS_CHECK]())).then(
+          (reported) => void Object.assign(checks, reported),
+          (error: unknown) => void (checks.unknown = { status: 'down', critical: true, error: messageOf(error) }),
+        ),
+      );
+    }
+    await Promise.all(pending);
+    const ok = Object.values(checks).every((check) => check.status === 'up' || !check.critical);
+    return { status: ok ? 'ok' : 'unavailable', checks };
+  }
+
+  private sources() {
+    return this.discovery
+      .getProviders()
+      .map((wrapper) => wrapper.instance as unknown)
+      .filter(isReadinessSource);
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+    promise.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,239 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { SERVICE_REGISTRY, type ServiceName } from '@payment-ledger/platform';
+
+// Both overlays rendered as `kubectl kustomize` renders them, every object validated against the Kubernetes schemas
+// (kubernetes-models), and what the platform needs of each service checked: probes on the real endpoints, limits, a
+// non-root read-only container, a PDB and an HPA, and NetworkPolicies whose edges are the registry's call graph.
+const ROOT = join(__dirname, '..', '..');
+const OVERLAYS = ['k8s/overlays/sandbox', 'k8s/overlays/production'];
+const names = Object.keys(SERVICE_REGISTRY) as ServiceName[];
+const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+
+type Labels = Record<string, string>;
+type Peer = { podSelector?: { matchLabels?: Labels }; namespaceSelector?: { matchLabels?: Labels } };
+type Probe = { httpGet?: { path: string; port: number | string } };
+type Container = {
+  name: string;
+  args?: string[];
+  ports?: { name?: string; containerPort: number }[];
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  securityContext?: { runAsNonRoot?: boolean; readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean };
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  startupProbe?: Probe;
+};
+type PodSpec = {
+  securityContext?: { runAsNonRoot?: boolean };
+  topologySpreadConstraints?: unknown[];
+  containers: Container[];
+};
+type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Labels };
+  spec?: {
+    template?: { spec: PodSpec };
+    podSelector?: { matchLabels?: Labels };
+    policyTypes?: string[];
+    ingress?: { from?: Peer[] }[];
+    egress?: { to?: Peer[] }[];
+    scaleTargetRef?: { name: string };
+    selector?: { matchLabels?: Labels };
+    rules?: { host: string; http: { paths: { backend: { service: { name: string } } }[] } }[];
+  };
+};
+
+function render(dir: string): K8sObject[] {
+  const result = spawnSync('kubectl', ['kustomize', join(ROOT, dir)], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`kubectl kustomize ${dir} failed: ${result.stderr}`);
+  return parseAllDocuments(result.stdout).map((document) => document.toJSON() as K8sObject);
+}
+
+/** The kubernetes-models class of an object: `apps/v1` → kubernetes-models/apps/v1, `v1` → kubernetes-models/v1. */
+function validate(object: K8sObject): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const models = require(`kubernetes-models/${object.apiVersion}`) as Record<
+    string,
+    new (data: unknown) => { validate(): void }
+  >;
+  const Model = models[object.kind];
+  if (!Model) throw new Error(`no schema for ${object.apiVersion} ${object.kind}`);
+  new Model(object).validate();
+}
+
+const healthPort = (name: ServiceName) => {
+  const spec: { defaultPort: number; opsPort?: { defaultPort: number } } = SERVICE_REGISTRY[name];
+  return spec.opsPort?.defaultPort ?? spec.defaultPort;
+};
+
+/** What a pod template lacks: probes, requests and limits, a non-root read-only container without escalation. */
+export function podProblems(where: string, pod: PodSpec, service?: ServiceName): string[] {
+  const problems: string[] = [];
+  for (const container of pod.containers) {
+    const at = `${where} container ${container.name}`;
+    if (service !== undefined) {
+      for (const [probe, path] of [
+        ['livenessProbe', '/health/live'],
+        ['readinessProbe', '/health/ready'],
+        ['startupProbe', '/health/live'],
+      ] as const) {
+        const get = container[probe]?.httpGet;
+        if (get?.path !== path || get.port !== healthPort(service)) {
+          problems.push(`${at}: ${probe} is not GET ${path} on port ${healthPort(service)}`);
+        }
+      }
+    }
+    for (const kind of ['requests', 'limits'] as const) {
+      const resources = container.resources?.[kind];
+      if (!resources?.cpu || !resources.memory) problems.push(`${at}: no cpu and memory ${kind}`);
+    }
+    const context = container.securityContext;
+    if (context?.runAsNonRoot !== true && pod.securityContext?.runAsNonRoot !== true) {
+      problems.push(`${at}: may run as root`);
+    }
+    if (context?.readOnlyRootFilesystem !== true) problems.push(`${at}: root filesystem is writable`);
+    if (context?.allowPrivilegeEscalation !== false) problems.push(`${at}: may escalate privileges`);
+  }
+  return problems;
+}
+
+const nameOf = (peer: Peer) => peer.podSelector?.matchLabels?.['app.kubernetes.io/name'];
+const sorted = (items: Iterable<string | undefined>) => [...new Set(items)].sort();
+
+(hasKubectl ? describe : describe.skip)('Kubernetes overlays', () => {
+  describe.each(OVERLAYS)('%s', (overlay) => {
+    const objects = hasKubectl ? render(overlay) : [];
+    const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+    const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+
+    it('renders objects that all validate against the Kubernetes schemas', () => {
+      expect(objects.length).toBeGreaterThan(0);
+      for (const object of objects) {
+        expect(() => validate(object)).not.toThrow();
+      }
+    });
+
+    it('has, per service, a Deployment with probes, limits and a non-root read-only container, spread out', () => {
+      for (const name of names) {
+        const deployment = find('Deployment', name);
+        expect(deployment).toBeDefined();
+        const pod = deployment!.spec!.template!.spec;
+        expect(podProblems(`Deployment ${name}`, pod, name)).toEqual([]);
+        expect(pod.containers[0].args).toEqual([name]);
+        expect(pod.topologySpreadConstraints?.length).toBeGreaterThan(0);
+      }
+      const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
+      expect(deployments.sort()).toEqual([...names].sort());
+    });
+
+    it('has, per service, a Service, a PodDisruptionBudget and a HorizontalPodAutoscaler', () => {
+      for (const name of names) {
+        expect(find('Service', name)).toBeDefined();
+        expect(find('PodDisruptionBudget', name)?.spec?.selector?.matchLabels).toEqual({
+          'app.kubernetes.io/name': name,
+        });
+        expect(find('HorizontalPodAutoscaler', name)?.spec?.scaleTargetRef?.name).toBe(name);
+      }
+    });
+
+    it('migrates with a Job of the same image, non-root and limited', () => {
+      const job = objects.find((o) => o.kind === 'Job');
+      expect(job?.spec?.template?.spec.containers[0].args).toEqual(['migrate']);
+      expect(podProblems('Job', job!.spec!.template!.spec)).toEqual([]);
+    });
+
+    it('commits no secret value: Secrets are only referenced', () => {
+      expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    });
+
+    it('lets in from outside only the HTTP services (gateway, sandbox), each with an Ingress', () => {
+      const exposed = names.filter((name) => SERVICE_REGISTRY[name].transport === 'http');
+      expect(exposed.sort()).toEqual(['gateway', 'sandbox']);
+      const ingresses = objects.filter((o) => o.kind === 'Ingress');
+      expect(
+        sorted(
+          ingresses.flatMap((i) => i.spec!.rules!.flatMap((r) => r.http.paths)).map((p) => p.backend.service.name),
+        ),
+      ).toEqual(sorted(exposed));
+      const fromOutside = policies.filter((policy) =>
+        (policy.spec?.ingress ?? []).some((rule) => (rule.from ?? []).some((peer) => peer.namespaceSelector)),
+      );
+      expect(sorted(fromOutside.map((p) => p.spec!.podSelector!.matchLabels!['app.kubernetes.io/name']))).toEqual(
+        sorted(exposed),
+      );
+      const denyAll = policies.find((p) => p.metadata.name === 'default-deny');
+      expect(denyAll?.spec).toMatchObject({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+      expect(denyAll?.spec?.ingress).toBeUndefined();
+      expect(denyAll?.spec?.egress).toBeUndefined();
+    });
+
+    it('lets each service reach only what it calls (the registry), plus PostgreSQL and Kafka when it uses them', () => {
+      const expected = sorted(
+        names.flatMap((name) => SERVICE_REGISTRY[name].calls.map((callee) => `${name}->${callee}`)),
+      );
+      const egress: string[] = [];
+      const ingress: string[] = [];
+      for (const policy of policies) {
+        const self = policy.spec?.podSelector?.matchLabels?.['app.kubernetes.io/name'];
+        if (self === undefined) continue;
+        for (const rule of policy.spec?.egress ?? []) {
+          for (const peer of rule.to ?? []) {
+            const target = nameOf(peer);
+            if (target !== undefined && !peer.namespaceSelector) egress.push(`${self}->${target}`);
+          }
+        }
+        for (const rule of policy.spec?.ingress ?? []) {
+          for (const peer of rule.from ?? []) {
+            const source = nameOf(peer);
+            if (source !== undefined && !peer.namespaceSelector) ingress.push(`${source}->${self}`);
+          }
+        }
+      }
+      expect(sorted(egress)).toEqual(expected);
+      expect(sorted(ingress)).toEqual(expected);
+      for (const name of names) {
+        const policy = find('NetworkPolicy', name);
+        expect(policy?.spec?.policyTypes).toEqual(['Ingress', 'Egress']);
+        const infrastructure = sorted(
+          (policy?.spec?.egress ?? []).flatMap((rule) =>
+            (rule.to ?? []).filter((p) => p.namespaceSelector).map(nameOf),
+          ),
+        );
+        expect({ name, infrastructure }).toEqual({
+          name,
+          infrastructure: SERVICE_REGISTRY[name].infrastructure ? ['kafka', 'postgresql'] : [],
+        });
+      }
+    });
+  });
+
+  it('the checks fail on a Deployment without probes, limits or a non-root context', () => {
+    const deployment = render(OVERLAYS[0]).find((o) => o.kind === 'Deployment' && o.metadata.name === 'charges')!;
+    const pod = deployment.spec!.template!.spec;
+    const [container] = pod.containers;
+    const without = (change: (c: Container, p: PodSpec) => void) => {
+      const copy = structuredClone(pod);
+      change(copy.containers[0], copy);
+      return podProblems('Deployment charges', copy, 'charges');
+    };
+    expect(podProblems('Deployment charges', pod, 'charges')).toEqual([]);
+    expect(container.readinessProbe).toBeDefined();
+    expect(without((c) => delete c.readinessProbe)).toEqual([expect.stringMatching(/readinessProbe/)]);
+    expect(without((c) => delete c.resources!.limits)).toEqual([expect.stringMatching(/no cpu and memory limits/)]);
+    expect(
+      without((c, p) => {
+        delete c.securityContext!.runAsNonRoot;
+        delete p.securityContext!.runAsNonRoot;
+      }),
+    ).toEqual([expect.stringMatching(/may run as root/)]);
+    expect(() => validate({ ...deployment, spec: { ...deployment.spec, replicas: 'two' } as never })).toThrow();
+  });
+});
+
+if (!hasKubectl) {
+  it('renders the overlays (skipped: kubectl is not installed, so `kubectl kustomize` cannot run)', () => {
+    console.warn('test/deploy/kubernetes.spec.ts: kubectl not found on PATH; the Kubernetes overlays were not checked');
+  });
+}

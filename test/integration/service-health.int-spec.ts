@@ -1,0 +1,165 @@
+/**
+ * Health probes of every service (issue 15): the RPC services answer `/health/live` and `/health/ready` on their ops
+ * port, the gateway on its own port, all through the platform's HealthModule. Ready means: its database answers,
+ * its Kafka clients are connected, it is not draining; the services it calls are reported, never required. A
+ * service whose Kafka is down still starts, and says so.
+ */
+import { type DynamicModule, type INestMicroservice, Injectable, Module } from '@nestjs/common';
+import type { BeforeApplicationShutdown } from '@nestjs/common';
+import { createRpcService, type HealthAnswer, loadConfig, OpsListener } from '@payment-ledger/platform';
+import { rpcServer } from '@payment-ledger/rpc';
+import { chargesConfigSchema } from '../../apps/charges/src/charges.config';
+import { ChargesModule } from '../../apps/charges/src/charges.module';
+import { schedulerConfigSchema } from '../../apps/scheduler/src/scheduler.config';
+import { SchedulerModule } from '../../apps/scheduler/src/scheduler.module';
+import { freePort, PaymentStack } from '../support/payment-stack';
+import { TestDatabase } from '../support/test-database';
+import { waitFor } from '../support/wait';
+
+let db: TestDatabase;
+let stack: PaymentStack;
+const extra: INestMicroservice[] = [];
+
+beforeAll(async () => {
+  db = await TestDatabase.create();
+  stack = await new PaymentStack(db).start();
+});
+afterAll(async () => {
+  for (const app of extra) await app.close().catch(() => undefined);
+  await stack?.stop();
+  await db?.drop();
+});
+
+async function probe(base: string, path: '/health/live' | '/health/ready') {
+  const response = await fetch(`${base}${path}`);
+  return { status: response.status, body: (await response.json()) as HealthAnswer };
+}
+
+const opsUrl = (app: INestMicroservice) => `http://127.0.0.1:${app.get(OpsListener).port}`;
+
+/** A charges service on its own ops port (0), with `env` over the stack's settings; closed after the suite. */
+async function startCharges(env: Record<string, string>, extraModule?: DynamicModule): Promise<INestMicroservice> {
+  const config = loadConfig(chargesConfigSchema, {
+    ...stack.sharedEnv,
+    CHARGES_TCP_PORT: String(await freePort()),
+    ...env,
+  });
+  const module = ChargesModule.forRoot(config, { clock: stack.clock });
+  const app = await createRpcService(
+    'charges',
+    extraModule ? { ...extraModule, imports: [module, ...(extraModule.imports ?? [])] } : module,
+    config,
+    rpcServer,
+  );
+  await app.listen();
+  extra.push(app);
+  return app;
+}
+
+describe('an RPC service', () => {
+  it('is live and ready on its ops port: database and Kafka up, the services it calls listed', async () => {
+    const services = { charges: stack.charges, agreements: stack.agreements, scheduler: stack.schedulers[0] };
+    const callees = { charges: [], agreements: ['charges'], scheduler: ['agreements'] };
+    for (const [name, app] of Object.entries(services)) {
+      const base = opsUrl(app);
+      expect(app.get(OpsListener).port).toBeGreaterThan(0);
+      expect(await probe(base, '/health/live')).toEqual({ status: 200, body: { status: 'ok', checks: {} } });
+      // A consumer is connected once it has joined its group, which may follow the start by a moment.
+      let last: unknown;
+      await waitFor(
+        `${name} ready`,
+        async () => {
+          const answer = await probe(base, '/health/ready');
+          last = answer.body;
+          return answer.status === 200;
+        },
+        15_000,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}: ${JSON.stringify(last)}`);
+      });
+      const { body } = await probe(base, '/health/ready');
+      expect(body.status).toBe('ok');
+      expect(body.checks.database).toEqual({ status: 'up', critical: true });
+      expect(body.checks.kafka).toMatchObject({ status: 'up', critical: true });
+      expect(body.checks.shutdown).toEqual({ status: 'up', critical: true });
+      const listed = Object.keys(body.checks)
+        .filter((check) => check.startsWith('service:'))
+        .map((check) => check.slice('service:'.length));
+      expect(listed).toEqual(callees[name as keyof typeof callees]);
+      for (const callee of listed) {
+        expect(body.checks[`service:${callee}`]).toMatchObject({ status: 'up', critical: false });
+      }
+    }
+  });
+
+  it('stays ready when a service it calls is down, and reports it', async () => {
+    const closed = await freePort();
+    const config = loadConfig(schedulerConfigSchema, {
+      ...stack.sharedEnv,
+      SCHEDULER_TCP_PORT: String(await freePort()),
+      AGREEMENTS_TCP_PORT: String(closed),
+      SCHEDULER_POLL_MS: '0',
+    });
+    const app = await createRpcService(
+      'scheduler',
+      SchedulerModule.forRoot(config, { clock: stack.clock }),
+      config,
+      rpcServer,
+    );
+    await app.listen();
+    extra.push(app);
+    await waitFor('scheduler ready', async () => (await probe(opsUrl(app), '/health/ready')).status === 200, 15_000);
+    const { body } = await probe(opsUrl(app), '/health/ready');
+    expect(body.checks['service:agreements']).toMatchObject({ status: 'down', critical: false, port: closed });
+  });
+
+  it('starts with Kafka down: live, not ready with Kafka failing, its database still up', async () => {
+    const started = Date.now();
+    const app = await startCharges({ KAFKA_BROKERS: `127.0.0.1:${await freePort()}` });
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const base = opsUrl(app);
+    expect((await probe(base, '/health/live')).status).toBe(200);
+    const { status, body } = await probe(base, '/health/ready');
+    expect(status).toBe(503);
+    expect(body.status).toBe('unavailable');
+    expect(body.checks.kafka).toMatchObject({ status: 'down', critical: true });
+    expect(body.checks.database).toEqual({ status: 'up', critical: true });
+    expect(body.checks.shutdown).toEqual({ status: 'up', critical: true });
+  });
+
+  it('answers not ready (draining) from the moment it starts closing', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    /** Holds the shutdown, as in-flight work would, so the probe can be asked while the service closes. */
+    @Injectable()
+    class SlowShutdown implements BeforeApplicationShutdown {
+      beforeApplicationShutdown(): Promise<void> {
+        return held;
+      }
+    }
+    @Module({ providers: [SlowShutdown] })
+    class HoldModule {}
+    const app = await startCharges({}, { module: HoldModule });
+    const base = opsUrl(app);
+    await waitFor('charges ready', async () => (await probe(base, '/health/ready')).status === 200, 15_000);
+    const closing = app.close();
+    const { status, body } = await probe(base, '/health/ready');
+    expect(status).toBe(503);
+    expect(body.checks.shutdown).toEqual({ status: 'down', critical: true, draining: true });
+    expect((await probe(base, '/health/live')).status).toBe(200);
+    release();
+    await closing;
+  });
+});
+
+describe('the gateway', () => {
+  it('is live and ready on its own port, the services it calls listed', async () => {
+    expect(await probe(stack.baseUrl, '/health/live')).toEqual({ status: 200, body: { status: 'ok', checks: {} } });
+    const { status, body } = await probe(stack.baseUrl, '/health/ready');
+    expect(status).toBe(200);
+    expect(body.checks.database).toEqual({ status: 'up', critical: true });
+    for (const callee of ['charges', 'agreements', 'scheduler']) {
+      expect(body.checks[`service:${callee}`]).toMatchObject({ status: 'up', critical: false });
+    }
+  });
+});
