@@ -168,11 +168,18 @@ export function renderCompose(current: string): string {
 export const K8S_PATH = 'k8s/base/services.yaml';
 /** Pods allowed to reach the public services: the ingress controller's (overlays may change the namespace). */
 const INGRESS_CONTROLLER = '{ kubernetes.io/metadata.name: ingress-nginx }';
-/** PostgreSQL and Kafka, as NetworkPolicy peers (k8s/base/config.yaml and the README say how to point them). */
-const DATABASE_PEER = `- to: [{ namespaceSelector: {}, podSelector: { matchLabels: { app.kubernetes.io/name: postgresql } } }]
-          ports: [{ protocol: TCP, port: 5432 }]`;
-const KAFKA_PEER = `- to: [{ namespaceSelector: {}, podSelector: { matchLabels: { app.kubernetes.io/name: kafka } } }]
-          ports: [{ protocol: TCP, port: 9092 }]`;
+/** An egress rule of a NetworkPolicy (as indented in its `egress:` list): to the pods so labelled, on `port`. */
+const egressTo = (peer: string, port: number) => `    - to: [{ ${peer} }]
+      ports: [{ protocol: TCP, port: ${port} }]`;
+/** PostgreSQL and Kafka, as NetworkPolicy peers (k8s/README.md says how to point them elsewhere). */
+const DATABASE_EGRESS = egressTo(
+  'namespaceSelector: {}, podSelector: { matchLabels: { app.kubernetes.io/name: postgresql } }',
+  5432,
+);
+const KAFKA_EGRESS = egressTo(
+  'namespaceSelector: {}, podSelector: { matchLabels: { app.kubernetes.io/name: kafka } }',
+  9092,
+);
 
 /** The services that call `name`. */
 const callersOf = (name: ServiceName) =>
@@ -208,11 +215,10 @@ function k8sManifests(name: ServiceName): string {
     ...callers.map((caller) => `{ podSelector: { matchLabels: { app.kubernetes.io/name: ${caller} } } }`),
   ];
   const egress = [
-    ...callees(name).map(
-      (callee) => `- to: [{ podSelector: { matchLabels: { app.kubernetes.io/name: ${callee} } } }]
-          ports: [{ protocol: TCP, port: ${spec(callee).defaultPort} }]`,
+    ...callees(name).map((callee) =>
+      egressTo(`podSelector: { matchLabels: { app.kubernetes.io/name: ${callee} } }`, spec(callee).defaultPort),
     ),
-    ...(infrastructure ? [DATABASE_PEER, KAFKA_PEER] : []),
+    ...(infrastructure ? [DATABASE_EGRESS, KAFKA_EGRESS] : []),
   ];
   const manifests = [
     `apiVersion: apps/v1
@@ -316,7 +322,7 @@ ${ingressFrom.map((peer) => `        - ${peer}`).join('\n')}
       ports: [{ protocol: TCP, port: ${defaultPort} }]`
       : ' []'
   }
-  egress:${egress.length > 0 ? `\n${egress.map((rule) => `    ${rule}`.replace(/\n {10}/g, '\n      ')).join('\n')}` : ' []'}`,
+  egress:${egress.length > 0 ? `\n${egress.join('\n')}` : ' []'}`,
   ];
   if (transport === 'http') {
     manifests.push(`apiVersion: networking.k8s.io/v1
