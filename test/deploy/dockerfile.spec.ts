@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DockerfileParser, type From, type Instruction } from 'dockerfile-ast';
@@ -111,6 +112,41 @@ describe('Dockerfile', () => {
       expect({ name, node20: semver.satisfies(NODE_20, range) }).toEqual({ name, node20: true });
       expect({ name, image: semver.satisfies(imageVersion, range) }).toEqual({ name, image: true });
     }
+  });
+});
+
+/** Every file the image runs: the apps' and libs' code (not their tests) and the migration command. */
+function shippedSources(): string[] {
+  const files: string[] = ['scripts/migrate.ts', 'scripts/migration-directories.ts'];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) walk(path);
+      else if (path.endsWith('.ts') && !/\.(spec|int-spec|e2e-spec|spec-support)\.ts$/.test(path)) files.push(path);
+    }
+  };
+  walk('apps');
+  walk('libs');
+  return files;
+}
+
+describe("the image's node_modules (npm ci --omit=dev)", () => {
+  it('holds every package the shipped code loads: none of them is a devDependency', () => {
+    const { dependencies } = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
+    const loaded =
+      /^(?:import|export)(?! type)[^;]*?from '([^'.][^']*)'|^import '([^'.][^']*)'|require\('([^'.][^']*)'\)|import\('([^'.][^']*)'\)/gm;
+    const missing: string[] = [];
+    for (const file of shippedSources()) {
+      for (const match of read(file).matchAll(loaded)) {
+        const specifier = match[1] ?? match[2] ?? match[3] ?? match[4];
+        if (specifier.startsWith('node:') || specifier.startsWith('@payment-ledger/')) continue;
+        const parts = specifier.split('/');
+        const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+        if (builtinModules.includes(name) || name in dependencies) continue;
+        missing.push(`${file}: ${name}`);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 });
 
