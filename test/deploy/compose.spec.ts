@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Ajv from 'ajv';
 import { parse } from 'yaml';
 import { SERVICE_REGISTRY, type ServiceName } from '@payment-ledger/platform';
 
@@ -25,6 +26,15 @@ const healthPort = (name: ServiceName) => {
 };
 
 describe('docker-compose.yml', () => {
+  it('is a valid Compose file (the Compose Specification schema, as the docker-compose package ships it)', () => {
+    const schema = JSON.parse(
+      readFileSync(join(ROOT, 'node_modules', 'docker-compose', 'schema', 'compose-spec.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    delete schema.$schema; // draft-07, Ajv's default
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+    expect(validate(compose) ? [] : validate.errors).toEqual([]);
+  });
+
   it('runs PostgreSQL, Kafka, the migrations and every service of the registry, nothing else', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['kafka', 'migrate', 'postgres', ...names].sort());
   });
