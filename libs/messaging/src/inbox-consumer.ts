@@ -129,6 +129,8 @@ export class InboxConsumer {
         restart: event.payload.restart,
         error: event.payload.error,
       });
+      // kafkajs restarts a consumer after a retriable error; after any other it gives up on it: connect anew.
+      if (!event.payload.restart && this.running && this.consumer === consumer) void this.reconnect();
     });
     consumer.on(consumer.events.STOP, () => (this.connected = false));
     await consumer.connect();
@@ -171,6 +173,24 @@ export class InboxConsumer {
     if (!this.running) return;
     this.running = false;
     await this.disconnect();
+  }
+
+  /** Replaces a consumer kafkajs gave up on, retrying with backoff for as long as this one runs. */
+  private async reconnect(): Promise<void> {
+    await this.disconnect();
+    for (let attempt = 1; this.running; attempt++) {
+      await delay(Math.min(5000, 250 * 2 ** Math.min(attempt, 5)));
+      if (!this.running) return;
+      try {
+        await this.connect();
+        if (!this.running) await this.disconnect();
+        this.logger.event('info', 'consumer.reconnected', { inbox: this.options.name, attempt });
+        return;
+      } catch (error) {
+        this.logger.event('warn', 'consumer.reconnect_failed', { inbox: this.options.name, attempt, error });
+        await this.disconnect();
+      }
+    }
   }
 
   private async disconnect(): Promise<void> {

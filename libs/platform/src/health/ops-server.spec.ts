@@ -1,0 +1,76 @@
+import type { DiscoveryService } from '@nestjs/core';
+import type { Pool } from 'pg';
+import { HealthService } from './health.service';
+import { OpsServer } from './ops-server';
+import { type HealthAnswer, type HealthChecks, READINESS_CHECK } from './readiness';
+
+/** A HealthService over these readiness sources (as DiscoveryService would find them) and this pool. */
+function healthOf(sources: (() => HealthChecks)[], pool?: Partial<Pool>): HealthService {
+  const discovery = {
+    getProviders: () => [
+      { instance: undefined },
+      ...sources.map((check) => ({ instance: { [READINESS_CHECK]: check } })),
+    ],
+  } as unknown as DiscoveryService;
+  return new HealthService(discovery, pool as Pool | undefined);
+}
+
+async function withServer(health: HealthService, run: (base: string) => Promise<void>): Promise<void> {
+  const server = new OpsServer(health, { host: '127.0.0.1', port: 0 });
+  await server.listen();
+  try {
+    await run(`http://127.0.0.1:${server.port}`);
+  } finally {
+    await server.close();
+  }
+}
+
+const get = async (url: string) => {
+  const response = await fetch(url);
+  return { status: response.status, body: (await response.json()) as HealthAnswer };
+};
+
+describe('the ops listener', () => {
+  it('is live, ready when every critical check is up, whatever the non-critical ones say', async () => {
+    const health = healthOf([() => ({ 'service:charges': { status: 'down', critical: false } })], {
+      query: (() => Promise.resolve({ rows: [] })) as unknown as Pool['query'],
+    });
+    await withServer(health, async (base) => {
+      expect(await get(`${base}/health/live`)).toEqual({ status: 200, body: { status: 'ok', checks: {} } });
+      expect(await get(`${base}/health/ready`)).toEqual({
+        status: 200,
+        body: {
+          status: 'ok',
+          checks: {
+            shutdown: { status: 'up', critical: true },
+            database: { status: 'up', critical: true },
+            'service:charges': { status: 'down', critical: false },
+          },
+        },
+      });
+      expect((await get(`${base}/metrics-not-yet`)).status).toBe(404);
+    });
+  });
+
+  it('is not ready when a critical check is down, its database fails, or it drains', async () => {
+    const health = healthOf([() => ({ kafka: { status: 'down', critical: true } })], {
+      query: (() => Promise.reject(new Error('connection refused'))) as unknown as Pool['query'],
+    });
+    await withServer(health, async (base) => {
+      const { status, body } = await get(`${base}/health/ready`);
+      expect(status).toBe(503);
+      expect(body.status).toBe('unavailable');
+      expect(body.checks.kafka).toEqual({ status: 'down', critical: true });
+      expect(body.checks.database).toEqual({ status: 'down', critical: true, error: 'connection refused' });
+    });
+    const draining = healthOf([]);
+    draining.onModuleDestroy();
+    await withServer(draining, async (base) => {
+      expect(await get(`${base}/health/ready`)).toEqual({
+        status: 503,
+        body: { status: 'unavailable', checks: { shutdown: { status: 'down', critical: true, draining: true } } },
+      });
+      expect((await get(`${base}/health/live`)).status).toBe(200);
+    });
+  });
+});
