@@ -4,14 +4,18 @@
  * its Kafka clients are connected, it is not draining; the services it calls are reported, never required. A
  * service whose Kafka is down still starts, and says so.
  */
+import { createServer, connect, type Server } from 'node:net';
 import { type DynamicModule, type INestMicroservice, Injectable, Module } from '@nestjs/common';
 import type { BeforeApplicationShutdown } from '@nestjs/common';
 import { createRpcService, type HealthAnswer, loadConfig, OpsListener } from '@payment-ledger/platform';
 import { rpcServer } from '@payment-ledger/rpc';
 import { chargesConfigSchema } from '../../apps/charges/src/charges.config';
 import { ChargesModule } from '../../apps/charges/src/charges.module';
+import { createSandboxApp } from '../../apps/sandbox/src/sandbox.app';
+import { sandboxConfigSchema } from '../../apps/sandbox/src/sandbox.config';
 import { schedulerConfigSchema } from '../../apps/scheduler/src/scheduler.config';
 import { SchedulerModule } from '../../apps/scheduler/src/scheduler.module';
+import { kafkaBrokers } from '../support/kafka';
 import { freePort, PaymentStack } from '../support/payment-stack';
 import { TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
@@ -113,9 +117,10 @@ describe('an RPC service', () => {
     expect(body.checks['service:agreements']).toMatchObject({ status: 'down', critical: false, port: closed });
   });
 
-  it('starts with Kafka down: live, not ready with Kafka failing, its database still up', async () => {
+  it('starts with Kafka down: live, not ready with Kafka failing, its database still up; ready once Kafka is back', async () => {
     const started = Date.now();
-    const app = await startCharges({ KAFKA_BROKERS: `127.0.0.1:${await freePort()}` });
+    const kafkaPort = await freePort();
+    const app = await startCharges({ KAFKA_BROKERS: `127.0.0.1:${kafkaPort}` });
     expect(Date.now() - started).toBeLessThan(15_000);
     const base = opsUrl(app);
     expect((await probe(base, '/health/live')).status).toBe(200);
@@ -125,6 +130,19 @@ describe('an RPC service', () => {
     expect(body.checks.kafka).toMatchObject({ status: 'down', critical: true });
     expect(body.checks.database).toEqual({ status: 'up', critical: true });
     expect(body.checks.shutdown).toEqual({ status: 'up', critical: true });
+
+    // Kafka comes up where the service looks for it (a proxy to the test broker): its clients, retrying in the
+    // background, connect, and it becomes ready without a restart.
+    const proxy = await kafkaProxy(kafkaPort);
+    try {
+      await waitFor(
+        'charges ready once Kafka is reachable',
+        async () => (await probe(base, '/health/ready')).status === 200,
+        30_000,
+      );
+    } finally {
+      proxy.close();
+    }
   });
 
   it('answers not ready (draining) from the moment it starts closing', async () => {
@@ -149,6 +167,45 @@ describe('an RPC service', () => {
     expect((await probe(base, '/health/live')).status).toBe(200);
     release();
     await closing;
+  });
+});
+
+/** Forwards 127.0.0.1:`port` to the test broker (which then advertises its own address to the clients). */
+async function kafkaProxy(port: number): Promise<Server> {
+  const [host, brokerPort] = kafkaBrokers()[0].split(':');
+  const server = createServer((socket) => {
+    const upstream = connect({ host, port: Number(brokerPort) });
+    socket.pipe(upstream).pipe(socket);
+    socket.on('error', () => upstream.destroy());
+    upstream.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
+}
+
+describe('the sandbox page', () => {
+  it('is live and ready on its own port, the services it calls listed', async () => {
+    const config = loadConfig(sandboxConfigSchema, {
+      ...stack.sharedEnv,
+      SANDBOX_PORT: '0',
+      CHARGES_TCP_PORT: String(stack.ports.charges),
+      AGREEMENTS_TCP_PORT: String(stack.ports.agreements),
+    });
+    const app = await createSandboxApp(config);
+    await app.listen(0, '127.0.0.1');
+    try {
+      const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      expect((await probe(base, '/health/live')).status).toBe(200);
+      const { status, body } = await probe(base, '/health/ready');
+      expect(status).toBe(200);
+      expect(body.checks).toEqual({
+        shutdown: { status: 'up', critical: true },
+        'service:charges': expect.objectContaining({ status: 'up', critical: false }),
+        'service:agreements': expect.objectContaining({ status: 'up', critical: false }),
+      });
+    } finally {
+      await app.close();
+    }
   });
 });
 
