@@ -44,6 +44,8 @@ export class EventRelay {
   private readonly knownTopics = new Set<string>();
   private published = 0;
   private failures = 0;
+  /** Whether its last attempt to publish failed on Kafka's side (not the database's): what readiness reports. */
+  private kafkaFailed = false;
 
   constructor(
     private readonly pool: Pool,
@@ -62,11 +64,13 @@ export class EventRelay {
   }
 
   /**
-   * Whether its Kafka side works: started (its topics made) and its last publish did not fail. A relay that has
-   * nothing to publish holds no connection, so an idle relay counts as connected until a publish fails.
+   * Whether its Kafka side works: started (its topics made) and, while it leads, its last publish did not fail on
+   * Kafka. A database failure is not a Kafka one, and a follower publishes nothing: it counts as connected (its
+   * service's consumers tell whether Kafka can be reached). An idle leader holds no connection either, so it counts as
+   * connected until a publish fails.
    */
   get kafkaConnected(): boolean {
-    return this.running && this.failures === 0;
+    return this.running && !this.kafkaFailed;
   }
 
   /** Creates its topics, then tails the store. Throws (and may be called again) when Kafka cannot be reached. */
@@ -83,6 +87,7 @@ export class EventRelay {
     }
     this.running = true;
     this.failures = 0;
+    this.kafkaFailed = false;
     this.state = 'follower';
     this.loop = this.run();
   }
@@ -128,9 +133,15 @@ export class EventRelay {
       streamTypes: this.options.streamTypes,
     });
     if (events.length === 0) return 0;
-    const producer = await this.connectedProducer();
-    await this.ensureTopicsFor(events);
-    await producer.sendBatch({ acks: -1, topicMessages: groupByTopic(this.options.namespace, events) });
+    try {
+      const producer = await this.connectedProducer();
+      await this.ensureTopicsFor(events);
+      await producer.sendBatch({ acks: -1, topicMessages: groupByTopic(this.options.namespace, events) });
+    } catch (error) {
+      this.kafkaFailed = true;
+      throw error;
+    }
+    this.kafkaFailed = false;
     await saveLogCheckpoint(lock, this.options.name, next);
     this.cursor = next;
     this.published += events.length;
@@ -171,6 +182,7 @@ export class EventRelay {
     const connection = this.lockConnection;
     this.lockConnection = undefined;
     this.cursor = undefined;
+    this.kafkaFailed = false; // a follower publishes nothing (see kafkaConnected)
     if (this.state === 'leader') this.state = 'follower';
     if (!connection) return;
     // Closing the session releases its advisory locks whatever state the connection is in.
