@@ -98,6 +98,9 @@ class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplicationShu
   async beforeApplicationShutdown(): Promise<void> {
     this.active = false;
     for (const wake of this.wake) wake();
+    // A start still in flight (Kafka slow to answer) finishes first, and stops what it started (keepStarting), so
+    // nothing connects or consumes after this returns and the pool closes.
+    await Promise.all(this.starting);
     for (const consumer of this.consumers) await consumer.stop();
     await this.relay?.stop();
   }
