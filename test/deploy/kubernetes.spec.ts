@@ -12,7 +12,11 @@ const names = Object.keys(SERVICE_REGISTRY) as ServiceName[];
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
 
 type Labels = Record<string, string>;
-type Peer = { podSelector?: { matchLabels?: Labels }; namespaceSelector?: { matchLabels?: Labels } };
+type Peer = {
+  podSelector?: { matchLabels?: Labels };
+  namespaceSelector?: { matchLabels?: Labels };
+  ipBlock?: { cidr: string };
+};
 type Probe = { httpGet?: { path: string; port: number | string } };
 type Container = {
   name: string;
@@ -167,6 +171,24 @@ const sorted = (items: Iterable<string | undefined>) => [...new Set(items)].sort
       expect(denyAll?.spec).toMatchObject({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
       expect(denyAll?.spec?.ingress).toBeUndefined();
       expect(denyAll?.spec?.egress).toBeUndefined();
+    });
+
+    it('has no rule open to everyone: every rule names its peers, and no peer is an open address block', () => {
+      const open: string[] = [];
+      for (const policy of policies) {
+        const rules = [
+          ...(policy.spec?.ingress ?? []).map((rule) => ['ingress', rule.from] as const),
+          ...(policy.spec?.egress ?? []).map((rule) => ['egress', rule.to] as const),
+        ];
+        for (const [direction, peers] of rules) {
+          if (!peers || peers.length === 0) open.push(`${policy.metadata.name} ${direction}: any peer`);
+          for (const peer of peers ?? []) {
+            if (peer.ipBlock?.cidr.endsWith('/0'))
+              open.push(`${policy.metadata.name} ${direction}: ${peer.ipBlock.cidr}`);
+          }
+        }
+      }
+      expect(open).toEqual([]);
     });
 
     it('lets each service reach only what it calls (the registry), plus PostgreSQL and Kafka when it uses them', () => {
