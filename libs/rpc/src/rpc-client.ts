@@ -44,7 +44,9 @@ export class RpcClient implements OnApplicationShutdown, ReadinessSource {
       socket.once('connect', () => done(true));
       socket.once('error', () => done(false));
     });
-    return { [`service:${this.service}`]: { status: reachable ? 'up' : 'down', critical: false, host, port } };
+    // Statuses only: the gateway's and the sandbox page's probes are reachable through their Ingress, and addresses
+    // inside the cluster are nobody's business outside it.
+    return { [`service:${this.service}`]: { status: reachable ? 'up' : 'down', critical: false } };
   }
 
   send<Result>(pattern: string, message: object): Promise<Result> {

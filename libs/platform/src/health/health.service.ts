@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy, Optional } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { Pool } from 'pg';
+import { JsonLogger } from '../logging/json-logger';
 import { PG_POOL } from '../nest/infrastructure.module';
 import { type HealthAnswer, type HealthChecks, isReadinessSource, READINESS_CHECK } from './readiness';
 
@@ -20,6 +21,7 @@ export class HealthService implements OnModuleDestroy {
   constructor(
     private readonly discovery: DiscoveryService,
     @Optional() @Inject(PG_POOL) private readonly pool?: Pool,
+    @Optional() private readonly logger?: JsonLogger,
   ) {}
 
   /** Readiness answers 503 from now on. Called when the app starts closing. */
@@ -49,7 +51,11 @@ export class HealthService implements OnModuleDestroy {
       pending.push(
         withTimeout(pool.query('SELECT 1')).then(
           () => void (checks.database = { status: 'up', critical: true }),
-          (error: unknown) => void (checks.database = { status: 'down', critical: true, error: messageOf(error) }),
+          (error: unknown) => {
+            // The answer says only "down" (the gateway's probes are reachable through its Ingress); the log says why.
+            this.logger?.event('warn', 'health.database_down', { error: messageOf(error) });
+            checks.database = { status: 'down', critical: true };
+          },
         ),
       );
     }
@@ -57,7 +63,10 @@ export class HealthService implements OnModuleDestroy {
       pending.push(
         withTimeout(Promise.resolve(source[READINESS_CHECK]())).then(
           (reported) => void Object.assign(checks, reported),
-          (error: unknown) => void (checks.unknown = { status: 'down', critical: true, error: messageOf(error) }),
+          (error: unknown) => {
+            this.logger?.event('warn', 'health.check_failed', { error: messageOf(error) });
+            checks.unknown = { status: 'down', critical: true };
+          },
         ),
       );
     }

@@ -61,7 +61,7 @@ describe('the ops listener', () => {
       expect(status).toBe(503);
       expect(body.status).toBe('unavailable');
       expect(body.checks.kafka).toEqual({ status: 'down', critical: true });
-      expect(body.checks.database).toEqual({ status: 'down', critical: true, error: 'connection refused' });
+      expect(body.checks.database).toEqual({ status: 'down', critical: true }); // why: in the log, not the answer
     });
     const draining = healthOf([]);
     draining.onModuleDestroy();
