@@ -263,6 +263,10 @@ ${env.map(([key, value]) => `            - name: ${key}\n              ${value}`
           startupProbe:${probe('/health/live', 2, 30)}
           livenessProbe:${probe('/health/live', 10, 3)}
           readinessProbe:${probe('/health/ready', 5, 2)}
+          # Kubernetes takes the pod out of its Service's endpoints while it is told to stop; the few seconds of
+          # this sleep let every node's proxy catch up before SIGTERM makes the service stop taking work.
+          lifecycle:
+            preStop: { exec: { command: ['sleep', '5'] } }
           securityContext:
             allowPrivilegeEscalation: false
             readOnlyRootFilesystem: true

@@ -20,6 +20,7 @@ type Peer = {
 type Probe = { httpGet?: { path: string; port: number | string } };
 type Container = {
   name: string;
+  lifecycle?: { preStop?: { exec?: { command: string[] } } };
   args?: string[];
   ports?: { name?: string; containerPort: number }[];
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
@@ -126,6 +127,8 @@ const sorted = (items: Iterable<string | undefined>) => [...new Set(items)].sort
         const pod = deployment!.spec!.template!.spec;
         expect(podProblems(`Deployment ${name}`, pod, name)).toEqual([]);
         expect(pod.containers[0].args).toEqual([name]);
+        // Out of the endpoints before SIGTERM: a pause before the service stops taking work.
+        expect(pod.containers[0].lifecycle?.preStop?.exec?.command).toEqual(['sleep', '5']);
         expect(pod.topologySpreadConstraints?.length).toBeGreaterThan(0);
       }
       const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
