@@ -439,11 +439,18 @@ if (require.main === module) {
     case 'list':
       for (const name of servicesInStartOrder()) console.log(`${name} ${spec(name).port} ${spec(name).defaultPort}`);
       break;
+    case 'ports': // every port a local stack listens on: each service's, and an RPC service's ops port
+      for (const name of servicesInStartOrder()) {
+        const { port, defaultPort, opsPort } = spec(name);
+        console.log(`${port} ${defaultPort}`);
+        if (opsPort) console.log(`${opsPort.setting} ${opsPort.defaultPort}`);
+      }
+      break;
     case 'start':
       start(args[0]);
       break;
     default:
-      console.error('usage: scripts/registry.ts generate | check | list | start <service>');
+      console.error('usage: scripts/registry.ts generate | check | list | ports | start <service>');
       process.exit(2);
   }
 }

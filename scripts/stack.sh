@@ -12,11 +12,14 @@ set -a; . ./.infra.env; set +a
 # defaulting to the registry's port.
 services="$(node -r ts-node/register/transpile-only -r tsconfig-paths/register scripts/registry.ts list)"
 [[ -n "$services" ]] || { echo "stack: the service registry lists no service" >&2; exit 1; }
-names=() port_settings=()
-while read -r name setting default; do
+names=()
+while read -r name _; do names+=("$name"); done <<<"$services"
+# Every port the stack listens on (services' and ops ports), each setting defaulting to the registry's port.
+port_settings=()
+while read -r setting default; do
   export "$setting=${!setting:-$default}"
-  names+=("$name") port_settings+=("$setting")
-done <<<"$services"
+  port_settings+=("$setting")
+done <<<"$(node -r ts-node/register/transpile-only -r tsconfig-paths/register scripts/registry.ts ports)"
 # The secrets (RPC_SIGNING_SECRETS, SANDBOX_SIGNING_SECRET) have no default: setup generated them into .infra.env.
 export SANDBOX_PUBLIC_URL="${SANDBOX_PUBLIC_URL:-http://127.0.0.1:${SANDBOX_PORT}}"
 # Every service must use the same topic namespace (the scheduler learns about agreements from their events).
