@@ -46,7 +46,11 @@ export class HealthService implements OnModuleDestroy {
       shutdown: this.draining ? { status: 'down', critical: true, draining: true } : { status: 'up', critical: true },
     };
     const pending: Promise<void>[] = [];
-    if (this.pool) {
+    if (this.pool && poolIsBusy(this.pool)) {
+      // Every connection is at work and requests wait for one: the database answers, and a probe query would only
+      // queue behind the work (timing out under load would take every replica out of rotation at once).
+      checks.database = { status: 'up', critical: true, busy: true };
+    } else if (this.pool) {
       const pool = this.pool;
       pending.push(
         withTimeout(pool.query('SELECT 1')).then(
@@ -81,6 +85,12 @@ export class HealthService implements OnModuleDestroy {
       .map((wrapper) => wrapper.instance as unknown)
       .filter(isReadinessSource);
   }
+}
+
+/** All of the pool's connections are checked out and callers wait for one. */
+function poolIsBusy(pool: Pool): boolean {
+  const max = pool.options?.max ?? 10;
+  return pool.totalCount >= max && pool.idleCount === 0 && pool.waitingCount > 0;
 }
 
 function withTimeout<T>(promise: Promise<T>): Promise<T> {

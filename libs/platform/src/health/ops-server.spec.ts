@@ -52,6 +52,21 @@ describe('the ops listener', () => {
     });
   });
 
+  it('counts a pool whose every connection is at work as a database that answers (no probe queued behind the work)', async () => {
+    const health = healthOf([], {
+      options: { max: 4 },
+      totalCount: 4,
+      idleCount: 0,
+      waitingCount: 12,
+      query: (() => new Promise(() => undefined)) as unknown as Pool['query'], // would never answer in time
+    } as Partial<Pool>);
+    const answer = await health.ready();
+    expect(answer).toEqual({
+      status: 'ok',
+      checks: { shutdown: { status: 'up', critical: true }, database: { status: 'up', critical: true, busy: true } },
+    });
+  });
+
   it('is not ready when a critical check is down, its database fails, or it drains', async () => {
     const health = healthOf([() => ({ kafka: { status: 'down', critical: true } })], {
       query: (() => Promise.reject(new Error('connection refused'))) as unknown as Pool['query'],
