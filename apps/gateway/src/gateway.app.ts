@@ -31,6 +31,10 @@ export async function createGatewayApp(
     GatewayModule.forRoot(config, options),
     new FastifyAdapter({
       bodyLimit: config.GATEWAY_BODY_LIMIT_BYTES,
+      // While it closes, a request already on a keep-alive connection is still served (with `Connection: close`, so
+      // its client reconnects to another replica) rather than answered with fastify's bare 503 body, which is not an
+      // ApiError; new connections are refused and idle ones closed.
+      return503OnClosing: false,
       trustProxy: config.GATEWAY_TRUSTED_PROXIES.length > 0 ? config.GATEWAY_TRUSTED_PROXIES : false,
       frameworkErrors: frameworkErrorReply(
         () => (options.clock ?? systemClock).now(),
@@ -51,7 +55,6 @@ export async function createGatewayApp(
   }
   registerJsonBodyParsing(fastify, config.GATEWAY_BODY_LIMIT_BYTES);
   app.useGlobalPipes(apiValidationPipe());
-  app.enableShutdownHooks();
 
   registerApiDocs(fastify, createApiDocument(app, { listWaitMs: config.GATEWAY_LIST_WAIT_MS }));
   return app;

@@ -14,6 +14,5 @@ export async function createSandboxApp(config: SandboxConfig): Promise<NestExpre
   app.useLogger(app.get(JsonLogger));
   app.disable('x-powered-by');
   app.use(urlencoded({ extended: false, limit: '8kb' }));
-  app.enableShutdownHooks();
   return app;
 }

@@ -1,4 +1,9 @@
-import { type ConfigOf, loggingConfigSchema, serviceAddressSchema } from '@payment-ledger/platform';
+import {
+  type ConfigOf,
+  loggingConfigSchema,
+  serviceAddressSchema,
+  shutdownConfigSchema,
+} from '@payment-ledger/platform';
 import { rpcConfigSchema } from '@payment-ledger/rpc';
 
 /**
@@ -10,6 +15,7 @@ export const sandboxConfigSchema = {
   ...serviceAddressSchema('sandbox'),
   ...rpcConfigSchema,
   ...loggingConfigSchema,
+  ...shutdownConfigSchema,
 };
 
 export type SandboxConfig = ConfigOf<typeof sandboxConfigSchema>;

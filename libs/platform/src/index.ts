@@ -11,3 +11,4 @@ export * from './health/health.service';
 export * from './health/health.controller';
 export * from './health/ops-server';
 export * from './health/health.module';
+export * from './bootstrap/in-flight-work';

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Type } from '@nestjs/common';
 import { TcpSocket } from '@nestjs/microservices';
-import type { JsonLogger } from '@payment-ledger/platform';
+import type { InFlightWork, JsonLogger } from '@payment-ledger/platform';
 import type { FrameSigner, FrameVerifier } from './frame-auth';
 
 const HASH = 0x23; // '#'
@@ -9,6 +9,12 @@ const ANSWER_TOO_LARGE = {
   kind: 'internal',
   failureCode: 'answer_too_large',
   failureMessage: 'The answer exceeds RPC_MAX_FRAME_BYTES',
+};
+/** A command a draining server refused without running it: its caller may send it again (service-call.ts). */
+export const SERVICE_DRAINING = {
+  kind: 'unavailable',
+  failureCode: 'service_draining',
+  failureMessage: 'The service is shutting down and did not run this command; send it again',
 };
 
 /** "<up to 10 digits>#": a longer length prefix is not one. */
@@ -24,6 +30,11 @@ export interface RpcSocketOptions {
   logger: JsonLogger;
   /** `client` or `server`, for the log lines. */
   side: 'client' | 'server';
+  /**
+   * Servers: where commands are counted while they run. Once it drains, a new command is answered SERVICE_DRAINING
+   * unexecuted, and each connection ends as soon as the commands it brought are answered.
+   */
+  work?: InFlightWork;
 }
 
 /**
@@ -33,7 +44,7 @@ export interface RpcSocketOptions {
  * sent as, and verified before their JSON is parsed (frame-auth.ts).
  */
 export function rpcSocketClass(options: RpcSocketOptions): Type<TcpSocket> {
-  const { maxFrameBytes, signer, verifier, logger, side } = options;
+  const { maxFrameBytes, signer, verifier, logger, side, work } = options;
 
   class RpcSocket extends TcpSocket {
     private chunks: Buffer[] = [];
@@ -42,9 +53,22 @@ export function rpcSocketClass(options: RpcSocketOptions): Type<TcpSocket> {
     private frameLength = -1;
     private refused = false;
     private backpressured = false;
+    /** Ids of the commands this connection brought that have not been answered yet (servers with `work`). */
+    private readonly running = new Set<unknown>();
 
     constructor(socket: Socket) {
       super(socket);
+      if (work) {
+        const stopListening = work.onDrain(() => {
+          // From now on the connection itself counts as work until it has closed, so that the server closes (and
+          // destroys what is left) only after its last answers were flushed.
+          work.hold();
+          socket.once('close', () => work.finish());
+          this.endWhenAnswered();
+        });
+        // A connection that dies mid-command: its commands still count until they are answered (into the void).
+        socket.once('close', stopListening);
+      }
     }
 
     protected handleSend(message: unknown, callback?: (error?: unknown) => void): void {
@@ -78,6 +102,7 @@ export function rpcSocketClass(options: RpcSocketOptions): Type<TcpSocket> {
           this.socket.resume();
         });
       }
+      if (work) this.answered(message);
     }
 
     protected handleData(data: Buffer | string): void {
@@ -123,7 +148,32 @@ export function rpcSocketClass(options: RpcSocketOptions): Type<TcpSocket> {
       } catch {
         return this.refuse('rpc.frame_malformed', { bytes: body.length });
       }
+      if (work && !this.accepted(message)) return;
       this.socket.emit('message', message ?? {});
+    }
+
+    /** Counts a command in; while draining answers it SERVICE_DRAINING instead (events, without an id, pass). */
+    private accepted(message: unknown): boolean {
+      const id = (message as { id?: unknown } | null)?.id;
+      if (id === undefined || this.socket.writableEnded) return id === undefined;
+      if (!work!.tryStart()) {
+        this.handleSend({ id, isDisposed: true, err: SERVICE_DRAINING });
+        return false;
+      }
+      this.running.add(id);
+      return true;
+    }
+
+    /** A command's last frame (disposed, or an error) finishes it; a draining connection ends after its last one. */
+    private answered(message: unknown): void {
+      const { id, isDisposed, err } = (message ?? {}) as { id?: unknown; isDisposed?: boolean; err?: unknown };
+      if (id === undefined || !(isDisposed || err !== undefined) || !this.running.delete(id)) return;
+      work!.finish();
+      if (work!.isDraining) this.endWhenAnswered();
+    }
+
+    private endWhenAnswered(): void {
+      if (this.running.size === 0 && !this.socket.writableEnded) this.socket.end();
     }
 
     /** Logs why (no frame content), drops what was buffered and closes the connection at once. */

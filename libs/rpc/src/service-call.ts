@@ -8,6 +8,7 @@ import {
   RequestCoalescer,
   settle,
 } from '@payment-ledger/event-store';
+import { SERVICE_DRAINING } from './rpc-socket';
 
 /**
  * A request/response call that did not succeed: the service's own refusal, `unavailable` when it did not answer,
@@ -38,22 +39,39 @@ export function isRemoteError(error: unknown): error is RemoteError {
   return typeof e?.kind === 'string' && typeof e.failureCode === 'string' && typeof e.failureMessage === 'string';
 }
 
-/** Sends a message over a `@nestjs/microservices` client and waits for the answer, at most `timeoutMs`. */
+/** The pause before sending again a command that a draining server refused unexecuted (doubling, capped). */
+const DRAINING_RETRY_MS = { first: 20, max: 200 };
+
+/**
+ * Sends a message over a `@nestjs/microservices` client and waits for the answer, at most `timeoutMs` in all. A
+ * command refused by a server that is shutting down (`service_draining`: it was not run) is sent again within that
+ * time; the server ends the connection once its own commands are answered, so the next attempt reconnects, to another
+ * replica when there is one. Past the time it fails as `service_unavailable`.
+ */
 export async function callService<Result>(
   proxy: ClientProxy,
   pattern: string,
   message: object,
   timeoutMs: number,
 ): Promise<Result> {
-  try {
-    return await firstValueFrom(proxy.send<Result>(pattern, message).pipe(timeout(timeoutMs)));
-  } catch (error) {
-    if (isRemoteError(error)) throw new RemoteCallError(error);
-    throw new RemoteCallError({
-      kind: 'unavailable',
-      failureCode: 'service_unavailable',
-      failureMessage: `the service did not answer ${pattern}: ${(error as Error)?.message ?? String(error)}`,
-    });
+  const deadline = Date.now() + timeoutMs;
+  for (let pause = DRAINING_RETRY_MS.first; ; pause = Math.min(pause * 2, DRAINING_RETRY_MS.max)) {
+    try {
+      const left = Math.max(1, deadline - Date.now());
+      return await firstValueFrom(proxy.send<Result>(pattern, message).pipe(timeout(left)));
+    } catch (error) {
+      const draining = isRemoteError(error) && error.failureCode === SERVICE_DRAINING.failureCode;
+      if (draining && Date.now() + pause < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        continue;
+      }
+      if (isRemoteError(error) && !draining) throw new RemoteCallError(error);
+      throw new RemoteCallError({
+        kind: 'unavailable',
+        failureCode: 'service_unavailable',
+        failureMessage: `the service did not answer ${pattern}: ${(error as Error)?.message ?? String(error)}`,
+      });
+    }
   }
 }
 

@@ -136,6 +136,17 @@ export const loggingConfigSchema = {
   LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
 };
 
+/** How every service stops. */
+export const shutdownConfigSchema = {
+  /**
+   * How long a service may take to stop after SIGTERM: finish the commands and requests it accepted, commit its
+   * consumers' offsets, flush its relay, close its pools. Past it the process exits with code 1. Keep it below the
+   * orchestrator's grace period minus the pre-stop pause (Kubernetes: `terminationGracePeriodSeconds` 45 and a
+   * 5 s `preStop`).
+   */
+  SHUTDOWN_TIMEOUT_MS: env.int({ default: 30_000, min: 1_000, max: 600_000 }),
+};
+
 /** The infrastructure every service needs. */
 export const infrastructureConfigSchema = {
   /**
@@ -168,4 +179,5 @@ export const infrastructureConfigSchema = {
    */
   PROJECTION_POLL_MS: env.int({ default: 50, min: 5, max: 10_000 }),
   ...loggingConfigSchema,
+  ...shutdownConfigSchema,
 };
