@@ -126,6 +126,27 @@ it('resumes from its checkpoint after a restart instead of republishing', async 
   expect(new Set(ids).size).toBe(100);
 });
 
+it('publishes what was committed before it stopped, on its way out, instead of leaving it to the next leader', async () => {
+  const ns = testNamespace();
+  // Polls rarely: only the flush on stop can publish the second lot before stop() returns.
+  const lazy = new EventRelay(
+    db.pool,
+    store,
+    testKafka('relay'),
+    { name: `${ns}-lazy`, namespace: ns, streamTypes: [widget(ns)], partitions: 3, pollIntervalMs: 60_000 },
+    logger,
+  );
+  relays.push(lazy);
+  await appendMany(`widget-${ns}:${ns}-a`, 1, 1);
+  await lazy.start();
+  await waitFor('the leader published the first event', () => lazy.publishedCount === 1);
+  await appendMany(`widget-${ns}:${ns}-b`, 3, 10);
+  await lazy.stop();
+  expect(lazy.publishedCount).toBe(31);
+  const collector = await collect(ns, [widget(ns)]);
+  await waitFor('all 31 in Kafka', () => collector.received.length >= 31);
+});
+
 it('lets only one of two relays publish, and the other takes over within seconds when the leader dies', async () => {
   const ns = testNamespace();
   const a = relay(ns);

@@ -22,6 +22,9 @@ export interface EventRelayOptions {
 
 type RelayState = 'stopped' | 'follower' | 'leader';
 
+/** How long a stopping leader keeps publishing what is committed (a part of the service's shutdown deadline). */
+const FLUSH_MS = 5_000;
+
 /**
  * Tails the event store (the store is the outbox) and publishes every event to its stream type's topic, keyed by
  * stream id, with an idempotent producer; then moves its checkpoint in PostgreSQL. At-least-once: a crash between
@@ -97,6 +100,7 @@ export class EventRelay {
     this.running = false;
     this.wake?.();
     await this.loop;
+    await this.flush();
     this.releaseLeadership();
     await this.producer?.disconnect().catch(() => undefined);
     this.producer = undefined;
@@ -121,6 +125,20 @@ export class EventRelay {
         if (this.state !== 'leader') this.releaseLeadership(); // the lock connection failed: the lock is gone
         await this.sleep(Math.min(5000, 100 * 2 ** Math.min(this.failures, 6)));
       }
+    }
+  }
+
+  /**
+   * On the way out, a leader publishes what was committed before it stopped (within FLUSH_MS), so that events reach
+   * Kafka now rather than when the next leader takes over; whatever is left, the next leader publishes.
+   */
+  private async flush(): Promise<void> {
+    if (this.state !== 'leader' || this.kafkaFailed) return;
+    const deadline = Date.now() + FLUSH_MS;
+    try {
+      while (Date.now() < deadline && (await this.publishNextBatch()) > 0);
+    } catch (error) {
+      this.logger.event('warn', 'relay.flush_failed', { relay: this.options.name, error });
     }
   }
 
