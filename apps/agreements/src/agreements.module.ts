@@ -9,6 +9,7 @@ import {
   SANDBOX_RECORD_ENTITIES,
 } from '@payment-ledger/payment-methods';
 import { CLOCK, type Clock, InfrastructureModule, PG_POOL } from '@payment-ledger/platform';
+import { HousekeepingModule } from '@payment-ledger/timers';
 import { rpcClientProviders } from '@payment-ledger/rpc';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
@@ -68,6 +69,7 @@ export class AgreementsModule {
       module: AgreementsModule,
       imports: [
         InfrastructureModule.forRoot({ service: 'agreements', config, clock: options.clock }),
+        HousekeepingModule.forService('agreements', config),
         TypeOrmModule.forFeature([AgreementListViewEntity]),
         core,
         MessagingModule.forRoot(

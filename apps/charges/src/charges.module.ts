@@ -7,7 +7,7 @@ import {
   SANDBOX_RECORD_ENTITIES,
 } from '@payment-ledger/payment-methods';
 import { CLOCK, type Clock, InfrastructureModule, PG_POOL } from '@payment-ledger/platform';
-import { PostgresTimerStore, TIMER_ENTITIES, TimerEntity } from '@payment-ledger/timers';
+import { PostgresTimerStore, TIMER_ENTITIES, TimerEntity, HousekeepingModule } from '@payment-ledger/timers';
 import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import type { Pool } from 'pg';
@@ -36,6 +36,7 @@ export class ChargesModule {
       module: ChargesModule,
       imports: [
         InfrastructureModule.forRoot({ service: 'charges', config, clock: options.clock }),
+        HousekeepingModule.forService('charges', config),
         TypeOrmModule.forFeature([...TIMER_ENTITIES, ...SANDBOX_RECORD_ENTITIES, ChargeListViewEntity]),
         MessagingModule.forRoot({
           relay: { name: 'charges', streamTypes: ['charge'] },

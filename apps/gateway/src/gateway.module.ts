@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CHARGES_PATTERNS } from '@payment-ledger/contracts';
 import { type Clock, HealthModule, InfrastructureModule } from '@payment-ledger/platform';
+import { HousekeepingModule } from '@payment-ledger/timers';
 import { rpcClientProviders, rpcClientToken, type RpcClient } from '@payment-ledger/rpc';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
 import { GATEWAY_ENTITIES } from './infrastructure/gateway-entities';
@@ -29,6 +30,7 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [
         InfrastructureModule.forRoot({ service: 'gateway', config, clock: options.clock }),
+        HousekeepingModule.forService('gateway', config),
         TypeOrmModule.forFeature(GATEWAY_ENTITIES),
         // /health/live and /health/ready (Kubernetes probes; never rate-limited, see address-rate-limit.ts).
         HealthModule.forHttp(),

@@ -2,7 +2,7 @@ import { CHARGE_SETTLEMENT_EVENT_TYPES } from '@payment-ledger/contracts';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule } from '@payment-ledger/messaging';
 import { type Clock, InfrastructureModule, PG_POOL } from '@payment-ledger/platform';
-import { PostgresTimerStore, TIMER_ENTITIES, TimerEntity } from '@payment-ledger/timers';
+import { PostgresTimerStore, TIMER_ENTITIES, TimerEntity, HousekeepingModule } from '@payment-ledger/timers';
 import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import type { Pool } from 'pg';
@@ -52,6 +52,7 @@ export class SchedulerModule {
       module: SchedulerModule,
       imports: [
         InfrastructureModule.forRoot({ service: 'scheduler', config, clock: options.clock }),
+        HousekeepingModule.forService('scheduler', config),
         core,
         MessagingModule.forRoot({ relay: { name: 'scheduler', streamTypes: ['billing-schedule'] }, imports: [core] }, [
           {

@@ -11,3 +11,4 @@ export * from './migrations-path';
 export * from './folded-view';
 export * from './projection-runner';
 export * from './projection-rebuild';
+export * from './inbox-purge';

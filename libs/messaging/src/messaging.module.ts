@@ -22,6 +22,7 @@ import {
 } from '@payment-ledger/platform';
 import { EventRelay } from './event-relay';
 import { InboxConsumer, type InboxHandler } from './inbox-consumer';
+import { InboxPurge } from './inbox-purge';
 import { createKafka } from './kafka';
 import { MESSAGING_ENTITIES } from './messaging.entities';
 import { type Projection, ProjectionRunners } from './projection-runner';
@@ -217,6 +218,8 @@ export class MessagingModule {
     for (const registration of consumers) {
       if (typeof registration.handler === 'function') providers.push(registration.handler);
     }
+    // A service with consumers has inbox rows to purge (run by its HousekeepingModule).
+    if (consumers.length > 0) providers.push(InboxPurge);
     const projections = options.projections ?? [];
     if (projections.length > 0) {
       providers.push(...projections, {

@@ -178,6 +178,13 @@ export const infrastructureConfigSchema = {
    * a write takes to show in a list. A caught-up poll is two reads and writes nothing.
    */
   PROJECTION_POLL_MS: env.int({ default: 50, min: 5, max: 10_000 }),
+  /** Time between two runs of each housekeeping purge (expired idempotency records, old inbox rows). */
+  HOUSEKEEPING_INTERVAL_MS: env.int({ default: 3_600_000, min: 1_000, max: 7 * 24 * 3_600_000 }),
+  /**
+   * Days an inbox row (a consumer's record that it handled an event) is kept before housekeeping deletes it. Keep it
+   * longer than the Kafka topics' retention: an event redelivered after its row was deleted would be handled again.
+   */
+  INBOX_RETENTION_DAYS: env.int({ default: 30, min: 1, max: 3650 }),
   ...loggingConfigSchema,
   ...shutdownConfigSchema,
 };

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { IsNull, type Repository } from 'typeorm';
 import { PG_POOL } from '@payment-ledger/platform';
+import { PURGE_TASK, type PurgeTask, type PurgeTaskSource } from '@payment-ledger/timers';
 import { IDEMPOTENCY_KEY_TTL_MS, type IdempotencyRecord } from '../../domain/idempotency';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 
@@ -28,11 +29,28 @@ interface Row {
  * taken over, a failed one forgotten or released) go through the entity's repository.
  */
 @Injectable()
-export class IdempotencyRepository {
+export class IdempotencyRepository implements PurgeTaskSource {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @InjectRepository(IdempotencyKeyEntity) private readonly records: Repository<IdempotencyKeyEntity>,
   ) {}
+
+  /** Housekeeping (HousekeepingModule) deletes expired records: an expired record already counts as absent (claim). */
+  [PURGE_TASK](): PurgeTask {
+    return { name: 'idempotency-keys', purge: (now, limit) => this.deleteExpired(now, limit) };
+  }
+
+  /** Deletes up to `limit` records expired at `now` (by `idempotency_keys_expiry`), skipping any a request holds. */
+  async deleteExpired(now: Date, limit: number): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `DELETE FROM idempotency_keys k
+        USING (SELECT merchant_id, idempotency_key FROM idempotency_keys WHERE expires_at <= $1
+               LIMIT $2 FOR UPDATE SKIP LOCKED) expired
+        WHERE k.merchant_id = expired.merchant_id AND k.idempotency_key = expired.idempotency_key`,
+      [now, limit],
+    );
+    return rowCount ?? 0;
+  }
 
   /** Claims the key for a first attempt (or over an expired record); false when a live record exists. */
   async claim(merchantId: string, key: string, requestHash: string, resourceId: string, now: Date): Promise<boolean> {
