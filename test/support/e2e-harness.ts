@@ -26,10 +26,29 @@ type Service = ChildProcess & { output: () => string };
 
 /** Services started in order, stopped in reverse with SIGTERM (graceful shutdown is part of what is tested). */
 export class ServiceGroup {
-  private readonly services: { name: string; child: Service }[] = [];
+  private readonly services: { name: string; child: Service; entry: string; env: Record<string, string> }[] = [];
 
   async start(name: string, entry: string, env: Record<string, string>): Promise<void> {
-    this.services.push({ name, child: await startTsProcess(entry, env, `${name}.listening`) });
+    this.services.push({ name, entry, env, child: await startTsProcess(entry, env, `${name}.listening`) });
+  }
+
+  /** Sends `name` SIGTERM and resolves with how it exited, once it has (its output stays readable). */
+  async stop(name: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
+    const { child } = this.find(name);
+    await stopProcess(child, 'SIGTERM');
+    return { code: child.exitCode, signal: child.signalCode, output: child.output() };
+  }
+
+  /** Starts a stopped service again, with the settings it was first started with. */
+  async restart(name: string): Promise<void> {
+    const service = this.find(name);
+    service.child = await startTsProcess(service.entry, service.env, `${name}.listening`);
+  }
+
+  private find(name: string) {
+    const service = this.services.find((s) => s.name === name);
+    if (!service) throw new Error(`no service ${name} in this group`);
+    return service;
   }
 
   printOutput(): void {
