@@ -116,6 +116,8 @@ function composeService(name: ServiceName): string {
     `    image: \${PAYMENT_LEDGER_IMAGE:-payment-ledger:local}`,
     `    profiles: ['services']`,
     `    command: ['${name}']`,
+    // Compose kills after 10 s by default: give the service its whole SHUTDOWN_TIMEOUT_MS (30 s) to drain, and more.
+    `    stop_grace_period: 35s`,
     ...(dependsOn.length > 0
       ? ['    depends_on:', ...dependsOn.map(([service, condition]) => `      ${service}: { condition: ${condition} }`)]
       : []),

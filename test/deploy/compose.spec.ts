@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
-import { SERVICE_REGISTRY, type ServiceName } from '@payment-ledger/platform';
+import { SERVICE_REGISTRY, type ServiceName, shutdownConfigSchema } from '@payment-ledger/platform';
 
 // docker-compose.yml as `docker compose` reads it (no Docker engine here to run it): the generated services are
 // what the registry says, each healthy only when its /health/ready answers, started after what it needs.
@@ -15,6 +15,7 @@ type ComposeService = {
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
+  stop_grace_period?: string;
 };
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
   services: Record<string, ComposeService>;
@@ -67,6 +68,9 @@ describe('docker-compose.yml', () => {
     expect(test.slice(0, 3)).toEqual(['CMD', 'node', '-e']); // the slim image has no curl
     expect(test[3]).toContain(`fetch('http://127.0.0.1:${healthPort(name)}/health/ready')`);
     if ('opsPort' in spec) expect(service.environment?.[spec.opsPort.setting]).toBe(String(spec.opsPort.defaultPort));
+    // Compose's 10 s default would kill it mid-drain: its stop grace covers SHUTDOWN_TIMEOUT_MS (default).
+    const graceSeconds = Number(/^(\d+)s$/.exec(service.stop_grace_period ?? '10s')?.[1]);
+    expect(graceSeconds * 1000).toBeGreaterThan(shutdownConfigSchema.SHUTDOWN_TIMEOUT_MS.parse(undefined, 'x'));
   });
 
   it.each(names)('%s: starts after PostgreSQL, Kafka and the migrations (if it uses them) and its callees', (name) => {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { SERVICE_REGISTRY, type ServiceName } from '@payment-ledger/platform';
+import { SERVICE_REGISTRY, type ServiceName, shutdownConfigSchema } from '@payment-ledger/platform';
 
 // Both overlays rendered as `kubectl kustomize` renders them, every object validated against the Kubernetes schemas
 // (kubernetes-models), and what the platform needs of each service checked: probes on the real endpoints, limits, a
@@ -30,6 +30,7 @@ type Container = {
   startupProbe?: Probe;
 };
 type PodSpec = {
+  terminationGracePeriodSeconds?: number;
   securityContext?: { runAsNonRoot?: boolean };
   topologySpreadConstraints?: unknown[];
   containers: Container[];
@@ -133,6 +134,22 @@ const sorted = (items: Iterable<string | undefined>) => [...new Set(items)].sort
       }
       const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
       expect(deployments.sort()).toEqual([...names].sort());
+    });
+
+    it('gives each service time to drain: the grace period covers the preStop pause and SHUTDOWN_TIMEOUT_MS', () => {
+      const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'payment-ledger') as
+        (K8sObject & { data?: Record<string, string> }) | undefined;
+      const shutdownMs = shutdownConfigSchema.SHUTDOWN_TIMEOUT_MS.parse(
+        config?.data?.SHUTDOWN_TIMEOUT_MS,
+        'SHUTDOWN_TIMEOUT_MS',
+      );
+      for (const name of names) {
+        const pod = find('Deployment', name)!.spec!.template!.spec;
+        const preStopMs = Number(pod.containers[0].lifecycle?.preStop?.exec?.command[1] ?? 0) * 1000;
+        // Past the grace period the kubelet kills the pod: the service's own deadline must come first, with room
+        // for its exit.
+        expect((pod.terminationGracePeriodSeconds ?? 30) * 1000).toBeGreaterThanOrEqual(preStopMs + shutdownMs + 5_000);
+      }
     });
 
     it('has, per service, a Service, a PodDisruptionBudget and a HorizontalPodAutoscaler', () => {
