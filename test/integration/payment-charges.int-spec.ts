@@ -581,13 +581,13 @@ describe('the consumer’s redirect', () => {
     expect((await consumer(charge, 'APPROVE')).status).toBe('FAILED');
   });
 
-  it('a wrong link token is not found', async () => {
+  it('a wrong link token is an invalid link', async () => {
     const charge = await createCharge();
     await expect(
       stack.charges
         .get(CompleteCheckoutHandler)
         .complete({ chargeId: charge.id, token: 'forged', decision: 'APPROVE', correlationId: 't' }),
-    ).rejects.toMatchObject({ code: 'payment_charge_not_found' });
+    ).rejects.toMatchObject({ code: 'hosted_page_link_invalid' });
   });
 
   it('fails the charge when the consumer does nothing for 10 minutes, by a timer that survives a restart', async () => {

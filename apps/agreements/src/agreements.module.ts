@@ -42,6 +42,7 @@ class AgreementsCoreModule {
             {
               hostedPageBaseUrl: config.SANDBOX_PUBLIC_URL,
               signingSecret: config.SANDBOX_SIGNING_SECRET,
+              linkTtlMs: config.SANDBOX_LINK_TTL_MS,
               asyncAuthorizationDelayMs: 30_000,
               clock,
             },

@@ -55,6 +55,7 @@ export class ChargesModule {
               {
                 hostedPageBaseUrl: config.SANDBOX_PUBLIC_URL,
                 signingSecret: config.SANDBOX_SIGNING_SECRET,
+                linkTtlMs: config.SANDBOX_LINK_TTL_MS,
                 asyncAuthorizationDelayMs: config.SANDBOX_ASYNC_AUTHORIZATION_DELAY_MS,
                 clock,
               },

@@ -18,9 +18,10 @@ export interface FailureCodeEntry {
   /**
    * Where else than from an operation the code comes: `framework`, a refusal before any route (an unknown path, a
    * guard's 403); not listed among an operation's errors in the document. (The health endpoints answer in their own
-   * shape, `{ status, checks }`, libs/platform's HealthModule, with no failure code.)
+   * shape, `{ status, checks }`, libs/platform's HealthModule, with no failure code.) `hosted_page`, an answer of
+   * the sandbox's hosted page to a consumer's browser (apps/sandbox), never of the merchant API.
    */
-  scope?: 'framework';
+  scope?: 'framework' | 'hosted_page';
 }
 
 const FIX_REQUEST =
@@ -188,6 +189,20 @@ export const FAILURE_CODES = {
     status: 404,
     meaning: 'The agreement has no billing schedule (it needs a frequency, an amount and consent).',
     action: 'Advance test clocks only on scheduled, approved agreements.',
+  },
+  // The sandbox's hosted page (the consumer's browser), not the API: a link that does not open its page.
+  hosted_page_link_invalid: {
+    status: 404,
+    meaning:
+      'The hosted-page link is not one made for this charge or agreement (tampered, cut short, or an old link without an expiry).',
+    action: "Send the consumer to the charge's own `requestUrl`, as the API answered it.",
+    scope: 'hosted_page',
+  },
+  hosted_page_link_expired: {
+    status: 410,
+    meaning: 'The hosted-page link has expired (SANDBOX_LINK_TTL_MS after the charge or agreement was created).',
+    action: 'Read the charge or agreement for its outcome; for a new attempt, create a new one and redirect again.',
+    scope: 'hosted_page',
   },
   // 408, 409
   request_timeout: {

@@ -2,6 +2,7 @@ export * from './payment-method-provider';
 export * from './provider-errors';
 export * from './migrations-path';
 export * from './amazon-pay-sandbox/amazon-pay-sandbox.provider';
+export * from './amazon-pay-sandbox/hosted-page-link';
 export * from './amazon-pay-sandbox/simulation-outcomes';
 export type {
   SandboxCharge,

@@ -9,6 +9,7 @@
  * (ProviderIdempotencyConflict), as Amazon Pay refuses a reused `x-amz-pay-idempotency-key`.
  */
 import type { ChargeFailure, Money, PaymentMethodType, SimulationCode } from '@payment-ledger/contracts';
+import type { HostedPageLinkCheck } from './amazon-pay-sandbox/hosted-page-link';
 
 export type ProviderAuthorizationOutcome =
   | {
@@ -23,6 +24,13 @@ export type ProviderAuthorizationOutcome =
 
 export interface RedirectRequest {
   chargeId: string;
+  /** The charge's merchant: a link opens one merchant's charge only. */
+  merchantId: string;
+}
+
+export interface AgreementRedirectRequest {
+  agreementId: string;
+  merchantId: string;
 }
 
 /** Amazon Pay's "Create Charge": authorize the amount, and with `captureNow` capture it in the same call. */
@@ -77,11 +85,11 @@ export interface PaymentMethodProvider {
   readonly paymentMethod: PaymentMethodType;
   /** Where to send the consumer to authenticate; the provider's hosted page. */
   createRedirect(request: RedirectRequest): { requestUrl: string; requestMethod: 'GET' };
-  /** Verifies that a consumer's return from the hosted page belongs to this charge. */
-  verifyRedirectToken(chargeId: string, token: string): boolean;
+  /** Whether a consumer's visit to the hosted page holds this charge's link, and it has not expired. */
+  checkRedirectToken(request: RedirectRequest, token: string): HostedPageLinkCheck;
   /** Where to send the consumer to consent to a payment agreement (the method is saved for future purchases). */
-  createAgreementRedirect(request: { agreementId: string }): { requestUrl: string; requestMethod: 'GET' };
-  verifyAgreementRedirectToken(agreementId: string, token: string): boolean;
+  createAgreementRedirect(request: AgreementRedirectRequest): { requestUrl: string; requestMethod: 'GET' };
+  checkAgreementRedirectToken(request: AgreementRedirectRequest, token: string): HostedPageLinkCheck;
   /** The failure recorded when the consumer cancels on the provider's page. */
   consumerCanceledFailure(simulationCode: SimulationCode | null): ChargeFailure;
   authorize(request: AuthorizeRequest): Promise<ProviderAuthorizationOutcome>;

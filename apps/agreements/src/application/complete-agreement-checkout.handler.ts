@@ -5,7 +5,13 @@ import type {
   CompleteAgreementCheckoutMessage,
 } from '@payment-ledger/contracts';
 import { JsonLogger } from '@payment-ledger/platform';
-import { PAYMENT_METHOD_PROVIDER, type PaymentMethodProvider } from '@payment-ledger/payment-methods';
+import {
+  assertHostedPageLink,
+  HostedPageLinkInvalid,
+  PAYMENT_METHOD_PROVIDER,
+  type PaymentMethodProvider,
+} from '@payment-ledger/payment-methods';
+import { hasPrefix } from '@payment-ledger/contracts';
 import type { ExistingAgreement } from '../domain/agreement.decider';
 import { PaymentAgreementNotFound } from '../domain/agreement-errors';
 import { AgreementRepository } from './agreement-repository';
@@ -53,11 +59,18 @@ export class CompleteAgreementCheckoutHandler {
     return toView(state);
   }
 
+  /**
+   * The agreement, for the holder of its signed link before it expires (see CompleteCheckoutHandler in charges:
+   * an unknown agreement is refused as an invalid link).
+   */
   private async authorized(message: AgreementCheckoutMessage): Promise<ExistingAgreement> {
-    if (!this.provider.verifyAgreementRedirectToken(message.agreementId, message.token)) {
-      throw new PaymentAgreementNotFound();
-    }
-    return this.agreements.load(message.agreementId);
+    if (!hasPrefix(message.agreementId, 'agreement')) throw new HostedPageLinkInvalid();
+    const state = await this.agreements.load(message.agreementId).catch((error: unknown) => {
+      throw error instanceof PaymentAgreementNotFound ? new HostedPageLinkInvalid() : error;
+    });
+    const subject = { agreementId: state.id, merchantId: state.merchant.id };
+    assertHostedPageLink(this.provider.checkAgreementRedirectToken(subject, message.token));
+    return state;
   }
 }
 

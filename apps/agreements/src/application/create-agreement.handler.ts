@@ -22,7 +22,10 @@ export class CreateAgreementHandler {
     if (!hasPrefix(message.agreementId, 'agreement')) {
       throw new AgreementRequestRejected('invalid_agreement_id', 'agreementId must be an agr_ id', 'id');
     }
-    const redirect = this.provider.createAgreementRedirect({ agreementId: message.agreementId });
+    const redirect = this.provider.createAgreementRedirect({
+      agreementId: message.agreementId,
+      merchantId: message.merchant.id,
+    });
     const initial =
       message.initialPaymentCharge && message.initialPaymentChargeId
         ? { chargeId: message.initialPaymentChargeId, amount: message.initialPaymentCharge.amount }

@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CheckoutMessage, CheckoutView, CompleteCheckoutMessage } from '@payment-ledger/contracts';
-import { newId } from '@payment-ledger/contracts';
-import { PAYMENT_METHOD_PROVIDER, type PaymentMethodProvider } from '@payment-ledger/payment-methods';
+import { hasPrefix, newId } from '@payment-ledger/contracts';
+import {
+  assertHostedPageLink,
+  HostedPageLinkInvalid,
+  PAYMENT_METHOD_PROVIDER,
+  type PaymentMethodProvider,
+} from '@payment-ledger/payment-methods';
 import type { ChargeCommand } from '../domain/charge-commands';
 import { type ExistingCharge, exists } from '../domain/charge.decider';
 import { PaymentChargeNotFound } from '../domain/charge-errors';
@@ -11,7 +16,9 @@ import { ChargeRepository } from './charge-repository';
 
 /**
  * The consumer's side of the redirect: what the provider's hosted page shows, and the consumer's decision there.
- * Only the holder of the signed link may see or decide; anyone else gets "not found".
+ * Only the holder of the charge's signed link, before it expires, may see or decide: anyone else is refused with
+ * `hosted_page_link_invalid` (an unknown charge too, so the page tells nothing about which charges exist), and a
+ * genuine link past its expiry with `hosted_page_link_expired`.
  */
 @Injectable()
 export class CompleteCheckoutHandler {
@@ -60,12 +67,14 @@ export class CompleteCheckoutHandler {
   }
 
   private async authorizedCharge(message: CheckoutMessage): Promise<StreamSnapshot<ExistingCharge>> {
-    if (!this.provider.verifyRedirectToken(message.chargeId, message.token)) throw new PaymentChargeNotFound();
+    if (!hasPrefix(message.chargeId, 'charge')) throw new HostedPageLinkInvalid();
     const { state, version } = await this.charges.load(message.chargeId);
     // Only consumer-initiated charges have a hosted page.
     if (!exists(state) || state.returnUrl === null || state.authenticationExpiresAt === null) {
-      throw new PaymentChargeNotFound();
+      throw new HostedPageLinkInvalid();
     }
+    const subject = { chargeId: state.id, merchantId: state.merchant.id };
+    assertHostedPageLink(this.provider.checkRedirectToken(subject, message.token));
     return { state, version };
   }
 }

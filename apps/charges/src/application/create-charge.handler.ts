@@ -21,7 +21,7 @@ export class CreateChargeHandler {
     if (message.paymentMethod !== this.provider.paymentMethod) {
       throw new ChargeRequestRejected('payment_method_not_supported', 'unsupported payment method', 'paymentMethod');
     }
-    const redirect = this.provider.createRedirect({ chargeId: message.chargeId });
+    const redirect = this.provider.createRedirect({ chargeId: message.chargeId, merchantId: message.merchant.id });
     const { state } = await this.charges.execute(
       message.chargeId,
       {

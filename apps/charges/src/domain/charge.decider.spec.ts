@@ -2836,6 +2836,7 @@ describe('properties', () => {
         {
           hostedPageBaseUrl: 'http://127.0.0.1:3002',
           signingSecret: 'test-signing-secret',
+          linkTtlMs: 30 * 60_000,
           asyncAuthorizationDelayMs: DELAY_MS,
         },
         new InMemorySandboxProviderRecords(),

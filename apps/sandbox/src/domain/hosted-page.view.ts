@@ -49,6 +49,16 @@ export function renderNotFoundPage(): string {
   return page('Not found', '<div class="card"><h1>This payment link is not valid</h1></div>');
 }
 
+/** A link that does not open its page (invalid or expired), with its machine-readable code. */
+export function renderRefusedPage(failureCode: string, failureMessage: string): string {
+  const title = failureCode === 'hosted_page_link_expired' ? 'Link expired' : 'Not found';
+  return page(
+    title,
+    `<div class="card" data-failure-code="${escape(failureCode)}"><h1>${escape(failureMessage)}</h1>
+<p class="note">Code: <code data-testid="failure-code">${escape(failureCode)}</code></p></div>`,
+  );
+}
+
 /** The merchant's return URL with the charge id appended as a query parameter. */
 export function returnUrlFor(view: Pick<CheckoutView, 'returnUrl' | 'chargeId'>): string {
   const url = new URL(view.returnUrl);

@@ -9,7 +9,7 @@ import {
   renderAgreementPage,
   renderNotFoundPage,
 } from '../domain/hosted-page.view';
-import { consumerDecision, pageView } from './provider-page';
+import { consumerDecision, isRefusal, type PageRefusal, pageView, sendRefusal } from './provider-page';
 
 /** The consent page of a payment agreement (`requestUrl` of an agreement), then back to the merchant. */
 @Controller('amazon-pay/agreements')
@@ -24,7 +24,7 @@ export class AgreementPageController {
   @Header('Cache-Control', 'no-store')
   async show(@Param('agreementId') agreementId: string, @Query('token') token: string, @Res() response: Response) {
     const view = await this.view(AGREEMENTS_PATTERNS.checkout, { agreementId, token: String(token ?? '') });
-    if (!view) return response.status(404).send(renderNotFoundPage());
+    if (isRefusal(view)) return sendRefusal(response, view);
     if (view.status !== 'AUTHENTICATION_PENDING') return response.status(200).send(renderAgreementEndedPage(view));
     return response.status(200).send(renderAgreementPage(view, String(token)));
   }
@@ -42,12 +42,12 @@ export class AgreementPageController {
       token: String(form.token ?? ''),
       decision,
     });
-    if (!view) return response.status(404).type('html').send(renderNotFoundPage());
+    if (isRefusal(view)) return sendRefusal(response, view);
     this.logger.event('info', 'sandbox.agreement_completed', { agreementId, decision, status: view.status });
     return response.redirect(303, agreementReturnUrlFor(view));
   }
 
-  private view(pattern: string, message: object): Promise<AgreementCheckoutView | undefined> {
+  private view(pattern: string, message: object): Promise<AgreementCheckoutView | PageRefusal> {
     return pageView<AgreementCheckoutView>(this.agreements, pattern, message);
   }
 }

@@ -4,7 +4,7 @@ import { CHARGES_PATTERNS, type CheckoutView } from '@payment-ledger/contracts';
 import { JsonLogger } from '@payment-ledger/platform';
 import { InjectRpcClient, type RpcClient } from '@payment-ledger/rpc';
 import { renderCheckoutPage, renderEndedPage, renderNotFoundPage, returnUrlFor } from '../domain/hosted-page.view';
-import { consumerDecision, pageView } from './provider-page';
+import { consumerDecision, isRefusal, type PageRefusal, pageView, sendRefusal } from './provider-page';
 
 /**
  * The page a consumer is redirected to (`requestUrl`): shows the merchant and amount, takes approve or cancel,
@@ -22,7 +22,7 @@ export class HostedPageController {
   @Header('Cache-Control', 'no-store')
   async show(@Param('chargeId') chargeId: string, @Query('token') token: string, @Res() response: Response) {
     const view = await this.view(CHARGES_PATTERNS.checkout, { chargeId, token: String(token ?? '') });
-    if (!view) return response.status(404).send(renderNotFoundPage());
+    if (isRefusal(view)) return sendRefusal(response, view);
     if (view.status !== 'AUTHENTICATION_PENDING') return response.status(200).send(renderEndedPage(view));
     return response.status(200).send(renderCheckoutPage(view, String(token)));
   }
@@ -41,12 +41,12 @@ export class HostedPageController {
       token: String(form.token ?? ''),
       decision,
     });
-    if (!view) return response.status(404).type('html').send(renderNotFoundPage());
+    if (isRefusal(view)) return sendRefusal(response, view);
     this.logger.event('info', 'sandbox.checkout_completed', { chargeId, decision, status: view.status });
     return response.redirect(303, returnUrlFor(view));
   }
 
-  private view(pattern: string, message: object): Promise<CheckoutView | undefined> {
+  private view(pattern: string, message: object): Promise<CheckoutView | PageRefusal> {
     return pageView<CheckoutView>(this.charges, pattern, message);
   }
 }

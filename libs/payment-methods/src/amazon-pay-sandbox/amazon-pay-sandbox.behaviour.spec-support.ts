@@ -35,6 +35,7 @@ export function sandboxWith(records: SandboxProviderRecords): AmazonPaySandboxPr
     {
       hostedPageBaseUrl: 'http://127.0.0.1:3002',
       signingSecret: 'test-signing-secret',
+      linkTtlMs: 30 * 60_000,
       asyncAuthorizationDelayMs: DELAY_MS,
       clock: { now: () => PROVIDER_CLOCK },
     },

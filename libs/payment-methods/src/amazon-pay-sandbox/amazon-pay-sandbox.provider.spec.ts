@@ -1,4 +1,6 @@
+import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
+import { ManualClock } from '@payment-ledger/platform';
 import { SIMULATION_CODES, type SimulationCode } from '@payment-ledger/contracts';
 import { describeSandboxBehaviour } from './amazon-pay-sandbox.behaviour.spec-support';
 import { AmazonPaySandboxProvider, type AmazonPaySandboxOptions } from './amazon-pay-sandbox.provider';
@@ -6,10 +8,15 @@ import { InMemorySandboxProviderRecords } from './in-memory-sandbox-provider-rec
 import { CONSUMER_CANCELED, SIMULATED_FAILURES } from './simulation-outcomes';
 
 const CHARGE_ID = 'charge_0195a1b2c3d47e8f9a0b1c2d3e4f5a6b';
+const MERCHANT_ID = 'merchant_0195a1b2c3d47e8f9a0b1c2d3e4f5a6b';
+const AGREEMENT_ID = 'agr_0195a1b2c3d47e8f9a0b1c2d3e4f5a6b';
+const CHARGE = { chargeId: CHARGE_ID, merchantId: MERCHANT_ID };
+const TTL_MS = 30 * 60_000;
 
 const OPTIONS: AmazonPaySandboxOptions = {
   hostedPageBaseUrl: 'http://127.0.0.1:3002',
   signingSecret: 'test-signing-secret',
+  linkTtlMs: TTL_MS,
   asyncAuthorizationDelayMs: 45_000,
 };
 const sandbox = (options: Partial<AmazonPaySandboxOptions> = {}) =>
@@ -34,65 +41,125 @@ describe('AmazonPaySandboxProvider', () => {
   });
 
   describe('redirect to the hosted page', () => {
-    it('sends the consumer by GET to the hosted checkout page of the charge, with a signed token', () => {
-      const { requestUrl, requestMethod } = sandbox().createRedirect({ chargeId: CHARGE_ID });
+    let clock: ManualClock;
+    let provider: AmazonPaySandboxProvider;
+    beforeEach(() => {
+      clock = new ManualClock(new Date('2026-03-01T12:00:00.000Z'));
+      provider = sandbox({ clock });
+    });
+    const chargeToken = () => tokenOf(provider.createRedirect(CHARGE).requestUrl);
+
+    it('sends the consumer by GET to the hosted checkout page of the charge, with a signed token and its expiry', () => {
+      const { requestUrl, requestMethod } = provider.createRedirect(CHARGE);
 
       expect(requestMethod).toBe('GET');
-      expect(requestUrl).toContain(CHARGE_ID);
       const url = new URL(requestUrl);
       expect(url.origin).toBe('http://127.0.0.1:3002');
       expect(url.pathname).toBe(`/amazon-pay/checkout/${CHARGE_ID}`);
-      expect(tokenOf(requestUrl)).toMatch(/^[A-Za-z0-9_-]{43}$/); // HMAC-SHA256, base64url: safe in a URL as is
+      // Expiry in Unix seconds, then HMAC-SHA256 in base64url: safe in a URL as is.
+      const expires = Date.parse('2026-03-01T12:30:00.000Z') / 1000;
+      expect(tokenOf(requestUrl)).toMatch(new RegExp(`^${expires}\\.[A-Za-z0-9_-]{43}$`));
     });
 
     it('does not double the slash when the base URL ends with one', () => {
-      const { requestUrl } = sandbox({ hostedPageBaseUrl: 'https://sandbox.test/pay//' }).createRedirect({
-        chargeId: CHARGE_ID,
-      });
+      const { requestUrl } = sandbox({ hostedPageBaseUrl: 'https://sandbox.test/pay//' }).createRedirect(CHARGE);
       expect(requestUrl.startsWith(`https://sandbox.test/pay/amazon-pay/checkout/${CHARGE_ID}?token=`)).toBe(true);
     });
 
-    it('verifies the token of its own redirect', () => {
-      const provider = sandbox();
-      const token = tokenOf(provider.createRedirect({ chargeId: CHARGE_ID }).requestUrl);
-      expect(provider.verifyRedirectToken(CHARGE_ID, token)).toBe(true);
+    it('accepts the token of its own redirect until it expires, and not from then on', () => {
+      const token = chargeToken();
+      expect(provider.checkRedirectToken(CHARGE, token)).toBe('valid');
+      clock.advanceBy(TTL_MS - 1_000);
+      expect(provider.checkRedirectToken(CHARGE, token)).toBe('valid');
+      clock.advanceBy(1_000);
+      expect(provider.checkRedirectToken(CHARGE, token)).toBe('expired');
+      clock.advanceBy(24 * 3_600_000);
+      expect(provider.checkRedirectToken(CHARGE, token)).toBe('expired');
     });
 
-    it('verifies a token made by another instance with the same secret (no state of its own)', () => {
-      const token = tokenOf(sandbox().createRedirect({ chargeId: CHARGE_ID }).requestUrl);
-      expect(sandbox().verifyRedirectToken(CHARGE_ID, token)).toBe(true);
+    it('gives each link its TTL from when it is made (SANDBOX_LINK_TTL_MS)', () => {
+      const short = sandbox({ clock, linkTtlMs: 10 * 60_000 });
+      const token = tokenOf(short.createRedirect(CHARGE).requestUrl);
+      clock.advanceBy(10 * 60_000);
+      expect(short.checkRedirectToken(CHARGE, token)).toBe('expired');
+      expect(provider.checkRedirectToken(CHARGE, chargeToken())).toBe('valid');
     });
 
-    it('refuses a tampered token', () => {
-      const provider = sandbox();
-      const token = tokenOf(provider.createRedirect({ chargeId: CHARGE_ID }).requestUrl);
-      expect(provider.verifyRedirectToken(CHARGE_ID, tamper(token))).toBe(false);
-      expect(provider.verifyRedirectToken(CHARGE_ID, token.slice(0, -1))).toBe(false);
-      expect(provider.verifyRedirectToken(CHARGE_ID, `${token}A`)).toBe(false);
-      expect(provider.verifyRedirectToken(CHARGE_ID, '')).toBe(false);
+    it('accepts a token made by another instance with the same secret (no state of its own)', () => {
+      expect(sandbox({ clock }).checkRedirectToken(CHARGE, chargeToken())).toBe('valid');
     });
 
-    it('refuses the token of another charge', () => {
-      const provider = sandbox();
-      const other = tokenOf(provider.createRedirect({ chargeId: 'charge_other' }).requestUrl);
-      expect(provider.verifyRedirectToken(CHARGE_ID, other)).toBe(false);
+    it('refuses a tampered token, and a tampered expiry', () => {
+      const token = chargeToken();
+      const [expires, signature] = token.split('.');
+      for (const forged of [
+        tamper(token),
+        token.slice(0, -1),
+        `${token}A`,
+        '',
+        `${Number(expires) + 3600}.${signature}`,
+        `${Number(expires) - 1}.${signature}`,
+        signature,
+        `.${signature}`,
+        `${expires}.`,
+      ]) {
+        expect([forged, provider.checkRedirectToken(CHARGE, forged)]).toEqual([forged, 'invalid']);
+      }
+    });
+
+    it('refuses a forged token even once expired: only a genuine link learns that it expired', () => {
+      const forged = tamper(chargeToken());
+      clock.advanceBy(TTL_MS * 2);
+      expect(provider.checkRedirectToken(CHARGE, forged)).toBe('invalid');
+    });
+
+    it('refuses an old link without an expiry (an HMAC of the charge id alone)', () => {
+      const old = createHmac('sha256', OPTIONS.signingSecret).update(CHARGE_ID).digest('base64url');
+      expect(provider.checkRedirectToken(CHARGE, old)).toBe('invalid');
+    });
+
+    it('refuses the token of another charge, and of the same charge id under another merchant', () => {
+      const other = tokenOf(provider.createRedirect({ ...CHARGE, chargeId: 'charge_other' }).requestUrl);
+      expect(provider.checkRedirectToken(CHARGE, other)).toBe('invalid');
+      const otherMerchant = tokenOf(provider.createRedirect({ ...CHARGE, merchantId: 'merchant_other' }).requestUrl);
+      expect(provider.checkRedirectToken(CHARGE, otherMerchant)).toBe('invalid');
+    });
+
+    it("refuses a charge's token on the agreement page of the same id, and the other way round", () => {
+      const agreement = { agreementId: AGREEMENT_ID, merchantId: MERCHANT_ID };
+      const agreementToken = tokenOf(provider.createAgreementRedirect(agreement).requestUrl);
+      expect(provider.checkAgreementRedirectToken(agreement, agreementToken)).toBe('valid');
+      expect(provider.checkRedirectToken({ chargeId: AGREEMENT_ID, merchantId: MERCHANT_ID }, agreementToken)).toBe(
+        'invalid',
+      );
+      const chargeAsAgreement = tokenOf(
+        provider.createRedirect({ chargeId: AGREEMENT_ID, merchantId: MERCHANT_ID }).requestUrl,
+      );
+      expect(provider.checkAgreementRedirectToken(agreement, chargeAsAgreement)).toBe('invalid');
+    });
+
+    it('expires agreement links too', () => {
+      const agreement = { agreementId: AGREEMENT_ID, merchantId: MERCHANT_ID };
+      const token = tokenOf(provider.createAgreementRedirect(agreement).requestUrl);
+      clock.advanceBy(TTL_MS);
+      expect(provider.checkAgreementRedirectToken(agreement, token)).toBe('expired');
     });
 
     it('refuses a token signed with another secret', () => {
-      const foreign = tokenOf(
-        sandbox({ signingSecret: 'another-secret' }).createRedirect({ chargeId: CHARGE_ID }).requestUrl,
-      );
-      expect(sandbox().verifyRedirectToken(CHARGE_ID, foreign)).toBe(false);
+      const foreign = tokenOf(sandbox({ clock, signingSecret: 'another-secret' }).createRedirect(CHARGE).requestUrl);
+      expect(provider.checkRedirectToken(CHARGE, foreign)).toBe('invalid');
     });
 
-    it('for any two charge ids, a token verifies for its own charge only', () => {
-      const provider = sandbox();
+    it('for any two charge ids, a token opens its own charge only', () => {
       fc.assert(
         fc.property(fc.string({ minLength: 1 }), fc.string({ minLength: 1 }), (chargeId, otherId) => {
-          const token = tokenOf(provider.createRedirect({ chargeId: encodeURIComponent(chargeId) }).requestUrl);
-          expect(provider.verifyRedirectToken(encodeURIComponent(chargeId), token)).toBe(true);
+          const own = { chargeId: encodeURIComponent(chargeId), merchantId: MERCHANT_ID };
+          const token = tokenOf(provider.createRedirect(own).requestUrl);
+          expect(provider.checkRedirectToken(own, token)).toBe('valid');
           if (otherId !== chargeId) {
-            expect(provider.verifyRedirectToken(encodeURIComponent(otherId), token)).toBe(false);
+            expect(provider.checkRedirectToken({ ...own, chargeId: encodeURIComponent(otherId) }, token)).toBe(
+              'invalid',
+            );
           }
         }),
       );

@@ -4,7 +4,7 @@
  * captures and voids, and the idempotency keys it was called with. A replayed key returns the first answer and
  * moves no money twice; a reused key with another request is refused (ProviderIdempotencyConflict); a capture or
  * void the charge does not allow is refused (ProviderOperationRefused). Outcomes follow Amazon Pay's simulation
- * codes (simulation-outcomes.ts). The redirect tokens stay stateless: an HMAC of the charge or agreement id.
+ * codes (simulation-outcomes.ts). The redirect tokens stay stateless and expire (hosted-page-link.ts).
  *
  * Why it runs in-process, inside the charges service, when the real adapter will be a remote API: the port is
  * async and every money-moving call is keyed, so the callers' retry logic (a lost answer, a crash between the call
@@ -20,9 +20,9 @@
  * A pending (AuthorizationInitiated) charge settles when asked about with `getAuthorization` at or after its
  * `checkAfter`: the sandbox has no clock of its own that moves charges on, and sends no notifications yet.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ChargeFailure } from '@payment-ledger/contracts';
 import type {
+  AgreementRedirectRequest,
   AuthorizeRequest,
   GetAuthorizationRequest,
   OperationRequest,
@@ -49,6 +49,7 @@ import {
   type SandboxOperation,
   type SandboxOperationType,
 } from './sandbox-charge';
+import { checkHostedPageLink, type HostedPageLinkCheck, signHostedPageLink } from './hosted-page-link';
 import type { KeyedAnswer, SandboxProviderRecords } from './sandbox-provider-records';
 import { CONSUMER_CANCELED } from './simulation-outcomes';
 
@@ -57,9 +58,14 @@ export interface AmazonPaySandboxOptions {
   hostedPageBaseUrl: string;
   /** Signs the hosted page link so a guessed charge id cannot be approved by anyone else. */
   signingSecret: string;
+  /** How long a hosted page link opens its page, from when it is made (SANDBOX_LINK_TTL_MS). */
+  linkTtlMs: number;
   /** How long an `AuthorizationInitiated` authorization stays pending before it settles. */
   asyncAuthorizationDelayMs: number;
-  /** The provider's clock, for when captures and voids happen (authorizations take the request's `now`). */
+  /**
+   * The provider's clock: when links expire, and when captures and voids happen (authorizations take the request's
+   * `now`).
+   */
   clock?: { now(): Date };
 }
 
@@ -83,26 +89,33 @@ export class AmazonPaySandboxProvider implements PaymentMethodProvider {
     private readonly records: SandboxProviderRecords,
   ) {}
 
-  createRedirect({ chargeId }: RedirectRequest): { requestUrl: string; requestMethod: 'GET' } {
-    const base = this.options.hostedPageBaseUrl.replace(/\/+$/, '');
-    const token = this.token(chargeId);
-    return { requestUrl: `${base}/amazon-pay/checkout/${chargeId}?token=${token}`, requestMethod: 'GET' };
+  createRedirect({ chargeId, merchantId }: RedirectRequest): { requestUrl: string; requestMethod: 'GET' } {
+    const token = this.sign({ kind: 'charge', id: chargeId, merchantId });
+    return { requestUrl: `${this.baseUrl()}/amazon-pay/checkout/${chargeId}?token=${token}`, requestMethod: 'GET' };
   }
 
-  verifyRedirectToken(chargeId: string, token: string): boolean {
-    const expected = Buffer.from(this.token(chargeId));
-    const given = Buffer.from(token);
-    return expected.length === given.length && timingSafeEqual(expected, given);
+  checkRedirectToken({ chargeId, merchantId }: RedirectRequest, token: string): HostedPageLinkCheck {
+    const subject = { kind: 'charge' as const, id: chargeId, merchantId };
+    return checkHostedPageLink(this.options.signingSecret, subject, token, this.now());
   }
 
-  createAgreementRedirect({ agreementId }: { agreementId: string }): { requestUrl: string; requestMethod: 'GET' } {
-    const base = this.options.hostedPageBaseUrl.replace(/\/+$/, '');
-    const token = this.token(`agreement:${agreementId}`);
-    return { requestUrl: `${base}/amazon-pay/agreements/${agreementId}?token=${token}`, requestMethod: 'GET' };
+  createAgreementRedirect({ agreementId, merchantId }: AgreementRedirectRequest): {
+    requestUrl: string;
+    requestMethod: 'GET';
+  } {
+    const token = this.sign({ kind: 'agreement', id: agreementId, merchantId });
+    return {
+      requestUrl: `${this.baseUrl()}/amazon-pay/agreements/${agreementId}?token=${token}`,
+      requestMethod: 'GET',
+    };
   }
 
-  verifyAgreementRedirectToken(agreementId: string, token: string): boolean {
-    return this.verifyRedirectToken(`agreement:${agreementId}`, token);
+  checkAgreementRedirectToken(
+    { agreementId, merchantId }: AgreementRedirectRequest,
+    token: string,
+  ): HostedPageLinkCheck {
+    const subject = { kind: 'agreement' as const, id: agreementId, merchantId };
+    return checkHostedPageLink(this.options.signingSecret, subject, token, this.now());
   }
 
   consumerCanceledFailure(): ChargeFailure {
@@ -180,7 +193,7 @@ export class AmazonPaySandboxProvider implements PaymentMethodProvider {
       chargeId: request.chargeId,
       operationId: request.operationId,
       amount: request.amount,
-      at: (this.options.clock?.now() ?? new Date()).toISOString(),
+      at: this.now().toISOString(),
     });
     if (answer.status !== 'refused') return this.answerOf(type, request.idempotencyKey, fingerprint, answer);
     const reason = refusalOf(type, answer.charge, request.amount) ?? 'amount_exceeds_capturable';
@@ -225,8 +238,17 @@ export class AmazonPaySandboxProvider implements PaymentMethodProvider {
     return true;
   }
 
-  private token(chargeId: string): string {
-    return createHmac('sha256', this.options.signingSecret).update(chargeId).digest('base64url');
+  private sign(subject: Parameters<typeof signHostedPageLink>[1]): string {
+    const expiresAt = new Date(this.now().getTime() + this.options.linkTtlMs);
+    return signHostedPageLink(this.options.signingSecret, subject, expiresAt);
+  }
+
+  private baseUrl(): string {
+    return this.options.hostedPageBaseUrl.replace(/\/+$/, '');
+  }
+
+  private now(): Date {
+    return this.options.clock?.now() ?? new Date();
   }
 }
 
