@@ -83,9 +83,11 @@ function registryMeaning(name: string): string | undefined {
     if (spec.port === name) {
       return `Port of the ${service} service, ${transport}: where it listens (0: any free port) and its callers connect.`;
     }
-    const opsPort = 'opsPort' in spec ? (spec.opsPort as { setting: string }) : undefined;
-    if (opsPort?.setting === name) {
-      return `Port on which the ${service} service answers its health probes (and metrics) over HTTP, on its host.`;
+    if (spec.opsPort.setting === name) {
+      return (
+        `Ops port of the ${service} service, on its host: plain HTTP for Prometheus (\`/metrics\`) and the health ` +
+        `probes (\`/health/live\`, \`/health/ready\`); only Prometheus' namespace may reach it (0: any free port).`
+      );
     }
   }
   return undefined;

@@ -21,9 +21,10 @@ const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as
   services: Record<string, ComposeService>;
 };
 const names = Object.keys(SERVICE_REGISTRY) as ServiceName[];
+/** Probes ask an RPC service's ops port, an HTTP service's own port (the one taking its traffic). */
 const healthPort = (name: ServiceName) => {
-  const spec: { defaultPort: number; opsPort?: { defaultPort: number } } = SERVICE_REGISTRY[name];
-  return spec.opsPort?.defaultPort ?? spec.defaultPort;
+  const spec = SERVICE_REGISTRY[name];
+  return spec.transport === 'http' ? spec.defaultPort : spec.opsPort.defaultPort;
 };
 
 describe('docker-compose.yml', () => {
@@ -67,7 +68,10 @@ describe('docker-compose.yml', () => {
     const test = service.healthcheck?.test ?? [];
     expect(test.slice(0, 3)).toEqual(['CMD', 'node', '-e']); // the slim image has no curl
     expect(test[3]).toContain(`fetch('http://127.0.0.1:${healthPort(name)}/health/ready')`);
-    if ('opsPort' in spec) expect(service.environment?.[spec.opsPort.setting]).toBe(String(spec.opsPort.defaultPort));
+    expect(service.environment?.[spec.opsPort.setting]).toBe(String(spec.opsPort.defaultPort));
+    // Only an HTTP service's own port reaches the host; its ops port (/metrics) stays inside compose's network.
+    const published = spec.transport === 'http' ? [`127.0.0.1:${spec.defaultPort}:${spec.defaultPort}`] : undefined;
+    expect((service as { ports?: string[] }).ports).toEqual(published);
     // Compose's 10 s default would kill it mid-drain: its stop grace covers SHUTDOWN_TIMEOUT_MS (default).
     const graceSeconds = Number(/^(\d+)s$/.exec(service.stop_grace_period ?? '10s')?.[1]);
     expect(graceSeconds * 1000).toBeGreaterThan(shutdownConfigSchema.SHUTDOWN_TIMEOUT_MS.parse(undefined, 'x'));

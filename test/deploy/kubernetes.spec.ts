@@ -40,10 +40,11 @@ type K8sObject = {
   kind: string;
   metadata: { name: string; labels?: Labels };
   spec?: {
-    template?: { spec: PodSpec };
+    template?: { metadata?: { annotations?: Record<string, string> }; spec: PodSpec };
     podSelector?: { matchLabels?: Labels };
     policyTypes?: string[];
-    ingress?: { from?: Peer[] }[];
+    ingress?: { from?: Peer[]; ports?: { port: number }[] }[];
+    ports?: { port: number }[];
     egress?: { to?: Peer[] }[];
     scaleTargetRef?: { name: string };
     selector?: { matchLabels?: Labels };
@@ -69,9 +70,15 @@ function validate(object: K8sObject): void {
   new Model(object).validate();
 }
 
+/** Probes ask an RPC service's ops port, an HTTP service's own port (the one taking its traffic). */
 const healthPort = (name: ServiceName) => {
-  const spec: { defaultPort: number; opsPort?: { defaultPort: number } } = SERVICE_REGISTRY[name];
-  return spec.opsPort?.defaultPort ?? spec.defaultPort;
+  const spec = SERVICE_REGISTRY[name];
+  return spec.transport === 'http' ? spec.defaultPort : spec.opsPort.defaultPort;
+};
+/** Where Prometheus may scrape: the namespace the production overlay names (the base's default elsewhere). */
+const PROMETHEUS_NAMESPACE: Record<string, string> = {
+  'k8s/overlays/sandbox': 'monitoring',
+  'k8s/overlays/production': 'monitoring',
 };
 
 /** What a pod template lacks: probes, requests and limits, a non-root read-only container without escalation. */
@@ -181,9 +188,17 @@ const sorted = (items: Iterable<string | undefined>) => [...new Set(items)].sort
           ingresses.flatMap((i) => i.spec!.rules!.flatMap((r) => r.http.paths)).map((p) => p.backend.service.name),
         ),
       ).toEqual(sorted(exposed));
-      const fromOutside = policies.filter((policy) =>
-        (policy.spec?.ingress ?? []).some((rule) => (rule.from ?? []).some((peer) => peer.namespaceSelector)),
-      );
+      // From another namespace to the port serving its traffic (Prometheus' rule, to the ops port, is checked below).
+      const fromOutside = policies.filter((policy) => {
+        const self = policy.spec?.podSelector?.matchLabels?.['app.kubernetes.io/name'] as ServiceName | undefined;
+        return (policy.spec?.ingress ?? []).some(
+          (rule) =>
+            (rule.from ?? []).some((peer) => peer.namespaceSelector) &&
+            (rule.ports ?? []).some(
+              (port) => self === undefined || port.port !== SERVICE_REGISTRY[self].opsPort.defaultPort,
+            ),
+        );
+      });
       expect(sorted(fromOutside.map((p) => p.spec!.podSelector!.matchLabels!['app.kubernetes.io/name']))).toEqual(
         sorted(exposed),
       );
@@ -191,6 +206,36 @@ const sorted = (items: Iterable<string | undefined>) => [...new Set(items)].sort
       expect(denyAll?.spec).toMatchObject({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
       expect(denyAll?.spec?.ingress).toBeUndefined();
       expect(denyAll?.spec?.egress).toBeUndefined();
+    });
+
+    it("lets only Prometheus' namespace reach each service's metrics port, which no Service or Ingress exposes", () => {
+      for (const name of names) {
+        const ops = SERVICE_REGISTRY[name].opsPort.defaultPort;
+        const deployment = find('Deployment', name)!;
+        expect(deployment.spec!.template!.metadata?.annotations).toEqual({
+          'prometheus.io/scrape': 'true',
+          'prometheus.io/port': String(ops),
+          'prometheus.io/path': '/metrics',
+        });
+        expect(deployment.spec!.template!.spec.containers[0].ports).toContainEqual({ name: 'ops', containerPort: ops });
+        const toOps = (find('NetworkPolicy', name)?.spec?.ingress ?? []).filter((rule) =>
+          (rule.ports ?? []).some((port) => port.port === ops),
+        );
+        expect({ name, toOps }).toEqual({
+          name,
+          toOps: [
+            {
+              from: [
+                {
+                  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': PROMETHEUS_NAMESPACE[overlay] } },
+                },
+              ],
+              ports: [{ protocol: 'TCP', port: ops }],
+            },
+          ],
+        });
+        expect(find('Service', name)?.spec?.ports?.map((p) => p.port)).not.toContain(ops);
+      }
     });
 
     it('has no rule open to everyone: every rule names its peers, and no peer is an open address block', () => {

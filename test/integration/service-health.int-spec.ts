@@ -7,7 +7,13 @@
 import { createServer, connect, type Server } from 'node:net';
 import { type DynamicModule, type INestMicroservice, Injectable, Module } from '@nestjs/common';
 import type { BeforeApplicationShutdown } from '@nestjs/common';
-import { createRpcService, type HealthAnswer, loadConfig, OpsListener } from '@payment-ledger/platform';
+import {
+  createRpcService,
+  type HealthAnswer,
+  loadConfig,
+  metricCatalogue,
+  OpsListener,
+} from '@payment-ledger/platform';
 import { rpcServer } from '@payment-ledger/rpc';
 import { chargesConfigSchema } from '../../apps/charges/src/charges.config';
 import { ChargesModule } from '../../apps/charges/src/charges.module';
@@ -219,5 +225,83 @@ describe('the gateway', () => {
     for (const callee of ['charges', 'agreements', 'scheduler']) {
       expect(body.checks[`service:${callee}`]).toMatchObject({ status: 'up', critical: false });
     }
+  });
+});
+
+/** The samples of a scrape, by series (`name{labels}`). */
+async function scrape(base: string): Promise<{ status: number; text: string; sample: (series: string) => number }> {
+  const response = await fetch(`${base}/metrics`);
+  const text = await response.text();
+  const sample = (series: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? NaN : Number(line.slice(series.length + 1));
+  };
+  return { status: response.status, text, sample };
+}
+
+describe('metrics', () => {
+  it("every service answers /metrics on its ops port with the catalogue's names; an HTTP service not on its public port", async () => {
+    const sandboxConfig = loadConfig(sandboxConfigSchema, {
+      ...stack.sharedEnv,
+      SANDBOX_PORT: '0',
+      CHARGES_TCP_PORT: String(stack.ports.charges),
+      AGREEMENTS_TCP_PORT: String(stack.ports.agreements),
+    });
+    const sandbox = await createSandboxApp(sandboxConfig);
+    await sandbox.listen(0, '127.0.0.1');
+    try {
+      const services = {
+        charges: stack.charges,
+        agreements: stack.agreements,
+        scheduler: stack.schedulers[0],
+        gateway: stack.gateway,
+        sandbox,
+      };
+      for (const [name, app] of Object.entries(services)) {
+        const base = `http://127.0.0.1:${app.get(OpsListener).port}`;
+        await waitFor(`${name} ready`, async () => (await probe(base, '/health/ready')).status === 200, 15_000);
+        const { status, text, sample } = await scrape(base);
+        expect({ name, status }).toEqual({ name, status: 200 });
+        for (const metric of metricCatalogue()) expect(text).toContain(`# TYPE ${metric.name} ${metric.type}`);
+        expect({ name, ready: sample('payment_ledger_ready') }).toEqual({ name, ready: 1 });
+        expect(sample('process_resident_memory_bytes')).toBeGreaterThan(0);
+      }
+      // The public ports (behind the Ingress) do not serve it.
+      expect((await fetch(`${stack.baseUrl}/metrics`)).status).toBe(404);
+      const sandboxUrl = (await sandbox.getUrl()).replace('[::1]', '127.0.0.1');
+      expect((await fetch(`${sandboxUrl}/metrics`)).status).toBe(404);
+      // The sandbox page (Express) counts its requests by route template too: a checkout link without its token.
+      const page = await fetch(`${sandboxUrl}/amazon-pay/checkout/charge_secret_in_the_path`);
+      const { text } = await scrape(`http://127.0.0.1:${sandbox.get(OpsListener).port}`);
+      expect(text).toContain(
+        `payment_ledger_http_request_duration_seconds_count{method="GET",route="/amazon-pay/checkout/:chargeId",status="${page.status}"} 1`,
+      );
+      expect(text).not.toContain('charge_secret_in_the_path');
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('counts the HTTP requests of the gateway by route template and status, never by URL', async () => {
+    const ops = `http://127.0.0.1:${stack.gateway.get(OpsListener).port}`;
+    const series = (method: string, route: string, status: number) =>
+      `payment_ledger_http_request_duration_seconds_count{method="${method}",route="${route}",status="${status}"}`;
+    const count = async (method: string, route: string, status: number) =>
+      (await scrape(ops)).sample(series(method, route, status)) || 0;
+    const live = await count('GET', '/health/live', 200);
+    const missing = await count('GET', '/v1/payment-charges/:id', 401);
+    const unmatched = await count('GET', 'unmatched', 404);
+    await fetch(`${stack.baseUrl}/health/live`);
+    await fetch(`${stack.baseUrl}/v1/payment-charges/charge_not_a_real_secret_id`); // no API key: 401
+    await fetch(`${stack.baseUrl}/no/such/path/tok_should_not_be_a_label`);
+    expect(await count('GET', '/health/live', 200)).toBe(live + 1);
+    expect(await count('GET', '/v1/payment-charges/:id', 401)).toBe(missing + 1);
+    expect(await count('GET', 'unmatched', 404)).toBe(unmatched + 1);
+    const { text } = await scrape(ops);
+    expect(text).not.toContain('charge_not_a_real_secret_id');
+    expect(text).not.toContain('tok_should_not_be_a_label');
+    expect(text).toMatch(
+      /payment_ledger_http_request_duration_seconds_bucket\{le="0.05",method="GET",route="\/health\/live",status="200"\} [1-9]/,
+    );
   });
 });

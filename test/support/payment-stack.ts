@@ -58,10 +58,12 @@ export class PaymentStack {
       CHARGE_TIMER_FEED_POLL_MS: '0',
       API_KEY_CACHE_TTL_MS: '0',
       RPC_SIGNING_SECRETS: TEST_RPC_SIGNING_SECRET,
-      // Health probes' listeners on any free port (app.get(OpsListener).port): several stacks run at once.
+      // Ops listeners (metrics, health probes) on any free port (app.get(OpsListener).port): several stacks run at once.
       CHARGES_OPS_PORT: '0',
       AGREEMENTS_OPS_PORT: '0',
       SCHEDULER_OPS_PORT: '0',
+      GATEWAY_OPS_PORT: '0',
+      SANDBOX_OPS_PORT: '0',
       ...options.env,
     };
   }

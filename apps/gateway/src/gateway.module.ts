@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CHARGES_PATTERNS } from '@payment-ledger/contracts';
-import { type Clock, HealthModule, InfrastructureModule } from '@payment-ledger/platform';
+import { type Clock, HealthModule, InfrastructureModule, opsAddress } from '@payment-ledger/platform';
 import { HousekeepingModule } from '@payment-ledger/timers';
 import { rpcClientProviders, rpcClientToken, type RpcClient } from '@payment-ledger/rpc';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
@@ -32,8 +32,9 @@ export class GatewayModule {
         InfrastructureModule.forRoot({ service: 'gateway', config, clock: options.clock }),
         HousekeepingModule.forService('gateway', config),
         TypeOrmModule.forFeature(GATEWAY_ENTITIES),
-        // /health/live and /health/ready (Kubernetes probes; never rate-limited, see address-rate-limit.ts).
-        HealthModule.forHttp(),
+        // /health/live and /health/ready (Kubernetes probes; never rate-limited, see address-rate-limit.ts); requests
+        // counted by route; /metrics on the ops port (GATEWAY_OPS_PORT), which the Ingress does not expose.
+        HealthModule.forHttp(opsAddress('gateway', config)),
       ],
       controllers: [PaymentChargesController, PaymentAgreementsController],
       providers: [

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { HealthModule, JsonLogger } from '@payment-ledger/platform';
+import { HealthModule, JsonLogger, opsAddress } from '@payment-ledger/platform';
 import { rpcClientProviders } from '@payment-ledger/rpc';
 import { AgreementPageController } from './infrastructure/agreement-page.controller';
 import { HostedPageController } from './infrastructure/hosted-page.controller';
@@ -12,7 +12,8 @@ export class SandboxModule {
     return {
       module: SandboxModule,
       // /health/live and /health/ready: ready while not draining; the services it calls are reported, not required.
-      imports: [HealthModule.forHttp()],
+      // Requests counted by route; /metrics on the ops port (SANDBOX_OPS_PORT), which the Ingress does not expose.
+      imports: [HealthModule.forHttp(opsAddress('sandbox', config))],
       controllers: [HostedPageController, AgreementPageController],
       providers: [
         { provide: SANDBOX_CONFIG, useValue: config },

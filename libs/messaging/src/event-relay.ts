@@ -1,7 +1,7 @@
 import type { Kafka, Producer, TopicMessages } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import type { LogCursor, PostgresEventStore, RecordedEvent } from '@payment-ledger/event-store';
-import type { JsonLogger } from '@payment-ledger/platform';
+import { eventsRelayed, type JsonLogger, readOnScrape, relayLag, relayLeader } from '@payment-ledger/platform';
 import { toKafkaMessage } from './event-envelope';
 import { readLogCheckpoint, saveLogCheckpoint } from './log-checkpoints';
 import { ensureTopics, topicForStreamType } from './topics';
@@ -21,6 +21,9 @@ export interface EventRelayOptions {
 }
 
 type RelayState = 'stopped' | 'follower' | 'leader';
+
+/** Relay lag is counted up to this many events: beyond, the number only says "far behind", and costs more to count. */
+const RELAY_LAG_LIMIT = 100_000;
 
 /** How long a stopping leader keeps publishing what is committed (a part of the service's shutdown deadline). */
 const FLUSH_MS = 5_000;
@@ -49,6 +52,7 @@ export class EventRelay {
   private failures = 0;
   /** Whether its last attempt to publish failed on Kafka's side (not the database's): what readiness reports. */
   private kafkaFailed = false;
+  private readonly stopReadingMetrics: (() => void)[] = [];
 
   constructor(
     private readonly pool: Pool,
@@ -93,11 +97,31 @@ export class EventRelay {
     this.kafkaFailed = false;
     this.state = 'follower';
     this.loop = this.run();
+    const relay = { relay: this.options.name };
+    this.stopReadingMetrics.push(
+      readOnScrape(relayLeader, () => [{ labels: relay, value: this.state === 'leader' ? 1 : 0 }]),
+      readOnScrape(relayLag, async () => {
+        const lag = await this.lag();
+        return lag === undefined ? [] : [{ labels: relay, value: lag }];
+      }),
+    );
+  }
+
+  /**
+   * Events of its stream types past what it published (at most RELAY_LAG_LIMIT): asked when Prometheus scrapes, one
+   * count from where it knows it is, never a query per publish. Only the leader knows: undefined on a follower (and
+   * on a leader that has not read its checkpoint yet).
+   */
+  async lag(): Promise<number | undefined> {
+    const cursor = this.cursor;
+    if (this.state !== 'leader' || !cursor) return undefined;
+    return this.store.countAfter(cursor, { streamTypes: this.options.streamTypes, limit: RELAY_LAG_LIMIT });
   }
 
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    for (const stopReading of this.stopReadingMetrics.splice(0)) stopReading();
     this.wake?.();
     await this.loop;
     await this.flush();
@@ -145,7 +169,7 @@ export class EventRelay {
   private async publishNextBatch(): Promise<number> {
     const lock = this.lockConnection!;
     // Only the leader moves the checkpoint, so while it leads the checkpoint is what it last saved.
-    const cursor = this.cursor ?? (await readLogCheckpoint(lock, this.options.name));
+    const cursor = (this.cursor ??= await readLogCheckpoint(lock, this.options.name));
     const { events, cursor: next } = await this.store.readAll(cursor, {
       limit: this.options.batchSize ?? 500,
       streamTypes: this.options.streamTypes,
@@ -163,6 +187,7 @@ export class EventRelay {
     await saveLogCheckpoint(lock, this.options.name, next);
     this.cursor = next;
     this.published += events.length;
+    eventsRelayed.inc({ relay: this.options.name }, events.length);
     return events.length;
   }
 

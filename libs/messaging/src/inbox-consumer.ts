@@ -1,7 +1,13 @@
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import { ConcurrencyError, inTransaction } from '@payment-ledger/event-store';
-import { type JsonLogger, withLogContext } from '@payment-ledger/platform';
+import {
+  consumerEventsHandled,
+  consumerLag,
+  type JsonLogger,
+  messagesDeadLettered,
+  withLogContext,
+} from '@payment-ledger/platform';
 import { type EventEnvelope, fromKafkaMessage, HEADER, headerString, MalformedMessageError } from './event-envelope';
 import { deadLetterTopic, ensureTopics } from './topics';
 
@@ -59,6 +65,8 @@ export class InboxConsumer {
   private running = false;
   private connected = false;
   private handled = 0;
+  /** The partitions it reported a lag for (`topic\u0000partition`): dropped when a rebalance takes one away. */
+  private readonly lagReported = new Set<string>();
 
   constructor(
     private readonly pool: Pool,
@@ -121,7 +129,10 @@ export class InboxConsumer {
       maxWaitTimeInMs: this.options.maxWaitMs ?? 100,
     });
     this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, () => (this.connected = true));
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.connected = true;
+      this.forgetLagOfPartitionsNotIn(event.payload.memberAssignment);
+    });
     consumer.on(consumer.events.CRASH, (event) => {
       this.connected = false;
       this.logger.event('warn', 'consumer.crashed', {
@@ -150,6 +161,7 @@ export class InboxConsumer {
             await consumer.commitOffsets([
               { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
             ]);
+            this.reportLag(batch.topic, batch.partition, batch.highWatermark, last);
             await heartbeat();
             return;
           }
@@ -164,9 +176,30 @@ export class InboxConsumer {
         if (last !== undefined) {
           const offset = (BigInt(last) + 1n).toString();
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]);
+          this.reportLag(batch.topic, batch.partition, batch.highWatermark, last);
         }
       },
     });
+  }
+
+  /**
+   * The partition's lag once its batch is committed up to `last`: its high watermark (the offset the broker will give
+   * the next message, as the fetch that brought the batch saw it) minus the next offset to consume. No extra request.
+   */
+  private reportLag(topic: string, partition: number, highWatermark: string, last: string): void {
+    const lag = Number(BigInt(highWatermark) - BigInt(last) - 1n);
+    consumerLag.set({ consumer: this.options.name, topic, partition: String(partition) }, Math.max(0, lag));
+    this.lagReported.add(`${topic}\u0000${partition}`);
+  }
+
+  /** After a rebalance, another member reports the partitions this one lost. */
+  private forgetLagOfPartitionsNotIn(assignment: Record<string, number[]>): void {
+    for (const key of this.lagReported) {
+      const [topic, partition] = key.split('\u0000');
+      if (assignment[topic]?.includes(Number(partition))) continue;
+      consumerLag.remove({ consumer: this.options.name, topic, partition });
+      this.lagReported.delete(key);
+    }
   }
 
   async stop(): Promise<void> {
@@ -230,6 +263,7 @@ export class InboxConsumer {
       return false;
     }
     this.handled += relevant.length;
+    consumerEventsHandled.inc({ consumer: this.options.name }, relevant.length);
     return true;
   }
 
@@ -266,6 +300,7 @@ export class InboxConsumer {
             if (fresh.rowCount === 1) await this.handleFresh([event], session);
           });
           this.handled++;
+          consumerEventsHandled.inc({ consumer: this.options.name });
           return;
         } catch (error) {
           if (isTransient(error)) {
@@ -333,6 +368,7 @@ export class InboxConsumer {
         [this.options.name, event.eventId],
       );
     }
+    messagesDeadLettered.inc({ consumer: this.options.name, topic });
     this.logger.event('error', 'consumer.dead_lettered', {
       inbox: this.options.name,
       topic,

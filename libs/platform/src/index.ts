@@ -12,3 +12,5 @@ export * from './health/health.controller';
 export * from './health/ops-server';
 export * from './health/health.module';
 export * from './bootstrap/in-flight-work';
+export * from './metrics/metrics';
+export * from './metrics/http-metrics';

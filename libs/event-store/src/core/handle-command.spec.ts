@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { type Decider, type DomainEvent, DomainError, fold } from '@payment-ledger/domain-kernel';
+import { commandConcurrencyRetries, commandsHandled } from '@payment-ledger/platform';
 import { ConcurrencyError } from './errors';
-import { handleCommand } from './handle-command';
+import { commandOutcomeOf, handleCommand } from './handle-command';
 import { InMemoryEventStore } from './in-memory-event-store';
 
 // A small account: deposits and withdrawals, never below zero.
@@ -115,6 +116,43 @@ describe('handleCommand', () => {
       handleCommand(store, 'account:4', account, { kind: 'deposit', amount: 1 }, { now, maxRetries: 2 }),
     ).rejects.toBeInstanceOf(ConcurrencyError);
     expect(attempts).toBe(3);
+  });
+
+  it('counts each command by aggregate, command and outcome, and each concurrency retry', async () => {
+    const count = async (metric: typeof commandsHandled, labels: Record<string, string>) =>
+      (await metric.get()).values.find((v) =>
+        Object.entries(labels).every(([k, value]) => (v.labels as Record<string, unknown>)[k] === value),
+      )?.value ?? 0;
+    const store = new InMemoryEventStore();
+    const command = (type: string, kind: 'deposit' | 'withdraw', amount: number) =>
+      ({ type, kind, amount }) as AccountCommand;
+    const labels = (command: string, outcome: string) => ({ aggregate: 'metered', command, outcome });
+    await handleCommand(store, 'metered:1', account, command('Deposit', 'deposit', 5), { now });
+    await handleCommand(store, 'metered:1', account, command('Deposit', 'deposit', 5), { now });
+    await expect(
+      handleCommand(store, 'metered:1', account, command('Withdraw', 'withdraw', 50), { now }),
+    ).rejects.toBeInstanceOf(InsufficientFunds);
+    let interfere = 2;
+    store.beforeAppend = async () => {
+      if (interfere-- <= 0) return;
+      const hook = store.beforeAppend;
+      store.beforeAppend = undefined;
+      await store.append('metered:1', 'any', [{ type: 'Deposited', data: { amount: 1 } }]);
+      store.beforeAppend = hook;
+    };
+    await handleCommand(store, 'metered:1', account, command('Withdraw', 'withdraw', 1), { now });
+    expect(await count(commandsHandled, labels('Deposit', 'appended'))).toBe(2);
+    expect(await count(commandsHandled, labels('Withdraw', 'refused'))).toBe(1);
+    expect(await count(commandsHandled, labels('Withdraw', 'appended'))).toBe(1);
+    expect(await count(commandConcurrencyRetries, { aggregate: 'metered', command: 'Withdraw' })).toBe(2);
+  });
+
+  it('names outcomes: appended, unchanged, refused, conflict, failed', () => {
+    expect(commandOutcomeOf({ newEvents: [1] })).toBe('appended');
+    expect(commandOutcomeOf({ newEvents: [] })).toBe('unchanged');
+    expect(commandOutcomeOf({ error: new InsufficientFunds('no') })).toBe('refused');
+    expect(commandOutcomeOf({ error: new ConcurrencyError('metered:1', 1, 2) })).toBe('conflict');
+    expect(commandOutcomeOf({ error: new Error('database down') })).toBe('failed');
   });
 
   it('property: with random competing writers, every command is applied exactly once and the balance is exact', async () => {

@@ -6,9 +6,11 @@
  * (timers), a known snapshot instead of the first read, and calls to the outside world recorded as intents first
  * (`outsideCalls`, below).
  */
-import { type Decider, type DomainEvent, fold, type StoredEvent } from '@payment-ledger/domain-kernel';
+import { type Decider, type DomainEvent, DomainError, fold, type StoredEvent } from '@payment-ledger/domain-kernel';
+// Counters in memory (no I/O): payment_ledger_commands_total and payment_ledger_command_concurrency_retries_total.
+import { commandConcurrencyRetries, commandsHandled } from '@payment-ledger/platform';
 import { ConcurrencyError } from './errors';
-import type { EventMetadata, NewEvent } from './events';
+import { type EventMetadata, type NewEvent, streamTypeOf } from './events';
 import type { EventStore } from './event-store';
 
 /** A stream as last read or written: its folded state and its version (0: no stream yet). */
@@ -164,12 +166,56 @@ export async function runPendingCalls<Command, Event extends DomainEvent, State,
   return { ...current, before, newEvents, now };
 }
 
+/** How a command ended, as payment_ledger_commands_total counts it. */
+export type CommandOutcome = 'appended' | 'unchanged' | 'refused' | 'conflict' | 'failed';
+
+export function commandOutcomeOf(result: { newEvents: unknown[] } | { error: unknown }): CommandOutcome {
+  if ('newEvents' in result) return result.newEvents.length > 0 ? 'appended' : 'unchanged';
+  if (result.error instanceof DomainError) return 'refused';
+  return result.error instanceof ConcurrencyError ? 'conflict' : 'failed';
+}
+
+/** The command's name for the metrics: its `type` (commands are discriminated unions), bounded by the code. */
+function commandName(command: unknown): string {
+  const type = (command as { type?: unknown } | null)?.type;
+  return typeof type === 'string' ? type : 'unknown';
+}
+
+/** The stream type (`charge`); a malformed id (the append refuses it) is counted as `invalid`, never as itself. */
+function aggregateName(streamId: string): string {
+  try {
+    return streamTypeOf(streamId);
+  } catch {
+    return 'invalid';
+  }
+}
+
+/** One command through the loop, counted by aggregate, command and outcome. */
 async function decideAndAppend<Command, Event extends DomainEvent, State, Session>(
   store: EventStore<Session>,
   streamId: string,
   decider: Decider<Command, Event, State>,
   command: Command,
   options: HandleCommandOptions<Command, Event, State, Session>,
+): Promise<CommandStep<Event, State>> {
+  const labels = { aggregate: aggregateName(streamId), command: commandName(command) };
+  try {
+    const step = await decideAndAppendWithRetries(store, streamId, decider, command, options, labels);
+    commandsHandled.inc({ ...labels, outcome: commandOutcomeOf(step) });
+    return step;
+  } catch (error) {
+    commandsHandled.inc({ ...labels, outcome: commandOutcomeOf({ error }) });
+    throw error;
+  }
+}
+
+async function decideAndAppendWithRetries<Command, Event extends DomainEvent, State, Session>(
+  store: EventStore<Session>,
+  streamId: string,
+  decider: Decider<Command, Event, State>,
+  command: Command,
+  options: HandleCommandOptions<Command, Event, State, Session>,
+  labels: { aggregate: string; command: string },
 ): Promise<CommandStep<Event, State>> {
   const maxRetries = options.session !== undefined ? 0 : (options.maxRetries ?? DEFAULT_MAX_RETRIES);
   for (let attempt = 0; ; attempt++) {
@@ -202,7 +248,10 @@ async function decideAndAppend<Command, Event extends DomainEvent, State, Sessio
       }
       return { ...step, version: result.nextExpectedVersion };
     } catch (error) {
-      if (error instanceof ConcurrencyError && attempt < maxRetries) continue;
+      if (error instanceof ConcurrencyError && attempt < maxRetries) {
+        commandConcurrencyRetries.inc(labels);
+        continue;
+      }
       throw error;
     }
   }

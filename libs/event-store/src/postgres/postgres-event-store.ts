@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { newId } from '@payment-ledger/contracts';
+import { eventsAppended } from '@payment-ledger/platform';
 import { ConcurrencyError, DuplicateEventError } from '../core/errors';
 import type { EventStore } from '../core/event-store';
 import {
@@ -71,8 +72,10 @@ export class PostgresEventStore implements EventStore<PoolClient> {
       expectedVersion,
       events: events.map((e) => ({ ...e, eventId: e.eventId ?? newId('event') })),
     };
-    if (session || !this.appends) return this.appendAlone(pending, session);
-    return this.appends.submit(pending);
+    const result = await (session || !this.appends ? this.appendAlone(pending, session) : this.appends.submit(pending));
+    // In a caller's transaction that later rolls back, the events still count: the metric is of appends made.
+    eventsAppended.inc({ stream_type: streamType }, events.length);
+    return result;
   }
 
   private async appendAlone(pending: PendingAppend, session?: PoolClient): Promise<AppendResult> {
@@ -216,6 +219,25 @@ export class PostgresEventStore implements EventStore<PoolClient> {
       events,
       cursor: last ? { transactionId: last.transactionId, globalPosition: last.globalPosition } : after,
     };
+  }
+
+  /**
+   * How many events of these stream types (default: all) lie past `after`, counting at most `limit` (a reader's lag:
+   * the relay's, when Prometheus scrapes). The same index range as readAll, without the safe-position bound: an
+   * event still being committed is behind too.
+   */
+  async countAfter(after: LogCursor, options: { streamTypes?: string[]; limit: number }): Promise<number> {
+    const filtered = options.streamTypes !== undefined;
+    const { rows } = await this.pool.query<{ n: number }>({
+      name: filtered ? 'event_store_count_after_types' : 'event_store_count_after',
+      text: `SELECT count(*)::int AS n FROM (
+               SELECT 1 FROM events WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+               ${filtered ? 'AND stream_type = ANY($4::text[])' : ''} LIMIT $3) behind`,
+      values: filtered
+        ? [after.transactionId, after.globalPosition, options.limit, options.streamTypes]
+        : [after.transactionId, after.globalPosition, options.limit],
+    });
+    return rows[0].n;
   }
 
   /** The stream's version: 0 when it does not exist. */

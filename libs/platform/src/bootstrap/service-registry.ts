@@ -25,10 +25,12 @@ export interface ServiceSpec {
   /** Services it calls over RPC (their address settings are part of its config). */
   readonly calls: readonly string[];
   /**
-   * Where an RPC service answers operations over HTTP (health probes, and later metrics): the setting naming the
-   * port and its default. An HTTP service answers them on its own port.
+   * Where it answers operations over plain HTTP (libs/platform ops-server.ts): `/metrics` for Prometheus, and
+   * `/health/live` and `/health/ready`. An RPC service has no other HTTP port, so its probes go here; an HTTP service
+   * (gateway, sandbox page) answers its probes on its own port as well, but `/metrics` only here: its own port is
+   * what its Ingress exposes to the internet, this one only the cluster's Prometheus may reach (NetworkPolicy).
    */
-  readonly opsPort?: { readonly setting: string; readonly defaultPort: number };
+  readonly opsPort: { readonly setting: string; readonly defaultPort: number };
 }
 
 export const SERVICE_REGISTRY = {
@@ -37,6 +39,7 @@ export const SERVICE_REGISTRY = {
     host: 'GATEWAY_HOST',
     port: 'GATEWAY_PORT',
     defaultPort: 3000,
+    opsPort: { setting: 'GATEWAY_OPS_PORT', defaultPort: 9300 },
     infrastructure: true,
     calls: ['charges', 'agreements', 'scheduler'],
   },
@@ -72,6 +75,7 @@ export const SERVICE_REGISTRY = {
     host: 'SANDBOX_HOST',
     port: 'SANDBOX_PORT',
     defaultPort: 3002,
+    opsPort: { setting: 'SANDBOX_OPS_PORT', defaultPort: 9302 },
     infrastructure: false,
     calls: ['charges', 'agreements'],
   },
@@ -83,10 +87,8 @@ export type ServiceName = keyof Registry;
 export type CalleeOf<N extends ServiceName> = Registry[N]['calls'][number] & ServiceName;
 type Addressed<N extends ServiceName> = N | CalleeOf<N>;
 
-/** The setting naming service `N`'s ops port, if it has one. */
-type OpsPortSetting<N extends ServiceName> = Registry[N] extends { opsPort: { setting: infer S extends string } }
-  ? S
-  : never;
+/** The setting naming service `N`'s ops port. */
+type OpsPortSetting<N extends ServiceName> = Registry[N]['opsPort']['setting'];
 
 /** The config fields of a service's own address (and ops port) and of the services it calls. */
 export type ServiceAddressSchema<N extends ServiceName> = {
@@ -102,8 +104,8 @@ export function serviceSpec(name: ServiceName): ServiceSpec {
 }
 
 /**
- * Address settings for service `name`: where it listens (port 0: any free port), where an RPC service answers its
- * health probes (its ops port, on the same host; 0: any free port) and where its callees are.
+ * Address settings for service `name`: where it listens (port 0: any free port), where it answers metrics (and an
+ * RPC service its health probes): its ops port, on the same host (0: any free port); and where its callees are.
  */
 export function serviceAddressSchema<N extends ServiceName>(name: N): ServiceAddressSchema<N> {
   const own: ServiceSpec = SERVICE_REGISTRY[name];
@@ -111,7 +113,7 @@ export function serviceAddressSchema<N extends ServiceName>(name: N): ServiceAdd
     [own.host]: env.string({ default: '127.0.0.1' }),
     [own.port]: env.int({ default: own.defaultPort, min: 0, max: 65535 }),
   };
-  if (own.opsPort) fields[own.opsPort.setting] = env.int({ default: own.opsPort.defaultPort, min: 0, max: 65535 });
+  fields[own.opsPort.setting] = env.int({ default: own.opsPort.defaultPort, min: 0, max: 65535 });
   for (const callee of own.calls as readonly ServiceName[]) {
     const spec = SERVICE_REGISTRY[callee];
     fields[spec.host] = env.string({ default: '127.0.0.1' });
@@ -128,12 +130,11 @@ export function serviceAddress(name: ServiceName, config: object): { host: strin
 }
 
 /**
- * Where RPC service `name` answers operations over HTTP (health probes): its own host and its ops port as read from
- * a loaded config (the registry's default when the config has no such setting); undefined for an HTTP service.
+ * Where service `name` answers operations over HTTP (metrics, health probes): its own host and its ops port as read
+ * from a loaded config (the registry's default when the config has no such setting).
  */
-export function opsAddress(name: ServiceName, config: object): { host: string; port: number } | undefined {
+export function opsAddress(name: ServiceName, config: object): { host: string; port: number } {
   const spec: ServiceSpec = SERVICE_REGISTRY[name];
-  if (!spec.opsPort) return undefined;
   const value = (config as Record<string, unknown>)[spec.opsPort.setting];
   return {
     host: serviceAddress(name, config).host,

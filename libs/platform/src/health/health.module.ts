@@ -9,19 +9,25 @@ import {
 } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { JsonLogger } from '../logging/json-logger';
+import { HttpMetrics } from '../metrics/http-metrics';
+import { readOnScrape, serviceReady } from '../metrics/metrics';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
 import { OpsServer } from './ops-server';
 
 const OPS_ADDRESS = Symbol('OpsAddress');
 
-/** Opens the ops listener with the app and closes it after every other shutdown hook. */
+/**
+ * Opens the ops listener (`/metrics`, `/health/*`) with the app and closes it after every other shutdown hook; while
+ * open, each scrape reads the service's readiness into payment_ledger_ready.
+ */
 @Injectable()
 export class OpsListener implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly server: OpsServer;
+  private stopReadingReadiness?: () => void;
 
   constructor(
-    health: HealthService,
+    private readonly health: HealthService,
     @Inject(OPS_ADDRESS) address: { host: string; port: number },
     @Optional() logger?: JsonLogger,
   ) {
@@ -35,27 +41,33 @@ export class OpsListener implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationBootstrap(): Promise<void> {
     await this.server.listen();
+    this.stopReadingReadiness = readOnScrape(serviceReady, async () => [
+      { labels: {}, value: (await this.health.ready()).status === 'ok' ? 1 : 0 },
+    ]);
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopReadingReadiness?.();
     await this.server.close();
   }
 }
 
 /**
- * The one health module of every service. `forHttp()`: `/health/live` and `/health/ready` as routes of an HTTP
- * app (gateway, sandbox page). `forOpsPort(address)`: the same answers on an HTTP listener of their own, for an RPC
- * service (createRpcService adds it, on the service's host and ops port). What readiness checks: HealthService.
+ * The one health (and metrics) module of every service: each gets an ops listener on its host and ops port
+ * (OpsServer: `/metrics`, `/health/live`, `/health/ready`). `forHttp(opsAddress)`, for an HTTP app (gateway, sandbox
+ * page): also `/health/live` and `/health/ready` as routes of the app itself, and its requests counted by route and
+ * status (HttpMetrics); `/metrics` stays off the public port. `forOpsPort(address)`: an RPC service's (createRpcService
+ * adds it). What readiness checks: HealthService.
  */
 @Module({})
 export class HealthModule {
-  static forHttp(): DynamicModule {
+  static forHttp(opsAddress: { host: string; port: number }): DynamicModule {
     return {
       module: HealthModule,
       imports: [DiscoveryModule],
       controllers: [HealthController],
-      providers: [HealthService],
-      exports: [HealthService],
+      providers: [HealthService, HttpMetrics, { provide: OPS_ADDRESS, useValue: opsAddress }, OpsListener],
+      exports: [HealthService, OpsListener],
     };
   }
 

@@ -1,5 +1,6 @@
 import type { DiscoveryService } from '@nestjs/core';
 import type { Pool } from 'pg';
+import { metricCatalogue, readOnScrape, serviceReady } from '../metrics/metrics';
 import { HealthService } from './health.service';
 import { OpsServer } from './ops-server';
 import { type HealthAnswer, type HealthChecks, READINESS_CHECK } from './readiness';
@@ -50,6 +51,27 @@ describe('the ops listener', () => {
       });
       expect((await get(`${base}/metrics-not-yet`)).status).toBe(404);
     });
+  });
+
+  it('answers /metrics in the Prometheus text format: the catalogue, readiness and the process metrics', async () => {
+    const health = healthOf([]);
+    const stopReading = readOnScrape(serviceReady, async () => [
+      { labels: {}, value: (await health.ready()).status === 'ok' ? 1 : 0 },
+    ]);
+    try {
+      await withServer(health, async (base) => {
+        const response = await fetch(`${base}/metrics`);
+        expect(response.status).toBe(200);
+        expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+        const text = await response.text();
+        for (const { name } of metricCatalogue()) expect(text).toContain(`# TYPE ${name} `);
+        expect(text).toMatch(/^payment_ledger_ready 1$/m);
+        expect(text).toMatch(/^process_cpu_user_seconds_total /m);
+        expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+      });
+    } finally {
+      stopReading();
+    }
   });
 
   it('counts a pool whose every connection is at work as a database that answers (no probe queued behind the work)', async () => {

@@ -1,4 +1,5 @@
 import { RequestCoalescer } from '@payment-ledger/event-store';
+import { readOnScrape, timerDelay, timersDue, timersFired, timersLate } from '@payment-ledger/platform';
 import {
   backoffMs,
   type ClaimedTimer,
@@ -61,6 +62,9 @@ export class TimerWorker {
   private readonly queues = new Map<string, TimerQueue>();
   private readonly running = new Map<string, Promise<number>>();
   private readonly intervals: NodeJS.Timeout[] = [];
+  private readonly stopReadingMetrics: (() => void)[] = [];
+  /** The counts a scrape asked for, shared by the two gauges that read them at that scrape. */
+  private countsInFlight?: Promise<Record<string, TimerCounts>>;
 
   constructor(
     private readonly store: TimerStore,
@@ -75,8 +79,25 @@ export class TimerWorker {
     return this;
   }
 
-  /** Starts polling every queue that polls on its own. */
+  /**
+   * Starts polling every queue that polls on its own; from now on each Prometheus scrape counts its queues' due and
+   * late timers (one query per scrape, none per timer).
+   */
   start(): void {
+    const scraped = (pick: (counts: TimerCounts) => number) => async () => {
+      const counts = await (this.countsInFlight ??= this.counts().finally(() => (this.countsInFlight = undefined)));
+      return Object.entries(counts).map(([queue, c]) => ({ labels: { queue }, value: pick(c) }));
+    };
+    this.stopReadingMetrics.push(
+      readOnScrape(
+        timersDue,
+        scraped((c) => c.due),
+      ),
+      readOnScrape(
+        timersLate,
+        scraped((c) => c.late),
+      ),
+    );
     for (const queue of this.queues.values()) {
       if (queue.pollMs <= 0) continue;
       this.intervals.push(
@@ -89,6 +110,7 @@ export class TimerWorker {
   }
 
   async stop(): Promise<void> {
+    for (const stopReading of this.stopReadingMetrics.splice(0)) stopReading();
     for (const interval of this.intervals.splice(0)) clearInterval(interval);
     await Promise.all([...this.running.values()].map((run) => run.catch(() => undefined)));
   }
@@ -125,6 +147,10 @@ export class TimerWorker {
         while (next < due.length) {
           const timer = due[next++];
           let settlement: Settlement;
+          timerDelay.observe(
+            { queue: queue.name },
+            Math.max(0, this.clock.now().getTime() - timer.dueAt.getTime()) / 1000,
+          );
           try {
             await ready;
             const outcome = await queue.handle(timer);
@@ -132,10 +158,12 @@ export class TimerWorker {
               ? { timer, outcome: 'reschedule', dueAt: outcome.rescheduleAt }
               : { timer, outcome: 'done' };
             handled++;
+            timersFired.inc({ queue: queue.name, outcome: outcome ? 'rescheduled' : 'done' });
           } catch (error) {
             const afterMs = backoffMs(retry, timer.attempts);
             queue.onFailure?.(timer, error, afterMs);
             settlement = { timer, outcome: 'retry', afterMs };
+            timersFired.inc({ queue: queue.name, outcome: 'failed' });
           }
           // A settle that fails leaves the lease to run out: the timer runs again then.
           await this.settlements.submit(settlement).catch(() => undefined);
