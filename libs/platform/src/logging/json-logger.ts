@@ -1,15 +1,19 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { LoggerService } from '@nestjs/common';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { maskSensitive, maskSensitiveText, REDACTED, REDACTED_PATHS } from './redaction';
 
 /**
- * Structured JSON logs, one object per line, carrying the correlation id of the work being done.
- * Values under keys that can hold secrets or personal data are masked before they are written.
+ * Structured JSON logs through pino, one object per line: `time` (ISO), `level` (its name), `service`, `msg`, the
+ * fields of the current log context (the correlation id of the work being done) and the entry's own fields.
+ * Nothing that can hold a secret or personal data is written (redaction.ts says how).
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface LogContext {
   correlationId?: string;
+  /** The id of the event or command whose handling this is: what anything it causes names as its causation. */
+  causationId?: string;
   [key: string]: unknown;
 }
 
@@ -24,32 +28,39 @@ export function currentLogContext(): LogContext {
   return contextStorage.getStore() ?? {};
 }
 
-const SENSITIVE_KEY = /(authorization|api[-_]?key|secret|password|token|email|phone|consumer|name$|card|cookie)/i;
-
-export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-    out[key] = SENSITIVE_KEY.test(key) && key !== 'service' ? '[redacted]' : redact(v, depth + 1);
-  }
-  return out;
-}
-
+/** Where log lines go: anything with `write(line)` (stdout by default; a test's collector). */
 export interface LogSink {
   write(line: string): void;
 }
 
-export class JsonLogger implements LoggerService {
-  private readonly threshold: number;
+let stdoutDestination: DestinationStream | undefined;
 
-  constructor(
-    private readonly service: string,
-    level: LogLevel = 'info',
-    private readonly sink: LogSink = process.stdout,
-  ) {
-    this.threshold = LEVELS[level];
+/**
+ * The process's one stdout destination, written synchronously: a line logged right before `process.exit` (a failed
+ * start, a shutdown past its deadline) is out before the process ends, which an asynchronous buffer would not promise.
+ */
+function stdout(): DestinationStream {
+  return (stdoutDestination ??= pino.destination({ dest: 1, sync: true }));
+}
+
+const LEVEL_NAMES = new Set<string>(['debug', 'info', 'warn', 'error']);
+
+export class JsonLogger implements LoggerService {
+  private readonly pino: Logger;
+
+  constructor(service: string, level: LogLevel = 'info', sink: LogSink = stdout()) {
+    this.pino = pino(
+      {
+        level,
+        base: { service },
+        timestamp: pino.stdTimeFunctions.isoTime,
+        messageKey: 'msg',
+        mixin: () => ({ ...currentLogContext() }),
+        formatters: { level: (label) => ({ level: label }), log: (entry) => maskSensitive(entry) },
+        redact: { paths: [...REDACTED_PATHS], censor: REDACTED },
+      },
+      sink as DestinationStream,
+    );
   }
 
   log(message: unknown, ...rest: unknown[]): void {
@@ -67,19 +78,19 @@ export class JsonLogger implements LoggerService {
   verbose(message: unknown, ...rest: unknown[]): void {
     this.write('debug', message, rest);
   }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest);
+  }
+
+  isEnabled(level: LogLevel): boolean {
+    return this.pino.isLevelEnabled(level);
+  }
 
   /** Structured form: `logger.event('info', 'relay.published', { count })`. */
   event(level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
-    if (LEVELS[level] < this.threshold) return;
-    const entry = {
-      time: new Date().toISOString(),
-      level,
-      service: this.service,
-      msg: message,
-      ...(redact(currentLogContext()) as object),
-      ...(redact(fields) as object),
-    };
-    this.sink.write(JSON.stringify(entry) + '\n');
+    const lvl = LEVEL_NAMES.has(level) ? level : 'info';
+    if (!this.pino.isLevelEnabled(lvl)) return;
+    this.pino[lvl]({ ...fields }, maskSensitiveText(message));
   }
 
   private write(level: LogLevel, message: unknown, rest: unknown[]): void {
