@@ -11,6 +11,7 @@ import { HttpErrorFilter } from './infrastructure/http/http-error.filter';
 import { Idempotency } from './infrastructure/idempotency/idempotency';
 import { IdempotencyInterceptor } from './infrastructure/idempotency/idempotency.interceptor';
 import { IdempotencyRepository } from './infrastructure/idempotency/idempotency.repository';
+import { ApiKeyChanges } from './infrastructure/merchants/api-key-changes';
 import { ApiKeyGuard } from './infrastructure/merchants/api-key.guard';
 import { MerchantRepository } from './infrastructure/merchants/merchant.repository';
 import { PaymentAgreementsController } from './infrastructure/payment-agreements/payment-agreements.controller';
@@ -59,6 +60,7 @@ export class GatewayModule {
         },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         MerchantRepository,
+        ApiKeyChanges,
         ApiKeyGuard,
         IdempotencyRepository,
         Idempotency,

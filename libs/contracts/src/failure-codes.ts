@@ -149,8 +149,18 @@ export const FAILURE_CODES = {
   },
   invalid_api_key: {
     status: 401,
-    meaning: 'The API key is unknown or revoked.',
+    meaning: 'The API key is unknown.',
     action: "Check the key (sandbox keys are sk_sandbox_…, live keys sk_live_…); don't retry with the same key.",
+  },
+  api_key_expired: {
+    status: 401,
+    meaning: 'The API key was rotated and the overlap it was given has ended.',
+    action: "Use the key that replaced it (`npm run merchant:keys -- list <merchant>` shows the merchant's keys).",
+  },
+  api_key_revoked: {
+    status: 401,
+    meaning: 'The API key has been revoked.',
+    action: "Use another of the merchant's keys, or rotate to get a new one; don't retry with this key.",
   },
   forbidden: { status: 403, meaning: 'The key may not do this.', action: 'Use a key that may.', scope: 'framework' },
   sandbox_only: {
