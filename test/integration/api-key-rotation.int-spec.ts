@@ -175,7 +175,7 @@ describe('npm run merchant:keys', () => {
     const child = spawn(
       process.execPath,
       ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', CLI, ...args],
-      { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: db.serviceUrl }, stdio: 'pipe' },
+      { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: db.url }, stdio: 'pipe' },
     );
     let stdout = '';
     let stderr = '';
