@@ -1,8 +1,9 @@
 import { Pool } from 'pg';
 import { PostgresEventStore } from '@payment-ledger/event-store';
-import { JsonLogger } from '@payment-ledger/platform';
+import { JsonLogger, metricsText } from '@payment-ledger/platform';
 import { TopicCollector } from '../../../test/support/collector';
 import { kafkaIsRestartable, startKafka, stopKafka } from '../../../test/support/kafka-control';
+import { sampleOf } from '../../../test/support/metrics';
 import { testKafka, testNamespace } from '../../../test/support/kafka';
 import { TestDatabase } from '../../../test/support/test-database';
 import { waitFor } from '../../../test/support/wait';
@@ -65,6 +66,48 @@ const appendMany = async (prefix: string, streams: number, perStream: number) =>
     );
   }
 };
+
+it('counts what it relayed, says whether it leads, and its lag: the events of its stream types past its checkpoint', async () => {
+  const ns = testNamespace();
+  const name = `${ns}-metered`;
+  await appendMany(`widget-${ns}:m`, 2, 2);
+  // A long pause after an empty read: the events appended after the first batch wait, as behind a slow relay.
+  const metered = new EventRelay(
+    db.pool,
+    store,
+    testKafka('relay'),
+    { name, namespace: ns, streamTypes: [widget(ns)], partitions: 1, pollIntervalMs: 60_000, leaderRetryMs: 300 },
+    logger,
+  );
+  relays.push(metered);
+  await metered.start();
+  await waitFor('the first four published', () => metered.publishedCount === 4);
+  let text = await metricsText();
+  expect(sampleOf(text, `payment_ledger_events_relayed_total{relay="${name}"}`)).toBe(4);
+  expect(sampleOf(text, `payment_ledger_relay_leader{relay="${name}"}`)).toBe(1);
+  expect(sampleOf(text, `payment_ledger_relay_lag_events{relay="${name}"}`)).toBe(0);
+  await appendMany(`widget-${ns}:n`, 1, 3);
+  await appendMany(`gadget-${ns}:n`, 1, 2); // not its stream type: not its lag
+  text = await metricsText();
+  expect(sampleOf(text, `payment_ledger_relay_lag_events{relay="${name}"}`)).toBe(3);
+  expect(sampleOf(text, `payment_ledger_events_relayed_total{relay="${name}"}`)).toBe(4);
+  // A follower (same name, the lock taken) reports no lag of its own: only the leader knows where it is.
+  const follower = new EventRelay(
+    db.pool,
+    store,
+    testKafka('relay'),
+    { name, namespace: ns, streamTypes: [widget(ns)], partitions: 1, leaderRetryMs: 60_000 },
+    logger,
+  );
+  relays.push(follower);
+  await follower.start();
+  await waitFor('a follower', () => follower.role === 'follower');
+  expect(await follower.lag()).toBeUndefined();
+  await metered.stop();
+  text = await metricsText();
+  expect(text).not.toContain(`payment_ledger_relay_leader{relay="${name}"} 1`);
+  expect(text.match(new RegExp(`payment_ledger_relay_lag_events\\{relay="${name}"\\}`, 'g')) ?? []).toEqual([]);
+});
 
 it('publishes each event to its stream type topic, keyed by stream id, with id, type and schema version headers', async () => {
   const ns = testNamespace();

@@ -1,8 +1,9 @@
 import type { Producer } from 'kafkajs';
 import type { RecordedEvent } from '@payment-ledger/event-store';
-import { JsonLogger } from '@payment-ledger/platform';
+import { JsonLogger, metricsText } from '@payment-ledger/platform';
 import { TopicCollector } from '../../../test/support/collector';
 import { testKafka, testNamespace } from '../../../test/support/kafka';
+import { sampleOf } from '../../../test/support/metrics';
 import { TestDatabase } from '../../../test/support/test-database';
 import { sleep, waitFor } from '../../../test/support/wait';
 import { toKafkaMessage } from './event-envelope';
@@ -192,6 +193,53 @@ it('sends a poison event to the dead-letter topic after bounded retries and goes
     poison.eventId,
   ]);
   expect(inbox.rows).toEqual([{ outcome: 'dead_lettered' }]);
+  const text = await metricsText();
+  const topic = topicForStreamType(ns, 'thing');
+  expect(sampleOf(text, `payment_ledger_messages_dead_lettered_total{consumer="${ns}-poison",topic="${topic}"}`)).toBe(
+    2,
+  );
+  expect(sampleOf(text, `payment_ledger_consumer_events_total{consumer="${ns}-poison"}`)).toBe(1);
+});
+
+it("reports each partition's lag after each batch: its high watermark minus the next offset to consume", async () => {
+  const ns = testNamespace();
+  const topic = await createTopic(ns);
+  // More than one fetch brings of a partition (1 MB): the first batch leaves the rest behind it.
+  const events = Array.from({ length: 2000 }, (_, i) => ({
+    ...recorded('thing:lag', i + 1),
+    data: { pad: 'x'.repeat(900) },
+  }));
+  for (let i = 0; i < events.length; i += 200) {
+    await producer.send({ topic, messages: events.slice(i, i + 200).map(toKafkaMessage) });
+  }
+  let batches = 0;
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const c = await consumer(ns, 'lagging', {
+    handleBatch: async () => {
+      if (++batches === 2) await held; // the second batch waits while the test reads the first one's lag
+    },
+  });
+  const lagOf = async () => {
+    const text = await metricsText();
+    const values = [0, 1].map((p) =>
+      sampleOf(
+        text,
+        `payment_ledger_consumer_lag_messages{consumer="${ns}-lagging",topic="${topic}",partition="${p}"}`,
+      ),
+    );
+    return values.filter((v) => !Number.isNaN(v));
+  };
+  try {
+    await waitFor('the second batch', () => batches >= 2, 60_000);
+    const [behind] = await lagOf();
+    expect(behind).toBeGreaterThan(0);
+    expect(behind).toBeLessThan(2000);
+  } finally {
+    release();
+  }
+  await waitFor('every event handled', () => c.handledCount >= 2000, 60_000);
+  await waitFor('no lag left', async () => (await lagOf())[0] === 0);
 });
 
 describe('a batch handler', () => {

@@ -4,9 +4,10 @@
  * retried with backoff, settling in bulk, and counts of due and late timers.
  */
 import { inTransaction } from '@payment-ledger/event-store';
-import { ManualClock } from '@payment-ledger/platform';
+import { ManualClock, metricsText } from '@payment-ledger/platform';
 import type { DataSource } from 'typeorm';
 import { entityAndTableColumns, entityDataSource } from '../../../test/support/entity-schema';
+import { sampleOf } from '../../../test/support/metrics';
 import { TestDatabase } from '../../../test/support/test-database';
 import { byKind, type ClaimedTimer, PostgresTimerStore, TIMER_ENTITIES, TimerEntity, TimerWorker } from './index';
 
@@ -225,6 +226,47 @@ describe('the worker', () => {
       { queue: Q, key: 'future', kind: 'k', dueAt: at(1_000) },
     ]);
     expect(await worker.counts(60_000)).toEqual({ [Q]: { due: 2, late: 1 }, 'idle-queue': { due: 0, late: 0 } });
+  });
+
+  it('exports due and late timers when scraped (once started), and each run by outcome with its delay', async () => {
+    const queue = 'metered-queue';
+    const worker = new TimerWorker(store, clock).register({
+      name: queue,
+      pollMs: 0,
+      handle: byKind({
+        once: async () => undefined,
+        again: async () => ({ rescheduleAt: at(3_600_000) }),
+        broken: async () => Promise.reject(new Error('provider down')),
+      }),
+    });
+    await store.schedule([
+      { queue, key: 'very-late', kind: 'once', dueAt: at(-120_000) },
+      { queue, key: 'just-due', kind: 'again', dueAt: at(-1_000) },
+      { queue, key: 'failing', kind: 'broken', dueAt: at(-2_000) },
+      { queue, key: 'future', kind: 'once', dueAt: at(1_000) },
+    ]);
+    let text = await metricsText();
+    expect(sampleOf(text, `payment_ledger_timers_due{queue="${queue}"}`)).toBeNaN(); // not started: not counted
+    worker.start();
+    try {
+      text = await metricsText();
+      expect(sampleOf(text, `payment_ledger_timers_due{queue="${queue}"}`)).toBe(3);
+      expect(sampleOf(text, `payment_ledger_timers_late{queue="${queue}"}`)).toBe(1);
+      const fired = (outcome: string) =>
+        sampleOf(text, `payment_ledger_timers_fired_total{queue="${queue}",outcome="${outcome}"}`);
+      expect(await worker.runDue(queue)).toBe(2);
+      text = await metricsText();
+      expect([fired('done'), fired('rescheduled'), fired('failed')]).toEqual([1, 1, 1]);
+      expect(sampleOf(text, `payment_ledger_timer_delay_seconds_count{queue="${queue}"}`)).toBe(3);
+      // The very late one ran two minutes after its due time: above the 60 s bucket, within 300 s.
+      expect(sampleOf(text, `payment_ledger_timer_delay_seconds_bucket{le="60",queue="${queue}"}`)).toBe(2);
+      expect(sampleOf(text, `payment_ledger_timer_delay_seconds_bucket{le="300",queue="${queue}"}`)).toBe(3);
+      expect(sampleOf(text, `payment_ledger_timers_due{queue="${queue}"}`)).toBe(1); // the failing one, backing off
+      expect(sampleOf(text, `payment_ledger_timers_late{queue="${queue}"}`)).toBe(0);
+    } finally {
+      await worker.stop();
+    }
+    expect(await metricsText()).not.toContain(`payment_ledger_timers_due{queue="${queue}"}`);
   });
 
   it('TimerEntity is the migrated table, and its repository reads what the SQL wrote', async () => {

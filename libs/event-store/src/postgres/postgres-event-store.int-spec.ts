@@ -1,7 +1,11 @@
 import type { PoolClient } from 'pg';
+import type { Decider, DomainEvent } from '@payment-ledger/domain-kernel';
+import { metricsText } from '@payment-ledger/platform';
+import { sampleOf } from '../../../../test/support/metrics';
 import { TestDatabase } from '../../../../test/support/test-database';
 import { sleep } from '../../../../test/support/wait';
 import { ConcurrencyError, DuplicateEventError } from '../core/errors';
+import { handleCommand } from '../core/handle-command';
 import { LOG_START, type LogCursor, type RecordedEvent } from '../core/events';
 import { PostgresEventStore, readAllSql } from './postgres-event-store';
 import { inTransaction } from './unit-of-work';
@@ -359,6 +363,51 @@ describe('readAll: the global log in commit-safe order', () => {
     const second = await store.readAll(first.cursor, { streamTypes: ['filtered'], limit: 2 });
     expect(second.events.map((e) => e.streamVersion)).toEqual([3]);
     expect(second.events.every((e) => e.streamType === 'filtered')).toBe(true);
+  });
+});
+
+describe('metrics', () => {
+  it('counts the events appended by stream type, alone or coalesced; a refused append counts nothing', async () => {
+    const appended = async () =>
+      sampleOf(await metricsText(), 'payment_ledger_events_appended_total{stream_type="metered"}') || 0;
+    const before = await appended();
+    await Promise.all(Array.from({ length: 40 }, (_, i) => store.append(`metered:${i}`, 'no_stream', [event(i)])));
+    await store.append('metered:0', 1, [event(1), event(2)]);
+    await expect(store.append('metered:0', 1, [event(3)])).rejects.toBeInstanceOf(ConcurrencyError);
+    expect((await appended()) - before).toBe(42);
+  });
+
+  it('counts the commands of the loop and the concurrency retries of writers racing on one stream', async () => {
+    type Tick = DomainEvent<'Ticked', { n: number }>;
+    const ticker: Decider<{ type: 'Tick'; n: number }, Tick, number> = {
+      initialState: 0,
+      evolve: (count) => count + 1,
+      decide: (command) => [{ type: 'Ticked', data: { n: command.n } }],
+    };
+    const now = () => new Date();
+    await Promise.all(
+      Array.from({ length: 20 }, (_, n) =>
+        handleCommand(store, 'ticker:1', ticker, { type: 'Tick', n }, { now, maxRetries: 50 }),
+      ),
+    );
+    const text = await metricsText();
+    expect(sampleOf(text, 'payment_ledger_commands_total{aggregate="ticker",command="Tick",outcome="appended"}')).toBe(
+      20,
+    );
+    // The stream went from version 0 to 20 with 20 writers at once: every writer but the first lost at least once.
+    expect(
+      sampleOf(text, 'payment_ledger_command_concurrency_retries_total{aggregate="ticker",command="Tick"}'),
+    ).toBeGreaterThan(0);
+    expect(await store.currentVersion('ticker:1')).toBe(20);
+  });
+
+  it("counts a reader's lag: the events of its stream types past its cursor, up to a limit", async () => {
+    const { cursor } = await store.readAll(LOG_START, { limit: 1_000_000 });
+    await store.append('lagging:1', 'no_stream', [event(1), event(2), event(3), event(4), event(5)]);
+    await store.append('elsewhere:1', 'no_stream', [event(1)]);
+    expect(await store.countAfter(cursor, { streamTypes: ['lagging'], limit: 100 })).toBe(5);
+    expect(await store.countAfter(cursor, { streamTypes: ['lagging'], limit: 3 })).toBe(3);
+    expect(await store.countAfter(cursor, { limit: 100 })).toBe(6);
   });
 });
 
