@@ -8,7 +8,7 @@ import {
   PostgresSandboxProviderRecords,
   SANDBOX_RECORD_ENTITIES,
 } from '@payment-ledger/payment-methods';
-import { CLOCK, type Clock, InfrastructureModule, PG_POOL } from '@payment-ledger/platform';
+import { CLOCK, type Clock, InfrastructureModule, PG_POOL, type ServiceModuleOptions } from '@payment-ledger/platform';
 import { HousekeepingModule } from '@payment-ledger/timers';
 import { rpcClientProviders } from '@payment-ledger/rpc';
 import type { Pool } from 'pg';
@@ -64,12 +64,12 @@ class AgreementsCoreModule {
 /** The agreements service: owns `agreement` streams; asks the charges service for charges under them. */
 @Module({})
 export class AgreementsModule {
-  static forRoot(config: AgreementsConfig, options: { clock?: Clock } = {}): DynamicModule {
+  static forRoot(config: AgreementsConfig, options: ServiceModuleOptions = {}): DynamicModule {
     const core = AgreementsCoreModule.forRoot(config);
     return {
       module: AgreementsModule,
       imports: [
-        InfrastructureModule.forRoot({ service: 'agreements', config, clock: options.clock }),
+        InfrastructureModule.forRoot({ service: 'agreements', config, ...options }),
         HousekeepingModule.forService('agreements', config),
         TypeOrmModule.forFeature([AgreementListViewEntity]),
         core,

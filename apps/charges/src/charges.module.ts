@@ -6,7 +6,7 @@ import {
   PostgresSandboxProviderRecords,
   SANDBOX_RECORD_ENTITIES,
 } from '@payment-ledger/payment-methods';
-import { CLOCK, type Clock, InfrastructureModule, PG_POOL } from '@payment-ledger/platform';
+import { CLOCK, type Clock, InfrastructureModule, PG_POOL, type ServiceModuleOptions } from '@payment-ledger/platform';
 import { PostgresTimerStore, TIMER_ENTITIES, TimerEntity, HousekeepingModule } from '@payment-ledger/timers';
 import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
@@ -31,11 +31,11 @@ import { ChargesController } from './infrastructure/charges.controller';
 /** The charges service: owns `charge` streams, publishes them to Kafka, keeps the list read model and the timers. */
 @Module({})
 export class ChargesModule {
-  static forRoot(config: ChargesConfig, options: { clock?: Clock } = {}): DynamicModule {
+  static forRoot(config: ChargesConfig, options: ServiceModuleOptions = {}): DynamicModule {
     return {
       module: ChargesModule,
       imports: [
-        InfrastructureModule.forRoot({ service: 'charges', config, clock: options.clock }),
+        InfrastructureModule.forRoot({ service: 'charges', config, ...options }),
         HousekeepingModule.forService('charges', config),
         TypeOrmModule.forFeature([...TIMER_ENTITIES, ...SANDBOX_RECORD_ENTITIES, ChargeListViewEntity]),
         MessagingModule.forRoot({

@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { newId } from '@payment-ledger/contracts';
-import { type Clock, JsonLogger, systemClock } from '@payment-ledger/platform';
+import { JsonLogger, registerFastifyAccessLog, type ServiceModuleOptions, systemClock } from '@payment-ledger/platform';
 import type { GatewayConfig } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 import { registerAddressRateLimit } from './infrastructure/http/address-rate-limit';
@@ -21,7 +21,7 @@ import { apiValidationPipe } from './infrastructure/http/validation';
  */
 export async function createGatewayApp(
   config: GatewayConfig,
-  options: { clock?: Clock } = {},
+  options: ServiceModuleOptions = {},
 ): Promise<NestFastifyApplication> {
   if (config.GATEWAY_LIST_WAIT_MS + 100 > config.SERVICE_CALL_TIMEOUT_MS) {
     // A list waits for its read model inside the service call: a wait as long as the call's timeout would be a 503.
@@ -46,6 +46,7 @@ export async function createGatewayApp(
   app.useLogger(app.get(JsonLogger));
   const fastify = app.getHttpAdapter().getInstance();
   registerCorrelation(fastify);
+  registerFastifyAccessLog(fastify, app.get(JsonLogger));
   if (config.GATEWAY_RATE_LIMIT_PER_ADDRESS > 0) {
     registerAddressRateLimit(
       fastify,

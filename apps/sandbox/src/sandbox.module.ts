@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { HealthModule, JsonLogger, opsAddress } from '@payment-ledger/platform';
+import { HealthModule, JsonLogger, opsAddress, type ServiceModuleOptions } from '@payment-ledger/platform';
 import { rpcClientProviders } from '@payment-ledger/rpc';
 import { AgreementPageController } from './infrastructure/agreement-page.controller';
 import { HostedPageController } from './infrastructure/hosted-page.controller';
@@ -8,7 +8,7 @@ import { SANDBOX_CONFIG, type SandboxConfig } from './sandbox.config';
 /** The Amazon Pay sandbox's hosted page (the provider's consumer-facing side). */
 @Module({})
 export class SandboxModule {
-  static forRoot(config: SandboxConfig): DynamicModule {
+  static forRoot(config: SandboxConfig, options: Pick<ServiceModuleOptions, 'logSink'> = {}): DynamicModule {
     return {
       module: SandboxModule,
       // /health/live and /health/ready: ready while not draining; the services it calls are reported, not required.
@@ -17,7 +17,7 @@ export class SandboxModule {
       controllers: [HostedPageController, AgreementPageController],
       providers: [
         { provide: SANDBOX_CONFIG, useValue: config },
-        { provide: JsonLogger, useValue: new JsonLogger('sandbox', config.LOG_LEVEL) },
+        { provide: JsonLogger, useValue: new JsonLogger('sandbox', config.LOG_LEVEL, options.logSink) },
         ...rpcClientProviders('sandbox', config),
       ],
     };

@@ -1,7 +1,7 @@
 import { CHARGE_SETTLEMENT_EVENT_TYPES } from '@payment-ledger/contracts';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule } from '@payment-ledger/messaging';
-import { type Clock, InfrastructureModule, PG_POOL } from '@payment-ledger/platform';
+import { InfrastructureModule, PG_POOL, type ServiceModuleOptions } from '@payment-ledger/platform';
 import { PostgresTimerStore, TIMER_ENTITIES, TimerEntity, HousekeepingModule } from '@payment-ledger/timers';
 import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
@@ -46,12 +46,12 @@ class SchedulerCoreModule {
 /** The scheduler: owns `billing-schedule` streams; charges each due period exactly once through the agreements service. */
 @Module({})
 export class SchedulerModule {
-  static forRoot(config: SchedulerConfig, options: { clock?: Clock } = {}): DynamicModule {
+  static forRoot(config: SchedulerConfig, options: ServiceModuleOptions = {}): DynamicModule {
     const core = SchedulerCoreModule.forRoot(config);
     return {
       module: SchedulerModule,
       imports: [
-        InfrastructureModule.forRoot({ service: 'scheduler', config, clock: options.clock }),
+        InfrastructureModule.forRoot({ service: 'scheduler', config, ...options }),
         HousekeepingModule.forService('scheduler', config),
         core,
         MessagingModule.forRoot({ relay: { name: 'scheduler', streamTypes: ['billing-schedule'] }, imports: [core] }, [

@@ -1,5 +1,6 @@
 import type { IHeaders, Message } from 'kafkajs';
 import type { EventMetadata, RecordedEvent } from '@payment-ledger/event-store';
+import type { LogContext } from '@payment-ledger/platform';
 
 /**
  * The wire form of a stored event on Kafka: the value is the JSON of the event (payload and its place in the log),
@@ -25,6 +26,7 @@ export const HEADER = {
   streamId: 'stream-id',
   streamVersion: 'stream-version',
   correlationId: 'correlation-id',
+  causationId: 'causation-id',
   contentType: 'content-type',
 } as const;
 
@@ -50,7 +52,20 @@ export function toKafkaMessage(event: RecordedEvent): Message {
     [HEADER.contentType]: 'application/json',
   };
   if (typeof event.metadata.correlationId === 'string') headers[HEADER.correlationId] = event.metadata.correlationId;
+  if (typeof event.metadata.causationId === 'string') headers[HEADER.causationId] = event.metadata.causationId;
   return { key: event.streamId, value: JSON.stringify(envelope), headers };
+}
+
+/**
+ * The log context of work done because of `event` (a consumer's handler, later a webhook delivery): the event's
+ * correlation id, and the event itself as the causation of whatever that work logs, commands or appends.
+ */
+export function eventLogContext(event: Pick<EventEnvelope, 'eventId' | 'metadata'>): LogContext {
+  return {
+    ...(typeof event.metadata.correlationId === 'string' ? { correlationId: event.metadata.correlationId } : {}),
+    causationId: event.eventId,
+    eventId: event.eventId,
+  };
 }
 
 export class MalformedMessageError extends Error {

@@ -8,7 +8,14 @@ import {
   messagesDeadLettered,
   withLogContext,
 } from '@payment-ledger/platform';
-import { type EventEnvelope, fromKafkaMessage, HEADER, headerString, MalformedMessageError } from './event-envelope';
+import {
+  type EventEnvelope,
+  eventLogContext,
+  fromKafkaMessage,
+  HEADER,
+  headerString,
+  MalformedMessageError,
+} from './event-envelope';
 import { deadLetterTopic, ensureTopics } from './topics';
 
 /** Handles one event inside the transaction that also records it in the inbox: both commit or neither. */
@@ -289,7 +296,7 @@ export class InboxConsumer {
     if (this.options.eventTypes && !this.options.eventTypes.includes(event.type)) return;
     const maxAttempts = this.options.maxAttempts ?? 5;
     const backoff = this.options.retryBackoffMs ?? 100;
-    await withLogContext({ correlationId: event.metadata.correlationId, eventId: event.eventId }, async () => {
+    await withLogContext(eventLogContext(event), async () => {
       for (let attempt = 1, transientFailures = 0; ;) {
         try {
           await inTransaction(this.pool, async (session) => {
@@ -329,10 +336,12 @@ export class InboxConsumer {
   /** Gives the handler the fresh events of one transaction: all at once, or one by one, each in its log context. */
   private async handleFresh(events: EventEnvelope[], session: PoolClient): Promise<void> {
     const handler = this.handler;
-    if ('handleBatch' in handler) return handler.handleBatch(events, session);
+    if ('handleBatch' in handler) await handler.handleBatch(events, session);
+    else for (const event of events) await withLogContext(eventLogContext(event), () => handler.handle(event, session));
+    if (!this.logger.isEnabled('debug')) return;
     for (const event of events) {
-      await withLogContext({ correlationId: event.metadata.correlationId, eventId: event.eventId }, () =>
-        handler.handle(event, session),
+      withLogContext(eventLogContext(event), () =>
+        this.logger.event('debug', 'consumer.handled', { inbox: this.options.name, eventType: event.type }),
       );
     }
   }

@@ -19,10 +19,12 @@ export function createKafka(settings: KafkaSettings, logger?: JsonLogger): Kafka
       () =>
       ({ level, log, namespace }: LogEntry) => {
         if (!logger) return;
-        const { message, ...rest } = log;
+        // kafkajs' `correlationId` numbers its protocol requests: renamed, so it cannot stand for the work's own.
+        const { message, correlationId: kafkaRequestId, timestamp: _timestamp, ...rest } = log;
         logger.event(level <= logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'debug', String(message), {
           component: `kafkajs.${namespace}`,
           ...rest,
+          ...(kafkaRequestId === undefined ? {} : { kafkaRequestId }),
         });
       },
   });

@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import { FAILURE_CODES, newId } from '@payment-ledger/contracts';
+import { currentLogContext } from '@payment-ledger/platform';
 import { RemoteCallError, type RpcClient } from '@payment-ledger/rpc';
 import { renderRefusedPage } from '../domain/hosted-page.view';
 
@@ -34,7 +35,9 @@ export async function pageView<View>(
   message: object,
 ): Promise<View | PageRefusal> {
   try {
-    return await service.send<View>(pattern, { ...message, correlationId: newId('event') });
+    // The request's correlation id (expressRequestLogging), so the checkout's events name the browser's request.
+    const correlationId = currentLogContext().correlationId ?? newId('event');
+    return await service.send<View>(pattern, { ...message, correlationId });
   } catch (error) {
     if (!(error instanceof RemoteCallError)) throw error;
     if (error.failureCode === 'hosted_page_link_expired') {

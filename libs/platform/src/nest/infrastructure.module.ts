@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { CLOCK, type Clock, systemClock } from '../clock/clock';
 import type { ConfigOf, infrastructureConfigSchema } from '../config/config';
-import { JsonLogger } from '../logging/json-logger';
+import { JsonLogger, type LogSink } from '../logging/json-logger';
 
 export type InfrastructureConfig = ConfigOf<typeof infrastructureConfigSchema>;
 
@@ -24,11 +24,20 @@ export const PG_POOL = Symbol('PgPool');
  * migrations only (`npm run migrate`, libs/platform/README.md), never by `synchronize`. The DataSource is destroyed,
  * and so the pool ended, after every other module's shutdown hook (global modules are shut down last).
  */
+/**
+ * What a service's root module takes besides its config (`XModule.forRoot(config, options)`): the clock, and where
+ * its log lines go (stdout unless a test collects them).
+ */
+export interface ServiceModuleOptions {
+  clock?: Clock;
+  logSink?: LogSink;
+}
+
 @Global()
 @Module({})
 export class InfrastructureModule {
-  static forRoot(options: { service: string; config: InfrastructureConfig; clock?: Clock }): DynamicModule {
-    const logger = new JsonLogger(options.service, options.config.LOG_LEVEL);
+  static forRoot(options: { service: string; config: InfrastructureConfig } & ServiceModuleOptions): DynamicModule {
+    const logger = new JsonLogger(options.service, options.config.LOG_LEVEL, options.logSink);
     return {
       module: InfrastructureModule,
       imports: [

@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { newId } from '@payment-ledger/contracts';
-import { withLogContext } from '@payment-ledger/platform';
-
-const HEADER = 'x-correlation-id';
+import { CORRELATION_HEADER, correlationIdOf, withLogContext } from '@payment-ledger/platform';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,8 +16,7 @@ declare module 'fastify' {
 export function registerCorrelation(fastify: FastifyInstance): void {
   fastify.decorateRequest('correlationId', '');
   fastify.addHook('onRequest', (request, reply, done) => {
-    const given = request.headers[HEADER];
-    request.correlationId = typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : newId('event');
+    request.correlationId = correlationIdOf(request.headers[CORRELATION_HEADER], () => newId('event'));
     reply.header('X-Correlation-Id', request.correlationId);
     done();
   });
