@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CHARGES_PATTERNS } from '@payment-ledger/contracts';
-import { type Clock, HealthModule, InfrastructureModule, opsAddress } from '@payment-ledger/platform';
+import { HealthModule, InfrastructureModule, opsAddress, type ServiceModuleOptions } from '@payment-ledger/platform';
 import { HousekeepingModule } from '@payment-ledger/timers';
 import { rpcClientProviders, rpcClientToken, type RpcClient } from '@payment-ledger/rpc';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
@@ -26,11 +26,11 @@ import { PaymentChargesController } from './infrastructure/payment-charges/payme
 /** The public HTTP API: authenticates merchants, keeps idempotency keys, routes commands to the owning service. */
 @Module({})
 export class GatewayModule {
-  static forRoot(config: GatewayConfig, options: { clock?: Clock } = {}): DynamicModule {
+  static forRoot(config: GatewayConfig, options: ServiceModuleOptions = {}): DynamicModule {
     return {
       module: GatewayModule,
       imports: [
-        InfrastructureModule.forRoot({ service: 'gateway', config, clock: options.clock }),
+        InfrastructureModule.forRoot({ service: 'gateway', config, ...options }),
         HousekeepingModule.forService('gateway', config),
         TypeOrmModule.forFeature(GATEWAY_ENTITIES),
         // /health/live and /health/ready (Kubernetes probes; never rate-limited, see address-rate-limit.ts); requests
