@@ -24,12 +24,64 @@ export const PHONE = { width: 390, height: 844 };
 
 type Service = ChildProcess & { output: () => string };
 
-/** Services started in order, stopped in reverse with SIGTERM (graceful shutdown is part of what is tested). */
+/** Environment variables whose values are secrets: no service may ever print them. */
+const SECRET_SETTINGS = ['RPC_SIGNING_SECRETS', 'SANDBOX_SIGNING_SECRET'];
+
+/**
+ * Services started in order, stopped in reverse with SIGTERM (graceful shutdown is part of what is tested).
+ *
+ * Everything each process prints is kept (a restarted service's earlier processes too), for `expectNoSecretsLogged`:
+ * the secrets of the settings in SECRET_SETTINGS, and whatever the suite names with `mustNotLog` (API keys,
+ * consumers' names and emails, hosted-page tokens), must appear in no line of it.
+ */
 export class ServiceGroup {
   private readonly services: { name: string; child: Service; entry: string; env: Record<string, string> }[] = [];
+  private readonly transcripts: { name: string; text: () => string }[] = [];
+  private readonly forbidden = new Map<string, string>();
 
   async start(name: string, entry: string, env: Record<string, string>): Promise<void> {
-    this.services.push({ name, entry, env, child: await startTsProcess(entry, env, `${name}.listening`) });
+    this.services.push({ name, entry, env, child: await this.launch(name, entry, env) });
+  }
+
+  /** Starts a process and keeps all it prints: what it printed until ready, then every chunk after. */
+  private async launch(name: string, entry: string, env: Record<string, string>): Promise<Service> {
+    for (const setting of SECRET_SETTINGS) {
+      for (const value of (env[setting] ?? '').split(',')) if (value) this.mustNotLog(setting, value);
+    }
+    const child = await startTsProcess(entry, env, `${name}.listening`);
+    // Resolved from within the data handler that saw the ready line: no later chunk has been emitted yet.
+    let text = child.output();
+    const keep = (chunk: Buffer) => void (text += chunk.toString());
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.transcripts.push({ name, text: () => text });
+    return child;
+  }
+
+  /** A value no service may print (`what` says what it is, in the failure message; the value is never shown). */
+  mustNotLog(what: string, value: string): void {
+    if (value.length >= 6) this.forbidden.set(value, what);
+  }
+
+  /**
+   * Fails, naming the service, what leaked and the line (the leaked value masked in it), when any line any service
+   * printed holds a value given to mustNotLog or a secret setting; URL-encoded forms count. Call it once the
+   * services have stopped (afterAll, after stopAll), so their last lines are read too.
+   */
+  expectNoSecretsLogged(): void {
+    const forms = [...this.forbidden].flatMap(([value, what]) =>
+      [...new Set([value, encodeURIComponent(value)])].map((form) => ({ form, what })),
+    );
+    const leaks: string[] = [];
+    for (const { name, text } of this.transcripts) {
+      for (const line of text().split('\n')) {
+        const found = forms.filter(({ form }) => line.includes(form));
+        if (found.length === 0) continue;
+        const masked = found.reduce((l, { form, what }) => l.split(form).join(`[${what}]`), line);
+        leaks.push(`${name} logged ${[...new Set(found.map((f) => f.what))].join(', ')}: ${masked.slice(0, 2000)}`);
+      }
+    }
+    if (leaks.length > 0) throw new Error(`secrets or personal data in the services' logs:\n${leaks.join('\n')}`);
   }
 
   /** Sends `name` SIGTERM and resolves with how it exited, once it has (its output stays readable). */
@@ -42,7 +94,7 @@ export class ServiceGroup {
   /** Starts a stopped service again, with the settings it was first started with. */
   async restart(name: string): Promise<void> {
     const service = this.find(name);
-    service.child = await startTsProcess(service.entry, service.env, `${name}.listening`);
+    service.child = await this.launch(name, service.entry, service.env);
   }
 
   private find(name: string) {
