@@ -16,10 +16,13 @@ export const gatewayConfigSchema = {
    * past it the list answers with what the model has. 0: no wait (a write shows about PROJECTION_POLL_MS later).
    */
   GATEWAY_LIST_WAIT_MS: env.int({ default: 500, min: 0, max: MAX_LIST_CONSISTENCY_WAIT_MS }),
-  /** How long a verified API key is remembered; a revoked key stops working within this time. */
+  /**
+   * How long a verified API key is remembered. A revocation or rotation does not wait for it: each is announced when
+   * it commits and drops the key at once, and while the gateway cannot hear announcements it remembers no key.
+   */
   API_KEY_CACHE_TTL_MS: env.int({ default: 30_000, min: 0 }),
   /**
-   * How long an unknown or revoked API key's refusal is remembered, so repeating a wrong key costs no query; a key
+   * How long an unknown, revoked or expired API key's refusal is remembered, so repeating a wrong key costs no query; a key
    * tried before it existed is refused for up to this long after its creation. 0 remembers nothing.
    */
   API_KEY_NEGATIVE_CACHE_TTL_MS: env.int({ default: 5_000, min: 0 }),
