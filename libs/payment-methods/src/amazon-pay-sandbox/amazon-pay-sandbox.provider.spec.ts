@@ -29,10 +29,10 @@ function tokenOf(requestUrl: string): string {
   return token;
 }
 
-/** The same token with one character changed. */
+/** The same token with one character of its signature changed (one that carries signature bits only). */
 function tamper(token: string): string {
-  const last = token.at(-1) === 'A' ? 'B' : 'A';
-  return token.slice(0, -1) + last;
+  const at = token.indexOf('.') + 1;
+  return token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
 }
 
 describe('AmazonPaySandboxProvider', () => {
@@ -105,6 +105,16 @@ describe('AmazonPaySandboxProvider', () => {
       ]) {
         expect([forged, provider.checkRedirectToken(CHARGE, forged)]).toEqual([forged, 'invalid']);
       }
+    });
+
+    it('refuses another spelling of the same signature (the spare bits of its last character set)', () => {
+      const token = chargeToken();
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      const last = alphabet.indexOf(token.at(-1) ?? '');
+      // 32 bytes in 43 characters: the last one carries 4 bits of the signature and 2 spare ones.
+      const respelled = token.slice(0, -1) + alphabet[last ^ 1];
+      expect(Buffer.from(respelled.split('.')[1], 'base64url')).toEqual(Buffer.from(token.split('.')[1], 'base64url'));
+      expect(provider.checkRedirectToken(CHARGE, respelled)).toBe('invalid');
     });
 
     it('refuses a forged token even once expired: only a genuine link learns that it expired', () => {
