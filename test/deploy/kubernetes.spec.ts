@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { SERVICE_REGISTRY, type ServiceName, shutdownConfigSchema } from '@payment-ledger/platform';
@@ -294,6 +296,30 @@ const sorted = (items: Iterable<string | undefined>) => [...new Set(items)].sort
         });
       }
     });
+  });
+
+  it("moves Prometheus' namespace with the overlay patch docs/operations.md gives, for every service's policy", () => {
+    const operations = readFileSync(join(ROOT, 'docs/operations.md'), 'utf8');
+    const patch = /```yaml\n(patches:\n[\s\S]*?namespaceSelector\/matchLabels[\s\S]*?)```/.exec(operations)?.[1];
+    expect(patch).toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'k8s-'));
+    try {
+      cpSync(join(ROOT, 'k8s'), join(dir, 'k8s'), { recursive: true });
+      mkdirSync(join(dir, 'k8s/overlays/elsewhere'));
+      writeFileSync(join(dir, 'k8s/overlays/elsewhere/kustomization.yaml'), `resources: [../production]\n${patch}`);
+      const result = spawnSync('kubectl', ['kustomize', join(dir, 'k8s/overlays/elsewhere')], { encoding: 'utf8' });
+      expect(result.stderr).toBe('');
+      const rendered = parseAllDocuments(result.stdout).map((d) => d.toJSON() as K8sObject);
+      for (const name of names) {
+        const policy = rendered.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === name)!;
+        expect(policy.spec!.ingress![0]).toEqual({
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }],
+          ports: [{ protocol: 'TCP', port: SERVICE_REGISTRY[name].opsPort.defaultPort }],
+        });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the checks fail on a Deployment without probes, limits or a non-root context', () => {
