@@ -39,7 +39,7 @@ async function startServices(): Promise<void> {
   sandboxOrigin = `http://127.0.0.1:${sandboxPort}`;
   gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const shared = {
-    DATABASE_URL: db.url,
+    DATABASE_URL: db.serviceUrl, // the services' restricted login, as deployed: a missing grant fails the test
     DATABASE_POOL_SIZE: '4',
     KAFKA_BROKERS: kafkaBrokers().join(','),
     KAFKA_TOPIC_NAMESPACE: testNamespace(),

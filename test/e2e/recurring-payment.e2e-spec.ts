@@ -43,7 +43,7 @@ async function startServices(): Promise<void> {
   gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   // Every port is named for every service, so nothing falls back to a default another run may be using.
   const shared = {
-    DATABASE_URL: db.url,
+    DATABASE_URL: db.serviceUrl, // the services' restricted login, as deployed: a missing grant fails the test
     DATABASE_POOL_SIZE: '4',
     KAFKA_BROKERS: kafkaBrokers().join(','),
     KAFKA_TOPIC_NAMESPACE: testNamespace(),

@@ -43,7 +43,8 @@ export class PaymentStack {
     options: { env?: Record<string, string> } = {},
   ) {
     this.env = {
-      DATABASE_URL: db.url,
+      // The services' restricted login (as deployed): a grant the code needs and the migrations lack fails the suite.
+      DATABASE_URL: db.serviceUrl,
       DATABASE_POOL_SIZE: '8',
       KAFKA_BROKERS: kafkaBrokers().join(','),
       KAFKA_TOPIC_NAMESPACE: testNamespace(),

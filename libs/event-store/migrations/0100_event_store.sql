@@ -39,12 +39,21 @@ CREATE TRIGGER events_no_truncate
 
 REVOKE UPDATE, DELETE, TRUNCATE ON events FROM PUBLIC;
 
--- The role the services are meant to connect as: it may read and append, nothing else.
+-- The role the services connect as (through a login role that is its member: docker/postgres/service-login.sql): on
+-- `events` it may read and append, nothing else. Roles belong to the whole cluster: it may exist already (made for
+-- another database, or by an administrator), a migration of another database may be creating it at this moment, and
+-- the migration role may not be allowed to create roles.
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'payment_ledger_service') THEN
     CREATE ROLE payment_ledger_service NOLOGIN;
   END IF;
+EXCEPTION
+  WHEN duplicate_object OR unique_violation THEN NULL;
+  WHEN insufficient_privilege THEN
+    RAISE EXCEPTION 'the role payment_ledger_service does not exist and % may not create it', current_user
+      USING HINT = 'Have an administrator run CREATE ROLE payment_ledger_service NOLOGIN (or docker/postgres/service-login.sql, '
+                   'which also makes the services'' login), then migrate again: docs/operations.md, Database roles.';
 END;
 $$;
 GRANT SELECT, INSERT ON events TO payment_ledger_service;

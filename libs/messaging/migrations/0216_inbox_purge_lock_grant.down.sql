@@ -1,0 +1,1 @@
+REVOKE UPDATE ON inbox FROM payment_ledger_service;
