@@ -20,6 +20,8 @@ import {
   startReturnPage,
 } from '../support/e2e-harness';
 import { apiClient } from '../support/api-client';
+import { metricNamesOf, sampleOf, scrape } from '../support/metrics';
+import { monitoredMetricNames, SCRAPE_METRICS } from '../support/monitoring';
 
 const MERCHANT_NAME = 'Acme Streaming & Co.';
 const DAY_SECONDS = 24 * 3600;
@@ -36,9 +38,12 @@ const services = new ServiceGroup();
 const e2e = services.test.bind(services);
 /** What the merchant's return page was called with, in order. */
 let returns: ReturnPage['returns'] = [];
+/** Each service's ops port (`/metrics`, set for each so the test knows where to scrape). */
+const opsPorts: Record<string, number> = {};
 
 async function startServices(): Promise<void> {
-  const [chargesPort, agreementsPort, schedulerPort, gatewayPort, sandboxPort] = await freePorts(5);
+  const [chargesPort, agreementsPort, schedulerPort, gatewayPort, sandboxPort, ...ops] = await freePorts(10);
+  ['charges', 'agreements', 'scheduler', 'gateway', 'sandbox'].forEach((name, i) => (opsPorts[name] = ops[i]));
   sandboxOrigin = `http://127.0.0.1:${sandboxPort}`;
   gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   // Every port is named for every service, so nothing falls back to a default another run may be using.
@@ -55,9 +60,11 @@ async function startServices(): Promise<void> {
     SANDBOX_PUBLIC_URL: sandboxOrigin,
     CHARGES_TCP_HOST: '127.0.0.1',
     CHARGES_TCP_PORT: String(chargesPort),
-    CHARGES_OPS_PORT: '0',
-    AGREEMENTS_OPS_PORT: '0',
-    SCHEDULER_OPS_PORT: '0',
+    CHARGES_OPS_PORT: String(opsPorts.charges),
+    AGREEMENTS_OPS_PORT: String(opsPorts.agreements),
+    SCHEDULER_OPS_PORT: String(opsPorts.scheduler),
+    GATEWAY_OPS_PORT: String(opsPorts.gateway),
+    SANDBOX_OPS_PORT: String(opsPorts.sandbox),
     AGREEMENTS_TCP_HOST: '127.0.0.1',
     AGREEMENTS_TCP_PORT: String(agreementsPort),
     SCHEDULER_TCP_HOST: '127.0.0.1',
@@ -262,3 +269,46 @@ e2e(
     expect(await listedCharges(agreement.id)).toHaveLength(3);
   },
 );
+
+e2e('every metric the dashboard and the alerts name is in the scrapes of the services that ran the flow', async () => {
+  // Run after the flow above: the counts below are what it did.
+  const scrapes = Object.fromEntries(
+    await Promise.all(
+      Object.entries(opsPorts).map(async ([name, port]) => [name, await scrape(`http://127.0.0.1:${port}/metrics`)]),
+    ),
+  ) as Record<string, string>;
+  const exported = new Set(Object.values(scrapes).flatMap((text) => [...metricNamesOf(text)]));
+  const missing = monitoredMetricNames().filter((name) => !SCRAPE_METRICS.has(name) && !exported.has(name));
+  expect(missing).toEqual([]);
+  // Every service serves the whole catalogue, ready.
+  for (const [name, text] of Object.entries(scrapes)) {
+    expect({ name, ready: sampleOf(text, 'payment_ledger_ready') }).toEqual({ name, ready: 1 });
+  }
+  const total = (text: string, prefix: string) =>
+    text
+      .split('\n')
+      .filter((line) => line.startsWith(prefix))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  // The merchant's calls, counted by route template on the gateway; the consumer's pages on the sandbox.
+  expect(
+    total(
+      scrapes.gateway,
+      'payment_ledger_http_request_duration_seconds_count{method="POST",route="/v1/payment-agreements",status="201"}',
+    ),
+  ).toBeGreaterThanOrEqual(1);
+  expect(total(scrapes.sandbox, 'payment_ledger_http_request_duration_seconds_count{')).toBeGreaterThanOrEqual(2);
+  // Commands decided and appended on charges and agreements, their events relayed to Kafka and consumed.
+  expect(total(scrapes.charges, 'payment_ledger_commands_total{aggregate="charge"')).toBeGreaterThanOrEqual(3);
+  expect(total(scrapes.agreements, 'payment_ledger_commands_total{aggregate="agreement"')).toBeGreaterThanOrEqual(2);
+  expect(total(scrapes.charges, 'payment_ledger_events_appended_total{stream_type="charge"}')).toBeGreaterThanOrEqual(
+    3,
+  );
+  expect(total(scrapes.charges, 'payment_ledger_events_relayed_total{')).toBeGreaterThanOrEqual(3);
+  expect(total(scrapes.scheduler, 'payment_ledger_consumer_events_total{')).toBeGreaterThanOrEqual(1);
+  expect(total(scrapes.scheduler, 'payment_ledger_timers_fired_total{')).toBeGreaterThanOrEqual(1);
+  // No token, id or key of the flow in any label: routes are templates.
+  for (const text of Object.values(scrapes)) {
+    expect(text).not.toContain(apiKey);
+    expect(text).not.toMatch(/agr_[0-9a-f]{32}|charge_[0-9a-f]{32}/);
+  }
+});
