@@ -11,6 +11,9 @@ PG_HOST=127.0.0.1
 PG_PORT="${PGPORT:-5432}"
 DB_NAME="${PAYMENT_LEDGER_DB:-payment_ledger}"
 KAFKA_ADDR="127.0.0.1:${KAFKA_PORT:-9092}"
+# The role the services log in as: a member of payment_ledger_service, which the migrations grant what the services do
+# on each table (on the event store only SELECT and INSERT). The migrations run as the superuser, the schema's owner.
+SERVICE_LOGIN=payment_ledger_app
 
 die() { echo "infra: $*" >&2; exit 1; }
 
@@ -18,7 +21,7 @@ docker_engine() { command -v docker >/dev/null 2>&1 && timeout 5 docker info >/d
 
 # The services' secrets (none has a default): the one .infra.env already holds, so that re-running setup keeps them,
 # else a new random one (32 bytes as hex). Exported, since docker-compose.yml refuses to run without them.
-SECRETS=(RPC_SIGNING_SECRETS SANDBOX_SIGNING_SECRET)
+SECRETS=(RPC_SIGNING_SECRETS SANDBOX_SIGNING_SECRET SERVICE_DATABASE_PASSWORD)
 ensure_secrets() {
   local name value
   for name in "${SECRETS[@]}"; do
@@ -36,6 +39,8 @@ write_env() {
     {
       echo "DATABASE_URL=postgres://postgres@$PG_HOST:$PG_PORT/$DB_NAME"
       echo "KAFKA_BROKERS=$KAFKA_ADDR"
+      # what the services connect with (scripts/stack.sh); DATABASE_URL is the owner's, for migrations and tests
+      echo "SERVICE_DATABASE_URL=postgres://$SERVICE_LOGIN:$SERVICE_DATABASE_PASSWORD@$PG_HOST:$PG_PORT/$DB_NAME"
       for name in "${SECRETS[@]}"; do echo "$name=${!name}"; done
     } >.infra.env.tmp
   )
@@ -58,6 +63,9 @@ local_postgres_up() {
   if ! psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" | grep -q 1; then
     psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -qc "CREATE DATABASE $DB_NAME" >/dev/null
   fi
+  # The services' login, with the password .infra.env keeps (PostgreSQL's container makes it itself: docker-compose.yml).
+  PGOPTIONS="-c payment_ledger.service_login=$SERVICE_LOGIN -c payment_ledger.service_password=$SERVICE_DATABASE_PASSWORD" \
+    psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -q -f docker/postgres/service-login.sql
 }
 
 up() {

@@ -7,6 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SETUP_WITHOUT_BROWSER=1 bash scripts/setup.sh
 set -a; . ./.infra.env; set +a
+# The services (and the merchant below) connect as their restricted login, not as the owner the migrations ran as.
+[[ -n "${SERVICE_DATABASE_URL:-}" ]] || { echo "stack: .infra.env has no SERVICE_DATABASE_URL (run npm run setup)" >&2; exit 1; }
+export DATABASE_URL="$SERVICE_DATABASE_URL"
 
 # Every service of the registry (libs/platform/src/bootstrap/service-registry.ts), callees first, its port setting
 # defaulting to the registry's port.

@@ -94,6 +94,26 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('runs the migrations as the owner and every service as the restricted login PostgreSQL’s container makes', () => {
+    const postgres = compose.services.postgres as ComposeService & { volumes?: string[] };
+    const login = postgres.environment?.SERVICE_DATABASE_LOGIN;
+    expect(login).toBe('payment_ledger_app');
+    expect(postgres.volumes).toEqual(
+      expect.arrayContaining([
+        './docker/postgres/service-login.sql:/payment-ledger/service-login.sql:ro',
+        expect.stringMatching(/^\.\/docker\/postgres\/create-service-login\.sh:\/docker-entrypoint-initdb\.d\//),
+      ]),
+    );
+    expect(new URL(compose.services.migrate.environment!.DATABASE_URL).username).toBe('postgres');
+    for (const name of names.filter((n) => SERVICE_REGISTRY[n].infrastructure)) {
+      const url = compose.services[name].environment!.DATABASE_URL;
+      expect({ name, url }).toEqual({
+        name,
+        url: `postgres://${login}:\${SERVICE_DATABASE_PASSWORD:?}@postgres:5432/payment_ledger`,
+      });
+    }
+  });
+
   it('writes down no secret: each comes from the environment of `docker compose`, which refuses to run without it', () => {
     for (const [name, service] of Object.entries(compose.services)) {
       for (const [key, value] of Object.entries(service.environment ?? {})) {
