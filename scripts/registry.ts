@@ -389,7 +389,8 @@ export function renderK8s(): string {
 # HTTP service, an Ingress (its public port only). Settings shared by all come from the ConfigMap \`payment-ledger\` (config.yaml). Secrets
 # are references only: create \`payment-ledger-rpc\` (key \`signing-secrets\`: comma-separated, each at least 32
 # characters, the first signs), \`payment-ledger-sandbox\` (key \`signing-secret\`: at least 32 characters) and
-# \`payment-ledger-database\` (key \`url\`) in the namespace.
+# \`payment-ledger-database\` (key \`url\`: the services' login, a member of payment_ledger_service, not the schema's
+# owner; docs/operations.md, Database roles) in the namespace.
 `;
   return header + servicesInStartOrder().map(k8sManifests).join('\n---\n') + '\n';
 }
