@@ -23,12 +23,14 @@ let stack: PaymentStack;
 let chargeOfA: { id: string };
 let agreementOfA: { id: string };
 let merchantB: string;
+/** The charges service's JSON log lines, to check that refusals are logged (and carry no secret). */
 const logLines: string[] = [];
-const originalWrite = process.stdout.write.bind(process.stdout);
 
 beforeAll(async () => {
   db = await TestDatabase.create();
-  stack = await new PaymentStack(db).start();
+  stack = await new PaymentStack(db, undefined, {
+    logSinks: { charges: { write: (line) => void logLines.push(line) } },
+  }).start();
   const a = await stack.merchant('Merchant A');
   const b = await stack.merchant('Merchant B');
   merchantB = b.merchant.id;
@@ -42,14 +44,8 @@ beforeAll(async () => {
     await apiA('POST', '/v1/payment-agreements', SEED_001_AGREEMENT, { 'Request-Idempotency-Key': 'a-2' })
   ).body;
   expect(agreementOfA.id).toMatch(/^agr_/);
-  // The services' JSON log lines, to check that refusals are logged (and carry no secret).
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-    logLines.push(String(chunk));
-    return originalWrite(chunk, ...rest);
-  }) as typeof process.stdout.write;
 });
 afterAll(async () => {
-  process.stdout.write = originalWrite;
   await stack?.stop();
   await db?.drop();
 });

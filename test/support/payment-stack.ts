@@ -3,7 +3,7 @@
  * PostgreSQL and Kafka), sharing one manual clock so timers and key expiry are driven by the test.
  */
 import type { INestApplication, INestMicroservice } from '@nestjs/common';
-import { createRpcService, ManualClock, loadConfig } from '@payment-ledger/platform';
+import { createRpcService, type LogSink, ManualClock, loadConfig } from '@payment-ledger/platform';
 import { rpcServer } from '@payment-ledger/rpc';
 import { agreementsConfigSchema } from '../../apps/agreements/src/agreements.config';
 import { AgreementsModule } from '../../apps/agreements/src/agreements.module';
@@ -35,13 +35,21 @@ export class PaymentStack {
   private agreementsPort = 0;
   private schedulerPort = 0;
   private readonly env: Record<string, string>;
+  private readonly logSinks: Partial<Record<'charges' | 'agreements' | 'scheduler' | 'gateway', LogSink>>;
 
   constructor(
     readonly db: TestDatabase,
     readonly clock = new ManualClock(new Date('2026-03-01T12:00:00.000Z')),
-    /** `env`: settings on top of the stack's own, for its services and gateway (PROJECTION_POLL_MS, say). */
-    options: { env?: Record<string, string> } = {},
+    /**
+     * `env`: settings on top of the stack's own, for its services and gateway (PROJECTION_POLL_MS, say).
+     * `logSinks`: where a service's log lines go instead of stdout (a test reading them).
+     */
+    options: {
+      env?: Record<string, string>;
+      logSinks?: Partial<Record<'charges' | 'agreements' | 'scheduler' | 'gateway', LogSink>>;
+    } = {},
   ) {
+    this.logSinks = options.logSinks ?? {};
     this.env = {
       // The services' restricted login (as deployed): a grant the code needs and the migrations lack fails the suite.
       DATABASE_URL: db.serviceUrl,
@@ -106,15 +114,15 @@ export class PaymentStack {
       GATEWAY_RATE_LIMIT_PER_ADDRESS: '0',
       ...env,
     });
-    const app = await createGatewayApp(config, { clock: this.clock });
+    const app = await createGatewayApp(config, { clock: this.clock, logSink: this.logSinks.gateway });
     await app.listen(0, '127.0.0.1');
     return { app, baseUrl: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
   }
 
   async startCharges(): Promise<void> {
     const config = loadConfig(chargesConfigSchema, { ...this.env, CHARGES_TCP_PORT: String(this.chargesPort) });
-    const module = ChargesModule.forRoot(config, { clock: this.clock });
-    this.charges = await createRpcService('charges', module, config, rpcServer);
+    const module = ChargesModule.forRoot(config, { clock: this.clock, logSink: this.logSinks.charges });
+    this.charges = await createRpcService('charges', module, config, rpcServer, { logSink: this.logSinks.charges });
     await this.charges.listen();
   }
 
@@ -126,9 +134,10 @@ export class PaymentStack {
     });
     this.agreements = await createRpcService(
       'agreements',
-      AgreementsModule.forRoot(config, { clock: this.clock }),
+      AgreementsModule.forRoot(config, { clock: this.clock, logSink: this.logSinks.agreements }),
       config,
       rpcServer,
+      { logSink: this.logSinks.agreements },
     );
     await this.agreements.listen();
   }
@@ -142,8 +151,8 @@ export class PaymentStack {
       AGREEMENTS_TCP_PORT: String(this.agreementsPort),
       SCHEDULER_POLL_MS: '0',
     });
-    const module = SchedulerModule.forRoot(config, { clock: this.clock });
-    const app = await createRpcService('scheduler', module, config, rpcServer);
+    const module = SchedulerModule.forRoot(config, { clock: this.clock, logSink: this.logSinks.scheduler });
+    const app = await createRpcService('scheduler', module, config, rpcServer, { logSink: this.logSinks.scheduler });
     await app.listen();
     this.schedulers.push(app);
     return app;

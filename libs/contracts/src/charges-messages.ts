@@ -41,6 +41,8 @@ export interface MerchantContext {
 
 export interface RequestContext {
   correlationId: string;
+  /** The event whose handling sent this command, when one did (the RPC client adds it from its log context). */
+  causationId?: string;
   idempotencyKey?: string;
 }
 

@@ -5,4 +5,5 @@ export * from './service-call';
 export * from './rpc-error.filter';
 export * from './tenant.guard';
 export * from './rpc-client';
+export * from './trace';
 export * from './rpc-server';

@@ -15,6 +15,7 @@ import { FrameSigner } from './frame-auth';
 import type { RpcConfig } from './rpc.config';
 import { rpcSocketClass } from './rpc-socket';
 import { CoalescedServiceCall, callService } from './service-call';
+import { traced } from './trace';
 
 /**
  * A client of one service over the RPC kit: signed commands, bounded frames, one connection. `send` makes a call;
@@ -50,7 +51,7 @@ export class RpcClient implements OnApplicationShutdown, ReadinessSource {
   }
 
   send<Result>(pattern: string, message: object): Promise<Result> {
-    return callService<Result>(this.proxy, pattern, message, this.config.SERVICE_CALL_TIMEOUT_MS);
+    return callService<Result>(this.proxy, pattern, traced(message), this.config.SERVICE_CALL_TIMEOUT_MS);
   }
 
   /** Calls of `one` made at the same time go as one `many` message; the queue is bounded (RPC_QUEUE_MAX / _WAIT_MS). */

@@ -9,6 +9,7 @@ import {
   settle,
 } from '@payment-ledger/event-store';
 import { SERVICE_DRAINING } from './rpc-socket';
+import { traced } from './trace';
 
 /**
  * A request/response call that did not succeed: the service's own refusal, `unavailable` when it did not answer,
@@ -109,7 +110,7 @@ export class CoalescedServiceCall<Message extends object, Result> {
   }
 
   call(message: Message): Promise<Result> {
-    return this.coalescer.submit(message).catch((error: unknown) => {
+    return this.coalescer.submit(traced(message)).catch((error: unknown) => {
       if (error instanceof CoalescerQueueFull || error instanceof CoalescerQueueTimeout) {
         throw new RemoteCallError(
           {

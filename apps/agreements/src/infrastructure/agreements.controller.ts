@@ -13,16 +13,13 @@ import {
   type RevokeAgreementMessage,
   type ScheduledAgreementChargeMessage,
 } from '@payment-ledger/contracts';
-import { answerEach, RpcErrorFilter } from '@payment-ledger/rpc';
-import { JsonLogger, withLogContext } from '@payment-ledger/platform';
+import { answerEach, RpcErrorFilter, tracedCommand } from '@payment-ledger/rpc';
+import { JsonLogger } from '@payment-ledger/platform';
 import { ChargeAgreementHandler } from '../application/charge-agreement.handler';
 import { CompleteAgreementCheckoutHandler } from '../application/complete-agreement-checkout.handler';
 import { CreateAgreementHandler } from '../application/create-agreement.handler';
 import { ListAgreementsQuery } from '../application/list-agreements.query';
 import { ManageAgreementHandler } from '../application/manage-agreement.handler';
-
-const traced = <T>(message: { correlationId?: string }, fn: () => Promise<T>): Promise<T> =>
-  withLogContext({ correlationId: message.correlationId }, fn);
 
 /**
  * The agreements service's request/response endpoints (TCP, through the RPC kit: signed commands, and the
@@ -42,33 +39,33 @@ export class AgreementsController {
 
   @MessagePattern(AGREEMENTS_PATTERNS.create)
   create(@Payload() message: CreateAgreementMessage) {
-    return traced(message, () => this.createAgreement.handle(message));
+    return tracedCommand(message, () => this.createAgreement.handle(message));
   }
 
   @MessagePattern(AGREEMENTS_PATTERNS.get)
   get(@Payload() message: GetAgreementMessage) {
-    return traced(message, () => this.manage.get(message));
+    return tracedCommand(message, () => this.manage.get(message));
   }
 
   @MessagePattern(AGREEMENTS_PATTERNS.list)
   list(@Payload() message: ListAgreementsMessage) {
-    return traced(message, () => this.listAgreements.handle(message));
+    return tracedCommand(message, () => this.listAgreements.handle(message));
   }
 
   @MessagePattern(AGREEMENTS_PATTERNS.revoke)
   revoke(@Payload() message: RevokeAgreementMessage) {
-    return traced(message, () => this.manage.revoke(message));
+    return tracedCommand(message, () => this.manage.revoke(message));
   }
 
   @MessagePattern(AGREEMENTS_PATTERNS.charge)
   charge(@Payload() message: ChargeAgreementMessage) {
-    return traced(message, () => this.chargeAgreement.handle(message));
+    return tracedCommand(message, () => this.chargeAgreement.handle(message));
   }
 
   /** The scheduler's charge for a period: for whichever merchant owns the agreement. */
   @MessagePattern(AGREEMENTS_PATTERNS.chargeForSchedule)
   chargeForSchedule(@Payload() message: ScheduledAgreementChargeMessage) {
-    return traced(message, () => this.chargeAgreement.handleScheduled(message));
+    return tracedCommand(message, () => this.chargeAgreement.handleScheduled(message));
   }
 
   /** Charges sent together by a coalescing client (the scheduler's billing runs): each answered on its own. */
@@ -79,16 +76,16 @@ export class AgreementsController {
 
   @MessagePattern(AGREEMENTS_PATTERNS.markPastDue)
   markPastDue(@Payload() message: MarkAgreementPastDueMessage) {
-    return traced(message, () => this.manage.markPastDue(message));
+    return tracedCommand(message, () => this.manage.markPastDue(message));
   }
 
   @MessagePattern(AGREEMENTS_PATTERNS.checkout)
   checkoutView(@Payload() message: AgreementCheckoutMessage) {
-    return traced(message, () => this.checkout.view(message));
+    return tracedCommand(message, () => this.checkout.view(message));
   }
 
   @MessagePattern(AGREEMENTS_PATTERNS.completeCheckout)
   completeCheckout(@Payload() message: CompleteAgreementCheckoutMessage) {
-    return traced(message, () => this.checkout.complete(message));
+    return tracedCommand(message, () => this.checkout.complete(message));
   }
 }

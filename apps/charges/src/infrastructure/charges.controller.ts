@@ -14,8 +14,8 @@ import {
   type ManyCallsMessage,
   type VoidChargeMessage,
 } from '@payment-ledger/contracts';
-import { answerEach, RpcErrorFilter } from '@payment-ledger/rpc';
-import { JsonLogger, withLogContext } from '@payment-ledger/platform';
+import { answerEach, RpcErrorFilter, tracedCommand } from '@payment-ledger/rpc';
+import { JsonLogger } from '@payment-ledger/platform';
 import { CaptureChargeHandler } from '../application/capture-charge.handler';
 import { CompleteCheckoutHandler } from '../application/complete-checkout.handler';
 import { CreateChargeHandler } from '../application/create-charge.handler';
@@ -23,9 +23,6 @@ import { CreateMerchantInitiatedChargeHandler } from '../application/create-merc
 import { GetChargeQuery } from '../application/get-charge.query';
 import { ListChargesQuery } from '../application/list-charges.query';
 import { VoidChargeHandler } from '../application/void-charge.handler';
-
-const traced = <T>(message: { correlationId?: string }, fn: () => Promise<T>): Promise<T> =>
-  withLogContext({ correlationId: message.correlationId }, fn);
 
 /**
  * The charges service's request/response endpoints (TCP, through the RPC kit: signed commands, and the TenantGuard has
@@ -47,7 +44,7 @@ export class ChargesController {
 
   @MessagePattern(CHARGES_PATTERNS.create)
   create(@Payload() message: CreateChargeMessage) {
-    return traced(message, () => this.createCharge.handle(message));
+    return tracedCommand(message, () => this.createCharge.handle(message));
   }
 
   /** Creates sent together by a coalescing client (CoalescedServiceCall): each answered on its own. */
@@ -58,7 +55,7 @@ export class ChargesController {
 
   @MessagePattern(CHARGES_PATTERNS.createMerchantInitiated)
   createUnderAgreement(@Payload() message: CreateMerchantInitiatedChargeMessage) {
-    return traced(message, () => this.createMerchantInitiated.handle(message));
+    return tracedCommand(message, () => this.createMerchantInitiated.handle(message));
   }
 
   @MessagePattern(CHARGES_PATTERNS.createMerchantInitiatedMany)
@@ -68,51 +65,51 @@ export class ChargesController {
 
   @MessagePattern(CHARGES_PATTERNS.get)
   get(@Payload() message: GetChargeMessage) {
-    return traced(message, () => this.getCharge.charge(message));
+    return tracedCommand(message, () => this.getCharge.charge(message));
   }
 
   @MessagePattern(CHARGES_PATTERNS.list)
   list(@Payload() message: ListChargesMessage) {
-    return traced(message, () => this.listCharges.handle(message));
+    return tracedCommand(message, () => this.listCharges.handle(message));
   }
 
   @MessagePattern(CHARGES_PATTERNS.capture)
   capture(@Payload() message: CaptureChargeMessage) {
-    return traced(message, () => this.captureCharge.handle(message));
+    return tracedCommand(message, () => this.captureCharge.handle(message));
   }
 
   @MessagePattern(CHARGES_PATTERNS.getCapture)
   getCapture(@Payload() message: GetOperationMessage) {
-    return traced(message, () => this.getCharge.capture(message));
+    return tracedCommand(message, () => this.getCharge.capture(message));
   }
 
   @MessagePattern(CHARGES_PATTERNS.listCaptures)
   listCaptures(@Payload() message: ListChargeOperationsMessage) {
-    return traced(message, () => this.getCharge.captures(message));
+    return tracedCommand(message, () => this.getCharge.captures(message));
   }
 
   @MessagePattern(CHARGES_PATTERNS.void)
   void(@Payload() message: VoidChargeMessage) {
-    return traced(message, () => this.voidCharge.handle(message));
+    return tracedCommand(message, () => this.voidCharge.handle(message));
   }
 
   @MessagePattern(CHARGES_PATTERNS.getVoid)
   getVoid(@Payload() message: GetOperationMessage) {
-    return traced(message, () => this.getCharge.void(message));
+    return tracedCommand(message, () => this.getCharge.void(message));
   }
 
   @MessagePattern(CHARGES_PATTERNS.listVoids)
   listVoids(@Payload() message: ListChargeOperationsMessage) {
-    return traced(message, () => this.getCharge.voids(message));
+    return tracedCommand(message, () => this.getCharge.voids(message));
   }
 
   @MessagePattern(CHARGES_PATTERNS.checkout)
   checkoutView(@Payload() message: CheckoutMessage) {
-    return traced(message, () => this.checkout.view(message));
+    return tracedCommand(message, () => this.checkout.view(message));
   }
 
   @MessagePattern(CHARGES_PATTERNS.completeCheckout)
   completeCheckout(@Payload() message: CompleteCheckoutMessage) {
-    return traced(message, () => this.checkout.complete(message));
+    return tracedCommand(message, () => this.checkout.complete(message));
   }
 }

@@ -11,7 +11,7 @@ import {
   type StreamSnapshot,
 } from '@payment-ledger/event-store';
 import { EVENT_STORE } from '@payment-ledger/messaging';
-import { CLOCK, type Clock, currentLogContext, PG_POOL } from '@payment-ledger/platform';
+import { CLOCK, type Clock, PG_POOL } from '@payment-ledger/platform';
 import { RequestRejected } from '@payment-ledger/domain-kernel';
 import { PostgresTimerStore } from '@payment-ledger/timers';
 import {
@@ -171,8 +171,7 @@ export class ScheduleStore {
           offsetMs = await this.testClockOffset(agreementId);
           return new Date(this.clock.now().getTime() + offsetMs);
         },
-        // The causation: the consumed event this runs for (eventLogContext), when it runs for one.
-        metadata: { correlationId, causationId: currentLogContext().causationId, actor: 'scheduler', agreementId },
+        metadata: { correlationId, actor: 'scheduler', agreementId },
         known: options.from,
         ...(options.claimed
           ? {}

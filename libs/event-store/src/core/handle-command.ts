@@ -8,7 +8,7 @@
  */
 import { type Decider, type DomainEvent, DomainError, fold, type StoredEvent } from '@payment-ledger/domain-kernel';
 // Counters in memory (no I/O): payment_ledger_commands_total and payment_ledger_command_concurrency_retries_total.
-import { commandConcurrencyRetries, commandsHandled } from '@payment-ledger/platform';
+import { commandConcurrencyRetries, commandsHandled, currentTrace } from '@payment-ledger/platform';
 import { ConcurrencyError } from './errors';
 import { type EventMetadata, type NewEvent, streamTypeOf } from './events';
 import type { EventStore } from './event-store';
@@ -262,10 +262,14 @@ function toNewEvents<Event extends DomainEvent>(
   events: Event[],
   metadata: EventMetadata | undefined,
 ): NewEvent[] {
+  // The caller's metadata, with the correlation and causation of the work it runs in where it names none: a command
+  // handled for a consumed event (eventLogContext) or sent by one (the RPC client carries them) names that event.
+  const traced: EventMetadata = { ...currentTrace() };
+  for (const [key, value] of Object.entries(metadata ?? {})) if (value !== undefined) traced[key] = value;
   return events.map((e) => ({
     type: e.type,
     data: e.data,
     schemaVersion: decider.schemaVersions?.[e.type as Event['type']] ?? 1,
-    metadata,
+    metadata: traced,
   }));
 }

@@ -2,7 +2,7 @@ import { type DynamicModule, type INestApplication, type INestMicroservice, Modu
 import { NestFactory } from '@nestjs/core';
 import { type MicroserviceOptions, NestMicroservice } from '@nestjs/microservices';
 import { type ConfigOf, type ConfigSchema, loadConfig } from '../config/config';
-import { JsonLogger, type LogLevel } from '../logging/json-logger';
+import { JsonLogger, type LogLevel, type LogSink } from '../logging/json-logger';
 import { HealthModule, OpsListener } from '../health/health.module';
 import { HealthService } from '../health/health.service';
 import { InFlightWork } from './in-flight-work';
@@ -69,8 +69,10 @@ export async function createRpcService(
   module: DynamicModule,
   config: object,
   rpc: RpcServerKit,
+  /** Where the server's own lines (refused commands, frames) go; the module's logger has its own (ServiceModuleOptions). */
+  options: { logSink?: LogSink } = {},
 ): Promise<INestMicroservice> {
-  const bootLogger = new JsonLogger(name, logLevelOf(config));
+  const bootLogger = new JsonLogger(name, logLevelOf(config), options.logSink);
   const ops = opsAddress(name, config) ?? { ...serviceAddress(name, config), port: 0 };
   const root: DynamicModule = { module: RpcServiceRoot, imports: [module, HealthModule.forOpsPort(ops)] };
   const work = new InFlightWork();

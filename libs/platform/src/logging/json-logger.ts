@@ -28,6 +28,18 @@ export function currentLogContext(): LogContext {
   return contextStorage.getStore() ?? {};
 }
 
+/**
+ * The correlation and causation ids of the current work, for what it sends on (a command's message, an event's
+ * metadata); each only when known.
+ */
+export function currentTrace(): { correlationId?: string; causationId?: string } {
+  const { correlationId, causationId } = currentLogContext();
+  return {
+    ...(typeof correlationId === 'string' ? { correlationId } : {}),
+    ...(typeof causationId === 'string' ? { causationId } : {}),
+  };
+}
+
 /** Where log lines go: anything with `write(line)` (stdout by default; a test's collector). */
 export interface LogSink {
   write(line: string): void;
