@@ -29,6 +29,7 @@ let returnOrigin: string;
 let returnPage: ReturnPage | undefined;
 let browser: Browser | undefined;
 const services = new ServiceGroup();
+const CONSUMER = { name: 'John Smith', country: 'US' };
 /** A test whose failure comes with the services' output. */
 const e2e = services.test.bind(services);
 /** What the merchant's return page was called with, in order. */
@@ -69,6 +70,8 @@ beforeAll(async () => {
   try {
     db = await TestDatabase.create({ poolSize: 2 });
     ({ apiKey } = await createMerchant(db.pool, MERCHANT_NAME, 'SANDBOX'));
+    services.mustNotLog('API key', apiKey);
+    services.mustNotLog('consumer name', CONSUMER.name);
     returnPage = await startReturnPage('<!doctype html><title>Acme Books</title><h1>Thank you for your order</h1>');
     returnOrigin = returnPage.origin;
     returns = returnPage.returns;
@@ -86,6 +89,7 @@ afterAll(async () => {
   await services.stopAll();
   await returnPage?.close();
   await db?.drop();
+  services.expectNoSecretsLogged();
 });
 
 /** A fresh browser profile per test: no cookies or cache carried over. */
@@ -111,12 +115,13 @@ async function createCharge(returnUrl: string): Promise<{ id: string; requestUrl
   const response = await api('POST', '/v1/payment-charges', {
     paymentMethod: 'AMAZON_PAY',
     amount: { value: 1000, currency: 'USD' },
-    consumer: { name: 'John Smith', country: 'US' },
+    consumer: CONSUMER,
     authenticationSettings: [{ type: 'REDIRECT', settings: { returnUrl } }],
   });
   expect(response.status).toBe(201);
   expect(response.body.status).toBe('AUTHENTICATION_PENDING');
   const requestUrl: string = response.body.authenticationMethods[0].details.requestUrl;
+  services.mustNotLog('hosted-page token', new URL(requestUrl).searchParams.get('token') ?? '');
   expect(new URL(requestUrl).origin).toBe(sandboxOrigin);
   return { id: response.body.id, requestUrl };
 }

@@ -34,6 +34,7 @@ let returnOrigin: string;
 let returnPage: ReturnPage | undefined;
 let browser: Browser | undefined;
 const services = new ServiceGroup();
+const CONSUMER = { name: 'John Smith', country: 'US' };
 /** A test whose failure comes with the services' output. */
 const e2e = services.test.bind(services);
 /** What the merchant's return page was called with, in order. */
@@ -87,6 +88,8 @@ beforeAll(async () => {
   try {
     db = await TestDatabase.create({ poolSize: 2 });
     ({ apiKey } = await createMerchant(db.pool, MERCHANT_NAME, 'SANDBOX'));
+    services.mustNotLog('API key', apiKey);
+    services.mustNotLog('consumer name', CONSUMER.name);
     returnPage = await startReturnPage(
       '<!doctype html><title>Acme Streaming</title><h1>Your subscription is active</h1>',
     );
@@ -106,6 +109,7 @@ afterAll(async () => {
   await services.stopAll();
   await returnPage?.close();
   await db?.drop();
+  services.expectNoSecretsLogged();
 });
 
 /** A fresh browser profile per test: no cookies or cache carried over. */
@@ -144,7 +148,7 @@ e2e(
     const created = await api('POST', '/v1/payment-agreements', {
       paymentMethod: 'AMAZON_PAY',
       startDate: new Date().toISOString(),
-      consumer: { name: 'John Smith', country: 'US' },
+      consumer: CONSUMER,
       authenticationSettings: [{ type: 'REDIRECT', settings: { returnUrl } }],
       initialPaymentCharge: { amount: { value: 1000, currency: 'USD' } },
       frequency: { type: 'MONTHLY', interval: 1 },
@@ -159,6 +163,7 @@ e2e(
     expect(agreement.status).toBe('AUTHENTICATION_PENDING');
     expect(agreement.initialPaymentChargeId).toMatch(/^charge_/);
     const requestUrl: string = agreement.authenticationMethods[0].details.requestUrl;
+    services.mustNotLog('hosted-page token', new URL(requestUrl).searchParams.get('token') ?? '');
     expect(new URL(requestUrl).origin).toBe(sandboxOrigin);
 
     // The consumer's side: the consent page on a phone, then back to the merchant.
