@@ -54,6 +54,9 @@ async function startServices(): Promise<void> {
     CHARGES_OPS_PORT: '0',
     AGREEMENTS_OPS_PORT: '0',
     SCHEDULER_OPS_PORT: '0',
+    // Ops listeners on free ports too: the defaults (9300…) may be taken by another stack on this machine.
+    GATEWAY_OPS_PORT: '0',
+    SANDBOX_OPS_PORT: '0',
   };
   const start = async (name: string, entry: string, env: Record<string, string>) => {
     await services.start(name, entry, { ...shared, ...env });
