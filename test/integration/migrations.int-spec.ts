@@ -51,7 +51,10 @@ describe('migrations (TypeORM runner)', () => {
     }
   }
 
-  /** Tables, columns, indexes, functions and triggers of the public schema, without the runners' bookkeeping. */
+  /**
+   * Tables, columns, indexes, functions, triggers and grants (what the services' role may do) of the public schema,
+   * without the runners' bookkeeping.
+   */
   function schemaOf(url: string): Promise<string[]> {
     return withPool(url, async (pool) => {
       const { rows } = await pool.query<{ item: string }>(`
@@ -67,6 +70,12 @@ describe('migrations (TypeORM runner)', () => {
          WHERE n.nspname = 'public'
         UNION ALL
         SELECT 'trigger ' || tgname FROM pg_trigger WHERE NOT tgisinternal
+        UNION ALL
+        SELECT 'grant ' || a.privilege_type || ' on ' || c.relname || ' to ' ||
+               CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END
+          FROM pg_class c, aclexplode(c.relacl) a
+         WHERE c.relnamespace = 'public'::regnamespace AND a.grantee <> c.relowner
+           AND c.relname NOT IN ('migrations', 'schema_migrations')
         ORDER BY 1`);
       return rows.map((r) => r.item);
     });

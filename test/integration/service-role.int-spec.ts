@@ -20,6 +20,8 @@ import { waitFor } from '../support/wait';
 const SERVICE_ROLE = 'payment_ledger_service';
 const PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'] as const;
 const ROWS = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
+/** Inserted, updated in place (or locked FOR UPDATE, which needs UPDATE), never deleted. */
+const UPSERT = ['SELECT', 'INSERT', 'UPDATE'];
 
 /**
  * What the services do on each table, so what the migrations must grant them, exactly. A table added without its
@@ -29,21 +31,24 @@ const SERVICE_PRIVILEGES: Record<string, string[]> = {
   // The event store: read and append, never change (the trigger also refuses it to the owner).
   events: ['SELECT', 'INSERT'],
   // Checkpoints are created and moved on; a rebuild's leftovers are removed by the rebuild, run as the owner.
-  relay_checkpoints: ['SELECT', 'INSERT', 'UPDATE'],
+  relay_checkpoints: UPSERT,
   // Deduplication, then the purge of old rows (its FOR UPDATE SKIP LOCKED needs UPDATE).
   inbox: ROWS,
   timers: ROWS,
-  merchants: ['SELECT', 'INSERT', 'UPDATE'],
-  api_keys: ['SELECT', 'INSERT', 'UPDATE'],
+  // A rotation locks the merchant's row (FOR UPDATE); keys expire and are revoked in place.
+  merchants: UPSERT,
+  api_keys: UPSERT,
   // Claimed, completed, released, and purged once expired.
   idempotency_keys: ROWS,
-  charge_list_view: ROWS,
-  agreement_list_view: ROWS,
-  scheduled_charges: ROWS,
-  scheduler_test_clocks: ROWS,
-  amazon_pay_sandbox_charges: ROWS,
-  amazon_pay_sandbox_operations: ROWS,
-  amazon_pay_sandbox_idempotency_keys: ROWS,
+  // Upserted by their projections (a rebuild swaps tables as the owner).
+  charge_list_view: UPSERT,
+  agreement_list_view: UPSERT,
+  scheduled_charges: ['SELECT', 'INSERT'],
+  scheduler_test_clocks: UPSERT,
+  // A sandbox charge is locked and updated; its operations and the idempotency keys are only written once.
+  amazon_pay_sandbox_charges: UPSERT,
+  amazon_pay_sandbox_operations: ['SELECT', 'INSERT'],
+  amazon_pay_sandbox_idempotency_keys: ['SELECT', 'INSERT'],
 };
 /** The migration runner's own bookkeeping: nothing the services touch. */
 const NOT_FOR_SERVICES = ['migrations'];

@@ -1,0 +1,2 @@
+GRANT DELETE ON amazon_pay_sandbox_charges TO payment_ledger_service;
+GRANT UPDATE, DELETE ON amazon_pay_sandbox_operations, amazon_pay_sandbox_idempotency_keys TO payment_ledger_service;
