@@ -55,8 +55,8 @@ class RpcServiceRoot {}
 
 /**
  * Builds a TCP service (used by bootstrapService and by tests that run services in-process); not yet listening.
- * `listen()` also opens its ops listener (`/health/live`, `/health/ready`) on its host and ops port (registry
- * `opsPort`; `app.get(OpsListener).port` says which when the config gives 0).
+ * `listen()` also opens its ops listener (`/metrics`, `/health/live`, `/health/ready`) on its host and ops port
+ * (registry `opsPort`; `app.get(OpsListener).port` says which when the config gives 0).
  *
  * `close()` drains before it closes: readiness answers 503, commands that arrive are refused unexecuted
  * (`service_draining`: the caller's RPC client retries them, on another replica once this one's connections end),
@@ -73,8 +73,10 @@ export async function createRpcService(
   options: { logSink?: LogSink } = {},
 ): Promise<INestMicroservice> {
   const bootLogger = new JsonLogger(name, logLevelOf(config), options.logSink);
-  const ops = opsAddress(name, config) ?? { ...serviceAddress(name, config), port: 0 };
-  const root: DynamicModule = { module: RpcServiceRoot, imports: [module, HealthModule.forOpsPort(ops)] };
+  const root: DynamicModule = {
+    module: RpcServiceRoot,
+    imports: [module, HealthModule.forOpsPort(opsAddress(name, config))],
+  };
   const work = new InFlightWork();
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(root, {
     ...rpc.serverOptions(name, config, bootLogger, work),
@@ -160,7 +162,10 @@ export function bootstrapService<S extends ConfigSchema>(definition: ServiceDefi
       const app = await definition.createApp(config);
       exitOnShutdownSignal(name, app, app.get(JsonLogger, { strict: false }), shutdownTimeoutOf(config));
       await app.listen(port, host);
-      app.get(JsonLogger, { strict: false }).event('info', `${name}.listening`, { url: await app.getUrl() });
+      app.get(JsonLogger, { strict: false }).event('info', `${name}.listening`, {
+        url: await app.getUrl(),
+        opsPort: app.get(OpsListener).port, // its /metrics (HealthModule.forHttp)
+      });
     }
   };
   start().catch((error: unknown) => {
