@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FAILURE_CODES, type FailureCode } from '@payment-ledger/contracts';
+import { FAILURE_CODES, type FailureCode, publicFailureCodes } from '@payment-ledger/contracts';
 
 export const ERRORS_DOC_PATH = join(__dirname, '..', 'docs', 'errors.md');
 
@@ -41,7 +41,7 @@ status.
 
 export function renderErrorsDoc(): string {
   const byStatus = new Map<number, FailureCode[]>();
-  for (const code of Object.keys(FAILURE_CODES) as FailureCode[]) {
+  for (const code of publicFailureCodes()) {
     const status = FAILURE_CODES[code].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }

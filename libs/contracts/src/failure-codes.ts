@@ -19,9 +19,10 @@ export interface FailureCodeEntry {
    * Where else than from an operation the code comes: `framework`, a refusal before any route (an unknown path, a
    * guard's 403); not listed among an operation's errors in the document. (The health endpoints answer in their own
    * shape, `{ status, checks }`, libs/platform's HealthModule, with no failure code.) `hosted_page`, an answer of
-   * the sandbox's hosted page to a consumer's browser (apps/sandbox), never of the merchant API.
+   * the sandbox's hosted page to a consumer's browser (apps/sandbox), never of the merchant API. `internal`, an
+   * answer between the services only (libs/rpc), which a caller turns into another code before any merchant sees it.
    */
-  scope?: 'framework' | 'hosted_page';
+  scope?: 'framework' | 'hosted_page' | 'internal';
 }
 
 const FIX_REQUEST =
@@ -312,6 +313,13 @@ export const FAILURE_CODES = {
     meaning: 'A payment service is unavailable.',
     action: RETRY_LATER,
   },
+  service_draining: {
+    status: 503,
+    meaning: 'A service that is shutting down refused a command without running it.',
+    action:
+      'Nothing: the calling service sends the command again (to another replica); past its timeout it answers `service_unavailable`.',
+    scope: 'internal',
+  },
   service_overloaded: {
     status: 503,
     meaning: 'A payment service is busy and shed the request before doing anything.',
@@ -323,6 +331,14 @@ export type FailureCode = keyof typeof FAILURE_CODES;
 
 export function isFailureCode(code: string): code is FailureCode {
   return Object.prototype.hasOwnProperty.call(FAILURE_CODES, code);
+}
+
+/** The codes a merchant or a consumer can be answered with (not the `internal` ones), in catalogue order. */
+export function publicFailureCodes(): FailureCode[] {
+  return (Object.keys(FAILURE_CODES) as FailureCode[]).filter((code) => {
+    const entry: FailureCodeEntry = FAILURE_CODES[code];
+    return entry.scope !== 'internal';
+  });
 }
 
 /** The codes an operation can answer with under one HTTP status, in catalogue order. */

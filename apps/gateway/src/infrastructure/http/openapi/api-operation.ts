@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse } from '@nestjs/swagger';
-import { FAILURE_CODES, failureCodesWithStatus, SIMULATION_CODES } from '@payment-ledger/contracts';
+import { failureCodesWithStatus, publicFailureCodes, SIMULATION_CODES } from '@payment-ledger/contracts';
 import type { JsonSchema } from '../body-schema';
 import { SIMULATION_HEADER } from '../simulation-code';
 import { ApiSchemas, type OpenApiSchema } from './api-schemas';
@@ -229,7 +229,7 @@ function failureCodeSchema(): JsonSchema {
   return {
     type: 'string',
     title: 'FailureCode',
-    enum: Object.keys(FAILURE_CODES),
+    enum: publicFailureCodes(),
     description: 'Every failureCode the API answers with (docs/errors.md says what each means and what to do)',
   };
 }
