@@ -25,10 +25,12 @@ beforeAll(async () => {
   try {
     db = await TestDatabase.create({ poolSize: 2 });
     ({ apiKey } = await createMerchant(db.pool, 'Rolling Deploys Ltd', 'SANDBOX'));
+    services.mustNotLog('API key', apiKey);
+    services.mustNotLog('consumer name', 'Pat Buyer');
     const [chargesPort, gatewayPort] = await freePorts(2);
     gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
     const shared = {
-      DATABASE_URL: db.url,
+      DATABASE_URL: db.serviceUrl, // the services' restricted login, as deployed
       DATABASE_POOL_SIZE: '4',
       KAFKA_BROKERS: kafkaBrokers().join(','),
       KAFKA_TOPIC_NAMESPACE: testNamespace(),
@@ -42,6 +44,7 @@ beforeAll(async () => {
       CHARGES_TCP_HOST: '127.0.0.1',
       CHARGES_TCP_PORT: String(chargesPort),
       CHARGES_OPS_PORT: '0',
+      GATEWAY_OPS_PORT: '0',
       GATEWAY_RATE_LIMIT_PER_KEY: '0',
       GATEWAY_RATE_LIMIT_PER_ADDRESS: '0',
     };
@@ -60,6 +63,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await services.stopAll();
   await db?.drop();
+  services.expectNoSecretsLogged(); // the shutdown and restart lines included
 });
 
 interface Attempt {
