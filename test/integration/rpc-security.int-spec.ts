@@ -17,6 +17,7 @@ import { gatewayConfigSchema } from '../../apps/gateway/src/gateway.config';
 import { apiClient, freePort, PaymentStack, SEED_001_AGREEMENT, SEED_001_CHARGE } from '../support/payment-stack';
 import { TEST_RPC_SIGNING_SECRET } from '../support/rpc-secrets';
 import { TestDatabase } from '../support/test-database';
+import { waitFor } from '../support/wait';
 
 let db: TestDatabase;
 let stack: PaymentStack;
@@ -133,10 +134,15 @@ describe('attacks on the internal transport', () => {
 
   it('a signed command for its merchant is answered with that merchant’s objects only', async () => {
     const list = packet(CHARGES_PATTERNS.list, { merchantId: merchantB, limit: 10, correlationId: 'x' });
-    const { answer } = await rawExchange(stack.ports.charges, signedFrame(list));
-    const page = answer?.response as { data: { id: string }[] };
-    expect(page.data).toHaveLength(1);
-    expect(page.data[0].id).not.toBe(chargeOfA.id);
+    let page: { data: { id: string }[] } | undefined;
+    // The list view follows the log (a raw command does not wait for it as the gateway's lists do).
+    await waitFor('merchant B’s charge in the list view', async () => {
+      const { answer } = await rawExchange(stack.ports.charges, signedFrame(list));
+      page = answer?.response as { data: { id: string }[] };
+      return page?.data?.length > 0;
+    });
+    expect(page!.data).toHaveLength(1);
+    expect(page!.data[0].id).not.toBe(chargeOfA.id);
   });
 
   it('a command signed with another secret is refused as forged', async () => {
