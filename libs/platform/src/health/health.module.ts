@@ -9,7 +9,6 @@ import {
 } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { JsonLogger } from '../logging/json-logger';
-import { HttpMetrics } from '../metrics/http-metrics';
 import { readOnScrape, serviceReady } from '../metrics/metrics';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
@@ -55,8 +54,8 @@ export class OpsListener implements OnApplicationBootstrap, OnApplicationShutdow
 /**
  * The one health (and metrics) module of every service: each gets an ops listener on its host and ops port
  * (OpsServer: `/metrics`, `/health/live`, `/health/ready`). `forHttp(opsAddress)`, for an HTTP app (gateway, sandbox
- * page): also `/health/live` and `/health/ready` as routes of the app itself, and its requests counted by route and
- * status (HttpMetrics); `/metrics` stays off the public port. `forOpsPort(address)`: an RPC service's (createRpcService
+ * page): also `/health/live` and `/health/ready` as routes of the app itself (its requests are counted by route and
+ * status by its access log's hook, logging/access-log.ts); `/metrics` stays off the public port. `forOpsPort(address)`: an RPC service's (createRpcService
  * adds it). What readiness checks: HealthService.
  */
 @Module({})
@@ -66,7 +65,7 @@ export class HealthModule {
       module: HealthModule,
       imports: [DiscoveryModule],
       controllers: [HealthController],
-      providers: [HealthService, HttpMetrics, { provide: OPS_ADDRESS, useValue: opsAddress }, OpsListener],
+      providers: [HealthService, { provide: OPS_ADDRESS, useValue: opsAddress }, OpsListener],
       exports: [HealthService, OpsListener],
     };
   }

@@ -1,3 +1,4 @@
+import { recordHttpRequest, UNMATCHED_ROUTE } from '../metrics/http-metrics';
 import { withLogContext, type JsonLogger } from './json-logger';
 
 /** The header a caller names the work's correlation id in; every answer carries it back. */
@@ -7,9 +8,6 @@ export const CORRELATION_HEADER = 'x-correlation-id';
 export function correlationIdOf(given: unknown, fresh: () => string): string {
   return typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : fresh();
 }
-
-/** The route of a request no route matched: its raw URL could carry tokens. */
-const UNMATCHED = 'unmatched';
 
 /** Probes and scrapes, asked every few seconds by the orchestrator: logged at debug only, so they do not flood. */
 function isProbe(route: string): boolean {
@@ -27,12 +25,14 @@ export interface AccessLogEntry {
 }
 
 /**
- * One line per answered request, `http.request`: method, route template, status, duration, correlation id and the
- * merchant when known. No URL, query string, body or header: a hosted-page link carries its signed token in its
- * query, and the API's callers send their key in a header.
+ * What the one hook on answered requests does (registerFastifyAccessLog, expressRequestLogging): counts the request
+ * in the HTTP metrics, and writes one line, `http.request`: method, route template, status, duration, correlation id
+ * and the merchant when known. No URL, query string, body or header: a hosted-page link carries its signed token in
+ * its query, and the API's callers send their key in a header.
  */
 export function logAccess(logger: JsonLogger, entry: AccessLogEntry): void {
-  const route = entry.route ?? UNMATCHED;
+  recordHttpRequest(entry.method, entry.route, entry.status, entry.durationMs / 1000);
+  const route = entry.route ?? UNMATCHED_ROUTE;
   logger.event(isProbe(route) ? 'debug' : 'info', 'http.request', {
     method: entry.method,
     route,

@@ -1,5 +1,7 @@
 import { Gauge, Registry } from 'prom-client';
-import { instrumentHttpServer, UNMATCHED_ROUTE } from './http-metrics';
+import { expressRequestLogging, registerFastifyAccessLog } from '../logging/access-log';
+import { JsonLogger } from '../logging/json-logger';
+import { UNMATCHED_ROUTE } from './http-metrics';
 import { httpRequestDuration, metricCatalogue, metricsText, readOnScrape } from './metrics';
 
 describe('the metric catalogue', () => {
@@ -41,7 +43,9 @@ describe('readOnScrape', () => {
   });
 });
 
+/** Requests are counted by the one hook on answered requests, the access log's. */
 describe('HTTP request metrics', () => {
+  const quiet = new JsonLogger('metrics-test', 'error', { write: () => undefined });
   const countOf = async (labels: Record<string, string>) =>
     (await httpRequestDuration.get()).values.find(
       (v) =>
@@ -52,7 +56,7 @@ describe('HTTP request metrics', () => {
   it('labels a request by its route template, never by its URL; unmatched requests by one label', async () => {
     type Hook = (request: object, reply: object, done: () => void) => void;
     let hook: Hook | undefined;
-    instrumentHttpServer('fastify', { addHook: (_: string, h: Hook) => (hook = h) });
+    registerFastifyAccessLog({ addHook: (_: string, h: Hook) => (hook = h) }, quiet);
     const before = await countOf({ route: '/v1/payment-charges/:id', status: '200' });
     let done = 0;
     hook!(
@@ -69,15 +73,18 @@ describe('HTTP request metrics', () => {
     expect(text).not.toContain('tok_123');
   });
 
-  it('on Express, reads the matched route when the response finishes', async () => {
+  it('on Express, reads the matched route when the response is done', async () => {
     type Middleware = (request: object, response: object, next: () => void) => void;
-    let middleware: Middleware | undefined;
-    instrumentHttpServer('express', { use: (m: Middleware) => (middleware = m) });
+    const middleware = expressRequestLogging(quiet, () => 'evt_1').accessLog as Middleware;
     const finish: (() => void)[] = [];
-    const request = { method: 'POST', baseUrl: '', route: undefined as { path: string } | undefined };
-    const response = { statusCode: 303, once: (_: string, listener: () => void) => finish.push(listener) };
+    const request = { method: 'POST', baseUrl: '', headers: {}, route: undefined as { path: string } | undefined };
+    const response = {
+      statusCode: 303,
+      setHeader: () => undefined,
+      once: (_: string, listener: () => void) => finish.push(listener),
+    };
     let nexts = 0;
-    middleware!(request, response, () => nexts++);
+    middleware(request, response, () => nexts++);
     request.route = { path: '/sandbox/charges/:token/approve' }; // set by the router before the handler answers
     finish.forEach((listener) => listener());
     expect(nexts).toBe(1);
