@@ -8,9 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
 import { apiClient } from '../support/api-client';
-import { freePorts, ServiceGroup } from '../support/e2e-harness';
-import { kafkaBrokers, testNamespace } from '../support/kafka';
-import { TEST_RPC_SIGNING_SECRET, TEST_SANDBOX_SIGNING_SECRET } from '../support/rpc-secrets';
+import { e2eServiceEnv, freePorts, ServiceGroup } from '../support/e2e-harness';
 import { TestDatabase } from '../support/test-database';
 
 const WORKERS = 6;
@@ -30,21 +28,11 @@ beforeAll(async () => {
     const [chargesPort, gatewayPort] = await freePorts(2);
     gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
     const shared = {
-      DATABASE_URL: db.serviceUrl, // the services' restricted login, as deployed
-      DATABASE_POOL_SIZE: '4',
-      KAFKA_BROKERS: kafkaBrokers().join(','),
-      KAFKA_TOPIC_NAMESPACE: testNamespace(),
-      KAFKA_TOPIC_PARTITIONS: '2',
-      KAFKA_CONSUMER_SESSION_TIMEOUT_MS: '6000',
-      LOG_LEVEL: 'info',
+      ...e2eServiceEnv(db),
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-      RPC_SIGNING_SECRETS: TEST_RPC_SIGNING_SECRET,
-      SANDBOX_SIGNING_SECRET: TEST_SANDBOX_SIGNING_SECRET,
       SANDBOX_PUBLIC_URL: 'http://127.0.0.1:3999',
       CHARGES_TCP_HOST: '127.0.0.1',
       CHARGES_TCP_PORT: String(chargesPort),
-      CHARGES_OPS_PORT: '0',
-      GATEWAY_OPS_PORT: '0',
       GATEWAY_RATE_LIMIT_PER_KEY: '0',
       GATEWAY_RATE_LIMIT_PER_ADDRESS: '0',
     };

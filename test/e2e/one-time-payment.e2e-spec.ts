@@ -6,10 +6,9 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
-import { kafkaBrokers, testNamespace } from '../support/kafka';
-import { TEST_RPC_SIGNING_SECRET, TEST_SANDBOX_SIGNING_SECRET } from '../support/rpc-secrets';
 import { TestDatabase } from '../support/test-database';
 import {
+  e2eServiceEnv,
   freePorts,
   launchChromium,
   PHONE,
@@ -40,23 +39,9 @@ async function startServices(): Promise<void> {
   sandboxOrigin = `http://127.0.0.1:${sandboxPort}`;
   gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const shared = {
-    DATABASE_URL: db.serviceUrl, // the services' restricted login, as deployed: a missing grant fails the test
-    DATABASE_POOL_SIZE: '4',
-    KAFKA_BROKERS: kafkaBrokers().join(','),
-    KAFKA_TOPIC_NAMESPACE: testNamespace(),
-    KAFKA_TOPIC_PARTITIONS: '2',
-    KAFKA_CONSUMER_SESSION_TIMEOUT_MS: '6000',
-    LOG_LEVEL: 'info',
-    RPC_SIGNING_SECRETS: TEST_RPC_SIGNING_SECRET,
-    SANDBOX_SIGNING_SECRET: TEST_SANDBOX_SIGNING_SECRET,
+    ...e2eServiceEnv(db),
     CHARGES_TCP_HOST: '127.0.0.1',
     CHARGES_TCP_PORT: String(chargesPort),
-    CHARGES_OPS_PORT: '0',
-    AGREEMENTS_OPS_PORT: '0',
-    SCHEDULER_OPS_PORT: '0',
-    // Ops listeners on free ports too: the defaults (9300…) may be taken by another stack on this machine.
-    GATEWAY_OPS_PORT: '0',
-    SANDBOX_OPS_PORT: '0',
   };
   const start = async (name: string, entry: string, env: Record<string, string>) => {
     await services.start(name, entry, { ...shared, ...env });

@@ -7,11 +7,10 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
-import { kafkaBrokers, testNamespace } from '../support/kafka';
-import { TEST_RPC_SIGNING_SECRET, TEST_SANDBOX_SIGNING_SECRET } from '../support/rpc-secrets';
 import { TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
 import {
+  e2eServiceEnv,
   freePorts,
   launchChromium,
   PHONE,
@@ -49,15 +48,7 @@ async function startServices(): Promise<void> {
   gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   // Every port is named for every service, so nothing falls back to a default another run may be using.
   const shared = {
-    DATABASE_URL: db.serviceUrl, // the services' restricted login, as deployed: a missing grant fails the test
-    DATABASE_POOL_SIZE: '4',
-    KAFKA_BROKERS: kafkaBrokers().join(','),
-    KAFKA_TOPIC_NAMESPACE: testNamespace(),
-    KAFKA_TOPIC_PARTITIONS: '2',
-    KAFKA_CONSUMER_SESSION_TIMEOUT_MS: '6000',
-    LOG_LEVEL: 'info',
-    RPC_SIGNING_SECRETS: TEST_RPC_SIGNING_SECRET,
-    SANDBOX_SIGNING_SECRET: TEST_SANDBOX_SIGNING_SECRET,
+    ...e2eServiceEnv(db),
     SANDBOX_PUBLIC_URL: sandboxOrigin,
     CHARGES_TCP_HOST: '127.0.0.1',
     CHARGES_TCP_PORT: String(chargesPort),

@@ -5,7 +5,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { type Browser, chromium } from 'playwright-core';
+import { kafkaBrokers, testNamespace } from './kafka';
 import { freePort } from './ports';
+import { TEST_RPC_SIGNING_SECRET, TEST_SANDBOX_SIGNING_SECRET } from './rpc-secrets';
 import { startTsProcess, stopProcess } from './processes';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -162,4 +164,28 @@ export async function startReturnPage(html: string): Promise<ReturnPage> {
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/**
+ * The settings every end-to-end service process shares: the services' restricted login (as deployed: a missing grant
+ * fails the test), this run's Kafka topics, the test secrets, and every ops listener on a free port (the defaults,
+ * 9300…, may be taken by another stack on this machine). Each suite adds its addresses.
+ */
+export function e2eServiceEnv(db: { serviceUrl: string }): Record<string, string> {
+  return {
+    DATABASE_URL: db.serviceUrl,
+    DATABASE_POOL_SIZE: '4',
+    KAFKA_BROKERS: kafkaBrokers().join(','),
+    KAFKA_TOPIC_NAMESPACE: testNamespace(),
+    KAFKA_TOPIC_PARTITIONS: '2',
+    KAFKA_CONSUMER_SESSION_TIMEOUT_MS: '6000',
+    LOG_LEVEL: 'info',
+    RPC_SIGNING_SECRETS: TEST_RPC_SIGNING_SECRET,
+    SANDBOX_SIGNING_SECRET: TEST_SANDBOX_SIGNING_SECRET,
+    CHARGES_OPS_PORT: '0',
+    AGREEMENTS_OPS_PORT: '0',
+    SCHEDULER_OPS_PORT: '0',
+    GATEWAY_OPS_PORT: '0',
+    SANDBOX_OPS_PORT: '0',
+  };
 }
