@@ -14,6 +14,9 @@ RUN_DIR="${KAFKA_RUN_DIR:-$CACHE/kafka-run}"
 HOST="127.0.0.1"
 PORT="${KAFKA_PORT:-9092}"
 CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+# How long `start` waits for the broker: a restart loads every partition of every topic the tests made, and a slow
+# disk makes that long.
+START_TIMEOUT_S="${KAFKA_START_TIMEOUT_S:-180}"
 
 die() { echo "kafka.sh: $*" >&2; exit 1; }
 
@@ -69,6 +72,7 @@ min.insync.replicas=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 log.retention.hours=168
+num.recovery.threads.per.data.dir=2
 PROPS
   cat >"$RUN_DIR/log4j.properties" <<LOG
 log4j.rootLogger=INFO, file
@@ -94,6 +98,12 @@ running_pid() {
   kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
 
+# How many times the server log says the broker started: a start is done when the count changes (it grows, or the
+# log rolled at 20 MB and holds only the new start), not on the line an earlier start left there.
+started_count() {
+  grep -c "Kafka Server started" "$RUN_DIR/logs/server.log" 2>/dev/null || true
+}
+
 start() {
   if running_pid >/dev/null; then
     echo "kafka.sh: Kafka already running (pid $(running_pid)) on $HOST:$PORT" >&2; return 0
@@ -113,14 +123,17 @@ start() {
     -Dlog4j.configuration="file:$RUN_DIR/log4j.properties" -cp "$LIB/*" \
     kafka.Kafka "$RUN_DIR/server.properties" >"$RUN_DIR/logs/stdout.log" 2>&1 &
   echo $! >"$RUN_DIR/kafka.pid"
-  for _ in $(seq 1 120); do
-    if port_open "$PORT" && grep -q "Kafka Server started\|\[KafkaRaftServer nodeId=1\] Kafka Server started" "$RUN_DIR/logs/server.log" 2>/dev/null; then
+  local started_before
+  started_before="$(started_count)"
+  for _ in $(seq 1 $((START_TIMEOUT_S * 2))); do
+    if port_open "$PORT" && [[ "$(started_count)" != "$started_before" ]]; then
       echo "kafka.sh: Kafka $KAFKA_VERSION ready on $HOST:$PORT (pid $(cat "$RUN_DIR/kafka.pid"))" >&2; return 0
     fi
     running_pid >/dev/null || { tail -n 40 "$RUN_DIR/logs/stdout.log" "$RUN_DIR/logs/server.log" >&2 || true; die "Kafka exited during start-up"; }
     sleep 0.5
   done
-  die "Kafka did not become ready within 60 s (see $RUN_DIR/logs/server.log)"
+  tail -n 40 "$RUN_DIR/logs/server.log" >&2 || true
+  die "Kafka did not become ready within $START_TIMEOUT_S s (see $RUN_DIR/logs/server.log)"
 }
 
 stop() {

@@ -13,8 +13,8 @@ export class TopicCollector {
   readonly received: Collected[] = [];
   private consumer?: Consumer;
 
-  async start(topics: string[]): Promise<this> {
-    this.consumer = testKafka('collector').consumer({
+  async start(topics: string[], brokers?: string[]): Promise<this> {
+    this.consumer = testKafka('collector', brokers).consumer({
       groupId: `collector-${randomBytes(4).toString('hex')}`,
       sessionTimeout: 6000,
     });

@@ -1,24 +1,65 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports';
 import { REPO_ROOT } from './processes';
 
+const KAFKA_SH = join(REPO_ROOT, 'scripts/kafka.sh');
+
 /**
- * Whether the tests may stop and start the broker: true when it is the local broker that `scripts/kafka.sh`
- * runs (what `npm run infra:up` starts on a machine without Docker, and what `npm test` uses).
+ * Whether this machine runs its broker with `scripts/kafka.sh` (what `npm run infra:up` starts without Docker, and
+ * what `npm test` uses): then Java and the Kafka jars are here, and a test may start a broker of its own.
  */
 export function kafkaIsRestartable(): boolean {
   try {
-    execFileSync('bash', [join(REPO_ROOT, 'scripts/kafka.sh'), 'status'], { stdio: 'ignore' });
+    execFileSync('bash', [KAFKA_SH, 'status'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   }
 }
 
-export function stopKafka(): void {
-  execFileSync('bash', [join(REPO_ROOT, 'scripts/kafka.sh'), 'stop'], { stdio: 'inherit', timeout: 60_000 });
-}
+/**
+ * A single-node broker of the test's own (its own data directory and free ports), for tests that stop and start
+ * Kafka. Restarting the shared broker would stall every other test's clients, and its start-up time grows with every
+ * topic the suite made before (thousands of partitions to load): a fresh broker restarts in seconds.
+ */
+export class PrivateKafka {
+  private constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly runDir: string,
+    readonly brokers: string[],
+  ) {}
 
-export function startKafka(): void {
-  execFileSync('bash', [join(REPO_ROOT, 'scripts/kafka.sh'), 'start'], { stdio: 'inherit', timeout: 120_000 });
+  static async start(): Promise<PrivateKafka> {
+    const runDir = mkdtempSync(join(tmpdir(), 'payment-ledger-kafka-'));
+    const [port, controllerPort] = [await freePort(), await freePort()];
+    const env = {
+      ...process.env,
+      KAFKA_RUN_DIR: runDir,
+      KAFKA_PORT: String(port),
+      KAFKA_CONTROLLER_PORT: String(controllerPort),
+    };
+    const kafka = new PrivateKafka(env, runDir, [`127.0.0.1:${port}`]);
+    kafka.start();
+    return kafka;
+  }
+
+  start(): void {
+    execFileSync('bash', [KAFKA_SH, 'start'], { env: this.env, stdio: 'inherit', timeout: 150_000 });
+  }
+
+  stop(): void {
+    execFileSync('bash', [KAFKA_SH, 'stop'], { env: this.env, stdio: 'inherit', timeout: 60_000 });
+  }
+
+  /** Stops the broker and deletes its data. */
+  dispose(): void {
+    try {
+      this.stop();
+    } finally {
+      rmSync(this.runDir, { recursive: true, force: true });
+    }
+  }
 }

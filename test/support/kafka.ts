@@ -12,10 +12,10 @@ export function kafkaBrokers(): string[] {
   return brokers.split(',');
 }
 
-export function testKafka(clientId = 'payment-ledger-test'): Kafka {
+export function testKafka(clientId = 'payment-ledger-test', brokers = kafkaBrokers()): Kafka {
   return new Kafka({
     clientId,
-    brokers: kafkaBrokers(),
+    brokers,
     logLevel: logLevel.NOTHING,
     retry: { initialRetryTime: 200, retries: 10, maxRetryTime: 3000 },
   });

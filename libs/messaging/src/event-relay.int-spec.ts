@@ -2,7 +2,7 @@ import { Pool } from 'pg';
 import { PostgresEventStore } from '@payment-ledger/event-store';
 import { JsonLogger, metricsText } from '@payment-ledger/platform';
 import { TopicCollector } from '../../../test/support/collector';
-import { kafkaIsRestartable, startKafka, stopKafka } from '../../../test/support/kafka-control';
+import { kafkaIsRestartable, PrivateKafka } from '../../../test/support/kafka-control';
 import { sampleOf } from '../../../test/support/metrics';
 import { testKafka, testNamespace } from '../../../test/support/kafka';
 import { TestDatabase } from '../../../test/support/test-database';
@@ -35,11 +35,12 @@ function relay(
   namespace: string,
   name = 'test-relay',
   streamTypes = [widget(namespace), gadget(namespace)],
+  brokers?: string[],
 ): EventRelay {
   const r = new EventRelay(
     db.pool,
     store,
-    testKafka('relay'),
+    testKafka('relay', brokers),
     { name: `${namespace}-${name}`, namespace, streamTypes, partitions: 3, pollIntervalMs: 20, leaderRetryMs: 300 },
     logger,
   );
@@ -47,8 +48,15 @@ function relay(
   return r;
 }
 
-async function collect(namespace: string, types = [widget(namespace), gadget(namespace)]): Promise<TopicCollector> {
-  const c = await new TopicCollector().start(types.map((t) => topicForStreamType(namespace, t)));
+async function collect(
+  namespace: string,
+  types = [widget(namespace), gadget(namespace)],
+  brokers?: string[],
+): Promise<TopicCollector> {
+  const c = await new TopicCollector().start(
+    types.map((t) => topicForStreamType(namespace, t)),
+    brokers,
+  );
   collectors.push(c);
   return c;
 }
@@ -318,27 +326,33 @@ const whenRestartable = kafkaIsRestartable() ? it : it.skip;
 whenRestartable(
   'survives a Kafka restart: events written while the broker is down are published after it returns',
   async () => {
-    const ns = testNamespace();
-    const r = relay(ns);
-    await r.start();
-    await appendMany(`widget-${ns}:${ns}-before`, 2, 10);
-    await waitFor('published before', () => r.publishedCount >= 20);
-    stopKafka();
+    // A broker of its own: stopping the shared one would stall the other suites' clients (see PrivateKafka).
+    const kafka = await PrivateKafka.start();
     try {
-      await appendMany(`widget-${ns}:${ns}-during`, 3, 10);
-      await new Promise((res) => setTimeout(res, 1500));
-      expect(r.publishedCount).toBe(20);
+      const ns = testNamespace();
+      const r = relay(ns, 'test-relay', undefined, kafka.brokers);
+      await r.start();
+      await appendMany(`widget-${ns}:${ns}-before`, 2, 10);
+      await waitFor('published before', () => r.publishedCount >= 20);
+      kafka.stop();
+      try {
+        await appendMany(`widget-${ns}:${ns}-during`, 3, 10);
+        await new Promise((res) => setTimeout(res, 1500));
+        expect(r.publishedCount).toBe(20);
+      } finally {
+        kafka.start();
+      }
+      await waitFor('published after', () => r.publishedCount >= 50, 90_000);
+      const collector = await collect(ns, [widget(ns)], kafka.brokers);
+      await waitFor(
+        '50 distinct messages',
+        () => new Set(collector.received.map((m) => collector.header(m, HEADER.eventId))).size >= 50,
+        60_000,
+      );
+      await Promise.all(relays.splice(0).map((x) => x.stop()));
+      await Promise.all(collectors.splice(0).map((c) => c.stop()));
     } finally {
-      startKafka();
+      kafka.dispose();
     }
-    await waitFor('published after', () => r.publishedCount >= 50, 90_000);
-    const collector = await collect(ns, [widget(ns)]);
-    await waitFor(
-      '50 distinct messages',
-      () => {
-        return new Set(collector.received.map((m) => collector.header(m, HEADER.eventId))).size >= 50;
-      },
-      60_000,
-    );
   },
 );
