@@ -87,6 +87,24 @@ Every payload carries \`at\` (the schedule's clock: service clock plus its sandb
     outro: `Invariant (property-tested): at most one \`BillingPeriodChargeRequested\` per (period, attempt); a period is never
 requested again once paid; no period is skipped.`,
   },
+  refund: {
+    owner: 'apps/refunds',
+    intro: `Stream id \`refund:<chargeId>\`: one stream per charge, holding every refund and chargeback of it. Types in
+\`libs/contracts/src/events/refund-events.ts\`, contracts in \`refund-event-contracts.ts\`; folded by the public model
+\`libs/contracts/src/models/refund.model.ts\` (the refunds service decides with it in
+\`apps/refunds/src/domain/charge-refunds.decider.ts\`). Every payload carries \`at\` (ISO 8601, service clock). Amounts are
+integer minor units of the charge currency.
+
+Why one stream per charge and not per refund: the rule refunds and chargebacks share is per charge, and the stream's
+version check is what makes it hold under any number of concurrent requests, with no lock and no second table. A refund
+moves money in two steps, as a capture does: the intent (\`RefundRequested\`; the refund id is the provider call's
+idempotency key) and its outcome (\`RefundSucceeded\`, \`RefundFailed\`, or first \`RefundPending\` when the provider
+settles later). The charges service consumes these and records each on the charge's own stream (\`ChargeRefund…\`,
+\`ChargeChargeback…\`).`,
+    outro: `Invariant the decider keeps (property-tested): the refunds pending or succeeded plus the chargebacks open or lost
+never exceed the charge's captured amount (read from its \`charge\` stream when the refund is decided); a refund id and a
+chargeback id are recorded once; an outcome is recorded once, for a refund still pending.`,
+  },
 };
 
 /** A Markdown table in Prettier's shape: every cell padded to its column's width. */

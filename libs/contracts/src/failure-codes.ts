@@ -166,7 +166,7 @@ export const FAILURE_CODES = {
   forbidden: { status: 403, meaning: 'The key may not do this.', action: 'Use a key that may.', scope: 'framework' },
   sandbox_only: {
     status: 403,
-    meaning: 'Test clocks exist only for sandbox merchants.',
+    meaning: 'Test clocks and simulated chargebacks exist only for sandbox merchants.',
     action: 'Use a sandbox key (sk_sandbox_…).',
   },
   live_mode_unavailable: {
@@ -191,6 +191,16 @@ export const FAILURE_CODES = {
     action: 'Check the capture id.',
   },
   void_not_found: { status: 404, meaning: 'The charge has no void with this id.', action: 'Check the void id.' },
+  refund_not_found: {
+    status: 404,
+    meaning: 'No refund with this id for this merchant (or, under a charge, for that charge).',
+    action: 'Check the refund id, and the charge id it is asked under.',
+  },
+  chargeback_not_found: {
+    status: 404,
+    meaning: 'The charge has no chargeback with this id.',
+    action: 'Check the chargeback id.',
+  },
   payment_agreement_not_found: {
     status: 404,
     meaning: 'No payment agreement with this id for this merchant.',
@@ -240,6 +250,28 @@ export const FAILURE_CODES = {
     status: 409,
     meaning: "The charge's status (`currentStatus`) does not allow this operation.",
     action: 'Read the charge and act on its status; do not retry unchanged.',
+  },
+  charge_not_captured: {
+    status: 409,
+    meaning: 'The charge has nothing captured, so nothing to refund (or to charge back).',
+    action: 'Refund a charge once it is CAPTURED; an uncaptured authorization is released with a void instead.',
+  },
+  amount_exceeds_refundable: {
+    status: 409,
+    meaning:
+      'The amount is more than is left to refund: captured, less the refunds pending or succeeded and the ' +
+      'chargebacks open or lost (`refundableAmount` says how much is left).',
+    action: 'Refund at most `refundableAmount`; a failed refund or a won chargeback makes its amount refundable again.',
+  },
+  refund_window_expired: {
+    status: 409,
+    meaning: "The payment method's refund window (6 months after the last capture for Amazon Pay) has passed.",
+    action: 'Return the money to the consumer another way; the provider no longer refunds this charge.',
+  },
+  chargeback_already_resolved: {
+    status: 409,
+    meaning: 'The chargeback was already resolved with the other outcome.',
+    action: 'Read the chargeback on the charge; a resolution is final.',
   },
   amount_exceeds_authorized: {
     status: 409,

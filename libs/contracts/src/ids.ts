@@ -9,6 +9,7 @@ export const ID_PREFIXES = {
   charge: 'charge',
   agreement: 'agr',
   refund: 'refund',
+  chargeback: 'cb',
   capture: 'cap',
   void: 'void',
   authorization: 'auth',

@@ -3,6 +3,8 @@ export * from './money';
 export * from './payment-method-capabilities';
 export * from './payment-charge';
 export * from './charges-messages';
+export * from './payment-refund';
+export * from './refunds-messages';
 export * from './payment-agreement';
 export * from './return-url';
 export * from './events';

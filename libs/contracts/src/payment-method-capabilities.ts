@@ -13,7 +13,11 @@ export interface PaymentMethodCapabilities {
   manualCapture: boolean;
   /** How long an uncaptured authorization is held before it is voided automatically. */
   captureWindowDays: number;
-  refunds: { full: boolean; partial: boolean; multiple: boolean; windowDays: number };
+  /**
+   * Which refunds the method takes (a whole charge, a part, several), and for how long after the charge's last
+   * capture, in calendar months (seed 001: "Refund validity | 6 months").
+   */
+  refunds: { full: boolean; partial: boolean; multiple: boolean; windowMonths: number };
   chargebacks: boolean;
   /** A consumer who leaves the redirect unfinished for this long fails the charge. */
   authenticationTimeoutMinutes: number;
@@ -33,7 +37,7 @@ export const PAYMENT_METHOD_CAPABILITIES: Readonly<Record<PaymentMethodType, Pay
       recurring: true,
       manualCapture: true,
       captureWindowDays: 7,
-      refunds: { full: true, partial: true, multiple: true, windowDays: 183 },
+      refunds: { full: true, partial: true, multiple: true, windowMonths: 6 },
       chargebacks: true,
       authenticationTimeoutMinutes: 10,
       liveProvider: false,
@@ -57,4 +61,20 @@ export function checkAmount(
   if (amount.value < capabilities.minAmount[amount.currency]) return 'amount_too_small';
   if (amount.value > capabilities.maxAmount[amount.currency]) return 'amount_too_large';
   return undefined;
+}
+
+/**
+ * The last instant a charge of this method captured at `capturedAt` can be refunded: `windowMonths` calendar months
+ * later in UTC (the same day of the month, or the month's last day when it has no such day: Aug 31 + 6 months is
+ * Feb 28/29).
+ */
+export function refundWindowEndsAt(method: PaymentMethodType, capturedAt: string): Date {
+  const from = new Date(capturedAt);
+  const months = PAYMENT_METHOD_CAPABILITIES[method].refunds.windowMonths;
+  const target = new Date(from.getTime());
+  target.setUTCDate(1);
+  target.setUTCMonth(target.getUTCMonth() + months);
+  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  target.setUTCDate(Math.min(from.getUTCDate(), lastDay));
+  return target;
 }

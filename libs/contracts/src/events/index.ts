@@ -3,6 +3,7 @@
 import { agreementEvents } from './agreement-event-contracts';
 import { billingScheduleEvents } from './billing-schedule-event-contracts';
 import { chargeEvents } from './charge-event-contracts';
+import { refundEvents } from './refund-event-contracts';
 
 /** The schema builders (`eventSchema.object`, `eventSchema.string`, ...) for contracts declared elsewhere. */
 export * as eventSchema from './schema';
@@ -16,6 +17,8 @@ export * from './agreement-events';
 export * from './agreement-event-contracts';
 export * from './billing-schedule-events';
 export * from './billing-schedule-event-contracts';
+export * from './refund-events';
+export * from './refund-event-contracts';
 
 /** Every published stream type's parser, in catalogue order. */
-export const EVENT_PARSERS = [chargeEvents, agreementEvents, billingScheduleEvents] as const;
+export const EVENT_PARSERS = [chargeEvents, agreementEvents, billingScheduleEvents, refundEvents] as const;

@@ -2,3 +2,4 @@
 export * from './as-of';
 export * from './agreement.model';
 export * from './charge.model';
+export * from './refund.model';

@@ -1,0 +1,75 @@
+/**
+ * Request/response messages of the refunds service's TCP transport (through the RPC kit), used by the gateway.
+ * Merchant patterns name their merchant (`merchantId`, or `merchant` where the mode matters); errors come back as
+ * `RemoteError`.
+ */
+import type { ListReadYourWrites, MerchantContext, RequestContext } from './charges-messages';
+import type { ChargebackOutcome, RefundSimulationCode, RefundStatus } from './payment-refund';
+
+export const REFUNDS_PATTERNS = {
+  create: 'refunds.create',
+  /** One refund by its id (and, from `/v1/payment-charges/{id}/refunds/{refundId}`, its charge's id). */
+  get: 'refunds.get',
+  /** A charge's refunds, in the order they were asked for (from its refund stream: always the last write). */
+  listOfCharge: 'refunds.list-of-charge',
+  /** The merchant's refunds, newest first, filtered (from the refund list view, read-your-writes). */
+  list: 'refunds.list',
+  /** Sandbox only: the provider raises a chargeback on a captured charge, and later resolves it. */
+  openChargeback: 'refunds.chargebacks.open',
+  resolveChargeback: 'refunds.chargebacks.resolve',
+} as const;
+
+export interface CreateRefundMessage extends RequestContext {
+  merchant: MerchantContext;
+  chargeId: string;
+  /** `refund_…`, derived from the request's idempotency key: a retried request names the same refund. */
+  refundId: string;
+  /** Minor units; omitted = everything still refundable. */
+  amount?: number;
+  reason: string | null;
+  merchantRefundReference: string | null;
+  /** Sandbox only. */
+  simulationCode: RefundSimulationCode | null;
+}
+
+export interface GetRefundMessage extends RequestContext {
+  merchantId: string;
+  refundId: string;
+  /** When set, the refund must be this charge's (404 otherwise). */
+  chargeId?: string;
+}
+
+export interface ListChargeRefundsMessage extends RequestContext {
+  merchantId: string;
+  chargeId: string;
+  limit: number;
+  startingAfter?: string;
+}
+
+export interface ListRefundsMessage extends RequestContext, ListReadYourWrites {
+  merchantId: string;
+  limit: number;
+  /** The last refund id of the previous page (newest first): this page starts after it. */
+  startingAfter?: string;
+  status?: RefundStatus;
+  chargeId?: string;
+  /** Created at or after this instant (ISO 8601). */
+  createdFrom?: string;
+  /** Created before this instant (ISO 8601). */
+  createdTo?: string;
+}
+
+export interface OpenChargebackMessage extends RequestContext {
+  merchant: MerchantContext;
+  chargeId: string;
+  chargebackId: string;
+  amount: number;
+  reason: string;
+}
+
+export interface ResolveChargebackMessage extends RequestContext {
+  merchant: MerchantContext;
+  chargeId: string;
+  chargebackId: string;
+  outcome: ChargebackOutcome;
+}
