@@ -202,6 +202,8 @@ export interface RemoteError {
   failureMessage: string;
   field?: string;
   currentStatus?: string;
+  /** With `amount_exceeds_refundable`: how much of the charge is still refundable, in minor units. */
+  refundableAmount?: number;
 }
 
 /**

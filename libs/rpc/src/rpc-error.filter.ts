@@ -24,9 +24,10 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
 export function toRemoteError(error: unknown, logger: JsonLogger): RemoteError {
   if (error instanceof DomainError) {
     const remote: RemoteError = { kind: error.kind, failureCode: error.code, failureMessage: error.message };
-    const { currentStatus } = error as { currentStatus?: string };
+    const { currentStatus, refundableAmount } = error as { currentStatus?: string; refundableAmount?: number };
     if (error.field) remote.field = error.field;
     if (currentStatus) remote.currentStatus = currentStatus;
+    if (typeof refundableAmount === 'number') remote.refundableAmount = refundableAmount;
     return remote;
   }
   if (error instanceof ConcurrencyError) {
@@ -34,13 +35,14 @@ export function toRemoteError(error: unknown, logger: JsonLogger): RemoteError {
   }
   // A refusal from a service this one called, passed on as it came.
   if (isRemoteError(error)) {
-    const { kind, failureCode, failureMessage, field, currentStatus } = error;
+    const { kind, failureCode, failureMessage, field, currentStatus, refundableAmount } = error;
     return {
       kind,
       failureCode,
       failureMessage,
       ...(field ? { field } : {}),
       ...(currentStatus ? { currentStatus } : {}),
+      ...(typeof refundableAmount === 'number' ? { refundableAmount } : {}),
     };
   }
   logger.event('error', 'rpc.command_failed', { error });

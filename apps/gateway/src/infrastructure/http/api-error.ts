@@ -8,6 +8,8 @@ export interface ApiErrorBody {
   timestamp: string;
   field?: string;
   currentStatus?: string;
+  /** With `amount_exceeds_refundable`: what is still refundable, in minor units. */
+  refundableAmount?: number;
   errors?: { field: string; failureCode: FailureCode; failureMessage: string }[];
 }
 
@@ -17,7 +19,7 @@ export class ApiError extends HttpException {
     status: number,
     readonly failureCode: FailureCode,
     failureMessage: string,
-    readonly details: Pick<ApiErrorBody, 'field' | 'currentStatus' | 'errors'> = {},
+    readonly details: Pick<ApiErrorBody, 'field' | 'currentStatus' | 'refundableAmount' | 'errors'> = {},
     /** Sent as `Retry-After` (a 503 of an overloaded service, a 429). */
     readonly retryAfterSeconds?: number,
     /** More headers the answer carries (a 429's `RateLimit-*`). */

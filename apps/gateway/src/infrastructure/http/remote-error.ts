@@ -21,5 +21,6 @@ export function apiErrorOf(error: RemoteError & { retryAfterSeconds?: number }):
   return new ApiError(FAILURE_CODES[code].status, code, error.failureMessage, {
     ...(error.field ? { field: error.field } : {}),
     ...(error.currentStatus ? { currentStatus: error.currentStatus } : {}),
+    ...(typeof error.refundableAmount === 'number' ? { refundableAmount: error.refundableAmount } : {}),
   });
 }

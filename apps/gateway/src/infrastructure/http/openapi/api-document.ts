@@ -18,7 +18,7 @@ follow the public payment-charges API (Amazon Pay first). Amounts are integer mi
   separate merchants; an id of another merchant's object answers 404.
 - **Idempotency**: every POST takes \`Request-Idempotency-Key\` (or \`Idempotency-Key\`); a retry with the same key and
   body answers with the first response and \`Request-Idempotency: true\`.
-- **Errors**: \`{ status, failureCode, failureMessage, timestamp, field?, currentStatus?, errors[]? }\`; branch on
+- **Errors**: \`{ status, failureCode, failureMessage, timestamp, field?, currentStatus?, refundableAmount?, errors[]? }\`; branch on
   \`failureCode\` (the \`FailureCode\` enum; docs/errors.md says what to do for each).
 - **Lists**: \`{ data, hasMore, nextCursor }\`; pass \`nextCursor\` as \`startingAfter\` for the next page. A list read
   right after a write waits up to ${listWaitMs} ms (GATEWAY_LIST_WAIT_MS) for every write committed before it to reach

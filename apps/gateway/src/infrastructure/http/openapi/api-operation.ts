@@ -204,6 +204,11 @@ export function errorSchema(title: string, status: number): JsonSchema {
         description: "On a 409 about the object's state: its status now",
         example: 'CAPTURED',
       },
+      refundableAmount: {
+        type: 'integer',
+        description: 'With `amount_exceeds_refundable`: what is still refundable, in minor units',
+        example: 250,
+      },
       errors: {
         type: 'array',
         description: 'On a 400: every problem found, one per field (the first is also failureCode and field)',
