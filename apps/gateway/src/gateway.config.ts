@@ -11,7 +11,7 @@ export const gatewayConfigSchema = {
   /** Largest request body accepted, in bytes. */
   GATEWAY_BODY_LIMIT_BYTES: env.int({ default: 102_400, min: 1_024 }),
   /**
-   * Read-your-writes for lists: how long a list of charges or agreements may wait for its read model to include
+   * Read-your-writes for lists: how long a list of charges, agreements or refunds may wait for its read model to include
    * every write committed before the request (so a list right after a create shows it), sent with every such list;
    * past it the list answers with what the model has. 0: no wait (a write shows about PROJECTION_POLL_MS later).
    */

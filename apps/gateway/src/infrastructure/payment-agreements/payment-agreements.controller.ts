@@ -4,7 +4,6 @@ import {
   AGREEMENTS_PATTERNS,
   type AgreementList,
   SCHEDULER_PATTERNS,
-  hasPrefix,
   ID_PREFIXES,
   type PaymentAgreementResource,
   type PaymentChargeResource,
@@ -16,6 +15,7 @@ import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../merchants/api-key.guard';
 import { simulationCode } from '../http/simulation-code';
 import { ApiOperationDoc } from '../http/openapi/api-operation';
+import { agreementIdOf } from '../http/path-id';
 import { idOf } from '../http/response-schema';
 import { paymentChargeSchema } from '../payment-charges/payment-charge.schemas';
 import { paymentAgreementListSchema, paymentAgreementSchema, testClockSchema } from './payment-agreement.schemas';
@@ -86,7 +86,7 @@ export class PaymentAgreementsController {
     return this.scheduler.send(SCHEDULER_PATTERNS.advanceTestClock, {
       correlationId: correlationId(),
       merchantId: request.merchant.id,
-      agreementId: agreementId(id),
+      agreementId: agreementIdOf(id),
       seconds: body.seconds,
     });
   }
@@ -185,7 +185,7 @@ export class PaymentAgreementsController {
     return this.agreements.send(AGREEMENTS_PATTERNS.get, {
       correlationId: correlationId(),
       merchantId: request.merchant.id,
-      agreementId: agreementId(id),
+      agreementId: agreementIdOf(id),
     });
   }
 
@@ -213,7 +213,7 @@ export class PaymentAgreementsController {
     return this.agreements.send(AGREEMENTS_PATTERNS.revoke, {
       correlationId: correlationId(),
       merchantId: request.merchant.id,
-      agreementId: agreementId(id),
+      agreementId: agreementIdOf(id),
       revokedBy: 'MERCHANT',
     });
   }
@@ -251,7 +251,7 @@ export class PaymentAgreementsController {
       correlationId: correlationId(),
       idempotencyKey: request.idempotencyKey,
       merchantId: request.merchant.id,
-      agreementId: agreementId(id),
+      agreementId: agreementIdOf(id),
       chargeId: `${ID_PREFIXES.charge}_${request.resourceIdHex}`,
       amount: body.amount ? { value: body.amount.value, currency: body.amount.currency } : null,
       initiator: 'MERCHANT',
@@ -259,10 +259,4 @@ export class PaymentAgreementsController {
       simulationCode: simulationCode(body, request),
     });
   }
-}
-
-function agreementId(id: string): string {
-  if (!hasPrefix(id, 'agreement'))
-    throw new ApiError(404, 'payment_agreement_not_found', 'Payment agreement not found');
-  return id;
 }

@@ -18,7 +18,6 @@ import {
   type CaptureResource,
   type ChargeList,
   CHARGES_PATTERNS,
-  hasPrefix,
   ID_PREFIXES,
   type PaymentChargeResource,
   type VoidList,
@@ -27,6 +26,7 @@ import {
 import { currentLogContext } from '@payment-ledger/platform';
 import { ApiError } from '../http/api-error';
 import { ApiOperationDoc } from '../http/openapi/api-operation';
+import { chargeIdOf } from '../http/path-id';
 import { idOf } from '../http/response-schema';
 import { simulationCode } from '../http/simulation-code';
 import { Idempotency, type IdempotentRequest } from '../idempotency/idempotency';
@@ -165,7 +165,7 @@ export class PaymentChargesController {
     return this.charges.send(CHARGES_PATTERNS.get, {
       correlationId: correlationId(),
       merchantId: request.merchant.id,
-      chargeId: chargeId(id),
+      chargeId: chargeIdOf(id),
     });
   }
 
@@ -202,7 +202,7 @@ export class PaymentChargesController {
       correlationId: correlationId(),
       idempotencyKey: request.idempotencyKey,
       merchantId: request.merchant.id,
-      chargeId: chargeId(id),
+      chargeId: chargeIdOf(id),
       captureId: `${ID_PREFIXES.capture}_${request.resourceIdHex}`,
       amount: body.amount,
     });
@@ -225,7 +225,7 @@ export class PaymentChargesController {
     return this.charges.send(CHARGES_PATTERNS.listCaptures, {
       correlationId: correlationId(),
       merchantId: request.merchant.id,
-      chargeId: chargeId(id),
+      chargeId: chargeIdOf(id),
       limit: query.limit,
       startingAfter: query.startingAfter,
     });
@@ -247,7 +247,7 @@ export class PaymentChargesController {
     return this.charges.send(CHARGES_PATTERNS.getCapture, {
       correlationId: correlationId(),
       merchantId: request.merchant.id,
-      chargeId: chargeId(id),
+      chargeId: chargeIdOf(id),
       operationId: captureId,
     });
   }
@@ -277,7 +277,7 @@ export class PaymentChargesController {
       correlationId: correlationId(),
       idempotencyKey: request.idempotencyKey,
       merchantId: request.merchant.id,
-      chargeId: chargeId(id),
+      chargeId: chargeIdOf(id),
       voidId: `${ID_PREFIXES.void}_${request.resourceIdHex}`,
     });
   }
@@ -298,7 +298,7 @@ export class PaymentChargesController {
     return this.charges.send(CHARGES_PATTERNS.listVoids, {
       correlationId: correlationId(),
       merchantId: request.merchant.id,
-      chargeId: chargeId(id),
+      chargeId: chargeIdOf(id),
       limit: query.limit,
       startingAfter: query.startingAfter,
     });
@@ -320,14 +320,8 @@ export class PaymentChargesController {
     return this.charges.send(CHARGES_PATTERNS.getVoid, {
       correlationId: correlationId(),
       merchantId: request.merchant.id,
-      chargeId: chargeId(id),
+      chargeId: chargeIdOf(id),
       operationId: voidId,
     });
   }
-}
-
-/** Anything that is not a well-formed charge id cannot name one of the merchant's charges. */
-function chargeId(id: string): string {
-  if (!hasPrefix(id, 'charge')) throw new ApiError(404, 'payment_charge_not_found', 'Payment charge not found');
-  return id;
 }

@@ -35,3 +35,6 @@ export abstract class AgreementsClient extends ServiceClient {}
 
 /** The scheduler (owns `billing-schedule` streams; sandbox test clocks). */
 export abstract class SchedulerClient extends ServiceClient {}
+
+/** The refunds service (owns `refund` streams: a charge's refunds and chargebacks). */
+export abstract class RefundsClient extends ServiceClient {}

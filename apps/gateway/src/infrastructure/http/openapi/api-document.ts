@@ -11,7 +11,7 @@ export const API_REFERENCE_PATH = '/docs';
 
 const description = (
   listWaitMs: number,
-) => `Payment charges and payment agreements over an event-sourced ledger. Field names, statuses and rules
+) => `Payment charges, payment agreements and refunds over an event-sourced ledger. Field names, statuses and rules
 follow the public payment-charges API (Amazon Pay first). Amounts are integer minor units with an ISO 4217 currency.
 
 - **Authentication**: \`Authorization: Bearer sk_sandbox_…\` (or \`sk_live_…\`). Sandbox and live keys belong to
@@ -41,6 +41,7 @@ export function createApiDocument(app: INestApplication, settings: { listWaitMs:
       .addServer('/', 'This gateway (the server that serves this document)')
       .addTag('payment-charges', 'One-time payments (seed 001): create, authenticate, capture, void')
       .addTag('payment-agreements', 'Recurring payment agreements (seed 001 "Recurring Payments") and their charges')
+      .addTag('refunds', 'Refunds of captured charges (full, partial, multiple) and, in sandbox, simulated chargebacks')
       .addBearerAuth({
         type: 'http',
         scheme: 'bearer',

@@ -26,8 +26,8 @@ export interface OperationDoc {
   errors?: Partial<Record<403 | 404 | 409, string>>;
   /** A POST that takes an idempotency key (every POST that creates something). */
   idempotent?: boolean;
-  /** Accepts the sandbox simulation header. */
-  simulation?: boolean;
+  /** Accepts the sandbox simulation header: a payment's codes (`true`, SIMULATION_CODES) or these. */
+  simulation?: true | readonly string[];
 }
 
 /** The models of the document: every schema the routes refer to (see ApiSchemas). */
@@ -170,7 +170,7 @@ export function ApiOperationDoc(doc: OperationDoc): MethodDecorator {
       ApiHeader({
         name: SIMULATION_HEADER,
         required: false,
-        enum: [...SIMULATION_CODES],
+        enum: doc.simulation === true ? [...SIMULATION_CODES] : [...doc.simulation],
         description: "Sandbox only: force an Amazon Pay outcome (the same as the body's sandbox.simulationCode)",
       }),
     );
