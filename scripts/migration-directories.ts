@@ -13,5 +13,6 @@ export const ALL_MIGRATION_DIRECTORIES = [
   join(__dirname, '..', 'apps', 'charges', 'migrations'),
   join(__dirname, '..', 'apps', 'agreements', 'migrations'),
   join(__dirname, '..', 'apps', 'scheduler', 'migrations'),
+  join(__dirname, '..', 'apps', 'refunds', 'migrations'),
   PAYMENT_METHODS_MIGRATIONS,
 ];

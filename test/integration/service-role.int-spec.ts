@@ -42,6 +42,7 @@ const SERVICE_PRIVILEGES: Record<string, string[]> = {
   idempotency_keys: ROWS,
   // Upserted by their projections (a rebuild swaps tables as the owner).
   charge_list_view: UPSERT,
+  refund_list_view: UPSERT,
   agreement_list_view: UPSERT,
   scheduled_charges: ['SELECT', 'INSERT'],
   scheduler_test_clocks: UPSERT,

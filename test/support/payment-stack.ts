@@ -13,6 +13,9 @@ import { SchedulerModule } from '../../apps/scheduler/src/scheduler.module';
 import { BillingWorker } from '../../apps/scheduler/src/infrastructure/billing.worker';
 import { ChargesModule } from '../../apps/charges/src/charges.module';
 import { ChargeDeadlineWorker } from '../../apps/charges/src/infrastructure/charge-deadline.worker';
+import { refundsConfigSchema } from '../../apps/refunds/src/refunds.config';
+import { RefundsModule } from '../../apps/refunds/src/refunds.module';
+import { RefundTimerWorker } from '../../apps/refunds/src/infrastructure/refund-timer.worker';
 import { createGatewayApp } from '../../apps/gateway/src/gateway.app';
 import { gatewayConfigSchema } from '../../apps/gateway/src/gateway.config';
 import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
@@ -29,13 +32,15 @@ export class PaymentStack {
   charges!: INestMicroservice;
   agreements!: INestMicroservice;
   schedulers: INestMicroservice[] = [];
+  refunds?: INestMicroservice;
   gateway!: INestApplication;
   baseUrl = '';
   private chargesPort = 0;
   private agreementsPort = 0;
   private schedulerPort = 0;
+  private refundsPort = 0;
   private readonly env: Record<string, string>;
-  private readonly logSinks: Partial<Record<'charges' | 'agreements' | 'scheduler' | 'gateway', LogSink>>;
+  private readonly logSinks: Partial<Record<'charges' | 'agreements' | 'scheduler' | 'refunds' | 'gateway', LogSink>>;
 
   constructor(
     readonly db: TestDatabase,
@@ -46,7 +51,7 @@ export class PaymentStack {
      */
     options: {
       env?: Record<string, string>;
-      logSinks?: Partial<Record<'charges' | 'agreements' | 'scheduler' | 'gateway', LogSink>>;
+      logSinks?: Partial<Record<'charges' | 'agreements' | 'scheduler' | 'refunds' | 'gateway', LogSink>>;
     } = {},
   ) {
     this.logSinks = options.logSinks ?? {};
@@ -65,12 +70,15 @@ export class PaymentStack {
       // Timers run when the test says so (runDue), never on their own.
       CHARGE_DEADLINE_POLL_MS: '3600000',
       CHARGE_TIMER_FEED_POLL_MS: '0',
+      REFUND_TIMER_POLL_MS: '3600000',
+      SANDBOX_ASYNC_REFUND_DELAY_MS: '30000',
       API_KEY_CACHE_TTL_MS: '0',
       RPC_SIGNING_SECRETS: TEST_RPC_SIGNING_SECRET,
       // Ops listeners (metrics, health probes) on any free port (app.get(OpsListener).port): several stacks run at once.
       CHARGES_OPS_PORT: '0',
       AGREEMENTS_OPS_PORT: '0',
       SCHEDULER_OPS_PORT: '0',
+      REFUNDS_OPS_PORT: '0',
       GATEWAY_OPS_PORT: '0',
       SANDBOX_OPS_PORT: '0',
       ...options.env,
@@ -82,8 +90,13 @@ export class PaymentStack {
     return this.env;
   }
 
-  get ports(): { charges: number; agreements: number; scheduler: number } {
-    return { charges: this.chargesPort, agreements: this.agreementsPort, scheduler: this.schedulerPort };
+  get ports(): { charges: number; agreements: number; scheduler: number; refunds: number } {
+    return {
+      charges: this.chargesPort,
+      agreements: this.agreementsPort,
+      scheduler: this.schedulerPort,
+      refunds: this.refundsPort,
+    };
   }
 
   async start(): Promise<this> {
@@ -93,6 +106,8 @@ export class PaymentStack {
     await this.startAgreements();
     this.schedulerPort = await freePort();
     await this.startScheduler(this.schedulerPort);
+    this.refundsPort = await freePort();
+    await this.startRefunds();
     ({ app: this.gateway, baseUrl: this.baseUrl } = await this.startGateway());
     return this;
   }
@@ -107,6 +122,7 @@ export class PaymentStack {
       CHARGES_TCP_PORT: String(this.chargesPort),
       AGREEMENTS_TCP_PORT: String(this.agreementsPort),
       SCHEDULER_TCP_PORT: String(this.schedulerPort),
+      REFUNDS_TCP_PORT: String(this.refundsPort),
       GATEWAY_BODY_LIMIT_BYTES: '102400',
       // Suites send hundreds of requests from one address with one key, faster than the default limits allow;
       // rate-limits.int-spec.ts starts gateways with limits of its own.
@@ -140,6 +156,24 @@ export class PaymentStack {
       { logSink: this.logSinks.agreements },
     );
     await this.agreements.listen();
+  }
+
+  async startRefunds(): Promise<void> {
+    const config = loadConfig(refundsConfigSchema, { ...this.env, REFUNDS_TCP_PORT: String(this.refundsPort) });
+    const module = RefundsModule.forRoot(config, { clock: this.clock, logSink: this.logSinks.refunds });
+    this.refunds = await createRpcService('refunds', module, config, rpcServer, { logSink: this.logSinks.refunds });
+    await this.refunds.listen();
+  }
+
+  /** Stops the refunds service (as a crash would leave it: nothing after its last write) and starts it again. */
+  async restartRefunds(): Promise<void> {
+    await this.refunds?.close();
+    await this.startRefunds();
+  }
+
+  runDueRefundTimers(): Promise<number> {
+    if (!this.refunds) throw new Error('the refunds service is not running');
+    return this.refunds.get(RefundTimerWorker).runDue();
   }
 
   /** Starts a scheduler replica (several may run: they share the work). */
@@ -193,6 +227,7 @@ export class PaymentStack {
   async stop(): Promise<void> {
     await this.gateway?.close();
     for (const scheduler of this.schedulers) await scheduler.close();
+    await this.refunds?.close();
     await this.agreements?.close();
     await this.charges?.close();
   }

@@ -263,6 +263,11 @@ export const FAILURE_CODES = {
       'chargebacks open or lost (`refundableAmount` says how much is left).',
     action: 'Refund at most `refundableAmount`; a failed refund or a won chargeback makes its amount refundable again.',
   },
+  refund_not_supported: {
+    status: 409,
+    meaning: 'The payment method takes no refund of this kind (a partial refund, or a further one).',
+    action: 'Refund the whole captured amount in one refund, as the method allows.',
+  },
   refund_window_expired: {
     status: 409,
     meaning: "The payment method's refund window (6 months after the last capture for Amazon Pay) has passed.",

@@ -7,3 +7,4 @@ export * from './postgres/unit-of-work';
 export * from './migrations-path';
 export * from './core/in-memory-event-store';
 export * from './core/request-coalescer';
+export * from './core/stream-command-queue';

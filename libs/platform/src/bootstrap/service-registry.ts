@@ -41,7 +41,7 @@ export const SERVICE_REGISTRY = {
     defaultPort: 3000,
     opsPort: { setting: 'GATEWAY_OPS_PORT', defaultPort: 9300 },
     infrastructure: true,
-    calls: ['charges', 'agreements', 'scheduler'],
+    calls: ['charges', 'agreements', 'scheduler', 'refunds'],
   },
   charges: {
     transport: 'tcp',
@@ -69,6 +69,15 @@ export const SERVICE_REGISTRY = {
     opsPort: { setting: 'SCHEDULER_OPS_PORT', defaultPort: 9430 },
     infrastructure: true,
     calls: ['agreements'],
+  },
+  refunds: {
+    transport: 'tcp',
+    host: 'REFUNDS_TCP_HOST',
+    port: 'REFUNDS_TCP_PORT',
+    defaultPort: 4040,
+    opsPort: { setting: 'REFUNDS_OPS_PORT', defaultPort: 9440 },
+    infrastructure: true,
+    calls: [],
   },
   sandbox: {
     transport: 'http',

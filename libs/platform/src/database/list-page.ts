@@ -2,7 +2,9 @@ import {
   type FindOptionsOrder,
   type FindOptionsSelect,
   type FindOptionsWhere,
+  And,
   LessThan,
+  MoreThanOrEqual,
   type Repository,
 } from 'typeorm';
 
@@ -21,6 +23,8 @@ export interface ListPageQuery<Row> {
   tenant: { property: keyof Row & string; id: string };
   /** Further equality filters by property; undefined or empty values are left out. */
   where: Partial<Record<keyof Row & string, string | undefined>>;
+  /** A time range on a property (`from` inclusive, `to` exclusive; either may be left out). */
+  range?: { property: keyof Row & string; from?: Date; to?: Date };
   limit: number;
   startingAfter?: string;
 }
@@ -32,7 +36,7 @@ export interface ListPage<State> {
 
 /**
  * One page of a read model through its entity's repository, newest first, with cursor pagination (`startingAfter` =
- * the last id seen): `WHERE <tenant> = $1 [AND <filters>] [AND <id> < cursor] ORDER BY <id> DESC LIMIT limit + 1`.
+ * the last id seen): `WHERE <tenant> = $1 [AND <filters>] [AND <range>] [AND <id> < cursor] ORDER BY <id> DESC LIMIT limit + 1`.
  */
 export async function listPage<Row extends ReadModelRow<unknown>>(
   repository: Repository<Row>,
@@ -47,6 +51,14 @@ export async function listPage<Row extends ReadModelRow<unknown>>(
   for (const [property, value] of Object.entries(query.where)) {
     if (property === query.tenant.property || value === undefined || value === '') continue;
     where[property] = value;
+  }
+  const { range } = query;
+  if (range && (range.from || range.to)) {
+    const bounds = [
+      ...(range.from ? [MoreThanOrEqual(range.from)] : []),
+      ...(range.to ? [LessThan(range.to)] : []),
+    ];
+    where[range.property] = bounds.length === 1 ? bounds[0] : And(...bounds);
   }
   if (query.startingAfter) where[query.idProperty] = LessThan(query.startingAfter);
   const rows = await repository.find({

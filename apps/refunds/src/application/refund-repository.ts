@@ -1,0 +1,112 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Pool, PoolClient } from 'pg';
+import {
+  type CommandStep,
+  type EventMetadata,
+  type EventStore,
+  handleCommand,
+  inTransaction,
+  loadStream,
+  runPendingCalls,
+  StreamCommandQueue,
+  type StreamSnapshot,
+} from '@payment-ledger/event-store';
+import { EVENT_STORE } from '@payment-ledger/messaging';
+import { CLOCK, type Clock, PG_POOL } from '@payment-ledger/platform';
+import { PostgresTimerStore } from '@payment-ledger/timers';
+import { type RefundEvent, refundStreamId } from '@payment-ledger/contracts';
+import { chargeRefundsDecider, type ChargeRefundsState } from '../domain/charge-refunds.decider';
+import type { RefundCommand } from '../domain/refund-commands';
+import { PaymentChargeNotFound } from '../domain/refund-errors';
+import { pendingRefundCalls } from '../domain/refund-provider-calls';
+import { PROVIDER_RETRY_AFTER_MS, type RefundTimer, timersOf } from '../domain/refund-timers';
+import { RefundProviderCalls } from './refund-provider-calls';
+import { refundTimers } from './refund-timers';
+
+export type RefundStep = CommandStep<RefundEvent, ChargeRefundsState>;
+
+export interface RefundCommandOptions {
+  /** The merchant the command acts for (another merchant's charge does not exist for them); null for the system. */
+  merchantId: string | null;
+  metadata: EventMetadata;
+}
+
+/**
+ * Charges' refund streams on the shared command loop: one command at a time per stream in this process
+ * (StreamCommandQueue: a hot charge refunded by many clients at once queues instead of racing), the timers new events
+ * start written in the transaction that appends them, and the refund calls made through the provider step.
+ */
+@Injectable()
+export class RefundRepository {
+  private readonly queue = new StreamCommandQueue();
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly timers: PostgresTimerStore,
+    private readonly providerCalls: RefundProviderCalls,
+  ) {}
+
+  load(chargeId: string): Promise<StreamSnapshot<ChargeRefundsState>> {
+    return loadStream(this.store, refundStreamId(chargeId), chargeRefundsDecider);
+  }
+
+  /** A charge's refunds and chargebacks as the merchant may see them; another merchant's do not exist for them. */
+  async loadOwned(chargeId: string, merchantId: string): Promise<ChargeRefundsState> {
+    const { state } = await this.load(chargeId);
+    if (state.merchantId !== null && state.merchantId !== merchantId) throw new PaymentChargeNotFound();
+    return state;
+  }
+
+  execute(chargeId: string, command: RefundCommand, options: RefundCommandOptions): Promise<RefundStep> {
+    const streamId = refundStreamId(chargeId);
+    return this.queue.run(streamId, () =>
+      handleCommand(this.store, streamId, chargeRefundsDecider, command, {
+        now: () => this.clock.now(),
+        metadata: options.metadata,
+        guard: (state) => {
+          if (options.merchantId !== null && state.merchantId !== null && state.merchantId !== options.merchantId) {
+            throw new PaymentChargeNotFound();
+          }
+        },
+        ...this.timersWithEvents(chargeId),
+        outsideCalls: this.providerCalls,
+      }),
+    );
+  }
+
+  /**
+   * Makes the refund calls a charge's stream has left unanswered (a crash or a failed call), with their first keys;
+   * a call that fails again is asked again after PROVIDER_RETRY_AFTER_MS.
+   */
+  retryProviderCalls(chargeId: string, metadata: EventMetadata): Promise<RefundStep> {
+    const streamId = refundStreamId(chargeId);
+    return this.queue.run(streamId, async () => {
+      const step = await runPendingCalls(this.store, streamId, chargeRefundsDecider, this.providerCalls, {
+        now: () => this.clock.now(),
+        metadata,
+        ...this.timersWithEvents(chargeId),
+      });
+      if (pendingRefundCalls(step.state).length > 0) {
+        const dueAt = new Date(this.clock.now().getTime() + PROVIDER_RETRY_AFTER_MS).toISOString();
+        await this.schedule(chargeId, [{ kind: 'provider_retry', dueAt }]);
+      }
+      return step;
+    });
+  }
+
+  schedule(chargeId: string, timers: RefundTimer[], session?: PoolClient): Promise<void> {
+    return this.timers.schedule(refundTimers(chargeId, timers), { session });
+  }
+
+  /** A step that starts timers writes them and its events in one transaction; any other appends alone. */
+  private readonly timersWithEvents = (chargeId: string) => ({
+    beforeAppend: (step: RefundStep, session?: unknown) =>
+      this.schedule(chargeId, timersOf(step.newEvents), session as PoolClient | undefined),
+    beforeAppendInTransaction: {
+      unitOfWork: <T>(work: (session: PoolClient) => Promise<T>) => inTransaction(this.pool, work),
+      when: (step: RefundStep) => timersOf(step.newEvents).length > 0,
+    },
+  });
+}

@@ -1,0 +1,54 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PAYMENT_METHOD_PROVIDER, type PaymentMethodProvider } from '@payment-ledger/payment-methods';
+import { CLOCK, type Clock } from '@payment-ledger/platform';
+import { refundChecks, type RefundTimerKind } from '../domain/refund-timers';
+import { RefundRepository } from './refund-repository';
+
+/**
+ * A charge's refund timer came due: make again the refund calls whose answer was never recorded (same idempotency
+ * keys), or ask the provider about the refunds it accepted to settle later and record what it says. Safe to run
+ * twice: an answer is recorded once, for a refund still pending.
+ */
+@Injectable()
+export class RunRefundTimerHandler {
+  constructor(
+    private readonly refunds: RefundRepository,
+    @Inject(PAYMENT_METHOD_PROVIDER) private readonly provider: PaymentMethodProvider,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** The types of the events it recorded. */
+  async handle(chargeId: string, kind: RefundTimerKind): Promise<string[]> {
+    const metadata = { actor: `timer:${kind}` };
+    if (kind === 'provider_retry') {
+      const { newEvents } = await this.refunds.retryProviderCalls(chargeId, metadata);
+      return newEvents.map((e) => e.type);
+    }
+    const recorded: string[] = [];
+    const now = this.clock.now();
+    const { state } = await this.refunds.load(chargeId);
+    const { due, nextAt } = refundChecks(state, now);
+    let stillPending = false;
+    for (const check of due) {
+      const outcome = await this.provider.getRefund({ providerReference: check.providerReference, now });
+      if (outcome.status === 'PENDING') {
+        stillPending = true;
+        continue;
+      }
+      const { newEvents } = await this.refunds.execute(
+        chargeId,
+        { type: 'RecordRefundOutcome', refundId: check.refundId, outcome },
+        { merchantId: null, metadata },
+      );
+      recorded.push(...newEvents.map((e) => e.type));
+    }
+    // Refunds still unsettled are asked about again: at the next one's checkAfter, or soon for one past it.
+    const again = stillPending ? new Date(now.getTime() + CHECK_AGAIN_AFTER_MS).toISOString() : null;
+    const dueAt = [again, nextAt].filter((t): t is string => t !== null).sort()[0];
+    if (dueAt) await this.refunds.schedule(chargeId, [{ kind: 'refund_check', dueAt }]);
+    return recorded;
+  }
+}
+
+/** How soon a refund the provider still has not settled after its checkAfter is asked about again. */
+const CHECK_AGAIN_AFTER_MS = 5_000;

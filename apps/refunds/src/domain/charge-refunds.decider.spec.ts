@@ -1,0 +1,328 @@
+import fc from 'fast-check';
+import { amountTakenFromCaptured, type ChargeFailure, type RefundEvent } from '@payment-ledger/contracts';
+import { DomainError, fold } from '@payment-ledger/domain-kernel';
+import {
+  chargeRefundsDecider,
+  type ChargeRefundsState,
+  decide,
+  initialState,
+  refundableAmount,
+} from './charge-refunds.decider';
+import type { RefundableCharge, RefundCommand, RequestRefund } from './refund-commands';
+import {
+  AmountExceedsRefundable,
+  ChargebackAlreadyResolved,
+  ChargeNotCaptured,
+  RefundRequestRejected,
+  RefundWindowExpired,
+  SandboxOnly,
+} from './refund-errors';
+import { pendingRefundCalls } from './refund-provider-calls';
+import { refundChecks, timersOf } from './refund-timers';
+
+const NOW = new Date('2026-03-01T12:00:00.000Z');
+const SANDBOX = { id: 'mch_1', mode: 'SANDBOX' as const };
+const charge = (captured: number, lastCapturedAt: string | null = '2026-02-01T00:00:00.000Z'): RefundableCharge => ({
+  chargeId: 'charge_1',
+  merchantId: 'mch_1',
+  paymentMethod: 'AMAZON_PAY',
+  currency: 'USD',
+  capturedAmount: captured,
+  lastCapturedAt: captured > 0 ? lastCapturedAt : null,
+});
+const refund = (refundId: string, amount: number | null, captured = 1000): RequestRefund => ({
+  type: 'RequestRefund',
+  refundId,
+  merchant: SANDBOX,
+  charge: charge(captured),
+  amount,
+  reason: null,
+  merchantRefundReference: null,
+  simulationCode: null,
+});
+const DECLINE: ChargeFailure = {
+  failureType: 'PROVIDER_DECLINE',
+  failureCode: 'refund_declined',
+  providerFailureCode: 'RefundDeclined',
+  failureMessage: 'declined',
+  isRetryable: false,
+};
+
+/** Runs commands through decide/evolve as the command loop would, keeping refusals out of the stream. */
+function run(commands: RefundCommand[], now = NOW): { state: ChargeRefundsState; events: RefundEvent[] } {
+  let state = initialState;
+  const events: RefundEvent[] = [];
+  for (const command of commands) {
+    try {
+      const step = decide(command, state, now);
+      events.push(...step);
+      state = step.reduce(chargeRefundsDecider.evolve, state);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+    }
+  }
+  return { state, events };
+}
+
+describe('refund decider', () => {
+  it('refunds everything still refundable by default, and then nothing more', () => {
+    const { state } = run([refund('refund_a', 300), refund('refund_b', null)]);
+    expect(state.refunds.map((r) => [r.id, r.amount, r.status])).toEqual([
+      ['refund_a', 300, 'REFUND_PENDING'],
+      ['refund_b', 700, 'REFUND_PENDING'],
+    ]);
+    expect(() => decide(refund('refund_c', 1), state, NOW)).toThrow(AmountExceedsRefundable);
+    expect(() => decide(refund('refund_c', null), state, NOW)).toThrow(AmountExceedsRefundable);
+  });
+
+  it('says how much is still refundable when it refuses', () => {
+    const { state } = run([refund('refund_a', 600)]);
+    const refused = (() => {
+      try {
+        decide(refund('refund_b', 500), state, NOW);
+      } catch (error) {
+        return error as AmountExceedsRefundable;
+      }
+    })();
+    expect(refused).toBeInstanceOf(AmountExceedsRefundable);
+    expect(refused?.refundableAmount).toBe(400);
+    expect(refused?.code).toBe('amount_exceeds_refundable');
+  });
+
+  it('records a retried request (same refund id) once', () => {
+    const { state } = run([refund('refund_a', 300)]);
+    expect(decide(refund('refund_a', 300), state, NOW)).toEqual([]);
+  });
+
+  it('refuses a charge with nothing captured, and one past the refund window of 6 months after the last capture', () => {
+    expect(() => decide(refund('refund_a', 100, 0), initialState, NOW)).toThrow(ChargeNotCaptured);
+    const captured = '2025-09-01T12:00:00.000Z';
+    const late = { ...refund('refund_a', 100), charge: charge(1000, captured) };
+    expect(() => decide(late, initialState, new Date('2026-03-01T12:00:00.000Z'))).toThrow(RefundWindowExpired);
+    expect(decide(late, initialState, new Date('2026-03-01T11:59:59.999Z'))).toHaveLength(1);
+  });
+
+  it('refuses a zero, negative or fractional amount, and a simulation code for a live merchant', () => {
+    for (const amount of [0, -5, 1.5]) {
+      expect(() => decide(refund('refund_a', amount), initialState, NOW)).toThrow(RefundRequestRejected);
+    }
+    const live = { ...refund('refund_a', 100), merchant: { id: 'mch_1', mode: 'LIVE' as const } };
+    expect(() => decide({ ...live, simulationCode: 'RefundDeclined' }, initialState, NOW)).toThrow(
+      RefundRequestRejected,
+    );
+  });
+
+  it('releases a failed refund for a new attempt, and records each outcome once', () => {
+    const failed = run([
+      refund('refund_a', 1000),
+      { type: 'RecordRefundOutcome', refundId: 'refund_a', outcome: { status: 'DECLINED', failure: DECLINE } },
+    ]);
+    expect(failed.state.refunds[0].status).toBe('FAILED');
+    expect(refundableAmount(failed.state, charge(1000))).toBe(1000);
+    expect(
+      decide(
+        { type: 'RecordRefundOutcome', refundId: 'refund_a', outcome: { status: 'SUCCEEDED', providerReference: 'r' } },
+        failed.state,
+        NOW,
+      ),
+    ).toEqual([]);
+  });
+
+  it('a refund the provider settles later: pending once, checked when due, then succeeded', () => {
+    const pending = run([
+      refund('refund_a', 400),
+      {
+        type: 'RecordRefundOutcome',
+        refundId: 'refund_a',
+        outcome: { status: 'PENDING', providerReference: 'P-1', checkAfter: '2026-03-01T12:00:30.000Z' },
+      },
+    ]);
+    expect(pending.events.map((e) => e.type)).toEqual(['RefundRequested', 'RefundPending']);
+    expect(timersOf(pending.events).map((t) => t.kind)).toEqual(['provider_retry', 'refund_check']);
+    expect(pendingRefundCalls(pending.state)).toEqual([]);
+    expect(refundChecks(pending.state, NOW)).toEqual({ due: [], nextAt: '2026-03-01T12:00:30.000Z' });
+    expect(refundChecks(pending.state, new Date('2026-03-01T12:00:30.000Z')).due).toEqual([
+      { refundId: 'refund_a', providerReference: 'P-1' },
+    ]);
+    const again = decide(
+      {
+        type: 'RecordRefundOutcome',
+        refundId: 'refund_a',
+        outcome: { status: 'PENDING', providerReference: 'P-1', checkAfter: 'x' },
+      },
+      pending.state,
+      NOW,
+    );
+    expect(again).toEqual([]);
+  });
+
+  it('an intent without an answer is a pending provider call keyed by the refund id', () => {
+    const { state } = run([refund('refund_a', 400)]);
+    expect(pendingRefundCalls(state)).toEqual([
+      {
+        kind: 'refund',
+        idempotencyKey: 'refund_a',
+        chargeId: 'charge_1',
+        refundId: 'refund_a',
+        amount: { value: 400, currency: 'USD' },
+        simulationCode: null,
+      },
+    ]);
+  });
+
+  it('chargebacks take from what is refundable while open or lost, give it back when won, and are sandbox-only', () => {
+    const open = run([
+      {
+        type: 'OpenChargeback',
+        chargebackId: 'cb_1',
+        merchant: SANDBOX,
+        charge: charge(1000),
+        amount: 600,
+        reason: 'fraud',
+      },
+    ]);
+    expect(refundableAmount(open.state, charge(1000))).toBe(400);
+    expect(() => decide(refund('refund_a', 500), open.state, NOW)).toThrow(AmountExceedsRefundable);
+    const won = run([
+      {
+        type: 'OpenChargeback',
+        chargebackId: 'cb_1',
+        merchant: SANDBOX,
+        charge: charge(1000),
+        amount: 600,
+        reason: 'fraud',
+      },
+      { type: 'ResolveChargeback', chargebackId: 'cb_1', outcome: 'WON' },
+    ]);
+    expect(refundableAmount(won.state, charge(1000))).toBe(1000);
+    expect(decide({ type: 'ResolveChargeback', chargebackId: 'cb_1', outcome: 'WON' }, won.state, NOW)).toEqual([]);
+    expect(() => decide({ type: 'ResolveChargeback', chargebackId: 'cb_1', outcome: 'LOST' }, won.state, NOW)).toThrow(
+      ChargebackAlreadyResolved,
+    );
+    expect(() =>
+      decide(
+        {
+          type: 'OpenChargeback',
+          chargebackId: 'cb_2',
+          merchant: { id: 'mch_1', mode: 'LIVE' },
+          charge: charge(1000),
+          amount: 1,
+          reason: 'x',
+        },
+        initialState,
+        NOW,
+      ),
+    ).toThrow(SandboxOnly);
+  });
+
+  it('refuses a chargeback on a fully refunded charge, as the provider would', () => {
+    const { state } = run([
+      refund('refund_a', 1000),
+      { type: 'RecordRefundOutcome', refundId: 'refund_a', outcome: { status: 'SUCCEEDED', providerReference: 'r' } },
+    ]);
+    expect(() =>
+      decide(
+        {
+          type: 'OpenChargeback',
+          chargebackId: 'cb_1',
+          merchant: SANDBOX,
+          charge: charge(1000),
+          amount: 1,
+          reason: 'x',
+        },
+        state,
+        NOW,
+      ),
+    ).toThrow(AmountExceedsRefundable);
+  });
+});
+
+describe('refund decider properties', () => {
+  const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
+  const command = (captured: fc.Arbitrary<number>): fc.Arbitrary<RefundCommand> =>
+    fc.oneof(
+      fc
+        .record({ id: fc.constantFrom(...ids), amount: fc.option(fc.integer({ min: -10, max: 1500 })), captured })
+        .map(({ id, amount, captured: c }) => refund(`refund_${id}`, amount, c)),
+      fc
+        .record({
+          id: fc.constantFrom(...ids),
+          outcome: fc.constantFrom<'SUCCEEDED' | 'DECLINED' | 'PENDING'>('SUCCEEDED', 'DECLINED', 'PENDING'),
+        })
+        .map(({ id, outcome }) => ({
+          type: 'RecordRefundOutcome' as const,
+          refundId: `refund_${id}`,
+          outcome:
+            outcome === 'SUCCEEDED'
+              ? { status: 'SUCCEEDED' as const, providerReference: `p_${id}` }
+              : outcome === 'DECLINED'
+                ? { status: 'DECLINED' as const, failure: DECLINE }
+                : { status: 'PENDING' as const, providerReference: `p_${id}`, checkAfter: NOW.toISOString() },
+        })),
+      fc
+        .record({ id: fc.constantFrom(...ids), amount: fc.integer({ min: 1, max: 1500 }), captured })
+        .map(({ id, amount, captured: c }) => ({
+          type: 'OpenChargeback' as const,
+          chargebackId: `cb_${id}`,
+          merchant: SANDBOX,
+          charge: charge(c),
+          amount,
+          reason: 'fraud',
+        })),
+      fc
+        .record({ id: fc.constantFrom(...ids), outcome: fc.constantFrom<'WON' | 'LOST'>('WON', 'LOST') })
+        .map(({ id, outcome }) => ({ type: 'ResolveChargeback' as const, chargebackId: `cb_${id}`, outcome })),
+    );
+
+  it('random captures, refunds, outcomes and chargebacks never take more than was captured', () => {
+    // A step either captures more (captures only grow) or runs a command decided with the charge as captured so far.
+    const step = fc.oneof(
+      fc.integer({ min: 1, max: 400 }).map((amount) => ({ capture: amount })),
+      command(fc.constant(0)).map((c) => ({ command: c })),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 40 }), (steps) => {
+        let state = initialState;
+        let captured = 0;
+        const events: RefundEvent[] = [];
+        for (const s of steps) {
+          if ('capture' in s) {
+            captured += s.capture;
+            continue;
+          }
+          const c = 'charge' in s.command ? { ...s.command, charge: charge(captured) } : s.command;
+          try {
+            const decided = decide(c, state, NOW);
+            events.push(...decided);
+            state = decided.reduce(chargeRefundsDecider.evolve, state);
+          } catch (error) {
+            if (!(error instanceof DomainError)) throw error;
+          }
+          expect(amountTakenFromCaptured(state)).toBeLessThanOrEqual(captured);
+          expect(refundableAmount(state, { capturedAmount: captured })).toBe(captured - amountTakenFromCaptured(state));
+        }
+        // The stream folds back to the same state (what the loop and every reader of the log see).
+        expect(fold(chargeRefundsDecider, events)).toEqual(state);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refunds decided concurrently on stale states lose the version race instead of over-refunding', () => {
+    // Two requests decided on the same state: the loop appends the first, and the second is decided again on the new
+    // state (the version check), where it must fit too.
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 1000 }), (a, b) => {
+        const first = fold(chargeRefundsDecider, decide(refund('refund_a', a), initialState, NOW));
+        try {
+          const second = decide(refund('refund_b', b), first, NOW).reduce(chargeRefundsDecider.evolve, first);
+          expect(amountTakenFromCaptured(second)).toBeLessThanOrEqual(1000);
+          expect(a + b).toBeLessThanOrEqual(1000);
+        } catch (error) {
+          expect(error).toBeInstanceOf(AmountExceedsRefundable);
+          expect(a + b).toBeGreaterThan(1000);
+        }
+      }),
+    );
+  });
+});
