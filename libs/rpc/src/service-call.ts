@@ -21,6 +21,7 @@ export class RemoteCallError extends Error implements RemoteError {
   readonly failureMessage: string;
   readonly field?: string;
   readonly currentStatus?: string;
+  readonly refundableAmount?: number;
   constructor(
     remote: RemoteError,
     readonly retryAfterSeconds?: number,
@@ -32,6 +33,7 @@ export class RemoteCallError extends Error implements RemoteError {
     this.failureMessage = remote.failureMessage;
     this.field = remote.field;
     this.currentStatus = remote.currentStatus;
+    this.refundableAmount = remote.refundableAmount;
   }
 }
 
