@@ -50,6 +50,8 @@ const SERVICE_PRIVILEGES: Record<string, string[]> = {
   amazon_pay_sandbox_charges: UPSERT,
   amazon_pay_sandbox_operations: ['SELECT', 'INSERT'],
   amazon_pay_sandbox_idempotency_keys: ['SELECT', 'INSERT'],
+  // A sandbox refund is inserted, and updated once when a delayed one settles.
+  amazon_pay_sandbox_refunds: UPSERT,
 };
 /** The migration runner's own bookkeeping: nothing the services touch. */
 const NOT_FOR_SERVICES = ['migrations'];

@@ -15,3 +15,4 @@ export * from './amazon-pay-sandbox/in-memory-sandbox-provider-records';
 export * from './amazon-pay-sandbox/postgres-sandbox-provider-records';
 export * from './amazon-pay-sandbox/sandbox-records.entities';
 export * from './amazon-pay-sandbox/sandbox-page.config';
+export type { RefundBooks, SandboxRefund, SandboxRefundState } from './amazon-pay-sandbox/sandbox-refund';

@@ -8,7 +8,13 @@
  * call's result and moves no money twice. The same key with a different request is refused
  * (ProviderIdempotencyConflict), as Amazon Pay refuses a reused `x-amz-pay-idempotency-key`.
  */
-import type { ChargeFailure, Money, PaymentMethodType, SimulationCode } from '@payment-ledger/contracts';
+import type {
+  ChargeFailure,
+  Money,
+  PaymentMethodType,
+  RefundSimulationCode,
+  SimulationCode,
+} from '@payment-ledger/contracts';
 import type { HostedPageLinkCheck } from './amazon-pay-sandbox/hosted-page-link';
 
 export type ProviderAuthorizationOutcome =
@@ -62,20 +68,47 @@ export interface OperationRequest {
   amount: Money;
 }
 
+/**
+ * Amazon Pay's "Create Refund": gives back `amount` of what was captured for the charge. The provider keeps its own
+ * books: it refuses (ProviderOperationRefused) a refund that, with the charge's earlier refunds not declined, would
+ * exceed what it captured for the charge.
+ */
+export interface RefundRequest {
+  /** The refund id (from the intent event that recorded the refund before the call). */
+  idempotencyKey: string;
+  /** Our charge id. */
+  chargeId: string;
+  /** Our refund id. */
+  refundId: string;
+  amount: Money;
+  simulationCode: RefundSimulationCode | null;
+  now: Date;
+}
+
+export type ProviderRefundOutcome =
+  | { status: 'SUCCEEDED'; providerReference: string }
+  /** Accepted, not settled yet: ask again (getRefund) after `checkAfter`. */
+  | { status: 'PENDING'; providerReference: string; checkAfter: string }
+  /** `providerReference`: the declined refund's record at the provider, where it keeps one (Amazon Pay does). */
+  | { status: 'DECLINED'; failure: ChargeFailure; providerReference?: string };
+
 /** The kinds of object a provider keeps, each answered by `get`. */
-export type ProviderObjectType = 'authorization' | 'capture' | 'void';
+export type ProviderObjectType = 'authorization' | 'capture' | 'void' | 'refund';
 
 /** A provider's record of one object, as its "Get" API answers it. */
 export interface ProviderObject {
   type: ProviderObjectType;
   providerReference: string;
-  /** Our charge id, and our id of the object (authorization, capture or void id). */
+  /** Our charge id, and our id of the object (authorization, capture, void or refund id). */
   chargeId: string;
   operationId: string;
   amount: Money;
-  /** Amazon Pay's state names: AuthorizationInitiated, Authorized, Declined, Captured, Canceled. */
+  /**
+   * Amazon Pay's state names: AuthorizationInitiated, Authorized, Declined, Captured, Canceled; for a refund,
+   * RefundInitiated, Refunded, Declined.
+   */
   state: string;
-  /** The authorization a capture or void belongs to (null for an authorization). */
+  /** The authorization a capture or void belongs to (null for an authorization, and for a refund: it is the charge's). */
   authorizationReference: string | null;
   createdAt: string;
   updatedAt: string;
@@ -97,6 +130,10 @@ export interface PaymentMethodProvider {
   getAuthorization(request: GetAuthorizationRequest): Promise<ProviderAuthorizationOutcome>;
   capture(request: OperationRequest): Promise<{ providerReference: string }>;
   void(request: OperationRequest): Promise<{ providerReference: string }>;
+  /** Create Refund, once per key; refused (ProviderOperationRefused) beyond what is left of the charge's captures. */
+  refund(request: RefundRequest): Promise<ProviderRefundOutcome>;
+  /** The current outcome of a refund (a PENDING one settles once its delay has passed), like getAuthorization. */
+  getRefund(request: { providerReference: string; now: Date }): Promise<ProviderRefundOutcome>;
   /** The provider's record of an object it made, or null when it has none by that reference. */
   get(type: ProviderObjectType, providerReference: string): Promise<ProviderObject | null>;
 }

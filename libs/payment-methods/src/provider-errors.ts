@@ -49,7 +49,7 @@ export class ProviderObjectNotFound extends ProviderError {
   }
 }
 
-/** Why a provider refuses a capture or a void of an authorization. */
+/** Why a provider refuses a capture or a void of an authorization, or a refund of a charge. */
 export type ProviderRefusalReason =
   | 'authorization_not_found'
   | 'authorization_pending'
@@ -58,18 +58,23 @@ export type ProviderRefusalReason =
   | 'authorization_fully_captured'
   | 'amount_exceeds_capturable'
   | 'currency_mismatch'
-  | 'invalid_amount';
+  | 'invalid_amount'
+  /** A refund of a charge the provider captured nothing of. */
+  | 'charge_not_captured'
+  /** A refund that, with the charge's earlier refunds not declined, would exceed what the provider captured. */
+  | 'amount_exceeds_refundable';
 
 /**
- * The provider refused to capture or void, as a real one would (Amazon Pay's `InvalidChargeStatus`,
- * `AmountExceedsLimit`...): nothing was done, and the key was not used up.
+ * The provider refused to capture, void or refund, as a real one would (Amazon Pay's `InvalidChargeStatus`,
+ * `AmountExceedsLimit`, `TransactionAmountExceeded`...): nothing was done, and the key was not used up.
  */
 export class ProviderOperationRefused extends ProviderError {
   readonly retryable = false;
   constructor(
     readonly code: ProviderRefusalReason,
-    readonly operation: 'capture' | 'void',
-    readonly authorizationReference: string,
+    readonly operation: 'capture' | 'void' | 'refund',
+    /** What was to be captured or voided (the authorization's provider reference) or refunded (our charge id). */
+    readonly reference: string,
     message: string,
   ) {
     super(message);

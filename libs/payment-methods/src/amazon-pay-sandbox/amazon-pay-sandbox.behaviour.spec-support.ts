@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { money, newId, SIMULATION_CODES, type SimulationCode } from '@payment-ledger/contracts';
-import type { AuthorizeRequest, OperationRequest } from '../payment-method-provider';
+import type { AuthorizeRequest, OperationRequest, RefundRequest } from '../payment-method-provider';
 import {
   ProviderIdempotencyConflict,
   ProviderObjectNotFound,
@@ -13,15 +13,18 @@ import {
 } from '../provider-errors';
 import { AmazonPaySandboxProvider } from './amazon-pay-sandbox.provider';
 import type { SandboxProviderRecords } from './sandbox-provider-records';
-import { SIMULATED_FAILURES } from './simulation-outcomes';
+import { SIMULATED_FAILURES, SIMULATED_REFUND_FAILURES } from './simulation-outcomes';
 
 export const NOW = new Date('2026-03-02T09:00:00.000Z');
 export const DELAY_MS = 45_000;
+/** Not DELAY_MS: a delayed refund waits for its own delay. */
+export const REFUND_DELAY_MS = 20_000;
 export const PROVIDER_CLOCK = new Date('2026-03-02T09:05:00.000Z');
 
 export interface RecordCounts {
   charges: number;
   operations: number;
+  refunds: number;
   keys: number;
 }
 
@@ -37,6 +40,7 @@ export function sandboxWith(records: SandboxProviderRecords): AmazonPaySandboxPr
       signingSecret: 'test-signing-secret',
       linkTtlMs: 30 * 60_000,
       asyncAuthorizationDelayMs: DELAY_MS,
+      asyncRefundDelayMs: REFUND_DELAY_MS,
       clock: { now: () => PROVIDER_CLOCK },
     },
     records,
@@ -68,6 +72,19 @@ export function operationRequest(
     operationId: newId('capture'),
     authorizationReference,
     amount: money(1000, 'USD'),
+    ...overrides,
+  };
+}
+
+export function refundRequest(chargeId: string, overrides: Partial<RefundRequest> = {}): RefundRequest {
+  const refundId = newId('refund');
+  return {
+    idempotencyKey: refundId,
+    chargeId,
+    refundId,
+    amount: money(1000, 'USD'),
+    simulationCode: null,
+    now: NOW,
     ...overrides,
   };
 }
@@ -219,6 +236,7 @@ export function describeSandboxBehaviour(harness: BehaviourHarness): void {
       });
       expect(Date.parse(checkAfter)).toBe(after(DELAY_MS).getTime());
       expect(await harness.counts()).toEqual({
+        ...before,
         charges: before.charges + 1,
         operations: before.operations + 1,
         keys: before.keys + 1,
@@ -362,6 +380,202 @@ export function describeSandboxBehaviour(harness: BehaviourHarness): void {
     });
   });
 
+  describe('refunds (Create Refund, Get Refund)', () => {
+    /** A charge with `amount` captured (authorized with captureNow): its id. */
+    async function capturedCharge(amount = 1000): Promise<string> {
+      const request = authorizeRequest({ amount: money(amount, 'USD'), captureNow: { captureId: newId('capture') } });
+      await authorized(request);
+      return request.chargeId;
+    }
+
+    it('refunds at once when there is no simulation code, and keeps the refund', async () => {
+      const chargeId = await capturedCharge();
+      const request = refundRequest(chargeId, { amount: money(400, 'USD') });
+      const outcome = await sandbox.refund(request);
+      expect(outcome).toEqual({ status: 'SUCCEEDED', providerReference: expect.stringMatching(/^S01-R-/) });
+      expect(await sandbox.get('refund', outcome.providerReference!)).toEqual({
+        type: 'refund',
+        providerReference: outcome.providerReference,
+        chargeId,
+        operationId: request.refundId,
+        amount: money(400, 'USD'),
+        state: 'Refunded',
+        authorizationReference: null,
+        createdAt: NOW.toISOString(),
+        updatedAt: NOW.toISOString(),
+      });
+      expect(await sandbox.getRefund({ providerReference: outcome.providerReference!, now: after(1) })).toEqual(
+        outcome,
+      );
+    });
+
+    it('declines with RefundDeclined, keeps the declined refund, and takes nothing from the books', async () => {
+      const chargeId = await capturedCharge();
+      const outcome = await sandbox.refund(refundRequest(chargeId, { simulationCode: 'RefundDeclined' }));
+      expect(outcome).toEqual({
+        status: 'DECLINED',
+        failure: {
+          failureType: 'PROVIDER_DECLINE',
+          failureCode: 'refund_declined',
+          providerFailureCode: 'RefundDeclined',
+          failureMessage: expect.any(String),
+          isRetryable: false,
+        },
+        providerReference: expect.stringMatching(/^S01-R-/),
+      });
+      expect(outcome.status === 'DECLINED' && outcome.failure).toEqual(SIMULATED_REFUND_FAILURES.RefundDeclined);
+      const reference = outcome.providerReference!;
+      expect(await sandbox.get('refund', reference)).toMatchObject({ state: 'Declined' });
+      expect(await sandbox.getRefund({ providerReference: reference, now: after(10 * REFUND_DELAY_MS) })).toEqual(
+        outcome,
+      );
+      // The whole captured amount is still refundable.
+      expect(await sandbox.refund(refundRequest(chargeId))).toMatchObject({ status: 'SUCCEEDED' });
+    });
+
+    it('keeps a RefundDelayed refund PENDING until checkAfter (request clock plus the refund delay), then settles it', async () => {
+      const chargeId = await capturedCharge();
+      const outcome = await sandbox.refund(
+        refundRequest(chargeId, { amount: money(600, 'USD'), simulationCode: 'RefundDelayed' }),
+      );
+      expect(outcome).toEqual({
+        status: 'PENDING',
+        providerReference: expect.stringMatching(/^S01-R-/),
+        checkAfter: after(REFUND_DELAY_MS).toISOString(),
+      });
+      if (outcome.status !== 'PENDING') return;
+      const { providerReference, checkAfter } = outcome;
+      expect(await sandbox.getRefund({ providerReference, now: after(REFUND_DELAY_MS - 1) })).toEqual(outcome);
+      expect(await sandbox.get('refund', providerReference)).toMatchObject({ state: 'RefundInitiated' });
+      // A pending refund is taken from the books: 400 are left.
+      await expectRefused(
+        sandbox.refund(refundRequest(chargeId, { amount: money(401, 'USD') })),
+        'amount_exceeds_refundable',
+      );
+
+      const settled = await sandbox.getRefund({ providerReference, now: new Date(checkAfter) });
+      expect(settled).toEqual({ status: 'SUCCEEDED', providerReference });
+      expect(await sandbox.getRefund({ providerReference, now: after(DELAY_MS) })).toEqual(settled);
+      expect(await sandbox.get('refund', providerReference)).toMatchObject({
+        state: 'Refunded',
+        updatedAt: checkAfter,
+      });
+      expect(await sandbox.refund(refundRequest(chargeId, { amount: money(400, 'USD') }))).toMatchObject({
+        status: 'SUCCEEDED',
+      });
+    });
+
+    it('answers a replayed refund with the first answer and records one refund', async () => {
+      for (const simulationCode of [null, 'RefundDeclined', 'RefundDelayed'] as const) {
+        const chargeId = await capturedCharge();
+        const request = refundRequest(chargeId, { amount: money(700, 'USD'), simulationCode });
+        const first = await sandbox.refund(request);
+        const before = await harness.counts();
+        // A retry comes later: another `now` is the same request; and another replica's provider answers alike.
+        expect(await sandbox.refund({ ...request, now: after(2 * REFUND_DELAY_MS) })).toEqual(first);
+        expect(await sandboxWith(harness.records()).refund(request)).toEqual(first);
+        expect(await harness.counts()).toEqual(before);
+      }
+    });
+
+    it('refuses the same key with another request', async () => {
+      const chargeId = await capturedCharge();
+      const request = refundRequest(chargeId, { amount: money(100, 'USD') });
+      await sandbox.refund(request);
+      const before = await harness.counts();
+      for (const other of [
+        { ...request, amount: money(99, 'USD') },
+        { ...request, simulationCode: 'RefundDelayed' as const },
+        { ...request, refundId: newId('refund') },
+        { ...request, chargeId: await capturedCharge() },
+      ]) {
+        await expect(sandbox.refund(other)).rejects.toBeInstanceOf(ProviderIdempotencyConflict);
+      }
+      const reference = await authorized();
+      await expect(
+        sandbox.capture(operationRequest(reference, { idempotencyKey: request.idempotencyKey })),
+      ).rejects.toMatchObject({ code: 'provider_idempotency_conflict', firstOperation: 'refund' });
+      expect(await harness.counts()).toEqual({
+        ...before,
+        charges: before.charges + 2,
+        operations: before.operations + 1,
+        keys: before.keys + 2,
+      });
+    });
+
+    it('refunds in parts up to what it captured for the charge, and refuses any more (keeping no key)', async () => {
+      const request = authorizeRequest();
+      const reference = await authorized(request);
+      await sandbox.capture(operationRequest(reference, { chargeId: request.chargeId, amount: money(300, 'USD') }));
+      await sandbox.capture(operationRequest(reference, { chargeId: request.chargeId, amount: money(200, 'USD') }));
+      const refund = (value: number) => refundRequest(request.chargeId, { amount: money(value, 'USD') });
+
+      expect(await sandbox.refund(refund(300))).toMatchObject({ status: 'SUCCEEDED' });
+      const tooMuch = refund(201);
+      const before = await harness.counts();
+      const refused = await sandbox.refund(tooMuch).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ProviderOperationRefused);
+      expect(refused).toMatchObject({
+        code: 'amount_exceeds_refundable',
+        operation: 'refund',
+        reference: request.chargeId,
+        retryable: false,
+      });
+      expect((refused as Error).message).toContain('500 USD captured, 300 refunded');
+      expect(await harness.counts()).toEqual(before);
+      expect(await sandbox.refund(refund(200))).toMatchObject({ status: 'SUCCEEDED' });
+      await expectRefused(sandbox.refund(refund(1)), 'amount_exceeds_refundable');
+
+      // The refused request, made again once more is captured, is done: its key was not used up.
+      await sandbox.capture(operationRequest(reference, { chargeId: request.chargeId, amount: money(500, 'USD') }));
+      expect(await sandbox.refund(tooMuch)).toMatchObject({ status: 'SUCCEEDED' });
+    });
+
+    it('refuses a refund of a charge with nothing captured, in another currency, or of nothing', async () => {
+      const request = authorizeRequest();
+      await authorized(request);
+      await expectRefused(sandbox.refund(refundRequest(request.chargeId)), 'charge_not_captured');
+      await expectRefused(sandbox.refund(refundRequest(newId('charge'))), 'charge_not_captured');
+      const chargeId = await capturedCharge();
+      await expectRefused(sandbox.refund(refundRequest(chargeId, { amount: money(10, 'EUR') })), 'currency_mismatch');
+      await expectRefused(sandbox.refund(refundRequest(chargeId, { amount: money(0, 'USD') })), 'invalid_amount');
+    });
+
+    it('20 refunds of 100 at once on a charge of 1000 captured: exactly 10 done, the rest refused', async () => {
+      const chargeId = await capturedCharge();
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, () => sandbox.refund(refundRequest(chargeId, { amount: money(100, 'USD') }))),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
+      for (const r of results.filter((r) => r.status === 'rejected')) {
+        expect(r.reason).toMatchObject({ code: 'amount_exceeds_refundable' });
+      }
+    });
+
+    it('knows no refund it did not make, and answers get for refunds only', async () => {
+      await expect(sandbox.getRefund({ providerReference: 'S01-R-nope', now: NOW })).rejects.toBeInstanceOf(
+        ProviderObjectNotFound,
+      );
+      expect(await sandbox.get('refund', 'S01-R-nope')).toBeNull();
+      const { providerReference } = (await sandbox.refund(refundRequest(await capturedCharge()))) as {
+        providerReference: string;
+      };
+      expect(await sandbox.get('capture', providerReference)).toBeNull();
+      expect(await sandbox.get('authorization', providerReference)).toBeNull();
+    });
+
+    it('loseNextAnswers: a refund whose answer was lost is done once; the retry with its key gets the answer', async () => {
+      const chargeId = await capturedCharge();
+      const request = refundRequest(chargeId);
+      const before = await harness.counts();
+      sandbox.loseNextAnswers(1, ['refund']);
+      await expect(sandbox.refund(request)).rejects.toBeInstanceOf(ProviderUnavailable);
+      expect(await harness.counts()).toEqual({ ...before, refunds: before.refunds + 1, keys: before.keys + 1 });
+      expect(await sandbox.refund(request)).toMatchObject({ status: 'SUCCEEDED' });
+      expect(await harness.counts()).toEqual({ ...before, refunds: before.refunds + 1, keys: before.keys + 1 });
+    });
+  });
+
   describe('simulated faults', () => {
     it('loseNextAnswers: the call is done and recorded, the answer lost; the retry with its key gets it', async () => {
       const request = authorizeRequest({ captureNow: { captureId: newId('capture') } });
@@ -370,6 +584,7 @@ export function describeSandboxBehaviour(harness: BehaviourHarness): void {
       await expect(sandbox.authorize(request)).rejects.toBeInstanceOf(ProviderUnavailable);
       const recorded = await harness.counts();
       expect(recorded).toEqual({
+        ...before,
         charges: before.charges + 1,
         operations: before.operations + 1,
         keys: before.keys + 1,

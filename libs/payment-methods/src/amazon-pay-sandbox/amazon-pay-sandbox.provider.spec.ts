@@ -1,11 +1,17 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { ManualClock } from '@payment-ledger/platform';
-import { SIMULATION_CODES, type SimulationCode } from '@payment-ledger/contracts';
+import {
+  money,
+  newId,
+  REFUND_SIMULATION_CODES,
+  SIMULATION_CODES,
+  type SimulationCode,
+} from '@payment-ledger/contracts';
 import { describeSandboxBehaviour } from './amazon-pay-sandbox.behaviour.spec-support';
 import { AmazonPaySandboxProvider, type AmazonPaySandboxOptions } from './amazon-pay-sandbox.provider';
 import { InMemorySandboxProviderRecords } from './in-memory-sandbox-provider-records';
-import { CONSUMER_CANCELED, SIMULATED_FAILURES } from './simulation-outcomes';
+import { CONSUMER_CANCELED, SIMULATED_FAILURES, SIMULATED_REFUND_FAILURES } from './simulation-outcomes';
 
 const CHARGE_ID = 'charge_0195a1b2c3d47e8f9a0b1c2d3e4f5a6b';
 const MERCHANT_ID = 'merchant_0195a1b2c3d47e8f9a0b1c2d3e4f5a6b';
@@ -204,6 +210,43 @@ describe('AmazonPaySandboxProvider', () => {
         providerFailureCode: code,
         isRetryable,
       });
+    });
+
+    it('documents a failure for every refund simulation code except the delayed RefundDelayed', () => {
+      expect(Object.keys(SIMULATED_REFUND_FAILURES)).toEqual(
+        REFUND_SIMULATION_CODES.filter((code) => code !== 'RefundDelayed'),
+      );
+      expect(SIMULATED_REFUND_FAILURES.RefundDeclined).toMatchObject({
+        failureType: 'PROVIDER_DECLINE',
+        failureCode: 'refund_declined',
+        providerFailureCode: 'RefundDeclined',
+        isRetryable: false,
+      });
+    });
+
+    it('keeps a RefundDelayed refund pending for the authorization delay when no refund delay is set', async () => {
+      const provider = sandbox();
+      const now = new Date('2026-03-01T12:00:00.000Z');
+      const chargeId = newId('charge');
+      await provider.authorize({
+        idempotencyKey: newId('authorization'),
+        chargeId,
+        authorizationId: newId('authorization'),
+        amount: money(100, 'USD'),
+        simulationCode: null,
+        captureNow: { captureId: newId('capture') },
+        now,
+      });
+      const refundId = newId('refund');
+      const outcome = await provider.refund({
+        idempotencyKey: refundId,
+        chargeId,
+        refundId,
+        amount: money(100, 'USD'),
+        simulationCode: 'RefundDelayed',
+        now,
+      });
+      expect(outcome).toMatchObject({ status: 'PENDING', checkAfter: '2026-03-01T12:00:45.000Z' });
     });
 
     it('records a consumer cancellation as BuyerCanceled', () => {

@@ -1,9 +1,10 @@
 /**
  * The Amazon Pay sandbox: a faithful simulation of the provider behind the provider port, keeping its own records
  * as the real one does (DESIGN.md, "The sandbox provider"): Amazon Pay's Charge objects (our authorizations), their
- * captures and voids, and the idempotency keys it was called with. A replayed key returns the first answer and
+ * captures and voids, the refunds of our charges, and the idempotency keys it was called with. A replayed key returns the first answer and
  * moves no money twice; a reused key with another request is refused (ProviderIdempotencyConflict); a capture or
- * void the charge does not allow is refused (ProviderOperationRefused). Outcomes follow Amazon Pay's simulation
+ * void the charge does not allow is refused (ProviderOperationRefused), and so is a refund beyond what the provider
+ * captured for the charge less its refunds not declined (the provider's own books, whatever its caller believes). Outcomes follow Amazon Pay's simulation
  * codes (simulation-outcomes.ts). The redirect tokens stay stateless and expire (hosted-page-link.ts).
  *
  * Why it runs in-process, inside the charges service, when the real adapter will be a remote API: the port is
@@ -18,7 +19,8 @@
  * was lost on the way back), `failNextCalls` makes them fail before doing anything.
  *
  * A pending (AuthorizationInitiated) charge settles when asked about with `getAuthorization` at or after its
- * `checkAfter`: the sandbox has no clock of its own that moves charges on, and sends no notifications yet.
+ * `checkAfter`, and a pending (RefundInitiated) refund with `getRefund`: the sandbox has no clock of its own that
+ * moves objects on, and sends no notifications yet.
  */
 import type { ChargeFailure } from '@payment-ledger/contracts';
 import type {
@@ -30,7 +32,9 @@ import type {
   ProviderAuthorizationOutcome,
   ProviderObject,
   ProviderObjectType,
+  ProviderRefundOutcome,
   RedirectRequest,
+  RefundRequest,
 } from '../payment-method-provider';
 import {
   ProviderIdempotencyConflict,
@@ -49,6 +53,14 @@ import {
   type SandboxOperation,
   type SandboxOperationType,
 } from './sandbox-charge';
+import {
+  openRefund,
+  type RefundBooks,
+  refundFingerprint,
+  refundOutcomeOf,
+  refundRefusalOf,
+  type SandboxRefund,
+} from './sandbox-refund';
 import { checkHostedPageLink, type HostedPageLinkCheck, signHostedPageLink } from './hosted-page-link';
 import type { KeyedAnswer, SandboxProviderRecords } from './sandbox-provider-records';
 import { CONSUMER_CANCELED } from './simulation-outcomes';
@@ -62,6 +74,8 @@ export interface AmazonPaySandboxOptions {
   linkTtlMs: number;
   /** How long an `AuthorizationInitiated` authorization stays pending before it settles. */
   asyncAuthorizationDelayMs: number;
+  /** How long a `RefundInitiated` refund (simulation code RefundDelayed) stays pending; asyncAuthorizationDelayMs by default. */
+  asyncRefundDelayMs?: number;
   /**
    * The provider's clock: when links expire, and when captures and voids happen (authorizations take the request's
    * `now`).
@@ -70,9 +84,9 @@ export interface AmazonPaySandboxOptions {
 }
 
 /** The calls a simulated fault can hit. */
-export type SandboxCall = 'authorize' | 'getAuthorization' | 'capture' | 'void';
+export type SandboxCall = 'authorize' | 'getAuthorization' | 'capture' | 'void' | 'refund' | 'getRefund';
 
-const ALL_CALLS: readonly SandboxCall[] = ['authorize', 'getAuthorization', 'capture', 'void'];
+const ALL_CALLS: readonly SandboxCall[] = ['authorize', 'getAuthorization', 'capture', 'void', 'refund', 'getRefund'];
 
 interface ArmedFault {
   when: 'before' | 'after';
@@ -160,10 +174,49 @@ export class AmazonPaySandboxProvider implements PaymentMethodProvider {
     return this.call('void', () => this.operate('void', request));
   }
 
+  /**
+   * Create Refund: once per key, refused (ProviderOperationRefused, no key used up) beyond what the charge's books
+   * allow; then as the simulation code says: Refunded at once, RefundInitiated (RefundDelayed) or Declined
+   * (RefundDeclined, which takes nothing from the books).
+   */
+  refund(request: RefundRequest): Promise<ProviderRefundOutcome> {
+    return this.call('refund', async () => {
+      const fingerprint = refundFingerprint(request);
+      const refund = openRefund(request, newProviderReference('refund'), this.refundDelayMs());
+      const answer = await this.records.openRefund({
+        idempotencyKey: request.idempotencyKey,
+        fingerprint,
+        refund,
+        response: refundOutcomeOf(refund),
+      });
+      if (answer.status !== 'refused') return this.answerOf('refund', request.idempotencyKey, fingerprint, answer);
+      const reason = refundRefusalOf(request.amount, answer.books) ?? 'amount_exceeds_refundable';
+      throw new ProviderOperationRefused(
+        reason,
+        'refund',
+        request.chargeId,
+        refundRefusalMessage(request, answer.books),
+      );
+    });
+  }
+
+  /** Get Refund: the refund as it stands at `now`; a RefundInitiated one settles once its `checkAfter` has passed. */
+  getRefund({ providerReference, now }: { providerReference: string; now: Date }): Promise<ProviderRefundOutcome> {
+    return this.call('getRefund', async () => {
+      const refund = await this.records.settleRefund(providerReference, now);
+      if (refund === null) throw new ProviderObjectNotFound('refund', providerReference);
+      return refundOutcomeOf(refund);
+    });
+  }
+
   async get(type: ProviderObjectType, providerReference: string): Promise<ProviderObject | null> {
     if (type === 'authorization') {
       const charge = await this.records.findCharge(providerReference);
       return charge && authorizationObject(charge);
+    }
+    if (type === 'refund') {
+      const refund = await this.records.findRefund(providerReference);
+      return refund && refundObject(refund);
     }
     const operation = await this.records.findOperation(type, providerReference);
     return operation && operationObject(operation);
@@ -250,6 +303,10 @@ export class AmazonPaySandboxProvider implements PaymentMethodProvider {
   private now(): Date {
     return this.options.clock?.now() ?? new Date();
   }
+
+  private refundDelayMs(): number {
+    return this.options.asyncRefundDelayMs ?? this.options.asyncAuthorizationDelayMs;
+  }
 }
 
 function lostAnswer(name: SandboxCall): ProviderUnavailable {
@@ -269,6 +326,28 @@ function refusalMessage(
     `${charge.capturedAmount} captured, ${charge.canceledAmount} released; asked ${request.amount.value} ` +
     `${request.amount.currency}`
   );
+}
+
+function refundRefusalMessage(request: RefundRequest, books: RefundBooks): string {
+  const captured = books.captured ? `${books.captured.value} ${books.captured.currency}` : 'nothing';
+  return (
+    `cannot refund ${request.amount.value} ${request.amount.currency} of charge ${request.chargeId}: ` +
+    `${captured} captured, ${books.refunded} refunded or being refunded`
+  );
+}
+
+function refundObject(refund: SandboxRefund): ProviderObject {
+  return {
+    type: 'refund',
+    providerReference: refund.providerReference,
+    chargeId: refund.chargeId,
+    operationId: refund.refundId,
+    amount: refund.amount,
+    state: refund.state,
+    authorizationReference: null,
+    createdAt: refund.createdAt,
+    updatedAt: refund.updatedAt,
+  };
 }
 
 function authorizationObject(charge: SandboxCharge): ProviderObject {

@@ -1,4 +1,4 @@
-import type { ProviderAuthorizationOutcome } from '../payment-method-provider';
+import type { ProviderAuthorizationOutcome, ProviderRefundOutcome } from '../payment-method-provider';
 import {
   applyOperation,
   refusalOf,
@@ -7,7 +7,16 @@ import {
   type SandboxOperationType,
   settleIfDue,
 } from './sandbox-charge';
-import type { KeyedAnswer, NewCharge, NewOperation, Refused, SandboxProviderRecords } from './sandbox-provider-records';
+import { type RefundBooks, refundRefusalOf, type SandboxRefund, settleRefundIfDue } from './sandbox-refund';
+import type {
+  KeyedAnswer,
+  NewCharge,
+  NewOperation,
+  NewRefund,
+  Refused,
+  RefundRefused,
+  SandboxProviderRecords,
+} from './sandbox-provider-records';
 
 interface StoredKey {
   operation: string;
@@ -19,6 +28,7 @@ interface StoredKey {
 export class InMemorySandboxProviderRecords implements SandboxProviderRecords {
   private readonly charges = new Map<string, SandboxCharge>();
   private readonly operations = new Map<string, SandboxOperation>();
+  private readonly refunds = new Map<string, SandboxRefund>();
   private readonly keys = new Map<string, StoredKey>();
 
   async openCharge(call: NewCharge): Promise<KeyedAnswer<ProviderAuthorizationOutcome>> {
@@ -65,9 +75,49 @@ export class InMemorySandboxProviderRecords implements SandboxProviderRecords {
     return operation?.type === type ? operation : null;
   }
 
+  async openRefund(call: NewRefund): Promise<KeyedAnswer<ProviderRefundOutcome> | RefundRefused> {
+    const prior = this.replay<ProviderRefundOutcome>(call.idempotencyKey);
+    if (prior) return prior;
+    const books = this.booksOf(call.refund.chargeId);
+    if (refundRefusalOf(call.refund.amount, books) !== null) return { status: 'refused', books };
+    this.refunds.set(call.refund.providerReference, call.refund);
+    this.keys.set(call.idempotencyKey, { operation: 'refund', fingerprint: call.fingerprint, response: call.response });
+    return { status: 'recorded', response: call.response };
+  }
+
+  async settleRefund(providerReference: string, now: Date): Promise<SandboxRefund | null> {
+    const refund = this.refunds.get(providerReference) ?? null;
+    const settled = refund && settleRefundIfDue(refund, now);
+    if (!settled) return refund;
+    this.refunds.set(providerReference, settled);
+    return settled;
+  }
+
+  async findRefund(providerReference: string): Promise<SandboxRefund | null> {
+    return this.refunds.get(providerReference) ?? null;
+  }
+
   /** How many records of each kind are kept (for tests: a replay makes none). */
-  counts(): { charges: number; operations: number; keys: number } {
-    return { charges: this.charges.size, operations: this.operations.size, keys: this.keys.size };
+  counts(): { charges: number; operations: number; refunds: number; keys: number } {
+    return {
+      charges: this.charges.size,
+      operations: this.operations.size,
+      refunds: this.refunds.size,
+      keys: this.keys.size,
+    };
+  }
+
+  private booksOf(chargeId: string): RefundBooks {
+    const captures = [...this.operations.values()].filter((o) => o.type === 'capture' && o.chargeId === chargeId);
+    const captured =
+      captures.length === 0
+        ? null
+        : { value: captures.reduce((total, c) => total + c.amount.value, 0), currency: captures[0].amount.currency };
+    let refunded = 0;
+    for (const refund of this.refunds.values()) {
+      if (refund.chargeId === chargeId && refund.state !== 'Declined') refunded += refund.amount.value;
+    }
+    return { captured, refunded };
   }
 
   private replay<Response>(key: string): KeyedAnswer<Response> | null {

@@ -15,6 +15,7 @@ import {
   expectRefused,
   operationRequest,
   type RecordCounts,
+  refundRequest,
   sandboxWith,
 } from './amazon-pay-sandbox.behaviour.spec-support';
 import { PostgresSandboxProviderRecords } from './postgres-sandbox-provider-records';
@@ -22,6 +23,7 @@ import {
   AmazonPaySandboxChargeEntity,
   AmazonPaySandboxIdempotencyKeyEntity,
   AmazonPaySandboxOperationEntity,
+  AmazonPaySandboxRefundEntity,
   SANDBOX_RECORD_ENTITIES,
 } from './sandbox-records.entities';
 
@@ -60,12 +62,18 @@ afterAll(async () => {
 });
 
 async function counts(): Promise<RecordCounts> {
-  const { rows } = await db.pool.query<{ charges: string; operations: string; keys: string }>(
+  const { rows } = await db.pool.query<Record<keyof RecordCounts, string>>(
     `SELECT (SELECT count(*) FROM amazon_pay_sandbox_charges) AS charges,
             (SELECT count(*) FROM amazon_pay_sandbox_operations) AS operations,
+            (SELECT count(*) FROM amazon_pay_sandbox_refunds) AS refunds,
             (SELECT count(*) FROM amazon_pay_sandbox_idempotency_keys) AS keys`,
   );
-  return { charges: Number(rows[0].charges), operations: Number(rows[0].operations), keys: Number(rows[0].keys) };
+  return {
+    charges: Number(rows[0].charges),
+    operations: Number(rows[0].operations),
+    refunds: Number(rows[0].refunds),
+    keys: Number(rows[0].keys),
+  };
 }
 
 /** Statements sent while `work` runs. */
@@ -159,6 +167,7 @@ describe('AmazonPaySandboxProvider with its records in PostgreSQL', () => {
       }
       expect(references.size).toBe(2 * 180);
       expect(await counts()).toEqual({
+        ...before,
         charges: before.charges + 200,
         operations: before.operations + 180,
         keys: before.keys + 200,
@@ -166,6 +175,7 @@ describe('AmazonPaySandboxProvider with its records in PostgreSQL', () => {
       // All replayed at once: the same answers, nothing recorded.
       expect(await Promise.all(requests.map((r) => provider.authorize(r)))).toEqual(outcomes);
       expect(await counts()).toEqual({
+        ...before,
         charges: before.charges + 200,
         operations: before.operations + 180,
         keys: before.keys + 200,
@@ -186,6 +196,7 @@ describe('AmazonPaySandboxProvider with its records in PostgreSQL', () => {
       ]);
       expect(second).toEqual(first);
       expect(await counts()).toEqual({
+        ...before,
         charges: before.charges + 100,
         operations: before.operations + 100,
         keys: before.keys + 100,
@@ -317,6 +328,123 @@ describe('AmazonPaySandboxProvider with its records in PostgreSQL', () => {
       await expect(
         Promise.all([provider.capture({ ...calls[1], amount: money(1, 'USD') }), provider.capture(calls[3])]),
       ).rejects.toBeInstanceOf(ProviderIdempotencyConflict);
+    });
+  });
+
+  describe('concurrent refunds', () => {
+    /** A charge with `amount` captured (authorized with captureNow): its id. */
+    async function capturedCharge(amount: number): Promise<string> {
+      const request = authorizeRequest({ amount: money(amount, 'USD'), captureNow: { captureId: newId('capture') } });
+      const outcome = await sandboxWith(records()).authorize(request);
+      if (outcome.status !== 'AUTHORIZED') throw new Error('expected AUTHORIZED');
+      return request.chargeId;
+    }
+
+    async function refundedOf(chargeId: string): Promise<{ n: string; total: string | null }> {
+      const { rows } = await db.pool.query<{ n: string; total: string | null }>(
+        `SELECT count(*) AS n, sum(amount) AS total FROM amazon_pay_sandbox_refunds
+          WHERE charge_id = $1 AND state <> 'Declined'`,
+        [chargeId],
+      );
+      return rows[0];
+    }
+
+    it('60 refunds of 30 at once on one charge of 1000 captured, from two replicas: 33 done (990), never more', async () => {
+      const a = sandboxWith(records());
+      const b = sandboxWith(records());
+      const chargeId = await capturedCharge(1000);
+      const results = await Promise.allSettled(
+        Array.from({ length: 60 }, (_, i) =>
+          (i % 2 ? a : b).refund(
+            refundRequest(chargeId, {
+              amount: money(30, 'USD'),
+              simulationCode: i % 3 === 0 ? 'RefundDelayed' : null,
+            }),
+          ),
+        ),
+      );
+      const done = results.filter((r) => r.status === 'fulfilled');
+      const refused = results.filter((r) => r.status === 'rejected');
+      expect(done).toHaveLength(33);
+      for (const r of refused) {
+        expect(r.reason).toBeInstanceOf(ProviderOperationRefused);
+        expect((r.reason as ProviderOperationRefused).code).toBe('amount_exceeds_refundable');
+      }
+      expect(await refundedOf(chargeId)).toEqual({ n: '33', total: '990' });
+    });
+
+    it('refunds of many charges at once, each with a replay racing it on another replica: one refund each', async () => {
+      const a = sandboxWith(records());
+      const b = sandboxWith(records());
+      const chargeIds = await Promise.all(Array.from({ length: 50 }, () => capturedCharge(500)));
+      const before = await counts();
+      const requests = chargeIds.flatMap((chargeId) => [
+        refundRequest(chargeId, { amount: money(300, 'USD') }),
+        refundRequest(chargeId, { amount: money(300, 'USD') }),
+      ]);
+      const run = (p: typeof a) => Promise.allSettled(requests.map((r) => p.refund(r)));
+      const [first, second] = await Promise.all([run(a), run(b)]);
+      // Per charge, one of its two refunds is done (by whichever replica came first, the other replaying it) and
+      // the other refused on both: 200 are left of 500.
+      for (let i = 0; i < requests.length; i++) {
+        expect(second[i].status).toBe(first[i].status);
+        if (first[i].status === 'fulfilled') expect(second[i]).toEqual(first[i]);
+      }
+      expect(first.filter((r) => r.status === 'fulfilled')).toHaveLength(50);
+      expect(await counts()).toEqual({ ...before, refunds: before.refunds + 50, keys: before.keys + 50 });
+      for (const chargeId of chargeIds) expect(await refundedOf(chargeId)).toEqual({ n: '1', total: '300' });
+    });
+
+    it("a refund waits for the charge's lock, then checks the books in a snapshot that sees the refund before it", async () => {
+      const provider = sandboxWith(records());
+      const chargeId = await capturedCharge(1000);
+      // Stand-in for another refund of the charge being written: it holds the charge's lock, its row not committed.
+      const other = await db.pool.connect();
+      try {
+        await other.query('BEGIN');
+        await other.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [0x0702, chargeId]);
+        await other.query(
+          `INSERT INTO amazon_pay_sandbox_refunds (provider_reference, charge_id, refund_id, amount, currency, state,
+                                                   created_at, updated_at)
+           VALUES ($1, $2, $3, 900, 'USD', 'Refunded', now(), now())`,
+          [`S01-R-${newId('refund')}`, chargeId, newId('refund')],
+        );
+        const refund = provider.refund(refundRequest(chargeId, { amount: money(200, 'USD') }));
+        await waitForLockWaiters(1);
+        await other.query('COMMIT');
+        await expectRefused(refund, 'amount_exceeds_refundable');
+      } finally {
+        await other.query('ROLLBACK').catch(() => undefined);
+        other.release();
+      }
+      expect(await provider.refund(refundRequest(chargeId, { amount: money(100, 'USD') }))).toMatchObject({
+        status: 'SUCCEEDED',
+      });
+      expect(await refundedOf(chargeId)).toEqual({ n: '2', total: '1000' });
+    });
+
+    it('a delayed refund settled by two callers at once settles once, and both see it settled', async () => {
+      const chargeId = await capturedCharge(1000);
+      const outcome = await sandboxWith(records()).refund(
+        refundRequest(chargeId, { amount: money(100, 'USD'), simulationCode: 'RefundDelayed' }),
+      );
+      if (outcome.status !== 'PENDING') throw new Error('expected PENDING');
+      const now = new Date(outcome.checkAfter);
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          sandboxWith(records()).getRefund({
+            providerReference: outcome.providerReference,
+            now: new Date(now.getTime() + i),
+          }),
+        ),
+      );
+      for (const answer of answers) {
+        expect(answer).toEqual({ status: 'SUCCEEDED', providerReference: outcome.providerReference });
+      }
+      const refund = await dataSource
+        .getRepository(AmazonPaySandboxRefundEntity)
+        .findOneByOrFail({ providerReference: outcome.providerReference });
+      expect(refund).toMatchObject({ chargeId, amount: '100', state: 'Refunded', settlesAt: null });
     });
   });
 

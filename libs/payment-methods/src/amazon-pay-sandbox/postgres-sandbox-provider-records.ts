@@ -1,11 +1,24 @@
 import type { Pool } from 'pg';
 import type { DataSource, Repository } from 'typeorm';
-import type { ChargeFailure, SimulationCode } from '@payment-ledger/contracts';
-import { RequestCoalescer, settle, type Settled } from '@payment-ledger/event-store';
-import type { ProviderAuthorizationOutcome } from '../payment-method-provider';
+import type { ChargeFailure, RefundSimulationCode, SimulationCode } from '@payment-ledger/contracts';
+import { inTransaction, RequestCoalescer, settle, type Settled } from '@payment-ledger/event-store';
+import type { ProviderAuthorizationOutcome, ProviderRefundOutcome } from '../payment-method-provider';
 import type { SandboxCharge, SandboxChargeState, SandboxOperation, SandboxOperationType } from './sandbox-charge';
-import type { KeyedAnswer, NewCharge, NewOperation, Refused, SandboxProviderRecords } from './sandbox-provider-records';
-import { AmazonPaySandboxChargeEntity, AmazonPaySandboxOperationEntity } from './sandbox-records.entities';
+import type { RefundBooks, SandboxRefund, SandboxRefundState } from './sandbox-refund';
+import type {
+  KeyedAnswer,
+  NewCharge,
+  NewOperation,
+  NewRefund,
+  Refused,
+  RefundRefused,
+  SandboxProviderRecords,
+} from './sandbox-provider-records';
+import {
+  AmazonPaySandboxChargeEntity,
+  AmazonPaySandboxOperationEntity,
+  AmazonPaySandboxRefundEntity,
+} from './sandbox-records.entities';
 
 /** The columns written from a record (chargeRow, operationRow); columns added later keep their defaults. */
 const CHARGE_COLUMNS = [
@@ -37,6 +50,25 @@ const OPERATION_COLUMNS = [
   'created_at',
   'updated_at',
 ].join(', ');
+const REFUND_COLUMNS = [
+  'provider_reference',
+  'charge_id',
+  'refund_id',
+  'amount',
+  'currency',
+  'state',
+  'simulation_code',
+  'failure',
+  'settles_at',
+  'created_at',
+  'updated_at',
+].join(', ');
+
+/**
+ * The first key of the advisory locks that serialise the refunds of one charge (the second is the hash of its id),
+ * so they share no lock with any other advisory lock of the database.
+ */
+const REFUND_LOCK_CLASS = 0x0702;
 
 /**
  * The sandbox's records in PostgreSQL (migrations/0700_amazon_pay_sandbox.sql); the only SQL of the sandbox.
@@ -49,6 +81,12 @@ const OPERATION_COLUMNS = [
  *
  * Captures and voids lock their charges in reference order before deciding, so the capture rules are checked on the
  * charge's latest state and two batches never deadlock on each other.
+ *
+ * Refunds are the exception to one statement per call: a refund's rule reads other rows than the one it writes (the
+ * charge's captures and its other refunds, migrations/0702_amazon_pay_sandbox_refunds.sql), which one statement
+ * cannot read after waiting for a lock (its snapshot was taken before). So a batch of refunds is one transaction:
+ * advisory locks on its charges' ids (taken in order, so batches never deadlock), then the statement that checks
+ * and records, in a snapshot taken once no other refund of those charges is being written.
  *
  * Why SQL and not TypeORM entities (the services' data layer): each call is a data-modifying CTE over a whole batch
  * (look the keys up, lock the charges in order, insert objects and keys, update totals, answer each call) that must
@@ -64,6 +102,8 @@ export class PostgresSandboxProviderRecords implements SandboxProviderRecords {
   private readonly operations: RequestCoalescer<NewOperation, KeyedAnswer<{ providerReference: string }> | Refused>;
   private readonly chargeRepository: Repository<AmazonPaySandboxChargeEntity>;
   private readonly operationRepository: Repository<AmazonPaySandboxOperationEntity>;
+  private readonly refunds: RequestCoalescer<NewRefund, KeyedAnswer<ProviderRefundOutcome> | RefundRefused>;
+  private readonly refundRepository: Repository<AmazonPaySandboxRefundEntity>;
 
   constructor(
     /** For the SQL statements: the DataSource's own pool in a service (PG_POOL). */
@@ -75,6 +115,7 @@ export class PostgresSandboxProviderRecords implements SandboxProviderRecords {
   ) {
     this.chargeRepository = dataSource.getRepository(AmazonPaySandboxChargeEntity);
     this.operationRepository = dataSource.getRepository(AmazonPaySandboxOperationEntity);
+    this.refundRepository = dataSource.getRepository(AmazonPaySandboxRefundEntity);
     this.newCharges = this.coalesce(
       (batch) => this.openCharges(batch),
       (call) => call.idempotencyKey,
@@ -83,6 +124,42 @@ export class PostgresSandboxProviderRecords implements SandboxProviderRecords {
       (batch) => this.applyOperations(batch),
       (call) => call.chargeReference,
     );
+    this.refunds = this.coalesce(
+      (batch) => this.openRefunds(batch),
+      (call) => call.refund.chargeId,
+    );
+  }
+
+  openRefund(call: NewRefund): Promise<KeyedAnswer<ProviderRefundOutcome> | RefundRefused> {
+    return this.refunds.submit(call);
+  }
+
+  async settleRefund(providerReference: string, now: Date): Promise<SandboxRefund | null> {
+    for (let attempt = 0; ; attempt++) {
+      const { rows } = await this.pool.query<RefundRow>({
+        name: 'amazon_pay_sandbox.settle_refund',
+        text: `WITH settled AS (
+                 UPDATE amazon_pay_sandbox_refunds r
+                    SET state = 'Refunded', settles_at = NULL, updated_at = $2
+                  WHERE r.provider_reference = $1 AND r.state = 'RefundInitiated' AND r.settles_at <= $2
+                 RETURNING r.*
+               )
+               SELECT * FROM settled
+               UNION ALL
+               SELECT * FROM amazon_pay_sandbox_refunds
+                WHERE provider_reference = $1 AND NOT EXISTS (SELECT 1 FROM settled)`,
+        values: [providerReference, now],
+      });
+      const refund = rows[0] ? refundOf(rows[0]) : null;
+      // Due but still initiated: settled by another call after this statement's snapshot; read again.
+      const stale = refund?.state === 'RefundInitiated' && Date.parse(refund.settlesAt ?? '') <= now.getTime();
+      if (!stale || attempt > 0) return refund;
+    }
+  }
+
+  async findRefund(providerReference: string): Promise<SandboxRefund | null> {
+    const entity = await this.refundRepository.findOneBy({ providerReference });
+    return entity && refundOfEntity(entity);
   }
 
   openCharge(call: NewCharge): Promise<KeyedAnswer<ProviderAuthorizationOutcome>> {
@@ -271,6 +348,95 @@ export class PostgresSandboxProviderRecords implements SandboxProviderRecords {
   }
 
   /**
+   * Refunds of concurrent calls, at most one per charge: one transaction for the batch (see the class comment). The
+   * statement looks the keys up, adds up each charge's books (captures; refunds not declined), and records the
+   * refunds they allow (sandbox-refund.ts refundRefusalOf) with their keys.
+   */
+  private openRefunds(batch: NewRefund[]): Promise<Array<KeyedAnswer<ProviderRefundOutcome> | RefundRefused>> {
+    return inTransaction(this.pool, async (session) => {
+      await session.query({
+        name: 'amazon_pay_sandbox.lock_refunded_charges',
+        text: `SELECT pg_advisory_xact_lock(${REFUND_LOCK_CLASS}, k)
+                 FROM (SELECT DISTINCT hashtext(c) AS k FROM unnest($1::text[]) AS c ORDER BY k) AS ordered`,
+        values: [batch.map((call) => call.refund.chargeId)],
+      });
+      const { rows } = await session.query<
+        KeyRow & {
+          i: number;
+          allowed: boolean | null;
+          captured: string | null;
+          currency: string | null;
+          refunded: string | null;
+        }
+      >({
+        name: 'amazon_pay_sandbox.open_refunds',
+        text: `WITH req AS (
+                 SELECT * FROM jsonb_to_recordset($1::jsonb)
+                   AS r(i int, key text, fingerprint text, response jsonb, refund jsonb, charge_id text,
+                        amount bigint, currency text)
+               ), prior AS (
+                 SELECT r.i, k.operation, k.fingerprint, k.response
+                   FROM req r JOIN amazon_pay_sandbox_idempotency_keys k ON k.idempotency_key = r.key
+               ), decided AS (
+                 -- The rules of sandbox-refund.ts refundRefusalOf, on the charge's books as they stand.
+                 SELECT r.*, b.captured, b.captured_currency, b.refunded,
+                        (b.captured > 0 AND b.captured_currency = r.currency AND r.amount > 0
+                         AND b.refunded + r.amount <= b.captured) IS TRUE AS allowed
+                   FROM req r
+                  CROSS JOIN LATERAL (
+                    SELECT (SELECT sum(o.amount) FROM amazon_pay_sandbox_operations o
+                             WHERE o.type = 'capture' AND o.charge_id = r.charge_id) AS captured,
+                           (SELECT min(o.currency) FROM amazon_pay_sandbox_operations o
+                             WHERE o.type = 'capture' AND o.charge_id = r.charge_id) AS captured_currency,
+                           (SELECT coalesce(sum(x.amount), 0) FROM amazon_pay_sandbox_refunds x
+                             WHERE x.charge_id = r.charge_id AND x.state <> 'Declined') AS refunded
+                  ) b
+                  WHERE NOT EXISTS (SELECT 1 FROM prior p WHERE p.i = r.i)
+               ), new_refunds AS (
+                 INSERT INTO amazon_pay_sandbox_refunds (${REFUND_COLUMNS})
+                 SELECT x.*
+                   FROM decided d, jsonb_populate_record(NULL::amazon_pay_sandbox_refunds, d.refund) AS x
+                  WHERE d.allowed
+               ), new_keys AS (
+                 INSERT INTO amazon_pay_sandbox_idempotency_keys (idempotency_key, operation, fingerprint, response,
+                                                                  created_at)
+                 SELECT key, 'refund', fingerprint, response, (refund->>'created_at')::timestamptz
+                   FROM decided WHERE allowed
+               )
+               SELECT r.i, p.operation, p.fingerprint, p.response, d.allowed, d.captured::text AS captured,
+                      d.captured_currency AS currency, d.refunded::text AS refunded
+                 FROM req r LEFT JOIN prior p USING (i) LEFT JOIN decided d USING (i)`,
+        values: [
+          JSON.stringify(
+            batch.map((call, i) => ({
+              i,
+              key: call.idempotencyKey,
+              fingerprint: call.fingerprint,
+              response: call.response,
+              refund: refundRow(call.refund),
+              charge_id: call.refund.chargeId,
+              amount: call.refund.amount.value,
+              currency: call.refund.amount.currency,
+            })),
+          ),
+        ],
+      });
+      return byIndex(rows, batch.length).map((row, i): KeyedAnswer<ProviderRefundOutcome> | RefundRefused => {
+        if (row.operation !== null) return replayed(row);
+        if (row.allowed) return { status: 'recorded', response: batch[i].response };
+        const books: RefundBooks = {
+          captured:
+            row.captured === null || row.currency === null
+              ? null
+              : { value: Number(row.captured), currency: row.currency },
+          refunded: Number(row.refunded ?? 0),
+        };
+        return { status: 'refused', books };
+      });
+    });
+  }
+
+  /**
    * A coalescer whose batch is one statement. When a batch fails, its calls run again one by one, so one call's
    * race (its key sent at the same time by another call) does not fail the others; a call alone that lost such a
    * race runs once more, and then finds the winner's answer.
@@ -360,6 +526,20 @@ interface OperationRow {
   amount: string | number;
   currency: string;
   state: 'Captured' | 'Canceled';
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+interface RefundRow {
+  provider_reference: string;
+  charge_id: string;
+  refund_id: string;
+  amount: string | number;
+  currency: string;
+  state: SandboxRefundState;
+  simulation_code: RefundSimulationCode | null;
+  failure: ChargeFailure | null;
+  settles_at: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -470,5 +650,52 @@ function operationRow(operation: SandboxOperation): OperationRow {
     state: operation.state,
     created_at: operation.createdAt,
     updated_at: operation.updatedAt,
+  };
+}
+
+function refundOf(row: RefundRow): SandboxRefund {
+  return {
+    providerReference: row.provider_reference,
+    chargeId: row.charge_id,
+    refundId: row.refund_id,
+    amount: { value: Number(row.amount), currency: row.currency },
+    state: row.state,
+    simulationCode: row.simulation_code,
+    failure: row.failure,
+    settlesAt: row.settles_at === null ? null : iso(row.settles_at),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+function refundOfEntity(entity: AmazonPaySandboxRefundEntity): SandboxRefund {
+  return refundOf({
+    provider_reference: entity.providerReference,
+    charge_id: entity.chargeId,
+    refund_id: entity.refundId,
+    amount: entity.amount,
+    currency: entity.currency,
+    state: entity.state,
+    simulation_code: entity.simulationCode,
+    failure: entity.failure,
+    settles_at: entity.settlesAt,
+    created_at: entity.createdAt,
+    updated_at: entity.updatedAt,
+  });
+}
+
+function refundRow(refund: SandboxRefund): RefundRow {
+  return {
+    provider_reference: refund.providerReference,
+    charge_id: refund.chargeId,
+    refund_id: refund.refundId,
+    amount: refund.amount.value,
+    currency: refund.amount.currency,
+    state: refund.state,
+    simulation_code: refund.simulationCode,
+    failure: refund.failure,
+    settles_at: refund.settlesAt,
+    created_at: refund.createdAt,
+    updated_at: refund.updatedAt,
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The sandbox's records and their rules, as plain data and pure functions: Amazon Pay's "Charge" object (our
- * authorization) and the operations done to it (captures and voids; refunds and chargebacks later). The in-memory
+ * authorization) and the operations done to it (captures and voids; refunds: sandbox-refund.ts). The in-memory
  * records apply these functions directly; the PostgreSQL records apply the same rules inside their statements
  * (postgres-sandbox-provider-records.ts), and the shared behaviour suite holds both to the same answers.
  */
@@ -48,7 +48,7 @@ export interface SandboxOperation {
   updatedAt: string;
 }
 
-const REFERENCE_LETTER = { authorization: 'A', capture: 'C', void: 'V' } as const;
+const REFERENCE_LETTER = { authorization: 'A', capture: 'C', void: 'V', refund: 'R' } as const;
 
 /** A new provider reference, Amazon Pay style (`S01-…`), with a letter for the kind of object. */
 export function newProviderReference(type: keyof typeof REFERENCE_LETTER): string {
@@ -235,6 +235,7 @@ export function operationFingerprint(type: SandboxOperationType, request: Operat
   ]);
 }
 
-function fingerprint(fields: Array<string | number | null>): string {
+/** A request's fields, hashed: what its idempotency key is checked against. */
+export function fingerprint(fields: Array<string | number | null>): string {
   return createHash('sha256').update(JSON.stringify(fields)).digest('base64url');
 }

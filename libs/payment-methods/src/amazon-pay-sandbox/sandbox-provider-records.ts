@@ -1,6 +1,7 @@
 import type { Money } from '@payment-ledger/contracts';
-import type { ProviderAuthorizationOutcome } from '../payment-method-provider';
+import type { ProviderAuthorizationOutcome, ProviderRefundOutcome } from '../payment-method-provider';
 import type { SandboxCharge, SandboxOperation, SandboxOperationType } from './sandbox-charge';
+import type { RefundBooks, SandboxRefund } from './sandbox-refund';
 
 /**
  * Where the sandbox provider keeps its records: the storage port of AmazonPaySandboxProvider. The provider decides
@@ -20,6 +21,15 @@ export interface SandboxProviderRecords {
   settleCharge(providerReference: string, now: Date): Promise<SandboxCharge | null>;
   findCharge(providerReference: string): Promise<SandboxCharge | null>;
   findOperation(type: SandboxOperationType, providerReference: string): Promise<SandboxOperation | null>;
+  /**
+   * Records a new refund under the key, unless the key was used before, when the charge's books allow it
+   * (refundRefusalOf: its captures, less its refunds not declined), checked and recorded as one step that no other
+   * refund of the charge interleaves with; otherwise answers `refused` with the books as they stood.
+   */
+  openRefund(call: NewRefund): Promise<KeyedAnswer<ProviderRefundOutcome> | RefundRefused>;
+  /** The refund, settled first if it was initiated and is due at `now` (see settleRefundIfDue); null if none. */
+  settleRefund(providerReference: string, now: Date): Promise<SandboxRefund | null>;
+  findRefund(providerReference: string): Promise<SandboxRefund | null>;
 }
 
 interface KeyedCall {
@@ -33,6 +43,13 @@ export interface NewCharge extends KeyedCall {
   capture: SandboxOperation | null;
   /** The answer, stored with the key for replays. */
   response: ProviderAuthorizationOutcome;
+}
+
+export interface NewRefund extends KeyedCall {
+  /** The refund as it is recorded if the books allow it (sandbox-refund.ts openRefund). */
+  refund: SandboxRefund;
+  /** The answer, stored with the key for replays. */
+  response: ProviderRefundOutcome;
 }
 
 export interface NewOperation extends KeyedCall {
@@ -55,4 +72,10 @@ export interface Refused {
   status: 'refused';
   /** The charge as it stood when the operation was refused (null: no such charge). */
   charge: SandboxCharge | null;
+}
+
+export interface RefundRefused {
+  status: 'refused';
+  /** The charge's books when the refund was refused. */
+  books: RefundBooks;
 }

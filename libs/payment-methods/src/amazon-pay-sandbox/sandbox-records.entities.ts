@@ -1,9 +1,10 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { ChargeFailure, SimulationCode } from '@payment-ledger/contracts';
+import type { ChargeFailure, RefundSimulationCode, SimulationCode } from '@payment-ledger/contracts';
 import type { SandboxChargeState, SandboxOperationType } from './sandbox-charge';
+import type { SandboxRefundState } from './sandbox-refund';
 
 /*
- * The Amazon Pay sandbox's records (libs/payment-methods/migrations/0700_amazon_pay_sandbox.sql) as TypeORM
+ * The Amazon Pay sandbox's records (libs/payment-methods/migrations/0700_amazon_pay_sandbox.sql, 0702_…) as TypeORM
  * entities. Every write, and the reads of a call that writes, are PostgresSandboxProviderRecords' batched SQL
  * statements (its doc comment says why); the repositories serve the provider's Get of one object. Bigint columns
  * are read as decimal strings.
@@ -92,6 +93,43 @@ export class AmazonPaySandboxOperationEntity {
   updatedAt!: Date;
 }
 
+/** A refund of our charge (Amazon Pay's "Refund" object); the sum of a charge's captures bounds its refunds. */
+@Entity({ name: 'amazon_pay_sandbox_refunds' })
+export class AmazonPaySandboxRefundEntity {
+  @PrimaryColumn({ name: 'provider_reference', type: 'text' })
+  providerReference!: string;
+
+  @Column({ name: 'charge_id', type: 'text' })
+  chargeId!: string;
+
+  @Column({ name: 'refund_id', type: 'text' })
+  refundId!: string;
+
+  @Column({ type: 'bigint' })
+  amount!: string;
+
+  @Column({ type: 'text' })
+  currency!: string;
+
+  @Column({ type: 'text' })
+  state!: SandboxRefundState;
+
+  @Column({ name: 'simulation_code', type: 'text', nullable: true })
+  simulationCode!: RefundSimulationCode | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  failure!: ChargeFailure | null;
+
+  @Column({ name: 'settles_at', type: 'timestamptz', nullable: true })
+  settlesAt!: Date | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}
+
 /** An idempotency key the sandbox was called with, and the answer it gave the first time. */
 @Entity({ name: 'amazon_pay_sandbox_idempotency_keys' })
 export class AmazonPaySandboxIdempotencyKeyEntity {
@@ -118,5 +156,6 @@ export class AmazonPaySandboxIdempotencyKeyEntity {
 export const SANDBOX_RECORD_ENTITIES = [
   AmazonPaySandboxChargeEntity,
   AmazonPaySandboxOperationEntity,
+  AmazonPaySandboxRefundEntity,
   AmazonPaySandboxIdempotencyKeyEntity,
 ];

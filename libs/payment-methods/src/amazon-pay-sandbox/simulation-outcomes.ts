@@ -1,4 +1,4 @@
-import type { ChargeFailure, SimulationCode } from '@payment-ledger/contracts';
+import type { ChargeFailure, RefundSimulationCode, SimulationCode } from '@payment-ledger/contracts';
 
 /**
  * What each Amazon Pay simulation code does in the sandbox: the failure it produces, or a delayed (async)
@@ -58,3 +58,16 @@ export const SIMULATED_FAILURES: Readonly<Record<Exclude<SimulationCode, 'Author
   });
 
 export const CONSUMER_CANCELED: ChargeFailure = SIMULATED_FAILURES.BuyerCanceled;
+
+/** What a refund simulation code does: `RefundDeclined` declines the refund with this failure (`RefundDelayed` delays it). */
+export const SIMULATED_REFUND_FAILURES: Readonly<
+  Record<Exclude<RefundSimulationCode, 'RefundDelayed'>, ChargeFailure>
+> = Object.freeze({
+  RefundDeclined: {
+    failureType: 'PROVIDER_DECLINE',
+    failureCode: 'refund_declined',
+    providerFailureCode: 'RefundDeclined',
+    failureMessage: 'Amazon Pay declined the refund',
+    isRetryable: false,
+  },
+});

@@ -1,0 +1,2 @@
+DROP INDEX amazon_pay_sandbox_operations_captures_by_charge_id;
+DROP TABLE amazon_pay_sandbox_refunds;
