@@ -15,4 +15,5 @@ CREATE INDEX refund_list_view_merchant ON refund_list_view (merchant_id, refund_
 CREATE INDEX refund_list_view_charge ON refund_list_view (merchant_id, charge_id, refund_id DESC);
 CREATE INDEX refund_list_view_status ON refund_list_view (merchant_id, status, refund_id DESC);
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON refund_list_view TO payment_ledger_service;
+-- As used: the projection upserts, the queries read; nothing deletes (a rebuild swaps tables as the owner).
+GRANT SELECT, INSERT, UPDATE ON refund_list_view TO payment_ledger_service;

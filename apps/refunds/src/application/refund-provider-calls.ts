@@ -49,7 +49,7 @@ export class RefundProviderCalls implements OutsideCalls<
         status: 'DECLINED',
         failure: {
           failureType: 'PROVIDER_DECLINE',
-          failureCode: 'refund_refused',
+          failureCode: `${error.operation}_refused`,
           providerFailureCode: error.code,
           failureMessage: error.message,
           isRetryable: false,
