@@ -167,6 +167,10 @@ describe('the document', () => {
     expect(charge.id.pattern).toBe('^charge_[0-9a-f]{32}$');
     expect(charge.failure).toMatchObject({ type: 'object', nullable: true });
     expect(charge.merchantPaymentChargeReference).toMatchObject({ type: 'string', nullable: true });
+    const { PaymentChargeRefund: refund, PaymentChargeChargeback: chargeback } = contract.document.components.schemas;
+    expect([refund.properties.id.pattern, refund.properties.amount.type]).toEqual(['^refund_[0-9a-f]{32}$', 'integer']);
+    expect(refund.properties.failure).toMatchObject({ type: 'object', nullable: true });
+    expect(chargeback.properties.id.pattern).toBe('^cb_[0-9a-f]{32}$');
     expect(contract.document.components.schemas.PaymentChargeList.properties.nextCursor).toMatchObject({
       type: 'string',
       nullable: true,
@@ -210,6 +214,90 @@ describe('every answer is what the document says', () => {
     expect(voided.status).toBe(201);
     expect((await api('GET', `/v1/payment-charges/${voidable.id}/voids/${voided.body.id}`)).status).toBe(200);
     expect((await api('GET', `/v1/payment-charges/${voidable.id}/voids`)).body.data).toHaveLength(1);
+
+    // Refunds of the automatic charge (1000 captured): a partial one with an idempotent replay, too much, the rest
+    // (delayed by the sandbox); nothing to refund on the voided charge; read one by one, by charge and for finance.
+    const refunds = `/v1/payment-charges/${automatic.body.id}/refunds`;
+    const refundKey = { 'Request-Idempotency-Key': 'r-1' };
+    const partialRefund = { amount: 300, reason: 'item returned', merchantRefundReference: 'return-1' };
+    const refund = await api('POST', refunds, partialRefund, refundKey);
+    expect(refund).toMatchObject({
+      status: 201,
+      body: { id: expect.stringMatching(/^refund_/), paymentChargeId: automatic.body.id, amount: 300, currency: 'USD' },
+    });
+    const refundReplay = await api('POST', refunds, partialRefund, refundKey);
+    expect([refundReplay.headers.get('request-idempotency'), refundReplay.body.id]).toEqual(['true', refund.body.id]);
+    expect((await api('POST', refunds, { amount: 301 }, refundKey)).body.failureCode).toBe('idempotency_key_reused');
+    expect((await api('POST', refunds, { amount: 701 })).body).toMatchObject({
+      status: 409,
+      failureCode: 'amount_exceeds_refundable',
+      refundableAmount: 700,
+    });
+    const rest = await api('POST', refunds, {}, { 'sandbox-simulation-code': 'RefundDelayed' });
+    expect(rest).toMatchObject({ status: 201, body: { amount: 700, status: 'REFUND_PENDING' } });
+    expect((await api('POST', `/v1/payment-charges/${voidable.id}/refunds`, {})).body.failureCode).toBe(
+      'charge_not_captured',
+    );
+    const refundPage = await api('GET', `${refunds}?limit=1`);
+    expect(refundPage.body).toMatchObject({
+      data: [{ id: refund.body.id }],
+      hasMore: true,
+      nextCursor: refund.body.id,
+    });
+    const nextRefunds = await api('GET', `${refunds}?startingAfter=${refund.body.id}`);
+    expect(nextRefunds.body).toMatchObject({ data: [{ id: rest.body.id }], hasMore: false, nextCursor: null });
+    expect((await api('GET', `${refunds}/${refund.body.id}`)).body).toMatchObject({
+      id: refund.body.id,
+      ...partialRefund,
+    });
+    expect((await api('GET', `/v1/refunds/${rest.body.id}`)).body).toMatchObject({ id: rest.body.id, amount: 700 });
+    const hour = 3_600_000;
+    const around = (from: number, to: number) =>
+      `createdFrom=${new Date(stack.clock.now().getTime() + from).toISOString()}` +
+      `&createdTo=${new Date(stack.clock.now().getTime() + to).toISOString()}`;
+    const ofCharge = `/v1/refunds?paymentChargeId=${automatic.body.id}`;
+    const finance = await api('GET', `${ofCharge}&${around(-hour, hour)}`);
+    expect(finance.body.data.map((r: { id: string }) => r.id)).toEqual([rest.body.id, refund.body.id]);
+    expect(
+      (await api('GET', `${ofCharge}&status=REFUND_PENDING`)).body.data.map((r: { id: string }) => r.id),
+    ).toContain(rest.body.id);
+    expect((await api('GET', `${ofCharge}&${around(-2 * hour, -hour)}`)).body.data).toEqual([]);
+    const financePage = await api('GET', `${ofCharge}&limit=1`);
+    expect(financePage.body).toMatchObject({ data: [{ id: rest.body.id }], hasMore: true, nextCursor: rest.body.id });
+    expect((await api('GET', `/v1/refunds?createdFrom=2026-03-01`)).body).toMatchObject({
+      status: 400,
+      field: 'createdFrom',
+    });
+
+    // Sandbox chargebacks on the manual charge (1000 captured): raised, too much, lost (it keeps its amount from
+    // refunds), not won afterwards; none on a voided or a fully refunded charge.
+    const chargebacks = `/v1/payment-charges/${manual.id}/chargebacks`;
+    const chargebackKey = { 'Request-Idempotency-Key': 'cb-1' };
+    const dispute = { amount: 400, reason: 'product not received' };
+    const chargeback = await api('POST', chargebacks, dispute, chargebackKey);
+    expect(chargeback).toMatchObject({
+      status: 201,
+      body: { id: expect.stringMatching(/^cb_/), paymentChargeId: manual.id, amount: 400, status: 'OPEN' },
+    });
+    expect((await api('POST', chargebacks, dispute, chargebackKey)).body.id).toBe(chargeback.body.id);
+    expect((await api('POST', chargebacks, { amount: 601, reason: 'fraud' })).body).toMatchObject({
+      failureCode: 'amount_exceeds_refundable',
+      refundableAmount: 600,
+    });
+    const resolution = `${chargebacks}/${chargeback.body.id}/resolutions`;
+    expect(await api('POST', resolution, { outcome: 'LOST' })).toMatchObject({
+      status: 200,
+      body: { id: chargeback.body.id, status: 'LOST' },
+    });
+    expect((await api('POST', resolution, { outcome: 'WON' })).body.failureCode).toBe('chargeback_already_resolved');
+    expect((await api('POST', `/v1/payment-charges/${manual.id}/refunds`, { amount: 601 })).body).toMatchObject({
+      failureCode: 'amount_exceeds_refundable',
+      refundableAmount: 600,
+    });
+    const voidedDispute = await api('POST', `/v1/payment-charges/${voidable.id}/chargebacks`, dispute);
+    expect(voidedDispute.body.failureCode).toBe('charge_not_captured');
+    const refundedDispute = await api('POST', `/v1/payment-charges/${automatic.body.id}/chargebacks`, dispute);
+    expect(refundedDispute.body.failureCode).toBe('amount_exceeds_refundable');
 
     // Lists, walked with nextCursor.
     const page = await api('GET', '/v1/payment-charges?limit=1');
@@ -268,17 +356,35 @@ describe('every answer is what the document says', () => {
       `/v1/payment-charges/${missingCharge}/voids`,
       `/v1/payment-charges/${voidable.id}/voids/void_00000000000000000000000000000000`,
       `/v1/payment-agreements/${missingAgreement}`,
+      `/v1/payment-charges/${missingCharge}/refunds`,
+      `/v1/payment-charges/${automatic.body.id}/refunds/refund_00000000000000000000000000000000`,
+      `/v1/payment-charges/${manual.id}/refunds/${refund.body.id}`,
+      `/v1/refunds/refund_00000000000000000000000000000000`,
+      `/v1/refunds/not-a-refund-id`,
     ]) {
       expect([path, (await api('GET', path)).status]).toEqual([path, 404]);
     }
+    const otherMerchant = apiClient(stack.baseUrl, (await stack.merchant('Other Books')).apiKey);
+    expect((await otherMerchant('GET', `/v1/refunds/${refund.body.id}`)).status).toBe(404);
+    expect((await otherMerchant('GET', refunds)).status).toBe(404);
+    expect((await otherMerchant('POST', refunds, {})).status).toBe(404);
     for (const path of [
       `/v1/payment-charges/${missingCharge}/captures`,
       `/v1/payment-charges/${missingCharge}/voids`,
       `/v1/payment-agreements/${missingAgreement}/revocations`,
       `/v1/payment-agreements/${missingAgreement}/payment-charges`,
       `/v1/payment-agreements/${missingAgreement}/test-clock/advances`,
+      `/v1/payment-charges/${missingCharge}/refunds`,
+      `/v1/payment-charges/${missingCharge}/chargebacks`,
+      `${chargebacks}/cb_00000000000000000000000000000000/resolutions`,
     ]) {
-      const body = path.endsWith('advances') ? { seconds: 60 } : {};
+      const body = path.endsWith('advances')
+        ? { seconds: 60 }
+        : path.endsWith('chargebacks')
+          ? dispute
+          : path.endsWith('resolutions')
+            ? { outcome: 'WON' }
+            : {};
       expect([path, (await api('POST', path, body)).status]).toEqual([path, 404]);
     }
 
@@ -292,6 +398,10 @@ describe('every answer is what the document says', () => {
     expect(
       (await live('POST', `/v1/payment-agreements/${scheduled.id}/test-clock/advances`, { seconds: 1 })).status,
     ).toBe(403);
+    // While no live provider is connected a live key is refused before the route (`live_mode_unavailable`); the
+    // chargeback routes refuse live merchants themselves too (`sandbox_only`), as the test clock does.
+    expect((await live('POST', chargebacks, dispute)).status).toBe(403);
+    expect((await live('POST', resolution, { outcome: 'WON' })).status).toBe(403);
     const large = { ...SEED_001_CHARGE, merchantPaymentChargeReference: 'x'.repeat(200_000) };
     expect((await api('POST', '/v1/payment-charges', large)).status).toBe(413);
     expect((await api('POST', '/v1/payment-charges', 'text', { 'content-type': 'text/plain' })).status).toBe(415);

@@ -18,10 +18,14 @@ import { PaymentAgreementsController } from './infrastructure/payment-agreements
 import {
   AgreementsClient,
   ChargesClient,
+  RefundsClient,
   SchedulerClient,
   ServiceClient,
 } from './infrastructure/services/service.client';
 import { PaymentChargesController } from './infrastructure/payment-charges/payment-charges.controller';
+import { PaymentChargeRefundsController } from './infrastructure/refunds/payment-charge-refunds.controller';
+import { RefundsController } from './infrastructure/refunds/refunds.controller';
+import { SandboxChargebacksController } from './infrastructure/refunds/sandbox-chargebacks.controller';
 
 /** The public HTTP API: authenticates merchants, keeps idempotency keys, routes commands to the owning service. */
 @Module({})
@@ -37,7 +41,13 @@ export class GatewayModule {
         // counted by route; /metrics on the ops port (GATEWAY_OPS_PORT), which the Ingress does not expose.
         HealthModule.forHttp(opsAddress('gateway', config)),
       ],
-      controllers: [PaymentChargesController, PaymentAgreementsController],
+      controllers: [
+        PaymentChargesController,
+        PaymentChargeRefundsController,
+        SandboxChargebacksController,
+        RefundsController,
+        PaymentAgreementsController,
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         ...rpcClientProviders('gateway', config),
@@ -56,6 +66,11 @@ export class GatewayModule {
         {
           provide: SchedulerClient,
           inject: [rpcClientToken('scheduler')],
+          useFactory: (client: RpcClient) => new ServiceClient(client),
+        },
+        {
+          provide: RefundsClient,
+          inject: [rpcClientToken('refunds')],
           useFactory: (client: RpcClient) => new ServiceClient(client),
         },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
