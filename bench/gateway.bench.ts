@@ -39,14 +39,11 @@
  * support/service-code.ts), BENCH_LATENCY_TRACE (a file to write (e)'s latency per request to, by scheduled time:
  * when the slow ones came).
  */
-import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { env, loadConfig, migrateDatabase } from '@payment-ledger/platform';
 import { sandboxPageConfigSchema } from '@payment-ledger/payment-methods';
@@ -54,7 +51,15 @@ import { rpcConfigSchema } from '@payment-ledger/rpc';
 import { createMerchant } from '../apps/gateway/src/infrastructure/merchants/merchant.repository';
 import { ALL_MIGRATION_DIRECTORIES } from '../scripts/migration-directories';
 import { freePort } from '../test/support/ports';
-import { REPO_ROOT, spawnTsProcess, stopProcess } from '../test/support/processes';
+import { stopProcess } from '../test/support/processes';
+import {
+  accepts,
+  deleteKafkaNamespace,
+  gitCommit,
+  kafkaVersion,
+  type Service,
+  startService,
+} from './support/bench-stack';
 import { cpuCalibrationMs, cpuPerUnit, cpuSnapshot } from './support/cpu-accounting';
 import { type LoadRun, okAnswers } from './support/load-run';
 import { openLoop } from './support/open-loop';
@@ -259,29 +264,6 @@ async function readModelCatchUp(pool: Pool): Promise<number> {
 
 // ---- Machine description ----
 
-function kafkaVersion(): string {
-  try {
-    const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-    const match = /kafka[_-](?:2\.\d+-)?(\d+\.\d+\.\d+)/.exec(ps.split('\n').find((l) => l.includes('kafka')) ?? '');
-    return match ? match[1] : 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
-function gitCommit(): string {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', 'apps', 'libs'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    }).trim();
-    return dirty ? `${head} (apps/libs modified)` : head;
-  } catch {
-    return 'unknown';
-  }
-}
-
 /** Runs during which other processes on this shared machine used a noticeable share of the CPU. */
 function noiseWarnings(rows: Row[]): string[] {
   return rows
@@ -296,57 +278,6 @@ function noiseWarnings(rows: Row[]): string[] {
         `${r.scenario} @${r.connections}: processes outside the bench used ${r.cpuMsPerRequest!.other} CPU-ms ` +
         `per request; the machine was shared during this run, rerun for a clean number`,
     );
-}
-
-// ---- The services ----
-
-type Service = ChildProcess & { name: string; output: () => string };
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-/**
- * Starts a service entry point as its own Node process (see SERVICES_FROM). Ready when `ready` says so: at
- * LOG_LEVEL=warn the services do not print their `*.listening` line. A process that fails to start is killed.
- */
-async function startService(
-  name: string,
-  entry: string,
-  env: Record<string, string>,
-  ready: () => Promise<boolean>,
-  timeoutMs = 90_000,
-): Promise<Service> {
-  const child = spawnTsProcess(entry, env, SERVICES_FROM);
-  let output = '';
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString();
-    if (output.length > 200_000) output = output.slice(-100_000);
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  const service = Object.assign(child, { name, output: () => output });
-  const deadline = Date.now() + timeoutMs;
-  try {
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it was ready`);
-      }
-      if (await ready()) return service;
-      if (Date.now() > deadline) throw new Error(`${name} not ready in ${timeoutMs} ms`);
-      await sleep(200);
-    }
-  } catch (error) {
-    await stopProcess(child, 'SIGKILL').catch(() => undefined);
-    throw new Error(`${(error as Error).message}:\n${output.slice(-4000)}`);
-  }
 }
 
 // ---- The run ----
@@ -554,6 +485,7 @@ async function startStack(
         NODE_OPTIONS: extra,
       },
       () => accepts(chargesPort),
+      SERVICES_FROM,
     );
     started.push(charges);
     const gateway = await startService(
@@ -574,6 +506,7 @@ async function startStack(
           (r) => r.ok,
           () => false,
         ),
+      SERVICES_FROM,
     );
     started.push(gateway);
     const { apiKey } = await createMerchant(pool, 'Bench Merchant', 'SANDBOX');
@@ -603,23 +536,6 @@ async function startStack(
   } catch (error) {
     await stop();
     throw error;
-  }
-}
-
-async function deleteKafkaNamespace(namespace: string): Promise<void> {
-  const admin = new Kafka({
-    clientId: 'payment-ledger-bench',
-    brokers: config.KAFKA_BROKERS,
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${namespace}.`));
-    if (topics.length > 0) await admin.deleteTopics({ topics });
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${namespace}.`));
-    if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
-  } finally {
-    await admin.disconnect();
   }
 }
 
@@ -689,7 +605,7 @@ async function main(): Promise<void> {
     if (SELECTED.includes('create-at-rate')) results.push(await runAtRate(stack, pool));
   } finally {
     await stack?.stop();
-    await deleteKafkaNamespace(namespace).catch((error: unknown) =>
+    await deleteKafkaNamespace(config.KAFKA_BROKERS, namespace).catch((error: unknown) =>
       console.error(`could not delete the bench's Kafka topics: ${(error as Error).message}`),
     );
     await pool.end();
