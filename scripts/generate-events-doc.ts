@@ -66,11 +66,18 @@ Money moves in two steps: an intent (\`…Requested\`, recorded under the stream
 called; its operation id is the provider call's idempotency key) and its outcome (\`ChargeAuthorized\`,
 \`ChargeCaptured\`, ...). A retried call reuses the key, so money never moves twice. Charges recorded before intents
 existed have outcomes without intents. Services waiting for a charge's outcome read \`ChargeCaptured\` (captured) and
-\`ChargeAuthorizationDeclined\` (declined): \`chargeSettlementOf(event)\` in the contracts says which.`,
+\`ChargeAuthorizationDeclined\` (declined): \`chargeSettlementOf(event)\` in the contracts says which.
+
+Refunds and chargebacks belong to the refunds service (its \`refund:<chargeId>\` stream, below); the charge records each
+of their steps on its own stream (\`ChargeRefund…\`, \`ChargeChargeback…\`) when it consumes them from Kafka (consumer
+\`charges-refund-progress\`), so its \`refunds[]\`, \`chargebacks[]\`, status (\`REFUND_PROCESSING\`, \`REFUNDED\`) and
+history move with them.`,
     outro: `Invariants the decider keeps (and property tests check): captured ≤ authorized; captured + voided ≤ authorized; a
 charge id is created once; events after \`FAILED\` or \`VOIDED\` are refused. Metadata of merchant commands carries
 \`merchantId\`, \`correlationId\`, \`idempotencyKey\` and \`actor\` (\`merchant:<id>\`, \`consumer\` or \`timer:<kind>\`); the
-append that creates a merchant-initiated charge also carries \`agreementId\`.`,
+append that creates a merchant-initiated charge also carries \`agreementId\`. A refund or chargeback step is recorded
+once, in the refund stream's order (a redelivered or unknown one records nothing), with \`actor\` \`refunds\`, the
+refund event's \`correlationId\` and its id as \`causationId\`.`,
   },
   agreement: {
     owner: 'apps/agreements',

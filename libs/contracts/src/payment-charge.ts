@@ -3,6 +3,7 @@
  * (seed 001). Plain types: no framework, no I/O.
  */
 import type { PaymentMethodType } from './payment-method-capabilities';
+import type { ChargebackStatus, RefundStatus } from './payment-refund';
 
 export const CHARGE_STATUSES = [
   'AUTHORIZATION_PROCESSING',
@@ -63,7 +64,7 @@ export interface HistoryEntry {
   createdAt: string;
 }
 
-/** An authorization, capture or void as listed on a charge (amounts in minor units of the charge's currency). */
+/** An authorization, capture, void, refund or chargeback as listed on a charge (amounts in minor units of the charge's currency). */
 export interface ChargeOperation<Status extends string = string> {
   id: string;
   amount: number;
@@ -91,8 +92,11 @@ export interface PaymentChargeResource {
   /** PROCESSING: asked of the provider, no answer recorded yet. */
   authorizations: ChargeOperation<'PROCESSING' | 'AUTHORIZED' | 'PENDING' | 'DECLINED'>[];
   captures: ChargeOperation<'PROCESSING' | 'CAPTURED' | 'FAILED'>[];
-  refunds: ChargeOperation[];
+  /** The charge's refunds (the refunds service's, as the charge recorded them): REFUND_PENDING until settled. */
+  refunds: ChargeOperation<RefundStatus>[];
   voids: (ChargeOperation<'PROCESSING' | 'VOIDED' | 'FAILED'> & { reason: VoidReason })[];
+  /** Disputes the provider reported: OPEN, then WON (amount back to the merchant) or LOST. */
+  chargebacks: (ChargeOperation<ChargebackStatus> & { reason: string })[];
   history: HistoryEntry[];
   failure: ChargeFailure | null;
   createdAt: string;

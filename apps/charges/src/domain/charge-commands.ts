@@ -9,6 +9,7 @@ import type {
   Consumer,
   Money,
   PaymentMethodType,
+  RefundEvent,
   SimulationCode,
   VoidReason,
 } from '@payment-ledger/contracts';
@@ -126,6 +127,16 @@ export interface RecordVoidRefusal {
   failure: ChargeFailure;
 }
 
+/**
+ * A step of one of the charge's refunds or chargebacks, as the refunds service recorded it on the charge's `refund`
+ * stream (consumed from Kafka): the charge records it on its own stream once. Kafka may deliver it again; a repeat,
+ * or a step of a refund the charge never learnt of, records nothing.
+ */
+export interface RecordRefundProgress {
+  type: 'RecordRefundProgress';
+  event: RefundEvent;
+}
+
 export type ChargeCommand =
   | CreateCharge
   | CreateMerchantInitiatedCharge
@@ -138,4 +149,5 @@ export type ChargeCommand =
   | RecordCaptureRefusal
   | VoidCharge
   | RecordVoidOutcome
-  | RecordVoidRefusal;
+  | RecordVoidRefusal
+  | RecordRefundProgress;

@@ -5,6 +5,7 @@ import {
   type ChargeStatus,
   money,
   type PaymentMethodType,
+  type RefundEvent,
   SIMULATION_CODES,
   type SimulationCode,
   type VoidReason,
@@ -29,6 +30,7 @@ import type {
   RecordCaptureOutcome,
   RecordConsumerApproval,
   RecordConsumerCancellation,
+  RecordRefundProgress,
   RecordVoidOutcome,
   VoidCharge,
 } from './charge-commands';
@@ -294,6 +296,66 @@ const merchantInitiated = (overrides: Partial<CreateMerchantInitiatedCharge> = {
 const authorizing = (captureMethod: CaptureMethod = 'AUTOMATIC'): Run =>
   given([[approval(), APPROVED_AT]], created({ captureMethod }));
 
+/** A MANUAL charge of 1000 with 400 captured (600 still open). */
+const partlyCaptured = (): Run => given([[captureCharge(400), after(90_000)]], manualAuthorized());
+
+/** The refunds service's events on the charge's `refund` stream, as the charges service consumes them. */
+const REFUND_AT = '2026-03-05T10:00:00.000Z';
+const progress = (event: RefundEvent): RecordRefundProgress => ({ type: 'RecordRefundProgress', event });
+const refundRequested = (refundId: string, amount: number): RecordRefundProgress =>
+  progress({
+    type: 'RefundRequested',
+    data: {
+      at: REFUND_AT,
+      refundId,
+      chargeId: 'charge_1',
+      merchantId: 'mch_1',
+      paymentMethod: 'AMAZON_PAY',
+      amount: money(amount, 'USD'),
+      reason: null,
+      merchantRefundReference: null,
+      simulationCode: null,
+    },
+  });
+/** The provider settles the refund later (`amount` is the refund's; the charge takes it from its own record). */
+const refundPendingAtProvider = (refundId: string, amount = 0): RecordRefundProgress =>
+  progress({
+    type: 'RefundPending',
+    data: { at: REFUND_AT, refundId, amount, providerReference: `S01-R-${refundId}`, checkAfter: REFUND_AT },
+  });
+const refundSucceeded = (refundId: string, amount = 0): RecordRefundProgress =>
+  progress({
+    type: 'RefundSucceeded',
+    data: { at: REFUND_AT, refundId, amount, providerReference: `S01-R-${refundId}` },
+  });
+const REFUND_DECLINED: ChargeFailure = {
+  failureType: 'PROVIDER_DECLINE',
+  failureCode: 'refund_declined',
+  providerFailureCode: 'RefundDeclined',
+  failureMessage: 'Amazon Pay declined the refund',
+  isRetryable: false,
+};
+const refundFailed = (refundId: string, amount = 0): RecordRefundProgress =>
+  progress({ type: 'RefundFailed', data: { at: REFUND_AT, refundId, amount, failure: REFUND_DECLINED } });
+const chargebackOpened = (
+  chargebackId: string,
+  amount: number,
+  reason = 'product not received',
+): RecordRefundProgress =>
+  progress({
+    type: 'ChargebackOpened',
+    data: {
+      at: REFUND_AT,
+      chargebackId,
+      chargeId: 'charge_1',
+      merchantId: 'mch_1',
+      amount: money(amount, 'USD'),
+      reason,
+    },
+  });
+const chargebackResolved = (chargebackId: string, outcome: 'WON' | 'LOST', amount = 0): RecordRefundProgress =>
+  progress({ type: 'ChargebackResolved', data: { at: REFUND_AT, chargebackId, amount, outcome } });
+
 // ---------------------------------------------------------------------------------------------------------------
 // CreateCharge
 // ---------------------------------------------------------------------------------------------------------------
@@ -326,6 +388,8 @@ describe('CreateCharge', () => {
       authorizations: [],
       captures: [],
       voids: [],
+      refunds: [],
+      chargebacks: [],
       history: [{ id: expect.stringMatching(HISTORY_ID), status: 'AUTHENTICATION_PENDING', createdAt: iso(T0) }],
       failure: null,
       createdAt: iso(T0),
@@ -1807,6 +1871,15 @@ describe('illegal transitions', () => {
     VOID_PROCESSING: () => given([[requestVoid(), after(90_000)]], manualAuthorized()),
     'CAPTURED (partly)': () => given([[captureCharge(400), after(90_000)]], manualAuthorized()),
     'CAPTURED (fully)': automaticCaptured,
+    'REFUND_PROCESSING (partly captured)': () =>
+      given([[refundRequested('refund_1', 100), after(2 * MINUTE)]], partlyCaptured()),
+    'REFUNDED (partly captured)': () =>
+      given([[[refundRequested('refund_1', 400), refundSucceeded('refund_1')], after(2 * MINUTE)]], partlyCaptured()),
+    'REFUNDED (fully captured)': () =>
+      given(
+        [[[refundRequested('refund_1', 1000), refundSucceeded('refund_1')], after(2 * MINUTE)]],
+        automaticCaptured(),
+      ),
     FAILED: () => given([[cancel(), APPROVED_AT]], created()),
     VOIDED: () => given([[voidCharge(), after(90_000)]], manualAuthorized()),
   } satisfies Record<string, () => Run>;
@@ -1863,6 +1936,25 @@ describe('illegal transitions', () => {
       CaptureCharge: { code: 'nothing_to_capture' },
       'VoidCharge (MERCHANT_REQUESTED)': invalid('CAPTURED'),
     },
+    // A refund under way or done takes nothing from what is still open: it may be captured or released as in CAPTURED.
+    'REFUND_PROCESSING (partly captured)': {
+      RecordConsumerApproval: invalid('REFUND_PROCESSING'),
+      RecordConsumerCancellation: invalid('REFUND_PROCESSING'),
+      CaptureCharge: 'ok',
+      'VoidCharge (MERCHANT_REQUESTED)': 'ok',
+    },
+    'REFUNDED (partly captured)': {
+      RecordConsumerApproval: invalid('REFUNDED'),
+      RecordConsumerCancellation: invalid('REFUNDED'),
+      CaptureCharge: 'ok',
+      'VoidCharge (MERCHANT_REQUESTED)': 'ok',
+    },
+    'REFUNDED (fully captured)': {
+      RecordConsumerApproval: invalid('REFUNDED'),
+      RecordConsumerCancellation: invalid('REFUNDED'),
+      CaptureCharge: { code: 'nothing_to_capture' },
+      'VoidCharge (MERCHANT_REQUESTED)': invalid('REFUNDED'),
+    },
     FAILED: allInvalid('FAILED'),
     VOIDED: allInvalid('VOIDED'),
   };
@@ -1910,6 +2002,9 @@ describe('illegal transitions', () => {
       VOID_PROCESSING: 'VOID_PROCESSING',
       'CAPTURED (partly)': 'CAPTURED',
       'CAPTURED (fully)': 'CAPTURED',
+      'REFUND_PROCESSING (partly captured)': 'REFUND_PROCESSING',
+      'REFUNDED (partly captured)': 'REFUNDED',
+      'REFUNDED (fully captured)': 'REFUNDED',
       FAILED: 'FAILED',
       VOIDED: 'VOIDED',
     });
@@ -1923,10 +2018,342 @@ describe('illegal transitions', () => {
     requestVoid('CAPTURE_WINDOW_EXPIRED'),
     captureAnswer('cap_1'),
     voidAnswer('void_1'),
+    refundRequested('refund_1', 100),
   ])('refuses $type on a charge that does not exist (NEW)', (command) => {
     expect(refusal(() => decide(command, initialState, ACT_AT))).toMatchObject({
       code: 'invalid_charge_status',
       currentStatus: 'NEW',
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// RecordRefundProgress (the refunds service's events, recorded on the charge)
+// ---------------------------------------------------------------------------------------------------------------
+
+describe('RecordRefundProgress (refunds and chargebacks recorded on the charge)', () => {
+  const AT = after(2 * DAY);
+
+  it('records a partial refund: REFUND_PROCESSING while pending, back to CAPTURED once it succeeds', () => {
+    const captured = automaticCaptured();
+    const requested = when(captured, refundRequested('refund_1', 300), AT);
+    expect(requested.events).toEqual([
+      {
+        type: 'ChargeRefundPending',
+        data: { historyId: expect.stringMatching(HISTORY_ID), at: iso(AT), refundId: 'refund_1', amount: 300 },
+      },
+    ]);
+    expect(charge(requested.state)).toMatchObject({
+      status: 'REFUND_PROCESSING',
+      refunds: [{ id: 'refund_1', amount: 300, status: 'REFUND_PENDING', createdAt: iso(AT), updatedAt: iso(AT) }],
+    });
+
+    // The provider settles later: still pending on the charge, nothing to record.
+    expect(decide(refundPendingAtProvider('refund_1', 300), requested.state, AT)).toEqual([]);
+
+    const settled = when(requested, refundSucceeded('refund_1', 300), after(DAY, AT));
+    expect(settled.events).toEqual([
+      {
+        type: 'ChargeRefundSucceeded',
+        data: {
+          historyId: expect.stringMatching(HISTORY_ID),
+          at: iso(after(DAY, AT)),
+          refundId: 'refund_1',
+          amount: 300,
+        },
+      },
+    ]);
+    const state = charge(settled.state);
+    expect(state.status).toBe('CAPTURED');
+    expect(state.refunds).toEqual([
+      { id: 'refund_1', amount: 300, status: 'SUCCEEDED', createdAt: iso(AT), updatedAt: iso(after(DAY, AT)) },
+    ]);
+    expect(statuses(state).slice(-3)).toEqual(['CAPTURED', 'REFUND_PROCESSING', 'CAPTURED']);
+    expect(state.history.at(-1)!.createdAt).toBe(iso(after(DAY, AT)));
+  });
+
+  it('is REFUNDED once the refunds that succeeded add up to all that was captured', () => {
+    const run = given(
+      [
+        [[refundRequested('refund_1', 300), refundSucceeded('refund_1')], AT],
+        [[refundRequested('refund_2', 700), refundSucceeded('refund_2')], after(DAY, AT)],
+      ],
+      automaticCaptured(),
+    );
+    expect(charge(run.state).status).toBe('REFUNDED');
+    expect(statuses(run.state).slice(-5)).toEqual([
+      'CAPTURED',
+      'REFUND_PROCESSING',
+      'CAPTURED',
+      'REFUND_PROCESSING',
+      'REFUNDED',
+    ]);
+    expect(toPaymentChargeResource(charge(run.state)).refunds).toMatchObject([
+      { id: 'refund_1', amount: 300, status: 'SUCCEEDED' },
+      { id: 'refund_2', amount: 700, status: 'SUCCEEDED' },
+    ]);
+  });
+
+  it('counts only captures the provider answered: a partly captured charge is REFUNDED when its capture is', () => {
+    const run = given([[[refundRequested('refund_1', 400), refundSucceeded('refund_1')], AT]], partlyCaptured());
+    expect(charge(run.state).status).toBe('REFUNDED');
+  });
+
+  it('goes back to CAPTURED when a refund fails (nothing else pending), and shows it FAILED', () => {
+    const run = given([[[refundRequested('refund_1', 1000), refundFailed('refund_1', 1000)], AT]], automaticCaptured());
+    const state = charge(run.state);
+    expect(types(run.events).slice(-2)).toEqual(['ChargeRefundPending', 'ChargeRefundFailed']);
+    expect(run.events.at(-1)).toMatchObject({
+      type: 'ChargeRefundFailed',
+      data: { refundId: 'refund_1', amount: 1000, failure: REFUND_DECLINED },
+    });
+    expect(state.status).toBe('CAPTURED');
+    expect(state.refunds).toMatchObject([{ id: 'refund_1', status: 'FAILED' }]);
+    expect(statuses(state).slice(-2)).toEqual(['REFUND_PROCESSING', 'CAPTURED']);
+  });
+
+  it('stays REFUND_PROCESSING while another refund is pending, without a history entry for the one that settled', () => {
+    const two = given(
+      [[[refundRequested('refund_1', 100), refundRequested('refund_2', 200)], AT]],
+      automaticCaptured(),
+    );
+    const historyBefore = charge(two.state).history.length;
+    const one = when(two, refundSucceeded('refund_1'), after(MINUTE, AT));
+    expect(charge(one.state).status).toBe('REFUND_PROCESSING');
+    expect(charge(one.state).history).toHaveLength(historyBefore);
+    expect(charge(one.state).updatedAt).toBe(iso(after(MINUTE, AT)));
+    const both = when(one, refundFailed('refund_2'), after(2 * MINUTE, AT));
+    expect(charge(both.state).status).toBe('CAPTURED');
+  });
+
+  it('records each step once: a repeat, a second outcome or a step of a refund it never learnt of records nothing', () => {
+    const pending = given([[refundRequested('refund_1', 300), AT]], automaticCaptured());
+    const settled = given([[refundSucceeded('refund_1'), AT]], pending);
+    expect(decide(refundRequested('refund_1', 300), pending.state, AT)).toEqual([]);
+    expect(decide(refundRequested('refund_1', 300), settled.state, AT)).toEqual([]);
+    expect(decide(refundSucceeded('refund_1'), settled.state, AT)).toEqual([]);
+    expect(decide(refundFailed('refund_1'), settled.state, AT)).toEqual([]);
+    expect(decide(refundPendingAtProvider('refund_1'), settled.state, AT)).toEqual([]);
+    for (const unknown of [
+      refundSucceeded('refund_x'),
+      refundFailed('refund_x'),
+      refundPendingAtProvider('refund_x'),
+    ]) {
+      expect(decide(unknown, settled.state, AT)).toEqual([]);
+    }
+    const opened = given([[chargebackOpened('cb_1', 200), AT]], settled);
+    const resolved = given([[chargebackResolved('cb_1', 'LOST'), AT]], opened);
+    expect(decide(chargebackOpened('cb_1', 200), opened.state, AT)).toEqual([]);
+    expect(decide(chargebackResolved('cb_1', 'WON'), resolved.state, AT)).toEqual([]);
+    expect(decide(chargebackResolved('cb_x', 'WON'), resolved.state, AT)).toEqual([]);
+  });
+
+  it('records chargebacks with amount and reason, and their outcome; the charge status stays as it is', () => {
+    const opened = given([[chargebackOpened('cb_1', 250, 'fraudulent'), AT]], automaticCaptured());
+    expect(opened.events.at(-1)).toEqual({
+      type: 'ChargeChargebackOpened',
+      data: {
+        historyId: expect.stringMatching(HISTORY_ID),
+        at: iso(AT),
+        chargebackId: 'cb_1',
+        amount: 250,
+        reason: 'fraudulent',
+      },
+    });
+    const resolved = when(opened, chargebackResolved('cb_1', 'WON', 250), after(DAY, AT));
+    expect(resolved.events).toEqual([
+      {
+        type: 'ChargeChargebackResolved',
+        data: {
+          historyId: expect.stringMatching(HISTORY_ID),
+          at: iso(after(DAY, AT)),
+          chargebackId: 'cb_1',
+          amount: 250,
+          outcome: 'WON',
+        },
+      },
+    ]);
+    const state = charge(resolved.state);
+    expect(state.status).toBe('CAPTURED');
+    expect(statuses(state)).toEqual(statuses(automaticCaptured().state));
+    expect(toPaymentChargeResource(state).chargebacks).toEqual([
+      {
+        id: 'cb_1',
+        amount: 250,
+        status: 'WON',
+        reason: 'fraudulent',
+        createdAt: iso(AT),
+        updatedAt: iso(after(DAY, AT)),
+      },
+    ]);
+  });
+
+  it('refuses a refund step for a charge that does not exist', () => {
+    expect(refusal(() => decide(refundSucceeded('refund_1'), initialState, AT))).toBeInstanceOf(InvalidChargeStatus);
+  });
+
+  it('lets the rest of a partly captured charge be captured while a refund is pending, and stays REFUND_PROCESSING', () => {
+    const run = given(
+      [
+        [refundRequested('refund_1', 100), AT],
+        [captureCharge(300), after(MINUTE, AT)],
+      ],
+      partlyCaptured(),
+    );
+    expect(types(run.events).slice(-2)).toEqual(['ChargeCaptureRequested', 'ChargeCaptured']);
+    expect(charge(run.state).status).toBe('REFUND_PROCESSING');
+    expect(capturedAmount(charge(run.state))).toBe(700);
+    const settled = given([[refundSucceeded('refund_1'), after(2 * MINUTE, AT)]], run);
+    expect(charge(settled.state).status).toBe('CAPTURED');
+  });
+
+  it('takes a REFUNDED charge back to CAPTURED when more of it is captured; its rest can be released', () => {
+    const refunded = given([[[refundRequested('refund_1', 400), refundSucceeded('refund_1')], AT]], partlyCaptured());
+    const moreCaptured = given([[captureCharge(100), after(MINUTE, AT)]], refunded);
+    expect(charge(moreCaptured.state).status).toBe('CAPTURED');
+
+    const released = given([[voidCharge(), after(MINUTE, AT)]], refunded);
+    expect(types(released.events).slice(-2)).toEqual(['ChargeVoidRequested', 'ChargeVoided']);
+    expect(charge(released.state).status).toBe('REFUNDED');
+    expect(openAmount(charge(released.state))).toBe(0);
+  });
+
+  it('releases what is still open when the capture window closes on a REFUND_PROCESSING or REFUNDED charge', () => {
+    const pending = given([[refundRequested('refund_1', 100), AT]], partlyCaptured());
+    const refunded = given(
+      [[refundSucceeded('refund_1'), AT]],
+      given([[refundRequested('refund_1', 400), AT]], partlyCaptured()),
+    );
+    for (const run of [pending, refunded]) {
+      const events = decide(requestVoid('CAPTURE_WINDOW_EXPIRED', 'void_w'), run.state, CAPTURE_DEADLINE);
+      expect(events).toMatchObject([{ type: 'ChargeVoidRequested', data: { amount: 600 } }]);
+    }
+  });
+
+  it('folds a state stored before refunds existed (no refunds[] or chargebacks[]) and shows both empty', () => {
+    const { refunds: _refunds, chargebacks: _chargebacks, ...stored } = charge(automaticCaptured().state);
+    const legacy = stored as ExistingCharge;
+    expect(toPaymentChargeResource(legacy)).toMatchObject({ refunds: [], chargebacks: [] });
+    const run = given(
+      [[[refundRequested('refund_1', 1000), refundSucceeded('refund_1'), chargebackOpened('cb_1', 10)], AT]],
+      { state: legacy, events: [] },
+    );
+    expect(charge(run.state)).toMatchObject({
+      status: 'REFUNDED',
+      refunds: [{ id: 'refund_1', status: 'SUCCEEDED' }],
+      chargebacks: [{ id: 'cb_1', status: 'OPEN' }],
+    });
+  });
+
+  it('rebuilds the same state from the stored stream as the command-by-command run', () => {
+    const run = given(
+      [
+        [[refundRequested('refund_1', 300), refundFailed('refund_1')], AT],
+        [[refundRequested('refund_2', 300), chargebackOpened('cb_1', 100)], after(DAY, AT)],
+        [[refundSucceeded('refund_2'), chargebackResolved('cb_1', 'LOST')], after(2 * DAY, AT)],
+      ],
+      automaticCaptured(),
+    );
+    expect(fold(chargeDecider, run.events)).toEqual(run.state);
+    expect(JSON.parse(JSON.stringify(run.state))).toEqual(run.state);
+  });
+
+  describe('property: any sequence of refund and chargeback steps, delivered at least once', () => {
+    type Step =
+      | { kind: 'request'; amount: number }
+      | { kind: 'providerPending'; pick: number }
+      | { kind: 'succeed'; pick: number }
+      | { kind: 'fail'; pick: number }
+      | { kind: 'openChargeback'; amount: number }
+      | { kind: 'resolveChargeback'; pick: number; outcome: 'WON' | 'LOST' };
+    const pick = fc.nat(20);
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      fc.record({ kind: fc.constant('request' as const), amount: fc.integer({ min: 1, max: 600 }) }),
+      fc.record({ kind: fc.constant('providerPending' as const), pick }),
+      fc.record({ kind: fc.constant('succeed' as const), pick }),
+      fc.record({ kind: fc.constant('fail' as const), pick }),
+      fc.record({ kind: fc.constant('openChargeback' as const), amount: fc.integer({ min: 1, max: 300 }) }),
+      fc.record({
+        kind: fc.constant('resolveChargeback' as const),
+        pick,
+        outcome: fc.constantFrom('WON' as const, 'LOST' as const),
+      }),
+    );
+
+    it('keeps the status the refunds give, records each step once, and a redelivery of everything records nothing', () => {
+      fc.assert(
+        fc.property(fc.array(step, { maxLength: 25 }), fc.array(fc.boolean(), { maxLength: 25 }), (steps, repeats) => {
+          let run = automaticCaptured();
+          const historyBefore = charge(run.state).history.length;
+          const refundIds: string[] = [];
+          const chargebackIds: string[] = [];
+          const delivered: ChargeCommand[] = [];
+          // The refunds service's events as it would record them: ids used once, outcomes any (the charge must cope).
+          steps.forEach((s, i) => {
+            const id = (ids: string[], p: number) => ids[p % (ids.length + 1)] ?? 'unknown';
+            let command: ChargeCommand;
+            switch (s.kind) {
+              case 'request':
+                refundIds.push(`refund_${i}`);
+                command = refundRequested(`refund_${i}`, s.amount);
+                break;
+              case 'providerPending':
+                command = refundPendingAtProvider(id(refundIds, s.pick));
+                break;
+              case 'succeed':
+                command = refundSucceeded(id(refundIds, s.pick));
+                break;
+              case 'fail':
+                command = refundFailed(id(refundIds, s.pick));
+                break;
+              case 'openChargeback':
+                chargebackIds.push(`cb_${i}`);
+                command = chargebackOpened(`cb_${i}`, s.amount);
+                break;
+              case 'resolveChargeback':
+                command = chargebackResolved(id(chargebackIds, s.pick), s.outcome);
+                break;
+            }
+            delivered.push(command);
+            run = given([[command, after(i * MINUTE, AT)]], run);
+            // At least once: some steps come again right away, and record nothing.
+            if (repeats[i]) expect(decide(command, run.state, AT)).toEqual([]);
+          });
+
+          const state = charge(run.state);
+          const refunds = state.refunds;
+          const pendingCount = refunds.filter((r) => r.status === 'REFUND_PENDING').length;
+          const refunded = refunds.filter((r) => r.status === 'SUCCEEDED').reduce((t, r) => t + r.amount, 0);
+          const expected = pendingCount > 0 ? 'REFUND_PROCESSING' : refunded >= 1000 ? 'REFUNDED' : 'CAPTURED';
+          expect(state.status).toBe(expected);
+          expect(refunds.map((r) => r.id)).toEqual(refundIds);
+          expect(state.chargebacks.map((c) => c.id)).toEqual(chargebackIds);
+
+          // Each refund: one pending event, at most one outcome; each chargeback: opened once, resolved at most once.
+          const count = (type: ChargeEventType, key: 'refundId' | 'chargebackId', id: string) =>
+            run.events.filter((e) => e.type === type && (e.data as unknown as Record<string, unknown>)[key] === id)
+              .length;
+          for (const id of refundIds) {
+            expect(count('ChargeRefundPending', 'refundId', id)).toBe(1);
+            expect(
+              count('ChargeRefundSucceeded', 'refundId', id) + count('ChargeRefundFailed', 'refundId', id),
+            ).toBeLessThanOrEqual(1);
+          }
+          for (const id of chargebackIds) {
+            expect(count('ChargeChargebackOpened', 'chargebackId', id)).toBe(1);
+            expect(count('ChargeChargebackResolved', 'chargebackId', id)).toBeLessThanOrEqual(1);
+          }
+
+          // History: one entry per status change, never two alike in a row.
+          const added = statuses(state).slice(historyBefore - 1);
+          added.slice(1).forEach((status, i) => expect(status).not.toBe(added[i]));
+
+          // Kafka redelivers the whole stream: nothing more is recorded.
+          for (const command of delivered) expect(decide(command, run.state, AT)).toEqual([]);
+          expect(fold(chargeDecider, run.events)).toEqual(run.state);
+        }),
+        { numRuns: 300 },
+      );
     });
   });
 });
@@ -1951,8 +2378,17 @@ describe('evolve', () => {
       [[[requestVoid('MERCHANT_REQUESTED', 'void_r'), voidRefusal('void_r')], after(DAY)]],
       manualAuthorized(),
     );
+    const refunded = given(
+      [
+        [[refundRequested('refund_1', 100), refundSucceeded('refund_1')], after(2 * DAY)],
+        [[refundRequested('refund_2', 100), refundFailed('refund_2')], after(2 * DAY)],
+        [[chargebackOpened('cb_1', 200), chargebackResolved('cb_1', 'WON')], after(3 * DAY)],
+      ],
+      automaticCaptured(),
+    );
     const all = [
       ...voided.events,
+      ...refunded.events,
       ...declined.events,
       ...canceled.events,
       ...refusedCapture.events,
@@ -1969,7 +2405,7 @@ describe('evolve', () => {
 
   it('is total: every event but ChargeCreated leaves a NEW state as it is, without throwing', () => {
     const events = oneOfEach().filter((e) => e.type !== 'ChargeCreated');
-    expect(events).toHaveLength(12);
+    expect(events).toHaveLength(Object.keys(CHARGE_EVENT_SCHEMA_VERSIONS).length - 1);
     for (const event of events) {
       expect(() => evolve(initialState, event)).not.toThrow();
       expect(evolve(initialState, event)).toBe(initialState);
@@ -2126,6 +2562,11 @@ describe('chargeDecider', () => {
       ChargeVoidRequested: 1,
       ChargeVoided: 1,
       ChargeVoidFailed: 1,
+      ChargeRefundPending: 1,
+      ChargeRefundSucceeded: 1,
+      ChargeRefundFailed: 1,
+      ChargeChargebackOpened: 1,
+      ChargeChargebackResolved: 1,
     });
   });
 
@@ -2241,6 +2682,7 @@ describe('toPaymentChargeResource', () => {
         'captures',
         'refunds',
         'voids',
+        'chargebacks',
         'history',
         'failure',
         'createdAt',
@@ -2266,6 +2708,7 @@ describe('toPaymentChargeResource', () => {
       captures: [],
       refunds: [],
       voids: [],
+      chargebacks: [],
       history: [{ id: expect.stringMatching(HISTORY_ID), status: 'AUTHENTICATION_PENDING', createdAt: iso(T0) }],
       failure: null,
       createdAt: iso(T0),

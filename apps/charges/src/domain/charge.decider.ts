@@ -21,6 +21,9 @@ import {
   newId,
   openAmount,
   PAYMENT_METHOD_CAPABILITIES,
+  type RefundEvent,
+  refundsOf,
+  chargebacksOf,
   upcastChargeEvent,
   voidedAmount,
 } from '@payment-ledger/contracts';
@@ -45,6 +48,9 @@ export { authorizedAmount, capturedAmount, openAmount, voidedAmount };
 export const initialState = initialChargeState;
 export const evolve = evolveCharge;
 export const exists = chargeExists;
+
+/** Statuses of a charge with money captured, where a further capture or a void of what is still open is allowed. */
+const CAPTURED_STATUSES: ChargeStatus[] = ['CAPTURED', 'REFUND_PROCESSING', 'REFUNDED'];
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -97,7 +103,7 @@ export function decide(command: ChargeCommand, state: ChargeState, now: Date): C
     case 'CaptureCharge': {
       // A retried request (same capture id) finds its capture already asked for.
       if (state.captures.some((c) => c.id === command.captureId)) return [];
-      requireStatus(state, ['CAPTURE_PENDING', 'CAPTURED'], 'capture');
+      requireStatus(state, ['CAPTURE_PENDING', ...CAPTURED_STATUSES], 'capture');
       if (state.captureExpiresAt && now.getTime() >= Date.parse(state.captureExpiresAt)) {
         throw new AuthorizationExpired(state.captureExpiresAt);
       }
@@ -125,9 +131,11 @@ export function decide(command: ChargeCommand, state: ChargeState, now: Date): C
       if (command.reason === 'CAPTURE_WINDOW_EXPIRED') {
         // The timer may fire after a capture or void took everything, or early after a restart: then nothing to do.
         const due = state.captureExpiresAt !== null && now.getTime() >= Date.parse(state.captureExpiresAt);
-        if (!due || !['CAPTURE_PENDING', 'CAPTURED'].includes(state.status) || openAmount(state) === 0) return [];
+        if (!due || !['CAPTURE_PENDING', ...CAPTURED_STATUSES].includes(state.status) || openAmount(state) === 0) {
+          return [];
+        }
       } else {
-        requireStatus(state, ['CAPTURE_PENDING', 'CAPTURED'], 'void');
+        requireStatus(state, ['CAPTURE_PENDING', ...CAPTURED_STATUSES], 'void');
         if (state.captureExpiresAt && now.getTime() >= Date.parse(state.captureExpiresAt)) {
           throw new AuthorizationExpired(state.captureExpiresAt);
         }
@@ -149,6 +157,53 @@ export function decide(command: ChargeCommand, state: ChargeState, now: Date): C
         ? [{ type: 'ChargeVoided', data: { ...answered, providerReference: command.result.providerReference } }]
         : [{ type: 'ChargeVoidFailed', data: { ...answered, failure: command.failure } }];
     }
+    case 'RecordRefundProgress':
+      return refundProgress(state, command.event, historyId, at);
+  }
+}
+
+/**
+ * The charge's record of a step of one of its refunds or chargebacks: each is recorded once, in the order the
+ * refunds service recorded them. A repeat (Kafka delivers at least once), a settled refund's or resolved chargeback's
+ * second outcome, or an outcome for one the charge never learnt of records nothing. `RefundPending` (the provider
+ * settles later) records nothing either: the refund is REFUND_PENDING on the charge since its request.
+ */
+function refundProgress(state: ExistingCharge, event: RefundEvent, historyId: string, at: string): ChargeEvent[] {
+  switch (event.type) {
+    case 'RefundRequested': {
+      const { refundId, amount } = event.data;
+      if (refundsOf(state).some((r) => r.id === refundId)) return [];
+      return [{ type: 'ChargeRefundPending', data: { historyId, at, refundId, amount: amount.value } }];
+    }
+    case 'RefundPending':
+      return [];
+    case 'RefundSucceeded':
+    case 'RefundFailed': {
+      const refund = refundsOf(state).find((r) => r.id === event.data.refundId);
+      if (refund?.status !== 'REFUND_PENDING') return [];
+      const settled = { historyId, at, refundId: refund.id, amount: refund.amount };
+      return event.type === 'RefundSucceeded'
+        ? [{ type: 'ChargeRefundSucceeded', data: settled }]
+        : [{ type: 'ChargeRefundFailed', data: { ...settled, failure: event.data.failure } }];
+    }
+    case 'ChargebackOpened': {
+      const { chargebackId, amount, reason } = event.data;
+      if (chargebacksOf(state).some((c) => c.id === chargebackId)) return [];
+      return [{ type: 'ChargeChargebackOpened', data: { historyId, at, chargebackId, amount: amount.value, reason } }];
+    }
+    case 'ChargebackResolved': {
+      const chargeback = chargebacksOf(state).find((c) => c.id === event.data.chargebackId);
+      if (chargeback?.status !== 'OPEN') return [];
+      return [
+        {
+          type: 'ChargeChargebackResolved',
+          data: { historyId, at, chargebackId: chargeback.id, amount: chargeback.amount, outcome: event.data.outcome },
+        },
+      ];
+    }
+    default:
+      // A refund event type this build does not know (written by a newer refunds service) records nothing.
+      return [];
   }
 }
 

@@ -13,8 +13,13 @@ import type {
   ChargeCaptured,
   ChargeCaptureFailed,
   ChargeCaptureRequested,
+  ChargeChargebackOpened,
+  ChargeChargebackResolved,
   ChargeCreated,
   ChargeEvent,
+  ChargeRefundFailed,
+  ChargeRefundPending,
+  ChargeRefundSucceeded,
   ChargeVoided,
   ChargeVoidFailed,
   ChargeVoidRequested,
@@ -237,6 +242,79 @@ export const ChargeVoidFailedContract = defineEvent<ChargeVoidFailed>({
   }),
 });
 
+// Refunds and chargebacks, as the charges service learns them from the refunds service's `refund` stream.
+const refundStatusRule =
+  'Status after: `REFUND_PROCESSING` while any refund of the charge is pending; otherwise `REFUNDED` once the ' +
+  'refunds that succeeded add up to all that was captured, else `CAPTURED`.';
+
+export const ChargeRefundPendingContract = defineEvent<ChargeRefundPending>({
+  type: 'ChargeRefundPending',
+  streamType,
+  schemaVersion: V.ChargeRefundPending,
+  description:
+    'A refund of `amount` was asked of the provider (the refunds service recorded `RefundRequested` on the ' +
+    "charge's `refund` stream; the charges service records it here once, when it consumes that event). Refund " +
+    'status on the charge: `REFUND_PENDING`. Status after: `REFUND_PROCESSING`.',
+  data: object<ChargeRefundPending['data']>({
+    ...statusChange,
+    refundId: noted(string, "the refunds service's `refund_…` id"),
+    amount,
+  }),
+});
+
+export const ChargeRefundSucceededContract = defineEvent<ChargeRefundSucceeded>({
+  type: 'ChargeRefundSucceeded',
+  streamType,
+  schemaVersion: V.ChargeRefundSucceeded,
+  description:
+    'The provider refunded `amount` to the consumer (from `RefundSucceeded`; recorded once, for a refund still ' +
+    'pending). Refund status on the charge: `SUCCEEDED`. ' +
+    refundStatusRule,
+  data: object<ChargeRefundSucceeded['data']>({ ...statusChange, refundId: string, amount }),
+});
+
+export const ChargeRefundFailedContract = defineEvent<ChargeRefundFailed>({
+  type: 'ChargeRefundFailed',
+  streamType,
+  schemaVersion: V.ChargeRefundFailed,
+  description:
+    'The provider declined or refused the refund: nothing moved, and its amount is refundable again (from ' +
+    '`RefundFailed`; recorded once, for a refund still pending). Refund status on the charge: `FAILED`. ' +
+    refundStatusRule,
+  data: object<ChargeRefundFailed['data']>({ ...statusChange, refundId: string, amount, failure: chargeFailureSchema }),
+});
+
+export const ChargeChargebackOpenedContract = defineEvent<ChargeChargebackOpened>({
+  type: 'ChargeChargebackOpened',
+  streamType,
+  schemaVersion: V.ChargeChargebackOpened,
+  description:
+    'The consumer disputed `amount` of the charge at the provider (from `ChargebackOpened`; recorded once). ' +
+    'Chargeback status on the charge: `OPEN`. The charge status is unchanged: `chargebacks[]` shows it.',
+  data: object<ChargeChargebackOpened['data']>({
+    ...statusChange,
+    chargebackId: noted(string, "the refunds service's chargeback id"),
+    amount,
+    reason: noted(string, "the provider's reason for the dispute"),
+  }),
+});
+
+export const ChargeChargebackResolvedContract = defineEvent<ChargeChargebackResolved>({
+  type: 'ChargeChargebackResolved',
+  streamType,
+  schemaVersion: V.ChargeChargebackResolved,
+  description:
+    'The dispute was decided (from `ChargebackResolved`; recorded once, for a chargeback still open): `WON` gives ' +
+    'the amount back to the merchant, `LOST` leaves it with the consumer. Chargeback status on the charge: the ' +
+    'outcome. The charge status is unchanged.',
+  data: object<ChargeChargebackResolved['data']>({
+    ...statusChange,
+    chargebackId: string,
+    amount,
+    outcome: literal('WON', 'LOST'),
+  }),
+});
+
 export const chargeEvents = eventParser<ChargeEvent>(streamType, {
   ChargeCreated: ChargeCreatedContract,
   ChargeAuthenticationCompleted: ChargeAuthenticationCompletedContract,
@@ -251,6 +329,11 @@ export const chargeEvents = eventParser<ChargeEvent>(streamType, {
   ChargeVoidRequested: ChargeVoidRequestedContract,
   ChargeVoided: ChargeVoidedContract,
   ChargeVoidFailed: ChargeVoidFailedContract,
+  ChargeRefundPending: ChargeRefundPendingContract,
+  ChargeRefundSucceeded: ChargeRefundSucceededContract,
+  ChargeRefundFailed: ChargeRefundFailedContract,
+  ChargeChargebackOpened: ChargeChargebackOpenedContract,
+  ChargeChargebackResolved: ChargeChargebackResolvedContract,
 });
 
 /** A stored or consumed charge event in its current shape; null for a type this build does not know. */

@@ -9,6 +9,7 @@
 import type { Money } from '../money';
 import type { CaptureMethod, ChargeFailure, Consumer, SimulationCode, VoidReason } from '../payment-charge';
 import type { PaymentMethodType } from '../payment-method-capabilities';
+import type { ChargebackOutcome } from '../payment-refund';
 
 interface StatusChange {
   /** The `hist_…` id of the history entry this event adds. */
@@ -116,6 +117,36 @@ export interface ChargeVoidFailed {
   data: StatusChange & { voidId: string; amount: number; reason: VoidReason; failure: ChargeFailure };
 }
 
+/**
+ * The charge's record of its refunds and chargebacks. The refunds service owns them (its `refund:<chargeId>` stream,
+ * refund-events.ts); the charges service learns of each step from those events on Kafka and records it here, so the
+ * charge's `refunds[]`, `chargebacks[]`, status and history move with them. Amounts: minor units of the charge currency.
+ */
+export interface ChargeRefundPending {
+  type: 'ChargeRefundPending';
+  data: StatusChange & { refundId: string; amount: number };
+}
+
+export interface ChargeRefundSucceeded {
+  type: 'ChargeRefundSucceeded';
+  data: StatusChange & { refundId: string; amount: number };
+}
+
+export interface ChargeRefundFailed {
+  type: 'ChargeRefundFailed';
+  data: StatusChange & { refundId: string; amount: number; failure: ChargeFailure };
+}
+
+export interface ChargeChargebackOpened {
+  type: 'ChargeChargebackOpened';
+  data: StatusChange & { chargebackId: string; amount: number; reason: string };
+}
+
+export interface ChargeChargebackResolved {
+  type: 'ChargeChargebackResolved';
+  data: StatusChange & { chargebackId: string; amount: number; outcome: ChargebackOutcome };
+}
+
 export type ChargeEvent =
   | ChargeCreated
   | ChargeAuthenticationCompleted
@@ -129,7 +160,12 @@ export type ChargeEvent =
   | ChargeCaptureFailed
   | ChargeVoidRequested
   | ChargeVoided
-  | ChargeVoidFailed;
+  | ChargeVoidFailed
+  | ChargeRefundPending
+  | ChargeRefundSucceeded
+  | ChargeRefundFailed
+  | ChargeChargebackOpened
+  | ChargeChargebackResolved;
 
 export type ChargeEventType = ChargeEvent['type'];
 
@@ -147,4 +183,9 @@ export const CHARGE_EVENT_SCHEMA_VERSIONS: Record<ChargeEventType, number> = {
   ChargeVoidRequested: 1,
   ChargeVoided: 1,
   ChargeVoidFailed: 1,
+  ChargeRefundPending: 1,
+  ChargeRefundSucceeded: 1,
+  ChargeRefundFailed: 1,
+  ChargeChargebackOpened: 1,
+  ChargeChargebackResolved: 1,
 };

@@ -10,6 +10,7 @@
 import { parseChargeEvent } from '../events/charge-event-contracts';
 import type { ChargeCreated, ChargeEvent } from '../events/charge-events';
 import type { ChargeFailure, ChargeStatus, HistoryEntry, PaymentChargeResource, VoidReason } from '../payment-charge';
+import type { ChargebackStatus, RefundStatus } from '../payment-refund';
 import { type AsOf, foldAsOf, type StoredStreamEvent } from './as-of';
 
 /** PROCESSING: the intent is recorded and the provider's answer is not (yet): a pending outside call. */
@@ -41,6 +42,27 @@ export interface VoidRecord {
   updatedAt: string;
 }
 
+/**
+ * A refund as the charge records it from the refunds service's events (ChargeRefund…): that service owns the refund
+ * (its `refund:<chargeId>` stream); this is the charge's view of it, for its status and `refunds[]`.
+ */
+export interface RefundOnCharge {
+  id: string;
+  amount: number;
+  status: RefundStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+/** A chargeback as the charge records it (ChargeChargeback…). */
+export interface ChargebackOnCharge {
+  id: string;
+  amount: number;
+  status: ChargebackStatus;
+  reason: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** What the charge was created with (its `ChargeCreated` payload, under its id), and what happened since. */
 export interface ChargeDetails extends Omit<ChargeCreated['data'], 'historyId' | 'at' | 'chargeId'> {
   id: string;
@@ -50,6 +72,12 @@ export interface ChargeDetails extends Omit<ChargeCreated['data'], 'historyId' |
   authorizations: AuthorizationRecord[];
   captures: CaptureRecord[];
   voids: VoidRecord[];
+  /**
+   * Absent from states folded (and stored by read models) before refunds existed: read them through refundsOf and
+   * chargebacksOf.
+   */
+  refunds: RefundOnCharge[];
+  chargebacks: ChargebackOnCharge[];
   history: HistoryEntry[];
   failure: ChargeFailure | null;
   createdAt: string;
@@ -79,6 +107,33 @@ export function voidedAmount(state: ExistingCharge): number {
 /** What can still be captured or voided: authorized − captured − voided (processing ones included). */
 export function openAmount(state: ExistingCharge): number {
   return authorizedAmount(state) - capturedAmount(state) - voidedAmount(state);
+}
+
+/** A charge's refunds; none on a state stored before refunds existed. */
+export function refundsOf(state: ExistingCharge): RefundOnCharge[] {
+  return state.refunds ?? [];
+}
+export function chargebacksOf(state: ExistingCharge): ChargebackOnCharge[] {
+  return state.chargebacks ?? [];
+}
+
+/**
+ * The status of a charge with money captured, from its refunds: `REFUND_PROCESSING` while any refund is pending,
+ * `REFUNDED` once the refunds that succeeded add up to all that was captured (captures answered CAPTURED), otherwise
+ * `CAPTURED`. Chargebacks show in `chargebacks[]` and leave the status as it is.
+ */
+function capturedStatus(state: ExistingCharge): ChargeStatus {
+  const refunds = refundsOf(state);
+  if (refunds.some((r) => r.status === 'REFUND_PENDING')) return 'REFUND_PROCESSING';
+  const captured = state.captures.reduce((total, c) => (c.status === 'CAPTURED' ? total + c.amount : total), 0);
+  const refunded = refunds.reduce((total, r) => (r.status === 'SUCCEEDED' ? total + r.amount : total), 0);
+  return captured > 0 && refunded >= captured ? 'REFUNDED' : 'CAPTURED';
+}
+
+/** After a refund's step: its status as captured money (capturedStatus); other statuses stay (refunds need one). */
+function statusAfterRefundStep(state: ExistingCharge): ChargeStatus {
+  const captured: ChargeStatus[] = ['CAPTURED', 'REFUND_PROCESSING', 'REFUNDED'];
+  return captured.includes(state.status) ? capturedStatus(state) : state.status;
 }
 
 function withStatus(state: ExistingCharge, status: ChargeStatus, historyId: string, at: string): ExistingCharge {
@@ -114,6 +169,8 @@ export function evolveCharge(state: ChargeState, event: ChargeEvent): ChargeStat
       authorizations: [],
       captures: [],
       voids: [],
+      refunds: [],
+      chargebacks: [],
       history: [{ id: d.historyId, status, createdAt: d.at }],
       failure: null,
       createdAt: d.at,
@@ -214,8 +271,8 @@ export function evolveCharge(state: ChargeState, event: ChargeEvent): ChargeStat
     case 'ChargeCaptured': {
       const d = event.data;
       const previous = state.captures.find((c) => c.id === d.captureId);
-      return {
-        ...withStatus(state, 'CAPTURED', d.historyId, d.at),
+      const captured: ExistingCharge = {
+        ...state,
         captures: upsertOperation(state.captures, {
           id: d.captureId,
           amount: d.amount,
@@ -225,6 +282,8 @@ export function evolveCharge(state: ChargeState, event: ChargeEvent): ChargeStat
           updatedAt: d.at,
         }),
       };
+      // CAPTURED, unless a refund is pending (a further partial capture while one is) or all is refunded.
+      return withStatus(captured, capturedStatus(captured), d.historyId, d.at);
     }
     case 'ChargeCaptureFailed': {
       const d = event.data;
@@ -291,6 +350,67 @@ export function evolveCharge(state: ChargeState, event: ChargeEvent): ChargeStat
         }),
       };
     }
+    case 'ChargeRefundPending': {
+      const d = event.data;
+      const previous = refundsOf(state).find((r) => r.id === d.refundId);
+      return withRefund(
+        state,
+        {
+          id: d.refundId,
+          amount: d.amount,
+          status: 'REFUND_PENDING',
+          createdAt: previous?.createdAt ?? d.at,
+          updatedAt: d.at,
+        },
+        d,
+      );
+    }
+    case 'ChargeRefundSucceeded':
+    case 'ChargeRefundFailed': {
+      const d = event.data;
+      const previous = refundsOf(state).find((r) => r.id === d.refundId);
+      return withRefund(
+        state,
+        {
+          id: d.refundId,
+          amount: d.amount,
+          status: event.type === 'ChargeRefundSucceeded' ? 'SUCCEEDED' : 'FAILED',
+          createdAt: previous?.createdAt ?? d.at,
+          updatedAt: d.at,
+        },
+        d,
+      );
+    }
+    case 'ChargeChargebackOpened': {
+      const d = event.data;
+      const previous = chargebacksOf(state).find((c) => c.id === d.chargebackId);
+      return {
+        ...withStatus(state, state.status, d.historyId, d.at),
+        chargebacks: upsertOperation(chargebacksOf(state), {
+          id: d.chargebackId,
+          amount: d.amount,
+          status: 'OPEN',
+          reason: d.reason,
+          createdAt: previous?.createdAt ?? d.at,
+          updatedAt: d.at,
+        }),
+      };
+    }
+    case 'ChargeChargebackResolved': {
+      const d = event.data;
+      const previous = chargebacksOf(state).find((c) => c.id === d.chargebackId);
+      return {
+        ...withStatus(state, state.status, d.historyId, d.at),
+        chargebacks: upsertOperation(chargebacksOf(state), {
+          id: d.chargebackId,
+          amount: d.amount,
+          status: d.outcome,
+          reason: previous?.reason ?? '',
+          createdAt: previous?.createdAt ?? d.at,
+          updatedAt: d.at,
+        }),
+      };
+    }
     default:
       // A type this version does not know (written by a newer one) changes nothing here.
       return state;
@@ -300,7 +420,13 @@ export function evolveCharge(state: ChargeState, event: ChargeEvent): ChargeStat
 /** A refused capture or void undoes its `…_PROCESSING` status: back to waiting for a capture, or CAPTURED. */
 function statusAfterRefusal(state: ExistingCharge, processing: ChargeStatus): ChargeStatus {
   if (state.status !== processing) return state.status;
-  return state.captures.some((c) => c.status === 'CAPTURED') ? 'CAPTURED' : 'CAPTURE_PENDING';
+  return state.captures.some((c) => c.status === 'CAPTURED') ? capturedStatus(state) : 'CAPTURE_PENDING';
+}
+
+/** The charge with a refund's new step recorded, and the status its refunds give it. */
+function withRefund(state: ExistingCharge, refund: RefundOnCharge, at: { historyId: string; at: string }) {
+  const next: ExistingCharge = { ...state, refunds: upsertOperation(refundsOf(state), refund) };
+  return withStatus(next, statusAfterRefundStep(next), at.historyId, at.at);
 }
 
 function upsert(list: AuthorizationRecord[], record: AuthorizationRecord): AuthorizationRecord[] {
@@ -350,8 +476,22 @@ export function toPaymentChargeResource(state: ExistingCharge): PaymentChargeRes
       createdAt,
       updatedAt,
     })),
-    refunds: [],
+    refunds: refundsOf(state).map(({ id, amount, status, createdAt, updatedAt }) => ({
+      id,
+      amount,
+      status,
+      createdAt,
+      updatedAt,
+    })),
     voids: state.voids.map(({ id, amount, status, reason, createdAt, updatedAt }) => ({
+      id,
+      amount,
+      status,
+      reason,
+      createdAt,
+      updatedAt,
+    })),
+    chargebacks: chargebacksOf(state).map(({ id, amount, status, reason, createdAt, updatedAt }) => ({
       id,
       amount,
       status,

@@ -1,4 +1,6 @@
 import {
+  CHARGEBACK_STATUSES,
+  REFUND_STATUSES,
   type CaptureList,
   type CaptureResource,
   CHARGE_STATUSES,
@@ -80,7 +82,19 @@ const voidOperation = resource('Void', {
 const refund = resource('Refund', {
   id: idOf('refund'),
   ...operationFields,
-  status: text({ example: 'REFUNDED' }),
+  status: oneOf(REFUND_STATUSES, {
+    description: 'REFUND_PENDING until the provider settles it; FAILED: nothing moved, the amount is refundable again',
+    example: 'SUCCEEDED',
+  }),
+});
+const chargeback = resource('Chargeback', {
+  id: idOf('chargeback'),
+  ...operationFields,
+  status: oneOf(CHARGEBACK_STATUSES, {
+    description: 'OPEN while disputed; WON: the amount came back to the merchant; LOST: it stays with the consumer',
+    example: 'OPEN',
+  }),
+  reason: text({ example: 'product not received' }),
 });
 
 export const paymentChargeSchema = resource('PaymentCharge', {
@@ -103,6 +117,7 @@ export const paymentChargeSchema = resource('PaymentCharge', {
   captures: list(capture),
   refunds: list(refund),
   voids: list(voidOperation),
+  chargebacks: list(chargeback, { description: 'Disputes the consumer raised at the provider' }),
   history: list(
     resource('PaymentChargeHistoryEntry', {
       id: idOf('history'),
