@@ -107,6 +107,9 @@ class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   [READINESS_CHECK](): HealthChecks {
+    // A module imported only for the event store (a service's core module) runs nothing: it has nothing to say about
+    // Kafka, and its answer must not overwrite the one of the module that runs the relay and consumers.
+    if (!this.relay && this.consumers.length === 0) return {};
     const components: Record<string, 'up' | 'down'> = {};
     if (this.relay) components.relay = this.relay.kafkaConnected ? 'up' : 'down';
     this.consumers.forEach((consumer, i) => (components[this.names[i]] = consumer.kafkaConnected ? 'up' : 'down'));
