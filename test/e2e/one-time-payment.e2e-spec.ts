@@ -1,9 +1,10 @@
 /**
- * A one-time Amazon Pay payment as a merchant and a consumer live it. The charges service, the gateway and the
- * sandbox page run as their own processes (as deployed); the merchant calls the API over HTTP, the consumer clicks
+ * A one-time Amazon Pay payment as a merchant and a consumer live it, and its refunds. The charges and refunds
+ * services, the gateway and the sandbox page run as their own processes (as deployed); the merchant calls the API over HTTP, the consumer clicks
  * through the hosted page in headless chromium (Debian's, driven by playwright-core) and lands on the merchant's
  * return page, a small HTTP server of this test.
  */
+import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
 import { TestDatabase } from '../support/test-database';
@@ -35,13 +36,15 @@ const e2e = services.test.bind(services);
 let returns: ReturnPage['returns'] = [];
 
 async function startServices(): Promise<void> {
-  const [chargesPort, gatewayPort, sandboxPort] = await freePorts(3);
+  const [chargesPort, gatewayPort, sandboxPort, refundsPort] = await freePorts(4);
   sandboxOrigin = `http://127.0.0.1:${sandboxPort}`;
   gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const shared = {
     ...e2eServiceEnv(db),
     CHARGES_TCP_HOST: '127.0.0.1',
     CHARGES_TCP_PORT: String(chargesPort),
+    REFUNDS_TCP_HOST: '127.0.0.1',
+    REFUNDS_TCP_PORT: String(refundsPort),
   };
   const start = async (name: string, entry: string, env: Record<string, string>) => {
     await services.start(name, entry, { ...shared, ...env });
@@ -49,6 +52,12 @@ async function startServices(): Promise<void> {
   // The gateway and the sandbox page both call the charges service, so it comes first.
   await start('charges', 'apps/charges/src/main.ts', { SANDBOX_PUBLIC_URL: sandboxOrigin });
   await Promise.all([
+    // A delayed refund settles at the sandbox provider after a second; the refunds service's timer finds it.
+    start('refunds', 'apps/refunds/src/main.ts', {
+      SANDBOX_PUBLIC_URL: sandboxOrigin,
+      SANDBOX_ASYNC_REFUND_DELAY_MS: '1000',
+      REFUND_TIMER_POLL_MS: '200',
+    }),
     start('gateway', 'apps/gateway/src/main.ts', { GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(gatewayPort) }),
     start('sandbox', 'apps/sandbox/src/main.ts', { SANDBOX_HOST: '127.0.0.1', SANDBOX_PORT: String(sandboxPort) }),
   ]);
@@ -176,6 +185,65 @@ e2e('the consumer pays on the hosted page on a phone and returns to the merchant
     'CAPTURE_PROCESSING',
     'CAPTURED',
   ]);
+});
+
+/** Polls the charge until `until` holds (the charges service learns of refunds from Kafka). */
+interface ChargeSeen {
+  status: string;
+  refunds: { id: string; amount: number; status: string }[];
+  history: { status: string }[];
+}
+
+async function chargeWhen(id: string, until: (charge: ChargeSeen) => boolean): Promise<ChargeSeen> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const charge = await api('GET', `/v1/payment-charges/${id}`);
+    if (until(charge.body) || Date.now() > deadline) return charge.body;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+e2e('the merchant refunds a paid charge in parts: one settles later by itself, then it is REFUNDED', async () => {
+  const returnUrl = `${returnOrigin}/return?order=A-1002`;
+  const charge = await createCharge(returnUrl);
+  await openCheckout(charge.requestUrl);
+  await decideAndReturn('Pay now', returnUrl);
+
+  const refund = (body: unknown, headers: Record<string, string> = {}) =>
+    apiClient(gatewayUrl, apiKey)('POST', `/v1/payment-charges/${charge.id}/refunds`, body, {
+      'request-idempotency-key': randomUUID(),
+      ...headers,
+    });
+  const delayed = await refund(
+    { amount: 400, reason: 'one item returned' },
+    { 'sandbox-simulation-code': 'RefundDelayed' },
+  );
+  expect(delayed.body).toMatchObject({ amount: 400 });
+  expect(delayed.body.status).toBe('REFUND_PENDING');
+  const tooMuch = await refund({ amount: 601 });
+  expect(tooMuch.status).toBe(409);
+  expect(tooMuch.body).toMatchObject({ failureCode: 'amount_exceeds_refundable', refundableAmount: 600 });
+  // The provider settles the delayed refund after a second; the refunds service's timer asks it and records it.
+  const settled = await chargeWhen(charge.id, (c) => c.refunds[0]?.status === 'SUCCEEDED');
+  expect(settled.status).toBe('CAPTURED');
+  const rest = await refund({});
+  expect(rest.status).toBe(201);
+  expect(rest.body).toMatchObject({ amount: 600, status: 'SUCCEEDED' });
+
+  const refunded = await chargeWhen(charge.id, (c) => c.status === 'REFUNDED');
+  expect(refunded.status).toBe('REFUNDED');
+  expect(refunded.refunds.map((r) => [r.id, r.amount, r.status])).toEqual([
+    [delayed.body.id, 400, 'SUCCEEDED'],
+    [rest.body.id, 600, 'SUCCEEDED'],
+  ]);
+  expect(refunded.history.map((entry) => entry.status).slice(-4)).toEqual([
+    'REFUND_PROCESSING',
+    'CAPTURED',
+    'REFUND_PROCESSING',
+    'REFUNDED',
+  ]);
+  const listed = await api('GET', `/v1/refunds?paymentChargeId=${charge.id}`);
+  expect(listed.body.data.map((r: { id: string }) => r.id)).toEqual([rest.body.id, delayed.body.id]);
 });
 
 e2e('the consumer cancels on the hosted page and returns to the merchant; the charge is FAILED', async () => {

@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { type Browser, chromium } from 'playwright-core';
 import { kafkaBrokers, testNamespace } from './kafka';
-import { freePort } from './ports';
+import { anyOpsPorts, freePort } from './ports';
 import { TEST_RPC_SIGNING_SECRET, TEST_SANDBOX_SIGNING_SECRET } from './rpc-secrets';
 import { startTsProcess, stopProcess } from './processes';
 
@@ -182,10 +182,6 @@ export function e2eServiceEnv(db: { serviceUrl: string }): Record<string, string
     LOG_LEVEL: 'info',
     RPC_SIGNING_SECRETS: TEST_RPC_SIGNING_SECRET,
     SANDBOX_SIGNING_SECRET: TEST_SANDBOX_SIGNING_SECRET,
-    CHARGES_OPS_PORT: '0',
-    AGREEMENTS_OPS_PORT: '0',
-    SCHEDULER_OPS_PORT: '0',
-    GATEWAY_OPS_PORT: '0',
-    SANDBOX_OPS_PORT: '0',
+    ...anyOpsPorts(),
   };
 }

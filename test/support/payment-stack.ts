@@ -21,7 +21,7 @@ import { gatewayConfigSchema } from '../../apps/gateway/src/gateway.config';
 import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
 import { apiClient } from './api-client';
 import { kafkaBrokers, testNamespace } from './kafka';
-import { freePort } from './ports';
+import { anyOpsPorts, freePort } from './ports';
 import { TEST_RPC_SIGNING_SECRET, TEST_SANDBOX_SIGNING_SECRET } from './rpc-secrets';
 
 export { freePort };
@@ -75,12 +75,7 @@ export class PaymentStack {
       API_KEY_CACHE_TTL_MS: '0',
       RPC_SIGNING_SECRETS: TEST_RPC_SIGNING_SECRET,
       // Ops listeners (metrics, health probes) on any free port (app.get(OpsListener).port): several stacks run at once.
-      CHARGES_OPS_PORT: '0',
-      AGREEMENTS_OPS_PORT: '0',
-      SCHEDULER_OPS_PORT: '0',
-      REFUNDS_OPS_PORT: '0',
-      GATEWAY_OPS_PORT: '0',
-      SANDBOX_OPS_PORT: '0',
+      ...anyOpsPorts(),
       ...options.env,
     };
   }

@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { SERVICE_REGISTRY } from '@payment-ledger/platform';
 
 /** A TCP port free on 127.0.0.1 right now (the OS picks it). */
 export async function freePort(): Promise<number> {
@@ -10,4 +11,9 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
+}
+
+/** Every service's ops listener on a free port (`<NAME>_OPS_PORT=0`), from the service registry: several stacks run at once. */
+export function anyOpsPorts(): Record<string, string> {
+  return Object.fromEntries(Object.values(SERVICE_REGISTRY).map((spec) => [spec.opsPort.setting, '0']));
 }

@@ -12,6 +12,8 @@ import { ProjectionRunners } from '@payment-ledger/messaging';
 import { RefundNotFound, RefundRequestRejected } from '../domain/refund-errors';
 import { REFUND_LIST_PROJECTION } from '../infrastructure/refund-list.projection';
 import { RefundListViewEntity } from '../infrastructure/refund-list-view.entity';
+import type { ChargeRefundsState } from '../domain/charge-refunds.decider';
+import { RefundableChargeReader } from './refundable-charge.reader';
 import { RefundRepository } from './refund-repository';
 
 /** How long a lookup by refund id waits for the list view to catch up with the log before it answers 404. */
@@ -28,11 +30,12 @@ export class GetRefundQuery {
     private readonly refunds: RefundRepository,
     @InjectRepository(RefundListViewEntity) private readonly rows: Repository<RefundListViewEntity>,
     private readonly projections: ProjectionRunners,
+    private readonly charges: RefundableChargeReader,
   ) {}
 
   async refund(message: GetRefundMessage): Promise<RefundResource> {
     const chargeId = message.chargeId ?? (await this.chargeOf(message.refundId, message.merchantId));
-    const state = await this.refunds.loadOwned(chargeId, message.merchantId);
+    const state = await this.ownedRefunds(chargeId, message.merchantId);
     const refund = state.refunds.find((r) => r.id === message.refundId);
     if (!refund || state.merchantId !== message.merchantId) throw new RefundNotFound();
     return toRefundResource(refund);
@@ -40,8 +43,7 @@ export class GetRefundQuery {
 
   /** A page of the charge's refunds, in the order they were asked for. */
   async ofCharge(message: ListChargeRefundsMessage): Promise<RefundList> {
-    const state = await this.refunds.loadOwned(message.chargeId, message.merchantId);
-    const refunds = state.refunds;
+    const refunds = (await this.ownedRefunds(message.chargeId, message.merchantId)).refunds;
     let start = 0;
     if (message.startingAfter !== undefined) {
       start = refunds.findIndex((r) => r.id === message.startingAfter) + 1;
@@ -56,6 +58,16 @@ export class GetRefundQuery {
     const page = refunds.slice(start, start + message.limit);
     const hasMore = start + message.limit < refunds.length;
     return { data: page.map(toRefundResource), hasMore, nextCursor: hasMore ? page[page.length - 1].id : null };
+  }
+
+  /**
+   * The charge's refund stream, for its merchant only; a charge with none yet must still be theirs (and exist): its
+   * list is then empty, and another merchant's charge is 404 as everywhere.
+   */
+  private async ownedRefunds(chargeId: string, merchantId: string): Promise<ChargeRefundsState> {
+    const state = await this.refunds.loadOwned(chargeId, merchantId);
+    if (state.merchantId === null) await this.charges.read(chargeId, merchantId);
+    return state;
   }
 
   private async chargeOf(refundId: string, merchantId: string): Promise<string> {
