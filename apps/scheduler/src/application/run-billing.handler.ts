@@ -133,8 +133,12 @@ export class RunBillingHandler {
   }
 }
 
+/** A period's charge that was captured stays paid when the merchant refunds it afterwards (a refund is not a decline). */
+const CAPTURED_STATUSES: readonly PaymentChargeResource['status'][] = ['CAPTURED', 'REFUND_PROCESSING', 'REFUNDED'];
+
+/** The settled outcome a charge shows: captured (then perhaps refunded in part or whole), or declined. */
 export function outcomeOf(charge: Pick<PaymentChargeResource, 'status' | 'failure'>): ChargeOutcome | undefined {
-  if (charge.status === 'CAPTURED') return { status: 'CAPTURED' };
+  if (CAPTURED_STATUSES.includes(charge.status)) return { status: 'CAPTURED' };
   if (charge.status === 'FAILED' && charge.failure) return { status: 'DECLINED', failure: charge.failure };
   return undefined;
 }
