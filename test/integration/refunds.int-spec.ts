@@ -150,6 +150,18 @@ describe('the refund rule', () => {
     expect(await refundStream(chargeId)).toMatchObject({ refunds: [] });
   });
 
+  it('a capture made after the charge was last read for a refund is refundable at once', async () => {
+    const chargeId = await approvedCharge('MANUAL');
+    expect((await api('POST', `/v1/payment-charges/${chargeId}/captures`, { amount: 400 }, key())).status).toBe(201);
+    expect((await refund(chargeId, { amount: 400 })).body.status).toBe('SUCCEEDED');
+    // The refunds service last saw 400 captured; the next refund needs the capture made since.
+    expect((await api('POST', `/v1/payment-charges/${chargeId}/captures`, { amount: 600 }, key())).status).toBe(201);
+    const more = await refund(chargeId, { amount: 600 });
+    expect(more.status).toBe(201);
+    expect(more.body.status).toBe('SUCCEEDED');
+    expect((await refund(chargeId, { amount: 1 })).body).toMatchObject({ refundableAmount: 0 });
+  });
+
   it("another merchant's charge and refunds do not exist for them", async () => {
     const chargeId = await approvedCharge();
     const mine = await refund(chargeId, { amount: 100 });

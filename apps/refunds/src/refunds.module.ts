@@ -15,6 +15,7 @@ import { ChargebacksHandler } from './application/chargebacks.handler';
 import { GetRefundQuery } from './application/get-refund.query';
 import { ListRefundsQuery } from './application/list-refunds.query';
 import { RefundProviderCalls } from './application/refund-provider-calls';
+import { RefundTimerFeed } from './application/refund-timer.feed';
 import { RefundRepository } from './application/refund-repository';
 import { RefundableChargeReader } from './application/refundable-charge.reader';
 import { RequestRefundHandler } from './application/request-refund.handler';
@@ -76,6 +77,7 @@ export class RefundsModule {
         ListRefundsQuery,
         ChargebacksHandler,
         RunRefundTimerHandler,
+        RefundTimerFeed,
         RefundTimerWorker,
       ],
       exports: [RefundTimerWorker],

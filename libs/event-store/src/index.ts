@@ -8,3 +8,4 @@ export * from './migrations-path';
 export * from './core/in-memory-event-store';
 export * from './core/request-coalescer';
 export * from './core/stream-command-queue';
+export * from './core/snapshot-cache';

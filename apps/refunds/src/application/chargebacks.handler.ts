@@ -7,6 +7,7 @@ import {
 } from '@payment-ledger/contracts';
 import type { ChargeRefundsState } from '../domain/charge-refunds.decider';
 import { ChargebackNotFound } from '../domain/refund-errors';
+import { decideFresh } from './decide-fresh';
 import { RefundableChargeReader } from './refundable-charge.reader';
 import { RefundRepository } from './refund-repository';
 
@@ -23,30 +24,34 @@ export class ChargebacksHandler {
   ) {}
 
   async open(message: OpenChargebackMessage): Promise<ChargebackResource> {
-    const { merchant } = message;
-    const charge = await this.charges.read(message.chargeId, merchant.id);
-    const { state } = await this.refunds.execute(
-      message.chargeId,
-      {
-        type: 'OpenChargeback',
-        chargebackId: message.chargebackId,
-        merchant: { id: merchant.id, mode: merchant.mode },
-        charge,
-        amount: message.amount,
-        reason: message.reason,
-      },
-      { merchantId: merchant.id, metadata: this.metadata(message) },
-    );
+    const { state } = await decideFresh(async (fresh) => {
+      const { merchant } = message;
+      const charge = await this.charges.read(message.chargeId, merchant.id, { fresh });
+      return this.refunds.execute(
+        message.chargeId,
+        {
+          type: 'OpenChargeback',
+          chargebackId: message.chargebackId,
+          merchant: { id: merchant.id, mode: merchant.mode },
+          charge,
+          amount: message.amount,
+          reason: message.reason,
+        },
+        { merchantId: merchant.id, metadata: this.metadata(message), fresh },
+      );
+    });
     return chargeback(state, message.chargebackId);
   }
 
   async resolve(message: ResolveChargebackMessage): Promise<ChargebackResource> {
     const { merchant } = message;
     await this.charges.read(message.chargeId, merchant.id);
-    const { state } = await this.refunds.execute(
-      message.chargeId,
-      { type: 'ResolveChargeback', chargebackId: message.chargebackId, outcome: message.outcome },
-      { merchantId: merchant.id, metadata: this.metadata(message) },
+    const { state } = await decideFresh((fresh) =>
+      this.refunds.execute(
+        message.chargeId,
+        { type: 'ResolveChargeback', chargebackId: message.chargebackId, outcome: message.outcome },
+        { merchantId: merchant.id, metadata: this.metadata(message), fresh },
+      ),
     );
     return chargeback(state, message.chargebackId);
   }

@@ -10,6 +10,7 @@ import {
   runPendingCalls,
   StreamCommandQueue,
   type StreamSnapshot,
+  StreamSnapshotCache,
 } from '@payment-ledger/event-store';
 import { EVENT_STORE } from '@payment-ledger/messaging';
 import { CLOCK, type Clock, PG_POOL } from '@payment-ledger/platform';
@@ -29,16 +30,21 @@ export interface RefundCommandOptions {
   /** The merchant the command acts for (another merchant's charge does not exist for them); null for the system. */
   merchantId: string | null;
   metadata: EventMetadata;
+  /** Read the stream rather than start from the snapshot this process last saw of it (see `execute`). */
+  fresh?: boolean;
 }
 
 /**
  * Charges' refund streams on the shared command loop: one command at a time per stream in this process
- * (StreamCommandQueue: a hot charge refunded by many clients at once queues instead of racing), the timers new events
- * start written in the transaction that appends them, and the refund calls made through the provider step.
+ * (StreamCommandQueue: a hot charge refunded by many clients at once queues instead of racing), each decided on the
+ * snapshot this process last saw of the stream (StreamSnapshotCache: no read of a stream it wrote last), the timers
+ * new events start written in the transaction that appends them, and the refund calls made through the provider
+ * step.
  */
 @Injectable()
 export class RefundRepository {
   private readonly queue = new StreamCommandQueue();
+  private readonly snapshots = new StreamSnapshotCache<ChargeRefundsState>();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -59,21 +65,37 @@ export class RefundRepository {
     return state;
   }
 
+  /**
+   * Decides the command on the stream as this process last saw it, unless `fresh`: a stale snapshot (another replica
+   * wrote since) fails the append's version check and the loop reads the stream and decides again, so nothing is
+   * ever appended on a stale state. A refusal can still come from a stale snapshot (a failed refund it does not know
+   * of yet): callers that answer with a refusal ask again with `fresh` first (`decideFresh` in the use cases).
+   */
   execute(chargeId: string, command: RefundCommand, options: RefundCommandOptions): Promise<RefundStep> {
     const streamId = refundStreamId(chargeId);
-    return this.queue.run(streamId, () =>
-      handleCommand(this.store, streamId, chargeRefundsDecider, command, {
-        now: () => this.clock.now(),
-        metadata: options.metadata,
-        guard: (state) => {
-          if (options.merchantId !== null && state.merchantId !== null && state.merchantId !== options.merchantId) {
-            throw new PaymentChargeNotFound();
-          }
-        },
-        ...this.timersWithEvents(chargeId),
-        outsideCalls: this.providerCalls,
-      }),
-    );
+    return this.queue.run(streamId, async () => {
+      if (options.fresh) this.snapshots.delete(streamId);
+      try {
+        const step = await handleCommand(this.store, streamId, chargeRefundsDecider, command, {
+          now: () => this.clock.now(),
+          metadata: options.metadata,
+          known: this.snapshots.get(streamId),
+          guard: (state) => {
+            if (options.merchantId !== null && state.merchantId !== null && state.merchantId !== options.merchantId) {
+              throw new PaymentChargeNotFound();
+            }
+          },
+          ...this.timersWithEvents(chargeId),
+          outsideCalls: this.providerCalls,
+        });
+        this.snapshots.set(streamId, step);
+        return step;
+      } catch (error) {
+        // What the stream is now is unknown (a concurrent write, or an answer that was not recorded): read it next time.
+        this.snapshots.delete(streamId);
+        throw error;
+      }
+    });
   }
 
   /**
@@ -83,11 +105,13 @@ export class RefundRepository {
   retryProviderCalls(chargeId: string, metadata: EventMetadata): Promise<RefundStep> {
     const streamId = refundStreamId(chargeId);
     return this.queue.run(streamId, async () => {
+      this.snapshots.delete(streamId);
       const step = await runPendingCalls(this.store, streamId, chargeRefundsDecider, this.providerCalls, {
         now: () => this.clock.now(),
         metadata,
         ...this.timersWithEvents(chargeId),
       });
+      this.snapshots.set(streamId, step);
       if (pendingRefundCalls(step.state).length > 0) {
         const dueAt = new Date(this.clock.now().getTime() + PROVIDER_RETRY_AFTER_MS).toISOString();
         await this.schedule(chargeId, [{ kind: 'provider_retry', dueAt }]);

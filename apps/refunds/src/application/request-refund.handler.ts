@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type CreateRefundMessage, type RefundResource, toRefundResource } from '@payment-ledger/contracts';
 import { RefundNotFound } from '../domain/refund-errors';
+import { decideFresh } from './decide-fresh';
 import { RefundableChargeReader } from './refundable-charge.reader';
 import { RefundRepository } from './refund-repository';
 
@@ -18,9 +19,16 @@ export class RequestRefundHandler {
   ) {}
 
   async handle(message: CreateRefundMessage): Promise<RefundResource> {
+    const { state } = await decideFresh((fresh) => this.request(message, fresh));
+    const refund = state.refunds.find((r) => r.id === message.refundId);
+    if (!refund) throw new RefundNotFound();
+    return toRefundResource(refund);
+  }
+
+  private async request(message: CreateRefundMessage, fresh: boolean) {
     const { merchant } = message;
-    const charge = await this.charges.read(message.chargeId, merchant.id);
-    const { state } = await this.refunds.execute(
+    const charge = await this.charges.read(message.chargeId, merchant.id, { fresh });
+    return this.refunds.execute(
       message.chargeId,
       {
         type: 'RequestRefund',
@@ -40,10 +48,8 @@ export class RequestRefundHandler {
           idempotencyKey: message.idempotencyKey,
           actor: `merchant:${merchant.id}`,
         },
+        fresh,
       },
     );
-    const refund = state.refunds.find((r) => r.id === message.refundId);
-    if (!refund) throw new RefundNotFound();
-    return toRefundResource(refund);
   }
 }

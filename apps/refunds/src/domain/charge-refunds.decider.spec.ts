@@ -18,7 +18,7 @@ import {
   SandboxOnly,
 } from './refund-errors';
 import { pendingRefundCalls } from './refund-provider-calls';
-import { refundChecks, timersOf } from './refund-timers';
+import { logTimers, PROVIDER_RETRY_AFTER_MS, refundChecks, timersOf } from './refund-timers';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const SANDBOX = { id: 'mch_1', mode: 'SANDBOX' as const };
@@ -138,7 +138,7 @@ describe('refund decider', () => {
       },
     ]);
     expect(pending.events.map((e) => e.type)).toEqual(['RefundRequested', 'RefundPending']);
-    expect(timersOf(pending.events).map((t) => t.kind)).toEqual(['provider_retry', 'refund_check']);
+    expect(timersOf(pending.events)).toEqual([{ kind: 'refund_check', dueAt: '2026-03-01T12:00:30.000Z' }]);
     expect(pendingRefundCalls(pending.state)).toEqual([]);
     expect(refundChecks(pending.state, NOW)).toEqual({ due: [], nextAt: '2026-03-01T12:00:30.000Z' });
     expect(refundChecks(pending.state, new Date('2026-03-01T12:00:30.000Z')).due).toEqual([
@@ -154,6 +154,19 @@ describe('refund decider', () => {
       NOW,
     );
     expect(again).toEqual([]);
+  });
+
+  it('the log feed sets a retry for each charge with an intent left unanswered in what it read, from its earliest', () => {
+    const { events } = run([refund('refund_a', 100), refund('refund_b', 100)]);
+    const answered = run([
+      refund('refund_a', 100),
+      { type: 'RecordRefundOutcome', refundId: 'refund_a', outcome: { status: 'SUCCEEDED', providerReference: 'r' } },
+    ]).events;
+    const due = new Date(NOW.getTime() + PROVIDER_RETRY_AFTER_MS).toISOString();
+    expect(logTimers(events.map((event) => ({ chargeId: 'charge_1', event })))).toEqual([
+      { chargeId: 'charge_1', kind: 'provider_retry', dueAt: due },
+    ]);
+    expect(logTimers(answered.map((event) => ({ chargeId: 'charge_2', event })))).toEqual([]);
   });
 
   it('an intent without an answer is a pending provider call keyed by the refund id', () => {

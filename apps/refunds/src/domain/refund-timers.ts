@@ -16,18 +16,38 @@ export interface RefundTimer {
   dueAt: string;
 }
 
-/** The timers a step's new events start; written in the transaction that appends them. */
+/**
+ * The timers a step's new events start, written in the transaction that appends them: a check of a refund the provider
+ * settles later. (Retries of unanswered calls are read from the log instead: `logTimers`.)
+ */
 export function timersOf(events: readonly RefundEvent[]): RefundTimer[] {
-  const timers: RefundTimer[] = [];
-  for (const event of events) {
-    if (event.type === 'RefundRequested') {
-      const dueAt = new Date(Date.parse(event.data.at) + PROVIDER_RETRY_AFTER_MS).toISOString();
-      timers.push({ kind: 'provider_retry', dueAt });
-    } else if (event.type === 'RefundPending') {
-      timers.push({ kind: 'refund_check', dueAt: event.data.checkAfter });
-    }
+  return events.flatMap((event) =>
+    event.type === 'RefundPending' ? [{ kind: 'refund_check' as const, dueAt: event.data.checkAfter }] : [],
+  );
+}
+
+/**
+ * The retries read from the event log after the fact (RefundTimerFeed) rather than written by each refund: one per
+ * charge with a refund intent whose answer is not among the events read with it, due PROVIDER_RETRY_AFTER_MS after
+ * the intent. A refund's busiest path then writes no timer; an answer that lands after the read leaves a retry that
+ * fires and finds nothing to do, and a crash between the intent and its call leaves the intent in the log, where the
+ * feed finds it.
+ */
+export function logTimers(
+  events: readonly { chargeId: string; event: RefundEvent }[],
+): (RefundTimer & { chargeId: string })[] {
+  const unanswered = new Map<string, { chargeId: string; at: string }>();
+  for (const { chargeId, event } of events) {
+    if (event.type === 'RefundRequested') unanswered.set(event.data.refundId, { chargeId, at: event.data.at });
+    else if ('refundId' in event.data) unanswered.delete(event.data.refundId);
   }
-  return timers;
+  const retries = new Map<string, string>();
+  for (const { chargeId, at } of unanswered.values()) {
+    const dueAt = new Date(Date.parse(at) + PROVIDER_RETRY_AFTER_MS).toISOString();
+    const earlier = retries.get(chargeId);
+    if (earlier === undefined || dueAt < earlier) retries.set(chargeId, dueAt);
+  }
+  return [...retries].map(([chargeId, dueAt]) => ({ chargeId, kind: 'provider_retry' as const, dueAt }));
 }
 
 /** The refunds the provider accepted and has not settled whose check is due at `now`, and when the next one is. */

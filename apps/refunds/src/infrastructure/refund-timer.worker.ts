@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { CLOCK, type Clock, JsonLogger, withLogContext } from '@payment-ledger/platform';
 import { newId } from '@payment-ledger/contracts';
 import { PostgresTimerStore, type TimerCounts, TimerWorker } from '@payment-ledger/timers';
+import { RefundTimerFeed } from '../application/refund-timer.feed';
 import { REFUND_TIMERS } from '../application/refund-timers';
 import { RunRefundTimerHandler } from '../application/run-refund-timer.handler';
 import type { RefundTimerKind } from '../domain/refund-timers';
@@ -9,8 +10,8 @@ import { REFUNDS_CONFIG, type RefundsConfig } from '../refunds.config';
 
 /**
  * Runs refund timers on the timer engine (libs/timers, queue 'refund-timers'), due by the service clock: provider
- * retries and checks of refunds the provider settles later. Several replicas may run: a claimed timer is leased to
- * one of them; a run that fails is retried after a backoff.
+ * retries (read from the log by RefundTimerFeed first) and checks of refunds the provider settles later. Several
+ * replicas may run: a claimed timer is leased to one of them; a run that fails is retried after a backoff.
  */
 @Injectable()
 export class RefundTimerWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -18,6 +19,7 @@ export class RefundTimerWorker implements OnApplicationBootstrap, OnApplicationS
 
   constructor(
     timers: PostgresTimerStore,
+    private readonly feed: RefundTimerFeed,
     private readonly handler: RunRefundTimerHandler,
     @Inject(CLOCK) clock: Clock,
     @Inject(REFUNDS_CONFIG) config: RefundsConfig,
@@ -30,6 +32,11 @@ export class RefundTimerWorker implements OnApplicationBootstrap, OnApplicationS
       pollMs: config.REFUND_TIMER_POLL_MS,
       batchSize: 50,
       leaseMs: 60_000,
+      beforeClaim: () =>
+        this.feed.catchUp().then(
+          () => undefined,
+          (error: unknown) => this.logger.event('warn', 'refund_timers.feed_failed', { error }),
+        ),
       handle: (timer) =>
         withLogContext({ correlationId: newId('event') }, async () => {
           const events = await this.handler.handle(timer.key, timer.kind as RefundTimerKind);

@@ -1,0 +1,47 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Pool, PoolClient } from 'pg';
+import { chargeIdOfRefundStream } from '@payment-ledger/contracts';
+import { type EventStore, type RecordedEvent, upcastEvent } from '@payment-ledger/event-store';
+import { catchUpProjection, EVENT_STORE, type Projection } from '@payment-ledger/messaging';
+import { PG_POOL } from '@payment-ledger/platform';
+import { PostgresTimerStore } from '@payment-ledger/timers';
+import { chargeRefundsDecider } from '../domain/charge-refunds.decider';
+import { logTimers } from '../domain/refund-timers';
+import { refundTimers } from './refund-timers';
+
+/**
+ * Writes the provider retries read from the refund event log (logTimers) rather than by each refund: one read of the
+ * log and one multi-row insert for everything since the last catch-up. It follows the log with the projection
+ * runner's batch loop (safe position; the checkpoint moves in the transaction that writes the timers, under its row
+ * lock), as the charges service's deadline feed does; RefundTimerWorker catches it up before it looks for due timers.
+ */
+@Injectable()
+export class RefundTimerFeed implements Projection {
+  readonly name = 'refunds.retry-timers';
+  readonly table = 'timers';
+  readonly streamTypes = ['refund'];
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly timers: PostgresTimerStore,
+  ) {}
+
+  catchUp(batchSize = 500): Promise<number> {
+    return catchUpProjection(this.pool, this.store, this, undefined, batchSize);
+  }
+
+  async apply(session: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
+    const timers = logTimers(
+      events.map((event) => ({
+        chargeId: chargeIdOfRefundStream(event.streamId),
+        event: upcastEvent(chargeRefundsDecider, event),
+      })),
+    );
+    // A retry already waiting is as good as a new one: a timer already there stays as it is.
+    await this.timers.schedule(
+      timers.flatMap((t) => refundTimers(t.chargeId, [t])),
+      { mode: 'keep', session },
+    );
+  }
+}
