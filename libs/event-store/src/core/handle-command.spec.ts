@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { type Decider, type DomainEvent, DomainError, fold } from '@payment-ledger/domain-kernel';
 import { commandConcurrencyRetries, commandsHandled } from '@payment-ledger/platform';
 import { ConcurrencyError } from './errors';
-import { commandOutcomeOf, handleCommand } from './handle-command';
+import { commandOutcomeOf, handleCommand, loadStream } from './handle-command';
 import { InMemoryEventStore } from './in-memory-event-store';
 
 // A small account: deposits and withdrawals, never below zero.
@@ -75,6 +75,47 @@ describe('handleCommand', () => {
     await handleCommand(store, 'account:uow', account, { kind: 'withdraw', amount: 3 }, options);
     expect(sessions).toEqual([undefined, 'tx']);
     expect(appendSessions).toEqual([undefined, 'tx']);
+  });
+
+  it('gives each new event its own metadata over the command’s where eventMetadata names one', async () => {
+    const store = new InMemoryEventStore();
+    const twoDeposits: typeof account = {
+      ...account,
+      decide: () => [
+        { type: 'Deposited', data: { amount: 1 } },
+        { type: 'Deposited', data: { amount: 2 } },
+      ],
+    };
+    await handleCommand(
+      store,
+      'account:meta',
+      twoDeposits,
+      { kind: 'deposit', amount: 0 },
+      {
+        now,
+        metadata: { correlationId: 'c', actor: 'system' },
+        eventMetadata: (events) => events.map((e) => (e.data.amount === 2 ? { causationId: 'evt_2' } : undefined)),
+      },
+    );
+    const stored = await store.readStream('account:meta');
+    expect(stored.map((e) => e.metadata)).toEqual([
+      { correlationId: 'c', actor: 'system' },
+      { correlationId: 'c', actor: 'system', causationId: 'evt_2' },
+    ]);
+  });
+
+  it('loads a stream from a snapshot of it: only the events after its version, folded onto its state', async () => {
+    const store = new InMemoryEventStore();
+    for (const amount of [5, 7])
+      await handleCommand(store, 'account:load', account, { kind: 'deposit', amount }, { now });
+    const snapshot = await loadStream(store, 'account:load', account);
+    expect(await loadStream(store, 'account:load', account, undefined, snapshot)).toEqual(snapshot);
+    await handleCommand(store, 'account:load', account, { kind: 'withdraw', amount: 2 }, { now });
+    const read = jest.spyOn(store, 'readStream');
+    const caughtUp = await loadStream(store, 'account:load', account, undefined, snapshot);
+    expect(read).toHaveBeenCalledWith('account:load', 3, undefined);
+    expect(caughtUp).toEqual(await loadStream(store, 'account:load', account));
+    expect(caughtUp).toEqual({ state: { balance: 10, operations: 3 }, version: 3 });
   });
 
   it('surfaces a domain refusal without writing', async () => {

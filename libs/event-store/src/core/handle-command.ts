@@ -49,6 +49,12 @@ export interface HandleCommandOptions<Command, Event, State, Session = unknown> 
   /** The clock `decide` reads, asked on each attempt (a stream may have its own: a sandbox test clock). */
   now: () => Date | Promise<Date>;
   metadata?: EventMetadata;
+  /**
+   * The metadata of each of the command's new events, where one command records several things each caused by its
+   * own (the consumed events of a batch): given the new events, an entry per event, over `metadata` (undefined:
+   * `metadata` alone). Not used for the answers of outside calls the command is followed by.
+   */
+  eventMetadata?: (newEvents: Event[]) => Array<EventMetadata | undefined>;
   /** How many times to reload and re-decide after a concurrency error (default 5). */
   maxRetries?: number;
   /**
@@ -88,20 +94,23 @@ const DEFAULT_MAX_RETRIES = 5;
 /** Intent → answer → next intent (authorize, then capture) is short; a longer chain is a decider bug, not work. */
 const MAX_CALL_STEPS = 8;
 
-/** Reads a stream and folds it, each stored event upcast to its current shape. */
+/**
+ * Reads a stream and folds it, each stored event upcast to its current shape. From a snapshot of it (`from`), only
+ * the events after the snapshot's version are read and folded onto its state: the log is append-only, so that is the
+ * state a whole read gives.
+ */
 export async function loadStream<Command, Event extends DomainEvent, State, Session = unknown>(
   store: EventStore<Session>,
   streamId: string,
   decider: Decider<Command, Event, State>,
   session?: Session,
+  from?: StreamSnapshot<State>,
 ): Promise<StreamSnapshot<State>> {
-  const recorded = await store.readStream(streamId, 1, session);
+  const recorded = await store.readStream(streamId, (from?.version ?? 0) + 1, session);
+  const events = recorded.map((e) => upcastEvent(decider, e));
   return {
-    state: fold(
-      decider,
-      recorded.map((e) => upcastEvent(decider, e)),
-    ),
-    version: recorded.length === 0 ? 0 : recorded[recorded.length - 1].streamVersion,
+    state: from ? events.reduce(decider.evolve, from.state) : fold(decider, events),
+    version: recorded.length === 0 ? (from?.version ?? 0) : recorded[recorded.length - 1].streamVersion,
   };
 }
 
@@ -126,7 +135,11 @@ export async function handleCommand<Command, Event extends DomainEvent, State, S
 ): Promise<CommandStep<Event, State>> {
   const step = await decideAndAppend(store, streamId, decider, command, options);
   if (!options.outsideCalls) return step;
-  const answered = await runPendingCalls(store, streamId, decider, options.outsideCalls, { ...options, known: step });
+  const answered = await runPendingCalls(store, streamId, decider, options.outsideCalls, {
+    ...options,
+    eventMetadata: undefined,
+    known: step,
+  });
   return { ...answered, before: step.before, newEvents: [...step.newEvents, ...answered.newEvents] };
 }
 
@@ -233,7 +246,12 @@ async function decideAndAppendWithRetries<Command, Event extends DomainEvent, St
       now,
     };
     const append = (session: Session | undefined) =>
-      store.append(streamId, version, toNewEvents(decider, newEvents, options.metadata), session);
+      store.append(
+        streamId,
+        version,
+        toNewEvents(decider, newEvents, options.metadata, options.eventMetadata),
+        session,
+      );
     const { beforeAppend, beforeAppendInTransaction: atomic } = options;
     try {
       let result;
@@ -261,15 +279,21 @@ function toNewEvents<Event extends DomainEvent>(
   decider: Pick<Decider<unknown, Event, unknown>, 'schemaVersions'>,
   events: Event[],
   metadata: EventMetadata | undefined,
+  eventMetadata?: (newEvents: Event[]) => Array<EventMetadata | undefined>,
 ): NewEvent[] {
   // The caller's metadata, with the correlation and causation of the work it runs in where it names none: a command
   // handled for a consumed event (eventLogContext) or sent by one (the RPC client carries them) names that event.
-  const traced: EventMetadata = { ...currentTrace() };
-  for (const [key, value] of Object.entries(metadata ?? {})) if (value !== undefined) traced[key] = value;
-  return events.map((e) => ({
+  const traced = withMetadata({ ...currentTrace() }, metadata);
+  const own = eventMetadata?.(events);
+  return events.map((e, i) => ({
     type: e.type,
     data: e.data,
     schemaVersion: decider.schemaVersions?.[e.type as Event['type']] ?? 1,
-    metadata: traced,
+    metadata: own?.[i] ? withMetadata({ ...traced }, own[i]) : traced,
   }));
+}
+
+function withMetadata(target: EventMetadata, metadata: EventMetadata | undefined): EventMetadata {
+  for (const [key, value] of Object.entries(metadata ?? {})) if (value !== undefined) target[key] = value;
+  return target;
 }
