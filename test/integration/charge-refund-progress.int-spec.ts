@@ -1,6 +1,6 @@
 /**
  * The charge records its refunds and chargebacks: refund events appended to a real `refund:<chargeId>` stream (as the
- * refunds service writes them) are published to Kafka by a real relay, consumed by the charges service's
+ * refunds service writes them) are published to Kafka by the stack's refunds service's relay, consumed by the charges service's
  * `charges-refund-progress` consumer and recorded on the charge's own stream; `GET /v1/payment-charges/{id}` shows
  * `refunds[]`, `chargebacks[]`, the status and the history moving with them. Real PostgreSQL and Kafka.
  */
@@ -13,11 +13,10 @@ import {
   refundStreamId,
 } from '@payment-ledger/contracts';
 import { PostgresEventStore } from '@payment-ledger/event-store';
-import { EventRelay } from '@payment-ledger/messaging';
-import { JsonLogger } from '@payment-ledger/platform';
+import type { EventEnvelope } from '@payment-ledger/messaging';
+import { ChargeRepository } from '../../apps/charges/src/application/charge-repository';
 import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
 import { ChargeRefundProgressConsumer } from '../../apps/charges/src/infrastructure/charge-refund-progress.consumer';
-import { testKafka } from '../support/kafka';
 import { apiClient, PaymentStack, SEED_001_CHARGE } from '../support/payment-stack';
 import { TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
@@ -25,7 +24,6 @@ import { waitFor } from '../support/wait';
 let db: TestDatabase;
 let stack: PaymentStack;
 let store: PostgresEventStore;
-let relay: EventRelay;
 let api: ReturnType<typeof apiClient>;
 let merchantId: string;
 
@@ -36,24 +34,8 @@ beforeAll(async () => {
   merchantId = merchant.id;
   api = apiClient(stack.baseUrl, apiKey);
   store = new PostgresEventStore(db.pool);
-  // The refunds service's relay, as it runs in that service (this stack has no refunds service of its own).
-  relay = new EventRelay(
-    db.pool,
-    store,
-    testKafka('refunds-relay'),
-    {
-      name: 'refunds-under-test',
-      namespace: stack.sharedEnv.KAFKA_TOPIC_NAMESPACE,
-      streamTypes: ['refund'],
-      partitions: Number(stack.sharedEnv.KAFKA_TOPIC_PARTITIONS),
-      pollIntervalMs: 20,
-    },
-    new JsonLogger('refunds-relay', 'error'),
-  );
-  await relay.start();
 });
 afterAll(async () => {
-  await relay?.stop();
   await stack?.stop();
   await db?.drop();
 });
@@ -197,6 +179,9 @@ it('shows refunds as the refunds service records them: REFUND_PROCESSING, back t
     causationId: refundEvents[0].eventId,
   });
   expect(rows[0].metadata.merchantId).toBeUndefined();
+  // Steps consumed in one batch are one command, yet each recorded event names its own step as its cause.
+  expect(rows.map((r) => r.metadata.causationId)).toEqual([0, 2, 3, 4].map((i) => refundEvents[i].eventId));
+  expect(rows.slice(1).map((r) => r.metadata.correlationId)).toEqual(['corr-refunds', 'corr-refunds', 'corr-refunds']);
 
   // Kafka delivers at least once: the same events again record nothing.
   const version = (await store.readStream(`charge:${chargeId}`, 1)).length;
@@ -247,4 +232,59 @@ it('goes back to CAPTURED after a failed refund, and shows chargebacks with thei
     refunds: [{ id: refundC, status: 'FAILED' }],
     chargebacks: [{ id: chargebackId, status: 'WON' }],
   });
+});
+
+it('records on a charge written since the consumer last saw it (another replica before a rebalance)', async () => {
+  const { id: chargeId } = await capturedCharge();
+  const consumer = stack.charges.get(ChargeRefundProgressConsumer);
+  const [refundA, refundB, refundC] = [newId('refund'), newId('refund'), newId('refund')];
+  // Refund steps as the consumer receives them from Kafka (not appended here: nothing else consumes them).
+  let position = 0;
+  const envelopes = (...events: RefundEvent[]): EventEnvelope[] =>
+    events.map((event) => ({
+      ...event,
+      eventId: newId('event'),
+      schemaVersion: REFUND_EVENT_SCHEMA_VERSIONS[event.type],
+      streamId: refundStreamId(chargeId),
+      streamType: 'refund',
+      streamVersion: ++position,
+      globalPosition: position,
+      recordedAt: AT,
+      metadata: { correlationId: 'corr-replica' },
+    }));
+  // What another replica of the charges service records: the same command, by the repository, behind this
+  // consumer's back.
+  const elsewhere = (...events: RefundEvent[]) =>
+    stack.charges
+      .get(ChargeRepository)
+      .execute(
+        chargeId,
+        { type: 'RecordRefundProgress', events },
+        { merchantId: null, metadata: { actor: 'refunds' } },
+      );
+
+  await consumer.handleBatch(envelopes(requested(chargeId, refundA, 100)));
+  await elsewhere(requested(chargeId, refundB, 200));
+  // On what the consumer saw last, refund B is unknown (nothing to record): it reads what came since and records it.
+  await consumer.handleBatch(envelopes(succeeded(refundB, 200)));
+  await elsewhere(requested(chargeId, refundC, 300));
+  // On what it saw last, refund A's success is recorded, and the append finds the charge moved on: decided again.
+  await consumer.handleBatch(envelopes(succeeded(refundA, 100), succeeded(refundC, 300)));
+
+  const charge = await getCharge(chargeId);
+  expect(refundStatuses(charge)).toBe(`${refundA}:SUCCEEDED,${refundB}:SUCCEEDED,${refundC}:SUCCEEDED`);
+  expect(charge.status).toBe('CAPTURED');
+  const { rows } = await db.pool.query(
+    `SELECT event_type, data->>'refundId' AS refund_id FROM events
+      WHERE stream_id = $1 AND event_type LIKE 'ChargeRefund%' ORDER BY stream_version`,
+    [`charge:${chargeId}`],
+  );
+  expect(rows.map((r) => `${r.event_type}:${r.refund_id}`)).toEqual([
+    `ChargeRefundPending:${refundA}`,
+    `ChargeRefundPending:${refundB}`,
+    `ChargeRefundSucceeded:${refundB}`,
+    `ChargeRefundPending:${refundC}`,
+    `ChargeRefundSucceeded:${refundA}`,
+    `ChargeRefundSucceeded:${refundC}`,
+  ]);
 });

@@ -20,6 +20,8 @@ export interface ChargeCommandOptions {
   /** The merchant the command acts for (another merchant's charge does not exist for them); null for the system. */
   merchantId: string | null;
   metadata: EventMetadata;
+  /** Each new event's own metadata over `metadata`, by the new events (see handleCommand's `eventMetadata`). */
+  eventMetadata?: (newEvents: ChargeEvent[]) => Array<EventMetadata | undefined>;
   /** The command creates the charge: no read first (the stream must be new); a repeat finds the charge as it is. */
   creates?: boolean;
   /** The charge as the caller just read it, used instead of a first read. */
@@ -55,8 +57,9 @@ export class ChargeRepository {
     },
   });
 
-  load(chargeId: string): Promise<StreamSnapshot<ChargeState>> {
-    return loadStream(this.store, chargeStreamId(chargeId), chargeDecider);
+  /** Reads and folds a charge; from a snapshot of it, only the events after the snapshot's version. */
+  load(chargeId: string, from?: StreamSnapshot<ChargeState>): Promise<StreamSnapshot<ChargeState>> {
+    return loadStream(this.store, chargeStreamId(chargeId), chargeDecider, undefined, from);
   }
 
   /** Loads a charge the merchant owns; another merchant's charge does not exist for them. */
@@ -71,6 +74,7 @@ export class ChargeRepository {
     return handleCommand(this.store, chargeStreamId(chargeId), chargeDecider, command, {
       now: () => this.clock.now(),
       metadata: options.metadata,
+      eventMetadata: options.eventMetadata,
       known: options.known ?? (creates ? { state: chargeDecider.initialState, version: 0 } : undefined),
       guard: (state) => {
         if (!exists(state)) {

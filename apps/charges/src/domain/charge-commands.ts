@@ -128,13 +128,14 @@ export interface RecordVoidRefusal {
 }
 
 /**
- * A step of one of the charge's refunds or chargebacks, as the refunds service recorded it on the charge's `refund`
- * stream (consumed from Kafka): the charge records it on its own stream once. Kafka may deliver it again; a repeat,
- * or a step of a refund the charge never learnt of, records nothing.
+ * Steps of the charge's refunds and chargebacks, in the order the refunds service recorded them on the charge's
+ * `refund` stream (consumed from Kafka, all of a batch at once): the charge records each on its own stream once,
+ * exactly as if they came one by one. Kafka may deliver one again; a repeat, or a step of a refund the charge never
+ * learnt of, records nothing.
  */
 export interface RecordRefundProgress {
   type: 'RecordRefundProgress';
-  event: RefundEvent;
+  events: RefundEvent[];
 }
 
 export type ChargeCommand =

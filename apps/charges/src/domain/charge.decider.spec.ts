@@ -57,6 +57,7 @@ import {
   exists,
   initialState,
   openAmount,
+  refundStepsRecorded,
   voidedAmount,
 } from './charge.decider';
 
@@ -301,7 +302,15 @@ const partlyCaptured = (): Run => given([[captureCharge(400), after(90_000)]], m
 
 /** The refunds service's events on the charge's `refund` stream, as the charges service consumes them. */
 const REFUND_AT = '2026-03-05T10:00:00.000Z';
-const progress = (event: RefundEvent): RecordRefundProgress => ({ type: 'RecordRefundProgress', event });
+const progress = (event: RefundEvent): RecordRefundProgress => ({ type: 'RecordRefundProgress', events: [event] });
+/** Several refund steps as one command, as the consumer records the steps of one charge in a batch. */
+const progressOf = (commands: RecordRefundProgress[]): RecordRefundProgress => ({
+  type: 'RecordRefundProgress',
+  events: commands.flatMap((c) => c.events),
+});
+/** Events or states with their history ids (new at each decision) left out, to compare two runs. */
+const withoutHistoryIds = <T>(value: T): T =>
+  JSON.parse(JSON.stringify(value).replace(/"hist_[0-9a-f]{32}"/g, '"hist"'));
 const refundRequested = (refundId: string, amount: number): RecordRefundProgress =>
   progress({
     type: 'RefundRequested',
@@ -2188,6 +2197,41 @@ describe('RecordRefundProgress (refunds and chargebacks recorded on the charge)'
     ]);
   });
 
+  it('records several steps in one command as one by one; repeats in the command or after it record nothing', () => {
+    const steps = [
+      refundRequested('refund_1', 300),
+      refundRequested('refund_1', 300),
+      refundPendingAtProvider('refund_1', 300),
+      refundSucceeded('refund_1', 300),
+      refundRequested('refund_2', 700),
+      chargebackOpened('cb_1', 100),
+      refundSucceeded('refund_1', 300),
+      refundFailed('refund_2', 700),
+    ];
+    const command = progressOf(steps);
+    const batch = when(automaticCaptured(), command, AT);
+    const oneByOne = when(automaticCaptured(), steps, AT);
+    expect(types(batch.events)).toEqual([
+      'ChargeRefundPending',
+      'ChargeRefundSucceeded',
+      'ChargeRefundPending',
+      'ChargeChargebackOpened',
+      'ChargeRefundFailed',
+    ]);
+    expect(withoutHistoryIds(batch)).toEqual(withoutHistoryIds(oneByOne));
+    expect(batch.events.every((e) => HISTORY_ID.test(e.data.historyId))).toBe(true);
+    expect(new Set(batch.events.map((e) => e.data.historyId)).size).toBe(batch.events.length);
+    expect(charge(batch.state).status).toBe('CAPTURED');
+
+    // Each recorded event names the step it records: the first delivery of each.
+    expect(refundStepsRecorded(batch.events, command.events)).toEqual([0, 3, 4, 5, 7]);
+
+    // The same batch again, or any of its steps, records nothing.
+    expect(decide(command, batch.state, after(MINUTE, AT))).toEqual([]);
+    for (const step of steps) expect(decide(step, batch.state, after(MINUTE, AT))).toEqual([]);
+    expect(decide(progressOf([]), batch.state, AT)).toEqual([]);
+  });
+
   it('refuses a refund step for a charge that does not exist', () => {
     expect(refusal(() => decide(refundSucceeded('refund_1'), initialState, AT))).toBeInstanceOf(InvalidChargeStatus);
   });
@@ -2350,8 +2394,78 @@ describe('RecordRefundProgress (refunds and chargebacks recorded on the charge)'
 
           // Kafka redelivers the whole stream: nothing more is recorded.
           for (const command of delivered) expect(decide(command, run.state, AT)).toEqual([]);
+          expect(decide(progressOf(delivered as RecordRefundProgress[]), run.state, AT)).toEqual([]);
           expect(fold(chargeDecider, run.events)).toEqual(run.state);
         }),
+        { numRuns: 300 },
+      );
+    });
+
+    it('records the same events, in the same order, with the steps of a batch as one command as one by one', () => {
+      fc.assert(
+        fc.property(
+          fc.array(step, { maxLength: 25 }),
+          fc.array(fc.nat(6), { maxLength: 25 }),
+          fc.array(fc.nat(30), { maxLength: 10 }),
+          (steps, batchSizes, redelivered) => {
+            const refundIds: string[] = [];
+            const chargebackIds: string[] = [];
+            const id = (ids: string[], p: number) => ids[p % (ids.length + 1)] ?? 'unknown';
+            const commands = steps.map((s, i): RecordRefundProgress => {
+              switch (s.kind) {
+                case 'request':
+                  refundIds.push(`refund_${i}`);
+                  return refundRequested(`refund_${i}`, s.amount);
+                case 'providerPending':
+                  return refundPendingAtProvider(id(refundIds, s.pick));
+                case 'succeed':
+                  return refundSucceeded(id(refundIds, s.pick));
+                case 'fail':
+                  return refundFailed(id(refundIds, s.pick));
+                case 'openChargeback':
+                  chargebackIds.push(`cb_${i}`);
+                  return chargebackOpened(`cb_${i}`, s.amount);
+                case 'resolveChargeback':
+                  return chargebackResolved(id(chargebackIds, s.pick), s.outcome);
+              }
+            });
+            // At least once: some steps come again, later in the same batch or in a later one.
+            const deliveries = [...commands];
+            for (const r of redelivered) {
+              if (commands.length > 0) deliveries.splice(r % (deliveries.length + 1), 0, commands[r % commands.length]);
+            }
+
+            // One by one, each recorded event's step (its index in the deliveries).
+            let oneByOne = automaticCaptured();
+            const start = oneByOne.events.length;
+            const causes: number[] = [];
+            deliveries.forEach((command, i) => {
+              const before = oneByOne.events.length;
+              oneByOne = given([[command, AT]], oneByOne);
+              for (let e = before; e < oneByOne.events.length; e++) causes.push(i);
+            });
+
+            // In batches: each batch one command.
+            let batched = automaticCaptured();
+            const batchedCauses: number[] = [];
+            for (let from = 0, b = 0; from < deliveries.length; b++) {
+              const size = Math.max(1, batchSizes[b] ?? deliveries.length);
+              const batch = deliveries.slice(from, from + size);
+              const command = progressOf(batch);
+              const events = decide(command, batched.state, AT);
+              batchedCauses.push(...refundStepsRecorded(events, command.events).map((i) => from + i));
+              batched = { state: events.reduce(evolve, batched.state), events: [...batched.events, ...events] };
+              from += batch.length;
+            }
+
+            expect(withoutHistoryIds(batched.events)).toEqual(withoutHistoryIds(oneByOne.events));
+            expect(withoutHistoryIds(batched.state)).toEqual(withoutHistoryIds(oneByOne.state));
+            expect(batchedCauses).toEqual(causes);
+            const historyIds = charge(batched.state).history.map((h) => h.id);
+            expect(new Set(historyIds).size).toBe(historyIds.length);
+            expect(batched.events.length - start).toBe(causes.length);
+          },
+        ),
         { numRuns: 300 },
       );
     });

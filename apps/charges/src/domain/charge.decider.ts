@@ -158,8 +158,65 @@ export function decide(command: ChargeCommand, state: ChargeState, now: Date): C
         : [{ type: 'ChargeVoidFailed', data: { ...answered, failure: command.failure } }];
     }
     case 'RecordRefundProgress':
-      return refundProgress(state, command.event, historyId, at);
+      return recordRefundProgress(state, command.events, now);
   }
+}
+
+/**
+ * The charge's record of steps of its refunds and chargebacks, each decided on the state the steps before it left,
+ * so that several in one command record exactly what they would one by one (each with its own history id).
+ */
+function recordRefundProgress(state: ExistingCharge, steps: RefundEvent[], now: Date): ChargeEvent[] {
+  const at = now.toISOString();
+  const recorded: ChargeEvent[] = [];
+  let current = state;
+  for (const step of steps) {
+    const events = refundProgress(current, step, newId('history', now.getTime()), at);
+    if (events.length === 0) continue;
+    recorded.push(...events);
+    // Refund and chargeback events keep a charge existing (evolve only turns NEW into a charge).
+    current = events.reduce(evolve, current as ChargeState) as ExistingCharge;
+  }
+  return recorded;
+}
+
+/** The charge event that records each kind of refund step (RefundPending records nothing). */
+const RECORDED_AS = {
+  RefundRequested: 'ChargeRefundPending',
+  RefundSucceeded: 'ChargeRefundSucceeded',
+  RefundFailed: 'ChargeRefundFailed',
+  ChargebackOpened: 'ChargeChargebackOpened',
+  ChargebackResolved: 'ChargeChargebackResolved',
+} as const satisfies Partial<Record<RefundEvent['type'], ChargeEvent['type']>>;
+
+/** What a refund step or the charge event recording it is about: its kind of record and the refund or chargeback. */
+function recordKey(event: { type: string; data: object }): string | undefined {
+  const type = (RECORDED_AS as Record<string, string>)[event.type] ?? event.type;
+  const data = event.data as { refundId?: unknown; chargebackId?: unknown };
+  const id = type.startsWith('ChargeRefund')
+    ? data.refundId
+    : type.startsWith('ChargeChargeback')
+      ? data.chargebackId
+      : undefined;
+  return typeof id === 'string' ? `${type}:${id}` : undefined;
+}
+
+/**
+ * For each event RecordRefundProgress recorded from `steps`, the index of the step it records (-1 for any other
+ * event), so each can name its own cause. Each step records at most one event, in the order of the steps, and an
+ * event names its step (the kind of step and its refund or chargeback): it records the first step of that name
+ * after the step the event before it records. No earlier step of that name can be the one: a step that recorded
+ * nothing then records nothing later either, unless an event in between (with its own, earlier step) made it count.
+ */
+export function refundStepsRecorded(recorded: ChargeEvent[], steps: RefundEvent[]): number[] {
+  const stepKeys = steps.map(recordKey);
+  let next = 0;
+  return recorded.map((event) => {
+    const key = recordKey(event);
+    const index = key === undefined ? -1 : stepKeys.indexOf(key, next);
+    if (index >= 0) next = index + 1;
+    return index;
+  });
 }
 
 /**
