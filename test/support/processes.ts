@@ -12,17 +12,23 @@ export type CodeSource = 'source' | 'build';
 /** The built file of a TypeScript entry point: `apps/x/src/main.ts` → `dist/apps/x/src/main.js`. */
 export const builtEntry = (entry: string): string => join(REPO_ROOT, 'dist', entry.replace(/\.ts$/, '.js'));
 
-/** Spawns an entry point of this repo (given as its TypeScript path) as its own Node process. */
+/**
+ * Spawns an entry point of this repo (given as its TypeScript path) as its own Node process. With
+ * `PAYMENT_LEDGER_CPU_PROF_DIR` set (a diagnosis of a benchmark, say), each process writes a V8 CPU profile there when
+ * it exits (`--cpu-prof`, which Node refuses in NODE_OPTIONS).
+ */
 export function spawnTsProcess(
   entry: string,
   env: Record<string, string>,
   from: CodeSource = 'source',
 ): ChildProcessWithoutNullStreams {
+  const profileDir = process.env.PAYMENT_LEDGER_CPU_PROF_DIR;
+  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   return spawn(
     process.execPath,
     from === 'build'
-      ? [builtEntry(entry)]
-      : ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(REPO_ROOT, entry)],
+      ? [...profile, builtEntry(entry)]
+      : [...profile, '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(REPO_ROOT, entry)],
     {
       cwd: REPO_ROOT,
       env: { ...process.env, TS_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.json'), ...env },

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CHARGES_PATTERNS } from '@payment-ledger/contracts';
+import { CHARGES_PATTERNS, REFUNDS_PATTERNS } from '@payment-ledger/contracts';
 import { HealthModule, InfrastructureModule, opsAddress, type ServiceModuleOptions } from '@payment-ledger/platform';
 import { HousekeepingModule } from '@payment-ledger/timers';
 import { rpcClientProviders, rpcClientToken, type RpcClient } from '@payment-ledger/rpc';
@@ -71,7 +71,9 @@ export class GatewayModule {
         {
           provide: RefundsClient,
           inject: [rpcClientToken('refunds')],
-          useFactory: (client: RpcClient) => new ServiceClient(client),
+          // Refunds arriving together go to the refunds service as one message, as creates do.
+          useFactory: (client: RpcClient) =>
+            new ServiceClient(client, { [REFUNDS_PATTERNS.create]: REFUNDS_PATTERNS.createMany }),
         },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         MerchantRepository,

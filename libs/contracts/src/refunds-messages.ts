@@ -8,6 +8,8 @@ import type { ChargebackOutcome, RefundSimulationCode, RefundStatus } from './pa
 
 export const REFUNDS_PATTERNS = {
   create: 'refunds.create',
+  /** Creates sent together by a coalescing client, each answered on its own. */
+  createMany: 'refunds.create.many',
   /** One refund by its id (and, from `/v1/payment-charges/{id}/refunds/{refundId}`, its charge's id). */
   get: 'refunds.get',
   /** A charge's refunds, in the order they were asked for (from its refund stream: always the last write). */

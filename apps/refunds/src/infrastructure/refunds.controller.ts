@@ -5,11 +5,13 @@ import {
   type GetRefundMessage,
   type ListChargeRefundsMessage,
   type ListRefundsMessage,
+  type ManyCallsMessage,
   type OpenChargebackMessage,
   REFUNDS_PATTERNS,
   type ResolveChargebackMessage,
 } from '@payment-ledger/contracts';
-import { RpcErrorFilter, tracedCommand } from '@payment-ledger/rpc';
+import { answerEach, RpcErrorFilter, tracedCommand } from '@payment-ledger/rpc';
+import { JsonLogger } from '@payment-ledger/platform';
 import { ChargebacksHandler } from '../application/chargebacks.handler';
 import { GetRefundQuery } from '../application/get-refund.query';
 import { ListRefundsQuery } from '../application/list-refunds.query';
@@ -27,11 +29,18 @@ export class RefundsController {
     private readonly getRefund: GetRefundQuery,
     private readonly listRefunds: ListRefundsQuery,
     private readonly chargebacks: ChargebacksHandler,
+    private readonly logger: JsonLogger,
   ) {}
 
   @MessagePattern(REFUNDS_PATTERNS.create)
   create(@Payload() message: CreateRefundMessage) {
     return tracedCommand(message, () => this.requestRefund.handle(message));
+  }
+
+  /** Creates sent together by a coalescing client (CoalescedServiceCall): each answered on its own. */
+  @MessagePattern(REFUNDS_PATTERNS.createMany)
+  createMany(@Payload() many: ManyCallsMessage<CreateRefundMessage>) {
+    return answerEach(many.messages, (message) => this.create(message), this.logger);
   }
 
   @MessagePattern(REFUNDS_PATTERNS.get)
