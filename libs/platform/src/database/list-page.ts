@@ -54,10 +54,7 @@ export async function listPage<Row extends ReadModelRow<unknown>>(
   }
   const { range } = query;
   if (range && (range.from || range.to)) {
-    const bounds = [
-      ...(range.from ? [MoreThanOrEqual(range.from)] : []),
-      ...(range.to ? [LessThan(range.to)] : []),
-    ];
+    const bounds = [...(range.from ? [MoreThanOrEqual(range.from)] : []), ...(range.to ? [LessThan(range.to)] : [])];
     where[range.property] = bounds.length === 1 ? bounds[0] : And(...bounds);
   }
   if (query.startingAfter) where[query.idProperty] = LessThan(query.startingAfter);
