@@ -278,7 +278,7 @@ export const ChargeRefundFailedContract = defineEvent<ChargeRefundFailed>({
   streamType,
   schemaVersion: V.ChargeRefundFailed,
   description:
-    'The provider declined or refused the refund: nothing moved, and its amount is refundable again (from ' +
+    'The provider declined or refused the refund: nothing moved, and its amount is refundable again (recording ' +
     '`RefundFailed`; recorded once, for a refund still pending). Refund status on the charge: `FAILED`. ' +
     refundStatusRule,
   data: object<ChargeRefundFailed['data']>({ ...statusChange, refundId: string, amount, failure: chargeFailureSchema }),
