@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { DataSource, Repository } from 'typeorm';
 import type { ChargeFailure, RefundSimulationCode, SimulationCode } from '@payment-ledger/contracts';
-import { inTransaction, RequestCoalescer, settle, type Settled } from '@payment-ledger/event-store';
+import { RequestCoalescer, settle, type Settled } from '@payment-ledger/event-store';
 import type { ProviderAuthorizationOutcome, ProviderRefundOutcome } from '../payment-method-provider';
 import type { SandboxCharge, SandboxChargeState, SandboxOperation, SandboxOperationType } from './sandbox-charge';
 import type { RefundBooks, SandboxRefund, SandboxRefundState } from './sandbox-refund';
@@ -50,25 +50,6 @@ const OPERATION_COLUMNS = [
   'created_at',
   'updated_at',
 ].join(', ');
-const REFUND_COLUMNS = [
-  'provider_reference',
-  'charge_id',
-  'refund_id',
-  'amount',
-  'currency',
-  'state',
-  'simulation_code',
-  'failure',
-  'settles_at',
-  'created_at',
-  'updated_at',
-].join(', ');
-
-/**
- * The first key of the advisory locks that serialise the refunds of one charge (the second is the hash of its id),
- * so they share no lock with any other advisory lock of the database.
- */
-const REFUND_LOCK_CLASS = 0x0702;
 
 /**
  * The sandbox's records in PostgreSQL (migrations/0700_amazon_pay_sandbox.sql); the only SQL of the sandbox.
@@ -82,11 +63,13 @@ const REFUND_LOCK_CLASS = 0x0702;
  * Captures and voids lock their charges in reference order before deciding, so the capture rules are checked on the
  * charge's latest state and two batches never deadlock on each other.
  *
- * Refunds are the exception to one statement per call: a refund's rule reads other rows than the one it writes (the
- * charge's captures and its other refunds, migrations/0702_amazon_pay_sandbox_refunds.sql), which one statement
- * cannot read after waiting for a lock (its snapshot was taken before). So a batch of refunds is one transaction:
- * advisory locks on its charges' ids (taken in order, so batches never deadlock), then the statement that checks
- * and records, in a snapshot taken once no other refund of those charges is being written.
+ * Refunds are one statement per call too, a call of a function (migrations/0703_amazon_pay_sandbox_open_refunds.sql).
+ * A refund's rule reads other rows than the one it writes (the charge's captures and its other refunds,
+ * migrations/0702_amazon_pay_sandbox_refunds.sql), which a plain statement cannot read after waiting for a lock (its
+ * snapshot was taken before); a VOLATILE function's queries each take a fresh snapshot. It takes advisory locks on
+ * the batch's charge ids (in order, so batches never deadlock), then checks and records in a query of its own, whose
+ * snapshot is taken once no other refund of those charges is being written; the statement's implicit transaction
+ * commits the refunds and their keys together, and releases the locks.
  *
  * Why SQL and not TypeORM entities (the services' data layer): each call is a data-modifying CTE over a whole batch
  * (look the keys up, lock the charges in order, insert objects and keys, update totals, answer each call) that must
@@ -348,91 +331,54 @@ export class PostgresSandboxProviderRecords implements SandboxProviderRecords {
   }
 
   /**
-   * Refunds of concurrent calls, at most one per charge: one transaction for the batch (see the class comment). The
-   * statement looks the keys up, adds up each charge's books (captures; refunds not declined), and records the
-   * refunds they allow (sandbox-refund.ts refundRefusalOf) with their keys.
+   * Refunds of concurrent calls, at most one per charge: one statement for the batch, the function of
+   * migrations/0703_amazon_pay_sandbox_open_refunds.sql (see the class comment). It locks the charges, looks the keys
+   * up, adds up each charge's books (captures; refunds not declined), and records the refunds they allow
+   * (sandbox-refund.ts refundRefusalOf) with their keys. The batch goes as arrays, one per column.
    */
-  private openRefunds(batch: NewRefund[]): Promise<Array<KeyedAnswer<ProviderRefundOutcome> | RefundRefused>> {
-    return inTransaction(this.pool, async (session) => {
-      await session.query({
-        name: 'amazon_pay_sandbox.lock_refunded_charges',
-        text: `SELECT pg_advisory_xact_lock(${REFUND_LOCK_CLASS}, k)
-                 FROM (SELECT DISTINCT hashtext(c) AS k FROM unnest($1::text[]) AS c ORDER BY k) AS ordered`,
-        values: [batch.map((call) => call.refund.chargeId)],
-      });
-      const { rows } = await session.query<
-        KeyRow & {
-          i: number;
-          allowed: boolean | null;
-          captured: string | null;
-          currency: string | null;
-          refunded: string | null;
-        }
-      >({
-        name: 'amazon_pay_sandbox.open_refunds',
-        text: `WITH req AS (
-                 SELECT * FROM jsonb_to_recordset($1::jsonb)
-                   AS r(i int, key text, fingerprint text, response jsonb, refund jsonb, charge_id text,
-                        amount bigint, currency text)
-               ), prior AS (
-                 SELECT r.i, k.operation, k.fingerprint, k.response
-                   FROM req r JOIN amazon_pay_sandbox_idempotency_keys k ON k.idempotency_key = r.key
-               ), decided AS (
-                 -- The rules of sandbox-refund.ts refundRefusalOf, on the charge's books as they stand.
-                 SELECT r.*, b.captured, b.captured_currency, b.refunded,
-                        (b.captured > 0 AND b.captured_currency = r.currency AND r.amount > 0
-                         AND b.refunded + r.amount <= b.captured) IS TRUE AS allowed
-                   FROM req r
-                  CROSS JOIN LATERAL (
-                    SELECT (SELECT sum(o.amount) FROM amazon_pay_sandbox_operations o
-                             WHERE o.type = 'capture' AND o.charge_id = r.charge_id) AS captured,
-                           (SELECT min(o.currency) FROM amazon_pay_sandbox_operations o
-                             WHERE o.type = 'capture' AND o.charge_id = r.charge_id) AS captured_currency,
-                           (SELECT coalesce(sum(x.amount), 0) FROM amazon_pay_sandbox_refunds x
-                             WHERE x.charge_id = r.charge_id AND x.state <> 'Declined') AS refunded
-                  ) b
-                  WHERE NOT EXISTS (SELECT 1 FROM prior p WHERE p.i = r.i)
-               ), new_refunds AS (
-                 INSERT INTO amazon_pay_sandbox_refunds (${REFUND_COLUMNS})
-                 SELECT x.*
-                   FROM decided d, jsonb_populate_record(NULL::amazon_pay_sandbox_refunds, d.refund) AS x
-                  WHERE d.allowed
-               ), new_keys AS (
-                 INSERT INTO amazon_pay_sandbox_idempotency_keys (idempotency_key, operation, fingerprint, response,
-                                                                  created_at)
-                 SELECT key, 'refund', fingerprint, response, (refund->>'created_at')::timestamptz
-                   FROM decided WHERE allowed
-               )
-               SELECT r.i, p.operation, p.fingerprint, p.response, d.allowed, d.captured::text AS captured,
-                      d.captured_currency AS currency, d.refunded::text AS refunded
-                 FROM req r LEFT JOIN prior p USING (i) LEFT JOIN decided d USING (i)`,
-        values: [
-          JSON.stringify(
-            batch.map((call, i) => ({
-              i,
-              key: call.idempotencyKey,
-              fingerprint: call.fingerprint,
-              response: call.response,
-              refund: refundRow(call.refund),
-              charge_id: call.refund.chargeId,
-              amount: call.refund.amount.value,
-              currency: call.refund.amount.currency,
-            })),
-          ),
-        ],
-      });
-      return byIndex(rows, batch.length).map((row, i): KeyedAnswer<ProviderRefundOutcome> | RefundRefused => {
-        if (row.operation !== null) return replayed(row);
-        if (row.allowed) return { status: 'recorded', response: batch[i].response };
-        const books: RefundBooks = {
-          captured:
-            row.captured === null || row.currency === null
-              ? null
-              : { value: Number(row.captured), currency: row.currency },
-          refunded: Number(row.refunded ?? 0),
-        };
-        return { status: 'refused', books };
-      });
+  private async openRefunds(batch: NewRefund[]): Promise<Array<KeyedAnswer<ProviderRefundOutcome> | RefundRefused>> {
+    const column = <T>(of: (call: NewRefund) => T): T[] => batch.map(of);
+    const { rows } = await this.pool.query<
+      KeyRow & {
+        i: number;
+        allowed: boolean | null;
+        captured: string | null;
+        currency: string | null;
+        refunded: string | null;
+      }
+    >({
+      name: 'amazon_pay_sandbox.open_refunds',
+      text: `SELECT * FROM amazon_pay_sandbox_open_refunds($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+               $6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[],
+               $13::timestamptz[], $14::timestamptz[])`,
+      values: [
+        column((call) => call.idempotencyKey),
+        column((call) => call.fingerprint),
+        column((call) => JSON.stringify(call.response)),
+        column((call) => call.refund.providerReference),
+        column((call) => call.refund.chargeId),
+        column((call) => call.refund.refundId),
+        column((call) => call.refund.amount.value),
+        column((call) => call.refund.amount.currency),
+        column((call) => call.refund.state),
+        column((call) => call.refund.simulationCode),
+        column((call) => (call.refund.failure === null ? null : JSON.stringify(call.refund.failure))),
+        column((call) => call.refund.settlesAt),
+        column((call) => call.refund.createdAt),
+        column((call) => call.refund.updatedAt),
+      ],
+    });
+    return byIndex(rows, batch.length).map((row, i): KeyedAnswer<ProviderRefundOutcome> | RefundRefused => {
+      if (row.operation !== null) return replayed(row);
+      if (row.allowed) return { status: 'recorded', response: batch[i].response };
+      const books: RefundBooks = {
+        captured:
+          row.captured === null || row.currency === null
+            ? null
+            : { value: Number(row.captured), currency: row.currency },
+        refunded: Number(row.refunded ?? 0),
+      };
+      return { status: 'refused', books };
     });
   }
 
@@ -682,20 +628,4 @@ function refundOfEntity(entity: AmazonPaySandboxRefundEntity): SandboxRefund {
     created_at: entity.createdAt,
     updated_at: entity.updatedAt,
   });
-}
-
-function refundRow(refund: SandboxRefund): RefundRow {
-  return {
-    provider_reference: refund.providerReference,
-    charge_id: refund.chargeId,
-    refund_id: refund.refundId,
-    amount: refund.amount.value,
-    currency: refund.amount.currency,
-    state: refund.state,
-    simulation_code: refund.simulationCode,
-    failure: refund.failure,
-    settles_at: refund.settlesAt,
-    created_at: refund.createdAt,
-    updated_at: refund.updatedAt,
-  };
 }

@@ -1,0 +1,1 @@
+DROP FUNCTION amazon_pay_sandbox_open_refunds;
