@@ -239,6 +239,21 @@ describe('the refund lifecycle', () => {
     const types = (await refundStream(chargeId)).refunds.map((r) => r.status);
     expect(types).toEqual(['SUCCEEDED']);
   });
+
+  it('a crash before the call was made: the retry makes it once, from the intent in the log', async () => {
+    const chargeId = await approvedCharge();
+    provider().failNextCalls(1, ['refund']);
+    const asked = await refund(chargeId, { amount: 300 });
+    expect(asked.body.status).toBe('REFUND_PENDING');
+    expect(await providerRefunds(chargeId)).toEqual([]);
+    await stack.restartRefunds();
+    stack.clock.advanceBy(PROVIDER_RETRY_AFTER_MS);
+    await stack.runDueRefundTimers();
+    // Run again: the retry found nothing left to do.
+    await stack.runDueRefundTimers();
+    expect((await api('GET', `/v1/refunds/${asked.body.id}`)).body.status).toBe('SUCCEEDED');
+    expect(await providerRefunds(chargeId)).toEqual([{ refundId: asked.body.id, amount: 300 }]);
+  });
 });
 
 describe('finding refunds', () => {
