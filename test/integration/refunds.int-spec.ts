@@ -6,9 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { amountTakenFromCaptured, chargeRefundsAsOf } from '@payment-ledger/contracts';
+import { PostgresEventStore } from '@payment-ledger/event-store';
 import { PAYMENT_METHOD_PROVIDER, type AmazonPaySandboxProvider } from '@payment-ledger/payment-methods';
 import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
 import { PROVIDER_RETRY_AFTER_MS } from '../../apps/refunds/src/domain/refund-timers';
+import { RefundRepository } from '../../apps/refunds/src/application/refund-repository';
 import { apiClient, PaymentStack, SEED_001_CHARGE } from '../support/payment-stack';
 import { TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
@@ -205,6 +207,63 @@ describe('the refund lifecycle', () => {
     expect(charge.history.map((h: Json) => h.status)).toEqual(
       expect.arrayContaining(['REFUND_PROCESSING', 'CAPTURED']),
     );
+  });
+
+  it('two delayed refunds of one charge: each is checked at its own time, on the one timer of the charge', async () => {
+    const chargeId = await approvedCharge();
+    const first = await refund(chargeId, { amount: 100 }, { 'sandbox-simulation-code': 'RefundDelayed' });
+    stack.clock.advanceBy(10_000);
+    const second = await refund(chargeId, { amount: 200 }, { 'sandbox-simulation-code': 'RefundDelayed' });
+    const status = async (id: string) => (await api('GET', `/v1/refunds/${id}`)).body.status;
+    stack.clock.advanceBy(20_000); // the first is due, the second in 10 s
+    await stack.runDueRefundTimers();
+    expect([await status(first.body.id), await status(second.body.id)]).toEqual(['SUCCEEDED', 'REFUND_PENDING']);
+    stack.clock.advanceBy(10_000);
+    await stack.runDueRefundTimers();
+    expect(await status(second.body.id)).toBe('SUCCEEDED');
+  });
+
+  it('an outcome for a refund this process has not seen (another replica took it) is recorded, not dropped', async () => {
+    const chargeId = await approvedCharge();
+    await refund(chargeId, { amount: 100 }); // the service now holds a snapshot of the charge's refund stream
+    const store = new PostgresEventStore(db.pool);
+    const [{ version }] = (
+      await db.pool.query<{ version: number }>(
+        'SELECT max(stream_version)::int AS version FROM events WHERE stream_id = $1',
+        [`refund:${chargeId}`],
+      )
+    ).rows;
+    const elsewhere = 'refund_01900000000070008000000000000001';
+    await store.append(`refund:${chargeId}`, version, [
+      {
+        type: 'RefundRequested',
+        schemaVersion: 1,
+        data: {
+          at: stack.clock.now().toISOString(),
+          refundId: elsewhere,
+          chargeId,
+          merchantId: (await refundStream(chargeId)).merchantId,
+          paymentMethod: 'AMAZON_PAY',
+          amount: { value: 50, currency: 'USD' },
+          reason: null,
+          merchantRefundReference: null,
+          simulationCode: null,
+        },
+        metadata: { actor: 'test:another-replica' },
+      },
+    ]);
+    await stack
+      .refunds!.get(RefundRepository)
+      .execute(
+        chargeId,
+        {
+          type: 'RecordRefundOutcome',
+          refundId: elsewhere,
+          outcome: { status: 'SUCCEEDED', providerReference: 'P-x' },
+        },
+        { merchantId: null, metadata: { actor: 'test' } },
+      );
+    expect((await refundStream(chargeId)).refunds.find((r) => r.id === elsewhere)?.status).toBe('SUCCEEDED');
   });
 
   it('a refund asked while the charges service is down is taken and completed; the charge catches up when it is back', async () => {

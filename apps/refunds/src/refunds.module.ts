@@ -57,7 +57,8 @@ export class RefundsModule {
                 hostedPageBaseUrl: config.SANDBOX_PUBLIC_URL,
                 signingSecret: config.SANDBOX_SIGNING_SECRET,
                 linkTtlMs: config.SANDBOX_LINK_TTL_MS,
-                asyncAuthorizationDelayMs: config.SANDBOX_ASYNC_REFUND_DELAY_MS,
+                // This service never authorizes; the agreements service passes the same fixed value.
+                asyncAuthorizationDelayMs: 30_000,
                 asyncRefundDelayMs: config.SANDBOX_ASYNC_REFUND_DELAY_MS,
                 clock,
               },

@@ -49,7 +49,12 @@ export class ChargebacksHandler {
     const { state } = await decideFresh((fresh) =>
       this.refunds.execute(
         message.chargeId,
-        { type: 'ResolveChargeback', chargebackId: message.chargebackId, outcome: message.outcome },
+        {
+          type: 'ResolveChargeback',
+          chargebackId: message.chargebackId,
+          merchant: { id: merchant.id, mode: merchant.mode },
+          outcome: message.outcome,
+        },
         { merchantId: merchant.id, metadata: this.metadata(message), fresh },
       ),
     );

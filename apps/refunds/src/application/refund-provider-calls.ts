@@ -63,7 +63,8 @@ export class RefundProviderCalls implements OutsideCalls<
   }
 
   onCallFailed(call: RefundProviderCall, error: unknown): void {
-    // The intent stays pending; the provider_retry timer written with it makes the call again with the same key.
+    // The intent stays pending; the provider_retry timer read from the log (RefundTimerFeed) makes the call again
+    // with the same key.
     this.logger.event('warn', 'provider.call_failed', { kind: call.kind, idempotencyKey: call.idempotencyKey, error });
   }
 }

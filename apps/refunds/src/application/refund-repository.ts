@@ -68,18 +68,19 @@ export class RefundRepository {
   /**
    * Decides the command on the stream as this process last saw it, unless `fresh`: a stale snapshot (another replica
    * wrote since) fails the append's version check and the loop reads the stream and decides again, so nothing is
-   * ever appended on a stale state. A refusal can still come from a stale snapshot (a failed refund it does not know
-   * of yet): callers that answer with a refusal ask again with `fresh` first (`decideFresh` in the use cases).
+   * ever appended on a stale state; a decision to append nothing made on the snapshot is made again on a read. A
+   * refusal can still come from a stale snapshot (a failed refund it does not know of yet): callers that answer with
+   * a refusal ask again with `fresh` first (`decideFresh` in the use cases).
    */
   execute(chargeId: string, command: RefundCommand, options: RefundCommandOptions): Promise<RefundStep> {
     const streamId = refundStreamId(chargeId);
     return this.queue.run(streamId, async () => {
       if (options.fresh) this.snapshots.delete(streamId);
-      try {
-        const step = await handleCommand(this.store, streamId, chargeRefundsDecider, command, {
+      const decide = (known: StreamSnapshot<ChargeRefundsState> | undefined) =>
+        handleCommand(this.store, streamId, chargeRefundsDecider, command, {
           now: () => this.clock.now(),
           metadata: options.metadata,
-          known: this.snapshots.get(streamId),
+          known,
           guard: (state) => {
             if (options.merchantId !== null && state.merchantId !== null && state.merchantId !== options.merchantId) {
               throw new PaymentChargeNotFound();
@@ -88,6 +89,12 @@ export class RefundRepository {
           ...this.timersWithEvents(chargeId),
           outsideCalls: this.providerCalls,
         });
+      try {
+        const cached = this.snapshots.get(streamId);
+        let step = await decide(cached);
+        // Deciding nothing appends nothing, so no version check told a stale snapshot apart: decide it again on the
+        // stream as it is (an outcome for a refund another replica took, a retried request's current state).
+        if (cached && step.newEvents.length === 0 && step.version === cached.version) step = await decide(undefined);
         this.snapshots.set(streamId, step);
         return step;
       } catch (error) {
@@ -120,8 +127,12 @@ export class RefundRepository {
     });
   }
 
+  /**
+   * Writes a charge's refund timers; one already set keeps the earlier due time (several delayed refunds of one
+   * charge share its check timer, which must come at the first one's time).
+   */
   schedule(chargeId: string, timers: RefundTimer[], session?: PoolClient): Promise<void> {
-    return this.timers.schedule(refundTimers(chargeId, timers), { session });
+    return this.timers.schedule(refundTimers(chargeId, timers), { mode: 'earliest', session });
   }
 
   /** A step that starts timers writes them and its events in one transaction; any other appends alone. */

@@ -38,10 +38,11 @@ export class RefundTimerFeed implements Projection {
         event: upcastEvent(chargeRefundsDecider, event),
       })),
     );
-    // A retry already waiting is as good as a new one: a timer already there stays as it is.
+    // Replaced, not kept: a retry of the charge may be running right now on a read that predates these intents, and
+    // would settle (delete) its row afterwards; a timer moved meanwhile is not deleted, so it runs again for them.
     await this.timers.schedule(
       timers.flatMap((t) => refundTimers(t.chargeId, [t])),
-      { mode: 'keep', session },
+      { mode: 'replace', session },
     );
   }
 }

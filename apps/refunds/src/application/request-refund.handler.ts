@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ConcurrencyError } from '@payment-ledger/event-store';
 import { type CreateRefundMessage, type RefundResource, toRefundResource } from '@payment-ledger/contracts';
 import { RefundNotFound } from '../domain/refund-errors';
 import { decideFresh } from './decide-fresh';
@@ -19,7 +20,17 @@ export class RequestRefundHandler {
   ) {}
 
   async handle(message: CreateRefundMessage): Promise<RefundResource> {
-    const { state } = await decideFresh((fresh) => this.request(message, fresh));
+    let state;
+    try {
+      ({ state } = await decideFresh((fresh) => this.request(message, fresh)));
+    } catch (error) {
+      // Racing another replica on this charge, the loop may give up after the intent was appended (recording the
+      // provider's answer lost every race): the refund exists, its retry timer finishes it, and the merchant must
+      // get it rather than an error (a retry with the same key after an error would name a new refund).
+      if (!(error instanceof ConcurrencyError)) throw error;
+      ({ state } = await this.refunds.load(message.chargeId));
+      if (!state.refunds.some((r) => r.id === message.refundId)) throw error;
+    }
     const refund = state.refunds.find((r) => r.id === message.refundId);
     if (!refund) throw new RefundNotFound();
     return toRefundResource(refund);

@@ -17,12 +17,15 @@ export class RunRefundTimerHandler {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** The types of the events it recorded. */
-  async handle(chargeId: string, kind: RefundTimerKind): Promise<string[]> {
+  /**
+   * The types of the events it recorded, and when the timer should fire again (null: it is done). A check reschedules
+   * its own timer through the timer engine's answer: written over the running timer's row, not beside it.
+   */
+  async handle(chargeId: string, kind: RefundTimerKind): Promise<{ events: string[]; rescheduleAt: Date | null }> {
     const metadata = { actor: `timer:${kind}` };
     if (kind === 'provider_retry') {
       const { newEvents } = await this.refunds.retryProviderCalls(chargeId, metadata);
-      return newEvents.map((e) => e.type);
+      return { events: newEvents.map((e) => e.type), rescheduleAt: null };
     }
     const recorded: string[] = [];
     const now = this.clock.now();
@@ -38,15 +41,14 @@ export class RunRefundTimerHandler {
       const { newEvents } = await this.refunds.execute(
         chargeId,
         { type: 'RecordRefundOutcome', refundId: check.refundId, outcome },
-        { merchantId: null, metadata },
+        { merchantId: null, metadata, fresh: true },
       );
       recorded.push(...newEvents.map((e) => e.type));
     }
     // Refunds still unsettled are asked about again: at the next one's checkAfter, or soon for one past it.
     const again = stillPending ? new Date(now.getTime() + CHECK_AGAIN_AFTER_MS).toISOString() : null;
     const dueAt = [again, nextAt].filter((t): t is string => t !== null).sort()[0];
-    if (dueAt) await this.refunds.schedule(chargeId, [{ kind: 'refund_check', dueAt }]);
-    return recorded;
+    return { events: recorded, rescheduleAt: dueAt ? new Date(dueAt) : null };
   }
 }
 

@@ -205,13 +205,15 @@ describe('refund decider', () => {
         amount: 600,
         reason: 'fraud',
       },
-      { type: 'ResolveChargeback', chargebackId: 'cb_1', outcome: 'WON' },
+      { type: 'ResolveChargeback', chargebackId: 'cb_1', merchant: SANDBOX, outcome: 'WON' },
     ]);
     expect(refundableAmount(won.state, charge(1000))).toBe(1000);
-    expect(decide({ type: 'ResolveChargeback', chargebackId: 'cb_1', outcome: 'WON' }, won.state, NOW)).toEqual([]);
-    expect(() => decide({ type: 'ResolveChargeback', chargebackId: 'cb_1', outcome: 'LOST' }, won.state, NOW)).toThrow(
-      ChargebackAlreadyResolved,
-    );
+    expect(
+      decide({ type: 'ResolveChargeback', chargebackId: 'cb_1', merchant: SANDBOX, outcome: 'WON' }, won.state, NOW),
+    ).toEqual([]);
+    expect(() =>
+      decide({ type: 'ResolveChargeback', chargebackId: 'cb_1', merchant: SANDBOX, outcome: 'LOST' }, won.state, NOW),
+    ).toThrow(ChargebackAlreadyResolved);
     expect(() =>
       decide(
         {
@@ -225,6 +227,23 @@ describe('refund decider', () => {
         initialState,
         NOW,
       ),
+    ).toThrow(SandboxOnly);
+  });
+
+  it('a live merchant cannot resolve a chargeback either (the sandbox simulates them)', () => {
+    const open = run([
+      {
+        type: 'OpenChargeback',
+        chargebackId: 'cb_1',
+        merchant: SANDBOX,
+        charge: charge(1000),
+        amount: 10,
+        reason: 'x',
+      },
+    ]);
+    const live = { id: 'mch_1', mode: 'LIVE' as const };
+    expect(() =>
+      decide({ type: 'ResolveChargeback', chargebackId: 'cb_1', merchant: live, outcome: 'LOST' }, open.state, NOW),
     ).toThrow(SandboxOnly);
   });
 
@@ -284,7 +303,12 @@ describe('refund decider properties', () => {
         })),
       fc
         .record({ id: fc.constantFrom(...ids), outcome: fc.constantFrom<'WON' | 'LOST'>('WON', 'LOST') })
-        .map(({ id, outcome }) => ({ type: 'ResolveChargeback' as const, chargebackId: `cb_${id}`, outcome })),
+        .map(({ id, outcome }) => ({
+          type: 'ResolveChargeback' as const,
+          chargebackId: `cb_${id}`,
+          merchant: SANDBOX,
+          outcome,
+        })),
     );
 
   it('random captures, refunds, outcomes and chargebacks never take more than was captured', () => {

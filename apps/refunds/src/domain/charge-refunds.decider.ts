@@ -73,6 +73,7 @@ export function decide(command: RefundCommand, state: ChargeRefundsState, now: D
     case 'OpenChargeback':
       return decideChargeback(command, state, now);
     case 'ResolveChargeback': {
+      if (command.merchant.mode !== 'SANDBOX') throw new SandboxOnly('chargebacks are simulated only in sandbox');
       const chargeback = state.chargebacks.find((c) => c.id === command.chargebackId);
       if (!chargeback) throw new ChargebackNotFound();
       if (chargeback.status === command.outcome) return [];

@@ -53,4 +53,9 @@ export type RefundCommand =
   | RequestRefund
   | { type: 'RecordRefundOutcome'; refundId: string; outcome: RefundOutcome }
   | OpenChargeback
-  | { type: 'ResolveChargeback'; chargebackId: string; outcome: ChargebackOutcome };
+  | {
+      type: 'ResolveChargeback';
+      chargebackId: string;
+      merchant: Pick<MerchantContext, 'id' | 'mode'>;
+      outcome: ChargebackOutcome;
+    };

@@ -29,7 +29,11 @@ export class AmountExceedsRefundable extends DomainError<FailureCode> {
     requested: number,
     readonly refundableAmount: number,
   ) {
-    super(`amount ${requested} exceeds the ${refundableAmount} still refundable on this payment charge`);
+    super(
+      refundableAmount === 0
+        ? 'nothing is left to refund on this payment charge'
+        : `amount ${requested} exceeds the ${refundableAmount} still refundable on this payment charge`,
+    );
   }
 }
 

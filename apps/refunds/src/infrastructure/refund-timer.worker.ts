@@ -39,8 +39,9 @@ export class RefundTimerWorker implements OnApplicationBootstrap, OnApplicationS
         ),
       handle: (timer) =>
         withLogContext({ correlationId: newId('event') }, async () => {
-          const events = await this.handler.handle(timer.key, timer.kind as RefundTimerKind);
+          const { events, rescheduleAt } = await this.handler.handle(timer.key, timer.kind as RefundTimerKind);
           this.logger.event('info', 'refund_timer.ran', { chargeId: timer.key, kind: timer.kind, events });
+          return rescheduleAt ? { rescheduleAt } : undefined;
         }),
       onFailure: (timer, error, retryInMs) =>
         this.logger.event('error', 'refund_timer.failed', {
