@@ -252,17 +252,15 @@ describe('the refund lifecycle', () => {
         metadata: { actor: 'test:another-replica' },
       },
     ]);
-    await stack
-      .refunds!.get(RefundRepository)
-      .execute(
-        chargeId,
-        {
-          type: 'RecordRefundOutcome',
-          refundId: elsewhere,
-          outcome: { status: 'SUCCEEDED', providerReference: 'P-x' },
-        },
-        { merchantId: null, metadata: { actor: 'test' } },
-      );
+    await stack.refunds!.get(RefundRepository).execute(
+      chargeId,
+      {
+        type: 'RecordRefundOutcome',
+        refundId: elsewhere,
+        outcome: { status: 'SUCCEEDED', providerReference: 'P-x' },
+      },
+      { merchantId: null, metadata: { actor: 'test' } },
+    );
     expect((await refundStream(chargeId)).refunds.find((r) => r.id === elsewhere)?.status).toBe('SUCCEEDED');
   });
 
