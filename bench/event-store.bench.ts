@@ -12,6 +12,7 @@ import { Pool } from 'pg';
 import { ConcurrencyError, LOG_START, PostgresEventStore } from '@payment-ledger/event-store';
 import { env, loadConfig, migrateDatabase } from '@payment-ledger/platform';
 import { ALL_MIGRATION_DIRECTORIES } from '../scripts/migration-directories';
+import { percentile } from './support/bench-stack';
 
 const config = loadConfig({
   DATABASE_URL: env.url({ protocols: ['postgres', 'postgresql'] }),
@@ -30,10 +31,6 @@ interface Row {
   conflicts?: number;
   pgbenchTps?: number;
   ratioToPgbench?: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length ? Number(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))].toFixed(2)) : 0;
 }
 
 async function appendScenario(store: PostgresEventStore, clients: number, hotStreams?: number) {

@@ -41,22 +41,23 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Pool } from 'pg';
-import { env, loadConfig, migrateDatabase } from '@payment-ledger/platform';
+import { env, loadConfig } from '@payment-ledger/platform';
 import { sandboxPageConfigSchema } from '@payment-ledger/payment-methods';
 import { rpcConfigSchema } from '@payment-ledger/rpc';
 import { createMerchant } from '../apps/gateway/src/infrastructure/merchants/merchant.repository';
-import { ALL_MIGRATION_DIRECTORIES } from '../scripts/migration-directories';
 import { freePort } from '../test/support/ports';
 import { stopProcess } from '../test/support/processes';
 import {
   accepts,
-  deleteKafkaNamespace,
+  benchEnvironment,
+  count,
   gitCommit,
-  kafkaVersion,
+  hostFacts,
+  percentile,
   type Service,
   startService,
 } from './support/bench-stack';
@@ -153,10 +154,6 @@ interface LoadOptions {
 let interrupted = false;
 let running: autocannon.Instance | undefined;
 
-function percentile(sorted: number[], p: number): number {
-  return sorted.length ? Number(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))].toFixed(2)) : 0;
-}
-
 /** One autocannon run; latencies are taken from every response (sub-millisecond), not autocannon's histogram. */
 async function load(options: LoadOptions): Promise<LoadRun> {
   if (interrupted) throw new Error('interrupted');
@@ -232,9 +229,6 @@ function assertClean(
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function count(pool: Pool, sql: string): Promise<number> {
-  return Number((await pool.query<{ n: string }>(sql)).rows[0].n);
-}
 const CHARGES_CREATED = `SELECT count(*) AS n FROM events WHERE event_type = 'ChargeCreated'`;
 const READ_MODEL_BEHIND = `SELECT (${CHARGES_CREATED}) - (SELECT count(*) FROM charge_list_view) AS n`;
 
@@ -575,21 +569,12 @@ async function main(): Promise<void> {
   });
   const loadAtStart = Number(loadavg()[0].toFixed(2));
   const calibrationMs = cpuCalibrationMs();
-  const admin = new Pool({ connectionString: config.DATABASE_URL, max: 1 });
-  const dbName = `pl_bench_${randomBytes(5).toString('hex')}`;
-  const namespace = `bench${randomBytes(5).toString('hex')}`;
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = new URL(config.DATABASE_URL);
-  url.pathname = `/${dbName}`;
-  const pool = new Pool({ connectionString: url.toString(), max: 2 });
-  pool.on('error', () => undefined);
+  const bench = await benchEnvironment(config.DATABASE_URL, config.KAFKA_BROKERS, 2);
+  const { pool, url, namespace, postgres } = bench;
   const results: Row[] = [];
-  let postgres = '';
   let stack: Awaited<ReturnType<typeof startStack>> | undefined;
   try {
-    await migrateDatabase(url.toString(), ALL_MIGRATION_DIRECTORIES);
-    postgres = (await pool.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
-    stack = await startStack(url.toString(), pool, namespace);
+    stack = await startStack(url, pool, namespace);
     for (const connections of CONNECTION_COUNTS) {
       let ceiling: number | undefined;
       for (const key of CLOSED_LOOP_SCENARIOS.filter((s) => SELECTED.includes(s))) {
@@ -605,12 +590,7 @@ async function main(): Promise<void> {
     if (SELECTED.includes('create-at-rate')) results.push(await runAtRate(stack, pool));
   } finally {
     await stack?.stop();
-    await deleteKafkaNamespace(config.KAFKA_BROKERS, namespace).catch((error: unknown) =>
-      console.error(`could not delete the bench's Kafka topics: ${(error as Error).message}`),
-    );
-    await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await bench.dispose();
   }
 
   const selected = targetRow(results);
@@ -627,14 +607,7 @@ async function main(): Promise<void> {
   const report = {
     name: 'gateway',
     date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      node: process.version,
-      postgres,
-      kafka: kafkaVersion(),
-      loadAverageAtStart: loadAtStart,
-      calibrationMs,
-    },
+    machine: hostFacts(postgres, loadAtStart, calibrationMs),
     commit: gitCommit(),
     settings: {
       warmupSeconds: config.BENCH_WARMUP_SECONDS,

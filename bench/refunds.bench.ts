@@ -41,7 +41,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Pool } from 'pg';
@@ -65,18 +65,19 @@ import {
   SANDBOX_RECORD_ENTITIES,
   sandboxPageConfigSchema,
 } from '@payment-ledger/payment-methods';
-import { env, loadConfig, migrateDatabase } from '@payment-ledger/platform';
+import { env, loadConfig } from '@payment-ledger/platform';
 import { rpcConfigSchema } from '@payment-ledger/rpc';
 import { createMerchant } from '../apps/gateway/src/infrastructure/merchants/merchant.repository';
-import { ALL_MIGRATION_DIRECTORIES } from '../scripts/migration-directories';
 import { entityDataSource } from '../test/support/entity-schema';
 import { freePort } from '../test/support/ports';
 import { stopProcess } from '../test/support/processes';
 import {
   accepts,
-  deleteKafkaNamespace,
+  benchEnvironment,
+  count,
   gitCommit,
-  kafkaVersion,
+  hostFacts,
+  percentile,
   type Service,
   startService,
 } from './support/bench-stack';
@@ -186,14 +187,6 @@ interface Row {
   };
   /** What this scenario expected and did not get (empty: passed). */
   failures: string[];
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length ? Number(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))].toFixed(2)) : 0;
-}
-
-async function count(pool: Pool, sql: string): Promise<number> {
-  return Number((await pool.query<{ n: string }>(sql)).rows[0].n);
 }
 
 // ---- Seeding ----
@@ -809,15 +802,6 @@ function warnings(rows: Row[]): string[] {
   return out;
 }
 
-/** Bounds a clean-up step: a broker that does not answer must not hold the bench forever. */
-function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 async function main(): Promise<void> {
   process.on('SIGINT', () => {
     interrupted = true;
@@ -825,28 +809,19 @@ async function main(): Promise<void> {
   });
   const loadAtStart = Number(loadavg()[0].toFixed(2));
   const calibrationMs = cpuCalibrationMs();
-  const admin = new Pool({ connectionString: config.DATABASE_URL, max: 1 });
-  const dbName = `pl_bench_${randomBytes(5).toString('hex')}`;
-  const namespace = `bench${randomBytes(5).toString('hex')}`;
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = new URL(config.DATABASE_URL);
-  url.pathname = `/${dbName}`;
-  const pool = new Pool({ connectionString: url.toString(), max: 16 });
-  pool.on('error', () => undefined);
+  const bench = await benchEnvironment(config.DATABASE_URL, config.KAFKA_BROKERS, 16);
+  const { pool, url, namespace, postgres } = bench;
   const store = new PostgresEventStore(pool);
   const results: Row[] = [];
-  let postgres = '';
   let seedMs = 0;
   let stack: Stack | undefined;
   try {
-    await migrateDatabase(url.toString(), ALL_MIGRATION_DIRECTORIES);
-    postgres = (await pool.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
     const seedStarted = Date.now();
-    const seeded = await seedCharges(url.toString(), pool);
+    const seeded = await seedCharges(url, pool);
     seedMs = Date.now() - seedStarted;
     console.error(`seeded ${seeded.chargeIds.length} + 1 captured charges in ${seedMs} ms`);
     await pool.query('VACUUM ANALYZE');
-    stack = await startStack(url.toString(), namespace);
+    stack = await startStack(url, namespace);
     // The charges service's list projection reads the seeded charges at start: let it finish before measuring.
     const listed = await catchUp(
       pool,
@@ -880,12 +855,7 @@ async function main(): Promise<void> {
     results.push(hot);
   } finally {
     await stack?.stop();
-    await within(30_000, 'deleting the Kafka topics', deleteKafkaNamespace(config.KAFKA_BROKERS, namespace)).catch(
-      (error: unknown) => console.error(`could not delete the bench's Kafka topics: ${(error as Error).message}`),
-    );
-    await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await bench.dispose();
   }
 
   const spread = results.find((r) => r.scenario === SCENARIO_NAMES.spread);
@@ -901,14 +871,7 @@ async function main(): Promise<void> {
   const record = {
     name: 'refunds',
     date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      node: process.version,
-      postgres,
-      kafka: kafkaVersion(),
-      loadAverageAtStart: loadAtStart,
-      calibrationMs,
-    },
+    machine: hostFacts(postgres, loadAtStart, calibrationMs),
     commit: gitCommit(),
     settings: {
       charges: config.BENCH_REFUND_CHARGES,

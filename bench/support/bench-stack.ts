@@ -1,11 +1,16 @@
 /**
- * What the benches that run services as processes share: starting a service and knowing when it is ready (at
- * LOG_LEVEL=warn the services print no `*.listening` line), deleting the bench's Kafka topic namespace at the end,
- * and the facts about the host and the code that every results file records.
+ * What the benches that run services as processes share: a throwaway database and Kafka namespace (deleted at the
+ * end), starting a service and knowing when it is ready (at LOG_LEVEL=warn the services print no `*.listening` line),
+ * latency percentiles, and the facts about the host and the code that every results file records.
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
+import { cpus } from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
+import { Pool } from 'pg';
+import { migrateDatabase } from '@payment-ledger/platform';
+import { ALL_MIGRATION_DIRECTORIES } from '../../scripts/migration-directories';
 import { type CodeSource, REPO_ROOT, spawnTsProcess, stopProcess } from '../../test/support/processes';
 
 export type Service = ChildProcess & { name: string; output: () => string };
@@ -98,4 +103,72 @@ export function gitCommit(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** The `p` quantile (0..1) of sorted latencies, in milliseconds to two decimals. */
+export function percentile(sorted: number[], p: number): number {
+  return sorted.length ? Number(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))].toFixed(2)) : 0;
+}
+
+/** A query's single `n` column as a number. */
+export async function count(pool: Pool, sql: string): Promise<number> {
+  return Number((await pool.query<{ n: string }>(sql)).rows[0].n);
+}
+
+/** A bench's own database (migrated) and Kafka topic namespace, which `dispose` deletes again. */
+export interface BenchEnvironment {
+  url: string;
+  pool: Pool;
+  namespace: string;
+  /** The PostgreSQL server's version, for the results file. */
+  postgres: string;
+  dispose(): Promise<void>;
+}
+
+/** Creates and migrates a throwaway database next to `adminUrl`'s, and names a fresh Kafka topic namespace. */
+export async function benchEnvironment(
+  adminUrl: string,
+  brokers: string[],
+  poolMax: number,
+): Promise<BenchEnvironment> {
+  const admin = new Pool({ connectionString: adminUrl, max: 1 });
+  const dbName = `pl_bench_${randomBytes(5).toString('hex')}`;
+  const namespace = `bench${randomBytes(5).toString('hex')}`;
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  const pool = new Pool({ connectionString: url.toString(), max: poolMax });
+  pool.on('error', () => undefined);
+  const dispose = async () => {
+    const deleted = deleteKafkaNamespace(brokers, namespace);
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('took more than 30 s')), 30_000).unref(),
+    );
+    await Promise.race([deleted, timeout]).catch((error: unknown) =>
+      console.error(`could not delete the bench's Kafka topics: ${(error as Error).message}`),
+    );
+    await pool.end();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  };
+  try {
+    await migrateDatabase(url.toString(), ALL_MIGRATION_DIRECTORIES);
+    const postgres = (await pool.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
+    return { url: url.toString(), pool, namespace, postgres, dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+}
+
+/** The host facts every results file records (compare runs of one host only). */
+export function hostFacts(postgres: string, loadAverageAtStart: number, calibrationMs: number) {
+  return {
+    cpus: cpus().length,
+    node: process.version,
+    postgres,
+    kafka: kafkaVersion(),
+    loadAverageAtStart,
+    calibrationMs,
+  };
 }
