@@ -383,33 +383,11 @@ export function evolveCharge(state: ChargeState, event: ChargeEvent): ChargeStat
     }
     case 'ChargeChargebackOpened': {
       const d = event.data;
-      const previous = chargebacksOf(state).find((c) => c.id === d.chargebackId);
-      return {
-        ...withStatus(state, state.status, d.historyId, d.at),
-        chargebacks: upsertOperation(chargebacksOf(state), {
-          id: d.chargebackId,
-          amount: d.amount,
-          status: 'OPEN',
-          reason: d.reason,
-          createdAt: previous?.createdAt ?? d.at,
-          updatedAt: d.at,
-        }),
-      };
+      return withChargeback(state, d.chargebackId, { amount: d.amount, status: 'OPEN', reason: d.reason }, d);
     }
     case 'ChargeChargebackResolved': {
       const d = event.data;
-      const previous = chargebacksOf(state).find((c) => c.id === d.chargebackId);
-      return {
-        ...withStatus(state, state.status, d.historyId, d.at),
-        chargebacks: upsertOperation(chargebacksOf(state), {
-          id: d.chargebackId,
-          amount: d.amount,
-          status: d.outcome,
-          reason: previous?.reason ?? '',
-          createdAt: previous?.createdAt ?? d.at,
-          updatedAt: d.at,
-        }),
-      };
+      return withChargeback(state, d.chargebackId, { amount: d.amount, status: d.outcome }, d);
     }
     default:
       // A type this version does not know (written by a newer one) changes nothing here.
@@ -427,6 +405,27 @@ function statusAfterRefusal(state: ExistingCharge, processing: ChargeStatus): Ch
 function withRefund(state: ExistingCharge, refund: RefundOnCharge, at: { historyId: string; at: string }) {
   const next: ExistingCharge = { ...state, refunds: upsertOperation(refundsOf(state), refund) };
   return withStatus(next, statusAfterRefundStep(next), at.historyId, at.at);
+}
+
+/** A chargeback opened or resolved: its entry (reason and creation time kept from when it opened); status unchanged. */
+function withChargeback(
+  state: ExistingCharge,
+  id: string,
+  change: Pick<ChargebackOnCharge, 'amount' | 'status'> & { reason?: string },
+  at: { historyId: string; at: string },
+): ExistingCharge {
+  const previous = chargebacksOf(state).find((c) => c.id === id);
+  return {
+    ...withStatus(state, state.status, at.historyId, at.at),
+    chargebacks: upsertOperation(chargebacksOf(state), {
+      id,
+      amount: change.amount,
+      status: change.status,
+      reason: change.reason ?? previous?.reason ?? '',
+      createdAt: previous?.createdAt ?? at.at,
+      updatedAt: at.at,
+    }),
+  };
 }
 
 function upsert(list: AuthorizationRecord[], record: AuthorizationRecord): AuthorizationRecord[] {
