@@ -12,3 +12,4 @@ export * from './folded-view';
 export * from './projection-runner';
 export * from './projection-rebuild';
 export * from './inbox-purge';
+export * from './log-timer-feed';
