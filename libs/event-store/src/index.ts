@@ -4,6 +4,7 @@ export * from './core/event-store';
 export * from './core/handle-command';
 export * from './postgres/postgres-event-store';
 export * from './postgres/unit-of-work';
+export * from './postgres/lost-race';
 export * from './migrations-path';
 export * from './core/in-memory-event-store';
 export * from './core/request-coalescer';

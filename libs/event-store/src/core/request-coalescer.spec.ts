@@ -1,4 +1,10 @@
-import { CoalescerQueueFull, CoalescerQueueTimeout, type Settled, RequestCoalescer } from './request-coalescer';
+import {
+  oneByOneOnFailure,
+  CoalescerQueueFull,
+  CoalescerQueueTimeout,
+  type Settled,
+  RequestCoalescer,
+} from './request-coalescer';
 
 /** A batch runner whose batches finish when the test says so, recording what each batch held. */
 function controlledRunner() {
@@ -115,5 +121,57 @@ describe('RequestCoalescer', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+describe('oneByOneOnFailure', () => {
+  /** A statement that refuses any batch holding 'bad', and fails 'raced' the first time it runs alone. */
+  function statement() {
+    const runs: string[][] = [];
+    let racedOnce = false;
+    const run = (batch: string[]): Promise<string[]> => {
+      runs.push(batch);
+      if (batch.includes('bad')) return Promise.reject(Object.assign(new Error('refused'), { code: '22P02' }));
+      if (batch.length === 1 && batch[0] === 'raced' && !racedOnce) {
+        racedOnce = true;
+        return Promise.reject(Object.assign(new Error('lost'), { code: '23505' }));
+      }
+      return Promise.resolve(batch.map((r) => r.toUpperCase()));
+    };
+    return { run, runs };
+  }
+  const lost = (error: unknown) => (error as { code?: string }).code === '23505';
+
+  it('answers a batch that succeeds with one statement', async () => {
+    const { run, runs } = statement();
+    await expect(oneByOneOnFailure(run, lost)(['a', 'b'])).resolves.toEqual([
+      { ok: true, value: 'A' },
+      { ok: true, value: 'B' },
+    ]);
+    expect(runs).toEqual([['a', 'b']]);
+  });
+
+  it('runs a failed batch one by one, so only the bad request fails', async () => {
+    const { run, runs } = statement();
+    const results = await oneByOneOnFailure(run, lost)(['a', 'bad', 'c']);
+    expect(results[0]).toEqual({ ok: true, value: 'A' });
+    expect(results[1]).toMatchObject({ ok: false, error: { code: '22P02' } });
+    expect(results[2]).toEqual({ ok: true, value: 'C' });
+    expect(runs).toEqual([['a', 'bad', 'c'], ['a'], ['bad'], ['c']]);
+  });
+
+  it('runs a request alone once more after a lost race, and never more than once', async () => {
+    const { run, runs } = statement();
+    await expect(oneByOneOnFailure(run, lost)(['raced'])).resolves.toEqual([{ ok: true, value: 'RACED' }]);
+    expect(runs).toEqual([['raced'], ['raced']]);
+    const bad = await oneByOneOnFailure(run, () => true)(['bad']);
+    expect(bad[0]).toMatchObject({ ok: false });
+  });
+
+  it('does not run a request alone again for an error that is not a race', async () => {
+    const { run, runs } = statement();
+    const results = await oneByOneOnFailure(run)(['bad']);
+    expect(results[0]).toMatchObject({ ok: false, error: { code: '22P02' } });
+    expect(runs).toEqual([['bad']]);
   });
 });

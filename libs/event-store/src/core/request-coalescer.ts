@@ -17,6 +17,34 @@ export function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
   );
 }
 
+/**
+ * The `runBatch` of a coalescer whose batch is one statement for many requests (`run` answers them in order). A
+ * statement fails as a whole, so when it does, its requests run again one by one: one request's failure (a value the
+ * database refuses, a key a concurrent statement took) then fails that request alone. A request that failed alone is
+ * run once more when `retryAlone` says its error was a race it lost (it then finds the winner's row).
+ */
+export function oneByOneOnFailure<Request, Result>(
+  run: (batch: Request[]) => Promise<Result[]>,
+  retryAlone: (error: unknown) => boolean = () => false,
+): (batch: Request[]) => Promise<Settled<Result>[]> {
+  const alone = async (request: Request, retried: boolean): Promise<Result> => {
+    try {
+      return (await run([request]))[0];
+    } catch (error) {
+      if (retried || !retryAlone(error)) throw error;
+      return alone(request, true);
+    }
+  };
+  return async (batch) => {
+    try {
+      return (await run(batch)).map((value) => ({ ok: true, value }));
+    } catch (error) {
+      if (batch.length === 1 && !retryAlone(error)) return [{ ok: false, error }];
+      return Promise.all(batch.map((request) => settle(alone(request, batch.length === 1))));
+    }
+  };
+}
+
 export interface CoalescerOptions {
   /** Batches running at once; the (maxInFlight + 1)-th concurrent request waits and is batched. */
   maxInFlight: number;

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { DataSource, Repository } from 'typeorm';
 import type { ChargeFailure, RefundSimulationCode, SimulationCode } from '@payment-ledger/contracts';
-import { RequestCoalescer, settle, type Settled } from '@payment-ledger/event-store';
+import { lostRace, oneByOneOnFailure, RequestCoalescer } from '@payment-ledger/event-store';
 import type { ProviderAuthorizationOutcome, ProviderRefundOutcome } from '../payment-method-provider';
 import type { SandboxCharge, SandboxChargeState, SandboxOperation, SandboxOperationType } from './sandbox-charge';
 import type { RefundBooks, SandboxRefund, SandboxRefundState } from './sandbox-refund';
@@ -383,41 +383,16 @@ export class PostgresSandboxProviderRecords implements SandboxProviderRecords {
   }
 
   /**
-   * A coalescer whose batch is one statement. When a batch fails, its calls run again one by one, so one call's
-   * race (its key sent at the same time by another call) does not fail the others; a call alone that lost such a
-   * race runs once more, and then finds the winner's answer.
+   * A coalescer whose batch is one statement; a batch that fails runs its calls again one by one, so one call's race
+   * (its key sent at the same time by another call) does not fail the others, and a call alone that lost such a race
+   * runs once more, and then finds the winner's answer (oneByOneOnFailure).
    */
   private coalesce<Call, Answer>(
     run: (batch: Call[]) => Promise<Answer[]>,
     keyOf: (call: Call) => string,
   ): RequestCoalescer<Call, Answer> {
-    const alone = async (call: Call, retried = false): Promise<Answer> => {
-      try {
-        return (await run([call]))[0];
-      } catch (error) {
-        if (retried || !lostRace(error)) throw error;
-        return alone(call, true);
-      }
-    };
-    return new RequestCoalescer<Call, Answer>(
-      this.options,
-      async (batch): Promise<Settled<Answer>[]> => {
-        try {
-          return (await run(batch)).map((value) => ({ ok: true, value }));
-        } catch (error) {
-          if (batch.length === 1 && !lostRace(error)) throw error;
-          return Promise.all(batch.map((call) => settle(alone(call, batch.length === 1))));
-        }
-      },
-      keyOf,
-    );
+    return new RequestCoalescer<Call, Answer>(this.options, oneByOneOnFailure(run, lostRace), keyOf);
   }
-}
-
-/** A unique key taken by a concurrent statement, or a deadlock between two statements (which PostgreSQL ends). */
-function lostRace(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return code === '23505' || code === '40P01';
 }
 
 interface KeyRow {

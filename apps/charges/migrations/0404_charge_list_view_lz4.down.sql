@@ -1,0 +1,1 @@
+ALTER TABLE charge_list_view ALTER COLUMN state SET COMPRESSION pglz;
