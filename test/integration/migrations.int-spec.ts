@@ -52,16 +52,19 @@ describe('migrations (TypeORM runner)', () => {
   }
 
   /**
-   * Tables, columns, indexes, functions, triggers and grants (what the services' role may do) of the public schema,
+   * Tables, columns (with their compression), indexes, functions, triggers and grants (what the services' role may do) of the public schema,
    * without the runners' bookkeeping.
    */
   function schemaOf(url: string): Promise<string[]> {
     return withPool(url, async (pool) => {
       const { rows } = await pool.query<{ item: string }>(`
-        SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable ||
-               ' ' || coalesce(column_default, '') AS item
-          FROM information_schema.columns
-         WHERE table_schema = 'public' AND table_name NOT IN ('migrations', 'schema_migrations')
+        SELECT 'column ' || c.table_name || '.' || c.column_name || ' ' || c.data_type || ' ' || c.is_nullable ||
+               ' ' || coalesce(c.column_default, '') ||
+               coalesce(' compression ' || nullif(a.attcompression::text, ''), '') AS item
+          FROM information_schema.columns c
+          JOIN pg_attribute a ON a.attrelid = ('public.' || quote_ident(c.table_name))::regclass
+                             AND a.attname = c.column_name
+         WHERE c.table_schema = 'public' AND c.table_name NOT IN ('migrations', 'schema_migrations')
         UNION ALL
         SELECT 'index ' || indexdef FROM pg_indexes
          WHERE schemaname = 'public' AND tablename NOT IN ('migrations', 'schema_migrations')
@@ -125,6 +128,24 @@ describe('migrations (TypeORM runner)', () => {
     expect(freshSchema).toEqual(expect.arrayContaining([expect.stringMatching(/^column events\.transaction_id xid8/)]));
     expect(freshSchema).toEqual(expect.arrayContaining([expect.stringMatching(/^column merchants\.merchant_id/)]));
     expect(await schemaOf(url)).toEqual(freshSchema);
+  });
+
+  it("compresses the list views' folded state with lz4, the cheaper to rewrite on every event (0404, 0502, 0801)", async () => {
+    const url = await emptyDatabase();
+    await migrateDatabase(url, ALL_MIGRATION_DIRECTORIES);
+    const compression = await withPool(url, async (pool) => {
+      const { rows } = await pool.query<{ table: string; method: string }>(
+        `SELECT attrelid::regclass::text AS table, attcompression AS method FROM pg_attribute
+          WHERE attname = 'state' AND attrelid::regclass::text = ANY($1::text[]) ORDER BY 1`,
+        [['agreement_list_view', 'charge_list_view', 'refund_list_view']],
+      );
+      return rows;
+    });
+    expect(compression).toEqual([
+      { table: 'agreement_list_view', method: 'l' },
+      { table: 'charge_list_view', method: 'l' },
+      { table: 'refund_list_view', method: 'l' },
+    ]);
   });
 
   it('names each migration after its file, ending in its number as 13 digits', () => {

@@ -1,0 +1,1 @@
+ALTER TABLE agreement_list_view ALTER COLUMN state SET COMPRESSION pglz;
