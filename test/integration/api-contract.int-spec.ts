@@ -13,7 +13,12 @@ import type { INestApplication } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
-import { FAILURE_CODES, publicFailureCodes } from '@payment-ledger/contracts';
+import {
+  FAILURE_CODES,
+  publicFailureCodes,
+  WEBHOOK_EVENT_TYPE_DEFINITIONS,
+  WEBHOOK_EVENT_TYPES,
+} from '@payment-ledger/contracts';
 import { CompleteAgreementCheckoutHandler } from '../../apps/agreements/src/application/complete-agreement-checkout.handler';
 import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
 import { type ApiContract, apiContractOf } from '../support/api-contract';
@@ -175,6 +180,18 @@ describe('the document', () => {
       type: 'string',
       nullable: true,
     });
+  });
+
+  it('lists every webhook event type under x-webhooks, each with its CloudEvents envelope schema', () => {
+    const { document } = contract;
+    expect(Object.keys(document['x-webhooks'])).toEqual([...WEBHOOK_EVENT_TYPES]);
+    for (const type of WEBHOOK_EVENT_TYPES) {
+      const { $ref } = document['x-webhooks'][type].post.requestBody.content['application/json'].schema;
+      const envelope = document.components.schemas[$ref.replace('#/components/schemas/', '')];
+      expect(envelope.properties.type.enum).toEqual([type]);
+      const data = envelope.properties.data.allOf?.[0] ?? envelope.properties.data;
+      expect(data.$ref).toBe(`#/components/schemas/${WEBHOOK_EVENT_TYPE_DEFINITIONS[type].dataSchema}`);
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { FastifyInstance } from 'fastify';
 import { apiSchemas } from './api-operation';
+import { webhookDocument } from './webhook-schemas';
 
 export const API_DOCUMENT_PATH = '/docs-json';
 export const API_REFERENCE_PATH = '/docs';
@@ -42,6 +43,7 @@ export function createApiDocument(app: INestApplication, settings: { listWaitMs:
       .addTag('payment-charges', 'One-time payments (seed 001): create, authenticate, capture, void')
       .addTag('payment-agreements', 'Recurring payment agreements (seed 001 "Recurring Payments") and their charges')
       .addTag('refunds', 'Refunds of captured charges (full, partial, multiple) and, in sandbox, simulated chargebacks')
+      .addTag('webhooks', 'What we send to your webhook endpoints (`x-webhooks`; docs/webhooks.md)')
       .addBearerAuth({
         type: 'http',
         scheme: 'bearer',
@@ -52,9 +54,12 @@ export function createApiDocument(app: INestApplication, settings: { listWaitMs:
       })
       .build(),
   );
+  // The webhooks we send (OpenAPI 3.0 has no `webhooks` section: an extension shaped like 3.1's), their envelopes
+  // registered among the models first.
+  const webhooks = webhookDocument(apiSchemas);
   // The models are plain JSON schema objects; @nestjs/swagger's SchemaObject type describes the same keywords.
   document.components = { ...document.components, schemas: apiSchemas.components() as Record<string, SchemaObject> };
-  return document;
+  return Object.assign(document, { 'x-webhooks': webhooks });
 }
 
 /**
