@@ -118,6 +118,8 @@ export function webhookDocument(schemas: ApiSchemas): Record<WebhookEventType, u
             summary: type,
             description: WEBHOOK_EVENT_TYPE_DEFINITIONS[type].meaning,
             tags: ['webhooks'],
+            // We call you: no bearer key; the request is signed instead (the headers below).
+            security: [],
             parameters: SIGNATURE_HEADERS.map(([name, description]) => ({
               name,
               in: 'header',
