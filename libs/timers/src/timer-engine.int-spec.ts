@@ -127,6 +127,24 @@ describe('settle', () => {
     ]);
   });
 
+  it('again: a timer set while its run is under way runs once more after it (earliest would let the run end it)', async () => {
+    await store.schedule(['again', 'earliest'].map((key) => ({ queue: Q, key, kind: 'k', dueAt: at(-1) })));
+    const claimed = new Map((await store.claim(Q, clock.now(), 10, 60_000)).map((t) => [t.key, t]));
+    // New work for both while their runs are under way, set for now.
+    await store.schedule([{ queue: Q, key: 'again', kind: 'k', dueAt: at(0) }], { mode: 'again' });
+    await store.schedule([{ queue: Q, key: 'earliest', kind: 'k', dueAt: at(0) }], { mode: 'earliest' });
+    // Still leased: no second run starts meanwhile.
+    expect(await store.claim(Q, clock.now(), 10, 60_000)).toEqual([]);
+    await store.settle(
+      ['again', 'earliest'].map((key) => ({ timer: claimed.get(key) as ClaimedTimer, outcome: 'done' })),
+    );
+    expect(await rows()).toEqual([{ key: 'again', kind: 'k', due_at: at(0), leased: null, attempts: 0 }]);
+    // At rest, again is earliest: the earlier due time wins.
+    await store.schedule([{ queue: Q, key: 'again', kind: 'k', dueAt: at(60_000) }], { mode: 'again' });
+    await store.schedule([{ queue: Q, key: 'again', kind: 'k', dueAt: at(-5_000) }], { mode: 'again' });
+    expect((await rows())[0].due_at).toEqual(at(-5_000));
+  });
+
   it('brings every timer of one key forward, and no other', async () => {
     await store.schedule([
       { queue: Q, key: 'a', kind: 'x', dueAt: at(10_000) },

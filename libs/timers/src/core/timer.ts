@@ -24,9 +24,12 @@ export interface ClaimedTimer extends Timer {
  * What setting a timer that already exists does:
  * - `replace`: the new due time wins and any lease is dropped (a command moved its deadline);
  * - `keep`: the existing timer stays as it is (a feed that may write the same timer twice);
- * - `earliest`: the earlier of the two due times, lease untouched ("wake no later than").
+ * - `earliest`: the earlier of the two due times, lease untouched ("wake no later than");
+ * - `again`: as `earliest` for a timer at rest; for one running now (leased), its due time moves past the one it was
+ *   claimed at, so that run's settlement cannot end it: it runs once more after (a lane of work that got new work
+ *   while its handler was finishing the old, say). The lease is untouched, so no second run starts meanwhile.
  */
-export type ScheduleMode = 'replace' | 'keep' | 'earliest';
+export type ScheduleMode = 'replace' | 'keep' | 'earliest' | 'again';
 
 /** A handler's answer: nothing (done: the timer goes) or the timer's next due time (null: it goes). */
 export type TimerOutcome = void | { rescheduleAt: Date | null };

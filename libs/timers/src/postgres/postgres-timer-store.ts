@@ -190,4 +190,8 @@ const ON_CONFLICT: Record<ScheduleMode, string> = {
   replace: `ON CONFLICT (queue, key, kind) DO UPDATE SET due_at = EXCLUDED.due_at, lease_until = NULL, attempts = 0`,
   keep: `ON CONFLICT DO NOTHING`,
   earliest: `ON CONFLICT (queue, key, kind) DO UPDATE SET due_at = LEAST(timers.due_at, EXCLUDED.due_at)`,
+  // A leased timer's settlement deletes or moves it only while its due time is the one it was claimed at (settle).
+  again: `ON CONFLICT (queue, key, kind) DO UPDATE SET due_at = CASE WHEN timers.lease_until IS NULL
+            THEN LEAST(timers.due_at, EXCLUDED.due_at)
+            ELSE GREATEST(timers.due_at + interval '1 millisecond', EXCLUDED.due_at) END`,
 };
