@@ -334,3 +334,39 @@ describe('payment agreements', () => {
     expect((await merchant('GET', '/v1/payment-agreements?status=REVOKED')).body.data).toEqual([]);
   });
 });
+
+describe('webhooksUrl: only https to public addresses (SSRF), checked at creation', () => {
+  it.each([
+    ['http://169.254.169.254/latest/meta-data/iam/security-credentials/'],
+    ['https://169.254.169.254/latest/meta-data/'],
+    ['https://[fd00:ec2::254]/latest/meta-data/'],
+    ['https://192.168.1.1/hooks'],
+    ['https://no-such-host.invalid/hooks'],
+  ])('refuses %s with a 400 webhooks_url_not_allowed', async (webhooksUrl) => {
+    const response = await api('POST', '/v1/payment-agreements', { ...SEED_001_AGREEMENT, webhooksUrl });
+    expect(response).toMatchObject({
+      status: 400,
+      body: { failureCode: 'webhooks_url_not_allowed', field: 'webhooksUrl' },
+    });
+  });
+
+  it('accepts a public https URL, and http to an allow-listed local host (WEBHOOK_ALLOWED_HOSTS) only with it', async () => {
+    expect(await createAgreement({ webhooksUrl: 'https://93.184.216.34/hooks' })).toMatchObject({
+      webhooksUrl: 'https://93.184.216.34/hooks',
+    });
+    const webhooksUrl = 'http://127.0.0.1:4010/hooks';
+    const { apiKey } = await stack.merchant('Local Receiver Rides');
+    const allowing = await stack.startGateway({ WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' });
+    const refusing = await stack.startGateway({ WEBHOOK_ALLOWED_HOSTS: 'receiver.local' });
+    try {
+      const body = { ...SEED_001_AGREEMENT, webhooksUrl };
+      const accepted = await apiClient(allowing.baseUrl, apiKey)('POST', '/v1/payment-agreements', body);
+      expect(accepted).toMatchObject({ status: 201, body: { webhooksUrl } });
+      const refused = await apiClient(refusing.baseUrl, apiKey)('POST', '/v1/payment-agreements', body);
+      expect(refused).toMatchObject({ status: 400, body: { failureCode: 'webhooks_url_not_allowed' } });
+    } finally {
+      await allowing.app.close();
+      await refusing.app.close();
+    }
+  });
+});

@@ -125,15 +125,16 @@ describe('create', () => {
   });
 
   it('accepts the optional reference, manual capture and webhooks URL', async () => {
+    // A public address, so no DNS is needed (the webhooks URL must resolve to public addresses: see the end).
     const charge = await createCharge({
       merchantPaymentChargeReference: 'order-77',
       captureMethod: 'MANUAL',
-      webhooksUrl: 'https://merchant.example/hooks',
+      webhooksUrl: 'https://93.184.216.34/hooks',
     });
     expect(charge).toMatchObject({
       merchantPaymentChargeReference: 'order-77',
       captureMethod: 'MANUAL',
-      webhooksUrl: 'https://merchant.example/hooks',
+      webhooksUrl: 'https://93.184.216.34/hooks',
     });
   });
 
@@ -1000,6 +1001,55 @@ describe('OpenAPI', () => {
     });
     for (const path of ['/v1/payment-charges/{id}/captures', '/v1/payment-charges/{id}/voids']) {
       expect(json.paths[path].post.requestBody.content['application/json'].schema.$ref).toMatch(/Dto$/);
+    }
+  });
+});
+
+describe('webhooksUrl: only https to public addresses (SSRF), checked at creation', () => {
+  it.each([
+    ['http://169.254.169.254/latest/meta-data/iam/security-credentials/'],
+    ['https://169.254.169.254/latest/meta-data/'],
+    ['https://[::ffff:169.254.169.254]/latest/meta-data/'],
+    ['https://metadata.google.internal/computeMetadata/v1/'],
+    ['https://10.0.0.8/hooks'],
+    // 127.0.0.1 is the stack's allow-listed receiver host; the rest of 127/8 is not.
+    ['https://127.0.0.2/hooks'],
+    ['https://2130706434/hooks'],
+    ['https://user:secret@93.184.216.34/hooks'],
+    ['http://93.184.216.34/hooks'],
+    ['https://no-such-host.invalid/hooks'],
+  ])('refuses %s with a 400 webhooks_url_not_allowed, and stores nothing', async (webhooksUrl) => {
+    const before = await eventCount();
+    const response = await api('POST', '/v1/payment-charges', chargeBody({ webhooksUrl }));
+    expect(response).toMatchObject({
+      status: 400,
+      body: { failureCode: 'webhooks_url_not_allowed', field: 'webhooksUrl' },
+    });
+    expect(response.body.failureMessage).toMatch(/^webhooksUrl /);
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('accepts http to an allow-listed local host (WEBHOOK_ALLOWED_HOSTS), and only with it', async () => {
+    const webhooksUrl = 'http://127.0.0.1:4010/hooks';
+    const { apiKey } = await stack.merchant('Local Receiver Co');
+    const allowing = await stack.startGateway({ WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' });
+    const refusing = await stack.startGateway({ WEBHOOK_ALLOWED_HOSTS: 'receiver.local' });
+    try {
+      const accepted = await apiClient(allowing.baseUrl, apiKey)(
+        'POST',
+        '/v1/payment-charges',
+        chargeBody({ webhooksUrl }),
+      );
+      expect(accepted).toMatchObject({ status: 201, body: { webhooksUrl } });
+      const refused = await apiClient(refusing.baseUrl, apiKey)(
+        'POST',
+        '/v1/payment-charges',
+        chargeBody({ webhooksUrl }),
+      );
+      expect(refused).toMatchObject({ status: 400, body: { failureCode: 'webhooks_url_not_allowed' } });
+    } finally {
+      await allowing.app.close();
+      await refusing.app.close();
     }
   });
 });

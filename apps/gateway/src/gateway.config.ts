@@ -1,4 +1,10 @@
-import { type ConfigOf, env, infrastructureConfigSchema, serviceAddressSchema } from '@payment-ledger/platform';
+import {
+  type ConfigOf,
+  env,
+  infrastructureConfigSchema,
+  outboundUrlConfigSchema,
+  serviceAddressSchema,
+} from '@payment-ledger/platform';
 import { rpcConfigSchema } from '@payment-ledger/rpc';
 import { MAX_LIST_CONSISTENCY_WAIT_MS } from '@payment-ledger/contracts';
 
@@ -43,6 +49,8 @@ export const gatewayConfigSchema = {
    * per-address limit. Empty: the connection's address is the client's. (Limits are per gateway replica.)
    */
   GATEWAY_TRUSTED_PROXIES: env.list({ default: [] }),
+  /** Which hosts a charge's or an agreement's `webhooksUrl` may name besides public https ones (libs/platform). */
+  ...outboundUrlConfigSchema,
 };
 
 export type GatewayConfig = ConfigOf<typeof gatewayConfigSchema>;

@@ -103,6 +103,14 @@ export const FAILURE_CODES = {
     meaning: 'returnUrl must be an https URL (http only to localhost, in sandbox).',
     action: FIX_REQUEST,
   },
+  webhooks_url_not_allowed: {
+    status: 400,
+    meaning:
+      "A webhook URL (a webhook endpoint's `url`, a charge's or an agreement's `webhooksUrl`) is not https, carries " +
+      'a user name or password, does not resolve, or names or resolves to an address that is not public (private, ' +
+      'loopback, link-local, cloud metadata, reserved): we do not send requests into private networks.',
+    action: 'Give an https URL on a public host name that resolves (every address it resolves to must be public).',
+  },
   invalid_simulation_code: {
     status: 400,
     meaning: 'Unknown sandbox simulation code (header or `sandbox.simulationCode`).',

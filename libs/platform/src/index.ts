@@ -16,4 +16,4 @@ export * from './health/health.module';
 export * from './bootstrap/in-flight-work';
 export * from './metrics/metrics';
 export * from './metrics/http-metrics';
-export * from './outbound/outbound-url';
+export * from './outbound';

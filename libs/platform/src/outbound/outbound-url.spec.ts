@@ -268,6 +268,7 @@ describe('parseAllowedHosts', () => {
       '::1',
     ]);
     expect(parseAllowedHosts('')).toEqual([]);
+    expect(parseAllowedHosts(['Receiver.Local.', '127.0.0.1'])).toEqual(['receiver.local', '127.0.0.1']);
   });
 });
 

@@ -73,12 +73,12 @@ function canonicalHost(entry: string): string {
   }
 }
 
-/** Parses WEBHOOK_ALLOWED_HOSTS style comma-separated config (`127.0.0.1, receiver.local`) into the policy's list. */
-export function parseAllowedHosts(value: string): string[] {
-  const hosts = value
-    .split(',')
-    .map(canonicalHost)
-    .filter((host) => host !== '');
+/**
+ * Parses WEBHOOK_ALLOWED_HOSTS style comma-separated config (`127.0.0.1, receiver.local`), or the list the config
+ * field already split, into the policy's list: canonical hosts, no repeats.
+ */
+export function parseAllowedHosts(value: string | readonly string[]): string[] {
+  const hosts = (typeof value === 'string' ? value.split(',') : value).map(canonicalHost).filter((host) => host !== '');
   return [...new Set(hosts)];
 }
 

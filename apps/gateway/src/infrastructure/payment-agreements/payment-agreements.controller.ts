@@ -1,4 +1,16 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards, UseInterceptors } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Req,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import {
   AGREEMENTS_PATTERNS,
@@ -8,12 +20,14 @@ import {
   type PaymentAgreementResource,
   type PaymentChargeResource,
 } from '@payment-ledger/contracts';
-import { currentLogContext } from '@payment-ledger/platform';
+import { currentLogContext, type OutboundUrlPolicy } from '@payment-ledger/platform';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../../gateway.config';
 import { ApiError } from '../http/api-error';
 import type { IdempotentRequest } from '../idempotency/idempotency';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../merchants/api-key.guard';
 import { simulationCode } from '../http/simulation-code';
+import { assertWebhooksUrlAllowed, webhooksUrlPolicy } from '../http/webhooks-url';
 import { ApiOperationDoc } from '../http/openapi/api-operation';
 import { agreementIdOf } from '../http/path-id';
 import { idOf } from '../http/response-schema';
@@ -43,10 +57,15 @@ const correlationId = (): string => String(currentLogContext().correlationId ?? 
 @Controller('v1/payment-agreements')
 @UseGuards(ApiKeyGuard)
 export class PaymentAgreementsController {
+  private readonly webhooksUrlPolicy: OutboundUrlPolicy;
+
   constructor(
     private readonly agreements: AgreementsClient,
     private readonly scheduler: SchedulerClient,
-  ) {}
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.webhooksUrlPolicy = webhooksUrlPolicy(config);
+  }
 
   /**
    * Sandbox test clock (like Stripe's): moves this agreement's billing schedule forward, so months of recurring
@@ -109,7 +128,7 @@ export class PaymentAgreementsController {
     idempotent: true,
     simulation: true,
   })
-  create(
+  async create(
     @Body(createPaymentAgreementBody.pipe) body: CreatePaymentAgreementBody,
     @Req() request: IdempotentRequest,
   ): Promise<PaymentAgreementResource> {
@@ -119,6 +138,7 @@ export class PaymentAgreementsController {
         field: 'authenticationSettings',
       });
     }
+    await assertWebhooksUrlAllowed(body.webhooksUrl, this.webhooksUrlPolicy);
     const amount = body.amount ? { value: body.amount.value, currency: body.amount.currency } : null;
     return this.agreements.send(AGREEMENTS_PATTERNS.create, {
       correlationId: correlationId(),

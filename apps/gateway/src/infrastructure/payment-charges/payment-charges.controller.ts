@@ -3,6 +3,7 @@ import {
   Controller,
   Get,
   HttpCode,
+  Inject,
   Param,
   Post,
   Query,
@@ -23,12 +24,14 @@ import {
   type VoidList,
   type VoidResource,
 } from '@payment-ledger/contracts';
-import { currentLogContext } from '@payment-ledger/platform';
+import { currentLogContext, type OutboundUrlPolicy } from '@payment-ledger/platform';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../../gateway.config';
 import { ApiError } from '../http/api-error';
 import { ApiOperationDoc } from '../http/openapi/api-operation';
 import { chargeIdOf } from '../http/path-id';
 import { idOf } from '../http/response-schema';
 import { simulationCode } from '../http/simulation-code';
+import { assertWebhooksUrlAllowed, webhooksUrlPolicy } from '../http/webhooks-url';
 import { Idempotency, type IdempotentRequest } from '../idempotency/idempotency';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../merchants/api-key.guard';
@@ -68,10 +71,15 @@ const correlationId = (): string => String(currentLogContext().correlationId ?? 
 @Controller('v1/payment-charges')
 @UseGuards(ApiKeyGuard)
 export class PaymentChargesController {
+  private readonly webhooksUrlPolicy: OutboundUrlPolicy;
+
   constructor(
     private readonly charges: ChargesClient,
     private readonly idempotency: Idempotency,
-  ) {}
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.webhooksUrlPolicy = webhooksUrlPolicy(config);
+  }
 
   /**
    * The API's busiest route runs Idempotency itself rather than through IdempotencyInterceptor: a route interceptor
@@ -104,7 +112,7 @@ export class PaymentChargesController {
     @Req() request: IdempotentRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PaymentChargeResource> {
-    return this.idempotency.run(request, reply, () => {
+    return this.idempotency.run(request, reply, async () => {
       const body = createPaymentChargeBody.validate(request.body);
       const redirect = body.authenticationSettings.find((s) => s.type === 'REDIRECT');
       if (!redirect) {
@@ -112,6 +120,7 @@ export class PaymentChargesController {
           field: 'authenticationSettings',
         });
       }
+      await assertWebhooksUrlAllowed(body.webhooksUrl, this.webhooksUrlPolicy);
       return this.charges.send<PaymentChargeResource>(CHARGES_PATTERNS.create, {
         correlationId: correlationId(),
         idempotencyKey: request.idempotencyKey,

@@ -1,0 +1,2 @@
+export * from './outbound-url';
+export * from './outbound-url-config';
