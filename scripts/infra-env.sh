@@ -3,7 +3,7 @@
 # `npm run setup`) started, as written to .infra.env. Sourced by scripts/test.sh; the benchmarks run behind it:
 # `bash scripts/infra-env.sh <command…>`.
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-# The secrets (RPC_SIGNING_SECRETS, SANDBOX_SIGNING_SECRET) likewise, each unless the environment sets it.
+# The secrets (RPC_SIGNING_SECRETS, SANDBOX_SIGNING_SECRET, WEBHOOK_SECRETS_KEY) likewise, each unless the environment sets it.
 if [[ -f .infra.env ]]; then
   servers_from_file=false
   if [[ -z "${DATABASE_URL:-}" || -z "${KAFKA_BROKERS:-}" ]]; then servers_from_file=true; fi

@@ -21,7 +21,7 @@ docker_engine() { command -v docker >/dev/null 2>&1 && timeout 5 docker info >/d
 
 # The services' secrets (none has a default): the one .infra.env already holds, so that re-running setup keeps them,
 # else a new random one (32 bytes as hex). Exported, since docker-compose.yml refuses to run without them.
-SECRETS=(RPC_SIGNING_SECRETS SANDBOX_SIGNING_SECRET SERVICE_DATABASE_PASSWORD)
+SECRETS=(RPC_SIGNING_SECRETS SANDBOX_SIGNING_SECRET WEBHOOK_SECRETS_KEY SERVICE_DATABASE_PASSWORD)
 ensure_secrets() {
   local name value
   for name in "${SECRETS[@]}"; do

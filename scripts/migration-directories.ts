@@ -14,5 +14,6 @@ export const ALL_MIGRATION_DIRECTORIES = [
   join(__dirname, '..', 'apps', 'agreements', 'migrations'),
   join(__dirname, '..', 'apps', 'scheduler', 'migrations'),
   join(__dirname, '..', 'apps', 'refunds', 'migrations'),
+  join(__dirname, '..', 'apps', 'webhooks', 'migrations'),
   PAYMENT_METHODS_MIGRATIONS,
 ];

@@ -64,6 +64,7 @@ function addresses(name: ServiceName): [string, string][] {
 export const SECRET_REFS: Record<string, { name: string; key: string }> = {
   RPC_SIGNING_SECRETS: { name: 'payment-ledger-rpc', key: 'signing-secrets' },
   SANDBOX_SIGNING_SECRET: { name: 'payment-ledger-sandbox', key: 'signing-secret' },
+  WEBHOOK_SECRETS_KEY: { name: 'payment-ledger-webhooks', key: 'secrets-key' },
 };
 
 function secretsOf(name: ServiceName): string[] {

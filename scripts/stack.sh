@@ -23,7 +23,7 @@ while read -r setting default; do
   export "$setting=${!setting:-$default}"
   port_settings+=("$setting")
 done <<<"$(node -r ts-node/register/transpile-only -r tsconfig-paths/register scripts/registry.ts ports)"
-# The secrets (RPC_SIGNING_SECRETS, SANDBOX_SIGNING_SECRET) have no default: setup generated them into .infra.env.
+# The secrets (RPC_SIGNING_SECRETS, SANDBOX_SIGNING_SECRET, WEBHOOK_SECRETS_KEY) have no default: setup generated them into .infra.env.
 export SANDBOX_PUBLIC_URL="${SANDBOX_PUBLIC_URL:-http://127.0.0.1:${SANDBOX_PORT}}"
 # Every service must use the same topic namespace (the scheduler learns about agreements from their events).
 export KAFKA_TOPIC_NAMESPACE="${KAFKA_TOPIC_NAMESPACE:-payment-ledger}"

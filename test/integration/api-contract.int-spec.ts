@@ -49,7 +49,7 @@ let apiKey: string;
 
 beforeAll(async () => {
   db = await TestDatabase.create();
-  stack = await new PaymentStack(db).start();
+  stack = await new PaymentStack(db, undefined, { webhooks: true }).start();
   apiKey = (await stack.merchant('Contract Books')).apiKey;
   api = apiClient(stack.baseUrl, apiKey);
   contract = await apiContractOf(stack.baseUrl);
@@ -362,6 +362,57 @@ describe('every answer is what the document says', () => {
     const afterRevoke = await api('POST', `/v1/payment-agreements/${agreement.id}/payment-charges`, {});
     expect(afterRevoke.status).toBe(409);
     expect((await api('POST', `/v1/payment-agreements/${agreement.id}/revocations`, {})).status).toBe(409);
+
+    // Webhook endpoints: created (secret once), listed, read, changed, a test event sent (the receiver is not up:
+    // the attempt fails and says so), the secret rotated, deleted; a URL into a private network refused.
+    const endpoints = '/v1/webhook-endpoints';
+    const created = await api('POST', endpoints, {
+      url: 'http://127.0.0.1:9/hooks',
+      eventTypes: ['PAYMENT_CHARGE_FAILED'],
+    });
+    expect(created).toMatchObject({
+      status: 201,
+      body: { secret: expect.stringMatching(/^whsec_/), status: 'ENABLED' },
+    });
+    const endpoint = `${endpoints}/${created.body.webhookEndpointId}`;
+    expect((await api('POST', endpoints, { url: 'http://169.254.169.254/' })).body.failureCode).toBe(
+      'webhooks_url_not_allowed',
+    );
+    expect((await api('GET', `${endpoints}?limit=1`)).body).toMatchObject({
+      data: [{ url: 'http://127.0.0.1:9/hooks' }],
+    });
+    expect((await api('GET', endpoint)).body.secret).toBeUndefined();
+    expect((await api('PATCH', endpoint, { description: 'orders', eventTypes: null })).body).toMatchObject({
+      description: 'orders',
+      eventTypes: null,
+    });
+    expect((await api('PATCH', endpoint, { url: 'https://10.1.2.3/' })).body.failureCode).toBe(
+      'webhooks_url_not_allowed',
+    );
+    expect((await api('POST', `${endpoint}/test-events`, {})).body).toMatchObject({
+      succeeded: false,
+      responseStatus: null,
+    });
+    expect((await api('POST', `${endpoint}/secret-rotations`, {})).body.secret).not.toBe(created.body.secret);
+    expect((await api('DELETE', endpoint)).status).toBe(200);
+    for (const method of ['GET', 'PATCH', 'DELETE'] as const) {
+      expect((await api(method, endpoint, method === 'PATCH' ? {} : undefined)).status).toBe(404);
+    }
+    for (const action of ['test-events', 'secret-rotations']) {
+      expect((await api('POST', `${endpoint}/${action}`, {})).status).toBe(404);
+    }
+    // A key reused with another body (409) on each of its POSTs.
+    const second = await api('POST', endpoints, { url: 'http://127.0.0.1:9/b' }, { 'Request-Idempotency-Key': 'we-1' });
+    const reusedOn = async (path: string, body: object) =>
+      (await api('POST', path, body, { 'Request-Idempotency-Key': 'we-1' })).body.failureCode;
+    expect(await reusedOn(endpoints, { url: 'http://127.0.0.1:9/c' })).toBe('idempotency_key_reused');
+    const secondEndpoint = `${endpoints}/${second.body.webhookEndpointId}`;
+    for (const action of ['test-events', 'secret-rotations']) {
+      const key = { 'Request-Idempotency-Key': `we-${action}` };
+      await api('POST', `${secondEndpoint}/${action}`, {}, key);
+      const reusedKey = await api('POST', `${secondEndpoint}/${action}`, { again: true }, key);
+      expect(reusedKey.body.failureCode).toBe('idempotency_key_reused');
+    }
 
     // 404s for every kind of id; ids of another merchant are the same as none.
     const missingCharge = 'charge_00000000000000000000000000000000';

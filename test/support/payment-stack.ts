@@ -16,13 +16,15 @@ import { ChargeDeadlineWorker } from '../../apps/charges/src/infrastructure/char
 import { refundsConfigSchema } from '../../apps/refunds/src/refunds.config';
 import { RefundsModule } from '../../apps/refunds/src/refunds.module';
 import { RefundTimerWorker } from '../../apps/refunds/src/infrastructure/refund-timer.worker';
+import { webhooksConfigSchema } from '../../apps/webhooks/src/webhooks.config';
+import { WebhooksModule } from '../../apps/webhooks/src/webhooks.module';
 import { createGatewayApp } from '../../apps/gateway/src/gateway.app';
 import { gatewayConfigSchema } from '../../apps/gateway/src/gateway.config';
 import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
 import { apiClient } from './api-client';
 import { kafkaBrokers, testNamespace } from './kafka';
 import { anyOpsPorts, freePort } from './ports';
-import { TEST_RPC_SIGNING_SECRET, TEST_SANDBOX_SIGNING_SECRET } from './rpc-secrets';
+import { TEST_RPC_SIGNING_SECRET, TEST_SANDBOX_SIGNING_SECRET, TEST_WEBHOOK_SECRETS_KEY } from './rpc-secrets';
 
 export { freePort };
 export { apiClient };
@@ -33,12 +35,16 @@ export class PaymentStack {
   agreements!: INestMicroservice;
   schedulers: INestMicroservice[] = [];
   refunds?: INestMicroservice;
+  webhooks?: INestMicroservice;
   gateway!: INestApplication;
   baseUrl = '';
   private chargesPort = 0;
   private agreementsPort = 0;
   private schedulerPort = 0;
   private refundsPort = 0;
+  private webhooksPort = 0;
+  /** Whether start() starts the webhooks service too (suites that do not deliver webhooks go without its consumer). */
+  private readonly withWebhooks: boolean;
   private readonly env: Record<string, string>;
   private readonly logSinks: Partial<Record<'charges' | 'agreements' | 'scheduler' | 'refunds' | 'gateway', LogSink>>;
 
@@ -52,8 +58,11 @@ export class PaymentStack {
     options: {
       env?: Record<string, string>;
       logSinks?: Partial<Record<'charges' | 'agreements' | 'scheduler' | 'refunds' | 'gateway', LogSink>>;
+      /** Start the webhooks service too (its Kafka consumer and delivery lanes): suites about webhooks. */
+      webhooks?: boolean;
     } = {},
   ) {
+    this.withWebhooks = options.webhooks ?? false;
     this.logSinks = options.logSinks ?? {};
     this.env = {
       // The services' restricted login (as deployed): a grant the code needs and the migrations lack fails the suite.
@@ -71,6 +80,9 @@ export class PaymentStack {
       CHARGE_DEADLINE_POLL_MS: '3600000',
       CHARGE_TIMER_FEED_POLL_MS: '0',
       REFUND_TIMER_POLL_MS: '3600000',
+      WEBHOOK_SECRETS_KEY: TEST_WEBHOOK_SECRETS_KEY,
+      // The tests' receivers listen on 127.0.0.1 over http.
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
       SANDBOX_ASYNC_REFUND_DELAY_MS: '30000',
       API_KEY_CACHE_TTL_MS: '0',
       RPC_SIGNING_SECRETS: TEST_RPC_SIGNING_SECRET,
@@ -103,6 +115,8 @@ export class PaymentStack {
     await this.startScheduler(this.schedulerPort);
     this.refundsPort = await freePort();
     await this.startRefunds();
+    this.webhooksPort = await freePort();
+    if (this.withWebhooks) await this.startWebhooks();
     ({ app: this.gateway, baseUrl: this.baseUrl } = await this.startGateway());
     return this;
   }
@@ -118,6 +132,7 @@ export class PaymentStack {
       AGREEMENTS_TCP_PORT: String(this.agreementsPort),
       SCHEDULER_TCP_PORT: String(this.schedulerPort),
       REFUNDS_TCP_PORT: String(this.refundsPort),
+      WEBHOOKS_TCP_PORT: String(this.webhooksPort),
       GATEWAY_BODY_LIMIT_BYTES: '102400',
       // Suites send hundreds of requests from one address with one key, faster than the default limits allow;
       // rate-limits.int-spec.ts starts gateways with limits of its own.
@@ -158,6 +173,20 @@ export class PaymentStack {
     const module = RefundsModule.forRoot(config, { clock: this.clock, logSink: this.logSinks.refunds });
     this.refunds = await createRpcService('refunds', module, config, rpcServer, { logSink: this.logSinks.refunds });
     await this.refunds.listen();
+  }
+
+  async startWebhooks(): Promise<void> {
+    const config = loadConfig(webhooksConfigSchema, { ...this.env, WEBHOOKS_TCP_PORT: String(this.webhooksPort) });
+    // The real clock: receivers check a delivery's `webhook-timestamp` against theirs (Standard Webhooks' tolerance).
+    const module = WebhooksModule.forRoot(config);
+    this.webhooks = await createRpcService('webhooks', module, config, rpcServer);
+    await this.webhooks.listen();
+  }
+
+  /** Stops the webhooks service (as a crash would leave it: nothing after its last write) and starts it again. */
+  async restartWebhooks(): Promise<void> {
+    await this.webhooks?.close();
+    await this.startWebhooks();
   }
 
   /** Stops the refunds service (as a crash would leave it: nothing after its last write) and starts it again. */
@@ -222,6 +251,7 @@ export class PaymentStack {
   async stop(): Promise<void> {
     await this.gateway?.close();
     for (const scheduler of this.schedulers) await scheduler.close();
+    await this.webhooks?.close();
     await this.refunds?.close();
     await this.agreements?.close();
     await this.charges?.close();

@@ -17,3 +17,6 @@ export const TEST_RPC_SIGNING_SECRET = fromEnvironment('RPC_SIGNING_SECRETS') ??
 
 /** The sandbox hosted page's signing secret (SANDBOX_SIGNING_SECRET), shared by charges and agreements. */
 export const TEST_SANDBOX_SIGNING_SECRET = fromEnvironment('SANDBOX_SIGNING_SECRET') ?? random();
+
+/** The key the webhooks service encrypts endpoints' signing secrets with (WEBHOOK_SECRETS_KEY). */
+export const TEST_WEBHOOK_SECRETS_KEY = fromEnvironment('WEBHOOK_SECRETS_KEY') ?? random();

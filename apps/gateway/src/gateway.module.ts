@@ -21,11 +21,13 @@ import {
   RefundsClient,
   SchedulerClient,
   ServiceClient,
+  WebhooksClient,
 } from './infrastructure/services/service.client';
 import { PaymentChargesController } from './infrastructure/payment-charges/payment-charges.controller';
 import { PaymentChargeRefundsController } from './infrastructure/refunds/payment-charge-refunds.controller';
 import { RefundsController } from './infrastructure/refunds/refunds.controller';
 import { SandboxChargebacksController } from './infrastructure/refunds/sandbox-chargebacks.controller';
+import { WebhookEndpointsController } from './infrastructure/webhook-endpoints/webhook-endpoints.controller';
 
 /** The public HTTP API: authenticates merchants, keeps idempotency keys, routes commands to the owning service. */
 @Module({})
@@ -47,6 +49,7 @@ export class GatewayModule {
         SandboxChargebacksController,
         RefundsController,
         PaymentAgreementsController,
+        WebhookEndpointsController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -74,6 +77,11 @@ export class GatewayModule {
           // Refunds arriving together go to the refunds service as one message, as creates do.
           useFactory: (client: RpcClient) =>
             new ServiceClient(client, { [REFUNDS_PATTERNS.create]: REFUNDS_PATTERNS.createMany }),
+        },
+        {
+          provide: WebhooksClient,
+          inject: [rpcClientToken('webhooks')],
+          useFactory: (client: RpcClient) => new ServiceClient(client),
         },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         MerchantRepository,

@@ -199,6 +199,11 @@ export const FAILURE_CODES = {
     action: 'Check the capture id.',
   },
   void_not_found: { status: 404, meaning: 'The charge has no void with this id.', action: 'Check the void id.' },
+  webhook_endpoint_not_found: {
+    status: 404,
+    meaning: 'No webhook endpoint with this id for this merchant (or it was deleted).',
+    action: 'Check the endpoint id; list your endpoints with GET /v1/webhook-endpoints.',
+  },
   refund_not_found: {
     status: 404,
     meaning: 'No refund with this id for this merchant (or, under a charge, for that charge).',

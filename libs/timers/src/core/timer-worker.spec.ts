@@ -128,6 +128,31 @@ describe('a continuous queue', () => {
     expect(store.claims.at(-1)?.took).toEqual([]); // it ended on an empty claim
   });
 
+  it('stop() lets the running handlers finish and claims nothing more, though timers keep coming due', async () => {
+    await store.schedule(due(keys('r', 8)));
+    // Every run reschedules its timer for now: the queue never runs dry (a receiver that keeps failing, say).
+    const worker = new TimerWorker(store, clock).register({
+      name: Q,
+      pollMs: 0,
+      continuous: true,
+      concurrency: 2,
+      handle: async () => {
+        await new Promise((r) => setTimeout(r, 2));
+        return { rescheduleAt: at(-1) };
+      },
+    });
+    const run = worker.runDue(Q);
+    await until(() => store.claims.length >= 5, 'a few claims');
+    await worker.stop();
+    const claimsAtStop = store.claims.length;
+    await run;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(store.claims.length).toBe(claimsAtStop);
+    // Every timer it ran is settled (none left leased), and all are still there to run after a restart.
+    expect([...store.rows.values()].every((t) => t.leaseUntil === null)).toBe(true);
+    expect(store.rows.size).toBe(8);
+  });
+
   it('claims at most batchSize when more lanes are free', async () => {
     await store.schedule(due(keys('t', 10)));
     const { worker } = workerWith({ continuous: true, concurrency: 8, batchSize: 3 });

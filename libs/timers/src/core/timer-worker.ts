@@ -78,6 +78,8 @@ const SETTLE_BATCHES = { maxInFlight: 2, maxBatch: 128 };
  * same queues; restarts lose nothing, since the timers and their leases are rows.
  */
 export class TimerWorker {
+  /** Set by stop(): drains claim nothing more (start() clears it). */
+  private stopping = false;
   private readonly queues = new Map<string, TimerQueue>();
   private readonly running = new Map<string, Promise<number>>();
   /** Of the running drains of continuous queues, the way to tell one to look again (a poll while it runs). */
@@ -105,6 +107,7 @@ export class TimerWorker {
    * late timers (one query per scrape, none per timer).
    */
   start(): void {
+    this.stopping = false;
     const scraped = (pick: (counts: TimerCounts) => number) => async () => {
       const counts = await (this.countsInFlight ??= this.counts().finally(() => (this.countsInFlight = undefined)));
       return Object.entries(counts).map(([queue, c]) => ({ labels: { queue }, value: pick(c) }));
@@ -130,7 +133,12 @@ export class TimerWorker {
     }
   }
 
+  /**
+   * Stops polling, lets the handlers running now finish and settle, and claims nothing more meanwhile: a queue whose
+   * timers keep coming due (a continuous queue retrying a receiver that hangs) does not hold the stop up.
+   */
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const stopReading of this.stopReadingMetrics.splice(0)) stopReading();
     for (const interval of this.intervals.splice(0)) clearInterval(interval);
     await Promise.all([...this.running.values()].map((run) => run.catch(() => undefined)));
@@ -179,7 +187,7 @@ export class TimerWorker {
         }
       });
       await Promise.all(lanes);
-      if (due.length < batchSize) return handled;
+      if (due.length < batchSize || this.stopping) return handled;
     }
   }
 
@@ -236,7 +244,7 @@ export class TimerWorker {
       };
       const pump = () => {
         if (claiming || ended) return;
-        if (claimFailed || exhausted) {
+        if (claimFailed || exhausted || this.stopping) {
           if (runningHandlers > 0) return;
           ended = true; // a late poll must not start a claim for a drain whose promise is settled
           if (claimFailed) reject(claimFailed.error);

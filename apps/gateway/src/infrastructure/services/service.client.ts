@@ -38,3 +38,6 @@ export abstract class SchedulerClient extends ServiceClient {}
 
 /** The refunds service (owns `refund` streams: a charge's refunds and chargebacks). */
 export abstract class RefundsClient extends ServiceClient {}
+
+/** The webhooks service (merchants' webhook endpoints, deliveries and their log). */
+export abstract class WebhooksClient extends ServiceClient {}

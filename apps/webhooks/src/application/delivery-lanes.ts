@@ -1,0 +1,179 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock, parseAllowedHosts } from '@payment-ledger/platform';
+import { classifyResponse } from '../domain/delivery-outcome';
+import { nextAttemptDelayMs, parseRetrySchedule } from '../domain/retry-schedule';
+import { webhookHeaders } from '../domain/standard-webhooks';
+import { SecretBox } from '../infrastructure/secret-box';
+import {
+  type DeliverySettlement,
+  type EndpointEffect,
+  type LaneHead,
+  WebhookDeliveryStore,
+} from '../infrastructure/webhook-delivery.store';
+import { sendWebhook, type SendResult } from '../infrastructure/webhook-sender';
+import { WEBHOOKS_CONFIG, type WebhooksConfig } from '../webhooks.config';
+import { TargetLimiter } from './target-limiter';
+
+/** The timer queue of deliveries: one timer per lane, keyed by the lane. */
+export const WEBHOOK_DELIVERY_QUEUE = 'webhooks';
+export const WEBHOOK_LANE_TIMER = 'deliver';
+/** What an attempt came to, and when its lane is next to be looked at (undefined: it is empty). */
+export interface AttemptOutcome {
+  succeeded: boolean;
+  responseStatus: number | null;
+  error: string | null;
+  next: { rescheduleAt: Date } | undefined;
+}
+
+/** How soon a lane whose target is busy (its attempts in flight at the limit) is looked at again. */
+const BUSY_TARGET_RETRY_MS = 200;
+
+/** The lane of a delivery: one target and one object. Its deliveries are sent in order, one at a time. */
+export function laneOf(target: { endpointId: string } | { url: string }, objectId: string): string {
+  return 'endpointId' in target ? `${target.endpointId}|${objectId}` : `url:${target.url}|${objectId}`;
+}
+
+/**
+ * Delivers a lane's deliveries in order, on the kit's durable timers (queue `webhooks`, one timer per lane): a run
+ * sends the lane's oldest pending delivery if it is due, records the attempt, and sets the lane's timer to the next
+ * thing to do — the next delivery at once after a success or a give-up, the same one at its retry time after a
+ * failure — or lets it end when the lane is empty. A later event of an object is therefore never delivered to a
+ * target before an earlier one has succeeded or been given up, a restart loses nothing (the timer and the deliveries
+ * are rows), and two replicas never send a lane's attempt at once (a running timer is leased to one of them).
+ *
+ * Retries follow WEBHOOK_RETRY_SCHEDULE with jitter (Standard Webhooks' schedule by default), or the receiver's
+ * `Retry-After` on 429 and 503; 410 Gone disables the endpoint, and so do WEBHOOK_DISABLE_AFTER_MS of nothing but
+ * failures; a disabled (or deleted) endpoint's pending deliveries are held (ENDPOINT_DISABLED) for a redelivery.
+ */
+@Injectable()
+export class DeliveryLanes {
+  private readonly schedule: number[];
+  private readonly limiter: TargetLimiter;
+  private readonly allowedHosts: string[];
+
+  constructor(
+    private readonly store: WebhookDeliveryStore,
+    private readonly secrets: SecretBox,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(WEBHOOKS_CONFIG) private readonly config: WebhooksConfig,
+  ) {
+    this.schedule = parseRetrySchedule(config.WEBHOOK_RETRY_SCHEDULE);
+    this.limiter = new TargetLimiter(config.WEBHOOK_ENDPOINT_CONCURRENCY);
+    this.allowedHosts = parseAllowedHosts(config.WEBHOOK_ALLOWED_HOSTS);
+  }
+
+  /** Runs the lane's next delivery; returns when to look at the lane again (undefined: it is empty). */
+  async run(lane: string): Promise<{ rescheduleAt: Date } | undefined> {
+    const head = await this.store.laneHead(lane);
+    if (!head) return undefined;
+    const now = this.clock.now();
+    if (head.endpoint && head.endpoint.status !== 'ENABLED') {
+      await this.store.holdPendingOfEndpoint(head.endpointId!, now);
+      return undefined;
+    }
+    if (head.nextAttemptAt && head.nextAttemptAt.getTime() > now.getTime()) return { rescheduleAt: head.nextAttemptAt };
+    const target = head.endpointId ?? `url:${head.url}`;
+    if (!this.limiter.tryAcquire(target)) return { rescheduleAt: new Date(now.getTime() + BUSY_TARGET_RETRY_MS) };
+    try {
+      return (await this.attemptNow(lane, head)).next;
+    } finally {
+      this.limiter.release(target);
+    }
+  }
+
+  /** The secrets that sign a delivery: the endpoint's, and its previous one while a rotation's overlap lasts. */
+  signingSecrets(endpoint: NonNullable<LaneHead['endpoint']>, now: Date): string[] {
+    const secrets = [this.secrets.open(endpoint.secretCiphertext)];
+    if (
+      endpoint.previousSecretCiphertext &&
+      endpoint.previousSecretExpiresAt &&
+      endpoint.previousSecretExpiresAt.getTime() > now.getTime()
+    ) {
+      secrets.push(this.secrets.open(endpoint.previousSecretCiphertext));
+    }
+    return secrets;
+  }
+
+  /** Sends one attempt of a delivery and records it (SendResult → attempt log, delivery, endpoint). */
+  async send(
+    head: LaneHead,
+    secrets: string[],
+  ): Promise<{ result: SendResult; headers: Record<string, string>; attemptedAt: Date }> {
+    const attemptedAt = this.clock.now();
+    const body = JSON.stringify(head.payload);
+    const headers = webhookHeaders(secrets, head.eventId, Math.floor(attemptedAt.getTime() / 1000), body);
+    const result = await sendWebhook(head.url, headers, body, {
+      timeoutMs: this.config.WEBHOOK_TIMEOUT_MS,
+      maxBodyBytes: this.config.WEBHOOK_RESPONSE_BODY_MAX_BYTES,
+      policy: { allowedHosts: this.allowedHosts },
+    });
+    return { result, headers, attemptedAt };
+  }
+
+  /**
+   * Sends one attempt of the delivery and records it (the attempt in the log; the delivery settled or set to try
+   * again; the endpoint's failing streak), and says when the lane is next to be looked at (`next`).
+   */
+  async attemptNow(lane: string, head: LaneHead): Promise<AttemptOutcome> {
+    // A webhooksUrl delivery has no endpoint secret of its own yet: it is signed with no secret until merchants'
+    // default secrets exist (issue 17, point 2); endpoints' deliveries are signed with theirs.
+    const secrets = head.endpoint ? this.signingSecrets(head.endpoint, this.clock.now()) : [];
+    const { result, headers, attemptedAt } = await this.send(head, secrets);
+    const outcome = classifyResponse(
+      { status: result.status, headers: result.headers, error: result.error },
+      this.clock.now(),
+    );
+    const attemptsMade = head.attempts + 1;
+    let settlement: DeliverySettlement;
+    let effect: EndpointEffect;
+    if (outcome.kind === 'succeeded') {
+      settlement = { status: 'SUCCEEDED' };
+      effect = 'succeeded';
+    } else if (outcome.kind === 'endpoint_gone' && head.endpointId) {
+      settlement = { status: 'FAILED' };
+      effect = { disable: 'ENDPOINT_GONE' };
+    } else {
+      const retryAfter = outcome.kind === 'retry' ? outcome.retryAfterMs : null;
+      const delay = retryAfter ?? nextAttemptDelayMs(this.schedule, attemptsMade, Math.random);
+      settlement =
+        delay === null
+          ? { status: 'FAILED' }
+          : { status: 'PENDING', nextAttemptAt: new Date(attemptedAt.getTime() + delay) };
+      const failingSince = head.endpoint?.failingSince ?? attemptedAt;
+      effect =
+        head.endpoint && attemptedAt.getTime() - failingSince.getTime() >= this.config.WEBHOOK_DISABLE_AFTER_MS
+          ? { disable: 'FAILING' }
+          : 'failed';
+      if (typeof effect !== 'string') settlement = { status: 'FAILED' };
+    }
+    const { morePending } = await this.store.recordAttempt(
+      lane,
+      {
+        deliveryId: head.deliveryId,
+        merchantId: head.merchantId,
+        attemptNumber: attemptsMade,
+        url: head.url,
+        requestHeaders: headers,
+        responseStatus: result.status ?? null,
+        responseBody: result.body ?? null,
+        latencyMs: result.latencyMs,
+        error: result.error ? `${result.error}: ${result.errorMessage ?? ''}`.trim() : null,
+        attemptedAt,
+      },
+      settlement,
+      head.endpointId ? { endpointId: head.endpointId, effect } : null,
+    );
+    const next =
+      settlement.status === 'PENDING'
+        ? { rescheduleAt: settlement.nextAttemptAt }
+        : morePending
+          ? { rescheduleAt: this.clock.now() }
+          : undefined;
+    return {
+      succeeded: outcome.kind === 'succeeded',
+      responseStatus: result.status ?? null,
+      error: result.error ? `${result.error}: ${result.errorMessage ?? ''}`.trim() : null,
+      next,
+    };
+  }
+}

@@ -1,0 +1,34 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+
+/**
+ * Endpoint signing secrets at rest: AES-256-GCM under a key derived from WEBHOOK_SECRETS_KEY (SHA-256 of the
+ * setting, so any secret of the config's minimum length will do). A ciphertext is `v1.<iv>.<tag>.<data>`
+ * (base64url): the version names the scheme, so a later key rotation can add `v2` beside it. A ciphertext altered or
+ * sealed under another key fails to open (the GCM tag): never a wrong secret silently.
+ */
+export class SecretBox {
+  private readonly key: Buffer;
+
+  constructor(secretsKey: string) {
+    this.key = createHash('sha256').update(secretsKey, 'utf8').digest();
+  }
+
+  seal(plaintext: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return ['v1', iv, cipher.getAuthTag(), data]
+      .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
+      .join('.');
+  }
+
+  open(ciphertext: string): string {
+    const [version, iv, tag, data] = ciphertext.split('.');
+    if (version !== 'v1' || iv === undefined || tag === undefined || data === undefined) {
+      throw new Error('not a sealed webhook secret');
+    }
+    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+  }
+}

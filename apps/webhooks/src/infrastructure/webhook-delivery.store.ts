@@ -1,0 +1,255 @@
+import type { Pool, PoolClient } from 'pg';
+import type { WebhookEndpointStatus } from '@payment-ledger/contracts';
+import type { WebhookDeliveryStatus } from './webhook.entities';
+
+/** A delivery to make: one merchant event to one target (an endpoint, or the object's own webhooksUrl). */
+export interface NewDelivery {
+  deliveryId: string;
+  merchantId: string;
+  endpointId: string | null;
+  targetUrl: string | null;
+  lane: string;
+  eventId: string;
+  eventType: string;
+  objectId: string;
+  payload: Record<string, unknown>;
+  status: Extract<WebhookDeliveryStatus, 'PENDING' | 'ENDPOINT_DISABLED'>;
+  createdAt: Date;
+}
+
+/** The oldest pending delivery of a lane, with what sending it needs of its endpoint. */
+export interface LaneHead {
+  deliveryId: string;
+  merchantId: string;
+  endpointId: string | null;
+  url: string;
+  eventId: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  endpoint: {
+    status: WebhookEndpointStatus;
+    secretCiphertext: string;
+    previousSecretCiphertext: string | null;
+    previousSecretExpiresAt: Date | null;
+    failingSince: Date | null;
+  } | null;
+}
+
+/** One attempt, as the log keeps it. */
+export interface AttemptRecord {
+  deliveryId: string;
+  merchantId: string;
+  attemptNumber: number;
+  url: string;
+  requestHeaders: Record<string, string>;
+  responseStatus: number | null;
+  responseBody: string | null;
+  latencyMs: number;
+  error: string | null;
+  attemptedAt: Date;
+}
+
+/** What an attempt leaves the delivery as. */
+export type DeliverySettlement =
+  { status: 'SUCCEEDED' } | { status: 'FAILED' } | { status: 'PENDING'; nextAttemptAt: Date };
+
+/** What an attempt did to its endpoint. */
+export type EndpointEffect = 'succeeded' | 'failed' | { disable: 'ENDPOINT_GONE' | 'FAILING' };
+
+/**
+ * The SQL of deliveries on the path of every merchant event and every attempt (one statement each, or one transaction
+ * for an attempt's three writes); endpoints' own reads and writes go through their TypeORM repository.
+ */
+export class WebhookDeliveryStore {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Adds the deliveries, in the caller's transaction (the consumer's inbox transaction): one consumed twice is not
+   * added again (one per event and lane). Returns the lanes that got a pending delivery.
+   */
+  async insert(deliveries: NewDelivery[], session: PoolClient): Promise<string[]> {
+    if (deliveries.length === 0) return [];
+    const { rows } = await session.query<{ lane: string; status: WebhookDeliveryStatus }>({
+      name: 'webhook_deliveries.insert',
+      text: `INSERT INTO webhook_deliveries (delivery_id, merchant_id, endpoint_id, target_url, lane, event_id, event_type,
+                                             object_id, payload, status, created_at, updated_at)
+             SELECT d.delivery_id, d.merchant_id, d.endpoint_id, d.target_url, d.lane, d.event_id, d.event_type,
+                    d.object_id, d.payload, d.status, d.created_at, d.created_at
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                           $8::text[], $9::jsonb[], $10::text[], $11::timestamptz[]) WITH ORDINALITY
+                    AS d(delivery_id, merchant_id, endpoint_id, target_url, lane, event_id, event_type, object_id,
+                         payload, status, created_at, n)
+              ORDER BY d.n
+             ON CONFLICT (event_id, lane) DO NOTHING
+             RETURNING lane, status`,
+      values: [
+        deliveries.map((d) => d.deliveryId),
+        deliveries.map((d) => d.merchantId),
+        deliveries.map((d) => d.endpointId),
+        deliveries.map((d) => d.targetUrl),
+        deliveries.map((d) => d.lane),
+        deliveries.map((d) => d.eventId),
+        deliveries.map((d) => d.eventType),
+        deliveries.map((d) => d.objectId),
+        deliveries.map((d) => JSON.stringify(d.payload)),
+        deliveries.map((d) => d.status),
+        deliveries.map((d) => d.createdAt),
+      ],
+    });
+    return [...new Set(rows.filter((r) => r.status === 'PENDING').map((r) => r.lane))];
+  }
+
+  /** Adds one delivery (a test event) and answers it as its lane's head, to be sent at once. */
+  async insertOne(delivery: NewDelivery): Promise<LaneHead> {
+    const client = await this.pool.connect();
+    try {
+      await this.insert([delivery], client);
+    } finally {
+      client.release();
+    }
+    const head = await this.laneHead(delivery.lane);
+    if (!head) throw new Error(`delivery ${delivery.deliveryId} was not recorded`);
+    return head;
+  }
+
+  /** The lane's oldest pending delivery (lanes go in order: the ones after it wait). */
+  async laneHead(lane: string): Promise<LaneHead | null> {
+    const { rows } = await this.pool.query({
+      name: 'webhook_deliveries.lane_head',
+      text: `SELECT d.delivery_id, d.merchant_id, d.endpoint_id, coalesce(e.url, d.target_url) AS url, d.event_id,
+                    d.payload, d.attempts, d.next_attempt_at,
+                    e.status AS endpoint_status, e.secret_ciphertext, e.previous_secret_ciphertext,
+                    e.previous_secret_expires_at, e.failing_since, e.deleted_at
+               FROM webhook_deliveries d LEFT JOIN webhook_endpoints e ON e.endpoint_id = d.endpoint_id
+              WHERE d.lane = $1 AND d.status = 'PENDING'
+              ORDER BY d.seq LIMIT 1`,
+      values: [lane],
+    });
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      deliveryId: row.delivery_id,
+      merchantId: row.merchant_id,
+      endpointId: row.endpoint_id,
+      url: row.url,
+      eventId: row.event_id,
+      payload: row.payload,
+      attempts: row.attempts,
+      nextAttemptAt: row.next_attempt_at,
+      endpoint:
+        row.endpoint_id === null
+          ? null
+          : {
+              // A deleted endpoint is sent nothing more: its deliveries are held as for a disabled one.
+              status: row.deleted_at === null ? row.endpoint_status : 'DISABLED',
+              secretCiphertext: row.secret_ciphertext,
+              previousSecretCiphertext: row.previous_secret_ciphertext,
+              previousSecretExpiresAt: row.previous_secret_expires_at,
+              failingSince: row.failing_since,
+            },
+    };
+  }
+
+  /**
+   * Records an attempt in one transaction: the attempt in the log, its delivery settled (or set to try again), and its
+   * endpoint's failing streak (started, ended, or ending in the endpoint disabled with every pending delivery of it
+   * held). Returns whether the lane still has a delivery pending after it.
+   */
+  async recordAttempt(
+    lane: string,
+    attempt: AttemptRecord,
+    settlement: DeliverySettlement,
+    endpoint: { endpointId: string; effect: EndpointEffect } | null,
+  ): Promise<{ morePending: boolean }> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query({
+        name: 'webhook_attempts.insert',
+        text: `INSERT INTO webhook_attempts (delivery_id, merchant_id, attempt_number, url, request_headers,
+                                             response_status, response_body, latency_ms, error, attempted_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        values: [
+          attempt.deliveryId,
+          attempt.merchantId,
+          attempt.attemptNumber,
+          attempt.url,
+          JSON.stringify(attempt.requestHeaders),
+          attempt.responseStatus,
+          attempt.responseBody,
+          attempt.latencyMs,
+          attempt.error,
+          attempt.attemptedAt,
+        ],
+      });
+      await client.query({
+        name: 'webhook_deliveries.settle',
+        text: `UPDATE webhook_deliveries
+                  SET status = $2, attempts = attempts + 1, next_attempt_at = $3, last_attempt_at = $4, updated_at = $4
+                WHERE delivery_id = $1 AND status = 'PENDING'`,
+        values: [
+          attempt.deliveryId,
+          settlement.status,
+          settlement.status === 'PENDING' ? settlement.nextAttemptAt : null,
+          attempt.attemptedAt,
+        ],
+      });
+      if (endpoint) await this.applyEndpointEffect(client, endpoint.endpointId, endpoint.effect, attempt.attemptedAt);
+      const { rows } = await client.query<{ more: boolean }>({
+        name: 'webhook_deliveries.lane_more',
+        text: `SELECT EXISTS (SELECT 1 FROM webhook_deliveries WHERE lane = $1 AND status = 'PENDING') AS more`,
+        values: [lane],
+      });
+      await client.query('COMMIT');
+      return { morePending: rows[0].more };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Holds an endpoint's pending deliveries (it is disabled or deleted): they wait for a redelivery. */
+  async holdPendingOfEndpoint(endpointId: string, now: Date, session?: PoolClient): Promise<number> {
+    const { rowCount } = await (session ?? this.pool).query({
+      name: 'webhook_deliveries.hold',
+      text: `UPDATE webhook_deliveries SET status = 'ENDPOINT_DISABLED', next_attempt_at = NULL, updated_at = $2
+              WHERE endpoint_id = $1 AND status = 'PENDING'`,
+      values: [endpointId, now],
+    });
+    return rowCount ?? 0;
+  }
+
+  private async applyEndpointEffect(
+    session: PoolClient,
+    endpointId: string,
+    effect: EndpointEffect,
+    now: Date,
+  ): Promise<void> {
+    if (effect === 'succeeded') {
+      await session.query({
+        name: 'webhook_endpoints.succeeded',
+        text: `UPDATE webhook_endpoints SET failing_since = NULL WHERE endpoint_id = $1 AND failing_since IS NOT NULL`,
+        values: [endpointId],
+      });
+      return;
+    }
+    if (effect === 'failed') {
+      await session.query({
+        name: 'webhook_endpoints.failed',
+        text: `UPDATE webhook_endpoints SET failing_since = $2 WHERE endpoint_id = $1 AND failing_since IS NULL`,
+        values: [endpointId, now],
+      });
+      return;
+    }
+    await session.query({
+      name: 'webhook_endpoints.disable',
+      text: `UPDATE webhook_endpoints SET status = 'DISABLED', disabled_reason = $2, updated_at = $3
+              WHERE endpoint_id = $1 AND status = 'ENABLED'`,
+      values: [endpointId, effect.disable, now],
+    });
+    await this.holdPendingOfEndpoint(endpointId, now, session);
+  }
+}

@@ -1,0 +1,300 @@
+/**
+ * Webhooks through the real gateway and services on real PostgreSQL and Kafka, delivered to a real local HTTP
+ * receiver: endpoints and their secrets, charges' events turned into signed CloudEvents (verified with the
+ * `standardwebhooks` package, not our own code), in order per object, retried through a receiver that is down, 410
+ * disabling an endpoint, `Retry-After`, a hanging receiver that holds nobody else up, a restart with deliveries
+ * pending, and the outbound address rules.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
+import { apiClient, PaymentStack, SEED_001_CHARGE } from '../support/payment-stack';
+import { TestDatabase } from '../support/test-database';
+import { waitFor } from '../support/wait';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- responses are checked field by field
+type Json = any;
+
+interface Received {
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+  at: number;
+}
+
+/**
+ * A local receiver. Each path answers as its script says: a list of statuses used one per request (the last one
+ * repeats), `hang` to never answer, and extra headers.
+ */
+class Receiver {
+  readonly received: Received[] = [];
+  private readonly scripts = new Map<string, { statuses: (number | 'hang')[]; headers?: Record<string, string> }>();
+  private server!: Server;
+  baseUrl = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const path = req.url ?? '/';
+        this.received.push({
+          path,
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          at: Date.now(),
+        });
+        const script = this.scripts.get(path) ?? { statuses: [200] };
+        const status = script.statuses.length > 1 ? script.statuses.shift()! : script.statuses[0];
+        if (status === 'hang') return;
+        res.writeHead(status, { 'content-type': 'text/plain', ...script.headers });
+        res.end(status >= 400 ? 'not now' : 'ok');
+      });
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  script(path: string, statuses: (number | 'hang')[], headers?: Record<string, string>): string {
+    this.scripts.set(path, { statuses: [...statuses], headers });
+    return `${this.baseUrl}${path}`;
+  }
+
+  at(path: string): Received[] {
+    return this.received.filter((r) => r.path === path);
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+let db: TestDatabase;
+let stack: PaymentStack;
+let receiver: Receiver;
+let api: ReturnType<typeof apiClient>;
+let otherApi: ReturnType<typeof apiClient>;
+
+beforeAll(async () => {
+  db = await TestDatabase.create();
+  receiver = await new Receiver().start();
+  stack = await new PaymentStack(db, undefined, {
+    webhooks: true,
+    env: {
+      PROJECTION_POLL_MS: '50',
+      WEBHOOK_POLL_MS: '50',
+      // Compressed: the schedule's shape, in tenths of a second.
+      WEBHOOK_RETRY_SCHEDULE: '0,200ms,200ms,200ms,200ms',
+      WEBHOOK_TIMEOUT_MS: '1500',
+    },
+  }).start();
+  api = apiClient(stack.baseUrl, (await stack.merchant('Acme Books')).apiKey);
+  otherApi = apiClient(stack.baseUrl, (await stack.merchant('Other Shop')).apiKey);
+});
+afterAll(async () => {
+  await stack?.stop();
+  await receiver?.stop();
+  await db?.drop();
+});
+
+const key = () => ({ 'request-idempotency-key': randomUUID() });
+
+async function endpoint(url: string, eventTypes?: string[]): Promise<{ id: string; secret: string }> {
+  const created = await api('POST', '/v1/webhook-endpoints', { url, ...(eventTypes ? { eventTypes } : {}) }, key());
+  expect(created.status).toBe(201);
+  return { id: created.body.webhookEndpointId, secret: created.body.secret };
+}
+
+/** A charge the consumer approved, captured at once. */
+async function capturedCharge(): Promise<string> {
+  const created = await api('POST', '/v1/payment-charges', { ...SEED_001_CHARGE, captureMethod: 'AUTOMATIC' }, key());
+  expect(created.status).toBe(201);
+  const token = new URL(created.body.authenticationMethods[0].details.requestUrl).searchParams.get('token') ?? '';
+  await stack.charges
+    .get(CompleteCheckoutHandler)
+    .complete({ chargeId: created.body.id, token, decision: 'APPROVE', correlationId: 'test' });
+  return created.body.id as string;
+}
+
+/** The deliveries a path received, verified with `standardwebhooks` under `secret`, as parsed CloudEvents. */
+function verified(path: string, secret: string): Json[] {
+  const webhook = new Webhook(secret);
+  return receiver.at(path).map((r) =>
+    webhook.verify(r.body, {
+      'webhook-id': String(r.headers['webhook-id']),
+      'webhook-timestamp': String(r.headers['webhook-timestamp']),
+      'webhook-signature': String(r.headers['webhook-signature']),
+    }),
+  );
+}
+
+const typesOf = (events: Json[], subject: string) =>
+  events.filter((e) => e.subject === subject).map((e) => e.type as string);
+
+describe('webhook endpoints', () => {
+  it('creates an endpoint with its secret shown once, lists and gets it without the secret, hides it from others', async () => {
+    const url = receiver.script('/crud', [200]);
+    const created = await api('POST', '/v1/webhook-endpoints', { url, description: 'orders' }, key());
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ url, description: 'orders', status: 'ENABLED', eventTypes: null });
+    expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9+/=]{40,}$/);
+    const id = created.body.webhookEndpointId;
+
+    const got = await api('GET', `/v1/webhook-endpoints/${id}`);
+    expect(got.status).toBe(200);
+    expect(got.body.secret).toBeUndefined();
+    const listed = await api('GET', '/v1/webhook-endpoints');
+    expect(listed.body.data.map((e: Json) => e.webhookEndpointId)).toContain(id);
+
+    expect((await otherApi('GET', `/v1/webhook-endpoints/${id}`)).status).toBe(404);
+    expect((await otherApi('DELETE', `/v1/webhook-endpoints/${id}`)).status).toBe(404);
+    expect((await otherApi('GET', '/v1/webhook-endpoints')).body.data).toEqual([]);
+
+    // Never in clear at rest.
+    const { rows } = await db.pool.query('SELECT secret_ciphertext FROM webhook_endpoints WHERE endpoint_id = $1', [
+      id,
+    ]);
+    expect(rows[0].secret_ciphertext).not.toContain(created.body.secret.slice(6));
+
+    const deleted = await api('DELETE', `/v1/webhook-endpoints/${id}`);
+    expect(deleted.status).toBe(200);
+    expect((await api('GET', `/v1/webhook-endpoints/${id}`)).status).toBe(404);
+  });
+
+  it.each([
+    'http://169.254.169.254/latest/meta-data/',
+    'https://10.0.0.7/hook',
+    'https://localhost/hook',
+    'http://example.com/hook',
+    'https://[::1]/hook',
+  ])('refuses %s as an endpoint URL (400 webhooks_url_not_allowed)', async (url) => {
+    const refused = await api('POST', '/v1/webhook-endpoints', { url }, key());
+    expect(refused.status).toBe(400);
+    expect(refused.body.failureCode).toBe('webhooks_url_not_allowed');
+  });
+
+  it('sends a signed test event now, and after a rotation signs with both secrets', async () => {
+    const url = receiver.script('/test-event', [200]);
+    const { id, secret } = await endpoint(url);
+    const sent = await api('POST', `/v1/webhook-endpoints/${id}/test-events`, {}, key());
+    expect(sent.status).toBe(201);
+    expect(sent.body).toMatchObject({ succeeded: true, responseStatus: 200, error: null });
+    expect(verified('/test-event', secret)).toEqual([
+      expect.objectContaining({ type: 'WEBHOOK_ENDPOINT_TEST', specversion: '1.0' }),
+    ]);
+
+    const rotated = await api('POST', `/v1/webhook-endpoints/${id}/secret-rotations`, {}, key());
+    expect(rotated.status).toBe(201);
+    expect(rotated.body.secret).not.toBe(secret);
+    expect(rotated.body.previousSecretExpiresAt).not.toBeNull();
+    await api('POST', `/v1/webhook-endpoints/${id}/test-events`, {}, key());
+    const last = receiver.at('/test-event').slice(-1);
+    expect(String(last[0].headers['webhook-signature']).split(' ')).toHaveLength(2);
+    // Each secret verifies the delivery on its own.
+    for (const s of [secret, rotated.body.secret]) {
+      expect(() =>
+        new Webhook(s).verify(last[0].body, {
+          'webhook-id': String(last[0].headers['webhook-id']),
+          'webhook-timestamp': String(last[0].headers['webhook-timestamp']),
+          'webhook-signature': String(last[0].headers['webhook-signature']),
+        }),
+      ).not.toThrow();
+    }
+  });
+});
+
+describe('deliveries', () => {
+  it("delivers a charge's status changes, signed, in order, with the charge as GET shows it and its stream version", async () => {
+    const { secret } = await endpoint(receiver.script('/orders', [200]));
+    const chargeId = await capturedCharge();
+    let events: Json[] = [];
+    await waitFor('the capture webhook', async () => {
+      events = verified('/orders', secret);
+      return typesOf(events, chargeId).includes('PAYMENT_CHARGE_CAPTURE_SUCCEEDED');
+    });
+    const mine = events.filter((e) => e.subject === chargeId);
+    expect(mine[0].type).toBe('PAYMENT_CHARGE_AUTHENTICATION_PENDING');
+    const versions = mine.map((e) => e.data.streamVersion);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    const charge = (await api('GET', `/v1/payment-charges/${chargeId}`)).body;
+    const last = mine[mine.length - 1];
+    expect(last.data).toEqual({ ...charge, streamVersion: last.data.streamVersion });
+    // webhook-id is the event's id (stable across retries).
+    expect(receiver.at('/orders').map((r) => r.headers['webhook-id'])).toEqual(events.map((e) => e.id));
+  });
+
+  it('retries through a receiver that is down, then delivers everything in order with nothing lost', async () => {
+    const { secret } = await endpoint(receiver.script('/flaky', [500, 503, 502, 200]));
+    const chargeId = await capturedCharge();
+    await waitFor('the capture webhook through the outage', async () =>
+      typesOf(verified('/flaky', secret), chargeId).includes('PAYMENT_CHARGE_CAPTURE_SUCCEEDED'),
+    );
+    const received = receiver.at('/flaky');
+    // The first delivery was tried 4 times (3 failures), with the same webhook-id each time.
+    expect(new Set(received.slice(0, 4).map((r) => r.headers['webhook-id'])).size).toBe(1);
+    const delivered = verified('/flaky', secret).slice(3);
+    const types = typesOf(delivered, chargeId);
+    expect(types[0]).toBe('PAYMENT_CHARGE_AUTHENTICATION_PENDING');
+    expect(types[types.length - 1]).toBe('PAYMENT_CHARGE_CAPTURE_SUCCEEDED');
+    const { rows } = await db.pool.query(
+      `SELECT d.status, count(a.*)::int AS attempts FROM webhook_deliveries d JOIN webhook_attempts a USING (delivery_id)
+        WHERE d.object_id = $1 AND d.endpoint_id IS NOT NULL AND d.lane LIKE '%' GROUP BY d.delivery_id, d.status, d.seq ORDER BY d.seq`,
+      [chargeId],
+    );
+    expect(rows.every((r) => r.status === 'SUCCEEDED')).toBe(true);
+  });
+
+  it('disables an endpoint that answers 410 Gone, and holds its deliveries', async () => {
+    const { id } = await endpoint(receiver.script('/gone', [410]));
+    await capturedCharge();
+    await waitFor('the endpoint disabled', async () => {
+      const got = await api('GET', `/v1/webhook-endpoints/${id}`);
+      return got.body.status === 'DISABLED';
+    });
+    expect((await api('GET', `/v1/webhook-endpoints/${id}`)).body.disabledReason).toBe('ENDPOINT_GONE');
+    await waitFor('nothing pending for it', async () => {
+      const { rows } = await db.pool.query(
+        `SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'PENDING'`,
+        [id],
+      );
+      return rows[0].n === 0;
+    });
+    expect(receiver.at('/gone')).toHaveLength(1);
+  });
+
+  it('waits as long as Retry-After says on a 429', async () => {
+    const { secret } = await endpoint(receiver.script('/slow-down', [429, 200], { 'retry-after': '1' }));
+    const chargeId = await capturedCharge();
+    await waitFor('a delivery after the 429', async () => verified('/slow-down', secret).length >= 2);
+    const [first, second] = receiver.at('/slow-down');
+    expect(second.at - first.at).toBeGreaterThanOrEqual(900);
+    expect(typesOf(verified('/slow-down', secret), chargeId).length).toBeGreaterThan(0);
+  });
+
+  it('keeps delivering to other endpoints while one receiver hangs', async () => {
+    await endpoint(receiver.script('/hang', ['hang']));
+    const { secret } = await endpoint(receiver.script('/healthy', [200]));
+    const started = Date.now();
+    const chargeId = await capturedCharge();
+    await waitFor('the healthy endpoint served', async () =>
+      typesOf(verified('/healthy', secret), chargeId).includes('PAYMENT_CHARGE_CAPTURE_SUCCEEDED'),
+    );
+    // The hanging one is still holding its first delivery (timeout 1.5 s, retries after it).
+    expect(receiver.at('/hang').length).toBeGreaterThan(0);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('completes the deliveries left pending when the service stopped, once it is back', async () => {
+    const { secret } = await endpoint(receiver.script('/restart', [500, 200]));
+    const chargeId = await capturedCharge();
+    await waitFor('a first failed attempt', async () => receiver.at('/restart').length >= 1);
+    await stack.restartWebhooks();
+    await waitFor('the capture webhook after the restart', async () =>
+      typesOf(verified('/restart', secret), chargeId).includes('PAYMENT_CHARGE_CAPTURE_SUCCEEDED'),
+    );
+  });
+});
