@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { metricsText } from '@payment-ledger/platform';
 import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
 import { apiClient, PaymentStack, SEED_001_CHARGE } from '../support/payment-stack';
 import { TestDatabase } from '../support/test-database';
@@ -30,7 +31,13 @@ interface Received {
  */
 class Receiver {
   readonly received: Received[] = [];
-  private readonly scripts = new Map<string, { statuses: (number | 'hang')[]; headers?: Record<string, string> }>();
+  private readonly scripts = new Map<
+    string,
+    { statuses: (number | 'hang')[]; headers?: Record<string, string>; delayMs?: number }
+  >();
+  /** Requests being answered now, per path and webhook-id, and the most there ever were at once. */
+  private readonly inFlight = new Map<string, number>();
+  maxInFlightPerId = 0;
   private server!: Server;
   baseUrl = '';
 
@@ -49,8 +56,15 @@ class Receiver {
         const script = this.scripts.get(path) ?? { statuses: [200] };
         const status = script.statuses.length > 1 ? script.statuses.shift()! : script.statuses[0];
         if (status === 'hang') return;
-        res.writeHead(status, { 'content-type': 'text/plain', ...script.headers });
-        res.end(status >= 400 ? 'not now' : 'ok');
+        const id = `${path} ${String(req.headers['webhook-id'])}`;
+        const now = (this.inFlight.get(id) ?? 0) + 1;
+        this.inFlight.set(id, now);
+        this.maxInFlightPerId = Math.max(this.maxInFlightPerId, now);
+        setTimeout(() => {
+          this.inFlight.set(id, (this.inFlight.get(id) ?? 1) - 1);
+          res.writeHead(status, { 'content-type': 'text/plain', ...script.headers });
+          res.end(status >= 400 ? 'not now' : 'ok');
+        }, script.delayMs ?? 0);
       });
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -58,8 +72,8 @@ class Receiver {
     return this;
   }
 
-  script(path: string, statuses: (number | 'hang')[], headers?: Record<string, string>): string {
-    this.scripts.set(path, { statuses: [...statuses], headers });
+  script(path: string, statuses: (number | 'hang')[], headers?: Record<string, string>, delayMs?: number): string {
+    this.scripts.set(path, { statuses: [...statuses], headers, delayMs });
     return `${this.baseUrl}${path}`;
   }
 
@@ -286,6 +300,38 @@ describe('deliveries', () => {
     // The hanging one is still holding its first delivery (timeout 1.5 s, retries after it).
     expect(receiver.at('/hang').length).toBeGreaterThan(0);
     expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('runs as two replicas: every delivery made, none sent twice at once, nothing received twice', async () => {
+    const replica = await stack.startWebhooksReplica();
+    try {
+      // Slow answers and a first failure for each, so both replicas have lanes running and retries to take.
+      const { secret } = await endpoint(receiver.script('/replicas', [500, 200], undefined, 100));
+      const charges = await Promise.all(Array.from({ length: 6 }, () => capturedCharge()));
+      await waitFor('every capture webhook', async () => {
+        const events = verified('/replicas', secret);
+        return charges.every((id) => typesOf(events, id).includes('PAYMENT_CHARGE_CAPTURE_SUCCEEDED'));
+      });
+      expect(receiver.maxInFlightPerId).toBe(1);
+      const { rows } = await db.pool.query(
+        `SELECT d.delivery_id, count(a.*) FILTER (WHERE a.response_status BETWEEN 200 AND 299)::int AS succeeded
+           FROM webhook_deliveries d JOIN webhook_attempts a USING (delivery_id)
+          WHERE d.object_id = ANY($1) GROUP BY d.delivery_id`,
+        [charges],
+      );
+      expect(rows.length).toBeGreaterThan(charges.length);
+      expect(rows.filter((r) => r.succeeded !== 1)).toEqual([]);
+    } finally {
+      await replica.close();
+    }
+  });
+
+  it('counts attempts by outcome and the delay from event to delivery (metrics)', async () => {
+    const text = await metricsText();
+    expect(text).toMatch(/payment_ledger_webhook_attempts_total\{outcome="succeeded"\} [1-9]/);
+    expect(text).toMatch(/payment_ledger_webhook_attempts_total\{outcome="failed"\} [1-9]/);
+    expect(text).toMatch(/payment_ledger_webhook_attempts_total\{outcome="timeout"\} [1-9]/);
+    expect(text).toMatch(/payment_ledger_webhook_delivery_delay_seconds_count [1-9]/);
   });
 
   it('completes the deliveries left pending when the service stopped, once it is back', async () => {

@@ -183,6 +183,15 @@ export class PaymentStack {
     await this.webhooks.listen();
   }
 
+  /** Another replica of the webhooks service (same database and consumer group, its own port); the caller closes it. */
+  async startWebhooksReplica(): Promise<INestMicroservice> {
+    const port = await freePort();
+    const config = loadConfig(webhooksConfigSchema, { ...this.env, WEBHOOKS_TCP_PORT: String(port) });
+    const replica = await createRpcService('webhooks', WebhooksModule.forRoot(config), config, rpcServer);
+    await replica.listen();
+    return replica;
+  }
+
   /** Stops the webhooks service (as a crash would leave it: nothing after its last write) and starts it again. */
   async restartWebhooks(): Promise<void> {
     await this.webhooks?.close();

@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock, parseAllowedHosts } from '@payment-ledger/platform';
+import {
+  CLOCK,
+  type Clock,
+  parseAllowedHosts,
+  webhookAttemptDuration,
+  webhookAttempts,
+  webhookDeliveryDelay,
+} from '@payment-ledger/platform';
 import { classifyResponse } from '../domain/delivery-outcome';
 import { nextAttemptDelayMs, parseRetrySchedule } from '../domain/retry-schedule';
 import { webhookHeaders } from '../domain/standard-webhooks';
@@ -124,6 +131,11 @@ export class DeliveryLanes {
       this.clock.now(),
     );
     const attemptsMade = head.attempts + 1;
+    webhookAttempts.inc({ outcome: attemptOutcomeLabel(outcome.kind, result) });
+    webhookAttemptDuration.observe(result.latencyMs / 1000);
+    if (outcome.kind === 'succeeded' && typeof head.payload.time === 'string') {
+      webhookDeliveryDelay.observe(Math.max(0, this.clock.now().getTime() - Date.parse(head.payload.time)) / 1000);
+    }
     let settlement: DeliverySettlement;
     let effect: EndpointEffect;
     if (outcome.kind === 'succeeded') {
@@ -176,4 +188,11 @@ export class DeliveryLanes {
       next,
     };
   }
+}
+
+/** The attempts counter's outcome label: what the answer meant, or why there was none. */
+function attemptOutcomeLabel(kind: string, result: SendResult): string {
+  if (kind === 'succeeded') return 'succeeded';
+  if (kind === 'endpoint_gone') return 'endpoint_gone';
+  return result.error ?? 'failed';
 }

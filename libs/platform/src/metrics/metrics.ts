@@ -146,6 +146,31 @@ export const timerDelay = new Histogram({
   registers,
 });
 
+// Webhooks (apps/webhooks) ----------------------------------------------------------------------------------------
+
+export const webhookAttempts = new Counter({
+  name: 'payment_ledger_webhook_attempts_total',
+  help:
+    'Webhook delivery attempts, by outcome: succeeded (2xx), failed (any other answer), timeout, network, ' +
+    'refused_address (the URL resolved to an address the outbound rules refuse), endpoint_gone (410).',
+  labelNames: ['outcome'] as const,
+  registers,
+});
+
+export const webhookAttemptDuration = new Histogram({
+  name: 'payment_ledger_webhook_attempt_duration_seconds',
+  help: "How long a webhook delivery attempt took, until the receiver's answer or the timeout.",
+  buckets: LATENCY_BUCKETS,
+  registers,
+});
+
+export const webhookDeliveryDelay = new Histogram({
+  name: 'payment_ledger_webhook_delivery_delay_seconds',
+  help: 'From the event stored to its webhook delivered (answered 2xx), retries included.',
+  buckets: DELAY_BUCKETS,
+  registers,
+});
+
 // Readiness (libs/platform health) -------------------------------------------------------------------------------
 
 export const serviceReady = new Gauge({
@@ -170,6 +195,9 @@ export const METRICS = [
   timersLate,
   timersFired,
   timerDelay,
+  webhookAttempts,
+  webhookAttemptDuration,
+  webhookDeliveryDelay,
   serviceReady,
 ] as const;
 
