@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { type Browser, chromium } from 'playwright-core';
 import { kafkaBrokers, testNamespace } from './kafka';
 import { anyOpsPorts, freePort } from './ports';
-import { TEST_RPC_SIGNING_SECRET, TEST_SANDBOX_SIGNING_SECRET } from './rpc-secrets';
+import { TEST_RPC_SIGNING_SECRET, TEST_SANDBOX_SIGNING_SECRET, TEST_WEBHOOK_SECRETS_KEY } from './rpc-secrets';
 import { startTsProcess, stopProcess } from './processes';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -27,7 +27,7 @@ export const PHONE = { width: 390, height: 844 };
 type Service = ChildProcess & { output: () => string };
 
 /** Environment variables whose values are secrets: no service may ever print them. */
-const SECRET_SETTINGS = ['RPC_SIGNING_SECRETS', 'SANDBOX_SIGNING_SECRET'];
+const SECRET_SETTINGS = ['RPC_SIGNING_SECRETS', 'SANDBOX_SIGNING_SECRET', 'WEBHOOK_SECRETS_KEY'];
 
 /**
  * Services started in order, stopped in reverse with SIGTERM (graceful shutdown is part of what is tested).
@@ -184,4 +184,12 @@ export function e2eServiceEnv(db: { serviceUrl: string }): Record<string, string
     SANDBOX_SIGNING_SECRET: TEST_SANDBOX_SIGNING_SECRET,
     ...anyOpsPorts(),
   };
+}
+
+/**
+ * What the webhooks service adds to e2eServiceEnv: the key it encrypts endpoints' secrets with, and 127.0.0.1 on the
+ * outbound allow-list, so that it may deliver to a suite's local receiver (refused otherwise, as a loopback address).
+ */
+export function webhooksServiceEnv(): Record<string, string> {
+  return { WEBHOOK_SECRETS_KEY: TEST_WEBHOOK_SECRETS_KEY, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' };
 }

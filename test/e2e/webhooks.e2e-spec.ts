@@ -1,0 +1,245 @@
+/**
+ * Webhooks as a merchant lives them (issue 17): the merchant registers an endpoint, a consumer pays on the hosted page
+ * (headless chromium), and the merchant's receiver — a real local HTTP server of this test, on 127.0.0.1, which the
+ * webhooks service is allowed to call (WEBHOOK_ALLOWED_HOSTS) — gets the charge's status changes as signed
+ * CloudEvents: verified with the `standardwebhooks` package (not our own code), in order, each with a higher stream
+ * version, the last one's data equal to what `GET` answers. The charges service, the webhooks service, the gateway and
+ * the sandbox page run as their own processes (as deployed), Kafka between them.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
+import { CHARGE_STATUS_EVENT_TYPES } from '@payment-ledger/contracts';
+import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
+import { apiClient } from '../support/api-client';
+import {
+  e2eServiceEnv,
+  freePorts,
+  launchChromium,
+  PHONE,
+  type ReturnPage,
+  ServiceGroup,
+  startReturnPage,
+  webhooksServiceEnv,
+} from '../support/e2e-harness';
+import { TestDatabase } from '../support/test-database';
+
+const MERCHANT_NAME = 'Acme Books & Co.';
+const CONSUMER = { name: 'John Smith', country: 'US' };
+const RECEIVER_PATH = '/webhooks/acme';
+
+let db: TestDatabase;
+let apiKey: string;
+let gatewayUrl: string;
+let returnPage: ReturnPage | undefined;
+let receiver: Receiver | undefined;
+let browser: Browser | undefined;
+const services = new ServiceGroup();
+/** A test whose failure comes with the services' output. */
+const e2e = services.test.bind(services);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- deliveries are checked field by field
+type Json = any;
+
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** The merchant's webhook receiver: keeps every request as it came, answers 200. */
+class Receiver {
+  readonly received: Received[] = [];
+  private server!: Server;
+  origin = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        this.received.push({
+          path: request.url ?? '/',
+          headers: request.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
+        response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+async function startServices(): Promise<void> {
+  const [chargesPort, webhooksPort, gatewayPort, sandboxPort] = await freePorts(4);
+  const sandboxOrigin = `http://127.0.0.1:${sandboxPort}`;
+  gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const shared = {
+    ...e2eServiceEnv(db),
+    CHARGES_TCP_HOST: '127.0.0.1',
+    CHARGES_TCP_PORT: String(chargesPort),
+    WEBHOOKS_TCP_HOST: '127.0.0.1',
+    WEBHOOKS_TCP_PORT: String(webhooksPort),
+  };
+  const start = (name: string, entry: string, env: Record<string, string>) =>
+    services.start(name, entry, { ...shared, ...env });
+  // The gateway and the sandbox page both call the charges service, and the gateway the webhooks service.
+  await start('charges', 'apps/charges/src/main.ts', { SANDBOX_PUBLIC_URL: sandboxOrigin });
+  await start('webhooks', 'apps/webhooks/src/main.ts', { ...webhooksServiceEnv(), WEBHOOK_POLL_MS: '100' });
+  await Promise.all([
+    start('gateway', 'apps/gateway/src/main.ts', { GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(gatewayPort) }),
+    start('sandbox', 'apps/sandbox/src/main.ts', { SANDBOX_HOST: '127.0.0.1', SANDBOX_PORT: String(sandboxPort) }),
+  ]);
+}
+
+beforeAll(async () => {
+  try {
+    db = await TestDatabase.create({ poolSize: 2 });
+    ({ apiKey } = await createMerchant(db.pool, MERCHANT_NAME, 'SANDBOX'));
+    services.mustNotLog('API key', apiKey);
+    services.mustNotLog('consumer name', CONSUMER.name);
+    returnPage = await startReturnPage('<!doctype html><title>Acme Books</title><h1>Thank you for your order</h1>');
+    receiver = await new Receiver().start();
+    await startServices();
+    browser = await launchChromium();
+  } catch (error) {
+    services.printOutput();
+    throw error;
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await services.stopAll();
+  await receiver?.stop();
+  await returnPage?.close();
+  await db?.drop();
+  services.expectNoSecretsLogged();
+});
+
+let context: BrowserContext;
+let page: Page;
+beforeEach(async () => {
+  if (!browser) throw new Error('the browser did not start');
+  context = await browser.newContext({ viewport: PHONE });
+  page = await context.newPage();
+});
+afterEach(async () => {
+  await context?.close();
+});
+
+/** The merchant's calls, each answer checked against the API document (test/support/api-client.ts). */
+const api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+  apiClient(gatewayUrl, apiKey)(method, path, body, headers);
+
+/** The deliveries received at `path`, each verified with `standardwebhooks` under `secret` (throws if one is not). */
+function verifiedAt(path: string, secret: string): Json[] {
+  const webhook = new Webhook(secret);
+  return receiver!.received
+    .filter((r) => r.path === path)
+    .map((r) =>
+      webhook.verify(r.body, {
+        'webhook-id': String(r.headers['webhook-id']),
+        'webhook-timestamp': String(r.headers['webhook-timestamp']),
+        'webhook-signature': String(r.headers['webhook-signature']),
+      }),
+    );
+}
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+e2e(
+  'a charge paid on the hosted page reaches the merchant as signed webhooks, in order, the last one as GET shows it',
+  async () => {
+    const registered = await api(
+      'POST',
+      '/v1/webhook-endpoints',
+      { url: `${receiver!.origin}${RECEIVER_PATH}`, description: 'orders' },
+      { 'request-idempotency-key': randomUUID() },
+    );
+    expect(registered.status).toBe(201);
+    const secret: string = registered.body.secret;
+    expect(secret).toMatch(/^whsec_/);
+    services.mustNotLog('webhook signing secret', secret);
+
+    const returnUrl = `${returnPage!.origin}/return?order=A-2001`;
+    const created = await api('POST', '/v1/payment-charges', {
+      paymentMethod: 'AMAZON_PAY',
+      amount: { value: 1000, currency: 'USD' },
+      consumer: CONSUMER,
+      authenticationSettings: [{ type: 'REDIRECT', settings: { returnUrl } }],
+    });
+    expect(created.status).toBe(201);
+    const chargeId: string = created.body.id;
+    const requestUrl: string = created.body.authenticationMethods[0].details.requestUrl;
+    services.mustNotLog('hosted-page token', new URL(requestUrl).searchParams.get('token') ?? '');
+
+    // The consumer pays on a phone and lands on the merchant's return page.
+    expect((await page.goto(requestUrl))?.status()).toBe(200);
+    await page.getByRole('button', { name: 'Pay now' }).click();
+    await page.waitForURL((url) => url.origin === returnPage!.origin && url.pathname === '/return');
+
+    const charge = await api('GET', `/v1/payment-charges/${chargeId}`);
+    expect(charge.status).toBe(200);
+    expect(charge.body.status).toBe('CAPTURED');
+    const statuses: (keyof typeof CHARGE_STATUS_EVENT_TYPES)[] = charge.body.history.map(
+      (entry: { status: keyof typeof CHARGE_STATUS_EVENT_TYPES }) => entry.status,
+    );
+
+    const events = await until('the capture webhook', () => {
+      const received = verifiedAt(RECEIVER_PATH, secret).filter((e) => e.subject === chargeId);
+      return received.some((e) => e.type === 'PAYMENT_CHARGE_CAPTURE_SUCCEEDED') ? received : undefined;
+    });
+    // Nothing more arrives late (a duplicate, or a delivery out of order).
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(verifiedAt(RECEIVER_PATH, secret)).toEqual(events);
+
+    // One webhook per status the charge went through, in that order.
+    expect(events.map((e) => e.type)).toEqual([
+      'PAYMENT_CHARGE_AUTHENTICATION_PENDING',
+      'PAYMENT_CHARGE_AUTHORIZATION_PROCESSING',
+      'PAYMENT_CHARGE_CAPTURE_PROCESSING',
+      'PAYMENT_CHARGE_CAPTURE_SUCCEEDED',
+    ]);
+    expect(events.map((e) => e.type)).toEqual(statuses.map((status) => CHARGE_STATUS_EVENT_TYPES[status]));
+    for (const event of events) {
+      expect(event).toMatchObject({
+        specversion: '1.0',
+        subject: chargeId,
+        datacontenttype: 'application/json',
+        data: { id: chargeId },
+      });
+      expect(typeof event.source).toBe('string');
+      expect(Number.isNaN(Date.parse(event.time))).toBe(false);
+    }
+    const versions: number[] = events.map((e) => e.data.streamVersion);
+    versions.slice(1).forEach((version, i) => expect(version).toBeGreaterThan(versions[i]));
+    // webhook-id is the CloudEvent's id, one per event.
+    const headers = receiver!.received.filter((r) => r.path === RECEIVER_PATH).map((r) => r.headers['webhook-id']);
+    expect(headers).toEqual(events.map((e) => e.id));
+    expect(new Set(headers).size).toBe(events.length);
+
+    const last = events[events.length - 1];
+    const now = await api('GET', `/v1/payment-charges/${chargeId}`);
+    expect(last.data).toEqual({ ...now.body, streamVersion: last.data.streamVersion });
+    // Each earlier event's data is the charge as of its status.
+    expect(events.map((e) => e.data.status)).toEqual(statuses);
+  },
+);
