@@ -17,12 +17,14 @@ import { env, JsonLogger, loadConfig } from '@payment-ledger/platform';
 import { AgreementListProjection } from '../apps/agreements/src/infrastructure/agreement-list.projection';
 import { ChargeListProjection } from '../apps/charges/src/infrastructure/charge-list.projection';
 import { RefundListProjection } from '../apps/refunds/src/infrastructure/refund-list.projection';
+import { MerchantEventLogProjection } from '../apps/webhooks/src/infrastructure/merchant-event-log.projection';
 
 /** Every projection a service runs, by its checkpoint's name. */
 const PROJECTIONS: Record<string, (store: PostgresEventStore) => Projection> = {
   'charges.list-view': (store) => new ChargeListProjection(store),
   'agreements.list-view': (store) => new AgreementListProjection(store),
   'refunds.list-view': () => new RefundListProjection(),
+  'webhooks.merchant-events': (store) => new MerchantEventLogProjection(store),
 };
 
 async function main(): Promise<void> {

@@ -134,16 +134,19 @@ async function capturedCharge(): Promise<string> {
   return created.body.id as string;
 }
 
-/** The deliveries a path received, verified with `standardwebhooks` under `secret`, as parsed CloudEvents. */
-function verified(path: string, secret: string): Json[] {
+/** The deliveries a path received (from the `from`-th), verified with `standardwebhooks` under `secret`, parsed. */
+function verified(path: string, secret: string, from = 0): Json[] {
   const webhook = new Webhook(secret);
-  return receiver.at(path).map((r) =>
-    webhook.verify(r.body, {
-      'webhook-id': String(r.headers['webhook-id']),
-      'webhook-timestamp': String(r.headers['webhook-timestamp']),
-      'webhook-signature': String(r.headers['webhook-signature']),
-    }),
-  );
+  return receiver
+    .at(path)
+    .slice(from)
+    .map((r) =>
+      webhook.verify(r.body, {
+        'webhook-id': String(r.headers['webhook-id']),
+        'webhook-timestamp': String(r.headers['webhook-timestamp']),
+        'webhook-signature': String(r.headers['webhook-signature']),
+      }),
+    );
 }
 
 const typesOf = (events: Json[], subject: string) =>
@@ -302,6 +305,35 @@ describe('deliveries', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
+  it("delivers a charge's events to its own webhooksUrl too, signed with the merchant's default secret", async () => {
+    const first = await api('POST', '/v1/webhook-signing-secret/rotations', {}, key());
+    expect(first).toMatchObject({
+      status: 201,
+      body: { secret: expect.stringMatching(/^whsec_/), previousSecretExpiresAt: null },
+    });
+    const webhooksUrl = receiver.script('/own', [200]);
+    const created = await api('POST', '/v1/payment-charges', { ...SEED_001_CHARGE, webhooksUrl }, key());
+    expect(created.status).toBe(201);
+    await waitFor('the charge webhook at its own URL', async () => verified('/own', first.body.secret).length >= 1);
+    expect(typesOf(verified('/own', first.body.secret), created.body.id)).toEqual([
+      'PAYMENT_CHARGE_AUTHENTICATION_PENDING',
+    ]);
+    // Rotated: the new secret signs, and the old one too for the overlap.
+    const second = await api('POST', '/v1/webhook-signing-secret/rotations', {}, key());
+    expect(second.body.previousSecretExpiresAt).not.toBeNull();
+    const token = new URL(created.body.authenticationMethods[0].details.requestUrl).searchParams.get('token') ?? '';
+    await stack.charges
+      .get(CompleteCheckoutHandler)
+      .complete({ chargeId: created.body.id, token, decision: 'APPROVE', correlationId: 'test' });
+    await waitFor('the capture at its own URL', async () =>
+      typesOf(verified('/own', second.body.secret, 1), created.body.id).includes('PAYMENT_CHARGE_CAPTURE_SUCCEEDED'),
+    );
+    expect(verified('/own', first.body.secret)).toHaveLength(receiver.at('/own').length);
+    // Another merchant's secret verifies none of them.
+    const others = await otherApi('POST', '/v1/webhook-signing-secret/rotations', {}, key());
+    expect(() => verified('/own', others.body.secret)).toThrow();
+  });
+
   it('runs as two replicas: every delivery made, none sent twice at once, nothing received twice', async () => {
     const replica = await stack.startWebhooksReplica();
     try {
@@ -342,5 +374,108 @@ describe('deliveries', () => {
     await waitFor('the capture webhook after the restart', async () =>
       typesOf(verified('/restart', secret), chargeId).includes('PAYMENT_CHARGE_CAPTURE_SUCCEEDED'),
     );
+  });
+});
+
+describe('the event log and redeliveries', () => {
+  const hour = 3_600_000;
+  // Events are timed by the log's recordedAt; deliveries by the service's clock: a wide range holds both.
+  const instant = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
+
+  it("lists a charge's events of any age (from before any endpoint of it), filtered, paged and one by one; another merchant sees none", async () => {
+    const chargeId = await capturedCharge();
+    const ofCharge = `/v1/events?objectId=${chargeId}`;
+    let events: Json[] = [];
+    await waitFor('the charge in the event log', async () => {
+      events = (await api('GET', ofCharge)).body.data;
+      return events.some((e: Json) => e.type === 'PAYMENT_CHARGE_CAPTURE_SUCCEEDED');
+    });
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    for (const event of events) {
+      expect(event).toMatchObject({ specversion: '1.0', subject: chargeId, datacontenttype: 'application/json' });
+      expect(event.type).toMatch(/^PAYMENT_CHARGE_/);
+      expect(event.data.id).toBe(chargeId);
+    }
+    // Newest first: the capture is the last status change.
+    expect(events[0].type).toBe('PAYMENT_CHARGE_CAPTURE_SUCCEEDED');
+    const captured = await api('GET', `${ofCharge}&type=PAYMENT_CHARGE_CAPTURE_SUCCEEDED`);
+    expect(captured.body.data.map((e: Json) => e.id)).toEqual([events[0].id]);
+    const first = await api('GET', `${ofCharge}&limit=1`);
+    expect(first.body).toMatchObject({ data: [{ id: events[0].id }], hasMore: true, nextCursor: events[0].id });
+    const second = await api('GET', `${ofCharge}&limit=1&startingAfter=${first.body.nextCursor}`);
+    expect(second.body.data.map((e: Json) => e.id)).toEqual([events[1].id]);
+    expect(
+      (await api('GET', `${ofCharge}&createdFrom=${instant(-hour)}&createdTo=${instant(hour)}`)).body.data,
+    ).toHaveLength(events.length);
+    expect((await api('GET', `${ofCharge}&createdTo=${instant(-hour)}`)).body.data).toEqual([]);
+    expect((await api('GET', `/v1/events/${events[0].id}`)).body).toEqual(events[0]);
+    // Not an endpoint existed for this merchant's first charges: the log is the event log's, not the deliveries'.
+    const other = await otherApi('GET', `/v1/events/${events[0].id}`);
+    expect(other).toMatchObject({ status: 404, body: { failureCode: 'event_not_found' } });
+    expect((await otherApi('GET', ofCharge)).body.data).toEqual([]);
+    expect((await otherApi('GET', `/v1/events/${events[0].id}/deliveries`)).status).toBe(404);
+    expect((await otherApi('POST', `/v1/events/${events[0].id}/redeliveries`, {}, key())).status).toBe(404);
+    expect((await api('GET', '/v1/events/evt_00000000000000000000000000000000')).status).toBe(404);
+  });
+
+  it('shows an event’s deliveries with their attempts, and redelivers it after a success with the same webhook-id', async () => {
+    const { id, secret } = await endpoint(receiver.script('/again', [200]), ['PAYMENT_CHARGE_CAPTURE_SUCCEEDED']);
+    const chargeId = await capturedCharge();
+    await waitFor('the capture webhook', async () => verified('/again', secret).length === 1);
+    const [delivered] = verified('/again', secret);
+    const deliveries = await api('GET', `/v1/events/${delivered.id}/deliveries`);
+    const mine = deliveries.body.data.filter((d: Json) => d.webhookEndpointId === id);
+    expect(mine).toEqual([
+      expect.objectContaining({ eventId: delivered.id, status: 'SUCCEEDED', attemptCount: 1, redelivery: false }),
+    ]);
+    expect(mine[0].attempts).toEqual([
+      expect.objectContaining({ attemptNumber: 1, responseStatus: 200, error: null, responseBody: 'ok' }),
+    ]);
+    expect(mine[0].attempts[0].requestHeaders['webhook-id']).toBe(delivered.id);
+    expect(JSON.stringify(mine[0].attempts[0].requestHeaders)).not.toContain(secret.slice('whsec_'.length));
+
+    const again = await api('POST', `/v1/events/${delivered.id}/redeliveries`, {}, key());
+    expect(again.status).toBe(201);
+    expect(again.body.deliveries).toEqual(
+      expect.arrayContaining([expect.objectContaining({ webhookEndpointId: id, status: 'PENDING', redelivery: true })]),
+    );
+    await waitFor('the redelivery', async () => verified('/again', secret).length === 2);
+    const [, redelivered] = receiver.at('/again');
+    expect(redelivered.headers['webhook-id']).toBe(delivered.id);
+    expect(verified('/again', secret)[1]).toEqual(delivered);
+    expect(delivered.subject).toBe(chargeId);
+    await waitFor('the redelivery settled', async () => {
+      const after = (await api('GET', `/v1/events/${delivered.id}/deliveries`)).body.data;
+      return after.filter((d: Json) => d.webhookEndpointId === id && d.status === 'SUCCEEDED').length === 2;
+    });
+  });
+
+  it("redelivers a disabled endpoint's held deliveries in order once it is enabled again", async () => {
+    const { id, secret } = await endpoint(receiver.script('/held', [200]));
+    expect((await api('PATCH', `/v1/webhook-endpoints/${id}`, { status: 'DISABLED' })).status).toBe(200);
+    const chargeId = await capturedCharge();
+    await waitFor('the deliveries held', async () => {
+      const { rows } = await db.pool.query(
+        `SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1 AND object_id = $2
+            AND status = 'ENDPOINT_DISABLED'`,
+        [id, chargeId],
+      );
+      return rows[0].n >= 2;
+    });
+    expect(receiver.at('/held')).toHaveLength(0);
+    const body = { from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' };
+    const path = `/v1/webhook-endpoints/${id}/redeliveries`;
+    expect((await otherApi('POST', path, body, key())).status).toBe(404);
+    expect((await api('PATCH', `/v1/webhook-endpoints/${id}`, { status: 'ENABLED' })).status).toBe(200);
+    const bulk = await api('POST', path, body, key());
+    expect(bulk).toMatchObject({ status: 201, body: { webhookEndpointId: id } });
+    expect(bulk.body.queued).toBeGreaterThanOrEqual(2);
+    await waitFor('the held deliveries', async () =>
+      typesOf(verified('/held', secret), chargeId).includes('PAYMENT_CHARGE_CAPTURE_SUCCEEDED'),
+    );
+    const logged = (await api('GET', `/v1/events?objectId=${chargeId}`)).body.data.map((e: Json) => e.type).reverse();
+    expect(typesOf(verified('/held', secret), chargeId)).toEqual(logged);
+    const versions = verified('/held', secret).map((e) => e.data.streamVersion as number);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
   });
 });

@@ -28,6 +28,8 @@ import { PaymentChargeRefundsController } from './infrastructure/refunds/payment
 import { RefundsController } from './infrastructure/refunds/refunds.controller';
 import { SandboxChargebacksController } from './infrastructure/refunds/sandbox-chargebacks.controller';
 import { WebhookEndpointsController } from './infrastructure/webhook-endpoints/webhook-endpoints.controller';
+import { EventsController } from './infrastructure/events/events.controller';
+import { WebhookSigningSecretController } from './infrastructure/webhook-endpoints/webhook-signing-secret.controller';
 
 /** The public HTTP API: authenticates merchants, keeps idempotency keys, routes commands to the owning service. */
 @Module({})
@@ -50,6 +52,8 @@ export class GatewayModule {
         RefundsController,
         PaymentAgreementsController,
         WebhookEndpointsController,
+        EventsController,
+        WebhookSigningSecretController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },

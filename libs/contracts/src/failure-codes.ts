@@ -45,6 +45,12 @@ export const FAILURE_CODES = {
     action: FIX_REQUEST,
   },
   invalid_url: { status: 400, meaning: 'The request URL is malformed.', action: FIX_REQUEST },
+  invalid_provider_notification: {
+    status: 400,
+    meaning:
+      'A provider notification is not an Amazon Pay IPN: its body is not JSON, or its `Message` is not a JSON string naming MerchantID, a known ObjectType, ObjectId, NotificationType, NotificationId and NotificationVersion.',
+    action: 'Only the payment provider posts to `/v1/provider-notifications/*`; merchants never call it.',
+  },
   malformed_request: { status: 400, meaning: 'The request is not valid HTTP.', action: FIX_REQUEST },
   missing_field: { status: 400, meaning: 'A required field is missing or null.', action: FIX_REQUEST },
   unknown_field: {
@@ -171,6 +177,16 @@ export const FAILURE_CODES = {
     meaning: 'The API key has been revoked.',
     action: "Use another of the merchant's keys, or rotate to get a new one; don't retry with this key.",
   },
+  provider_notification_unsigned: {
+    status: 401,
+    meaning: 'A provider notification came without the signature of the provider (the sandbox signs its IPNs).',
+    action: 'Only the payment provider posts to `/v1/provider-notifications/*`; merchants never call it.',
+  },
+  provider_notification_forged: {
+    status: 403,
+    meaning: "A provider notification's signature is not the provider's: it is refused and nothing is recorded.",
+    action: 'Only the payment provider posts to `/v1/provider-notifications/*`; merchants never call it.',
+  },
   forbidden: { status: 403, meaning: 'The key may not do this.', action: 'Use a key that may.', scope: 'framework' },
   sandbox_only: {
     status: 403,
@@ -199,6 +215,11 @@ export const FAILURE_CODES = {
     action: 'Check the capture id.',
   },
   void_not_found: { status: 404, meaning: 'The charge has no void with this id.', action: 'Check the void id.' },
+  event_not_found: {
+    status: 404,
+    meaning: 'No event with this id for this merchant.',
+    action: 'Check the event id; list your events with GET /v1/events.',
+  },
   webhook_endpoint_not_found: {
     status: 404,
     meaning: 'No webhook endpoint with this id for this merchant (or it was deleted).',

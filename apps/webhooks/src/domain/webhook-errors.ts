@@ -12,3 +12,10 @@ export class WebhookEndpointNotFound extends NotFound<FailureCode> {
 export function webhookUrlNotAllowed(message: string): RequestRejected<FailureCode> {
   return new RequestRejected<FailureCode>('webhooks_url_not_allowed', message, 'url');
 }
+
+export class EventNotFound extends NotFound<FailureCode> {
+  readonly code = 'event_not_found';
+  constructor() {
+    super('Event not found');
+  }
+}

@@ -1,5 +1,11 @@
 import type { Pool, PoolClient } from 'pg';
-import type { WebhookEndpointStatus } from '@payment-ledger/contracts';
+import {
+  WEBHOOK_ENDPOINT_EVENT_SCHEMA_VERSIONS,
+  type WebhookEndpointDisabled,
+  webhookEndpointStreamId,
+  type WebhookEndpointStatus,
+} from '@payment-ledger/contracts';
+import type { EventStore } from '@payment-ledger/event-store';
 import type { WebhookDeliveryStatus } from './webhook.entities';
 
 /** A delivery to make: one merchant event to one target (an endpoint, or the object's own webhooksUrl). */
@@ -62,7 +68,11 @@ export type EndpointEffect = 'succeeded' | 'failed' | { disable: 'ENDPOINT_GONE'
  * for an attempt's three writes); endpoints' own reads and writes go through their TypeORM repository.
  */
 export class WebhookDeliveryStore {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    /** Where an endpoint's disabling is recorded (`WebhookEndpointDisabled`), in the transaction that disables it. */
+    private readonly events: EventStore<PoolClient>,
+  ) {}
 
   /**
    * Adds the deliveries, in the caller's transaction (the consumer's inbox transaction): one consumed twice is not
@@ -81,7 +91,7 @@ export class WebhookDeliveryStore {
                     AS d(delivery_id, merchant_id, endpoint_id, target_url, lane, event_id, event_type, object_id,
                          payload, status, created_at, n)
               ORDER BY d.n
-             ON CONFLICT (event_id, lane) DO NOTHING
+             ON CONFLICT (event_id, lane) WHERE NOT redelivery DO NOTHING
              RETURNING lane, status`,
       values: [
         deliveries.map((d) => d.deliveryId),
@@ -244,12 +254,38 @@ export class WebhookDeliveryStore {
       });
       return;
     }
-    await session.query({
+    const { rows } = await session.query<{ merchant_id: string; url: string; failing_since: Date | null }>({
       name: 'webhook_endpoints.disable',
       text: `UPDATE webhook_endpoints SET status = 'DISABLED', disabled_reason = $2, updated_at = $3
-              WHERE endpoint_id = $1 AND status = 'ENABLED'`,
+              WHERE endpoint_id = $1 AND status = 'ENABLED'
+              RETURNING merchant_id, url, failing_since`,
       values: [endpointId, effect.disable, now],
     });
     await this.holdPendingOfEndpoint(endpointId, now, session);
+    const disabled = rows[0];
+    if (!disabled) return; // disabled meanwhile (another replica, the merchant): recorded then, not twice
+    const event: WebhookEndpointDisabled = {
+      type: 'WebhookEndpointDisabled',
+      data: {
+        at: now.toISOString(),
+        endpointId,
+        merchantId: disabled.merchant_id,
+        url: disabled.url,
+        reason: effect.disable === 'ENDPOINT_GONE' ? 'GONE' : 'FAILING',
+        failingSince: effect.disable === 'FAILING' ? (disabled.failing_since?.toISOString() ?? null) : null,
+      },
+    };
+    await this.events.append(
+      webhookEndpointStreamId(endpointId),
+      'any',
+      [
+        {
+          ...event,
+          schemaVersion: WEBHOOK_ENDPOINT_EVENT_SCHEMA_VERSIONS.WebhookEndpointDisabled,
+          metadata: { merchantId: disabled.merchant_id, actor: 'webhooks' },
+        },
+      ],
+      session,
+    );
   }
 }
