@@ -18,10 +18,11 @@
  * Latency of a webhook: from the event stored (the CloudEvent's `time`, which is the stored event's recordedAt,
  * i.e. the events table's recorded_at, to the millisecond) to the delivery received at the receiver (this process's
  * clock: the same machine's). The measured events are the merchant events stored from the first measured create on;
- * delivered webhooks per second are those events' deliveries over the span from the first of them stored to the last
- * of them received. CPU per event by process (bench/support/cpu-accounting.ts) runs from the first measured create
- * to the moment every stored event's delivery had been received, so the webhooks service's work on the measured
- * events is in it; the receiver's is in `loadgen`.
+ * delivered webhooks per second are those events' deliveries over the span from the first of them received to the
+ * last (the rate they were stored at, when the service keeps up). CPU per event by process
+ * (bench/support/cpu-accounting.ts) runs from the first measured create to the moment every stored event's delivery
+ * had been received, so the webhooks service's work on the measured events is in it; the receiver's is in
+ * `loadgen`.
  *
  * Nothing lost, checked afterwards: the merchant events expected are computed from the event store with the same
  * code the webhooks service uses (every charge stream folded by merchantEventsOfStream); each must have been
@@ -429,9 +430,11 @@ interface Row {
   seconds: number;
   /** Merchant events stored in the measured span. */
   events: number;
+  /** Those events over the span from the first of them stored to the last (the rate the stack stored them at). */
+  storedEventsPerSecond: number;
   /** Of those, received at the receiver. */
   delivered: number;
-  /** Measured deliveries over the span from the first measured event stored to the last of them received. */
+  /** Measured deliveries over the span from the first of them received to the last (equal to the stored rate when kept up). */
   deliveredPerSecond: number;
   /** From the event stored (CloudEvent `time`) to its delivery received. */
   p50Ms: number;
@@ -496,14 +499,18 @@ async function run(stack: Stack, apiKey: string, receiver: Receiver, secret: str
   const measured = [...expected.values()].filter((e) => Date.parse(e.time) >= measuredFrom);
   const latencies: number[] = [];
   let lastReceived = 0;
+  let firstReceived = Infinity;
   let firstStored = Infinity;
+  let lastStored = 0;
   for (const event of measured) {
     const storedAt = Date.parse(event.time);
     firstStored = Math.min(firstStored, storedAt);
+    lastStored = Math.max(lastStored, storedAt);
     const receivedAt = firstReceipt.get(event.id);
     if (receivedAt === undefined) continue;
     latencies.push(receivedAt - storedAt);
     lastReceived = Math.max(lastReceived, receivedAt);
+    firstReceived = Math.min(firstReceived, receivedAt);
   }
   latencies.sort((a, b) => a - b);
   const cpu = cpuPerUnit(cpuBefore, cpuAfter, measured.length);
@@ -537,7 +544,7 @@ async function run(stack: Stack, apiKey: string, receiver: Receiver, secret: str
   const notSucceeded = Object.entries(d.deliveryRows).filter(([status]) => status !== 'SUCCEEDED');
   if (notSucceeded.length > 0) failures.push(`webhook_deliveries not SUCCEEDED: ${JSON.stringify(d.deliveryRows)}`);
 
-  const spanSeconds = Math.max(0.001, (lastReceived - firstStored) / 1000);
+  const spanSeconds = Math.max(0.001, (lastReceived - firstReceived) / 1000);
   return {
     scenario: `charge creates at ${config.BENCH_RATE}/s, one PAYMENT_CHARGE_AUTHENTICATION_PENDING each, to one endpoint`,
     connections: config.BENCH_RATE_CONNECTIONS,
@@ -548,6 +555,7 @@ async function run(stack: Stack, apiKey: string, receiver: Receiver, secret: str
     createErrors: load.errors,
     seconds: Number(load.seconds.toFixed(1)),
     events: measured.length,
+    storedEventsPerSecond: Math.round(measured.length / Math.max(0.001, (lastStored - firstStored) / 1000)),
     delivered: latencies.length,
     deliveredPerSecond: Math.round(latencies.length / spanSeconds),
     p50Ms: percentile(latencies, 0.5),
@@ -613,12 +621,13 @@ async function main(): Promise<void> {
   const target = {
     eventsPerSecond: TARGET.eventsPerSecond,
     p99Ms: TARGET.p99Ms,
-    measuredEventsPerSecond: row.offeredEventsPerSecond,
+    measuredEventsPerSecond: row.storedEventsPerSecond,
     measuredDeliveredPerSecond: row.deliveredPerSecond,
     measuredP50Ms: row.p50Ms,
     measuredP99Ms: row.p99Ms,
     met:
       row.offeredEventsPerSecond >= TARGET.eventsPerSecond &&
+      row.storedEventsPerSecond >= 0.99 * row.offeredEventsPerSecond &&
       row.deliveredPerSecond >= 0.99 * row.offeredEventsPerSecond &&
       row.p99Ms < TARGET.p99Ms &&
       row.failures.length === 0,
@@ -647,7 +656,7 @@ async function main(): Promise<void> {
     warnings: warnings(row),
     notes:
       'Latency: from the event stored (CloudEvent time = recordedAt) to the delivery received. deliveredPerSecond: ' +
-      'measured deliveries over the span from the first measured event stored to the last of them received. ' +
+      'measured deliveries over the span from the first of them received to the last. ' +
       'cpuMsPerEvent: CPU milliseconds each process spent per measured event, from the first measured create until ' +
       'every delivery was received. deliveries: every merchant event the stored charge streams stand for ' +
       '(merchantEventsOfStream), each received exactly once and verified with the standardwebhooks package.',
@@ -656,6 +665,7 @@ async function main(): Promise<void> {
   console.table([
     {
       'offered/s': row.offeredEventsPerSecond,
+      'stored/s': row.storedEventsPerSecond,
       'delivered/s': row.deliveredPerSecond,
       events: row.events,
       delivered: row.delivered,
