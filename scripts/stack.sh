@@ -25,6 +25,8 @@ while read -r setting default; do
 done <<<"$(node -r ts-node/register/transpile-only -r tsconfig-paths/register scripts/registry.ts ports)"
 # The secrets (RPC_SIGNING_SECRETS, SANDBOX_SIGNING_SECRET, WEBHOOK_SECRETS_KEY) have no default: setup generated them into .infra.env.
 export SANDBOX_PUBLIC_URL="${SANDBOX_PUBLIC_URL:-http://127.0.0.1:${SANDBOX_PORT}}"
+# The sandbox provider announces its delayed outcomes (IPNs) to the gateway, as Amazon Pay would (empty: it does not).
+export SANDBOX_NOTIFICATIONS_URL="${SANDBOX_NOTIFICATIONS_URL-http://127.0.0.1:${GATEWAY_PORT}/v1/provider-notifications/amazon-pay}"
 # Every service must use the same topic namespace (the scheduler learns about agreements from their events).
 export KAFKA_TOPIC_NAMESPACE="${KAFKA_TOPIC_NAMESPACE:-payment-ledger}"
 for setting in "${port_settings[@]}"; do

@@ -45,6 +45,9 @@ export class PaymentStack {
   private webhooksPort = 0;
   /** Whether start() starts the webhooks service too (suites that do not deliver webhooks go without its consumer). */
   private readonly withWebhooks: boolean;
+  /** Where start()'s gateway listens (0: any port), known beforehand when the sandbox sends it notifications. */
+  private gatewayPort = 0;
+  private readonly withProviderNotifications: boolean;
   private readonly env: Record<string, string>;
   private readonly logSinks: Partial<Record<'charges' | 'agreements' | 'scheduler' | 'refunds' | 'gateway', LogSink>>;
 
@@ -60,9 +63,15 @@ export class PaymentStack {
       logSinks?: Partial<Record<'charges' | 'agreements' | 'scheduler' | 'refunds' | 'gateway', LogSink>>;
       /** Start the webhooks service too (its Kafka consumer and delivery lanes): suites about webhooks. */
       webhooks?: boolean;
+      /**
+       * The sandbox provider sends its IPNs (SANDBOX_NOTIFICATIONS_URL) to this stack's gateway, which passes them to
+       * the webhooks service (started too).
+       */
+      providerNotifications?: boolean;
     } = {},
   ) {
-    this.withWebhooks = options.webhooks ?? false;
+    this.withProviderNotifications = options.providerNotifications ?? false;
+    this.withWebhooks = (options.webhooks ?? false) || this.withProviderNotifications;
     this.logSinks = options.logSinks ?? {};
     this.env = {
       // The services' restricted login (as deployed): a grant the code needs and the migrations lack fails the suite.
@@ -107,6 +116,10 @@ export class PaymentStack {
   }
 
   async start(): Promise<this> {
+    if (this.withProviderNotifications) {
+      this.gatewayPort = await freePort();
+      this.env.SANDBOX_NOTIFICATIONS_URL = `http://127.0.0.1:${this.gatewayPort}/v1/provider-notifications/amazon-pay`;
+    }
     this.chargesPort = await freePort();
     this.agreementsPort = await freePort();
     await this.startCharges();
@@ -117,7 +130,7 @@ export class PaymentStack {
     await this.startRefunds();
     this.webhooksPort = await freePort();
     if (this.withWebhooks) await this.startWebhooks();
-    ({ app: this.gateway, baseUrl: this.baseUrl } = await this.startGateway());
+    ({ app: this.gateway, baseUrl: this.baseUrl } = await this.startGateway({}, this.gatewayPort));
     return this;
   }
 
@@ -125,7 +138,7 @@ export class PaymentStack {
    * A gateway on this stack's services, listening, with `env` on top of the stack's settings: start() starts one;
    * a test may start more with other settings (and closes them).
    */
-  async startGateway(env: Record<string, string> = {}): Promise<{ app: INestApplication; baseUrl: string }> {
+  async startGateway(env: Record<string, string> = {}, port = 0): Promise<{ app: INestApplication; baseUrl: string }> {
     const config = loadConfig(gatewayConfigSchema, {
       ...this.env,
       CHARGES_TCP_PORT: String(this.chargesPort),
@@ -141,7 +154,7 @@ export class PaymentStack {
       ...env,
     });
     const app = await createGatewayApp(config, { clock: this.clock, logSink: this.logSinks.gateway });
-    await app.listen(0, '127.0.0.1');
+    await app.listen(port, '127.0.0.1');
     return { app, baseUrl: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
   }
 
@@ -176,7 +189,11 @@ export class PaymentStack {
   }
 
   async startWebhooks(): Promise<void> {
-    const config = loadConfig(webhooksConfigSchema, { ...this.env, WEBHOOKS_TCP_PORT: String(this.webhooksPort) });
+    const config = loadConfig(webhooksConfigSchema, {
+      ...this.env,
+      WEBHOOKS_TCP_PORT: String(this.webhooksPort),
+      REFUNDS_TCP_PORT: String(this.refundsPort),
+    });
     // The real clock: receivers check a delivery's `webhook-timestamp` against theirs (Standard Webhooks' tolerance).
     const module = WebhooksModule.forRoot(config);
     this.webhooks = await createRpcService('webhooks', module, config, rpcServer);
@@ -186,7 +203,11 @@ export class PaymentStack {
   /** Another replica of the webhooks service (same database and consumer group, its own port); the caller closes it. */
   async startWebhooksReplica(): Promise<INestMicroservice> {
     const port = await freePort();
-    const config = loadConfig(webhooksConfigSchema, { ...this.env, WEBHOOKS_TCP_PORT: String(port) });
+    const config = loadConfig(webhooksConfigSchema, {
+      ...this.env,
+      WEBHOOKS_TCP_PORT: String(port),
+      REFUNDS_TCP_PORT: String(this.refundsPort),
+    });
     const replica = await createRpcService('webhooks', WebhooksModule.forRoot(config), config, rpcServer);
     await replica.listen();
     return replica;

@@ -24,6 +24,7 @@ import {
   WebhooksClient,
 } from './infrastructure/services/service.client';
 import { PaymentChargesController } from './infrastructure/payment-charges/payment-charges.controller';
+import { ProviderNotificationsController } from './infrastructure/provider-notifications/provider-notifications.controller';
 import { PaymentChargeRefundsController } from './infrastructure/refunds/payment-charge-refunds.controller';
 import { RefundsController } from './infrastructure/refunds/refunds.controller';
 import { SandboxChargebacksController } from './infrastructure/refunds/sandbox-chargebacks.controller';
@@ -54,6 +55,7 @@ export class GatewayModule {
         WebhookEndpointsController,
         EventsController,
         WebhookSigningSecretController,
+        ProviderNotificationsController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },

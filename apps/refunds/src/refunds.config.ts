@@ -1,5 +1,5 @@
 import { type ConfigOf, env, infrastructureConfigSchema, serviceAddressSchema } from '@payment-ledger/platform';
-import { sandboxPageConfigSchema } from '@payment-ledger/payment-methods';
+import { sandboxNotificationsConfigSchema, sandboxPageConfigSchema } from '@payment-ledger/payment-methods';
 import { rpcConfigSchema } from '@payment-ledger/rpc';
 
 /** Everything the refunds service reads from its environment, validated at start-up. */
@@ -10,6 +10,7 @@ export const refundsConfigSchema = {
   ...rpcConfigSchema,
   /** The sandbox provider's settings (it runs in-process, with its records in this service's database). */
   ...sandboxPageConfigSchema,
+  ...sandboxNotificationsConfigSchema,
   /** How long the sandbox provider keeps a delayed refund (simulation code `RefundDelayed`) pending before it settles. */
   SANDBOX_ASYNC_REFUND_DELAY_MS: env.int({ default: 30_000, min: 0 }),
   /** How often refund timers (provider retries, checks of refunds the provider settles later) that came due are looked for. */

@@ -8,8 +8,16 @@ import {
   PAYMENT_METHOD_PROVIDER,
   PostgresSandboxProviderRecords,
   SANDBOX_RECORD_ENTITIES,
+  sandboxNotifierOf,
 } from '@payment-ledger/payment-methods';
-import { CLOCK, type Clock, InfrastructureModule, PG_POOL, type ServiceModuleOptions } from '@payment-ledger/platform';
+import {
+  CLOCK,
+  type Clock,
+  InfrastructureModule,
+  JsonLogger,
+  PG_POOL,
+  type ServiceModuleOptions,
+} from '@payment-ledger/platform';
 import { HousekeepingModule, PostgresTimerStore, TIMER_ENTITIES, TimerEntity } from '@payment-ledger/timers';
 import { ChargebacksHandler } from './application/chargebacks.handler';
 import { GetRefundQuery } from './application/get-refund.query';
@@ -50,9 +58,12 @@ export class RefundsModule {
         {
           // In-process, with its records in this service's database, as in the charges service.
           provide: PAYMENT_METHOD_PROVIDER,
-          inject: [PG_POOL, DataSource, CLOCK],
-          useFactory: (pool: Pool, dataSource: DataSource, clock: Clock) =>
-            new AmazonPaySandboxProvider(
+          inject: [PG_POOL, DataSource, CLOCK, JsonLogger],
+          useFactory: (pool: Pool, dataSource: DataSource, clock: Clock, logger: JsonLogger) => {
+            // Delayed refunds announced by an IPN to the gateway when SANDBOX_NOTIFICATIONS_URL is set.
+            const lost = (notice: object, error: unknown) =>
+              logger.warn({ msg: 'sandbox notification not sent', notice, error: String(error) });
+            return new AmazonPaySandboxProvider(
               {
                 hostedPageBaseUrl: config.SANDBOX_PUBLIC_URL,
                 signingSecret: config.SANDBOX_SIGNING_SECRET,
@@ -61,9 +72,12 @@ export class RefundsModule {
                 asyncAuthorizationDelayMs: 30_000,
                 asyncRefundDelayMs: config.SANDBOX_ASYNC_REFUND_DELAY_MS,
                 clock,
+                notifier: sandboxNotifierOf(config, lost),
+                onNotificationFailure: lost,
               },
               new PostgresSandboxProviderRecords(pool, dataSource),
-            ),
+            );
+          },
         },
         {
           provide: PostgresTimerStore,

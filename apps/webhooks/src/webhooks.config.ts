@@ -5,6 +5,7 @@ import {
   outboundUrlConfigSchema,
   serviceAddressSchema,
 } from '@payment-ledger/platform';
+import { sandboxPageConfigSchema } from '@payment-ledger/payment-methods';
 import { rpcConfigSchema } from '@payment-ledger/rpc';
 
 /** Everything the webhooks service reads from its environment, validated at start-up. */
@@ -15,6 +16,9 @@ export const webhooksConfigSchema = {
   ...rpcConfigSchema,
   /** The key endpoint signing secrets are encrypted with at rest (AES-256-GCM under its SHA-256). Changing it makes the stored secrets unreadable: rotate the endpoints' secrets instead. */
   WEBHOOK_SECRETS_KEY: env.secret(),
+  // The sandbox provider's secret (its meaning is documented once, in sandbox-page.config.ts): the provider's
+  // notifications coming in through the gateway must be signed with it.
+  SANDBOX_SIGNING_SECRET: sandboxPageConfigSchema.SANDBOX_SIGNING_SECRET,
   /** WEBHOOK_ALLOWED_HOSTS: the outbound URL rules' allow-list (libs/platform), shared with the gateway. */
   ...outboundUrlConfigSchema,
   /** How long an attempt waits for the receiver's answer before it counts as failed. */

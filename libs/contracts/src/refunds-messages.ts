@@ -19,6 +19,11 @@ export const REFUNDS_PATTERNS = {
   /** Sandbox only: the provider raises a chargeback on a captured charge, and later resolves it. */
   openChargeback: 'refunds.chargebacks.open',
   resolveChargeback: 'refunds.chargebacks.resolve',
+  /**
+   * The provider notified (an IPN, through the webhooks service) that one of its refunds changed: the refunds service
+   * asks the provider for it and records its outcome. Scoped by the merchant the notification names.
+   */
+  recordProviderNotification: 'refunds.provider-notifications.record',
 } as const;
 
 export interface CreateRefundMessage extends RequestContext {
@@ -74,4 +79,18 @@ export interface ResolveChargebackMessage extends RequestContext {
   chargeId: string;
   chargebackId: string;
   outcome: ChargebackOutcome;
+}
+
+/** A provider notification about a refund (ProviderNotificationMessage's object): what the refunds service acts on. */
+export interface RecordRefundNotificationMessage extends RequestContext {
+  /** The merchant the notification names: the refund must be of one of its charges (404 otherwise). */
+  merchantId: string;
+  objectType: 'REFUND';
+  /** The provider's id of the refund (its providerReference). */
+  objectId: string;
+}
+
+/** What the refunds service recorded for a notification (event types; none when there was nothing new). */
+export interface ProviderNotificationRecorded {
+  events: string[];
 }

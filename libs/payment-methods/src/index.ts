@@ -15,4 +15,5 @@ export * from './amazon-pay-sandbox/in-memory-sandbox-provider-records';
 export * from './amazon-pay-sandbox/postgres-sandbox-provider-records';
 export * from './amazon-pay-sandbox/sandbox-records.entities';
 export * from './amazon-pay-sandbox/sandbox-page.config';
+export * from './amazon-pay-sandbox/sandbox-notifications';
 export type { RefundBooks, SandboxRefund, SandboxRefundState } from './amazon-pay-sandbox/sandbox-refund';

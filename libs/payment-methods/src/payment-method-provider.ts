@@ -51,6 +51,11 @@ export interface AuthorizeRequest {
   /** Capture the whole amount as soon as it is authorized (now, or when a pending authorization settles). */
   captureNow: { captureId: string } | null;
   now: Date;
+  /**
+   * The merchant the charge is for (Amazon Pay knows it by the merchant's account the call is signed with): the
+   * provider's notifications about the authorization name it. Not part of the request's identity.
+   */
+  merchantId?: string;
 }
 
 /** Asks about an authorization again (a "Get Charge"), e.g. a PENDING one after its `checkAfter`. */
@@ -83,6 +88,8 @@ export interface RefundRequest {
   amount: Money;
   simulationCode: RefundSimulationCode | null;
   now: Date;
+  /** The merchant the refund is for: the provider's notifications about it name it (as in AuthorizeRequest). */
+  merchantId?: string;
 }
 
 export type ProviderRefundOutcome =

@@ -42,6 +42,7 @@ export class RefundProviderCalls implements OutsideCalls<
         amount: call.amount,
         simulationCode: call.simulationCode,
         now: this.clock.now(),
+        merchantId: call.merchantId ?? undefined,
       });
     } catch (error) {
       if (!(error instanceof ProviderOperationRefused)) throw error;

@@ -179,6 +179,7 @@ describe('refund decider', () => {
         refundId: 'refund_a',
         amount: { value: 400, currency: 'USD' },
         simulationCode: null,
+        merchantId: 'mch_1',
       },
     ]);
   });

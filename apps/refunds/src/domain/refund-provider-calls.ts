@@ -14,6 +14,8 @@ export interface RefundProviderCall {
   refundId: string;
   amount: Money;
   simulationCode: RefundSimulationCode | null;
+  /** The charge's merchant, named to the provider so that its notifications about the refund say whose it is. */
+  merchantId: string | null;
 }
 
 export function pendingRefundCalls(state: ChargeRefundsState): RefundProviderCall[] {
@@ -26,5 +28,6 @@ export function pendingRefundCalls(state: ChargeRefundsState): RefundProviderCal
       refundId: r.id,
       amount: { value: r.amount, currency: r.currency },
       simulationCode: r.simulationCode,
+      merchantId: state.merchantId,
     }));
 }

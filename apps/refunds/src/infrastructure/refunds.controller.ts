@@ -7,6 +7,7 @@ import {
   type ListRefundsMessage,
   type ManyCallsMessage,
   type OpenChargebackMessage,
+  type RecordRefundNotificationMessage,
   REFUNDS_PATTERNS,
   type ResolveChargebackMessage,
 } from '@payment-ledger/contracts';
@@ -16,6 +17,7 @@ import { ChargebacksHandler } from '../application/chargebacks.handler';
 import { GetRefundQuery } from '../application/get-refund.query';
 import { ListRefundsQuery } from '../application/list-refunds.query';
 import { RequestRefundHandler } from '../application/request-refund.handler';
+import { RunRefundTimerHandler } from '../application/run-refund-timer.handler';
 
 /**
  * The refunds service's request/response endpoints (TCP, through the RPC kit: signed commands, and the TenantGuard has
@@ -29,6 +31,7 @@ export class RefundsController {
     private readonly getRefund: GetRefundQuery,
     private readonly listRefunds: ListRefundsQuery,
     private readonly chargebacks: ChargebacksHandler,
+    private readonly refundChecks: RunRefundTimerHandler,
     private readonly logger: JsonLogger,
   ) {}
 
@@ -66,5 +69,11 @@ export class RefundsController {
   @MessagePattern(REFUNDS_PATTERNS.resolveChargeback)
   resolveChargeback(@Payload() message: ResolveChargebackMessage) {
     return tracedCommand(message, () => this.chargebacks.resolve(message));
+  }
+
+  /** The provider notified that a refund changed (through the webhooks service): asked about and recorded. */
+  @MessagePattern(REFUNDS_PATTERNS.recordProviderNotification)
+  recordProviderNotification(@Payload() message: RecordRefundNotificationMessage) {
+    return tracedCommand(message, () => this.refundChecks.recordNotifiedRefund(message.merchantId, message.objectId));
   }
 }

@@ -19,8 +19,11 @@
  * was lost on the way back), `failNextCalls` makes them fail before doing anything.
  *
  * A pending (AuthorizationInitiated) charge settles when asked about with `getAuthorization` at or after its
- * `checkAfter`, and a pending (RefundInitiated) refund with `getRefund`: the sandbox has no clock of its own that
- * moves objects on, and sends no notifications yet.
+ * `checkAfter`, and a pending (RefundInitiated) refund with `getRefund`. With a `notifier` (SANDBOX_NOTIFICATIONS_URL
+ * set), the sandbox also moves them on by itself, as Amazon Pay does: once the delay has passed it settles the
+ * object and sends an IPN naming it (sandbox-notifications.ts), so the caller learns of it without polling. The wait
+ * is a timer of this process, not a durable one: a restart loses it, and the object then settles when next asked
+ * about, which the callers' own timers do after `checkAfter` (the poll that stays for lost notifications).
  */
 import type { ChargeFailure } from '@payment-ledger/contracts';
 import type {
@@ -63,6 +66,7 @@ import {
 } from './sandbox-refund';
 import { checkHostedPageLink, type HostedPageLinkCheck, signHostedPageLink } from './hosted-page-link';
 import type { KeyedAnswer, SandboxProviderRecords } from './sandbox-provider-records';
+import type { SandboxNotice, SandboxNotifier } from './sandbox-notifications';
 import { CONSUMER_CANCELED } from './simulation-outcomes';
 
 export interface AmazonPaySandboxOptions {
@@ -81,6 +85,13 @@ export interface AmazonPaySandboxOptions {
    * `now`).
    */
   clock?: { now(): Date };
+  /**
+   * Where the sandbox's notifications go (null or absent: it sends none). Only calls naming their merchant
+   * (`merchantId`) get one: an IPN names the merchant it is for.
+   */
+  notifier?: SandboxNotifier | null;
+  /** What became of a delayed outcome the sandbox could not settle or announce (a log line). */
+  onNotificationFailure?: (notice: SandboxNotice, error: unknown) => void;
 }
 
 /** The calls a simulated fault can hit. */
@@ -152,6 +163,14 @@ export class AmazonPaySandboxProvider implements PaymentMethodProvider {
         capture,
         response: outcomeOf(charge),
       });
+      if (answer.status === 'recorded' && charge.state === 'AuthorizationInitiated' && charge.settlesAt !== null) {
+        this.settleLater(charge.settlesAt, request.merchantId, {
+          objectType: 'CHARGE',
+          objectId: charge.providerReference,
+          chargePermissionId: request.chargeId,
+          settle: (at) => this.records.settleCharge(charge.providerReference, at),
+        });
+      }
       return this.answerOf('authorize', request.idempotencyKey, fingerprint, answer);
     });
   }
@@ -189,6 +208,14 @@ export class AmazonPaySandboxProvider implements PaymentMethodProvider {
         refund,
         response: refundOutcomeOf(refund),
       });
+      if (answer.status === 'recorded' && refund.state === 'RefundInitiated' && refund.settlesAt !== null) {
+        this.settleLater(refund.settlesAt, request.merchantId, {
+          objectType: 'REFUND',
+          objectId: refund.providerReference,
+          chargePermissionId: request.chargeId,
+          settle: (at) => this.records.settleRefund(refund.providerReference, at),
+        });
+      }
       if (answer.status !== 'refused') return this.answerOf('refund', request.idempotencyKey, fingerprint, answer);
       const reason = refundRefusalOf(request.amount, answer.books) ?? 'amount_exceeds_refundable';
       throw new ProviderOperationRefused(
@@ -233,6 +260,29 @@ export class AmazonPaySandboxProvider implements PaymentMethodProvider {
   /** Test hook: the next `count` calls (of `calls`) throw ProviderUnavailable before doing anything. */
   failNextCalls(count: number, calls: readonly SandboxCall[] = ALL_CALLS): void {
     this.faults.push({ when: 'before', remaining: count, calls });
+  }
+
+  /**
+   * When `settlesAt` comes, settles the object (as of then: the sandbox's wait stands for the provider's own clock)
+   * and sends its notification; not awaited by the call that made the object. Nothing without a notifier or a
+   * merchant to name.
+   */
+  private settleLater(
+    settlesAt: string,
+    merchantId: string | undefined,
+    target: Omit<SandboxNotice, 'merchantId'> & { settle: (at: Date) => Promise<unknown> },
+  ): void {
+    const notifier = this.options.notifier;
+    if (!notifier || !merchantId) return;
+    const { settle, ...rest } = target;
+    const notice: SandboxNotice = { ...rest, merchantId };
+    const due = Date.parse(settlesAt);
+    const wait = Math.max(0, due - this.now().getTime());
+    setTimeout(() => {
+      settle(new Date(Math.max(due, this.now().getTime())))
+        .then(() => notifier.notify(notice))
+        .catch((error: unknown) => this.options.onNotificationFailure?.(notice, error));
+    }, wait).unref();
   }
 
   private async operate(type: SandboxOperationType, request: OperationRequest): Promise<{ providerReference: string }> {

@@ -16,7 +16,8 @@ export const sandboxPageConfigSchema = {
   /**
    * Signs the hosted page's links (an HMAC of the charge or agreement id, its merchant and its expiry) so that nobody
    * can forge one and approve someone else's payment: required, at least 32 characters, the same in charges and
-   * agreements.
+   * agreements. It also signs the sandbox's provider notifications (IPNs, an HMAC of the body), which the webhooks
+   * service checks: the same in the charges, refunds and webhooks services.
    */
   SANDBOX_SIGNING_SECRET: env.secret(),
   /**

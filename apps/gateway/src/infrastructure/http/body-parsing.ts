@@ -5,8 +5,8 @@ import { answerClientErrorsInApiShape } from './client-errors';
 import { checkJsonText } from './text-rules';
 
 /**
- * JSON bodies only, up to a limit, parsed by Fastify before Nest routes (the only content-type parser registered:
- * any other media type with a body is a 415). The body must be a JSON object; a POST without a body gets `{}`.
+ * JSON bodies only, up to a limit, parsed by Fastify before Nest routes (and text/plain on the provider's
+ * notification routes only; any other media type with a body is a 415). The body must be a JSON object; a POST without a body gets `{}`.
  * `__proto__` and `constructor.prototype` keys are refused (400 invalid_json), so no body can reach an object's
  * prototype through a merge or a spread further on. A body nested deeper than 32 levels (400 invalid_json_depth) or
  * holding a NUL or an unpaired surrogate in any key or string (400 invalid_characters) is refused here, before any
@@ -14,6 +14,9 @@ import { checkJsonText } from './text-rules';
  * A parser failure reaches HttpErrorFilter as an ApiError, or as one of Fastify's 4xx errors (413 body too large,
  * 415 media type), so it is answered in the API's error shape.
  */
+/** The routes that take a text/plain body: the payment provider's notifications. */
+export const TEXT_BODY_PATH_PREFIX = '/v1/provider-notifications/';
+
 export function registerJsonBodyParsing(fastify: FastifyInstance, limitBytes: number): void {
   // Requests that do not even parse as HTTP (a NUL in a header) are refused in the API's shape too.
   answerClientErrorsInApiShape(fastify);
@@ -47,6 +50,19 @@ export function registerJsonBodyParsing(fastify: FastifyInstance, limitBytes: nu
         return done(error as ApiError);
       }
       done(null, body);
+    },
+  );
+  // The payment provider posts its notifications as text/plain (Amazon Pay's IPNs are SNS messages): taken on those
+  // routes only, as the string that came, since the provider's signature is over exactly those characters (the
+  // webhooks service checks it, then parses). Anywhere else text/plain is the 415 it always was.
+  fastify.addContentTypeParser(
+    'text/plain',
+    { parseAs: 'string', bodyLimit: limitBytes },
+    (request, text: string | Buffer, done) => {
+      if (!request.url.startsWith(TEXT_BODY_PATH_PREFIX)) {
+        return done(new ApiError(415, 'unsupported_media_type', 'The request body must be application/json'));
+      }
+      done(null, String(text));
     },
   );
   fastify.addHook('preValidation', (request, _reply, done) => {

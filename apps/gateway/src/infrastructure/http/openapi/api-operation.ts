@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiParam, ApiResponse } from '@nestjs/swagger';
 import { failureCodesWithStatus, publicFailureCodes, SIMULATION_CODES } from '@payment-ledger/contracts';
 import type { JsonSchema } from '../body-schema';
 import { SIMULATION_HEADER } from '../simulation-code';
@@ -28,6 +28,11 @@ export interface OperationDoc {
   idempotent?: boolean;
   /** Accepts the sandbox simulation header: a payment's codes (`true`, SIMULATION_CODES) or these. */
   simulation?: true | readonly string[];
+  /**
+   * Who calls it: merchants by default (the bearer key); `provider`, the payment provider posting its notifications,
+   * with no API key (`security: []`), its body `text/plain` and its 401 and 403 about the provider's signature.
+   */
+  caller?: 'merchant' | 'provider';
 }
 
 /** The models of the document: every schema the routes refer to (see ApiSchemas). */
@@ -61,6 +66,12 @@ const COMMON_ERRORS: Readonly<Record<number, string>> = {
 const BODY_ERRORS: Readonly<Record<number, string>> = {
   413: 'The body is larger than the gateway accepts',
   415: 'The body is not application/json',
+};
+/** The shared errors a provider's notification route answers differently: no key, its own signature. */
+const PROVIDER_ERRORS: Readonly<Record<number, string>> = {
+  401: 'The notification carries no provider signature (`provider_notification_unsigned`)',
+  403: "The notification's signature is not the provider's (`provider_notification_forged`)",
+  415: 'The body is not text/plain',
 };
 const IDEMPOTENT_CONFLICTS =
   'The idempotency key was used with another request (`idempotency_key_reused`) or that request is still running ' +
@@ -96,7 +107,12 @@ const IDEMPOTENCY_KEY_DOC =
 
 export function ApiOperationDoc(doc: OperationDoc): MethodDecorator {
   const hasBody = doc.body !== undefined;
-  const errors: Record<number, string> = { ...COMMON_ERRORS, ...(hasBody ? BODY_ERRORS : {}) };
+  const provider = doc.caller === 'provider';
+  const errors: Record<number, string> = {
+    ...COMMON_ERRORS,
+    ...(hasBody ? BODY_ERRORS : {}),
+    ...(provider ? PROVIDER_ERRORS : {}),
+  };
   for (const [status, description] of Object.entries(doc.errors ?? {})) {
     const shared = errors[Number(status)];
     errors[Number(status)] = shared ? `${description}; or: ${shared}` : description;
@@ -105,8 +121,13 @@ export function ApiOperationDoc(doc: OperationDoc): MethodDecorator {
     errors[409] = errors[409] ? `${errors[409]}; or: ${IDEMPOTENT_CONFLICTS}` : IDEMPOTENT_CONFLICTS;
   }
   const decorators: (MethodDecorator | ClassDecorator)[] = [
-    ApiOperation({ operationId: doc.operationId, summary: doc.summary, description: doc.description }),
-    ApiBearerAuth(),
+    ApiOperation({
+      operationId: doc.operationId,
+      summary: doc.summary,
+      description: doc.description,
+      ...(provider ? { security: [] } : {}),
+    }),
+    ...(provider ? [ApiConsumes('text/plain')] : [ApiBearerAuth()]),
     ApiHeader({
       name: 'X-Correlation-Id',
       required: false,

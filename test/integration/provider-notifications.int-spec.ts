@@ -1,0 +1,259 @@
+/**
+ * The payment provider's notifications coming in (issue 17, point 7): the sandbox announces a delayed refund's
+ * settlement with a signed Amazon Pay IPN to the gateway's `POST /v1/provider-notifications/amazon-pay`, the webhooks
+ * service deduplicates it by NotificationId and has the refunds service ask the provider and record the outcome: no
+ * refund timer runs. Forged, unsigned and malformed notifications are refused; one naming another merchant records
+ * nothing. Real PostgreSQL and Kafka, the services in this process (PaymentStack).
+ */
+import { randomUUID } from 'node:crypto';
+import type { ProviderNotification } from '@payment-ledger/contracts';
+import {
+  amazonPayNotificationBody,
+  SANDBOX_NOTIFICATION_SIGNATURE_HEADER,
+  signSandboxNotification,
+} from '@payment-ledger/payment-methods';
+import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
+import { apiClient, PaymentStack, SEED_001_CHARGE } from '../support/payment-stack';
+import { TEST_SANDBOX_SIGNING_SECRET } from '../support/rpc-secrets';
+import { TestDatabase } from '../support/test-database';
+import { waitFor } from '../support/wait';
+
+/** How long the sandbox keeps a RefundDelayed refund pending (real time: its notification is sent after it). */
+const REFUND_DELAY_MS = 1_000;
+const ROUTE = '/v1/provider-notifications/amazon-pay';
+
+let db: TestDatabase;
+let stack: PaymentStack;
+
+beforeAll(async () => {
+  db = await TestDatabase.create();
+  stack = await new PaymentStack(db, undefined, {
+    providerNotifications: true,
+    env: { SANDBOX_ASYNC_REFUND_DELAY_MS: String(REFUND_DELAY_MS) },
+  }).start();
+});
+afterAll(async () => {
+  await stack?.stop();
+  await db?.drop();
+});
+
+type Api = ReturnType<typeof apiClient>;
+
+async function merchantApi(name: string): Promise<{ api: Api; merchantId: string }> {
+  const { apiKey, merchant } = await stack.merchant(name);
+  return { api: apiClient(stack.baseUrl, apiKey), merchantId: merchant.id };
+}
+
+/** A captured charge of seed 001 (1000 USD cents, automatic capture), approved on the hosted page. */
+async function capturedCharge(api: Api): Promise<string> {
+  const charge = (await api('POST', '/v1/payment-charges', SEED_001_CHARGE)).body;
+  const token = new URL(charge.authenticationMethods[0].details.requestUrl).searchParams.get('token') ?? '';
+  await stack.charges
+    .get(CompleteCheckoutHandler)
+    .complete({ chargeId: charge.id, token, decision: 'APPROVE', correlationId: 'provider-notifications' });
+  expect((await api('GET', `/v1/payment-charges/${charge.id}`)).body.status).toBe('CAPTURED');
+  return charge.id;
+}
+
+/** A refund the sandbox settles later (RefundDelayed), and the provider's reference of it. */
+async function delayedRefund(api: Api, chargeId: string): Promise<{ refundId: string; providerReference: string }> {
+  const refund = await api(
+    'POST',
+    `/v1/payment-charges/${chargeId}/refunds`,
+    { amount: 400 },
+    { 'sandbox-simulation-code': 'RefundDelayed' },
+  );
+  expect(refund).toMatchObject({ status: 201, body: { status: 'REFUND_PENDING' } });
+  const { rows } = await db.pool.query<{ provider_reference: string }>(
+    'SELECT provider_reference FROM amazon_pay_sandbox_refunds WHERE refund_id = $1',
+    [refund.body.id],
+  );
+  return { refundId: refund.body.id, providerReference: rows[0].provider_reference };
+}
+
+function ipn(fields: Partial<ProviderNotification> & Pick<ProviderNotification, 'MerchantID' | 'ObjectId'>): string {
+  return amazonPayNotificationBody(
+    {
+      ObjectType: 'REFUND',
+      ChargePermissionId: 'charge_00000000000000000000000000000000',
+      NotificationType: 'STATE_CHANGE',
+      NotificationId: randomUUID(),
+      NotificationVersion: 'V1',
+      ...fields,
+    },
+    new Date(),
+  );
+}
+
+/** Posts a notification as the provider does: text/plain, no API key, signed (unless `signature` says otherwise). */
+async function post(
+  body: string,
+  signature: string | null = signSandboxNotification(TEST_SANDBOX_SIGNING_SECRET, body),
+) {
+  const response = await fetch(`${stack.baseUrl}${ROUTE}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'text/plain; charset=utf-8',
+      ...(signature === null ? {} : { [SANDBOX_NOTIFICATION_SIGNATURE_HEADER]: signature }),
+    },
+    body,
+  });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked field by field
+  const answer: any = await response.json();
+  return { status: response.status, body: answer };
+}
+
+async function refundEvents(chargeId: string): Promise<string[]> {
+  const { rows } = await db.pool.query<{ event_type: string }>(
+    'SELECT event_type FROM events WHERE stream_id = $1 ORDER BY stream_version',
+    [`refund:${chargeId}`],
+  );
+  return rows.map((r) => r.event_type);
+}
+
+it('a delayed refund settles through the sandbox’s notification, with no refund timer run', async () => {
+  const { api } = await merchantApi('Notified Books');
+  const chargeId = await capturedCharge(api);
+  const { refundId, providerReference } = await delayedRefund(api, chargeId);
+
+  // The test's clock never moves and no timer is run: only the IPN can settle it.
+  await waitFor(
+    'the refund settled by the notification',
+    async () => (await api('GET', `/v1/refunds/${refundId}`)).body.status === 'SUCCEEDED',
+    15_000,
+  );
+  expect(await refundEvents(chargeId)).toEqual(['RefundRequested', 'RefundPending', 'RefundSucceeded']);
+  const { rows } = await db.pool.query(
+    'SELECT object_type, object_id, outcome, events FROM provider_notifications WHERE object_id = $1',
+    [providerReference],
+  );
+  expect(rows).toEqual([
+    { object_type: 'REFUND', object_id: providerReference, outcome: 'RECORDED', events: ['RefundSucceeded'] },
+  ]);
+  await waitFor(
+    'the charge to show it',
+    async () => (await api('GET', `/v1/payment-charges/${chargeId}`)).body.refunds?.[0]?.status === 'SUCCEEDED',
+    15_000,
+  );
+});
+
+it('records a NotificationId once: the same notification again is answered as a duplicate', async () => {
+  const { api, merchantId } = await merchantApi('Twice Books');
+  const chargeId = await capturedCharge(api);
+  const { providerReference } = await delayedRefund(api, chargeId);
+  // Past the refund's settlement for the provider, before the sandbox's own notification comes.
+  stack.clock.advanceBy(REFUND_DELAY_MS);
+  const body = ipn({ MerchantID: merchantId, ObjectId: providerReference, ChargePermissionId: chargeId });
+
+  const first = await post(body);
+  expect(first).toMatchObject({ status: 200, body: { duplicate: false, events: ['RefundSucceeded'] } });
+  const again = await post(body);
+  expect(again).toMatchObject({
+    status: 200,
+    body: { notificationId: first.body.notificationId, duplicate: true, events: ['RefundSucceeded'] },
+  });
+  const recorded = await refundEvents(chargeId);
+  expect(recorded.filter((type) => type === 'RefundSucceeded')).toHaveLength(1);
+
+  // The sandbox's own notification (another NotificationId) comes later and finds nothing left to record.
+  await waitFor(
+    'the sandbox’s notification',
+    async () =>
+      (
+        await db.pool.query('SELECT 1 FROM provider_notifications WHERE object_id = $1 AND processed_at IS NOT NULL', [
+          providerReference,
+        ])
+      ).rowCount === 2,
+    15_000,
+  );
+  expect(await refundEvents(chargeId)).toEqual(recorded);
+});
+
+it('refuses an unsigned or forged notification and records nothing', async () => {
+  const { api, merchantId } = await merchantApi('Forged Books');
+  const chargeId = await capturedCharge(api);
+  const { refundId, providerReference } = await delayedRefund(api, chargeId);
+  stack.clock.advanceBy(REFUND_DELAY_MS);
+  const body = ipn({ MerchantID: merchantId, ObjectId: providerReference });
+
+  expect(await post(body, null)).toMatchObject({
+    status: 401,
+    body: { failureCode: 'provider_notification_unsigned' },
+  });
+  const forged = signSandboxNotification('not-the-sandbox-secret-but-long-enough-to-look-real', body);
+  expect(await post(body, forged)).toMatchObject({
+    status: 403,
+    body: { failureCode: 'provider_notification_forged' },
+  });
+  // Signed for another body.
+  expect(await post(body, signSandboxNotification(TEST_SANDBOX_SIGNING_SECRET, `${body} `))).toMatchObject({
+    status: 403,
+  });
+  expect((await api('GET', `/v1/refunds/${refundId}`)).body.status).toBe('REFUND_PENDING');
+  const { rowCount } = await db.pool.query('SELECT 1 FROM provider_notifications WHERE object_id = $1', [
+    providerReference,
+  ]);
+  expect(rowCount).toBe(0);
+});
+
+it('answers a malformed notification 400 with a failure code, never a 5xx', async () => {
+  const message = (fields: object) => JSON.stringify({ Type: 'Notification', Message: JSON.stringify(fields) });
+  const malformed = [
+    'not json',
+    '[]',
+    JSON.stringify({ Type: 'Notification' }),
+    JSON.stringify({ Message: { MerchantID: 'mch_1' } }),
+    JSON.stringify({ Message: 'not json either' }),
+    message({ MerchantID: 'mch_1', ObjectType: 'REFUND', ObjectId: 'x' }),
+    message({
+      MerchantID: 'mch_1',
+      ObjectType: 'INVOICE',
+      ObjectId: 'x',
+      ChargePermissionId: 'y',
+      NotificationType: 'STATE_CHANGE',
+      NotificationId: randomUUID(),
+      NotificationVersion: 'V1',
+    }),
+    '',
+  ];
+  for (const body of malformed) {
+    const answer = await post(body);
+    expect([body, answer.status, answer.body.failureCode]).toEqual([body, 400, 'invalid_provider_notification']);
+  }
+  // JSON is not how the provider sends it: refused as a media type.
+  const json = await fetch(`${stack.baseUrl}${ROUTE}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ Message: '{}' }),
+  });
+  expect(json.status).toBe(415);
+  // text/plain is taken on this route only.
+  const elsewhere = await fetch(`${stack.baseUrl}/v1/payment-charges`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: 'x',
+  });
+  expect(elsewhere.status).toBe(415);
+});
+
+it('a notification naming another merchant than the refund’s records nothing for either', async () => {
+  const owner = await merchantApi('Owner Books');
+  const other = await merchantApi('Other Books');
+  const chargeId = await capturedCharge(owner.api);
+  const { refundId, providerReference } = await delayedRefund(owner.api, chargeId);
+  // The provider would answer Refunded if asked: only the merchant check stands in the way.
+  stack.clock.advanceBy(REFUND_DELAY_MS);
+
+  const wrong = await post(ipn({ MerchantID: other.merchantId, ObjectId: providerReference }));
+  expect(wrong).toMatchObject({ status: 200, body: { duplicate: false, events: [] } });
+  const { rows } = await db.pool.query('SELECT outcome FROM provider_notifications WHERE notification_id = $1', [
+    wrong.body.notificationId,
+  ]);
+  expect(rows).toEqual([{ outcome: 'NOT_FOUND' }]);
+  expect(await refundEvents(chargeId)).toEqual(['RefundRequested', 'RefundPending']);
+  expect((await owner.api('GET', `/v1/refunds/${refundId}`)).body.status).toBe('REFUND_PENDING');
+  expect((await other.api('GET', `/v1/refunds/${refundId}`)).status).toBe(404);
+  // An object the provider does not have: nothing either.
+  const unknown = await post(ipn({ MerchantID: owner.merchantId, ObjectId: 'refund-ref-unknown' }));
+  expect(unknown).toMatchObject({ status: 200, body: { events: [] } });
+});
