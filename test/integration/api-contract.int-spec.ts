@@ -19,6 +19,11 @@ import {
   WEBHOOK_EVENT_TYPE_DEFINITIONS,
   WEBHOOK_EVENT_TYPES,
 } from '@payment-ledger/contracts';
+import {
+  amazonPayNotificationBody,
+  SANDBOX_NOTIFICATION_SIGNATURE_HEADER,
+  signSandboxNotification,
+} from '@payment-ledger/payment-methods';
 import { CompleteAgreementCheckoutHandler } from '../../apps/agreements/src/application/complete-agreement-checkout.handler';
 import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
 import { type ApiContract, apiContractOf } from '../support/api-contract';
@@ -120,7 +125,9 @@ describe('the document', () => {
           expect.stringMatching(/^[a-z][A-Za-z]+$/),
           'string',
         ]);
-        expect(operation.security).toEqual([{ bearer: [] }]);
+        // The provider's notification routes take no API key (the provider signs them) and no idempotency key.
+        const provider = path.startsWith('/v1/provider-notifications/');
+        expect([where, operation.security]).toEqual([where, provider ? [] : [{ bearer: [] }]]);
         const statuses = Object.keys(operation.responses).map(Number);
         const success = statuses.filter((s) => s < 300);
         expect([where, success.length]).toEqual([where, 1]);
@@ -134,7 +141,7 @@ describe('the document', () => {
         }
         expect(operation.responses[429].headers).toHaveProperty('Retry-After');
         expect(operation.responses[429].headers).toHaveProperty('RateLimit-Reset');
-        if (method === 'post') {
+        if (method === 'post' && !provider) {
           const headers = (operation.parameters ?? []).filter((p: any) => p.in === 'header').map((p: any) => p.name);
           expect([where, headers]).toEqual([
             where,
@@ -413,6 +420,33 @@ describe('every answer is what the document says', () => {
       const reusedKey = await api('POST', `${secondEndpoint}/${action}`, { again: true }, key);
       expect(reusedKey.body.failureCode).toBe('idempotency_key_reused');
     }
+
+    // The provider's notifications (no API key: the provider's signature): taken, a copy answered as a duplicate,
+    // malformed (400), unsigned (401), forged (403).
+    const notifications = '/v1/provider-notifications/amazon-pay';
+    const ipn = amazonPayNotificationBody(
+      {
+        MerchantID: (await stack.merchant('Notified Books')).merchant.id,
+        ObjectType: 'REFUND',
+        ObjectId: 'sandbox-refund-unknown',
+        ChargePermissionId: automatic.body.id,
+        NotificationType: 'STATE_CHANGE',
+        NotificationId: 'ipn-contract-1',
+        NotificationVersion: 'V1',
+      },
+      new Date(),
+    );
+    const asProvider = (body: string, signature?: string) =>
+      api('POST', notifications, body, {
+        'content-type': 'text/plain',
+        ...(signature === undefined ? {} : { [SANDBOX_NOTIFICATION_SIGNATURE_HEADER]: signature }),
+      });
+    const signed = (body: string) => signSandboxNotification(stack.sharedEnv.SANDBOX_SIGNING_SECRET, body);
+    expect((await asProvider(ipn, signed(ipn))).body).toMatchObject({ notificationId: 'ipn-contract-1', events: [] });
+    expect((await asProvider(ipn, signed(ipn))).body.duplicate).toBe(true);
+    expect((await asProvider('{}', signed('{}'))).body.failureCode).toBe('invalid_provider_notification');
+    expect((await asProvider(ipn)).body.failureCode).toBe('provider_notification_unsigned');
+    expect((await asProvider(ipn, signed(`${ipn} `))).body.failureCode).toBe('provider_notification_forged');
 
     // 404s for every kind of id; ids of another merchant are the same as none.
     const missingCharge = 'charge_00000000000000000000000000000000';
