@@ -18,7 +18,10 @@ import { TEST_SANDBOX_SIGNING_SECRET } from '../support/rpc-secrets';
 import { TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
 
-/** How long the sandbox keeps a RefundDelayed refund pending (real time: its notification is sent after it). */
+/**
+ * How long the sandbox keeps a RefundDelayed refund and an AuthorizationInitiated authorization pending (real time:
+ * its notification is sent after it).
+ */
 const REFUND_DELAY_MS = 1_000;
 const ROUTE = '/v1/provider-notifications/amazon-pay';
 
@@ -29,7 +32,10 @@ beforeAll(async () => {
   db = await TestDatabase.create();
   stack = await new PaymentStack(db, undefined, {
     providerNotifications: true,
-    env: { SANDBOX_ASYNC_REFUND_DELAY_MS: String(REFUND_DELAY_MS) },
+    env: {
+      SANDBOX_ASYNC_REFUND_DELAY_MS: String(REFUND_DELAY_MS),
+      SANDBOX_ASYNC_AUTHORIZATION_DELAY_MS: String(REFUND_DELAY_MS),
+    },
   }).start();
 });
 afterAll(async () => {
@@ -135,6 +141,36 @@ it('a delayed refund settles through the sandbox’s notification, with no refun
     async () => (await api('GET', `/v1/payment-charges/${chargeId}`)).body.refunds?.[0]?.status === 'SUCCEEDED',
     15_000,
   );
+});
+
+it('a pending (AuthorizationInitiated) authorization is decided through the sandbox’s notification, no timer run', async () => {
+  const { api } = await merchantApi('Async Books');
+  const charge = (
+    await api('POST', '/v1/payment-charges', SEED_001_CHARGE, { 'sandbox-simulation-code': 'AuthorizationInitiated' })
+  ).body;
+  const token = new URL(charge.authenticationMethods[0].details.requestUrl).searchParams.get('token') ?? '';
+  await stack.charges
+    .get(CompleteCheckoutHandler)
+    .complete({ chargeId: charge.id, token, decision: 'APPROVE', correlationId: 'provider-notifications' });
+  expect((await api('GET', `/v1/payment-charges/${charge.id}`)).body).toMatchObject({
+    status: 'AUTHORIZATION_ASYNC',
+    authorizations: [{ status: 'PENDING' }],
+  });
+
+  await waitFor(
+    'the authorization decided by the notification',
+    async () => (await api('GET', `/v1/payment-charges/${charge.id}`)).body.status === 'CAPTURED',
+    15_000,
+  );
+  expect((await api('GET', `/v1/payment-charges/${charge.id}`)).body).toMatchObject({
+    authorizations: [{ status: 'AUTHORIZED' }],
+    captures: [{ amount: 1000 }],
+  });
+  const { rows } = await db.pool.query(
+    `SELECT outcome, events FROM provider_notifications WHERE object_type = 'CHARGE' AND charge_permission_id = $1`,
+    [charge.id],
+  );
+  expect(rows).toEqual([{ outcome: 'RECORDED', events: expect.arrayContaining(['ChargeAuthorized']) }]);
 });
 
 it('records a NotificationId once: the same notification again is answered as a duplicate', async () => {

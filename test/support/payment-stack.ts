@@ -193,6 +193,7 @@ export class PaymentStack {
       ...this.env,
       WEBHOOKS_TCP_PORT: String(this.webhooksPort),
       REFUNDS_TCP_PORT: String(this.refundsPort),
+      CHARGES_TCP_PORT: String(this.chargesPort),
     });
     // The real clock: receivers check a delivery's `webhook-timestamp` against theirs (Standard Webhooks' tolerance).
     const module = WebhooksModule.forRoot(config);
@@ -207,6 +208,7 @@ export class PaymentStack {
       ...this.env,
       WEBHOOKS_TCP_PORT: String(port),
       REFUNDS_TCP_PORT: String(this.refundsPort),
+      CHARGES_TCP_PORT: String(this.chargesPort),
     });
     const replica = await createRpcService('webhooks', WebhooksModule.forRoot(config), config, rpcServer);
     await replica.listen();

@@ -1,5 +1,5 @@
 import { type ConfigOf, env, infrastructureConfigSchema, serviceAddressSchema } from '@payment-ledger/platform';
-import { sandboxPageConfigSchema } from '@payment-ledger/payment-methods';
+import { sandboxNotificationsConfigSchema, sandboxPageConfigSchema } from '@payment-ledger/payment-methods';
 import { rpcConfigSchema } from '@payment-ledger/rpc';
 
 /** Everything the charges service reads from its environment, validated at start-up. */
@@ -10,6 +10,7 @@ export const chargesConfigSchema = {
   ...rpcConfigSchema,
   /** The hosted page's address and the secret signing its links. */
   ...sandboxPageConfigSchema,
+  ...sandboxNotificationsConfigSchema,
   /** How long the sandbox provider keeps an asynchronous authorization pending before it settles. */
   SANDBOX_ASYNC_AUTHORIZATION_DELAY_MS: env.int({ default: 30_000, min: 0 }),
   /** How often charge deadlines (authorization and capture expiries) that have come due are looked for. */

@@ -5,8 +5,16 @@ import {
   PAYMENT_METHOD_PROVIDER,
   PostgresSandboxProviderRecords,
   SANDBOX_RECORD_ENTITIES,
+  sandboxNotifierOf,
 } from '@payment-ledger/payment-methods';
-import { CLOCK, type Clock, InfrastructureModule, PG_POOL, type ServiceModuleOptions } from '@payment-ledger/platform';
+import {
+  CLOCK,
+  type Clock,
+  InfrastructureModule,
+  JsonLogger,
+  PG_POOL,
+  type ServiceModuleOptions,
+} from '@payment-ledger/platform';
 import { PostgresTimerStore, TIMER_ENTITIES, TimerEntity, HousekeepingModule } from '@payment-ledger/timers';
 import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
@@ -41,18 +49,24 @@ class ChargesCoreModule {
       {
         // In-process, with its records in this service's database: see AmazonPaySandboxProvider for why.
         provide: PAYMENT_METHOD_PROVIDER,
-        inject: [PG_POOL, DataSource, CLOCK],
-        useFactory: (pool: Pool, dataSource: DataSource, clock: Clock) =>
-          new AmazonPaySandboxProvider(
+        inject: [PG_POOL, DataSource, CLOCK, JsonLogger],
+        useFactory: (pool: Pool, dataSource: DataSource, clock: Clock, logger: JsonLogger) => {
+          // Pending authorizations announced by an IPN to the gateway when SANDBOX_NOTIFICATIONS_URL is set.
+          const lost = (notice: object, error: unknown) =>
+            logger.warn({ msg: 'sandbox notification not sent', notice, error: String(error) });
+          return new AmazonPaySandboxProvider(
             {
               hostedPageBaseUrl: config.SANDBOX_PUBLIC_URL,
               signingSecret: config.SANDBOX_SIGNING_SECRET,
               linkTtlMs: config.SANDBOX_LINK_TTL_MS,
               asyncAuthorizationDelayMs: config.SANDBOX_ASYNC_AUTHORIZATION_DELAY_MS,
               clock,
+              notifier: sandboxNotifierOf(config, lost),
+              onNotificationFailure: lost,
             },
             new PostgresSandboxProviderRecords(pool, dataSource),
-          ),
+          );
+        },
       },
       ChargeRepository,
       ChargeProviderCalls,

@@ -30,6 +30,12 @@ export const CHARGES_PATTERNS = {
   /** The sandbox page, for the consumer holding the signed link: a system pattern (no merchant). */
   checkout: 'system.charges.checkout.get',
   completeCheckout: 'system.charges.checkout.complete',
+  /**
+   * The provider notified (an IPN, through the webhooks service) that one of its charges (our authorization)
+   * changed: the charges service asks the provider for it and records its outcome. Scoped by the merchant the
+   * notification names.
+   */
+  recordProviderNotification: 'charges.provider-notifications.record',
 } as const;
 
 /** Who is asking, passed with every merchant command (the gateway authenticated them). */
@@ -215,3 +221,12 @@ export interface ManyCallsMessage<Message> {
 }
 
 export type ManyCallsAnswer<Result> = ({ ok: true; value: Result } | { ok: false; error: RemoteError })[];
+
+/** A provider notification about a charge (our authorization): what the charges service acts on. */
+export interface RecordChargeNotificationMessage extends RequestContext {
+  /** The merchant the notification names: the authorization must be of one of its charges (404 otherwise). */
+  merchantId: string;
+  objectType: 'CHARGE';
+  /** The provider's id of the charge (our authorization's providerReference). */
+  objectId: string;
+}

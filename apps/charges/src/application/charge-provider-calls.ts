@@ -58,6 +58,7 @@ export class ChargeProviderCalls implements OutsideCalls<
           simulationCode: call.simulationCode,
           captureNow: call.captureNow,
           now: this.clock.now(),
+          merchantId: state.merchant.id,
         });
       case 'capture':
         return this.provider.capture({

@@ -12,6 +12,7 @@ import {
   type ListChargeOperationsMessage,
   type ListChargesMessage,
   type ManyCallsMessage,
+  type RecordChargeNotificationMessage,
   type VoidChargeMessage,
 } from '@payment-ledger/contracts';
 import { answerEach, RpcErrorFilter, tracedCommand } from '@payment-ledger/rpc';
@@ -22,6 +23,7 @@ import { CreateChargeHandler } from '../application/create-charge.handler';
 import { CreateMerchantInitiatedChargeHandler } from '../application/create-merchant-initiated-charge.handler';
 import { GetChargeQuery } from '../application/get-charge.query';
 import { ListChargesQuery } from '../application/list-charges.query';
+import { RunChargeDeadlineHandler } from '../application/run-charge-deadline.handler';
 import { VoidChargeHandler } from '../application/void-charge.handler';
 
 /**
@@ -39,6 +41,7 @@ export class ChargesController {
     private readonly checkout: CompleteCheckoutHandler,
     private readonly getCharge: GetChargeQuery,
     private readonly listCharges: ListChargesQuery,
+    private readonly deadlines: RunChargeDeadlineHandler,
     private readonly logger: JsonLogger,
   ) {}
 
@@ -111,5 +114,13 @@ export class ChargesController {
   @MessagePattern(CHARGES_PATTERNS.completeCheckout)
   completeCheckout(@Payload() message: CompleteCheckoutMessage) {
     return tracedCommand(message, () => this.checkout.complete(message));
+  }
+
+  /** The provider notified that an authorization changed (through the webhooks service): asked about and recorded. */
+  @MessagePattern(CHARGES_PATTERNS.recordProviderNotification)
+  recordProviderNotification(@Payload() message: RecordChargeNotificationMessage) {
+    return tracedCommand(message, () =>
+      this.deadlines.recordNotifiedAuthorization(message.merchantId, message.objectId),
+    );
   }
 }

@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  CHARGES_PATTERNS,
   type ProviderNotification,
   type ProviderNotificationReceipt,
   type ProviderNotificationRecorded,
   type ReceiveProviderNotificationMessage,
+  type RecordChargeNotificationMessage,
   type RecordRefundNotificationMessage,
   REFUNDS_PATTERNS,
 } from '@payment-ledger/contracts';
@@ -24,8 +26,8 @@ import { WEBHOOKS_CONFIG, type WebhooksConfig } from '../webhooks.config';
  * integration verifies the SNS message signature with Amazon's certificate instead), parsed, deduplicated by
  * NotificationId, then handed to the service owning the object, which asks the provider for the object's state and
  * records what it says: a notification carries no state, so one that is late, repeated or names the wrong merchant
- * records nothing it should not. Refunds go to the refunds service; the other object types are kept and answered,
- * with nothing to reconcile yet (IGNORED).
+ * records nothing it should not. Refunds go to the refunds service, charges (our authorizations) to the charges
+ * service; the other object types are kept and answered, with nothing to reconcile yet (IGNORED).
  *
  * Answered once the owner has recorded (a few milliseconds: one Get and one append), so the provider's retry covers
  * a failure on the way: a notification whose reconciliation failed is not marked processed, and its copy is
@@ -36,6 +38,7 @@ export class ProviderNotifications {
   constructor(
     private readonly store: ProviderNotificationStore,
     @InjectRpcClient('refunds') private readonly refunds: RpcClient,
+    @InjectRpcClient('charges') private readonly charges: RpcClient,
     @Inject(WEBHOOKS_CONFIG) private readonly config: WebhooksConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly logger: JsonLogger,
@@ -68,24 +71,41 @@ export class ProviderNotifications {
     notification: ProviderNotification,
     correlationId: string,
   ): Promise<{ outcome: 'RECORDED' | 'NOT_FOUND' | 'IGNORED'; events: string[] }> {
-    if (notification.ObjectType !== 'REFUND') return { outcome: 'IGNORED', events: [] };
-    const record: RecordRefundNotificationMessage = {
-      correlationId,
-      merchantId: notification.MerchantID,
-      objectType: 'REFUND',
-      objectId: notification.ObjectId,
-    };
+    const owner = this.ownerOf(notification, correlationId);
+    if (owner === null) return { outcome: 'IGNORED', events: [] };
     try {
-      const { events } = await this.refunds.send<ProviderNotificationRecorded>(
-        REFUNDS_PATTERNS.recordProviderNotification,
-        record,
-      );
+      const { events } = await owner();
       return { outcome: 'RECORDED', events };
     } catch (error) {
       // No such object for the merchant named (another merchant's, or none): nothing to record, and nothing a
       // retry of the notification would change.
       if (error instanceof RemoteCallError && error.kind === 'not_found') return { outcome: 'NOT_FOUND', events: [] };
       throw error;
+    }
+  }
+
+  /**
+   * The call that has the object's owner reconcile it: a refund, the refunds service; a charge (our
+   * authorization), the charges service. Null for the types nothing here reconciles yet (CHARGE_PERMISSION, and
+   * CHARGEBACK: the sandbox's chargebacks are raised through the gateway's sandbox routes, not kept by the provider).
+   */
+  private ownerOf(
+    notification: ProviderNotification,
+    correlationId: string,
+  ): (() => Promise<ProviderNotificationRecorded>) | null {
+    const merchantId = notification.MerchantID;
+    const objectId = notification.ObjectId;
+    switch (notification.ObjectType) {
+      case 'REFUND': {
+        const record: RecordRefundNotificationMessage = { correlationId, merchantId, objectType: 'REFUND', objectId };
+        return () => this.refunds.send(REFUNDS_PATTERNS.recordProviderNotification, record);
+      }
+      case 'CHARGE': {
+        const record: RecordChargeNotificationMessage = { correlationId, merchantId, objectType: 'CHARGE', objectId };
+        return () => this.charges.send(CHARGES_PATTERNS.recordProviderNotification, record);
+      }
+      default:
+        return null;
     }
   }
 }

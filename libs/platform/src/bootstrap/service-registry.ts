@@ -86,7 +86,7 @@ export const SERVICE_REGISTRY = {
     defaultPort: 4050,
     opsPort: { setting: 'WEBHOOKS_OPS_PORT', defaultPort: 9450 },
     infrastructure: true,
-    calls: ['refunds'],
+    calls: ['refunds', 'charges'],
   },
   sandbox: {
     transport: 'http',
