@@ -79,18 +79,10 @@ export interface HttpSandboxNotifierOptions {
  * as they did before notifications existed, the same poll a real integration keeps for lost IPNs.
  */
 export class HttpSandboxNotifier implements SandboxNotifier {
-  private readonly inFlight = new Set<Promise<void>>();
-
   constructor(private readonly options: HttpSandboxNotifierOptions) {}
 
   notify(notice: SandboxNotice): void {
-    const sending = this.send(notice).finally(() => this.inFlight.delete(sending));
-    this.inFlight.add(sending);
-  }
-
-  /** Waits for the notifications under way (tests, and a graceful stop). */
-  async settled(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    void this.send(notice);
   }
 
   private async send(notice: SandboxNotice): Promise<void> {
