@@ -47,8 +47,7 @@ it does not know (written by a newer version) and throws \`MalformedEvent\` for 
 
 ## Event types
 
-Streams still to come (\`refund\`, \`webhook-endpoint\`) add their types here as their services land. Payload fields are
-listed as \`name\` (type): note; \`T | null\` may be null, \`name?\` may be absent; \`integer\` is a safe integer; fields a
+Payload fields are listed as \`name\` (type): note; \`T | null\` may be null, \`name?\` may be absent; \`integer\` is a safe integer; fields a
 payload carries beyond these are allowed (readers keep them). Types written with a capital (\`Money\`) are listed under
 [Shared types](#shared-types).
 `;
@@ -111,6 +110,16 @@ settles later). The charges service consumes these and records each on the charg
     outro: `Invariant the decider keeps (property-tested): the refunds pending or succeeded plus the chargebacks open or lost
 never exceed the charge's captured amount (read from its \`charge\` stream when the refund is decided); a refund id and a
 chargeback id are recorded once; an outcome is recorded once, for a refund still pending.`,
+  },
+  'webhook-endpoint': {
+    owner: 'apps/webhooks',
+    intro: `Stream id \`webhook-endpoint:<endpointId>\`. An endpoint itself is a relational record of the webhooks service
+(\`webhook_endpoints\`, TypeORM); what happens to it that a merchant must hear of, and an analyst can replay, is
+recorded here, in the same transaction as the record's change. Types in
+\`libs/contracts/src/events/webhook-endpoint-events.ts\`, contracts in \`webhook-endpoint-event-contracts.ts\`. Merchants
+hear of them as \`WEBHOOK_ENDPOINT_…\` webhooks (docs/webhooks.md) at their other endpoints.`,
+    outro: `Appended with no version check (\`any\`): the endpoint record's own update is what orders them (an endpoint is
+disabled once until it is enabled again).`,
   },
 };
 

@@ -52,7 +52,20 @@ export const WEBHOOKS_PATTERNS = {
   deleteEndpoint: 'webhooks.endpoints.delete',
   rotateEndpointSecret: 'webhooks.endpoints.rotate-secret',
   sendTestEvent: 'webhooks.endpoints.test-event',
+  rotateMerchantSecret: 'webhooks.merchant-secret.rotate',
 } as const;
+
+/** The merchant's default signing secret after a rotation: it signs deliveries to charges' and agreements' own webhooksUrl. */
+export interface WebhookSigningSecretRotation {
+  /** `whsec_…`, shown this once. */
+  secret: string;
+  /** Until when the secret it replaces still signs too; null when there was none (the first one). */
+  previousSecretExpiresAt: string | null;
+}
+
+export interface RotateMerchantSecretMessage extends RequestContext {
+  merchantId: string;
+}
 
 export interface CreateWebhookEndpointMessage extends RequestContext {
   merchantId: string;

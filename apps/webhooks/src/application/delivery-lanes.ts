@@ -19,6 +19,7 @@ import {
 } from '../infrastructure/webhook-delivery.store';
 import { sendWebhook, type SendResult } from '../infrastructure/webhook-sender';
 import { WEBHOOKS_CONFIG, type WebhooksConfig } from '../webhooks.config';
+import { MerchantSigningSecrets } from './merchant-signing-secrets';
 import { TargetLimiter } from './target-limiter';
 
 /** The timer queue of deliveries: one timer per lane, keyed by the lane. */
@@ -61,6 +62,7 @@ export class DeliveryLanes {
   constructor(
     private readonly store: WebhookDeliveryStore,
     private readonly secrets: SecretBox,
+    private readonly merchantSecrets: MerchantSigningSecrets,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(WEBHOOKS_CONFIG) private readonly config: WebhooksConfig,
   ) {
@@ -122,9 +124,10 @@ export class DeliveryLanes {
    * again; the endpoint's failing streak), and says when the lane is next to be looked at (`next`).
    */
   async attemptNow(lane: string, head: LaneHead): Promise<AttemptOutcome> {
-    // A webhooksUrl delivery has no endpoint secret of its own yet: it is signed with no secret until merchants'
-    // default secrets exist (issue 17, point 2); endpoints' deliveries are signed with theirs.
-    const secrets = head.endpoint ? this.signingSecrets(head.endpoint, this.clock.now()) : [];
+    // An endpoint's deliveries are signed with its secret; those to an object's own webhooksUrl with the merchant's.
+    const secrets = head.endpoint
+      ? this.signingSecrets(head.endpoint, this.clock.now())
+      : await this.merchantSecrets.signingSecretsOf(head.merchantId);
     const { result, headers, attemptedAt } = await this.send(head, secrets);
     const outcome = classifyResponse(
       { status: result.status, headers: result.headers, error: result.error },

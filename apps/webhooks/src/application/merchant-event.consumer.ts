@@ -20,14 +20,14 @@ import { laneOf, WEBHOOK_DELIVERY_QUEUE, WEBHOOK_LANE_TIMER } from './delivery-l
 /** Streams whose last folded state the consumer keeps (the busy ones; least recently used go first). */
 const SNAPSHOTS_KEPT = 10_000;
 
-/** The stream types whose events merchants hear about. */
-export const MERCHANT_EVENT_STREAM_TYPES = ['charge', 'agreement', 'refund'];
+/** The stream types whose events merchants hear about (the endpoints' own: this service's relay publishes them). */
+export const MERCHANT_EVENT_STREAM_TYPES = ['charge', 'agreement', 'refund', 'webhook-endpoint'];
 
 /**
  * Turns the domain events of charges, agreements and refunds (Kafka, at least once, in order per stream) into
  * deliveries: each event is folded onto its object's public model (libs/contracts/src/webhooks: the object as `GET`
  * shows it, as of that event) and yields the merchant events it stands for (none for an internal step); each merchant
- * event becomes a delivery to every endpoint of its merchant that takes its type, in the consumer's inbox transaction
+ * event becomes a delivery to every endpoint of its merchant that takes its type (and to its object's own webhooksUrl), in the consumer's inbox transaction
  * (a batch consumed twice adds nothing: one delivery per merchant event and lane), and each lane that got one has its
  * timer set (DeliveryLanes sends it).
  *
@@ -75,6 +75,24 @@ export class MerchantEventConsumer {
           payload,
           // Held for a redelivery while the endpoint is disabled.
           status: endpoint.status === 'ENABLED' ? 'PENDING' : 'ENDPOINT_DISABLED',
+          createdAt: now,
+        });
+      }
+      // The object's own webhooksUrl (a charge's or an agreement's) gets its events too, signed with the merchant's
+      // default secret; checked against the outbound rules when it was set, and again at every attempt.
+      const url = merchantEvent.objectWebhooksUrl;
+      if (url) {
+        rows.push({
+          deliveryId: newId('webhookDelivery', now.getTime()),
+          merchantId: merchantEvent.merchantId,
+          endpointId: null,
+          targetUrl: url,
+          lane: laneOf({ url }, merchantEvent.objectId),
+          eventId: merchantEvent.id,
+          eventType: merchantEvent.type,
+          objectId: merchantEvent.objectId,
+          payload,
+          status: 'PENDING',
           createdAt: now,
         });
       }

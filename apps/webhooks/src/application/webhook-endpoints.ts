@@ -145,25 +145,22 @@ export class WebhookEndpoints {
     const now = this.clock.now();
     const eventId = newId('event', now.getTime());
     const deliveryId = newId('webhookDelivery', now.getTime());
-    const payload = {
-      ...toCloudEvent({
-        id: eventId,
-        type: 'WEBHOOK_ENDPOINT_TEST',
-        merchantId: endpoint.merchantId,
-        objectType: 'payment_charge',
-        objectId: endpoint.endpointId,
-        streamId: `webhook-endpoint:${endpoint.endpointId}`,
+    const payload = toCloudEvent({
+      id: eventId,
+      type: 'WEBHOOK_ENDPOINT_TEST',
+      merchantId: endpoint.merchantId,
+      objectType: 'webhook_endpoint',
+      objectId: endpoint.endpointId,
+      streamId: `webhook-endpoint:${endpoint.endpointId}`,
+      streamVersion: 0,
+      time: now.toISOString(),
+      data: {
+        endpointId: endpoint.endpointId,
+        message: 'A test event: your endpoint receives and verifies webhooks.',
         streamVersion: 0,
-        time: now.toISOString(),
-        data: {
-          endpointId: endpoint.endpointId,
-          message: 'A test event: your endpoint receives and verifies webhooks.',
-          streamVersion: 0,
-        },
-        objectWebhooksUrl: null,
-      }),
-      source: '/v1/webhook-endpoints',
-    };
+      },
+      objectWebhooksUrl: null,
+    }) as unknown as Record<string, unknown>;
     const lane = laneOf({ endpointId: endpoint.endpointId }, `test:${eventId}`);
     const head = await this.deliveries.insertOne({
       deliveryId,

@@ -148,4 +148,31 @@ export class WebhookAttemptEntity {
   attemptedAt!: Date;
 }
 
-export const WEBHOOK_ENTITIES = [WebhookEndpointEntity, WebhookDeliveryEntity, WebhookAttemptEntity];
+/** A merchant's default signing secret (for deliveries to objects' own webhooksUrl), encrypted as endpoints' are. */
+@Entity({ name: 'webhook_merchant_secrets' })
+export class WebhookMerchantSecretEntity {
+  @PrimaryColumn({ name: 'merchant_id', type: 'text' })
+  merchantId!: string;
+
+  @Column({ name: 'secret_ciphertext', type: 'text' })
+  secretCiphertext!: string;
+
+  @Column({ name: 'previous_secret_ciphertext', type: 'text', nullable: true })
+  previousSecretCiphertext!: string | null;
+
+  @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true })
+  previousSecretExpiresAt!: Date | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}
+
+export const WEBHOOK_ENTITIES = [
+  WebhookEndpointEntity,
+  WebhookDeliveryEntity,
+  WebhookAttemptEntity,
+  WebhookMerchantSecretEntity,
+];

@@ -4,6 +4,7 @@ import {
   CHARGE_EVENT_SCHEMA_VERSIONS,
   BILLING_SCHEDULE_EVENT_SCHEMA_VERSIONS,
   REFUND_EVENT_SCHEMA_VERSIONS,
+  WEBHOOK_ENDPOINT_EVENT_SCHEMA_VERSIONS,
   chargeEvents,
   chargeSettlementOf,
   defineEvent,
@@ -173,11 +174,18 @@ describe('parsers', () => {
   });
 
   it('declare every event type of each stream once, at the version its decider writes', () => {
-    expect(EVENT_PARSERS.map((p) => p.streamType)).toEqual(['charge', 'agreement', 'billing-schedule', 'refund']);
+    expect(EVENT_PARSERS.map((p) => p.streamType)).toEqual([
+      'charge',
+      'agreement',
+      'billing-schedule',
+      'refund',
+      'webhook-endpoint',
+    ]);
     expect(EVENT_PARSERS[0].schemaVersions).toEqual(CHARGE_EVENT_SCHEMA_VERSIONS);
     expect(EVENT_PARSERS[1].schemaVersions).toEqual(AGREEMENT_EVENT_SCHEMA_VERSIONS);
     expect(EVENT_PARSERS[2].schemaVersions).toEqual(BILLING_SCHEDULE_EVENT_SCHEMA_VERSIONS);
     expect(EVENT_PARSERS[3].schemaVersions).toEqual(REFUND_EVENT_SCHEMA_VERSIONS);
+    expect(EVENT_PARSERS[4].schemaVersions).toEqual(WEBHOOK_ENDPOINT_EVENT_SCHEMA_VERSIONS);
     for (const parser of EVENT_PARSERS) {
       for (const contract of Object.values(parser.contracts) as { description: string; streamType: string }[]) {
         expect(contract.streamType).toBe(parser.streamType);

@@ -4,6 +4,7 @@ import { agreementEvents } from './agreement-event-contracts';
 import { billingScheduleEvents } from './billing-schedule-event-contracts';
 import { chargeEvents } from './charge-event-contracts';
 import { refundEvents } from './refund-event-contracts';
+import { webhookEndpointEvents } from './webhook-endpoint-event-contracts';
 
 /** The schema builders (`eventSchema.object`, `eventSchema.string`, ...) for contracts declared elsewhere. */
 export * as eventSchema from './schema';
@@ -19,6 +20,14 @@ export * from './billing-schedule-events';
 export * from './billing-schedule-event-contracts';
 export * from './refund-events';
 export * from './refund-event-contracts';
+export * from './webhook-endpoint-events';
+export * from './webhook-endpoint-event-contracts';
 
 /** Every published stream type's parser, in catalogue order. */
-export const EVENT_PARSERS = [chargeEvents, agreementEvents, billingScheduleEvents, refundEvents] as const;
+export const EVENT_PARSERS = [
+  chargeEvents,
+  agreementEvents,
+  billingScheduleEvents,
+  refundEvents,
+  webhookEndpointEvents,
+] as const;

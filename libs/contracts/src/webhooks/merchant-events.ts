@@ -22,6 +22,8 @@ import { parseChargeEvent } from '../events/charge-event-contracts';
 import type { RefundEventType } from '../events/refund-events';
 import { chargeIdOfRefundStream } from '../events/refund-events';
 import { parseRefundEvent } from '../events/refund-event-contracts';
+import type { WebhookEndpointEventType } from '../events/webhook-endpoint-events';
+import { parseWebhookEndpointEvent } from '../events/webhook-endpoint-event-contracts';
 import {
   type AgreementState,
   agreementExists,
@@ -54,6 +56,7 @@ import {
   CHARGEBACK_STATUS_EVENT_TYPES,
   type MerchantObjectType,
   REFUND_STATUS_EVENT_TYPES,
+  type WebhookEndpointDisabledData,
   type WebhookEventType,
 } from './webhook-event-types';
 
@@ -122,6 +125,7 @@ export const WEBHOOK_MAPPINGS: {
   charge: Record<ChargeEventType, WebhookMapping>;
   agreement: Record<AgreementEvent['type'], WebhookMapping>;
   refund: Record<RefundEventType, WebhookMapping>;
+  'webhook-endpoint': Record<WebhookEndpointEventType, WebhookMapping>;
 } = {
   charge: {
     ChargeCreated: { merchantFacing: true, typeChosenBy: byChargeStatus },
@@ -177,6 +181,9 @@ export const WEBHOOK_MAPPINGS: {
       merchantFacing: true,
       typeChosenBy: "the chargeback's status (CHARGEBACK_STATUS_EVENT_TYPES)",
     },
+  },
+  'webhook-endpoint': {
+    WebhookEndpointDisabled: { merchantFacing: true, typeChosenBy: 'always WEBHOOK_ENDPOINT_DISABLED' },
   },
 };
 
@@ -302,10 +309,37 @@ export const refundMerchantEvents: MerchantEventSource<ChargeRefundsState> = {
   },
 };
 
+/**
+ * A webhook endpoint's own events (the webhooks service disabling it): no status to fold, each event is the merchant
+ * event. `data` is WebhookEndpointDisabledData plus the stream version.
+ */
+export const webhookEndpointMerchantEvents: MerchantEventSource<null> = {
+  streamType: 'webhook-endpoint',
+  initialState: null,
+  evolve: () => null,
+  merchantEventsOf(_before, _after, event) {
+    const parsed = isMerchantFacing('webhook-endpoint', event.type) ? parseWebhookEndpointEvent(event) : null;
+    if (!parsed) return [];
+    const { endpointId, merchantId, url, reason, at } = parsed.data;
+    const data: WebhookEndpointDisabledData = { endpointId, url, reason, disabledAt: at };
+    return merchantEvents(event, [
+      {
+        type: 'WEBHOOK_ENDPOINT_DISABLED',
+        objectType: 'webhook_endpoint',
+        objectId: endpointId,
+        merchantId,
+        objectWebhooksUrl: null,
+        resource: data,
+      },
+    ]);
+  },
+};
+
 const SOURCES: Record<keyof typeof WEBHOOK_MAPPINGS, MerchantEventSource<unknown>> = {
   charge: chargeMerchantEvents as MerchantEventSource<unknown>,
   agreement: agreementMerchantEvents as MerchantEventSource<unknown>,
   refund: refundMerchantEvents as MerchantEventSource<unknown>,
+  'webhook-endpoint': webhookEndpointMerchantEvents as MerchantEventSource<unknown>,
 };
 
 /** The source of a stream type's merchant events; undefined for stream types merchants hear nothing of. */
@@ -363,6 +397,8 @@ export function merchantEventSource(event: MerchantEvent): string {
       return '/v1/refunds';
     case 'chargeback':
       return `/v1/payment-charges/${String(event.data.paymentChargeId)}/chargebacks`;
+    case 'webhook_endpoint':
+      return '/v1/webhook-endpoints';
   }
 }
 

@@ -11,11 +11,11 @@ import type { ChargeStatus } from '../payment-charge';
 import type { ChargebackStatus, RefundStatus } from '../payment-refund';
 
 /** What a merchant event is about: its `subject` is that object's id, its `data` that object. */
-export type MerchantObjectType = 'payment_charge' | 'payment_agreement' | 'refund' | 'chargeback';
+export type MerchantObjectType = 'payment_charge' | 'payment_agreement' | 'refund' | 'chargeback' | 'webhook_endpoint';
 
 export interface WebhookEventTypeDefinition {
   /** The object the event's `data` is (`webhook_endpoint` for the service's own events). */
-  objectType: MerchantObjectType | 'webhook_endpoint';
+  objectType: MerchantObjectType;
   /** One line: what happened (docs/webhooks.md, the OpenAPI description). */
   meaning: string;
   /** The name of `data`'s shape: the OpenAPI component schema of the object as `GET` returns it. */

@@ -5,6 +5,7 @@ import {
   type WebhookEndpointList,
   type WebhookEndpointResource,
   type WebhookEndpointWithSecret,
+  type WebhookSigningSecretRotation,
   type WebhookTestEventResult,
 } from '@payment-ledger/contracts';
 import { type Infer, integer, oneOf } from '../http/body-schema';
@@ -65,3 +66,16 @@ export const webhookTestEventResultSchema = resource('WebhookTestEventResult', {
   error: nullable(text({ description: 'Why no answer came (timeout, refused address, network error)' })),
 });
 describes<Infer<typeof webhookTestEventResultSchema>, WebhookTestEventResult>(true);
+
+export const webhookSigningSecretRotationSchema = resource('WebhookSigningSecretRotation', {
+  secret: text({
+    description:
+      "Your default signing secret (`whsec_…`), shown this once: it signs the webhooks sent to charges' and " +
+      "agreements' own webhooksUrl",
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  }),
+  previousSecretExpiresAt: nullable(
+    dateTime('Until when the secret it replaces still signs too (none the first time)'),
+  ),
+});
+describes<Infer<typeof webhookSigningSecretRotationSchema>, WebhookSigningSecretRotation>(true);

@@ -1,0 +1,64 @@
+import type { Repository } from 'typeorm';
+import { newSigningSecret } from '../domain/standard-webhooks';
+import type { SecretBox } from '../infrastructure/secret-box';
+import type { WebhookMerchantSecretEntity } from '../infrastructure/webhook.entities';
+
+/**
+ * Each merchant's default signing secret, for the deliveries to a charge's or an agreement's own `webhooksUrl`
+ * (endpoints have their own). Created with the merchant and shown once (`npm run merchant:create` prints it; for a
+ * merchant made before this existed, it is made at its first use), rotated like an endpoint's secret: the new one is
+ * shown once and the previous one keeps signing until the overlap ends. Plain TypeScript over the entity's repository,
+ * so the merchant CLI uses it outside Nest too.
+ */
+export class MerchantSigningSecrets {
+  constructor(
+    private readonly secrets: Repository<WebhookMerchantSecretEntity>,
+    private readonly box: SecretBox,
+    private readonly clock: { now(): Date },
+    private readonly rotationOverlapMs: number,
+  ) {}
+
+  /** Creates the merchant's secret and answers it (to show once); null when the merchant has one already. */
+  async create(merchantId: string): Promise<string | null> {
+    const secret = newSigningSecret();
+    const now = this.clock.now();
+    const { raw } = await this.secrets
+      .createQueryBuilder()
+      .insert()
+      .values({ merchantId, secretCiphertext: this.box.seal(secret), createdAt: now, updatedAt: now })
+      .orIgnore()
+      .returning(['merchantId'])
+      .execute();
+    // The rows the insert returned: none when the merchant had a secret already (ON CONFLICT DO NOTHING).
+    return (raw as unknown[]).length > 0 ? secret : null;
+  }
+
+  /** A new secret, answered once; the one it replaces signs too for the overlap. Creates the first one if none. */
+  async rotate(merchantId: string): Promise<{ secret: string; previousSecretExpiresAt: Date | null }> {
+    const created = await this.create(merchantId);
+    if (created !== null) return { secret: created, previousSecretExpiresAt: null };
+    const row = await this.secrets.findOneByOrFail({ merchantId });
+    const now = this.clock.now();
+    const secret = newSigningSecret();
+    row.previousSecretCiphertext = row.secretCiphertext;
+    row.previousSecretExpiresAt = new Date(now.getTime() + this.rotationOverlapMs);
+    row.secretCiphertext = this.box.seal(secret);
+    row.updatedAt = now;
+    await this.secrets.save(row);
+    return { secret, previousSecretExpiresAt: row.previousSecretExpiresAt };
+  }
+
+  /** The secrets that sign a delivery now: the current one (made if the merchant has none yet) and the previous one. */
+  async signingSecretsOf(merchantId: string): Promise<string[]> {
+    let row = await this.secrets.findOneBy({ merchantId });
+    if (!row) {
+      await this.create(merchantId);
+      row = await this.secrets.findOneByOrFail({ merchantId });
+    }
+    const secrets = [this.box.open(row.secretCiphertext)];
+    if (row.previousSecretCiphertext && row.previousSecretExpiresAt && row.previousSecretExpiresAt > this.clock.now()) {
+      secrets.push(this.box.open(row.previousSecretCiphertext));
+    }
+    return secrets;
+  }
+}
