@@ -421,6 +421,42 @@ describe('every answer is what the document says', () => {
       expect(reusedKey.body.failureCode).toBe('idempotency_key_reused');
     }
 
+    // The merchant's event log (the projection of the log: wait for the automatic charge's events), an event's
+    // deliveries, a redelivery, and an endpoint's bulk redelivery; unknown ids are 404, reused keys 409.
+    let events: { id: string; subject: string }[] = [];
+    await waitFor('the event log', async () => {
+      events = (await api('GET', `/v1/events?objectId=${automatic.body.id}&limit=100`)).body.data ?? [];
+      return events.length > 0;
+    });
+    const eventPath = `/v1/events/${events[0].id}`;
+    expect((await api('GET', `/v1/events?limit=1`)).body).toMatchObject({ hasMore: true });
+    expect((await api('GET', eventPath)).body).toMatchObject({ id: events[0].id, specversion: '1.0' });
+    expect((await api('GET', `${eventPath}/deliveries`)).status).toBe(200);
+    const missingEvent = '/v1/events/evt_00000000000000000000000000000000';
+    for (const path of [missingEvent, `${missingEvent}/deliveries`]) expect((await api('GET', path)).status).toBe(404);
+    expect((await api('POST', `${missingEvent}/redeliveries`, {})).status).toBe(404);
+    const redeliveryKey = { 'Request-Idempotency-Key': 'ev-1' };
+    expect((await api('POST', `${eventPath}/redeliveries`, {}, redeliveryKey)).status).toBe(201);
+    expect((await api('POST', `${eventPath}/redeliveries`, { again: true }, redeliveryKey)).body.failureCode).toBe(
+      'idempotency_key_reused',
+    );
+    const range = { from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' };
+    const bulk = `${secondEndpoint}/redeliveries`;
+    const bulkKey = { 'Request-Idempotency-Key': 'ev-bulk-1' };
+    expect((await api('POST', bulk, range, bulkKey)).status).toBe(201);
+    expect((await api('POST', bulk, { ...range, from: '2001-01-01T00:00:00Z' }, bulkKey)).body.failureCode).toBe(
+      'idempotency_key_reused',
+    );
+    expect((await api('POST', bulk, { from: range.to, to: range.from })).status).toBe(400);
+    expect((await api('POST', `${endpoint}/redeliveries`, range)).status).toBe(404);
+
+    // The default signing secret (webhooksUrl deliveries): rotated, and a key reused with another body.
+    const rotations = '/v1/webhook-signing-secret/rotations';
+    expect((await api('POST', rotations, {}, { 'Request-Idempotency-Key': 'wss-1' })).body.secret).toMatch(/^whsec_/);
+    expect(
+      (await api('POST', rotations, { again: true }, { 'Request-Idempotency-Key': 'wss-1' })).body.failureCode,
+    ).toBe('idempotency_key_reused');
+
     // The provider's notifications (no API key: the provider's signature): taken, a copy answered as a duplicate,
     // malformed (400), unsigned (401), forged (403).
     const notifications = '/v1/provider-notifications/amazon-pay';
