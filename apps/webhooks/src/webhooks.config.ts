@@ -30,11 +30,11 @@ export const webhooksConfigSchema = {
   /** How long the secret before a rotation keeps signing too. */
   WEBHOOK_ROTATION_OVERLAP_MS: env.int({ default: 24 * 3_600_000, min: 0 }),
   /** Attempts in flight at once in this process. */
-  WEBHOOK_CONCURRENCY: env.int({ default: 32, min: 1, max: 1_000 }),
-  /** Attempts in flight at once per endpoint (or per object webhooksUrl) in this process: a slow receiver holds no more. */
-  WEBHOOK_ENDPOINT_CONCURRENCY: env.int({ default: 4, min: 1, max: 100 }),
+  WEBHOOK_CONCURRENCY: env.int({ default: 128, min: 1, max: 1_000 }),
+  /** Attempts in flight at once per endpoint (or per object webhooksUrl) in this process, and as many more waiting in line for them: a slow receiver holds no more of the WEBHOOK_CONCURRENCY lanes than twice this. */
+  WEBHOOK_ENDPOINT_CONCURRENCY: env.int({ default: 32, min: 1, max: 500 }),
   /** How often deliveries that came due are looked for. */
-  WEBHOOK_POLL_MS: env.int({ default: 250, min: 10 }),
+  WEBHOOK_POLL_MS: env.int({ default: 50, min: 10 }),
   /** The response body kept with an attempt, at most (bytes); the rest is not read. */
   WEBHOOK_RESPONSE_BODY_MAX_BYTES: env.int({ default: 4_096, min: 0, max: 65_536 }),
 };

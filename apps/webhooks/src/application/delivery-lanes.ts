@@ -33,12 +33,19 @@ export interface AttemptOutcome {
   next: { rescheduleAt: Date } | undefined;
 }
 
-/** How soon a lane whose target is busy (its attempts in flight at the limit) is looked at again. */
+/** How soon a lane whose target is busy (its attempts in flight and its line at the limit) is looked at again. */
 const BUSY_TARGET_RETRY_MS = 200;
+/** How long a lane waits in its target's line for a slot before it lets its worker lane go. */
+const BUSY_TARGET_WAIT_MS = 1_000;
 
 /** The lane of a delivery: one target and one object. Its deliveries are sent in order, one at a time. */
 export function laneOf(target: { endpointId: string } | { url: string }, objectId: string): string {
-  return 'endpointId' in target ? `${target.endpointId}|${objectId}` : `url:${target.url}|${objectId}`;
+  return `${'endpointId' in target ? target.endpointId : `url:${target.url}`}|${objectId}`;
+}
+
+/** The target a lane sends to (an endpoint id, or `url:<webhooksUrl>`): object ids hold no `|`. */
+export function targetOfLane(lane: string): string {
+  return lane.slice(0, lane.lastIndexOf('|'));
 }
 
 /**
@@ -73,17 +80,22 @@ export class DeliveryLanes {
 
   /** Runs the lane's next delivery; returns when to look at the lane again (undefined: it is empty). */
   async run(lane: string): Promise<{ rescheduleAt: Date } | undefined> {
-    const head = await this.store.laneHead(lane);
-    if (!head) return undefined;
-    const now = this.clock.now();
-    if (head.endpoint && head.endpoint.status !== 'ENABLED') {
-      await this.store.holdPendingOfEndpoint(head.endpointId!, now);
-      return undefined;
+    // The target's slot first: a lane of a busy target costs no query, and waits a little in line for a slot.
+    const target = targetOfLane(lane);
+    if (!(await this.limiter.acquire(target, BUSY_TARGET_WAIT_MS))) {
+      return { rescheduleAt: new Date(this.clock.now().getTime() + BUSY_TARGET_RETRY_MS) };
     }
-    if (head.nextAttemptAt && head.nextAttemptAt.getTime() > now.getTime()) return { rescheduleAt: head.nextAttemptAt };
-    const target = head.endpointId ?? `url:${head.url}`;
-    if (!this.limiter.tryAcquire(target)) return { rescheduleAt: new Date(now.getTime() + BUSY_TARGET_RETRY_MS) };
     try {
+      const head = await this.store.laneHead(lane);
+      if (!head) return undefined;
+      const now = this.clock.now();
+      if (head.endpoint && head.endpoint.status !== 'ENABLED') {
+        await this.store.holdPendingOfEndpoint(head.endpointId!, now);
+        return undefined;
+      }
+      if (head.nextAttemptAt && head.nextAttemptAt.getTime() > now.getTime()) {
+        return { rescheduleAt: head.nextAttemptAt };
+      }
       return (await this.attemptNow(lane, head)).next;
     } finally {
       this.limiter.release(target);

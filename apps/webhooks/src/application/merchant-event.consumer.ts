@@ -113,6 +113,8 @@ export class MerchantEventConsumer {
   }
 
   private async stateBefore(source: MerchantEventSource<unknown>, event: EventEnvelope): Promise<unknown> {
+    // A stream's first event starts from nothing: no read (every new charge, on the path of each create).
+    if (event.streamVersion === 1) return source.initialState;
     const known = this.snapshots.get(event.streamId);
     if (known && known.version === event.streamVersion - 1) return known.state;
     const stored = await this.store.readStream(event.streamId, 1);

@@ -63,6 +63,9 @@ export type DeliverySettlement =
 /** What an attempt did to its endpoint. */
 export type EndpointEffect = 'succeeded' | 'failed' | { disable: 'ENDPOINT_GONE' | 'FAILING' };
 
+/** An endpoint's effect that disables nothing. */
+type RecordedEffect = { endpointId: string; effect: 'succeeded' | 'failed' };
+
 /**
  * The SQL of deliveries on the path of every merchant event and every attempt (one statement each, or one transaction
  * for an attempt's three writes); endpoints' own reads and writes go through their TypeORM repository.
@@ -172,6 +175,9 @@ export class WebhookDeliveryStore {
     settlement: DeliverySettlement,
     endpoint: { endpointId: string; effect: EndpointEffect } | null,
   ): Promise<{ morePending: boolean }> {
+    if (!endpoint || typeof endpoint.effect === 'string') {
+      return this.recordAttemptAtOnce(lane, attempt, settlement, endpoint as RecordedEffect | null);
+    }
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
@@ -219,6 +225,57 @@ export class WebhookDeliveryStore {
     } finally {
       client.release();
     }
+  }
+
+  /**
+   * recordAttempt for an attempt that disables nothing (the usual case): its writes as one statement, which is one
+   * transaction and one round trip — the attempt, the delivery, the endpoint's failing streak — and whether another
+   * delivery of the lane is pending (the statement's snapshot still shows this one pending: it is left out).
+   */
+  private async recordAttemptAtOnce(
+    lane: string,
+    attempt: AttemptRecord,
+    settlement: DeliverySettlement,
+    endpoint: RecordedEffect | null,
+  ): Promise<{ morePending: boolean }> {
+    const { rows } = await this.pool.query<{ more: boolean }>({
+      name: 'webhook_attempts.record',
+      text: `WITH attempt AS (
+               INSERT INTO webhook_attempts (delivery_id, merchant_id, attempt_number, url, request_headers,
+                                             response_status, response_body, latency_ms, error, attempted_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ), settled AS (
+               UPDATE webhook_deliveries
+                  SET status = $11, attempts = attempts + 1, next_attempt_at = $12, last_attempt_at = $10,
+                      updated_at = $10
+                WHERE delivery_id = $1 AND status = 'PENDING'
+             ), streak AS (
+               UPDATE webhook_endpoints
+                  SET failing_since = CASE WHEN $14 = 'succeeded' THEN NULL ELSE $10 END
+                WHERE endpoint_id = $13
+                  AND CASE WHEN $14 = 'succeeded' THEN failing_since IS NOT NULL ELSE failing_since IS NULL END
+             )
+             SELECT EXISTS (SELECT 1 FROM webhook_deliveries
+                             WHERE lane = $15 AND status = 'PENDING' AND delivery_id <> $1) AS more`,
+      values: [
+        attempt.deliveryId,
+        attempt.merchantId,
+        attempt.attemptNumber,
+        attempt.url,
+        JSON.stringify(attempt.requestHeaders),
+        attempt.responseStatus,
+        attempt.responseBody,
+        attempt.latencyMs,
+        attempt.error,
+        attempt.attemptedAt,
+        settlement.status,
+        settlement.status === 'PENDING' ? settlement.nextAttemptAt : null,
+        endpoint?.endpointId ?? null,
+        endpoint?.effect ?? null,
+        lane,
+      ],
+    });
+    return { morePending: rows[0].more };
   }
 
   /** Holds an endpoint's pending deliveries (it is disabled or deleted): they wait for a redelivery. */

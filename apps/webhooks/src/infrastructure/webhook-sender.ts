@@ -1,5 +1,5 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { checkOutboundUrl, type OutboundUrlPolicy, pinnedLookup } from '@payment-ledger/platform';
 
 /** What one POST to a receiver came to: an answer (status, headers, the start of its body), or no answer. */
@@ -21,6 +21,15 @@ export interface SendOptions {
 }
 
 /**
+ * Connections kept open between attempts to one receiver (host and port): a busy endpoint is not a new TCP (and TLS)
+ * handshake per delivery. A kept connection was made to an address checked when it was opened (see pinnedLookup);
+ * a new one is checked again.
+ */
+const KEEP_ALIVE = { keepAlive: true, keepAliveMsecs: 5_000, maxSockets: 64, maxFreeSockets: 16, timeout: 30_000 };
+const httpAgent = new HttpAgent(KEEP_ALIVE);
+const httpsAgent = new HttpsAgent(KEEP_ALIVE);
+
+/**
  * POSTs a webhook. The URL is checked again at each attempt (its host resolved now, every address public unless the
  * host is allow-listed) and the connection pinned to the addresses checked, so a name that resolves to a private
  * address later (DNS rebinding) is refused rather than reached. Redirects are not followed (an answer 3xx is a
@@ -38,7 +47,8 @@ export async function sendWebhook(
   const check = await checkOutboundUrl(url, options.policy);
   if (!check.ok) return { error: 'refused_address', errorMessage: check.message, latencyMs: elapsed() };
   const target = check.url;
-  const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const https = target.protocol === 'https:';
+  const request = https ? httpsRequest : httpRequest;
   return new Promise<SendResult>((resolve) => {
     let settled = false;
     const finish = (result: Omit<SendResult, 'latencyMs'>) => {
@@ -53,7 +63,7 @@ export async function sendWebhook(
         method: 'POST',
         headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
         lookup: pinnedLookup(check) as never,
-        agent: false,
+        agent: https ? httpsAgent : httpAgent,
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -75,7 +85,7 @@ export async function sendWebhook(
           size += chunk.length;
           if (size >= options.maxBodyBytes) {
             answer();
-            res.destroy();
+            res.destroy(); // the rest is not read: this connection is not kept
           }
         });
         res.on('end', answer);
