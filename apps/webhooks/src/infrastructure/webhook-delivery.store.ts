@@ -1,12 +1,12 @@
 import type { Pool, PoolClient } from 'pg';
 import {
   WEBHOOK_ENDPOINT_EVENT_SCHEMA_VERSIONS,
+  type WebhookDeliveryStatus,
   type WebhookEndpointDisabled,
   webhookEndpointStreamId,
   type WebhookEndpointStatus,
 } from '@payment-ledger/contracts';
 import type { EventStore } from '@payment-ledger/event-store';
-import type { WebhookDeliveryStatus } from './webhook.entities';
 
 /** A delivery to make: one merchant event to one target (an endpoint, or the object's own webhooksUrl). */
 export interface NewDelivery {
@@ -176,49 +176,22 @@ export class WebhookDeliveryStore {
     endpoint: { endpointId: string; effect: EndpointEffect } | null,
   ): Promise<{ morePending: boolean }> {
     if (!endpoint || typeof endpoint.effect === 'string') {
-      return this.recordAttemptAtOnce(lane, attempt, settlement, endpoint as RecordedEffect | null);
+      return this.recordAttemptAtOnce(this.pool, lane, attempt, settlement, endpoint as RecordedEffect | null);
     }
+    // An attempt that disables its endpoint: recorded as a failure, then the endpoint disabled (its pending
+    // deliveries held, WebhookEndpointDisabled appended), all in one transaction.
+    const disable = endpoint.effect;
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query({
-        name: 'webhook_attempts.insert',
-        text: `INSERT INTO webhook_attempts (delivery_id, merchant_id, attempt_number, url, request_headers,
-                                             response_status, response_body, latency_ms, error, attempted_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        values: [
-          attempt.deliveryId,
-          attempt.merchantId,
-          attempt.attemptNumber,
-          attempt.url,
-          JSON.stringify(attempt.requestHeaders),
-          attempt.responseStatus,
-          attempt.responseBody,
-          attempt.latencyMs,
-          attempt.error,
-          attempt.attemptedAt,
-        ],
+      await this.recordAttemptAtOnce(client, lane, attempt, settlement, {
+        endpointId: endpoint.endpointId,
+        effect: 'failed',
       });
-      await client.query({
-        name: 'webhook_deliveries.settle',
-        text: `UPDATE webhook_deliveries
-                  SET status = $2, attempts = attempts + 1, next_attempt_at = $3, last_attempt_at = $4, updated_at = $4
-                WHERE delivery_id = $1 AND status = 'PENDING'`,
-        values: [
-          attempt.deliveryId,
-          settlement.status,
-          settlement.status === 'PENDING' ? settlement.nextAttemptAt : null,
-          attempt.attemptedAt,
-        ],
-      });
-      if (endpoint) await this.applyEndpointEffect(client, endpoint.endpointId, endpoint.effect, attempt.attemptedAt);
-      const { rows } = await client.query<{ more: boolean }>({
-        name: 'webhook_deliveries.lane_more',
-        text: `SELECT EXISTS (SELECT 1 FROM webhook_deliveries WHERE lane = $1 AND status = 'PENDING') AS more`,
-        values: [lane],
-      });
+      await this.disableEndpoint(client, endpoint.endpointId, disable, attempt.attemptedAt);
       await client.query('COMMIT');
-      return { morePending: rows[0].more };
+      // The endpoint's other deliveries of the lane are held now: none is left to send.
+      return { morePending: false };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -228,17 +201,18 @@ export class WebhookDeliveryStore {
   }
 
   /**
-   * recordAttempt for an attempt that disables nothing (the usual case): its writes as one statement, which is one
-   * transaction and one round trip — the attempt, the delivery, the endpoint's failing streak — and whether another
+   * An attempt's writes as one statement (in the session given: the pool, for its own transaction), which is one
+   * round trip — the attempt, the delivery, the endpoint's failing streak — and whether another
    * delivery of the lane is pending (the statement's snapshot still shows this one pending: it is left out).
    */
   private async recordAttemptAtOnce(
+    session: Pool | PoolClient,
     lane: string,
     attempt: AttemptRecord,
     settlement: DeliverySettlement,
     endpoint: RecordedEffect | null,
   ): Promise<{ morePending: boolean }> {
-    const { rows } = await this.pool.query<{ more: boolean }>({
+    const { rows } = await session.query<{ more: boolean }>({
       name: 'webhook_attempts.record',
       text: `WITH attempt AS (
                INSERT INTO webhook_attempts (delivery_id, merchant_id, attempt_number, url, request_headers,
@@ -289,28 +263,13 @@ export class WebhookDeliveryStore {
     return rowCount ?? 0;
   }
 
-  private async applyEndpointEffect(
+  /** Disables the endpoint, holds its pending deliveries and records WebhookEndpointDisabled, in the session. */
+  private async disableEndpoint(
     session: PoolClient,
     endpointId: string,
-    effect: EndpointEffect,
+    effect: { disable: 'ENDPOINT_GONE' | 'FAILING' },
     now: Date,
   ): Promise<void> {
-    if (effect === 'succeeded') {
-      await session.query({
-        name: 'webhook_endpoints.succeeded',
-        text: `UPDATE webhook_endpoints SET failing_since = NULL WHERE endpoint_id = $1 AND failing_since IS NOT NULL`,
-        values: [endpointId],
-      });
-      return;
-    }
-    if (effect === 'failed') {
-      await session.query({
-        name: 'webhook_endpoints.failed',
-        text: `UPDATE webhook_endpoints SET failing_since = $2 WHERE endpoint_id = $1 AND failing_since IS NULL`,
-        values: [endpointId, now],
-      });
-      return;
-    }
     const { rows } = await session.query<{ merchant_id: string; url: string; failing_since: Date | null }>({
       name: 'webhook_endpoints.disable',
       text: `UPDATE webhook_endpoints SET status = 'DISABLED', disabled_reason = $2, updated_at = $3

@@ -1,5 +1,10 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { WebhookEndpointDisabledReason, WebhookEndpointStatus, WebhookEventType } from '@payment-ledger/contracts';
+import type {
+  WebhookDeliveryStatus,
+  WebhookEndpointDisabledReason,
+  WebhookEndpointStatus,
+  WebhookEventType,
+} from '@payment-ledger/contracts';
 
 /**
  * The webhooks service's records (apps/webhooks/migrations/0900_webhooks.sql): a merchant's endpoints, one delivery
@@ -54,9 +59,6 @@ export class WebhookEndpointEntity {
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
   deletedAt!: Date | null;
 }
-
-export const WEBHOOK_DELIVERY_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED', 'ENDPOINT_DISABLED'] as const;
-export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
 
 @Entity({ name: 'webhook_deliveries' })
 export class WebhookDeliveryEntity {

@@ -1,11 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, Matches } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
 import { ID_PATTERNS, REFUND_STATUSES, type RefundStatus } from '@payment-ledger/contracts';
+import { InstantQueryParam } from '../http/instant-query';
 import { PageQuery } from '../http/page-query';
-
-const ISO_8601 = 'ISO 8601 date-time with a time zone, such as 2025-03-26T20:24:27Z';
-/** A date and a time with its zone (an instant): a bare date or local time would depend on where it is read. */
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** `GET /v1/refunds`: the merchant's refunds, newest first (finance's view), filtered by status, charge and time. */
 export class ListRefundsQuery extends PageQuery {
@@ -27,15 +24,9 @@ export class ListRefundsQuery extends PageQuery {
   @Matches(new RegExp(ID_PATTERNS.charge), { message: 'paymentChargeId must be a payment charge id' })
   paymentChargeId?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Only refunds asked for at or after this instant' })
-  @IsOptional()
-  @Matches(INSTANT, { message: `createdFrom must be an ${ISO_8601}` })
-  @IsISO8601({ strict: true }, { message: `createdFrom must be an ${ISO_8601}` })
+  @InstantQueryParam('createdFrom', 'Only refunds asked for at or after this instant')
   createdFrom?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Only refunds asked for before this instant' })
-  @IsOptional()
-  @Matches(INSTANT, { message: `createdTo must be an ${ISO_8601}` })
-  @IsISO8601({ strict: true }, { message: `createdTo must be an ${ISO_8601}` })
+  @InstantQueryParam('createdTo', 'Only refunds asked for before this instant')
   createdTo?: string;
 }
