@@ -52,6 +52,14 @@ const SERVICE_PRIVILEGES: Record<string, string[]> = {
   amazon_pay_sandbox_idempotency_keys: ['SELECT', 'INSERT'],
   // A sandbox refund is inserted, and updated once when a delayed one settles.
   amazon_pay_sandbox_refunds: UPSERT,
+  // Webhooks: endpoints are soft-deleted, deliveries settle by UPDATE, attempts are only added.
+  webhook_endpoints: UPSERT,
+  webhook_deliveries: UPSERT,
+  webhook_attempts: ['SELECT', 'INSERT'],
+  webhook_merchant_secrets: UPSERT,
+  // The merchant event log is upserted by its projection; provider notifications are recorded, then marked handled.
+  merchant_events: UPSERT,
+  provider_notifications: UPSERT,
 };
 /** The migration runner's own bookkeeping: nothing the services touch. */
 const NOT_FOR_SERVICES = ['migrations'];

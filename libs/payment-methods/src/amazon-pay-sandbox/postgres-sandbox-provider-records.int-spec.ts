@@ -409,10 +409,14 @@ describe('AmazonPaySandboxProvider with its records in PostgreSQL', () => {
            VALUES ($1, $2, $3, 900, 'USD', 'Refunded', now(), now())`,
           [`S01-R-${newId('refund')}`, chargeId, newId('refund')],
         );
-        const refund = provider.refund(refundRequest(chargeId, { amount: money(200, 'USD') }));
+        // Its refusal is expected from the start: it may come while COMMIT's own answer is still on its way.
+        const refused = expectRefused(
+          provider.refund(refundRequest(chargeId, { amount: money(200, 'USD') })),
+          'amount_exceeds_refundable',
+        );
         await waitForLockWaiters(1);
         await other.query('COMMIT');
-        await expectRefused(refund, 'amount_exceeds_refundable');
+        await refused;
       } finally {
         await other.query('ROLLBACK').catch(() => undefined);
         other.release();
