@@ -78,7 +78,8 @@ ${ENVELOPE_TABLE}
 
 Every request is signed as [Standard Webhooks](https://www.standardwebhooks.com) says, with the endpoint's signing
 secret (\`whsec_…\`, shown once when the endpoint is made; an object's own \`webhooksUrl\` uses your merchant's default
-signing secret):
+signing secret, shown once when the merchant is made — \`npm run merchant:create\` prints it — and rotated with
+\`POST /v1/webhook-signing-secret/rotations\`, which shows the new one once):
 
 ${HEADERS_TABLE}
 
