@@ -129,10 +129,16 @@ it('a delayed refund settles through the sandbox’s notification, with no refun
     15_000,
   );
   expect(await refundEvents(chargeId)).toEqual(['RefundRequested', 'RefundPending', 'RefundSucceeded']);
-  const { rows } = await db.pool.query(
-    'SELECT object_type, object_id, outcome, events FROM provider_notifications WHERE object_id = $1',
-    [providerReference],
-  );
+  // The notification is marked handled once the refunds service has answered: a moment after the refund shows.
+  const notifications = async () =>
+    (
+      await db.pool.query(
+        'SELECT object_type, object_id, outcome, events FROM provider_notifications WHERE object_id = $1',
+        [providerReference],
+      )
+    ).rows;
+  await waitFor('the notification marked handled', async () => (await notifications())[0]?.outcome != null, 15_000);
+  const rows = await notifications();
   expect(rows).toEqual([
     { object_type: 'REFUND', object_id: providerReference, outcome: 'RECORDED', events: ['RefundSucceeded'] },
   ]);
@@ -166,11 +172,18 @@ it('a pending (AuthorizationInitiated) authorization is decided through the sand
     authorizations: [{ status: 'AUTHORIZED' }],
     captures: [{ amount: 1000 }],
   });
-  const { rows } = await db.pool.query(
-    `SELECT outcome, events FROM provider_notifications WHERE object_type = 'CHARGE' AND charge_permission_id = $1`,
-    [charge.id],
-  );
-  expect(rows).toEqual([{ outcome: 'RECORDED', events: expect.arrayContaining(['ChargeAuthorized']) }]);
+  // The notification is marked handled once the charges service has answered: a moment after the charge shows it.
+  const notifications = async () =>
+    (
+      await db.pool.query(
+        `SELECT outcome, events FROM provider_notifications WHERE object_type = 'CHARGE' AND charge_permission_id = $1`,
+        [charge.id],
+      )
+    ).rows;
+  await waitFor('the notification marked handled', async () => (await notifications())[0]?.outcome != null, 15_000);
+  expect(await notifications()).toEqual([
+    { outcome: 'RECORDED', events: expect.arrayContaining(['ChargeAuthorized']) },
+  ]);
 });
 
 it('records a NotificationId once: the same notification again is answered as a duplicate', async () => {
