@@ -49,18 +49,7 @@ import { env, loadConfig } from '@payment-ledger/platform';
 import { sandboxPageConfigSchema } from '@payment-ledger/payment-methods';
 import { rpcConfigSchema } from '@payment-ledger/rpc';
 import { createMerchant } from '../apps/gateway/src/infrastructure/merchants/merchant.repository';
-import { freePort } from '../test/support/ports';
-import { stopProcess } from '../test/support/processes';
-import {
-  accepts,
-  benchEnvironment,
-  count,
-  gitCommit,
-  hostFacts,
-  percentile,
-  type Service,
-  startService,
-} from './support/bench-stack';
+import { benchEnvironment, count, gitCommit, hostFacts, percentile, startBenchServices } from './support/bench-stack';
 import { cpuCalibrationMs, cpuPerUnit, cpuSnapshot } from './support/cpu-accounting';
 import { type LoadRun, okAnswers } from './support/load-run';
 import { openLoop } from './support/open-loop';
@@ -446,63 +435,17 @@ async function startStack(
     stop: () => Promise<void>;
   }
 > {
-  const chargesPort = await freePort();
-  const gatewayPort = await freePort();
-  const common = {
-    DATABASE_URL: dbUrl,
-    DATABASE_POOL_SIZE: String(config.BENCH_DATABASE_POOL_SIZE),
-    KAFKA_BROKERS: config.KAFKA_BROKERS.join(','),
-    KAFKA_TOPIC_NAMESPACE: namespace,
-    LOG_LEVEL: 'warn',
-    RPC_SIGNING_SECRETS: config.RPC_SIGNING_SECRETS.join(','),
-    SANDBOX_SIGNING_SECRET: config.SANDBOX_SIGNING_SECRET,
-    CHARGES_TCP_HOST: '127.0.0.1',
-    CHARGES_TCP_PORT: String(chargesPort),
-  };
   const extra = config.BENCH_SERVICE_NODE_OPTIONS ?? '';
-  const started: Service[] = [];
-  const stop = async () => {
-    for (const service of started.reverse()) {
-      await stopProcess(service, 'SIGTERM', 15_000).catch((error: unknown) =>
-        console.error(`${service.name}: ${(error as Error).message}; killed`),
-      );
-    }
-  };
-  const baseUrl = `http://127.0.0.1:${gatewayPort}`;
+  const services = await startBenchServices({
+    databaseUrl: dbUrl,
+    namespace,
+    config,
+    services: [{ name: 'charges', env: { SANDBOX_PUBLIC_URL: 'http://127.0.0.1:3999', NODE_OPTIONS: extra } }],
+    gatewayEnv: { NODE_OPTIONS: extra },
+    from: SERVICES_FROM,
+  });
+  const { baseUrl } = services;
   try {
-    const charges = await startService(
-      'charges',
-      'apps/charges/src/main.ts',
-      {
-        ...common,
-        SANDBOX_PUBLIC_URL: 'http://127.0.0.1:3999',
-        NODE_OPTIONS: extra,
-      },
-      () => accepts(chargesPort),
-      SERVICES_FROM,
-    );
-    started.push(charges);
-    const gateway = await startService(
-      'gateway',
-      'apps/gateway/src/main.ts',
-      {
-        ...common,
-        GATEWAY_HOST: '127.0.0.1',
-        GATEWAY_PORT: String(gatewayPort),
-        // The load comes from one address with one key, far above the default limits: rate limits off (0), so
-        // what is measured is the gateway's work, not its 429s.
-        GATEWAY_RATE_LIMIT_PER_KEY: '0',
-        GATEWAY_RATE_LIMIT_PER_ADDRESS: '0',
-        NODE_OPTIONS: extra,
-      },
-      () =>
-        fetch(`${baseUrl}/health/live`).then(
-          (r) => r.ok,
-          () => false,
-        ),
-      SERVICES_FROM,
-    );
-    started.push(gateway);
     const { apiKey } = await createMerchant(pool, 'Bench Merchant', 'SANDBOX');
 
     // One charge through the whole path, checked by hand: it is also the one scenario (c) reads.
@@ -519,16 +462,9 @@ async function startStack(
       headers: { authorization: `Bearer ${apiKey}` },
     });
     if (read.status !== 200) throw new Error(`reading the charge answered ${read.status}: ${await read.text()}`);
-    return {
-      baseUrl,
-      apiKey,
-      chargeId: charge.id,
-      pids: { gateway: gateway.pid!, charges: charges.pid! },
-      output: () => `--- charges ---\n${charges.output()}\n--- gateway ---\n${gateway.output()}`,
-      stop,
-    };
+    return { ...services, apiKey, chargeId: charge.id };
   } catch (error) {
-    await stop();
+    await services.stop();
     throw error;
   }
 }

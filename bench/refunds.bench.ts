@@ -69,17 +69,15 @@ import { env, loadConfig } from '@payment-ledger/platform';
 import { rpcConfigSchema } from '@payment-ledger/rpc';
 import { createMerchant } from '../apps/gateway/src/infrastructure/merchants/merchant.repository';
 import { entityDataSource } from '../test/support/entity-schema';
-import { freePort } from '../test/support/ports';
-import { stopProcess } from '../test/support/processes';
+import { anyOpsPorts } from '../test/support/ports';
 import {
-  accepts,
   benchEnvironment,
+  type BenchServices,
   count,
   gitCommit,
   hostFacts,
   percentile,
-  type Service,
-  startService,
+  startBenchServices,
 } from './support/bench-stack';
 import { cpuCalibrationMs, cpuPerUnit, cpuSnapshot } from './support/cpu-accounting';
 import { describeServiceCode, serviceCodeSource } from './support/service-code';
@@ -341,89 +339,19 @@ function capturedOf(state: ReturnType<typeof chargeStateAsOf>): number {
 
 // ---- The services ----
 
-interface Stack {
-  baseUrl: string;
-  pids: { gateway: number; charges: number; refunds: number };
-  output: () => string;
-  stop: () => Promise<void>;
-}
+type Stack = BenchServices<'charges' | 'refunds'>;
 
-async function startStack(dbUrl: string, namespace: string): Promise<Stack> {
-  const [chargesPort, refundsPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
-  const common = {
-    DATABASE_URL: dbUrl,
-    DATABASE_POOL_SIZE: String(config.BENCH_DATABASE_POOL_SIZE),
-    KAFKA_BROKERS: config.KAFKA_BROKERS.join(','),
-    KAFKA_TOPIC_NAMESPACE: namespace,
-    // The services log every answered request at info: warn keeps the logging out of what is measured.
-    LOG_LEVEL: 'warn',
-    RPC_SIGNING_SECRETS: config.RPC_SIGNING_SECRETS.join(','),
-    SANDBOX_SIGNING_SECRET: config.SANDBOX_SIGNING_SECRET,
-    SANDBOX_PUBLIC_URL: 'http://127.0.0.1:3999',
-    CHARGES_TCP_HOST: '127.0.0.1',
-    CHARGES_TCP_PORT: String(chargesPort),
-    REFUNDS_TCP_HOST: '127.0.0.1',
-    REFUNDS_TCP_PORT: String(refundsPort),
+function startStack(dbUrl: string, namespace: string): Promise<Stack> {
+  return startBenchServices({
+    databaseUrl: dbUrl,
+    namespace,
+    config,
     // Metrics listeners on free ports: the defaults (9300…) may be taken by another stack on this machine.
-    CHARGES_OPS_PORT: '0',
-    REFUNDS_OPS_PORT: '0',
-    GATEWAY_OPS_PORT: '0',
-  };
-  const started: Service[] = [];
-  const stop = async () => {
-    for (const service of [...started].reverse()) {
-      await stopProcess(service, 'SIGTERM', 15_000).catch((error: unknown) =>
-        console.error(`${service.name}: ${(error as Error).message}; killed`),
-      );
-    }
-  };
-  const baseUrl = `http://127.0.0.1:${gatewayPort}`;
-  try {
-    const charges = await startService(
-      'charges',
-      'apps/charges/src/main.ts',
-      common,
-      () => accepts(chargesPort),
-      SERVICES_FROM,
-    );
-    started.push(charges);
-    const refunds = await startService(
-      'refunds',
-      'apps/refunds/src/main.ts',
-      common,
-      () => accepts(refundsPort),
-      SERVICES_FROM,
-    );
-    started.push(refunds);
-    const gateway = await startService(
-      'gateway',
-      'apps/gateway/src/main.ts',
-      {
-        ...common,
-        GATEWAY_HOST: '127.0.0.1',
-        GATEWAY_PORT: String(gatewayPort),
-        // One address and one key, far above the default limits: what is measured is the work, not the 429s.
-        GATEWAY_RATE_LIMIT_PER_KEY: '0',
-        GATEWAY_RATE_LIMIT_PER_ADDRESS: '0',
-      },
-      () =>
-        fetch(`${baseUrl}/health/live`).then(
-          (r) => r.ok,
-          () => false,
-        ),
-      SERVICES_FROM,
-    );
-    started.push(gateway);
-    return {
-      baseUrl,
-      pids: { gateway: gateway.pid!, charges: charges.pid!, refunds: refunds.pid! },
-      output: () => started.map((s) => `--- ${s.name} ---\n${s.output().slice(-3000)}`).join('\n'),
-      stop,
-    };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+    env: { SANDBOX_PUBLIC_URL: 'http://127.0.0.1:3999', ...anyOpsPorts() },
+    services: [{ name: 'charges' }, { name: 'refunds' }],
+    from: SERVICES_FROM,
+    outputTailChars: 3000,
+  });
 }
 
 // ---- Load ----

@@ -57,17 +57,15 @@ import { env, loadConfig } from '@payment-ledger/platform';
 import { rpcConfigSchema } from '@payment-ledger/rpc';
 import { createMerchant } from '../apps/gateway/src/infrastructure/merchants/merchant.repository';
 import { webhooksConfigSchema } from '../apps/webhooks/src/webhooks.config';
-import { freePort } from '../test/support/ports';
-import { stopProcess } from '../test/support/processes';
+import { anyOpsPorts } from '../test/support/ports';
 import {
-  accepts,
   benchEnvironment,
+  type BenchServices,
   count,
   gitCommit,
   hostFacts,
   percentile,
-  type Service,
-  startService,
+  startBenchServices,
 } from './support/bench-stack';
 import { cpuCalibrationMs, cpuPerUnit, cpuSnapshot } from './support/cpu-accounting';
 import { openLoop } from './support/open-loop';
@@ -173,100 +171,37 @@ class Receiver {
 
 // ---- The services ----
 
-interface Stack {
-  baseUrl: string;
-  pids: { gateway: number; charges: number; webhooks: number };
-  output: () => string;
-  stop: () => Promise<void>;
-}
+type Stack = BenchServices<'charges' | 'webhooks'>;
 
-async function startStack(dbUrl: string, namespace: string): Promise<Stack> {
-  const [chargesPort, webhooksPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
-  const common = {
-    DATABASE_URL: dbUrl,
-    DATABASE_POOL_SIZE: String(config.BENCH_DATABASE_POOL_SIZE),
-    KAFKA_BROKERS: config.KAFKA_BROKERS.join(','),
-    KAFKA_TOPIC_NAMESPACE: namespace,
-    // The services log every answered request (and the webhooks service every attempt) at info: warn keeps the
-    // logging out of what is measured.
-    LOG_LEVEL: 'warn',
-    RPC_SIGNING_SECRETS: config.RPC_SIGNING_SECRETS.join(','),
-    SANDBOX_SIGNING_SECRET: config.SANDBOX_SIGNING_SECRET,
-    SANDBOX_PUBLIC_URL: 'http://127.0.0.1:3999',
-    CHARGES_TCP_HOST: '127.0.0.1',
-    CHARGES_TCP_PORT: String(chargesPort),
-    WEBHOOKS_TCP_HOST: '127.0.0.1',
-    WEBHOOKS_TCP_PORT: String(webhooksPort),
-    // The receiver is on 127.0.0.1, which the outbound URL rules refuse unless it is allow-listed.
-    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-    // Metrics listeners on free ports: the defaults (9300…) may be taken by another stack on this machine.
-    CHARGES_OPS_PORT: '0',
-    WEBHOOKS_OPS_PORT: '0',
-    GATEWAY_OPS_PORT: '0',
-  };
-  const started: Service[] = [];
-  const stop = async () => {
-    for (const service of [...started].reverse()) {
-      await stopProcess(service, 'SIGTERM', 15_000).catch((error: unknown) =>
-        console.error(`${service.name}: ${(error as Error).message}; killed`),
-      );
-    }
-  };
-  const baseUrl = `http://127.0.0.1:${gatewayPort}`;
-  try {
-    const charges = await startService(
-      'charges',
-      'apps/charges/src/main.ts',
-      common,
-      () => accepts(chargesPort),
-      SERVICES_FROM,
-    );
-    started.push(charges);
-    const webhooks = await startService(
-      'webhooks',
-      'apps/webhooks/src/main.ts',
+function startStack(dbUrl: string, namespace: string): Promise<Stack> {
+  return startBenchServices({
+    databaseUrl: dbUrl,
+    namespace,
+    config,
+    env: {
+      SANDBOX_PUBLIC_URL: 'http://127.0.0.1:3999',
+      // The receiver is on 127.0.0.1, which the outbound URL rules refuse unless it is allow-listed.
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      // Metrics listeners on free ports: the defaults (9300…) may be taken by another stack on this machine.
+      ...anyOpsPorts(),
+    },
+    services: [
+      { name: 'charges' },
       {
-        ...common,
-        WEBHOOK_SECRETS_KEY: config.WEBHOOK_SECRETS_KEY,
-        ...(config.BENCH_WEBHOOK_CONCURRENCY ? { WEBHOOK_CONCURRENCY: config.BENCH_WEBHOOK_CONCURRENCY } : {}),
-        ...(config.BENCH_WEBHOOK_ENDPOINT_CONCURRENCY
-          ? { WEBHOOK_ENDPOINT_CONCURRENCY: config.BENCH_WEBHOOK_ENDPOINT_CONCURRENCY }
-          : {}),
-        ...(config.BENCH_WEBHOOK_POLL_MS ? { WEBHOOK_POLL_MS: config.BENCH_WEBHOOK_POLL_MS } : {}),
+        name: 'webhooks',
+        env: {
+          WEBHOOK_SECRETS_KEY: config.WEBHOOK_SECRETS_KEY,
+          ...(config.BENCH_WEBHOOK_CONCURRENCY ? { WEBHOOK_CONCURRENCY: config.BENCH_WEBHOOK_CONCURRENCY } : {}),
+          ...(config.BENCH_WEBHOOK_ENDPOINT_CONCURRENCY
+            ? { WEBHOOK_ENDPOINT_CONCURRENCY: config.BENCH_WEBHOOK_ENDPOINT_CONCURRENCY }
+            : {}),
+          ...(config.BENCH_WEBHOOK_POLL_MS ? { WEBHOOK_POLL_MS: config.BENCH_WEBHOOK_POLL_MS } : {}),
+        },
       },
-      () => accepts(webhooksPort),
-      SERVICES_FROM,
-    );
-    started.push(webhooks);
-    const gateway = await startService(
-      'gateway',
-      'apps/gateway/src/main.ts',
-      {
-        ...common,
-        GATEWAY_HOST: '127.0.0.1',
-        GATEWAY_PORT: String(gatewayPort),
-        // One address and one key, far above the default limits: what is measured is the work, not the 429s.
-        GATEWAY_RATE_LIMIT_PER_KEY: '0',
-        GATEWAY_RATE_LIMIT_PER_ADDRESS: '0',
-      },
-      () =>
-        fetch(`${baseUrl}/health/live`).then(
-          (r) => r.ok,
-          () => false,
-        ),
-      SERVICES_FROM,
-    );
-    started.push(gateway);
-    return {
-      baseUrl,
-      pids: { gateway: gateway.pid!, charges: charges.pid!, webhooks: webhooks.pid! },
-      output: () => started.map((s) => `--- ${s.name} ---\n${s.output().slice(-3000)}`).join('\n'),
-      stop,
-    };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+    ],
+    from: SERVICES_FROM,
+    outputTailChars: 3000,
+  });
 }
 
 /** The merchant's endpoint at the receiver, through the gateway: its secret is answered this once. */

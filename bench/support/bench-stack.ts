@@ -11,6 +11,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { migrateDatabase } from '@payment-ledger/platform';
 import { ALL_MIGRATION_DIRECTORIES } from '../../scripts/migration-directories';
+import { freePort } from '../../test/support/ports';
 import { type CodeSource, REPO_ROOT, spawnTsProcess, stopProcess } from '../../test/support/processes';
 
 export type Service = ChildProcess & { name: string; output: () => string };
@@ -63,6 +64,133 @@ export async function startService(
   } catch (error) {
     await stopProcess(child, 'SIGKILL').catch(() => undefined);
     throw new Error(`${(error as Error).message}:\n${output.slice(-4000)}`);
+  }
+}
+
+/** The RPC services a bench can run behind the gateway (their entry is apps/<name>/src/main.ts). */
+export type BenchServiceName = 'charges' | 'refunds' | 'webhooks';
+
+/** One RPC service of a bench's stack, and the settings only it gets. */
+export interface BenchServiceSpec<Name extends BenchServiceName> {
+  name: Name;
+  env?: Record<string, string>;
+}
+
+export interface BenchServicesOptions<Name extends BenchServiceName> {
+  /** The bench's database (BenchEnvironment.url) and Kafka topic namespace. */
+  databaseUrl: string;
+  namespace: string;
+  /** The bench's loaded config: its pool size per service, the brokers and the secrets the services share. */
+  config: {
+    BENCH_DATABASE_POOL_SIZE: number;
+    KAFKA_BROKERS: string[];
+    RPC_SIGNING_SECRETS: string[];
+    SANDBOX_SIGNING_SECRET: string;
+  };
+  /** Settings every process gets besides the shared ones (e.g. SANDBOX_PUBLIC_URL, free ops ports). */
+  env?: Record<string, string>;
+  /** Started one after the other, each ready when its TCP port accepts connections; the gateway after them. */
+  services: BenchServiceSpec<Name>[];
+  /** Settings only the gateway gets. */
+  gatewayEnv?: Record<string, string>;
+  from: CodeSource;
+  /** How much of each service's output `output()` shows, from its end (all of it when not given). */
+  outputTailChars?: number;
+}
+
+/** A bench's services, running: the gateway's URL, the processes to account CPU to, and how to stop them. */
+export interface BenchServices<Name extends BenchServiceName> {
+  baseUrl: string;
+  pids: Record<Name | 'gateway', number>;
+  /** What the services printed, each under its name, for a failure's message. */
+  output: () => string;
+  /** SIGTERM to each, the gateway first (a process that does not exit in 15 s is killed). */
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts `services` and then the gateway in front of them as their own processes, on free ports on 127.0.0.1, with
+ * the bench's database, namespace and secrets, each told where every other one listens. When one fails to start, the
+ * ones already running are stopped before the error is thrown.
+ */
+export async function startBenchServices<Name extends BenchServiceName>(
+  options: BenchServicesOptions<Name>,
+): Promise<BenchServices<Name>> {
+  const { config } = options;
+  const ports = new Map<Name, number>();
+  for (const { name } of options.services) ports.set(name, await freePort());
+  const gatewayPort = await freePort();
+  const common: Record<string, string> = {
+    DATABASE_URL: options.databaseUrl,
+    DATABASE_POOL_SIZE: String(config.BENCH_DATABASE_POOL_SIZE),
+    KAFKA_BROKERS: config.KAFKA_BROKERS.join(','),
+    KAFKA_TOPIC_NAMESPACE: options.namespace,
+    // The services log every answered request (and the webhooks service every attempt) at info: warn keeps the
+    // logging out of what is measured.
+    LOG_LEVEL: 'warn',
+    RPC_SIGNING_SECRETS: config.RPC_SIGNING_SECRETS.join(','),
+    SANDBOX_SIGNING_SECRET: config.SANDBOX_SIGNING_SECRET,
+    ...Object.fromEntries(
+      [...ports].flatMap(([name, port]) => [
+        [`${name.toUpperCase()}_TCP_HOST`, '127.0.0.1'],
+        [`${name.toUpperCase()}_TCP_PORT`, String(port)],
+      ]),
+    ),
+    ...options.env,
+  };
+  const started: Service[] = [];
+  const stop = async () => {
+    for (const service of [...started].reverse()) {
+      await stopProcess(service, 'SIGTERM', 15_000).catch((error: unknown) =>
+        console.error(`${service.name}: ${(error as Error).message}; killed`),
+      );
+    }
+  };
+  const baseUrl = `http://127.0.0.1:${gatewayPort}`;
+  try {
+    for (const { name, env } of options.services) {
+      const port = ports.get(name)!;
+      const service = await startService(
+        name,
+        `apps/${name}/src/main.ts`,
+        { ...common, ...env },
+        () => accepts(port),
+        options.from,
+      );
+      started.push(service);
+    }
+    const gateway = await startService(
+      'gateway',
+      'apps/gateway/src/main.ts',
+      {
+        ...common,
+        GATEWAY_HOST: '127.0.0.1',
+        GATEWAY_PORT: String(gatewayPort),
+        // The load comes from one address with one key, far above the default limits: rate limits off (0), so what
+        // is measured is the work, not the 429s.
+        GATEWAY_RATE_LIMIT_PER_KEY: '0',
+        GATEWAY_RATE_LIMIT_PER_ADDRESS: '0',
+        ...options.gatewayEnv,
+      },
+      () =>
+        fetch(`${baseUrl}/health/live`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      options.from,
+    );
+    started.push(gateway);
+    const tail = (text: string) =>
+      options.outputTailChars === undefined ? text : text.slice(-options.outputTailChars);
+    return {
+      baseUrl,
+      pids: Object.fromEntries(started.map((s) => [s.name, s.pid!])) as Record<Name | 'gateway', number>,
+      output: () => started.map((s) => `--- ${s.name} ---\n${tail(s.output())}`).join('\n'),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
   }
 }
 

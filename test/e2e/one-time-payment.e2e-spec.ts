@@ -5,29 +5,24 @@
  * return page, a small HTTP server of this test.
  */
 import { randomUUID } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
-import { TestDatabase } from '../support/test-database';
+import type { TestDatabase } from '../support/test-database';
 import {
+  browserSuite,
   e2eServiceEnv,
   freePorts,
-  launchChromium,
   PHONE,
   type ReturnPage,
+  serviceAddresses,
   ServiceGroup,
-  startReturnPage,
+  startGatewayAndSandbox,
 } from '../support/e2e-harness';
 import { apiClient } from '../support/api-client';
 
 const MERCHANT_NAME = 'Acme Books & Co.';
 
-let db: TestDatabase;
-let apiKey: string;
 let gatewayUrl: string;
 let sandboxOrigin: string;
 let returnOrigin: string;
-let returnPage: ReturnPage | undefined;
-let browser: Browser | undefined;
 const services = new ServiceGroup();
 const CONSUMER = { name: 'John Smith', country: 'US' };
 /** A test whose failure comes with the services' output. */
@@ -35,17 +30,11 @@ const e2e = services.test.bind(services);
 /** What the merchant's return page was called with, in order. */
 let returns: ReturnPage['returns'] = [];
 
-async function startServices(): Promise<void> {
+async function startServices(db: TestDatabase): Promise<void> {
   const [chargesPort, gatewayPort, sandboxPort, refundsPort] = await freePorts(4);
   sandboxOrigin = `http://127.0.0.1:${sandboxPort}`;
   gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  const shared = {
-    ...e2eServiceEnv(db),
-    CHARGES_TCP_HOST: '127.0.0.1',
-    CHARGES_TCP_PORT: String(chargesPort),
-    REFUNDS_TCP_HOST: '127.0.0.1',
-    REFUNDS_TCP_PORT: String(refundsPort),
-  };
+  const shared = { ...e2eServiceEnv(db), ...serviceAddresses({ charges: chargesPort, refunds: refundsPort }) };
   const start = async (name: string, entry: string, env: Record<string, string>) => {
     await services.start(name, entry, { ...shared, ...env });
   };
@@ -58,55 +47,31 @@ async function startServices(): Promise<void> {
       SANDBOX_ASYNC_REFUND_DELAY_MS: '1000',
       REFUND_TIMER_POLL_MS: '200',
     }),
-    start('gateway', 'apps/gateway/src/main.ts', { GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(gatewayPort) }),
-    start('sandbox', 'apps/sandbox/src/main.ts', { SANDBOX_HOST: '127.0.0.1', SANDBOX_PORT: String(sandboxPort) }),
+    ...startGatewayAndSandbox(services, shared, { gateway: gatewayPort, sandbox: sandboxPort }),
   ]);
 }
 
-beforeAll(async () => {
-  try {
-    db = await TestDatabase.create({ poolSize: 2 });
-    ({ apiKey } = await createMerchant(db.pool, MERCHANT_NAME, 'SANDBOX'));
-    services.mustNotLog('API key', apiKey);
-    services.mustNotLog('consumer name', CONSUMER.name);
-    returnPage = await startReturnPage('<!doctype html><title>Acme Books</title><h1>Thank you for your order</h1>');
+const suite = browserSuite({
+  services,
+  merchantName: MERCHANT_NAME,
+  consumerName: CONSUMER.name,
+  returnPageHtml: '<!doctype html><title>Acme Books</title><h1>Thank you for your order</h1>',
+  start: async ({ db, returnPage }) => {
     returnOrigin = returnPage.origin;
     returns = returnPage.returns;
-    await startServices();
-    browser = await launchChromium();
-  } catch (error) {
-    services.printOutput();
-    throw error;
-  }
+    await startServices(db);
+  },
 });
 
-afterAll(async () => {
-  await browser?.close();
-  // Graceful shutdown is part of what is tested: each service must exit on SIGTERM.
-  await services.stopAll();
-  await returnPage?.close();
-  await db?.drop();
-  services.expectNoSecretsLogged();
-});
-
-/** A fresh browser profile per test: no cookies or cache carried over. */
-let context: BrowserContext;
-let page: Page;
 /** Every URL the page requested. */
 let requested: string[];
-beforeEach(async () => {
-  if (!browser) throw new Error('the browser did not start');
-  context = await browser.newContext({ viewport: PHONE });
-  page = await context.newPage();
+beforeEach(() => {
   requested = [];
-  page.on('request', (request) => requested.push(request.url()));
-});
-afterEach(async () => {
-  await context?.close();
+  suite.page.on('request', (request) => requested.push(request.url()));
 });
 
 /** The merchant's calls, each answer checked against the API document (test/support/api-client.ts). */
-const api = (method: string, path: string, body?: unknown) => apiClient(gatewayUrl, apiKey)(method, path, body);
+const api = (method: string, path: string, body?: unknown) => apiClient(gatewayUrl, suite.apiKey)(method, path, body);
 
 async function createCharge(returnUrl: string): Promise<{ id: string; requestUrl: string }> {
   const response = await api('POST', '/v1/payment-charges', {
@@ -125,6 +90,7 @@ async function createCharge(returnUrl: string): Promise<{ id: string; requestUrl
 
 /** Opens the hosted page and checks what the consumer sees before deciding. */
 async function openCheckout(requestUrl: string): Promise<void> {
+  const { page } = suite;
   const response = await page.goto(requestUrl);
   expect(response?.status()).toBe(200);
   expect(await page.getByTestId('merchant').textContent()).toBe(MERCHANT_NAME);
@@ -133,6 +99,7 @@ async function openCheckout(requestUrl: string): Promise<void> {
 
 /** Clicks a button of the hosted page and waits for the browser to arrive on the merchant's return page. */
 async function decideAndReturn(button: string, returnUrl: string): Promise<void> {
+  const { page } = suite;
   const returnPath = new URL(returnUrl).pathname;
   await page.getByRole('button', { name: button }).click();
   await page.waitForURL((url) => url.origin === returnOrigin && url.pathname === returnPath);
@@ -144,6 +111,7 @@ e2e('the consumer pays on the hosted page on a phone and returns to the merchant
   const charge = await createCharge(returnUrl);
 
   await openCheckout(charge.requestUrl);
+  const { page } = suite;
   // The page works without anything from elsewhere (no CDN, no fonts, no trackers).
   const linked: string[] = [];
   for (const element of await page.locator('script[src], link[href], img[src], iframe[src]').all()) {
@@ -210,7 +178,7 @@ e2e('the merchant refunds a paid charge in parts: one settles later by itself, t
   await decideAndReturn('Pay now', returnUrl);
 
   const refund = (body: unknown, headers: Record<string, string> = {}) =>
-    apiClient(gatewayUrl, apiKey)('POST', `/v1/payment-charges/${charge.id}/refunds`, body, {
+    apiClient(gatewayUrl, suite.apiKey)('POST', `/v1/payment-charges/${charge.id}/refunds`, body, {
       'request-idempotency-key': randomUUID(),
       ...headers,
     });
@@ -268,6 +236,7 @@ e2e('a hosted-page link with a tampered token is not valid (404) and changes not
   expect(token).not.toBe('');
   tampered.searchParams.set('token', `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`);
 
+  const { page } = suite;
   const response = await page.goto(tampered.toString());
   expect(response?.status()).toBe(404);
   expect(await page.getByRole('heading').textContent()).toBe('This payment link is not valid');

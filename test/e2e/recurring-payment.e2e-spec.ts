@@ -5,18 +5,17 @@
  * the merchant's return page, a small HTTP server of this test. Then the merchant charges the saved payment method,
  * the sandbox test clock makes a billing period due (the scheduler charges it), and the merchant revokes.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
-import { TestDatabase } from '../support/test-database';
+import type { TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
 import {
+  browserSuite,
   e2eServiceEnv,
   freePorts,
-  launchChromium,
   PHONE,
   type ReturnPage,
+  serviceAddresses,
   ServiceGroup,
-  startReturnPage,
+  startGatewayAndSandbox,
 } from '../support/e2e-harness';
 import { apiClient } from '../support/api-client';
 import { metricNamesOf, sampleOf, scrape } from '../support/metrics';
@@ -25,13 +24,9 @@ import { monitoredMetricNames, SCRAPE_METRICS } from '../support/monitoring';
 const MERCHANT_NAME = 'Acme Streaming & Co.';
 const DAY_SECONDS = 24 * 3600;
 
-let db: TestDatabase;
-let apiKey: string;
 let gatewayUrl: string;
 let sandboxOrigin: string;
 let returnOrigin: string;
-let returnPage: ReturnPage | undefined;
-let browser: Browser | undefined;
 const services = new ServiceGroup();
 const CONSUMER = { name: 'John Smith', country: 'US' };
 /** A test whose failure comes with the services' output. */
@@ -41,7 +36,7 @@ let returns: ReturnPage['returns'] = [];
 /** Each service's ops port (`/metrics`, set for each so the test knows where to scrape). */
 const opsPorts: Record<string, number> = {};
 
-async function startServices(): Promise<void> {
+async function startServices(db: TestDatabase): Promise<void> {
   const [chargesPort, agreementsPort, schedulerPort, gatewayPort, sandboxPort, ...ops] = await freePorts(10);
   ['charges', 'agreements', 'scheduler', 'gateway', 'sandbox'].forEach((name, i) => (opsPorts[name] = ops[i]));
   sandboxOrigin = `http://127.0.0.1:${sandboxPort}`;
@@ -50,17 +45,12 @@ async function startServices(): Promise<void> {
   const shared = {
     ...e2eServiceEnv(db),
     SANDBOX_PUBLIC_URL: sandboxOrigin,
-    CHARGES_TCP_HOST: '127.0.0.1',
-    CHARGES_TCP_PORT: String(chargesPort),
+    ...serviceAddresses({ charges: chargesPort, agreements: agreementsPort, scheduler: schedulerPort }),
     CHARGES_OPS_PORT: String(opsPorts.charges),
     AGREEMENTS_OPS_PORT: String(opsPorts.agreements),
     SCHEDULER_OPS_PORT: String(opsPorts.scheduler),
     GATEWAY_OPS_PORT: String(opsPorts.gateway),
     SANDBOX_OPS_PORT: String(opsPorts.sandbox),
-    AGREEMENTS_TCP_HOST: '127.0.0.1',
-    AGREEMENTS_TCP_PORT: String(agreementsPort),
-    SCHEDULER_TCP_HOST: '127.0.0.1',
-    SCHEDULER_TCP_PORT: String(schedulerPort),
   };
   const start = async (name: string, entry: string, env: Record<string, string> = {}) => {
     await services.start(name, entry, { ...shared, ...env });
@@ -69,54 +59,23 @@ async function startServices(): Promise<void> {
   await start('charges', 'apps/charges/src/main.ts');
   await start('agreements', 'apps/agreements/src/main.ts');
   await start('scheduler', 'apps/scheduler/src/main.ts', { SCHEDULER_POLL_MS: '1000' });
-  await Promise.all([
-    start('gateway', 'apps/gateway/src/main.ts', { GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(gatewayPort) }),
-    start('sandbox', 'apps/sandbox/src/main.ts', { SANDBOX_HOST: '127.0.0.1', SANDBOX_PORT: String(sandboxPort) }),
-  ]);
+  await Promise.all(startGatewayAndSandbox(services, shared, { gateway: gatewayPort, sandbox: sandboxPort }));
 }
 
-beforeAll(async () => {
-  try {
-    db = await TestDatabase.create({ poolSize: 2 });
-    ({ apiKey } = await createMerchant(db.pool, MERCHANT_NAME, 'SANDBOX'));
-    services.mustNotLog('API key', apiKey);
-    services.mustNotLog('consumer name', CONSUMER.name);
-    returnPage = await startReturnPage(
-      '<!doctype html><title>Acme Streaming</title><h1>Your subscription is active</h1>',
-    );
+const suite = browserSuite({
+  services,
+  merchantName: MERCHANT_NAME,
+  consumerName: CONSUMER.name,
+  returnPageHtml: '<!doctype html><title>Acme Streaming</title><h1>Your subscription is active</h1>',
+  start: async ({ db, returnPage }) => {
     returnOrigin = returnPage.origin;
     returns = returnPage.returns;
-    await startServices();
-    browser = await launchChromium();
-  } catch (error) {
-    services.printOutput();
-    throw error;
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-  // Graceful shutdown is part of what is tested: each service must exit on SIGTERM (callers first).
-  await services.stopAll();
-  await returnPage?.close();
-  await db?.drop();
-  services.expectNoSecretsLogged();
-});
-
-/** A fresh browser profile per test: no cookies or cache carried over. */
-let context: BrowserContext;
-let page: Page;
-beforeEach(async () => {
-  if (!browser) throw new Error('the browser did not start');
-  context = await browser.newContext({ viewport: PHONE });
-  page = await context.newPage();
-});
-afterEach(async () => {
-  await context?.close();
+    await startServices(db);
+  },
 });
 
 /** The merchant's calls, each answer checked against the API document (test/support/api-client.ts). */
-const api = (method: string, path: string, body?: unknown) => apiClient(gatewayUrl, apiKey)(method, path, body);
+const api = (method: string, path: string, body?: unknown) => apiClient(gatewayUrl, suite.apiKey)(method, path, body);
 
 /** Fails with the response body when the status is not the expected one (a bare status says too little). */
 function expectStatus(response: { status: number; body: unknown }, status: number): void {
@@ -158,6 +117,7 @@ e2e(
     expect(new URL(requestUrl).origin).toBe(sandboxOrigin);
 
     // The consumer's side: the consent page on a phone, then back to the merchant.
+    const { page } = suite;
     const shown = await page.goto(requestUrl);
     expect(shown?.status()).toBe(200);
     expect(page.viewportSize()).toEqual(PHONE);
@@ -227,14 +187,16 @@ e2e(
       30_000,
     ).catch(async (error: unknown) => {
       // What the scheduler and the charges service had recorded, so a failure can be read without rerunning.
-      const recorded = await db.pool.query(
+      const recorded = await suite.db.pool.query(
         `SELECT stream_id, stream_version, event_type, recorded_at FROM events
           WHERE stream_id = $1 OR (stream_id LIKE 'charge:%' AND metadata->>'agreementId' = $2)
           ORDER BY global_position`,
         [`billing-schedule:${agreement.id}`, agreement.id],
       );
-      const timers = await db.pool.query('SELECT * FROM timers WHERE key = $1', [agreement.id]);
-      const clocks = await db.pool.query('SELECT * FROM scheduler_test_clocks WHERE agreement_id = $1', [agreement.id]);
+      const timers = await suite.db.pool.query('SELECT * FROM timers WHERE key = $1', [agreement.id]);
+      const clocks = await suite.db.pool.query('SELECT * FROM scheduler_test_clocks WHERE agreement_id = $1', [
+        agreement.id,
+      ]);
       console.error(
         JSON.stringify({ charges, events: recorded.rows, timers: timers.rows, clocks: clocks.rows }, null, 1),
       );
@@ -304,7 +266,7 @@ e2e('every metric the dashboard and the alerts name is in the scrapes of the ser
   expect(total(scrapes.scheduler, 'payment_ledger_timers_fired_total{')).toBeGreaterThanOrEqual(1);
   // No token, id or key of the flow in any label: routes are templates.
   for (const text of Object.values(scrapes)) {
-    expect(text).not.toContain(apiKey);
+    expect(text).not.toContain(suite.apiKey);
     expect(text).not.toMatch(/agr_[0-9a-f]{32}|charge_[0-9a-f]{32}/);
   }
 });

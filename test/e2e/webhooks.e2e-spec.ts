@@ -9,33 +9,26 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { CHARGE_STATUS_EVENT_TYPES } from '@payment-ledger/contracts';
-import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
 import { apiClient } from '../support/api-client';
 import {
+  browserSuite,
   e2eServiceEnv,
   freePorts,
-  launchChromium,
-  PHONE,
-  type ReturnPage,
+  serviceAddresses,
   ServiceGroup,
-  startReturnPage,
+  startGatewayAndSandbox,
   webhooksServiceEnv,
 } from '../support/e2e-harness';
-import { TestDatabase } from '../support/test-database';
+import type { TestDatabase } from '../support/test-database';
 
 const MERCHANT_NAME = 'Acme Books & Co.';
 const CONSUMER = { name: 'John Smith', country: 'US' };
 const RECEIVER_PATH = '/webhooks/acme';
 
-let db: TestDatabase;
-let apiKey: string;
 let gatewayUrl: string;
-let returnPage: ReturnPage | undefined;
 let receiver: Receiver | undefined;
-let browser: Browser | undefined;
 const services = new ServiceGroup();
 /** A test whose failure comes with the services' output. */
 const e2e = services.test.bind(services);
@@ -79,67 +72,37 @@ class Receiver {
   }
 }
 
-async function startServices(): Promise<void> {
+async function startServices(db: TestDatabase): Promise<void> {
   const [chargesPort, webhooksPort, gatewayPort, sandboxPort] = await freePorts(4);
   const sandboxOrigin = `http://127.0.0.1:${sandboxPort}`;
   gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  const shared = {
-    ...e2eServiceEnv(db),
-    CHARGES_TCP_HOST: '127.0.0.1',
-    CHARGES_TCP_PORT: String(chargesPort),
-    WEBHOOKS_TCP_HOST: '127.0.0.1',
-    WEBHOOKS_TCP_PORT: String(webhooksPort),
-  };
+  const shared = { ...e2eServiceEnv(db), ...serviceAddresses({ charges: chargesPort, webhooks: webhooksPort }) };
   const start = (name: string, entry: string, env: Record<string, string>) =>
     services.start(name, entry, { ...shared, ...env });
   // The gateway and the sandbox page both call the charges service, and the gateway the webhooks service.
   await start('charges', 'apps/charges/src/main.ts', { SANDBOX_PUBLIC_URL: sandboxOrigin });
   await start('webhooks', 'apps/webhooks/src/main.ts', { ...webhooksServiceEnv(), WEBHOOK_POLL_MS: '100' });
-  await Promise.all([
-    start('gateway', 'apps/gateway/src/main.ts', { GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(gatewayPort) }),
-    start('sandbox', 'apps/sandbox/src/main.ts', { SANDBOX_HOST: '127.0.0.1', SANDBOX_PORT: String(sandboxPort) }),
-  ]);
+  await Promise.all(startGatewayAndSandbox(services, shared, { gateway: gatewayPort, sandbox: sandboxPort }));
 }
 
-beforeAll(async () => {
-  try {
-    db = await TestDatabase.create({ poolSize: 2 });
-    ({ apiKey } = await createMerchant(db.pool, MERCHANT_NAME, 'SANDBOX'));
-    services.mustNotLog('API key', apiKey);
-    services.mustNotLog('consumer name', CONSUMER.name);
-    returnPage = await startReturnPage('<!doctype html><title>Acme Books</title><h1>Thank you for your order</h1>');
+const suite = browserSuite({
+  services,
+  merchantName: MERCHANT_NAME,
+  consumerName: CONSUMER.name,
+  returnPageHtml: '<!doctype html><title>Acme Books</title><h1>Thank you for your order</h1>',
+  start: async ({ db }) => {
     receiver = await new Receiver().start();
-    await startServices();
-    browser = await launchChromium();
-  } catch (error) {
-    services.printOutput();
-    throw error;
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await services.stopAll();
-  await receiver?.stop();
-  await returnPage?.close();
-  await db?.drop();
-  services.expectNoSecretsLogged();
-});
-
-let context: BrowserContext;
-let page: Page;
-beforeEach(async () => {
-  if (!browser) throw new Error('the browser did not start');
-  context = await browser.newContext({ viewport: PHONE });
-  page = await context.newPage();
-});
-afterEach(async () => {
-  await context?.close();
+    await startServices(db);
+  },
+  // Once the services have stopped: the webhooks service may be delivering to it until then.
+  stop: async () => {
+    await receiver?.stop();
+  },
 });
 
 /** The merchant's calls, each answer checked against the API document (test/support/api-client.ts). */
 const api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
-  apiClient(gatewayUrl, apiKey)(method, path, body, headers);
+  apiClient(gatewayUrl, suite.apiKey)(method, path, body, headers);
 
 /** The deliveries received at `path`, each verified with `standardwebhooks` under `secret` (throws if one is not). */
 function verifiedAt(path: string, secret: string): Json[] {
@@ -179,7 +142,7 @@ e2e(
     expect(secret).toMatch(/^whsec_/);
     services.mustNotLog('webhook signing secret', secret);
 
-    const returnUrl = `${returnPage!.origin}/return?order=A-2001`;
+    const returnUrl = `${suite.returnPage.origin}/return?order=A-2001`;
     const created = await api('POST', '/v1/payment-charges', {
       paymentMethod: 'AMAZON_PAY',
       amount: { value: 1000, currency: 'USD' },
@@ -192,9 +155,9 @@ e2e(
     services.mustNotLog('hosted-page token', new URL(requestUrl).searchParams.get('token') ?? '');
 
     // The consumer pays on a phone and lands on the merchant's return page.
-    expect((await page.goto(requestUrl))?.status()).toBe(200);
-    await page.getByRole('button', { name: 'Pay now' }).click();
-    await page.waitForURL((url) => url.origin === returnPage!.origin && url.pathname === '/return');
+    expect((await suite.page.goto(requestUrl))?.status()).toBe(200);
+    await suite.page.getByRole('button', { name: 'Pay now' }).click();
+    await suite.page.waitForURL((url) => url.origin === suite.returnPage.origin && url.pathname === '/return');
 
     const charge = await api('GET', `/v1/payment-charges/${chargeId}`);
     expect(charge.status).toBe(200);

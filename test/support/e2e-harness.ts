@@ -4,11 +4,14 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type ServiceName, serviceSpec } from '@payment-ledger/platform';
+import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
 import { kafkaBrokers, testNamespace } from './kafka';
 import { anyOpsPorts, freePort } from './ports';
 import { TEST_RPC_SIGNING_SECRET, TEST_SANDBOX_SIGNING_SECRET, TEST_WEBHOOK_SECRETS_KEY } from './rpc-secrets';
 import { startTsProcess, stopProcess } from './processes';
+import { TestDatabase } from './test-database';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Without the background-networking flags chromium keeps dialling out, which this machine's closed network refuses. */
@@ -126,6 +129,37 @@ export class ServiceGroup {
   }
 }
 
+/**
+ * The settings naming where services listen (their host and port settings in SERVICE_REGISTRY), each on 127.0.0.1 at
+ * the given port: given to every process of a suite, so that callers find the services they call.
+ */
+export function serviceAddresses(ports: Partial<Record<ServiceName, number>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(ports).flatMap(([name, port]) => {
+      const spec = serviceSpec(name as ServiceName);
+      return [
+        [spec.host, '127.0.0.1'],
+        [spec.port, String(port)],
+      ];
+    }),
+  );
+}
+
+/**
+ * Starts the gateway and the sandbox page at once, with `env` and on their ports: the last of a suite's services,
+ * as both call the others. The two starts are returned, for a suite that starts more alongside them.
+ */
+export function startGatewayAndSandbox(
+  services: ServiceGroup,
+  env: Record<string, string>,
+  ports: { gateway: number; sandbox: number },
+): Promise<void>[] {
+  return [
+    services.start('gateway', 'apps/gateway/src/main.ts', { ...env, ...serviceAddresses({ gateway: ports.gateway }) }),
+    services.start('sandbox', 'apps/sandbox/src/main.ts', { ...env, ...serviceAddresses({ sandbox: ports.sandbox }) }),
+  ];
+}
+
 /** Distinct free ports (the OS could hand out a just-closed port twice). */
 export async function freePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
@@ -192,4 +226,114 @@ export function e2eServiceEnv(db: { serviceUrl: string }): Record<string, string
  */
 export function webhooksServiceEnv(): Record<string, string> {
   return { WEBHOOK_SECRETS_KEY: TEST_WEBHOOK_SECRETS_KEY, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' };
+}
+
+/** What a browser suite sets up before its services start: they are given to `start`. */
+export interface BrowserSuiteFixtures {
+  db: TestDatabase;
+  /** The merchant's API key (SANDBOX), which no service may log. */
+  apiKey: string;
+  returnPage: ReturnPage;
+}
+
+export interface BrowserSuiteOptions {
+  services: ServiceGroup;
+  /** The merchant the suite's calls are made as (created in the suite's database). */
+  merchantName: string;
+  /** The consumer's name the suite pays with: personal data, which no service may log. */
+  consumerName: string;
+  /** What the merchant's return page answers with. */
+  returnPageHtml: string;
+  /** Starts the suite's services on `services` (and whatever else the suite runs, e.g. a webhook receiver). */
+  start(fixtures: BrowserSuiteFixtures): Promise<void>;
+  /** Closes what `start` opened besides the services; called once they have stopped. */
+  stop?(): Promise<void>;
+}
+
+/** What a browser suite's tests use; read inside tests and hooks, once beforeAll (and beforeEach) have run. */
+export interface BrowserSuite extends BrowserSuiteFixtures {
+  browser: Browser;
+  /** This test's browser profile. */
+  context: BrowserContext;
+  /** This test's page, in a phone-sized viewport (PHONE). */
+  page: Page;
+}
+
+/**
+ * Registers the hooks of a suite where a consumer uses the hosted pages in chromium: beforeAll creates a database, a
+ * merchant and the return page, runs `start` and launches chromium (the services' output printed when any of it
+ * fails); afterAll closes the browser, stops the services, then what `start` opened, the return page and the
+ * database, and checks that no service logged a secret, the API key or the consumer's name; each test gets a fresh
+ * browser context with a phone's viewport.
+ */
+export function browserSuite(options: BrowserSuiteOptions): BrowserSuite {
+  const { services } = options;
+  let fixtures: BrowserSuiteFixtures | undefined;
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page | undefined;
+  let returnPage: ReturnPage | undefined;
+  let db: TestDatabase | undefined;
+
+  beforeAll(async () => {
+    try {
+      db = await TestDatabase.create({ poolSize: 2 });
+      const { apiKey } = await createMerchant(db.pool, options.merchantName, 'SANDBOX');
+      services.mustNotLog('API key', apiKey);
+      services.mustNotLog('consumer name', options.consumerName);
+      returnPage = await startReturnPage(options.returnPageHtml);
+      fixtures = { db, apiKey, returnPage };
+      await options.start(fixtures);
+      browser = await launchChromium();
+    } catch (error) {
+      services.printOutput();
+      throw error;
+    }
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    // Graceful shutdown is part of what is tested: each service must exit on SIGTERM (callers first: stopAll stops
+    // them in the reverse of the order they were started in).
+    await services.stopAll();
+    await options.stop?.();
+    await returnPage?.close();
+    await db?.drop();
+    services.expectNoSecretsLogged();
+  });
+
+  /** A fresh browser profile per test: no cookies or cache carried over. */
+  beforeEach(async () => {
+    if (!browser) throw new Error('the browser did not start');
+    context = await browser.newContext({ viewport: PHONE });
+    page = await context.newPage();
+  });
+  afterEach(async () => {
+    await context?.close();
+  });
+
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is not there: the suite's beforeAll or beforeEach failed`);
+    return value;
+  };
+  return {
+    get db() {
+      return started(fixtures, 'the database').db;
+    },
+    get apiKey() {
+      return started(fixtures, "the merchant's API key").apiKey;
+    },
+    get returnPage() {
+      return started(fixtures, 'the return page').returnPage;
+    },
+    get browser() {
+      return started(browser, 'the browser');
+    },
+    get context() {
+      return started(context, 'the browser context');
+    },
+    get page() {
+      return started(page, 'the page');
+    },
+  };
 }
