@@ -102,19 +102,6 @@ export class DeliveryLanes {
     }
   }
 
-  /** The secrets that sign a delivery: the endpoint's, and its previous one while a rotation's overlap lasts. */
-  signingSecrets(endpoint: NonNullable<LaneHead['endpoint']>, now: Date): string[] {
-    const secrets = [this.secrets.open(endpoint.secretCiphertext)];
-    if (
-      endpoint.previousSecretCiphertext &&
-      endpoint.previousSecretExpiresAt &&
-      endpoint.previousSecretExpiresAt.getTime() > now.getTime()
-    ) {
-      secrets.push(this.secrets.open(endpoint.previousSecretCiphertext));
-    }
-    return secrets;
-  }
-
   /** Sends one attempt of a delivery and records it (SendResult → attempt log, delivery, endpoint). */
   async send(
     head: LaneHead,
@@ -138,7 +125,7 @@ export class DeliveryLanes {
   async attemptNow(lane: string, head: LaneHead): Promise<AttemptOutcome> {
     // An endpoint's deliveries are signed with its secret; those to an object's own webhooksUrl with the merchant's.
     const secrets = head.endpoint
-      ? this.signingSecrets(head.endpoint, this.clock.now())
+      ? this.secrets.signingSecrets(head.endpoint, this.clock.now())
       : await this.merchantSecrets.signingSecretsOf(head.merchantId);
     const { result, headers, attemptedAt } = await this.send(head, secrets);
     const outcome = classifyResponse(

@@ -39,10 +39,7 @@ export class MerchantSigningSecrets {
     if (created !== null) return { secret: created, previousSecretExpiresAt: null };
     const row = await this.secrets.findOneByOrFail({ merchantId });
     const now = this.clock.now();
-    const secret = newSigningSecret();
-    row.previousSecretCiphertext = row.secretCiphertext;
-    row.previousSecretExpiresAt = new Date(now.getTime() + this.rotationOverlapMs);
-    row.secretCiphertext = this.box.seal(secret);
+    const secret = this.box.rotate(row, now, this.rotationOverlapMs);
     row.updatedAt = now;
     await this.secrets.save(row);
     return { secret, previousSecretExpiresAt: row.previousSecretExpiresAt };
@@ -55,10 +52,6 @@ export class MerchantSigningSecrets {
       await this.create(merchantId);
       row = await this.secrets.findOneByOrFail({ merchantId });
     }
-    const secrets = [this.box.open(row.secretCiphertext)];
-    if (row.previousSecretCiphertext && row.previousSecretExpiresAt && row.previousSecretExpiresAt > this.clock.now()) {
-      secrets.push(this.box.open(row.previousSecretCiphertext));
-    }
-    return secrets;
+    return this.box.signingSecrets(row, this.clock.now());
   }
 }

@@ -127,10 +127,7 @@ export class WebhookEndpoints {
   async rotateSecret(message: WebhookEndpointMessage): Promise<WebhookEndpointWithSecret> {
     const endpoint = await this.owned(message);
     const now = this.clock.now();
-    const secret = newSigningSecret();
-    endpoint.previousSecretCiphertext = endpoint.secretCiphertext;
-    endpoint.previousSecretExpiresAt = new Date(now.getTime() + this.config.WEBHOOK_ROTATION_OVERLAP_MS);
-    endpoint.secretCiphertext = this.secrets.seal(secret);
+    const secret = this.secrets.rotate(endpoint, now, this.config.WEBHOOK_ROTATION_OVERLAP_MS);
     endpoint.updatedAt = now;
     await this.endpoints.save(endpoint);
     return { ...toResource(endpoint), secret };

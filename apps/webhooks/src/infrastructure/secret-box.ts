@@ -1,4 +1,15 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { newSigningSecret } from '../domain/standard-webhooks';
+
+/**
+ * A signing secret as an endpoint or a merchant holds it, sealed: the current one, and the one before the last
+ * rotation with the time it stops signing (Standard Webhooks: several signatures during a rotation).
+ */
+export interface SealedSigningSecrets {
+  secretCiphertext: string;
+  previousSecretCiphertext: string | null;
+  previousSecretExpiresAt: Date | null;
+}
 
 /**
  * Endpoint signing secrets at rest: AES-256-GCM under a key derived from WEBHOOK_SECRETS_KEY (SHA-256 of the
@@ -30,5 +41,25 @@ export class SecretBox {
     const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+  }
+
+  /** The secrets that sign a delivery now: the current one, and the previous one until its overlap ends. */
+  signingSecrets(held: SealedSigningSecrets, now: Date): string[] {
+    const secrets = [this.open(held.secretCiphertext)];
+    const { previousSecretCiphertext: previous, previousSecretExpiresAt: until } = held;
+    if (previous && until && until.getTime() > now.getTime()) secrets.push(this.open(previous));
+    return secrets;
+  }
+
+  /**
+   * Rotates the held secrets in place: a new current one (answered, to show once), the current one kept as the
+   * previous until `now + overlapMs`.
+   */
+  rotate(held: SealedSigningSecrets, now: Date, overlapMs: number): string {
+    const secret = newSigningSecret();
+    held.previousSecretCiphertext = held.secretCiphertext;
+    held.previousSecretExpiresAt = new Date(now.getTime() + overlapMs);
+    held.secretCiphertext = this.seal(secret);
+    return secret;
   }
 }
