@@ -26,8 +26,9 @@ import { WEBHOOKS_CONFIG, type WebhooksConfig } from '../webhooks.config';
  * integration verifies the SNS message signature with Amazon's certificate instead), parsed, deduplicated by
  * NotificationId, then handed to the service owning the object, which asks the provider for the object's state and
  * records what it says: a notification carries no state, so one that is late, repeated or names the wrong merchant
- * records nothing it should not. Refunds go to the refunds service, charges (our authorizations) to the charges
- * service; the other object types are kept and answered, with nothing to reconcile yet (IGNORED).
+ * records nothing it should not. Refunds and chargebacks go to the refunds service (a charge's refund stream holds
+ * both), charges (our authorizations) to the charges service; CHARGE_PERMISSION notifications are kept and answered,
+ * with nothing to reconcile yet (IGNORED).
  *
  * Answered once the owner has recorded (a few milliseconds: one Get and one append), so the provider's retry covers
  * a failure on the way: a notification whose reconciliation failed is not marked processed, and its copy is
@@ -85,9 +86,8 @@ export class ProviderNotifications {
   }
 
   /**
-   * The call that has the object's owner reconcile it: a refund, the refunds service; a charge (our
-   * authorization), the charges service. Null for the types nothing here reconciles yet (CHARGE_PERMISSION, and
-   * CHARGEBACK: the sandbox's chargebacks are raised through the gateway's sandbox routes, not kept by the provider).
+   * The call that has the object's owner reconcile it: a refund or a chargeback, the refunds service; a charge (our
+   * authorization), the charges service. Null for the type nothing here reconciles yet (CHARGE_PERMISSION).
    */
   private ownerOf(
     notification: ProviderNotification,
@@ -96,8 +96,10 @@ export class ProviderNotifications {
     const merchantId = notification.MerchantID;
     const objectId = notification.ObjectId;
     switch (notification.ObjectType) {
-      case 'REFUND': {
-        const record: RecordRefundNotificationMessage = { correlationId, merchantId, objectType: 'REFUND', objectId };
+      case 'REFUND':
+      case 'CHARGEBACK': {
+        const objectType = notification.ObjectType;
+        const record: RecordRefundNotificationMessage = { correlationId, merchantId, objectType, objectId };
         return () => this.refunds.send(REFUNDS_PATTERNS.recordProviderNotification, record);
       }
       case 'CHARGE': {

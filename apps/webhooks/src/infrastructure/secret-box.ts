@@ -17,8 +17,12 @@ export interface SealedSigningSecrets {
  * (base64url): the version names the scheme, so a later key rotation can add `v2` beside it. A ciphertext altered or
  * sealed under another key fails to open (the GCM tag): never a wrong secret silently.
  */
+/** Secrets kept open (the endpoints and merchants busy at once); the oldest opened goes first. */
+const OPENED_KEPT = 10_000;
+
 export class SecretBox {
   private readonly key: Buffer;
+  private readonly opened = new Map<string, string>();
 
   constructor(secretsKey: string) {
     this.key = createHash('sha256').update(secretsKey, 'utf8').digest();
@@ -34,6 +38,16 @@ export class SecretBox {
   }
 
   open(ciphertext: string): string {
+    const known = this.opened.get(ciphertext);
+    if (known !== undefined) return known;
+    const plaintext = this.decrypt(ciphertext);
+    // The secrets in use, kept open in memory (as they are while signing anyway): no AES per attempt.
+    if (this.opened.size >= OPENED_KEPT) this.opened.delete(this.opened.keys().next().value as string);
+    this.opened.set(ciphertext, plaintext);
+    return plaintext;
+  }
+
+  private decrypt(ciphertext: string): string {
     const [version, iv, tag, data] = ciphertext.split('.');
     if (version !== 'v1' || iv === undefined || tag === undefined || data === undefined) {
       throw new Error('not a sealed webhook secret');

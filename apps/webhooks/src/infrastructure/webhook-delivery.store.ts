@@ -128,40 +128,23 @@ export class WebhookDeliveryStore {
 
   /** The lane's oldest pending delivery (lanes go in order: the ones after it wait). */
   async laneHead(lane: string): Promise<LaneHead | null> {
+    return (await this.laneHeads([lane])).get(lane) ?? null;
+  }
+
+  /** The oldest pending delivery of each lane, in one statement (the lanes a timer claim just took); none: absent. */
+  async laneHeads(lanes: string[]): Promise<Map<string, LaneHead>> {
     const { rows } = await this.pool.query({
-      name: 'webhook_deliveries.lane_head',
-      text: `SELECT d.delivery_id, d.merchant_id, d.endpoint_id, coalesce(e.url, d.target_url) AS url, d.event_id,
-                    d.payload, d.attempts, d.next_attempt_at,
+      name: 'webhook_deliveries.lane_heads',
+      text: `SELECT DISTINCT ON (d.lane) d.lane, d.delivery_id, d.merchant_id, d.endpoint_id,
+                    coalesce(e.url, d.target_url) AS url, d.event_id, d.payload, d.attempts, d.next_attempt_at,
                     e.status AS endpoint_status, e.secret_ciphertext, e.previous_secret_ciphertext,
                     e.previous_secret_expires_at, e.failing_since, e.deleted_at
                FROM webhook_deliveries d LEFT JOIN webhook_endpoints e ON e.endpoint_id = d.endpoint_id
-              WHERE d.lane = $1 AND d.status = 'PENDING'
-              ORDER BY d.seq LIMIT 1`,
-      values: [lane],
+              WHERE d.lane = ANY($1::text[]) AND d.status = 'PENDING'
+              ORDER BY d.lane, d.seq`,
+      values: [lanes],
     });
-    const row = rows[0];
-    if (!row) return null;
-    return {
-      deliveryId: row.delivery_id,
-      merchantId: row.merchant_id,
-      endpointId: row.endpoint_id,
-      url: row.url,
-      eventId: row.event_id,
-      payload: row.payload,
-      attempts: row.attempts,
-      nextAttemptAt: row.next_attempt_at,
-      endpoint:
-        row.endpoint_id === null
-          ? null
-          : {
-              // A deleted endpoint is sent nothing more: its deliveries are held as for a disabled one.
-              status: row.deleted_at === null ? row.endpoint_status : 'DISABLED',
-              secretCiphertext: row.secret_ciphertext,
-              previousSecretCiphertext: row.previous_secret_ciphertext,
-              previousSecretExpiresAt: row.previous_secret_expires_at,
-              failingSince: row.failing_since,
-            },
-    };
+    return new Map(rows.map((row) => [row.lane as string, laneHeadOf(row)]));
   }
 
   /**
@@ -304,4 +287,30 @@ export class WebhookDeliveryStore {
       session,
     );
   }
+}
+
+/** A lane head from its row (laneHeads). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a row of the statement above, read field by field
+function laneHeadOf(row: any): LaneHead {
+  return {
+    deliveryId: row.delivery_id,
+    merchantId: row.merchant_id,
+    endpointId: row.endpoint_id,
+    url: row.url,
+    eventId: row.event_id,
+    payload: row.payload,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    endpoint:
+      row.endpoint_id === null
+        ? null
+        : {
+            // A deleted endpoint is sent nothing more: its deliveries are held as for a disabled one.
+            status: row.deleted_at === null ? row.endpoint_status : 'DISABLED',
+            secretCiphertext: row.secret_ciphertext,
+            previousSecretCiphertext: row.previous_secret_ciphertext,
+            previousSecretExpiresAt: row.previous_secret_expires_at,
+            failingSince: row.failing_since,
+          },
+  };
 }
