@@ -8,7 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ProviderNotification } from '@payment-ledger/contracts';
 import {
+  type AmazonPaySandboxProvider,
   amazonPayNotificationBody,
+  PAYMENT_METHOD_PROVIDER,
   SANDBOX_NOTIFICATION_SIGNATURE_HEADER,
   signSandboxNotification,
 } from '@payment-ledger/payment-methods';
@@ -305,4 +307,154 @@ it('a notification naming another merchant than the refund’s records nothing f
   // An object the provider does not have: nothing either.
   const unknown = await post(ipn({ MerchantID: owner.merchantId, ObjectId: 'refund-ref-unknown' }));
   expect(unknown).toMatchObject({ status: 200, body: { events: [] } });
+});
+
+/**
+ * Chargebacks through the provider's notifications: the sandbox provider keeps its chargebacks (as Amazon Pay does)
+ * and announces each with an IPN (ObjectType CHARGEBACK); the refunds service asks it (Get Chargeback) and records
+ * ChargebackOpened / ChargebackResolved on the charge's refund stream. Raised here at the provider itself (standing in
+ * for the consumer's bank), never through the gateway's sandbox routes.
+ */
+describe('chargebacks notified by the provider', () => {
+  const sandbox = () => stack.refunds!.get<symbol, AmazonPaySandboxProvider>(PAYMENT_METHOD_PROVIDER);
+  const newChargebackId = () => `cb_${randomUUID().replace(/-/g, '')}`;
+
+  async function chargebackOf(api: Api, chargeId: string) {
+    return (await api('GET', `/v1/payment-charges/${chargeId}`)).body.chargebacks?.[0];
+  }
+
+  it('a chargeback raised and then resolved at the provider reaches the charge through its notifications', async () => {
+    const { api, merchantId } = await merchantApi('Disputed Books');
+    const chargeId = await capturedCharge(api);
+    const chargebackId = newChargebackId();
+    const raised = await sandbox().raiseChargeback({
+      chargeId,
+      chargebackId,
+      amount: { value: 300, currency: 'USD' },
+      reason: 'product not received',
+      now: new Date(),
+      merchantId,
+    });
+    expect(raised).toMatchObject({ state: 'OPEN', chargeId, chargebackId });
+
+    await waitFor(
+      'the chargeback shown on the charge',
+      async () => (await chargebackOf(api, chargeId)) != null,
+      15_000,
+    );
+    expect(await chargebackOf(api, chargeId)).toMatchObject({ id: chargebackId, amount: 300, status: 'OPEN' });
+    // While OPEN, its amount is not refundable: the provider's books and the stream's agree.
+    expect((await api('POST', `/v1/payment-charges/${chargeId}/refunds`, { amount: 701 })).body.failureCode).toBe(
+      'amount_exceeds_refundable',
+    );
+
+    await sandbox().resolveChargeback({ chargebackId, outcome: 'LOST', now: new Date(), merchantId });
+    await waitFor(
+      'the resolution shown on the charge',
+      async () => (await chargebackOf(api, chargeId))?.status === 'LOST',
+      15_000,
+    );
+    expect(await refundEvents(chargeId)).toEqual(['ChargebackOpened', 'ChargebackResolved']);
+    const notifications = async () =>
+      (
+        await db.pool.query<{ outcome: string | null; events: string[] | null }>(
+          `SELECT outcome, events FROM provider_notifications WHERE object_type = 'CHARGEBACK' AND object_id = $1`,
+          [raised.providerReference],
+        )
+      ).rows;
+    const handled = async () => {
+      const rows = await notifications();
+      return rows.length === 2 && rows.every((n) => n.outcome !== null);
+    };
+    await waitFor('both notifications handled', handled, 15_000);
+    const rows = await notifications();
+    expect(rows).toHaveLength(2);
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { outcome: 'RECORDED', events: ['ChargebackOpened'] },
+        { outcome: 'RECORDED', events: ['ChargebackResolved'] },
+      ]),
+    );
+  });
+
+  it('the provider refuses a chargeback above what is left of the charge after its refunds and chargebacks', async () => {
+    const { api } = await merchantApi('Refunded Books');
+    const chargeId = await capturedCharge(api);
+    expect((await api('POST', `/v1/payment-charges/${chargeId}/refunds`, { amount: 600 })).status).toBe(201);
+    const raise = (chargebackId: string, value: number) =>
+      sandbox().raiseChargeback({
+        chargeId,
+        chargebackId,
+        amount: { value, currency: 'USD' },
+        reason: 'fraud',
+        now: new Date(),
+      });
+    const [first, second] = [newChargebackId(), newChargebackId()];
+    await expect(raise(first, 401)).rejects.toMatchObject({ code: 'amount_exceeds_refundable' });
+    await expect(raise(first, 300)).resolves.toMatchObject({ state: 'OPEN' });
+    await expect(raise(second, 101)).rejects.toMatchObject({ code: 'amount_exceeds_refundable' });
+    // Won, it gives its amount back; decided, it is final.
+    await sandbox().resolveChargeback({ chargebackId: first, outcome: 'WON', now: new Date() });
+    await expect(
+      sandbox().resolveChargeback({ chargebackId: first, outcome: 'LOST', now: new Date() }),
+    ).rejects.toMatchObject({ code: 'chargeback_already_resolved' });
+    await expect(raise(second, 400)).resolves.toMatchObject({ state: 'OPEN' });
+  });
+
+  it('records a chargeback notification once: the same NotificationId again is a duplicate', async () => {
+    const { api, merchantId } = await merchantApi('Twice Disputed Books');
+    const chargeId = await capturedCharge(api);
+    // No merchant named: the sandbox sends no notification of its own; the test sends it.
+    const raised = await sandbox().raiseChargeback({
+      chargeId,
+      chargebackId: newChargebackId(),
+      amount: { value: 1000, currency: 'USD' },
+      reason: 'fraud',
+      now: new Date(),
+    });
+    const body = ipn({
+      MerchantID: merchantId,
+      ObjectType: 'CHARGEBACK',
+      ObjectId: raised.providerReference,
+      ChargePermissionId: chargeId,
+      NotificationType: 'CHARGEBACK_OPENED',
+    });
+    const first = await post(body);
+    expect(first).toMatchObject({ status: 200, body: { duplicate: false, events: ['ChargebackOpened'] } });
+    expect(await post(body)).toMatchObject({
+      status: 200,
+      body: { notificationId: first.body.notificationId, duplicate: true, events: ['ChargebackOpened'] },
+    });
+    // Another notification of the same chargeback (another NotificationId) finds it recorded.
+    const again = await post(
+      ipn({ MerchantID: merchantId, ObjectType: 'CHARGEBACK', ObjectId: raised.providerReference }),
+    );
+    expect(again).toMatchObject({ status: 200, body: { duplicate: false, events: [] } });
+    expect(await refundEvents(chargeId)).toEqual(['ChargebackOpened']);
+  });
+
+  it('a chargeback notification naming another merchant records nothing', async () => {
+    const owner = await merchantApi('Disputed Owner Books');
+    const other = await merchantApi('Disputed Other Books');
+    const chargeId = await capturedCharge(owner.api);
+    const raised = await sandbox().raiseChargeback({
+      chargeId,
+      chargebackId: newChargebackId(),
+      amount: { value: 500, currency: 'USD' },
+      reason: 'fraud',
+      now: new Date(),
+    });
+    const wrong = await post(
+      ipn({ MerchantID: other.merchantId, ObjectType: 'CHARGEBACK', ObjectId: raised.providerReference }),
+    );
+    expect(wrong).toMatchObject({ status: 200, body: { duplicate: false, events: [] } });
+    const { rows } = await db.pool.query('SELECT outcome FROM provider_notifications WHERE notification_id = $1', [
+      wrong.body.notificationId,
+    ]);
+    expect(rows).toEqual([{ outcome: 'NOT_FOUND' }]);
+    expect(await refundEvents(chargeId)).toEqual([]);
+    // A chargeback the provider does not have: nothing either.
+    const unknown = await post(ipn({ MerchantID: owner.merchantId, ObjectType: 'CHARGEBACK', ObjectId: 'S01-B-none' }));
+    expect(unknown).toMatchObject({ status: 200, body: { events: [] } });
+  });
 });

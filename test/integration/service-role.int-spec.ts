@@ -52,6 +52,8 @@ const SERVICE_PRIVILEGES: Record<string, string[]> = {
   amazon_pay_sandbox_idempotency_keys: ['SELECT', 'INSERT'],
   // A sandbox refund is inserted, and updated once when a delayed one settles.
   amazon_pay_sandbox_refunds: UPSERT,
+  // A sandbox chargeback is inserted, and updated once when it is resolved.
+  amazon_pay_sandbox_chargebacks: UPSERT,
   // Webhooks: endpoints are soft-deleted, deliveries settle by UPDATE, attempts are only added.
   webhook_endpoints: UPSERT,
   webhook_deliveries: UPSERT,

@@ -20,8 +20,8 @@ export const REFUNDS_PATTERNS = {
   openChargeback: 'refunds.chargebacks.open',
   resolveChargeback: 'refunds.chargebacks.resolve',
   /**
-   * The provider notified (an IPN, through the webhooks service) that one of its refunds changed: the refunds service
-   * asks the provider for it and records its outcome. Scoped by the merchant the notification names.
+   * The provider notified (an IPN, through the webhooks service) that one of its refunds or chargebacks changed: the
+   * refunds service asks the provider for it and records its outcome. Scoped by the merchant the notification names.
    */
   recordProviderNotification: 'refunds.provider-notifications.record',
 } as const;
@@ -81,12 +81,15 @@ export interface ResolveChargebackMessage extends RequestContext {
   outcome: ChargebackOutcome;
 }
 
-/** A provider notification about a refund (ProviderNotificationMessage's object): what the refunds service acts on. */
+/**
+ * A provider notification about a refund or a chargeback (ProviderNotificationMessage's object): what the refunds
+ * service acts on.
+ */
 export interface RecordRefundNotificationMessage extends RequestContext {
-  /** The merchant the notification names: the refund must be of one of its charges (404 otherwise). */
+  /** The merchant the notification names: the object must be of one of its charges (404 otherwise). */
   merchantId: string;
-  objectType: 'REFUND';
-  /** The provider's id of the refund (its providerReference). */
+  objectType: 'REFUND' | 'CHARGEBACK';
+  /** The provider's id of the refund or chargeback (its providerReference). */
   objectId: string;
 }
 

@@ -17,3 +17,8 @@ export * from './amazon-pay-sandbox/sandbox-records.entities';
 export * from './amazon-pay-sandbox/sandbox-page.config';
 export * from './amazon-pay-sandbox/sandbox-notifications';
 export type { RefundBooks, SandboxRefund, SandboxRefundState } from './amazon-pay-sandbox/sandbox-refund';
+export type {
+  ChargebackBooks,
+  SandboxChargeback,
+  SandboxChargebackState,
+} from './amazon-pay-sandbox/sandbox-chargeback';

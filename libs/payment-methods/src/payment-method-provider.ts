@@ -9,6 +9,7 @@
  * (ProviderIdempotencyConflict), as Amazon Pay refuses a reused `x-amz-pay-idempotency-key`.
  */
 import type {
+  ChargebackOutcome,
   ChargeFailure,
   Money,
   PaymentMethodType,
@@ -99,6 +100,45 @@ export type ProviderRefundOutcome =
   /** `providerReference`: the declined refund's record at the provider, where it keeps one (Amazon Pay does). */
   | { status: 'DECLINED'; failure: ChargeFailure; providerReference?: string };
 
+/**
+ * A consumer's dispute of part of a captured charge, raised at the provider (in the sandbox, by its sandbox routes or
+ * a test standing in for the consumer's bank). The provider keeps its own books: it refuses (ProviderOperationRefused)
+ * a chargeback above what is left of the charge, its captures less its refunds not declined and its chargebacks open
+ * or lost. Raised once per `chargebackId`: a raise repeated answers the chargeback made the first time.
+ */
+export interface RaiseChargebackRequest {
+  /** Our charge id. */
+  chargeId: string;
+  /** Our chargeback id (the merchant reference the provider knows it by). */
+  chargebackId: string;
+  amount: Money;
+  reason: string;
+  now: Date;
+  /** The merchant the charge is for: the provider's notification about the chargeback names it. */
+  merchantId?: string;
+}
+
+/** The provider's decision of an open chargeback, by our chargeback id; final once made. */
+export interface ResolveChargebackRequest {
+  chargebackId: string;
+  outcome: ChargebackOutcome;
+  now: Date;
+  /** The merchant the charge is for: the provider's notification about the decision names it. */
+  merchantId?: string;
+}
+
+/** A chargeback as the provider keeps it ("Get Chargeback"). */
+export interface ProviderChargeback {
+  providerReference: string;
+  chargeId: string;
+  chargebackId: string;
+  amount: Money;
+  reason: string;
+  state: 'OPEN' | ChargebackOutcome;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** The kinds of object a provider keeps, each answered by `get`. */
 export type ProviderObjectType = 'authorization' | 'capture' | 'void' | 'refund';
 
@@ -141,6 +181,15 @@ export interface PaymentMethodProvider {
   refund(request: RefundRequest): Promise<ProviderRefundOutcome>;
   /** The current outcome of a refund (a PENDING one settles once its delay has passed), like getAuthorization. */
   getRefund(request: { providerReference: string; now: Date }): Promise<ProviderRefundOutcome>;
+  /** Raises a chargeback, once per chargebackId; refused (ProviderOperationRefused) beyond what is left of the charge. */
+  raiseChargeback(request: RaiseChargebackRequest): Promise<ProviderChargeback>;
+  /**
+   * Decides an open chargeback; the same outcome again answers it unchanged. Refused (ProviderOperationRefused
+   * `chargeback_already_resolved`) when it was decided the other way; ProviderObjectNotFound when there is none.
+   */
+  resolveChargeback(request: ResolveChargebackRequest): Promise<ProviderChargeback>;
+  /** Get Chargeback: the chargeback by its provider reference (the IPN's ObjectId); ProviderObjectNotFound if none. */
+  getChargeback(request: { providerReference: string }): Promise<ProviderChargeback>;
   /** The provider's record of an object it made, or null when it has none by that reference. */
   get(type: ProviderObjectType, providerReference: string): Promise<ProviderObject | null>;
 }

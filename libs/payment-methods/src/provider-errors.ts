@@ -62,7 +62,9 @@ export type ProviderRefusalReason =
   /** A refund of a charge the provider captured nothing of. */
   | 'charge_not_captured'
   /** A refund that, with the charge's earlier refunds not declined, would exceed what the provider captured. */
-  | 'amount_exceeds_refundable';
+  | 'amount_exceeds_refundable'
+  /** A chargeback decision asked the other way from the one already made. */
+  | 'chargeback_already_resolved';
 
 /**
  * The provider refused to capture, void or refund, as a real one would (Amazon Pay's `InvalidChargeStatus`,
@@ -72,7 +74,7 @@ export class ProviderOperationRefused extends ProviderError {
   readonly retryable = false;
   constructor(
     readonly code: ProviderRefusalReason,
-    readonly operation: 'capture' | 'void' | 'refund',
+    readonly operation: 'capture' | 'void' | 'refund' | 'chargeback',
     /** What was to be captured or voided (the authorization's provider reference) or refunded (our charge id). */
     readonly reference: string,
     message: string,

@@ -71,9 +71,16 @@ export class RefundsController {
     return tracedCommand(message, () => this.chargebacks.resolve(message));
   }
 
-  /** The provider notified that a refund changed (through the webhooks service): asked about and recorded. */
+  /**
+   * The provider notified that a refund or a chargeback changed (through the webhooks service): asked about and
+   * recorded.
+   */
   @MessagePattern(REFUNDS_PATTERNS.recordProviderNotification)
   recordProviderNotification(@Payload() message: RecordRefundNotificationMessage) {
-    return tracedCommand(message, () => this.refundChecks.recordNotifiedRefund(message.merchantId, message.objectId));
+    return tracedCommand(message, () =>
+      message.objectType === 'CHARGEBACK'
+        ? this.chargebacks.recordNotified(message.merchantId, message.objectId, message.correlationId)
+        : this.refundChecks.recordNotifiedRefund(message.merchantId, message.objectId),
+    );
   }
 }

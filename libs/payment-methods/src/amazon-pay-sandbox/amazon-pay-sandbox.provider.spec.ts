@@ -255,6 +255,107 @@ describe('AmazonPaySandboxProvider', () => {
     });
   });
 
+  describe('chargebacks', () => {
+    const now = new Date('2026-03-01T12:00:00.000Z');
+    async function capturedCharge(provider: AmazonPaySandboxProvider, chargeId = newId('charge')): Promise<string> {
+      const authorizationId = newId('authorization');
+      await provider.authorize({
+        idempotencyKey: authorizationId,
+        chargeId,
+        authorizationId,
+        amount: money(1000, 'USD'),
+        simulationCode: null,
+        captureNow: { captureId: newId('capture') },
+        now,
+      });
+      return chargeId;
+    }
+    const raise = (provider: AmazonPaySandboxProvider, chargeId: string, value: number, merchantId?: string) =>
+      provider.raiseChargeback({
+        chargeId,
+        chargebackId: newId('chargeback'),
+        amount: money(value, 'USD'),
+        reason: 'fraud',
+        now,
+        merchantId,
+      });
+
+    it('raises one OPEN, once per chargebackId, and answers it to Get Chargeback', async () => {
+      const provider = sandbox();
+      const chargeId = await capturedCharge(provider);
+      const request = { chargeId, chargebackId: newId('chargeback'), amount: money(400, 'USD'), reason: 'fraud', now };
+      const raised = await provider.raiseChargeback(request);
+      expect(raised).toMatchObject({ chargeId, state: 'OPEN', amount: money(400, 'USD') });
+      expect(await provider.raiseChargeback(request)).toEqual(raised);
+      expect(await provider.getChargeback({ providerReference: raised.providerReference })).toEqual(raised);
+      await expect(provider.getChargeback({ providerReference: 'S01-B-none' })).rejects.toMatchObject({
+        code: 'provider_object_not_found',
+      });
+    });
+
+    it('refuses one beyond the captures less refunds not declined and chargebacks open or lost', async () => {
+      const provider = sandbox();
+      const chargeId = await capturedCharge(provider);
+      const refundId = newId('refund');
+      await provider.refund({
+        idempotencyKey: refundId,
+        chargeId,
+        refundId,
+        amount: money(300, 'USD'),
+        simulationCode: null,
+        now,
+      });
+      await expect(raise(provider, chargeId, 701)).rejects.toMatchObject({ code: 'amount_exceeds_refundable' });
+      const lost = await raise(provider, chargeId, 400);
+      await provider.resolveChargeback({ chargebackId: lost.chargebackId, outcome: 'LOST', now });
+      await expect(raise(provider, chargeId, 301)).rejects.toMatchObject({ code: 'amount_exceeds_refundable' });
+      await expect(raise(provider, newId('charge'), 1)).rejects.toMatchObject({ code: 'charge_not_captured' });
+    });
+
+    it('decides a chargeback once; WON gives its amount back', async () => {
+      const provider = sandbox();
+      const chargeId = await capturedCharge(provider);
+      const won = await raise(provider, chargeId, 1000);
+      const decided = await provider.resolveChargeback({ chargebackId: won.chargebackId, outcome: 'WON', now });
+      expect(decided.state).toBe('WON');
+      expect(await provider.resolveChargeback({ chargebackId: won.chargebackId, outcome: 'WON', now })).toEqual(
+        decided,
+      );
+      await expect(
+        provider.resolveChargeback({ chargebackId: won.chargebackId, outcome: 'LOST', now }),
+      ).rejects.toMatchObject({ code: 'chargeback_already_resolved' });
+      await expect(raise(provider, chargeId, 1000)).resolves.toMatchObject({ state: 'OPEN' });
+      await expect(
+        provider.resolveChargeback({ chargebackId: newId('chargeback'), outcome: 'WON', now }),
+      ).rejects.toMatchObject({ code: 'provider_object_not_found' });
+    });
+
+    it('announces a chargeback opened and resolved (not a repeat) with an IPN naming its merchant', async () => {
+      const notify = jest.fn();
+      const provider = sandbox({ notifier: { notify } });
+      const chargeId = await capturedCharge(provider);
+      const request = { chargeId, chargebackId: newId('chargeback'), amount: money(100, 'USD'), reason: 'fraud', now };
+      const raised = await provider.raiseChargeback({ ...request, merchantId: MERCHANT_ID });
+      await provider.raiseChargeback({ ...request, merchantId: MERCHANT_ID });
+      const resolve = { chargebackId: request.chargebackId, outcome: 'LOST' as const, now, merchantId: MERCHANT_ID };
+      await provider.resolveChargeback(resolve);
+      await provider.resolveChargeback(resolve);
+      const notice = {
+        merchantId: MERCHANT_ID,
+        objectType: 'CHARGEBACK',
+        objectId: raised.providerReference,
+        chargePermissionId: chargeId,
+      };
+      expect(notify.mock.calls).toEqual([
+        [{ ...notice, notificationType: 'CHARGEBACK_OPENED' }],
+        [{ ...notice, notificationType: 'CHARGEBACK_RESOLVED' }],
+      ]);
+      // No merchant named: nothing to announce.
+      await raise(provider, chargeId, 100);
+      expect(notify).toHaveBeenCalledTimes(2);
+    });
+  });
+
   describe('with its records in memory', () => {
     let records = new InMemorySandboxProviderRecords();
     beforeEach(() => {

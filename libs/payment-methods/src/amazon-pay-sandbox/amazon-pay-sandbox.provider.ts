@@ -1,7 +1,8 @@
 /**
  * The Amazon Pay sandbox: a faithful simulation of the provider behind the provider port, keeping its own records
  * as the real one does (DESIGN.md, "The sandbox provider"): Amazon Pay's Charge objects (our authorizations), their
- * captures and voids, the refunds of our charges, and the idempotency keys it was called with. A replayed key returns the first answer and
+ * captures and voids, the refunds of our charges, their chargebacks (sandbox-chargeback.ts: raised, resolved and
+ * announced by an IPN at once), and the idempotency keys it was called with. A replayed key returns the first answer and
  * moves no money twice; a reused key with another request is refused (ProviderIdempotencyConflict); a capture or
  * void the charge does not allow is refused (ProviderOperationRefused), and so is a refund beyond what the provider
  * captured for the charge less its refunds not declined (the provider's own books, whatever its caller believes). Outcomes follow Amazon Pay's simulation
@@ -33,6 +34,9 @@ import type {
   OperationRequest,
   PaymentMethodProvider,
   ProviderAuthorizationOutcome,
+  ProviderChargeback,
+  RaiseChargebackRequest,
+  ResolveChargebackRequest,
   ProviderObject,
   ProviderObjectType,
   ProviderRefundOutcome,
@@ -64,9 +68,20 @@ import {
   refundRefusalOf,
   type SandboxRefund,
 } from './sandbox-refund';
+import {
+  chargebackLeft,
+  chargebackOutcomeOf,
+  chargebackRefusalOf,
+  openChargeback,
+  resolveChargebackOf,
+} from './sandbox-chargeback';
 import { checkHostedPageLink, type HostedPageLinkCheck, signHostedPageLink } from './hosted-page-link';
 import type { KeyedAnswer, SandboxProviderRecords } from './sandbox-provider-records';
-import type { SandboxNotice, SandboxNotifier } from './sandbox-notifications';
+import {
+  SANDBOX_CHARGEBACK_NOTIFICATION_TYPES,
+  type SandboxNotice,
+  type SandboxNotifier,
+} from './sandbox-notifications';
 import { CONSUMER_CANCELED } from './simulation-outcomes';
 
 export interface AmazonPaySandboxOptions {
@@ -95,7 +110,18 @@ export interface AmazonPaySandboxOptions {
 }
 
 /** The calls a simulated fault can hit. */
-export type SandboxCall = 'authorize' | 'getAuthorization' | 'capture' | 'void' | 'refund' | 'getRefund';
+export type SandboxCall =
+  | 'authorize'
+  | 'getAuthorization'
+  | 'capture'
+  | 'void'
+  | 'refund'
+  | 'getRefund'
+  | 'raiseChargeback'
+  | 'resolveChargeback'
+  | 'getChargeback';
+
+/** The calls a fault armed without naming its calls hits (the chargeback calls only when named). */
 
 const ALL_CALLS: readonly SandboxCall[] = ['authorize', 'getAuthorization', 'capture', 'void', 'refund', 'getRefund'];
 
@@ -236,6 +262,66 @@ export class AmazonPaySandboxProvider implements PaymentMethodProvider {
     });
   }
 
+  /**
+   * A consumer's dispute reaching the provider (in the sandbox: its sandbox routes, or a test standing in for the
+   * consumer's bank): OPEN, once per chargebackId (a repeat answers the first, and sends nothing again), refused
+   * (ProviderOperationRefused) beyond what is left of the charge; announced by an IPN (ObjectType CHARGEBACK) when
+   * it names its merchant and notifications are on.
+   */
+  raiseChargeback(request: RaiseChargebackRequest): Promise<ProviderChargeback> {
+    return this.call('raiseChargeback', async () => {
+      const answer = await this.records.openChargeback(openChargeback(request, newProviderReference('chargeback')));
+      if (answer.status === 'refused') {
+        const reason = chargebackRefusalOf(request.amount, answer.books) ?? 'amount_exceeds_refundable';
+        throw new ProviderOperationRefused(
+          reason,
+          'chargeback',
+          request.chargeId,
+          `cannot charge back ${request.amount.value} ${request.amount.currency} of charge ${request.chargeId}: ` +
+            `${chargebackLeft(answer.books)} left after its refunds and chargebacks`,
+        );
+      }
+      if (answer.status === 'recorded') {
+        this.announce(request.merchantId, answer.chargeback, SANDBOX_CHARGEBACK_NOTIFICATION_TYPES.opened);
+      }
+      return chargebackOutcomeOf(answer.chargeback);
+    });
+  }
+
+  /** The provider decides the dispute: final once made; the same outcome again answers it, and sends nothing. */
+  resolveChargeback(request: ResolveChargebackRequest): Promise<ProviderChargeback> {
+    return this.call('resolveChargeback', async () => {
+      let refusal: 'chargeback_already_resolved' | null = null;
+      let decided = false;
+      const chargeback = await this.records.updateChargeback(request.chargebackId, (current) => {
+        const next = resolveChargebackOf(current, request.outcome, request.now);
+        refusal = next === 'chargeback_already_resolved' ? next : null;
+        decided = typeof next === 'object' && next !== null;
+        return typeof next === 'object' ? next : null;
+      });
+      if (chargeback === null) throw new ProviderObjectNotFound('chargeback', request.chargebackId);
+      if (refusal !== null) {
+        throw new ProviderOperationRefused(
+          refusal,
+          'chargeback',
+          chargeback.chargeId,
+          `chargeback ${request.chargebackId} was already resolved ${chargeback.state}`,
+        );
+      }
+      if (decided) this.announce(request.merchantId, chargeback, SANDBOX_CHARGEBACK_NOTIFICATION_TYPES.resolved);
+      return chargebackOutcomeOf(chargeback);
+    });
+  }
+
+  /** Get Chargeback, by the provider's reference (the ObjectId of its IPN). */
+  getChargeback({ providerReference }: { providerReference: string }): Promise<ProviderChargeback> {
+    return this.call('getChargeback', async () => {
+      const chargeback = await this.records.findChargeback(providerReference);
+      if (chargeback === null) throw new ProviderObjectNotFound('chargeback', providerReference);
+      return chargebackOutcomeOf(chargeback);
+    });
+  }
+
   async get(type: ProviderObjectType, providerReference: string): Promise<ProviderObject | null> {
     if (type === 'authorization') {
       const charge = await this.records.findCharge(providerReference);
@@ -283,6 +369,23 @@ export class AmazonPaySandboxProvider implements PaymentMethodProvider {
         .then(() => notifier.notify(notice))
         .catch((error: unknown) => this.options.onNotificationFailure?.(notice, error));
     }, wait).unref();
+  }
+
+  /** An IPN about a chargeback, sent now (nothing without a notifier or a merchant to name). */
+  private announce(
+    merchantId: string | undefined,
+    chargeback: { providerReference: string; chargeId: string },
+    notificationType: string,
+  ): void {
+    const notifier = this.options.notifier;
+    if (!notifier || !merchantId) return;
+    notifier.notify({
+      merchantId,
+      objectType: 'CHARGEBACK',
+      objectId: chargeback.providerReference,
+      chargePermissionId: chargeback.chargeId,
+      notificationType,
+    });
   }
 
   private async operate(type: SandboxOperationType, request: OperationRequest): Promise<{ providerReference: string }> {

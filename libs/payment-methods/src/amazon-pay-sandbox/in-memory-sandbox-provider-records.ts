@@ -8,7 +8,9 @@ import {
   settleIfDue,
 } from './sandbox-charge';
 import { type RefundBooks, refundRefusalOf, type SandboxRefund, settleRefundIfDue } from './sandbox-refund';
+import { type ChargebackBooks, chargebackRefusalOf, type SandboxChargeback } from './sandbox-chargeback';
 import type {
+  ChargebackOpenAnswer,
   KeyedAnswer,
   NewCharge,
   NewOperation,
@@ -30,6 +32,7 @@ export class InMemorySandboxProviderRecords implements SandboxProviderRecords {
   private readonly operations = new Map<string, SandboxOperation>();
   private readonly refunds = new Map<string, SandboxRefund>();
   private readonly keys = new Map<string, StoredKey>();
+  private readonly chargebacks = new Map<string, SandboxChargeback>();
 
   async openCharge(call: NewCharge): Promise<KeyedAnswer<ProviderAuthorizationOutcome>> {
     const prior = this.replay<ProviderAuthorizationOutcome>(call.idempotencyKey);
@@ -95,6 +98,40 @@ export class InMemorySandboxProviderRecords implements SandboxProviderRecords {
 
   async findRefund(providerReference: string): Promise<SandboxRefund | null> {
     return this.refunds.get(providerReference) ?? null;
+  }
+
+  async openChargeback(chargeback: SandboxChargeback): Promise<ChargebackOpenAnswer> {
+    const existing = this.chargebackById(chargeback.chargebackId);
+    if (existing) return { status: 'existing', chargeback: existing };
+    const { captured, refunded } = this.booksOf(chargeback.chargeId);
+    let chargedBack = 0;
+    for (const other of this.chargebacks.values()) {
+      if (other.chargeId === chargeback.chargeId && other.state !== 'WON') chargedBack += other.amount.value;
+    }
+    const books: ChargebackBooks = { captured, refunded, chargedBack };
+    if (chargebackRefusalOf(chargeback.amount, books) !== null) return { status: 'refused', books };
+    this.chargebacks.set(chargeback.providerReference, chargeback);
+    return { status: 'recorded', chargeback };
+  }
+
+  async updateChargeback(
+    chargebackId: string,
+    decide: (chargeback: SandboxChargeback) => SandboxChargeback | null,
+  ): Promise<SandboxChargeback | null> {
+    const chargeback = this.chargebackById(chargebackId);
+    if (!chargeback) return null;
+    const decided = decide(chargeback);
+    if (decided === null) return chargeback;
+    this.chargebacks.set(decided.providerReference, decided);
+    return decided;
+  }
+
+  async findChargeback(providerReference: string): Promise<SandboxChargeback | null> {
+    return this.chargebacks.get(providerReference) ?? null;
+  }
+
+  private chargebackById(chargebackId: string): SandboxChargeback | undefined {
+    return [...this.chargebacks.values()].find((c) => c.chargebackId === chargebackId);
   }
 
   /** How many records of each kind are kept (for tests: a replay makes none). */

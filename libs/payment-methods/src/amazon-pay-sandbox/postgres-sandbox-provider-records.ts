@@ -1,11 +1,18 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { DataSource, Repository } from 'typeorm';
 import type { ChargeFailure, RefundSimulationCode, SimulationCode } from '@payment-ledger/contracts';
 import { lostRace, oneByOneOnFailure, RequestCoalescer } from '@payment-ledger/event-store';
 import type { ProviderAuthorizationOutcome, ProviderRefundOutcome } from '../payment-method-provider';
 import type { SandboxCharge, SandboxChargeState, SandboxOperation, SandboxOperationType } from './sandbox-charge';
 import type { RefundBooks, SandboxRefund, SandboxRefundState } from './sandbox-refund';
+import {
+  type ChargebackBooks,
+  chargebackRefusalOf,
+  type SandboxChargeback,
+  type SandboxChargebackState,
+} from './sandbox-chargeback';
 import type {
+  ChargebackOpenAnswer,
   KeyedAnswer,
   NewCharge,
   NewOperation,
@@ -143,6 +150,109 @@ export class PostgresSandboxProviderRecords implements SandboxProviderRecords {
   async findRefund(providerReference: string): Promise<SandboxRefund | null> {
     const entity = await this.refundRepository.findOneBy({ providerReference });
     return entity && refundOfEntity(entity);
+  }
+
+  /**
+   * Chargebacks are rare (a consumer's dispute, not a hot path), so each is a short transaction of its own rather
+   * than a batched statement: the charge's advisory lock (the one its refunds take, 0703, so no refund or chargeback
+   * of the charge interleaves), then the books read in a fresh snapshot and the insert
+   * (migrations/0704_amazon_pay_sandbox_chargebacks.sql).
+   */
+  async openChargeback(chargeback: SandboxChargeback): Promise<ChargebackOpenAnswer> {
+    return this.inTransaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(1794, hashtext($1))', [chargeback.chargeId]);
+      const existing = await client.query<ChargebackRow>(
+        'SELECT * FROM amazon_pay_sandbox_chargebacks WHERE chargeback_id = $1',
+        [chargeback.chargebackId],
+      );
+      if (existing.rows[0]) return { status: 'existing', chargeback: chargebackOf(existing.rows[0]) };
+      const { rows } = await client.query<{
+        captured: string | null;
+        currency: string | null;
+        refunded: string;
+        charged_back: string;
+      }>(
+        `SELECT (SELECT sum(amount) FROM amazon_pay_sandbox_operations WHERE type = 'capture' AND charge_id = $1) AS captured,
+                (SELECT min(currency) FROM amazon_pay_sandbox_operations WHERE type = 'capture' AND charge_id = $1) AS currency,
+                (SELECT coalesce(sum(amount), 0) FROM amazon_pay_sandbox_refunds
+                  WHERE charge_id = $1 AND state <> 'Declined') AS refunded,
+                (SELECT coalesce(sum(amount), 0) FROM amazon_pay_sandbox_chargebacks
+                  WHERE charge_id = $1 AND state <> 'WON') AS charged_back`,
+        [chargeback.chargeId],
+      );
+      const row = rows[0];
+      const books: ChargebackBooks = {
+        captured:
+          row.captured === null || row.currency === null
+            ? null
+            : { value: Number(row.captured), currency: row.currency },
+        refunded: Number(row.refunded),
+        chargedBack: Number(row.charged_back),
+      };
+      if (chargebackRefusalOf(chargeback.amount, books) !== null) return { status: 'refused', books };
+      await client.query(
+        `INSERT INTO amazon_pay_sandbox_chargebacks (provider_reference, charge_id, chargeback_id, amount, currency, reason,
+                                                     state, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          chargeback.providerReference,
+          chargeback.chargeId,
+          chargeback.chargebackId,
+          chargeback.amount.value,
+          chargeback.amount.currency,
+          chargeback.reason,
+          chargeback.state,
+          chargeback.createdAt,
+          chargeback.updatedAt,
+        ],
+      );
+      return { status: 'recorded', chargeback };
+    });
+  }
+
+  /** The chargeback's row locked (FOR UPDATE) while it is decided, so two decisions of it never both apply. */
+  async updateChargeback(
+    chargebackId: string,
+    decide: (chargeback: SandboxChargeback) => SandboxChargeback | null,
+  ): Promise<SandboxChargeback | null> {
+    return this.inTransaction(async (client) => {
+      const { rows } = await client.query<ChargebackRow>(
+        'SELECT * FROM amazon_pay_sandbox_chargebacks WHERE chargeback_id = $1 FOR UPDATE',
+        [chargebackId],
+      );
+      if (!rows[0]) return null;
+      const chargeback = chargebackOf(rows[0]);
+      const decided = decide(chargeback);
+      if (decided === null) return chargeback;
+      await client.query(
+        'UPDATE amazon_pay_sandbox_chargebacks SET state = $2, updated_at = $3 WHERE chargeback_id = $1',
+        [chargebackId, decided.state, decided.updatedAt],
+      );
+      return decided;
+    });
+  }
+
+  async findChargeback(providerReference: string): Promise<SandboxChargeback | null> {
+    const { rows } = await this.pool.query<ChargebackRow>(
+      'SELECT * FROM amazon_pay_sandbox_chargebacks WHERE provider_reference = $1',
+      [providerReference],
+    );
+    return rows[0] ? chargebackOf(rows[0]) : null;
+  }
+
+  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   openCharge(call: NewCharge): Promise<KeyedAnswer<ProviderAuthorizationOutcome>> {
@@ -449,6 +559,31 @@ interface OperationRow {
   state: 'Captured' | 'Canceled';
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+interface ChargebackRow {
+  provider_reference: string;
+  charge_id: string;
+  chargeback_id: string;
+  amount: string | number;
+  currency: string;
+  reason: string;
+  state: SandboxChargebackState;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+function chargebackOf(row: ChargebackRow): SandboxChargeback {
+  return {
+    providerReference: row.provider_reference,
+    chargeId: row.charge_id,
+    chargebackId: row.chargeback_id,
+    amount: { value: Number(row.amount), currency: row.currency },
+    reason: row.reason,
+    state: row.state,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
 }
 
 interface RefundRow {

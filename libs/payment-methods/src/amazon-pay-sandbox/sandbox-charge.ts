@@ -48,7 +48,7 @@ export interface SandboxOperation {
   updatedAt: string;
 }
 
-const REFERENCE_LETTER = { authorization: 'A', capture: 'C', void: 'V', refund: 'R' } as const;
+const REFERENCE_LETTER = { authorization: 'A', capture: 'C', void: 'V', refund: 'R', chargeback: 'B' } as const;
 
 /** A new provider reference, Amazon Pay style (`S01-…`), with a letter for the kind of object. */
 export function newProviderReference(type: keyof typeof REFERENCE_LETTER): string {

@@ -53,7 +53,22 @@ export interface SandboxNotice {
   objectId: string;
   /** The charge permission (our charge id stands for it in the sandbox). */
   chargePermissionId: string;
+  /**
+   * What happened; STATE_CHANGE (Amazon Pay's type for a Charge or Refund changing state) when absent. For a
+   * chargeback, CHARGEBACK_OPENED or CHARGEBACK_RESOLVED (SANDBOX_CHARGEBACK_NOTIFICATION_TYPES).
+   */
+  notificationType?: string;
 }
+
+/**
+ * The NotificationTypes of the sandbox's chargeback IPNs (ObjectType CHARGEBACK). Named after Amazon Pay's
+ * dispute notifications (a dispute opened, then closed with its resolution); the sandbox's own names, since the
+ * receiver acts on the ObjectType and asks the provider for the state, whatever the type says.
+ */
+export const SANDBOX_CHARGEBACK_NOTIFICATION_TYPES = {
+  opened: 'CHARGEBACK_OPENED',
+  resolved: 'CHARGEBACK_RESOLVED',
+} as const;
 
 /** Sends the sandbox's notifications; `null` where none are configured (SANDBOX_NOTIFICATIONS_URL empty). */
 export interface SandboxNotifier {
@@ -92,7 +107,7 @@ export class HttpSandboxNotifier implements SandboxNotifier {
         ObjectType: notice.objectType,
         ObjectId: notice.objectId,
         ChargePermissionId: notice.chargePermissionId,
-        NotificationType: 'STATE_CHANGE',
+        NotificationType: notice.notificationType ?? 'STATE_CHANGE',
         NotificationId: randomUUID(),
         NotificationVersion: 'V1',
       },
@@ -131,7 +146,7 @@ export class HttpSandboxNotifier implements SandboxNotifier {
 export const sandboxNotificationsConfigSchema = {
   /**
    * Where the sandbox provider sends its IPNs about delayed outcomes (a delayed refund settling, an
-   * AuthorizationInitiated authorization decided): the gateway's `/v1/provider-notifications/amazon-pay`. Empty: it
+   * AuthorizationInitiated authorization decided, a chargeback opened or resolved): the gateway's `/v1/provider-notifications/amazon-pay`. Empty: it
    * sends none, and those outcomes are learnt by the services' own checks after `checkAfter`.
    */
   SANDBOX_NOTIFICATIONS_URL: env.string({ default: '' }),

@@ -2,6 +2,7 @@ import type { Money } from '@payment-ledger/contracts';
 import type { ProviderAuthorizationOutcome, ProviderRefundOutcome } from '../payment-method-provider';
 import type { SandboxCharge, SandboxOperation, SandboxOperationType } from './sandbox-charge';
 import type { RefundBooks, SandboxRefund } from './sandbox-refund';
+import type { ChargebackBooks, SandboxChargeback } from './sandbox-chargeback';
 
 /**
  * Where the sandbox provider keeps its records: the storage port of AmazonPaySandboxProvider. The provider decides
@@ -30,7 +31,29 @@ export interface SandboxProviderRecords {
   /** The refund, settled first if it was initiated and is due at `now` (see settleRefundIfDue); null if none. */
   settleRefund(providerReference: string, now: Date): Promise<SandboxRefund | null>;
   findRefund(providerReference: string): Promise<SandboxRefund | null>;
+  /**
+   * Records a new chargeback unless one with its chargebackId exists (answered as it stands, `existing`), when the
+   * charge's books allow it (chargebackRefusalOf: its captures, less its refunds not declined and its chargebacks open
+   * or lost), checked and recorded as one step that no other refund or chargeback of the charge interleaves with;
+   * otherwise answers `refused` with the books as they stood.
+   */
+  openChargeback(chargeback: SandboxChargeback): Promise<ChargebackOpenAnswer>;
+  /**
+   * Applies `decide` to the chargeback with this chargebackId as it stands, as one step no other decision of it
+   * interleaves with: `decide` answers the chargeback as decided (stored), or null to leave it. Null: no such
+   * chargeback.
+   */
+  updateChargeback(
+    chargebackId: string,
+    decide: (chargeback: SandboxChargeback) => SandboxChargeback | null,
+  ): Promise<SandboxChargeback | null>;
+  findChargeback(providerReference: string): Promise<SandboxChargeback | null>;
 }
+
+export type ChargebackOpenAnswer =
+  | { status: 'recorded'; chargeback: SandboxChargeback }
+  | { status: 'existing'; chargeback: SandboxChargeback }
+  | { status: 'refused'; books: ChargebackBooks };
 
 interface KeyedCall {
   idempotencyKey: string;

@@ -1,0 +1,1 @@
+DROP TABLE amazon_pay_sandbox_chargebacks;
