@@ -22,6 +22,7 @@ import {
   webhooksServiceEnv,
 } from '../support/e2e-harness';
 import type { TestDatabase } from '../support/test-database';
+import { waitFor } from '../support/wait';
 
 const MERCHANT_NAME = 'Acme Books & Co.';
 const CONSUMER = { name: 'John Smith', country: 'US' };
@@ -42,9 +43,10 @@ interface Received {
   body: string;
 }
 
-/** The merchant's webhook receiver: keeps every request as it came, answers 200. */
+/** The merchant's webhook receiver: keeps every request as it came, answers 200 (503 on a path said to be down). */
 class Receiver {
   readonly received: Received[] = [];
+  readonly down = new Set<string>();
   private server!: Server;
   origin = '';
 
@@ -58,7 +60,8 @@ class Receiver {
           headers: request.headers,
           body: Buffer.concat(chunks).toString('utf8'),
         });
-        response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+        const status = this.down.has(request.url ?? '/') ? 503 : 200;
+        response.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'down');
       });
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -81,7 +84,13 @@ async function startServices(db: TestDatabase): Promise<void> {
     services.start(name, entry, { ...shared, ...env });
   // The gateway and the sandbox page both call the charges service, and the gateway the webhooks service.
   await start('charges', 'apps/charges/src/main.ts', { SANDBOX_PUBLIC_URL: sandboxOrigin });
-  await start('webhooks', 'apps/webhooks/src/main.ts', { ...webhooksServiceEnv(), WEBHOOK_POLL_MS: '100' });
+  await start('webhooks', 'apps/webhooks/src/main.ts', {
+    ...webhooksServiceEnv(),
+    WEBHOOK_POLL_MS: '100',
+    // Compressed, for the crash test: retries within seconds, and a lane a killed process held leased for 12 s.
+    WEBHOOK_RETRY_SCHEDULE: '0,500ms,1s,2s,5s,10s',
+    WEBHOOK_TIMEOUT_MS: '2000',
+  });
   await Promise.all(startGatewayAndSandbox(services, shared, { gateway: gatewayPort, sandbox: sandboxPort }));
 }
 
@@ -206,3 +215,43 @@ e2e(
     expect(events.map((e) => e.data.status)).toEqual(statuses);
   },
 );
+
+e2e('the webhooks service killed (SIGKILL) with deliveries pending completes them once started again', async () => {
+  const path = '/webhooks/while-down';
+  receiver!.down.add(path);
+  const created = await api('POST', '/v1/webhook-endpoints', {
+    url: `${receiver!.origin}${path}`,
+    eventTypes: ['PAYMENT_CHARGE_AUTHENTICATION_PENDING'],
+  });
+  expect(created.status).toBe(201);
+  const charges: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const charge = await api('POST', '/v1/payment-charges', {
+      paymentMethod: 'AMAZON_PAY',
+      amount: { value: 1000 + i, currency: 'USD' },
+      consumer: CONSUMER,
+      authenticationSettings: [{ type: 'REDIRECT', settings: { returnUrl: 'https://www.your-return-page.com/' } }],
+    });
+    expect(charge.status).toBe(201);
+    charges.push(charge.body.id);
+  }
+  const subjects = (at: Received[]) => new Set(at.map((r) => JSON.parse(r.body).subject as string));
+  const tried = () => receiver!.received.filter((r) => r.path === path);
+  await waitFor('a failed attempt for each charge', async () => charges.every((id) => subjects(tried()).has(id)));
+
+  await services.kill('webhooks');
+  receiver!.down.delete(path);
+  const before = tried().length;
+  await services.restart('webhooks');
+  await waitFor('every charge delivered after the restart', async () => {
+    const after = tried().slice(before);
+    return charges.every((id) => subjects(after).has(id));
+  });
+  // Each delivered one by one, signed: the same webhook-id as its failed tries (one event, one id).
+  const delivered = verifiedAt(path, created.body.secret).filter((e) => charges.includes(e.subject));
+  for (const id of charges) {
+    const ofCharge = delivered.filter((e) => e.subject === id);
+    expect(new Set(ofCharge.map((e) => e.id)).size).toBe(1);
+    expect(ofCharge[0].type).toBe('PAYMENT_CHARGE_AUTHENTICATION_PENDING');
+  }
+});

@@ -96,6 +96,11 @@ export class ServiceGroup {
     return { code: child.exitCode, signal: child.signalCode, output: child.output() };
   }
 
+  /** Kills `name` with SIGKILL, as a crash would: no shutdown hook runs, nothing after its last write. */
+  async kill(name: string): Promise<void> {
+    await stopProcess(this.find(name).child, 'SIGKILL');
+  }
+
   /** Starts a stopped service again, with the settings it was first started with. */
   async restart(name: string): Promise<void> {
     const service = this.find(name);
