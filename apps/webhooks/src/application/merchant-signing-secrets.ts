@@ -1,5 +1,4 @@
 import type { Repository } from 'typeorm';
-import { newSigningSecret } from '../domain/standard-webhooks';
 import type { SecretBox } from '../infrastructure/secret-box';
 import type { WebhookMerchantSecretEntity } from '../infrastructure/webhook.entities';
 
@@ -20,12 +19,17 @@ export class MerchantSigningSecrets {
 
   /** Creates the merchant's secret and answers it (to show once); null when the merchant has one already. */
   async create(merchantId: string): Promise<string | null> {
-    const secret = newSigningSecret();
+    const { secret, sealed } = this.box.issue();
     const now = this.clock.now();
     const { raw } = await this.secrets
       .createQueryBuilder()
       .insert()
-      .values({ merchantId, secretCiphertext: this.box.seal(secret), createdAt: now, updatedAt: now })
+      .values({
+        merchantId,
+        secrets: sealed,
+        createdAt: now,
+        updatedAt: now,
+      })
       .orIgnore()
       .returning(['merchantId'])
       .execute();
@@ -39,10 +43,10 @@ export class MerchantSigningSecrets {
     if (created !== null) return { secret: created, previousSecretExpiresAt: null };
     const row = await this.secrets.findOneByOrFail({ merchantId });
     const now = this.clock.now();
-    const secret = this.box.rotate(row, now, this.rotationOverlapMs);
+    const secret = this.box.rotate(row.secrets, now, this.rotationOverlapMs);
     row.updatedAt = now;
     await this.secrets.save(row);
-    return { secret, previousSecretExpiresAt: row.previousSecretExpiresAt };
+    return { secret, previousSecretExpiresAt: row.secrets.previousSecretExpiresAt };
   }
 
   /** The secrets that sign a delivery now: the current one (made if the merchant has none yet) and the previous one. */
@@ -52,6 +56,6 @@ export class MerchantSigningSecrets {
       await this.create(merchantId);
       row = await this.secrets.findOneByOrFail({ merchantId });
     }
-    return this.box.signingSecrets(row, this.clock.now());
+    return this.box.signingSecrets(row.secrets, this.clock.now());
   }
 }

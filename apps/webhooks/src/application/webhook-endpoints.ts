@@ -14,7 +14,6 @@ import {
   type WebhookTestEventResult,
 } from '@payment-ledger/contracts';
 import { CLOCK, type Clock, checkOutboundUrl, parseAllowedHosts } from '@payment-ledger/platform';
-import { newSigningSecret } from '../domain/standard-webhooks';
 import { WebhookEndpointNotFound, webhookUrlNotAllowed } from '../domain/webhook-errors';
 import { SecretBox } from '../infrastructure/secret-box';
 import { WebhookDeliveryStore } from '../infrastructure/webhook-delivery.store';
@@ -45,10 +44,10 @@ export class WebhookEndpoints {
   async create(message: CreateWebhookEndpointMessage): Promise<WebhookEndpointWithSecret> {
     // A retried create (same idempotency key: same id) after a crash finds the endpoint it made, secret and all.
     const existing = await this.endpoints.findOneBy({ endpointId: message.endpointId, merchantId: message.merchantId });
-    if (existing) return { ...toResource(existing), secret: this.secrets.open(existing.secretCiphertext) };
+    if (existing) return { ...toResource(existing), secret: this.secrets.open(existing.secrets.secretCiphertext) };
     await this.checkUrl(message.url);
     const now = this.clock.now();
-    const secret = newSigningSecret();
+    const { secret, sealed } = this.secrets.issue();
     const endpoint = this.endpoints.create({
       endpointId: message.endpointId,
       merchantId: message.merchantId,
@@ -57,9 +56,7 @@ export class WebhookEndpoints {
       eventTypes: message.eventTypes,
       status: 'ENABLED',
       disabledReason: null,
-      secretCiphertext: this.secrets.seal(secret),
-      previousSecretCiphertext: null,
-      previousSecretExpiresAt: null,
+      secrets: sealed,
       failingSince: null,
       createdAt: now,
       updatedAt: now,
@@ -127,7 +124,7 @@ export class WebhookEndpoints {
   async rotateSecret(message: WebhookEndpointMessage): Promise<WebhookEndpointWithSecret> {
     const endpoint = await this.owned(message);
     const now = this.clock.now();
-    const secret = this.secrets.rotate(endpoint, now, this.config.WEBHOOK_ROTATION_OVERLAP_MS);
+    const secret = this.secrets.rotate(endpoint.secrets, now, this.config.WEBHOOK_ROTATION_OVERLAP_MS);
     endpoint.updatedAt = now;
     await this.endpoints.save(endpoint);
     return { ...toResource(endpoint), secret };
@@ -203,7 +200,7 @@ export function toResource(endpoint: WebhookEndpointEntity): WebhookEndpointReso
     eventTypes: endpoint.eventTypes,
     status: endpoint.status,
     disabledReason: endpoint.disabledReason,
-    previousSecretExpiresAt: endpoint.previousSecretExpiresAt?.toISOString() ?? null,
+    previousSecretExpiresAt: endpoint.secrets.previousSecretExpiresAt?.toISOString() ?? null,
     creationTimestamp: endpoint.createdAt.toISOString(),
     updateTimestamp: endpoint.updatedAt.toISOString(),
   };

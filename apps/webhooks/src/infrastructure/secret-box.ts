@@ -57,6 +57,15 @@ export class SecretBox {
     return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
   }
 
+  /** A new signing secret (to show once) and how it is held: sealed, with no previous one. */
+  issue(): { secret: string; sealed: SealedSigningSecrets } {
+    const secret = newSigningSecret();
+    return {
+      secret,
+      sealed: { secretCiphertext: this.seal(secret), previousSecretCiphertext: null, previousSecretExpiresAt: null },
+    };
+  }
+
   /** The secrets that sign a delivery now: the current one, and the previous one until its overlap ends. */
   signingSecrets(held: SealedSigningSecrets, now: Date): string[] {
     const secrets = [this.open(held.secretCiphertext)];

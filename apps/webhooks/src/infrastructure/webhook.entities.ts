@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { SealedSigningSecrets } from './secret-box';
 import type {
   WebhookDeliveryStatus,
   WebhookEndpointDisabledReason,
@@ -12,6 +13,21 @@ import type {
  * repository; deliveries and attempts too, except the statements on the path of every event and every attempt
  * (WebhookDeliveryStore), which are one statement for many rows.
  */
+/**
+ * A signing secret as an endpoint or a merchant holds it, sealed (SecretBox): the current one, and the one before the
+ * last rotation with the time it stops signing. The same three columns in both tables, embedded.
+ */
+export class SealedSigningSecretColumns implements SealedSigningSecrets {
+  @Column({ name: 'secret_ciphertext', type: 'text' })
+  secretCiphertext!: string;
+
+  @Column({ name: 'previous_secret_ciphertext', type: 'text', nullable: true })
+  previousSecretCiphertext!: string | null;
+
+  @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true })
+  previousSecretExpiresAt!: Date | null;
+}
+
 @Entity({ name: 'webhook_endpoints' })
 export class WebhookEndpointEntity {
   @PrimaryColumn({ name: 'endpoint_id', type: 'text' })
@@ -36,15 +52,9 @@ export class WebhookEndpointEntity {
   @Column({ name: 'disabled_reason', type: 'text', nullable: true })
   disabledReason!: WebhookEndpointDisabledReason | null;
 
-  /** The signing secret, encrypted (SecretBox); never in clear at rest. */
-  @Column({ name: 'secret_ciphertext', type: 'text' })
-  secretCiphertext!: string;
-
-  @Column({ name: 'previous_secret_ciphertext', type: 'text', nullable: true })
-  previousSecretCiphertext!: string | null;
-
-  @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true })
-  previousSecretExpiresAt!: Date | null;
+  /** Its signing secrets, sealed (SecretBox); never in clear at rest. */
+  @Column(() => SealedSigningSecretColumns, { prefix: false })
+  secrets!: SealedSigningSecretColumns;
 
   /** Since when every attempt to it failed; null after a success. */
   @Column({ name: 'failing_since', type: 'timestamptz', nullable: true })
@@ -156,14 +166,8 @@ export class WebhookMerchantSecretEntity {
   @PrimaryColumn({ name: 'merchant_id', type: 'text' })
   merchantId!: string;
 
-  @Column({ name: 'secret_ciphertext', type: 'text' })
-  secretCiphertext!: string;
-
-  @Column({ name: 'previous_secret_ciphertext', type: 'text', nullable: true })
-  previousSecretCiphertext!: string | null;
-
-  @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true })
-  previousSecretExpiresAt!: Date | null;
+  @Column(() => SealedSigningSecretColumns, { prefix: false })
+  secrets!: SealedSigningSecretColumns;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
