@@ -46,10 +46,9 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Pool } from 'pg';
 import { env, loadConfig } from '@payment-ledger/platform';
-import { sandboxPageConfigSchema } from '@payment-ledger/payment-methods';
-import { rpcConfigSchema } from '@payment-ledger/rpc';
 import { createMerchant } from '../apps/gateway/src/infrastructure/merchants/merchant.repository';
 import { benchEnvironment, count, gitCommit, hostFacts, percentile, startBenchServices } from './support/bench-stack';
+import { benchServicesConfigSchema } from './support/bench-stack';
 import { cpuCalibrationMs, cpuPerUnit, cpuSnapshot } from './support/cpu-accounting';
 import { type LoadRun, okAnswers } from './support/load-run';
 import { openLoop } from './support/open-loop';
@@ -60,11 +59,7 @@ const SCENARIOS = [...CLOSED_LOOP_SCENARIOS, 'create-at-rate'] as const;
 type ScenarioKey = (typeof SCENARIOS)[number];
 
 const config = loadConfig({
-  DATABASE_URL: env.url({ protocols: ['postgres', 'postgresql'] }),
-  KAFKA_BROKERS: env.list(),
-  // The services' secrets, as `npm run setup` wrote them to .infra.env (they have no default).
-  RPC_SIGNING_SECRETS: rpcConfigSchema.RPC_SIGNING_SECRETS,
-  SANDBOX_SIGNING_SECRET: sandboxPageConfigSchema.SANDBOX_SIGNING_SECRET,
+  ...benchServicesConfigSchema,
   BENCH_SECONDS: env.int({ default: 15, min: 1, max: 300 }),
   BENCH_WARMUP_SECONDS: env.int({ default: 3, min: 1, max: 60 }),
   BENCH_CONNECTIONS: env.list({ default: ['16', '32'] }),
@@ -72,9 +67,7 @@ const config = loadConfig({
   BENCH_RATE: env.int({ default: 1000, min: 1, max: 20_000 }),
   BENCH_RATE_CONNECTIONS: env.int({ default: 64, min: 1, max: 1024 }),
   BENCH_RATE_WARMUP_SECONDS: env.int({ default: 10, min: 1, max: 300 }),
-  BENCH_DATABASE_POOL_SIZE: env.int({ default: 10, min: 1, max: 100 }),
   BENCH_SERVICE_NODE_OPTIONS: env.optionalString(),
-  BENCH_SERVICES_FROM: env.string({ default: 'build' }),
   BENCH_LATENCY_TRACE: env.optionalString(),
 });
 const CONNECTION_COUNTS = config.BENCH_CONNECTIONS.map((c) => {

@@ -63,15 +63,14 @@ import {
   AmazonPaySandboxProvider,
   PostgresSandboxProviderRecords,
   SANDBOX_RECORD_ENTITIES,
-  sandboxPageConfigSchema,
 } from '@payment-ledger/payment-methods';
 import { env, loadConfig } from '@payment-ledger/platform';
-import { rpcConfigSchema } from '@payment-ledger/rpc';
 import { createMerchant } from '../apps/gateway/src/infrastructure/merchants/merchant.repository';
 import { entityDataSource } from '../test/support/entity-schema';
 import { anyOpsPorts } from '../test/support/ports';
 import {
   benchEnvironment,
+  benchServicesConfigSchema,
   type BenchServices,
   count,
   gitCommit,
@@ -83,19 +82,13 @@ import { cpuCalibrationMs, cpuPerUnit, cpuSnapshot } from './support/cpu-account
 import { describeServiceCode, serviceCodeSource } from './support/service-code';
 
 const config = loadConfig({
-  DATABASE_URL: env.url({ protocols: ['postgres', 'postgresql'] }),
-  KAFKA_BROKERS: env.list(),
-  // The services' secrets, as `npm run setup` wrote them to .infra.env (they have no default).
-  RPC_SIGNING_SECRETS: rpcConfigSchema.RPC_SIGNING_SECRETS,
-  SANDBOX_SIGNING_SECRET: sandboxPageConfigSchema.SANDBOX_SIGNING_SECRET,
+  ...benchServicesConfigSchema,
   BENCH_REFUNDS_SECONDS: env.int({ default: 20, min: 1, max: 600 }),
   BENCH_WARMUP_SECONDS: env.int({ default: 3, min: 0, max: 60 }),
   BENCH_REFUND_CHARGES: env.int({ default: 1000, min: 1, max: 100_000 }),
   BENCH_REFUND_CLIENTS: env.int({ default: 16, min: 1, max: 1024 }),
   BENCH_HOT_REFUNDS: env.int({ default: 500, min: 1, max: 10_000 }),
   BENCH_CATCH_UP_SECONDS: env.int({ default: 120, min: 1, max: 3600 }),
-  BENCH_DATABASE_POOL_SIZE: env.int({ default: 10, min: 1, max: 100 }),
-  BENCH_SERVICES_FROM: env.string({ default: 'build' }),
 });
 const SERVICES_FROM = serviceCodeSource(config.BENCH_SERVICES_FROM);
 

@@ -52,14 +52,13 @@ import { Pool } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { type MerchantEvent, merchantEventsOfStream } from '@payment-ledger/contracts';
 import { LOG_START, PostgresEventStore, type RecordedEvent } from '@payment-ledger/event-store';
-import { sandboxPageConfigSchema } from '@payment-ledger/payment-methods';
 import { env, loadConfig } from '@payment-ledger/platform';
-import { rpcConfigSchema } from '@payment-ledger/rpc';
 import { createMerchant } from '../apps/gateway/src/infrastructure/merchants/merchant.repository';
 import { webhooksConfigSchema } from '../apps/webhooks/src/webhooks.config';
 import { anyOpsPorts } from '../test/support/ports';
 import {
   benchEnvironment,
+  benchServicesConfigSchema,
   type BenchServices,
   count,
   gitCommit,
@@ -72,22 +71,16 @@ import { openLoop } from './support/open-loop';
 import { describeServiceCode, serviceCodeSource } from './support/service-code';
 
 const config = loadConfig({
-  DATABASE_URL: env.url({ protocols: ['postgres', 'postgresql'] }),
-  KAFKA_BROKERS: env.list(),
-  // The services' secrets, as `npm run setup` wrote them to .infra.env (they have no default).
-  RPC_SIGNING_SECRETS: rpcConfigSchema.RPC_SIGNING_SECRETS,
-  SANDBOX_SIGNING_SECRET: sandboxPageConfigSchema.SANDBOX_SIGNING_SECRET,
+  ...benchServicesConfigSchema,
   WEBHOOK_SECRETS_KEY: webhooksConfigSchema.WEBHOOK_SECRETS_KEY,
   BENCH_SECONDS: env.int({ default: 20, min: 1, max: 600 }),
   BENCH_WARMUP_SECONDS: env.int({ default: 10, min: 0, max: 300 }),
   BENCH_RATE: env.int({ default: 500, min: 1, max: 20_000 }),
   BENCH_RATE_CONNECTIONS: env.int({ default: 32, min: 1, max: 1024 }),
   BENCH_CATCH_UP_SECONDS: env.int({ default: 60, min: 1, max: 3600 }),
-  BENCH_DATABASE_POOL_SIZE: env.int({ default: 10, min: 1, max: 100 }),
   BENCH_WEBHOOK_CONCURRENCY: env.optionalString(),
   BENCH_WEBHOOK_ENDPOINT_CONCURRENCY: env.optionalString(),
   BENCH_WEBHOOK_POLL_MS: env.optionalString(),
-  BENCH_SERVICES_FROM: env.string({ default: 'build' }),
 });
 const SERVICES_FROM = serviceCodeSource(config.BENCH_SERVICES_FROM);
 

@@ -9,7 +9,9 @@ import { connect } from 'node:net';
 import { cpus } from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
-import { migrateDatabase } from '@payment-ledger/platform';
+import { sandboxPageConfigSchema } from '@payment-ledger/payment-methods';
+import { env, migrateDatabase } from '@payment-ledger/platform';
+import { rpcConfigSchema } from '@payment-ledger/rpc';
 import { ALL_MIGRATION_DIRECTORIES } from '../../scripts/migration-directories';
 import { freePort } from '../../test/support/ports';
 import { type CodeSource, REPO_ROOT, spawnTsProcess, stopProcess } from '../../test/support/processes';
@@ -75,6 +77,20 @@ export interface BenchServiceSpec<Name extends BenchServiceName> {
   name: Name;
   env?: Record<string, string>;
 }
+
+/**
+ * The settings every bench that starts the services reads (spread into its own `loadConfig`): where PostgreSQL and
+ * Kafka are, the services' secrets as `npm run setup` wrote them to .infra.env (they have no default), each
+ * service's database pool, and where the services' code comes from.
+ */
+export const benchServicesConfigSchema = {
+  DATABASE_URL: env.url({ protocols: ['postgres', 'postgresql'] }),
+  KAFKA_BROKERS: env.list(),
+  RPC_SIGNING_SECRETS: rpcConfigSchema.RPC_SIGNING_SECRETS,
+  SANDBOX_SIGNING_SECRET: sandboxPageConfigSchema.SANDBOX_SIGNING_SECRET,
+  BENCH_DATABASE_POOL_SIZE: env.int({ default: 10, min: 1, max: 100 }),
+  BENCH_SERVICES_FROM: env.string({ default: 'build' }),
+};
 
 export interface BenchServicesOptions<Name extends BenchServiceName> {
   /** The bench's database (BenchEnvironment.url) and Kafka topic namespace. */
