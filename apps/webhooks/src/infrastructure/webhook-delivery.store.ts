@@ -6,7 +6,7 @@ import {
   webhookEndpointStreamId,
   type WebhookEndpointStatus,
 } from '@payment-ledger/contracts';
-import type { EventStore } from '@payment-ledger/event-store';
+import { type EventStore, inTransaction } from '@payment-ledger/event-store';
 
 /** A delivery to make: one merchant event to one target (an endpoint, or the object's own webhooksUrl). */
 export interface NewDelivery {
@@ -164,23 +164,15 @@ export class WebhookDeliveryStore {
     // An attempt that disables its endpoint: recorded as a failure, then the endpoint disabled (its pending
     // deliveries held, WebhookEndpointDisabled appended), all in one transaction.
     const disable = endpoint.effect;
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       await this.recordAttemptAtOnce(client, lane, attempt, settlement, {
         endpointId: endpoint.endpointId,
         effect: 'failed',
       });
       await this.disableEndpoint(client, endpoint.endpointId, disable, attempt.attemptedAt);
-      await client.query('COMMIT');
-      // The endpoint's other deliveries of the lane are held now: none is left to send.
-      return { morePending: false };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
+    // The endpoint's other deliveries of the lane are held now: none is left to send.
+    return { morePending: false };
   }
 
   /**

@@ -1,7 +1,7 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { DataSource, Repository } from 'typeorm';
 import type { ChargeFailure, RefundSimulationCode, SimulationCode } from '@payment-ledger/contracts';
-import { lostRace, oneByOneOnFailure, RequestCoalescer } from '@payment-ledger/event-store';
+import { inTransaction, lostRace, oneByOneOnFailure, RequestCoalescer } from '@payment-ledger/event-store';
 import type { ProviderAuthorizationOutcome, ProviderRefundOutcome } from '../payment-method-provider';
 import type { SandboxCharge, SandboxChargeState, SandboxOperation, SandboxOperationType } from './sandbox-charge';
 import type { RefundBooks, SandboxRefund, SandboxRefundState } from './sandbox-refund';
@@ -159,7 +159,7 @@ export class PostgresSandboxProviderRecords implements SandboxProviderRecords {
    * (migrations/0704_amazon_pay_sandbox_chargebacks.sql).
    */
   async openChargeback(chargeback: SandboxChargeback): Promise<ChargebackOpenAnswer> {
-    return this.inTransaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(1794, hashtext($1))', [chargeback.chargeId]);
       const existing = await client.query<ChargebackRow>(
         'SELECT * FROM amazon_pay_sandbox_chargebacks WHERE chargeback_id = $1',
@@ -215,7 +215,7 @@ export class PostgresSandboxProviderRecords implements SandboxProviderRecords {
     chargebackId: string,
     decide: (chargeback: SandboxChargeback) => SandboxChargeback | null,
   ): Promise<SandboxChargeback | null> {
-    return this.inTransaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<ChargebackRow>(
         'SELECT * FROM amazon_pay_sandbox_chargebacks WHERE chargeback_id = $1 FOR UPDATE',
         [chargebackId],
@@ -238,21 +238,6 @@ export class PostgresSandboxProviderRecords implements SandboxProviderRecords {
       [providerReference],
     );
     return rows[0] ? chargebackOf(rows[0]) : null;
-  }
-
-  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 
   openCharge(call: NewCharge): Promise<KeyedAnswer<ProviderAuthorizationOutcome>> {
