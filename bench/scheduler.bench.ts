@@ -16,7 +16,6 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { newId } from '@payment-ledger/contracts';
 import { LOG_START, PostgresEventStore } from '@payment-ledger/event-store';
@@ -28,6 +27,7 @@ import { freePort } from '../test/support/ports';
 import { startTsProcess, stopProcess } from '../test/support/processes';
 import { describeServiceCode, serviceCodeSource } from './support/service-code';
 import { cpuCalibrationMs, cpuPerUnit, cpuSnapshot } from './support/cpu-accounting';
+import { deleteKafkaNamespace } from './support/bench-stack';
 
 const config = loadConfig({
   DATABASE_URL: env.url({ protocols: ['postgres', 'postgresql'] }),
@@ -235,12 +235,7 @@ async function main(): Promise<void> {
     await pool.end();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.end();
-    const kafka = new Kafka({ brokers: config.KAFKA_BROKERS, logLevel: logLevel.NOTHING });
-    const kafkaAdmin = kafka.admin();
-    await kafkaAdmin.connect();
-    const topics = (await kafkaAdmin.listTopics()).filter((t) => t.startsWith(`${namespace}.`));
-    if (topics.length > 0) await kafkaAdmin.deleteTopics({ topics }).catch(() => undefined);
-    await kafkaAdmin.disconnect();
+    await deleteKafkaNamespace(config.KAFKA_BROKERS, namespace).catch(() => undefined);
   }
 }
 

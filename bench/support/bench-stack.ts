@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { cpus } from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
+import { deleteTopicsAndGroups } from '@payment-ledger/messaging';
 import { sandboxPageConfigSchema } from '@payment-ledger/payment-methods';
 import { env, migrateDatabase } from '@payment-ledger/platform';
 import { rpcConfigSchema } from '@payment-ledger/rpc';
@@ -215,10 +216,7 @@ export async function deleteKafkaNamespace(brokers: string[], namespace: string)
   const admin = new Kafka({ clientId: 'payment-ledger-bench', brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${namespace}.`));
-    if (topics.length > 0) await admin.deleteTopics({ topics });
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${namespace}.`));
-    if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
+    await deleteTopicsAndGroups(admin, `${namespace}.`);
   } finally {
     await admin.disconnect();
   }

@@ -22,3 +22,16 @@ export async function ensureTopics(admin: Admin, topics: string[], numPartitions
     topics: missing.map((topic) => ({ topic, numPartitions, replicationFactor: -1 })),
   });
 }
+
+/**
+ * Deletes every topic and consumer group whose name starts with `prefix` (a namespace with its dot, say
+ * `payment-ledger.`, or a test run's `t1a2b3c`): what a benchmark or a test run made. Groups with members left are
+ * kept (Kafka refuses to delete them). Returns how many topics it deleted.
+ */
+export async function deleteTopicsAndGroups(admin: Admin, prefix: string): Promise<number> {
+  const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+  if (topics.length > 0) await admin.deleteTopics({ topics });
+  const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
+  if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
+  return topics.length;
+}
