@@ -908,7 +908,11 @@ describe('the charge list projection', () => {
     await runners.catchUp();
 
     // The live table as the live runner keeps it: a copy at the live checkpoint, then kept by the same batches.
-    const reference = { table: 'charge_list_reference', checkpoint: 'test.charge-list-reference' };
+    const reference = {
+      table: 'charge_list_reference',
+      checkpoint: 'test.charge-list-reference',
+      tableOf: (live: string) => live,
+    };
     const session = await db.pool.connect();
     try {
       await session.query('BEGIN');

@@ -16,6 +16,8 @@ export interface RebuildResult {
   table: string;
   /** The name the rebuilt table had while it was filled. */
   rebuiltAs: string;
+  /** Every table swapped in (the projection's table and its companions), by live name. */
+  tables: string[];
   /** Events applied to the rebuilt table (its stream types only). */
   events: number;
   /** Where the live checkpoint is now. */
@@ -33,6 +35,9 @@ export interface RebuildResult {
  *    ones' names, and the live checkpoint set to where the rebuilt table has got to. Readers wait for the commit
  *    and then see the rebuilt table; the live runner carries on from the new checkpoint.
  *
+ * A projection's companion tables go through the same steps with the same `_rebuild_<n>` suffix, and are swapped in
+ * the same transaction.
+ *
  * DDL needs the tables' owner: run it with the migration role's connection (see scripts/rebuild-projection.ts),
  * not the service's. A rebuild that fails leaves its table and checkpoint behind (drop them, or let them be); the
  * live table is untouched until the swap.
@@ -45,11 +50,18 @@ export async function rebuildProjection(
 ): Promise<RebuildResult> {
   const batchSize = options.batchSize ?? DEFAULT_PROJECTION_BATCH_SIZE;
   const live = assertIdentifier(projection.table);
-  const n = await nextRebuildNumber(pool, live);
-  const target: ProjectionTarget = { table: `${live}_rebuild_${n}`, checkpoint: `${projection.name}#rebuild-${n}` };
+  const tables = [live, ...(projection.companionTables ?? []).map(assertIdentifier)];
+  const n = Math.max(...(await Promise.all(tables.map((table) => nextRebuildNumber(pool, table)))));
+  const target: ProjectionTarget = {
+    table: `${live}_rebuild_${n}`,
+    checkpoint: `${projection.name}#rebuild-${n}`,
+    tableOf: (table) => `${table}_rebuild_${n}`,
+  };
   await inTransaction(pool, async (session) => {
-    await session.query(`CREATE TABLE ${target.table} (LIKE ${live} INCLUDING ALL)`);
-    await copyGrants(session, live, target.table);
+    for (const table of tables) {
+      await session.query(`CREATE TABLE ${target.tableOf(table)} (LIKE ${table} INCLUDING ALL)`);
+      await copyGrants(session, table, target.tableOf(table));
+    }
     await saveLogCheckpoint(session, target.checkpoint, LOG_START);
   });
   options.logger?.event('info', 'projection.rebuild_started', { projection: projection.name, table: target.table });
@@ -64,17 +76,17 @@ export async function rebuildProjection(
     for (;;) {
       const read = await store.readAll(cursor, readOptions(projection, batchSize));
       if (read.events.length === 0) break;
-      await projection.apply(session, read.events, target.table);
+      await projection.apply(session, read.events, target.table, target.tableOf);
       events += read.events.length;
       cursor = read.cursor;
     }
-    await swapTables(session, live, target.table);
+    for (const table of tables) await swapTables(session, table, target.tableOf(table));
     await saveLogCheckpoint(session, projection.name, cursor);
     await session.query('DELETE FROM relay_checkpoints WHERE relay_name = $1', [target.checkpoint]);
     return cursor;
   });
   options.logger?.event('info', 'projection.rebuilt', { projection: projection.name, table: live, events });
-  return { projection: projection.name, table: live, rebuiltAs: target.table, events, checkpoint: swapped };
+  return { projection: projection.name, table: live, rebuiltAs: target.table, tables, events, checkpoint: swapped };
 }
 
 function assertIdentifier(name: string): string {

@@ -16,25 +16,39 @@ export interface Projection {
   readonly name: string;
   /** The table it keeps: a rebuild fills a fresh copy of it from position 0 and swaps it in. */
   readonly table: string;
+  /**
+   * Further tables it keeps in the same batches (the ledger's lines and posting state beside its entries): a rebuild
+   * copies, fills and swaps them together with `table`, in the same transaction.
+   */
+  readonly companionTables?: readonly string[];
   /** The stream types it reads; absent, the whole log. */
   readonly streamTypes?: readonly string[];
   /**
    * Applies a batch of events, in log order, to `table` (the live table, or a rebuild's copy) in `session`'s
    * transaction, which also moves the checkpoint past them: each event is applied once per table. Runs under the
-   * checkpoint row's lock, so nothing else writes `table` meanwhile.
+   * checkpoint row's lock, so nothing else writes `table` meanwhile. `tableOf` names where each of its
+   * `companionTables` is written (the live one, or the rebuild's copy).
    */
-  apply(session: PoolClient, events: readonly RecordedEvent[], table: string): Promise<void>;
+  apply(
+    session: PoolClient,
+    events: readonly RecordedEvent[],
+    table: string,
+    tableOf: (companion: string) => string,
+  ): Promise<void>;
 }
 
-/** Where a projection writes and keeps its place: the live table and checkpoint, or a rebuild's. */
+/** Where a projection writes and keeps its place: the live tables and checkpoint, or a rebuild's. */
 export interface ProjectionTarget {
   table: string;
   checkpoint: string;
+  /** A live table's name → the one to write (the identity for the live target). */
+  tableOf(live: string): string;
 }
 
 export const liveTarget = (projection: Projection): ProjectionTarget => ({
   table: projection.table,
   checkpoint: projection.name,
+  tableOf: (live) => live,
 });
 
 export const DEFAULT_PROJECTION_BATCH_SIZE = 1000;
@@ -72,7 +86,7 @@ export async function projectBatch(
       ? peeked
       : await store.readAll(from, readOptions(projection, batchSize));
     if (events.length === 0) return 0;
-    await projection.apply(session, events, target.table);
+    await projection.apply(session, events, target.table, target.tableOf);
     await saveLogCheckpoint(session, target.checkpoint, cursor);
     return events.length;
   });
