@@ -57,6 +57,24 @@ export default tseslint.config(
     },
   },
   {
+    // The ledger's rules are pure like domain code: only the contracts and its own files.
+    files: ['libs/ledger/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!@payment-ledger/contracts$|\\./)',
+              message: 'The ledger library imports only @payment-ledger/contracts and ./ paths.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The kernel is a leaf: it imports nothing (its index re-exports its own files).
     files: ['libs/domain-kernel/**/*.ts'],
     rules: {
