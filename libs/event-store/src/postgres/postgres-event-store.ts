@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { newId } from '@payment-ledger/contracts';
 import { eventsAppended } from '@payment-ledger/platform';
+import { GENESIS_CHAIN_HASH_SQL } from '../core/event-chain';
 import { ConcurrencyError, DuplicateEventError } from '../core/errors';
 import type { EventStore } from '../core/event-store';
 import {
@@ -260,21 +261,39 @@ export function readAllSql(filtered: boolean): string {
            LIMIT $3`;
 }
 
+/**
+ * The single-stream append ($1 stream id, $2 type, $3..$7 the events, $8 expected version or null, $9 must exist).
+ * Each event's chain_hash is computed here, in the statement that writes it: a running event_hash_fold over the
+ * events' content hashes seeded with the head's chain_hash (migration 0102), so it costs no round trip and no lock
+ * beyond the stream's own. recorded_at is set once per row in new_event (a CTE with a volatile function is computed
+ * once, not inlined), so the hashed time is the stored one.
+ */
 const APPEND_SQL = `
   WITH head AS (
-    SELECT stream_version, transaction_id FROM events WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1
+    SELECT stream_version, transaction_id, chain_hash FROM events
+     WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1
   ), guard AS (
     SELECT coalesce((SELECT stream_version FROM head), 0) AS version,
-           coalesce((SELECT transaction_id FROM head), '0'::xid8) AS head_tx
+           coalesce((SELECT transaction_id FROM head), '0'::xid8) AS head_tx,
+           coalesce((SELECT chain_hash FROM head), ${GENESIS_CHAIN_HASH_SQL}) AS head_chain
+  ), new_event AS (
+    SELECT (guard.version + e.ord)::int AS stream_version, e.event_id, e.event_type, e.schema_version, e.data,
+           e.metadata, e.ord, guard.head_chain, clock_timestamp() AS recorded_at
+      FROM guard,
+           unnest($3::text[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[])
+             WITH ORDINALITY AS e(event_id, event_type, schema_version, data, metadata, ord)
+     WHERE ($8::int IS NULL OR guard.version = $8::int)
+       AND (NOT $9::boolean OR guard.version > 0)
+       AND guard.head_tx < pg_current_xact_id()
   )
-  INSERT INTO events (stream_id, stream_type, stream_version, event_id, event_type, schema_version, data, metadata)
-  SELECT $1, $2, guard.version + e.ord, e.event_id, e.event_type, e.schema_version, e.data, e.metadata
-    FROM guard,
-         unnest($3::text[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[])
-           WITH ORDINALITY AS e(event_id, event_type, schema_version, data, metadata, ord)
-   WHERE ($8::int IS NULL OR guard.version = $8::int)
-     AND (NOT $9::boolean OR guard.version > 0)
-     AND guard.head_tx < pg_current_xact_id()
+  INSERT INTO events (stream_id, stream_type, stream_version, event_id, event_type, schema_version, data, metadata,
+                      recorded_at, chain_hash)
+  SELECT $1, $2, n.stream_version, n.event_id, n.event_type, n.schema_version, n.data, n.metadata, n.recorded_at,
+         event_hash_fold(n.head_chain, event_content_hash($1::text, $2::text, n.stream_version, n.event_id,
+                                                          n.event_type, n.schema_version, n.data, n.metadata,
+                                                          n.recorded_at))
+           OVER (ORDER BY n.ord)
+    FROM new_event n
   RETURNING global_position, stream_version`;
 
 // The text form of the transaction id gets a name of its own: were it aliased `transaction_id`, an ORDER BY
@@ -285,30 +304,42 @@ const COLUMNS = `global_position, stream_id, stream_type, stream_version, event_
 /**
  * The multi-stream append: $1..$4 one entry per stream (id, type, expected version or null, must exist), $5..$11
  * one per event (its stream's 1-based place in $1, its place within that stream's events, then the event). The
- * same guards as APPEND_SQL, stream by stream; rows are inserted in event order, so positions follow versions.
+ * same guards as APPEND_SQL, stream by stream; rows are inserted in event order, so positions follow versions. Each
+ * stream's events chain from its own head (the window is partitioned by stream), so streams chain independently.
  */
 const APPEND_BATCH_SQL = `
   WITH request AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::boolean[])
              WITH ORDINALITY AS r(stream_id, stream_type, expected, must_exist, request)
   ), accepted AS (
-    SELECT request.request, request.stream_id, request.stream_type, coalesce(head.stream_version, 0) AS version
+    SELECT request.request, request.stream_id, request.stream_type, coalesce(head.stream_version, 0) AS version,
+           coalesce(head.chain_hash, ${GENESIS_CHAIN_HASH_SQL}) AS head_chain
       FROM request
       LEFT JOIN LATERAL (
-        SELECT stream_version, transaction_id FROM events
+        SELECT stream_version, transaction_id, chain_hash FROM events
          WHERE events.stream_id = request.stream_id ORDER BY stream_version DESC LIMIT 1
       ) head ON true
      WHERE (request.expected IS NULL OR coalesce(head.stream_version, 0) = request.expected)
        AND (NOT request.must_exist OR head.stream_version IS NOT NULL)
        AND coalesce(head.transaction_id, '0'::xid8) < pg_current_xact_id()
+  ), new_event AS (
+    SELECT accepted.request, accepted.stream_id, accepted.stream_type,
+           (accepted.version + e.ord)::int AS stream_version, e.event_id, e.event_type, e.schema_version, e.data,
+           e.metadata, e.ord, e.n, accepted.head_chain, clock_timestamp() AS recorded_at
+      FROM unnest($5::int[], $6::int[], $7::text[], $8::text[], $9::int[], $10::jsonb[], $11::jsonb[])
+             WITH ORDINALITY AS e(request, ord, event_id, event_type, schema_version, data, metadata, n)
+      JOIN accepted ON accepted.request = e.request
   )
-  INSERT INTO events (stream_id, stream_type, stream_version, event_id, event_type, schema_version, data, metadata)
-  SELECT accepted.stream_id, accepted.stream_type, accepted.version + e.ord, e.event_id, e.event_type,
-         e.schema_version, e.data, e.metadata
-    FROM unnest($5::int[], $6::int[], $7::text[], $8::text[], $9::int[], $10::jsonb[], $11::jsonb[])
-           WITH ORDINALITY AS e(request, ord, event_id, event_type, schema_version, data, metadata, n)
-    JOIN accepted ON accepted.request = e.request
-   ORDER BY e.n
+  INSERT INTO events (stream_id, stream_type, stream_version, event_id, event_type, schema_version, data, metadata,
+                      recorded_at, chain_hash)
+  SELECT n.stream_id, n.stream_type, n.stream_version, n.event_id, n.event_type, n.schema_version, n.data,
+         n.metadata, n.recorded_at,
+         event_hash_fold(n.head_chain, event_content_hash(n.stream_id, n.stream_type, n.stream_version, n.event_id,
+                                                          n.event_type, n.schema_version, n.data, n.metadata,
+                                                          n.recorded_at))
+           OVER (PARTITION BY n.request ORDER BY n.ord)
+    FROM new_event n
+   ORDER BY n.n
   RETURNING stream_id, global_position, stream_version`;
 
 /** Up to 4 statements of a kind at once; the calls arriving meanwhile (up to 64) go together in the next one. */
