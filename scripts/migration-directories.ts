@@ -15,5 +15,6 @@ export const ALL_MIGRATION_DIRECTORIES = [
   join(__dirname, '..', 'apps', 'scheduler', 'migrations'),
   join(__dirname, '..', 'apps', 'refunds', 'migrations'),
   join(__dirname, '..', 'apps', 'webhooks', 'migrations'),
+  join(__dirname, '..', 'apps', 'ledger', 'migrations'),
   PAYMENT_METHODS_MIGRATIONS,
 ];

@@ -54,7 +54,7 @@ let apiKey: string;
 
 beforeAll(async () => {
   db = await TestDatabase.create();
-  stack = await new PaymentStack(db, undefined, { webhooks: true }).start();
+  stack = await new PaymentStack(db, undefined, { webhooks: true, ledger: true }).start();
   apiKey = (await stack.merchant('Contract Books')).apiKey;
   api = apiClient(stack.baseUrl, apiKey);
   contract = await apiContractOf(stack.baseUrl);
@@ -525,6 +525,15 @@ describe('every answer is what the document says', () => {
             : {};
       expect([path, (await api('POST', path, body)).status]).toEqual([path, 404]);
     }
+
+    // The ledger: balances now and at an instant, entries of a charge, paged.
+    const balances = await api('GET', '/v1/balances');
+    expect(balances.body.balances.length).toBeGreaterThan(0);
+    expect((await api('GET', '/v1/balances?asOf=2026-01-01T00:00:00Z')).status).toBe(200);
+    const entries = await api('GET', `/v1/ledger-entries?limit=1&paymentChargeId=${automatic.body.id}`);
+    expect(entries.body).toMatchObject({ hasMore: true });
+    const nextEntries = `/v1/ledger-entries?limit=1&paymentChargeId=${automatic.body.id}&startingAfter=${entries.body.nextCursor}`;
+    expect((await api('GET', nextEntries)).body.data).toHaveLength(1);
 
     // 400 (body, query, idempotency key), 401, 403, 413, 415.
     const invalid = await api('POST', '/v1/payment-charges', { ...SEED_001_CHARGE, amount: { value: 1.5 }, extra: 1 });

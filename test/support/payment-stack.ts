@@ -18,6 +18,8 @@ import { RefundsModule } from '../../apps/refunds/src/refunds.module';
 import { RefundTimerWorker } from '../../apps/refunds/src/infrastructure/refund-timer.worker';
 import { webhooksConfigSchema } from '../../apps/webhooks/src/webhooks.config';
 import { WebhooksModule } from '../../apps/webhooks/src/webhooks.module';
+import { ledgerConfigSchema } from '../../apps/ledger/src/ledger.config';
+import { LedgerModule } from '../../apps/ledger/src/ledger.module';
 import { createGatewayApp } from '../../apps/gateway/src/gateway.app';
 import { gatewayConfigSchema } from '../../apps/gateway/src/gateway.config';
 import { createMerchant } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
@@ -36,6 +38,7 @@ export class PaymentStack {
   schedulers: INestMicroservice[] = [];
   refunds?: INestMicroservice;
   webhooks?: INestMicroservice;
+  ledger?: INestMicroservice;
   gateway!: INestApplication;
   baseUrl = '';
   private chargesPort = 0;
@@ -43,6 +46,9 @@ export class PaymentStack {
   private schedulerPort = 0;
   private refundsPort = 0;
   private webhooksPort = 0;
+  private ledgerPort = 0;
+  /** Whether start() starts the ledger service too (suites about balances and entries). */
+  private readonly withLedger: boolean;
   /** Whether start() starts the webhooks service too (suites that do not deliver webhooks go without its consumer). */
   private readonly withWebhooks: boolean;
   /** Where start()'s gateway listens (0: any port), known beforehand when the sandbox sends it notifications. */
@@ -63,6 +69,8 @@ export class PaymentStack {
       logSinks?: Partial<Record<'charges' | 'agreements' | 'scheduler' | 'refunds' | 'gateway', LogSink>>;
       /** Start the webhooks service too (its Kafka consumer and delivery lanes): suites about webhooks. */
       webhooks?: boolean;
+      /** Start the ledger service too (its projection of the log): suites about balances and journal entries. */
+      ledger?: boolean;
       /**
        * The sandbox provider sends its IPNs (SANDBOX_NOTIFICATIONS_URL) to this stack's gateway, which passes them to
        * the webhooks service (started too).
@@ -72,6 +80,7 @@ export class PaymentStack {
   ) {
     this.withProviderNotifications = options.providerNotifications ?? false;
     this.withWebhooks = (options.webhooks ?? false) || this.withProviderNotifications;
+    this.withLedger = options.ledger ?? false;
     this.logSinks = options.logSinks ?? {};
     this.env = {
       // The services' restricted login (as deployed): a grant the code needs and the migrations lack fails the suite.
@@ -130,6 +139,8 @@ export class PaymentStack {
     await this.startRefunds();
     this.webhooksPort = await freePort();
     if (this.withWebhooks) await this.startWebhooks();
+    this.ledgerPort = await freePort();
+    if (this.withLedger) await this.startLedger();
     ({ app: this.gateway, baseUrl: this.baseUrl } = await this.startGateway({}, this.gatewayPort));
     return this;
   }
@@ -146,6 +157,7 @@ export class PaymentStack {
       SCHEDULER_TCP_PORT: String(this.schedulerPort),
       REFUNDS_TCP_PORT: String(this.refundsPort),
       WEBHOOKS_TCP_PORT: String(this.webhooksPort),
+      LEDGER_TCP_PORT: String(this.ledgerPort),
       GATEWAY_BODY_LIMIT_BYTES: '102400',
       // Suites send hundreds of requests from one address with one key, faster than the default limits allow;
       // rate-limits.int-spec.ts starts gateways with limits of its own.
@@ -186,6 +198,12 @@ export class PaymentStack {
     const module = RefundsModule.forRoot(config, { clock: this.clock, logSink: this.logSinks.refunds });
     this.refunds = await createRpcService('refunds', module, config, rpcServer, { logSink: this.logSinks.refunds });
     await this.refunds.listen();
+  }
+
+  async startLedger(): Promise<void> {
+    const config = loadConfig(ledgerConfigSchema, { ...this.env, LEDGER_TCP_PORT: String(this.ledgerPort) });
+    this.ledger = await createRpcService('ledger', LedgerModule.forRoot(config), config, rpcServer);
+    await this.ledger.listen();
   }
 
   async startWebhooks(): Promise<void> {
@@ -284,6 +302,7 @@ export class PaymentStack {
     await this.gateway?.close();
     for (const scheduler of this.schedulers) await scheduler.close();
     await this.webhooks?.close();
+    await this.ledger?.close();
     await this.refunds?.close();
     await this.agreements?.close();
     await this.charges?.close();

@@ -18,6 +18,7 @@ import { PaymentAgreementsController } from './infrastructure/payment-agreements
 import {
   AgreementsClient,
   ChargesClient,
+  LedgerClient,
   RefundsClient,
   SchedulerClient,
   ServiceClient,
@@ -30,6 +31,7 @@ import { RefundsController } from './infrastructure/refunds/refunds.controller';
 import { SandboxChargebacksController } from './infrastructure/refunds/sandbox-chargebacks.controller';
 import { WebhookEndpointsController } from './infrastructure/webhook-endpoints/webhook-endpoints.controller';
 import { EventsController } from './infrastructure/events/events.controller';
+import { LedgerController } from './infrastructure/ledger/ledger.controller';
 import { WebhookSigningSecretController } from './infrastructure/webhook-endpoints/webhook-signing-secret.controller';
 
 /** The public HTTP API: authenticates merchants, keeps idempotency keys, routes commands to the owning service. */
@@ -56,6 +58,7 @@ export class GatewayModule {
         EventsController,
         WebhookSigningSecretController,
         ProviderNotificationsController,
+        LedgerController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -87,6 +90,11 @@ export class GatewayModule {
         {
           provide: WebhooksClient,
           inject: [rpcClientToken('webhooks')],
+          useFactory: (client: RpcClient) => new ServiceClient(client),
+        },
+        {
+          provide: LedgerClient,
+          inject: [rpcClientToken('ledger')],
           useFactory: (client: RpcClient) => new ServiceClient(client),
         },
         { provide: APP_FILTER, useClass: HttpErrorFilter },

@@ -20,6 +20,8 @@ export const ID_PREFIXES = {
   history: 'hist',
   agreementHistory: 'ahist',
   apiKey: 'key',
+  /** A journal entry: `le_` and the hex of the event that posted it (one entry per event). */
+  ledgerEntry: 'le',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

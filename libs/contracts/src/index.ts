@@ -5,6 +5,7 @@ export * from './payment-charge';
 export * from './charges-messages';
 export * from './payment-refund';
 export * from './refunds-messages';
+export * from './ledger-messages';
 export * from './provider-notifications-messages';
 export * from './webhook-endpoints-messages';
 export * from './events-messages';

@@ -146,8 +146,10 @@ describe('service registry', () => {
     for (const app of folders('apps')) {
       expect(projects[app]).toMatchObject({ type: 'application', root: `apps/${app}` });
     }
+    // A library named as an app (libs/ledger, the rules of apps/ledger) is the project `<name>-lib`.
     for (const lib of folders('libs')) {
-      expect(projects[lib]).toMatchObject({ type: 'library', root: `libs/${lib}` });
+      const name = folders('apps').includes(lib) ? `${lib}-lib` : lib;
+      expect(projects[name]).toMatchObject({ type: 'library', root: `libs/${lib}` });
     }
   });
 });

@@ -41,7 +41,7 @@ export const SERVICE_REGISTRY = {
     defaultPort: 3000,
     opsPort: { setting: 'GATEWAY_OPS_PORT', defaultPort: 9300 },
     infrastructure: true,
-    calls: ['charges', 'agreements', 'scheduler', 'refunds', 'webhooks'],
+    calls: ['charges', 'agreements', 'scheduler', 'refunds', 'webhooks', 'ledger'],
   },
   charges: {
     transport: 'tcp',
@@ -87,6 +87,15 @@ export const SERVICE_REGISTRY = {
     opsPort: { setting: 'WEBHOOKS_OPS_PORT', defaultPort: 9450 },
     infrastructure: true,
     calls: ['refunds', 'charges'],
+  },
+  ledger: {
+    transport: 'tcp',
+    host: 'LEDGER_TCP_HOST',
+    port: 'LEDGER_TCP_PORT',
+    defaultPort: 4060,
+    opsPort: { setting: 'LEDGER_OPS_PORT', defaultPort: 9460 },
+    infrastructure: true,
+    calls: [],
   },
   sandbox: {
     transport: 'http',

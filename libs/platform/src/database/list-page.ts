@@ -1,4 +1,5 @@
 import {
+  type FindOperator,
   type FindOptionsOrder,
   type FindOptionsSelect,
   type FindOptionsWhere,
@@ -21,8 +22,11 @@ export interface ListPageQuery<Row> {
    * merchant cannot be asked for (an empty id is refused, not read as "every merchant").
    */
   tenant: { property: keyof Row & string; id: string };
-  /** Further equality filters by property; undefined or empty values are left out. */
-  where: Partial<Record<keyof Row & string, string | undefined>>;
+  /**
+   * Further filters by property: a value (equality) or a TypeORM operator (say `ArrayContains([account])`);
+   * undefined or empty values are left out.
+   */
+  where: Partial<Record<keyof Row & string, string | FindOperator<unknown> | undefined>>;
   /** A time range on a property (`from` inclusive, `to` exclusive; either may be left out). */
   range?: { property: keyof Row & string; from?: Date; to?: Date };
   limit: number;

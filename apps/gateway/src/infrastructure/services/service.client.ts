@@ -41,3 +41,6 @@ export abstract class RefundsClient extends ServiceClient {}
 
 /** The webhooks service (merchants' webhook endpoints, deliveries and their log). */
 export abstract class WebhooksClient extends ServiceClient {}
+
+/** The ledger service (the double-entry ledger kept from the log: balances and journal entries). */
+export abstract class LedgerClient extends ServiceClient {}
