@@ -30,6 +30,8 @@ const UPSERT = ['SELECT', 'INSERT', 'UPDATE'];
 const SERVICE_PRIVILEGES: Record<string, string[]> = {
   // The event store: read and append, never change (the trigger also refuses it to the owner).
   events: ['SELECT', 'INSERT'],
+  // The log's checkpoints (migration 0102): written and read, never changed (a trigger refuses it, as on events).
+  event_log_checkpoints: ['SELECT', 'INSERT'],
   // Checkpoints are created and moved on; a rebuild's leftovers are removed by the rebuild, run as the owner.
   relay_checkpoints: UPSERT,
   // Deduplication, then the purge of old rows (its FOR UPDATE SKIP LOCKED needs UPDATE).
