@@ -6,8 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { LOG_START, PostgresEventStore } from '@payment-ledger/event-store';
-import { ProjectionRunners, rebuildProjection, saveLogCheckpoint } from '@payment-ledger/messaging';
+import { ProjectionRunners, rebuildProjection, saveLogCheckpoint, verifyProjection } from '@payment-ledger/messaging';
 import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
+import { ChargeListProjection } from '../../apps/charges/src/infrastructure/charge-list.projection';
 import { LEDGER_PROJECTION, LedgerProjection } from '../../apps/ledger/src/infrastructure/ledger.projection';
 import { apiClient, PaymentStack, SEED_001_CHARGE } from '../support/payment-stack';
 import { TestDatabase } from '../support/test-database';
@@ -241,5 +242,42 @@ describe('posting once, rebuilding', () => {
     const another = await approvedCharge('AUTOMATIC');
     const entries = await allEntries(api, `&paymentChargeId=${another}`);
     expect(entries.map((e) => e.kind)).toEqual(['capture', 'authorization_hold']);
+  });
+});
+
+describe('verifying read models against the log', () => {
+  it('finds nothing on untouched tables, and names the rows of a changed ledger line and a changed charge list row', async () => {
+    const store = new PostgresEventStore(db.pool);
+    const ledger = new LedgerProjection();
+    const chargeList = new ChargeListProjection(store);
+    expect((await verifyProjection(db.pool, store, ledger)).differences).toEqual([]);
+    expect((await verifyProjection(db.pool, store, chargeList)).differences).toEqual([]);
+
+    const line = (await db.pool.query(`SELECT entry_id FROM ledger_lines WHERE debit > 0 LIMIT 1`)).rows[0];
+    await db.pool.query(`UPDATE ledger_lines SET debit = debit + 1 WHERE entry_id = $1 AND debit > 0`, [line.entry_id]);
+    await db.pool.query(`UPDATE charge_list_view SET status = 'CAPTURED' WHERE charge_id = $1`, [charges.voided]);
+    try {
+      const ledgerCheck = await verifyProjection(db.pool, store, ledger);
+      expect(ledgerCheck.differences).toEqual([
+        {
+          table: 'ledger_lines',
+          unexpected: 1,
+          missing: 1,
+          unexpectedKeys: [line.entry_id],
+          missingKeys: [line.entry_id],
+        },
+      ]);
+      const listCheck = await verifyProjection(db.pool, store, chargeList);
+      expect(listCheck.differences).toMatchObject([
+        { table: 'charge_list_view', unexpected: 1, missing: 1, unexpectedKeys: [charges.voided] },
+      ]);
+      // The copies are gone.
+      const copies = await db.pool.query(`SELECT relname FROM pg_class WHERE relname LIKE '%\\_verify\\_%'`);
+      expect(copies.rows).toEqual([]);
+    } finally {
+      await db.pool.query(`UPDATE ledger_lines SET debit = debit - 1 WHERE entry_id = $1 AND debit > 0`, [
+        line.entry_id,
+      ]);
+    }
   });
 });
