@@ -11,5 +11,6 @@ export * from './migrations-path';
 export * from './folded-view';
 export * from './projection-runner';
 export * from './projection-rebuild';
+export * from './projection-verify';
 export * from './inbox-purge';
 export * from './log-timer-feed';
