@@ -5,11 +5,12 @@
  * nothing new; a rebuild from position 0 gives the same tables row for row.
  */
 import { randomUUID } from 'node:crypto';
-import { LOG_START, PostgresEventStore } from '@payment-ledger/event-store';
+import { latestLogCheckpoint, LOG_START, PostgresEventStore } from '@payment-ledger/event-store';
 import { ProjectionRunners, rebuildProjection, saveLogCheckpoint, verifyProjection } from '@payment-ledger/messaging';
 import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
 import { ChargeListProjection } from '../../apps/charges/src/infrastructure/charge-list.projection';
 import { LEDGER_PROJECTION, LedgerProjection } from '../../apps/ledger/src/infrastructure/ledger.projection';
+import { LogCheckpointWorker } from '../../apps/ledger/src/infrastructure/log-checkpoint.worker';
 import { apiClient, PaymentStack, SEED_001_CHARGE } from '../support/payment-stack';
 import { TestDatabase } from '../support/test-database';
 
@@ -279,5 +280,17 @@ describe('verifying read models against the log', () => {
         line.entry_id,
       ]);
     }
+  });
+});
+
+describe('log checkpoints', () => {
+  it('the ledger service writes a checkpoint of the log when its timer is due, then not again until the interval passed', async () => {
+    const before = await latestLogCheckpoint(db.pool);
+    const worker = stack.ledger!.get(LogCheckpointWorker);
+    expect(await worker.runDue()).toBe(1);
+    const written = await latestLogCheckpoint(db.pool);
+    expect(written!.checkpointNumber).toBeGreaterThan(before!.checkpointNumber);
+    expect(written!.eventCount).toBeGreaterThan(0);
+    expect(await worker.runDue()).toBe(0);
   });
 });

@@ -98,6 +98,7 @@ export class PaymentStack {
       CHARGE_DEADLINE_POLL_MS: '3600000',
       CHARGE_TIMER_FEED_POLL_MS: '0',
       REFUND_TIMER_POLL_MS: '3600000',
+      LOG_CHECKPOINT_POLL_MS: '0',
       WEBHOOK_SECRETS_KEY: TEST_WEBHOOK_SECRETS_KEY,
       // The tests' receivers listen on 127.0.0.1 over http.
       WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
