@@ -1,6 +1,6 @@
 /**
- * A one-time Amazon Pay payment as a merchant and a consumer live it, and its refunds. The charges and refunds
- * services, the gateway and the sandbox page run as their own processes (as deployed); the merchant calls the API over HTTP, the consumer clicks
+ * A one-time Amazon Pay payment as a merchant and a consumer live it, its refunds, and the merchant's ledger. The
+ * charges, refunds and ledger services, the gateway and the sandbox page run as their own processes (as deployed); the merchant calls the API over HTTP, the consumer clicks
  * through the hosted page in headless chromium (Debian's, driven by playwright-core) and lands on the merchant's
  * return page, a small HTTP server of this test.
  */
@@ -31,10 +31,13 @@ const e2e = services.test.bind(services);
 let returns: ReturnPage['returns'] = [];
 
 async function startServices(db: TestDatabase): Promise<void> {
-  const [chargesPort, gatewayPort, sandboxPort, refundsPort] = await freePorts(4);
+  const [chargesPort, gatewayPort, sandboxPort, refundsPort, ledgerPort] = await freePorts(5);
   sandboxOrigin = `http://127.0.0.1:${sandboxPort}`;
   gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  const shared = { ...e2eServiceEnv(db), ...serviceAddresses({ charges: chargesPort, refunds: refundsPort }) };
+  const shared = {
+    ...e2eServiceEnv(db),
+    ...serviceAddresses({ charges: chargesPort, refunds: refundsPort, ledger: ledgerPort }),
+  };
   const start = async (name: string, entry: string, env: Record<string, string>) => {
     await services.start(name, entry, { ...shared, ...env });
   };
@@ -47,6 +50,7 @@ async function startServices(db: TestDatabase): Promise<void> {
       SANDBOX_ASYNC_REFUND_DELAY_MS: '1000',
       REFUND_TIMER_POLL_MS: '200',
     }),
+    start('ledger', 'apps/ledger/src/main.ts', {}),
     ...startGatewayAndSandbox(services, shared, { gateway: gatewayPort, sandbox: sandboxPort }),
   ]);
 }
@@ -212,6 +216,26 @@ e2e('the merchant refunds a paid charge in parts: one settles later by itself, t
   ]);
   const listed = await api('GET', `/v1/refunds?paymentChargeId=${charge.id}`);
   expect(listed.body.data.map((r: { id: string }) => r.id)).toEqual([rest.body.id, delayed.body.id]);
+
+  // The ledger (its own process, following the log) shows the money's way: held, captured, refunded in two parts.
+  const entries = await api('GET', `/v1/ledger-entries?paymentChargeId=${charge.id}`);
+  expect(entries.body.data.map((e: { kind: string }) => e.kind).reverse()).toEqual([
+    'authorization_hold',
+    'capture',
+    'refund_requested',
+    'refund_succeeded',
+    'refund_requested',
+    'refund_succeeded',
+  ]);
+  // This charge's entries leave nothing on any account: captured 10.00, refunded 10.00, no hold left.
+  const net = new Map<string, number>();
+  for (const entry of entries.body.data as { lines: { account: string; debit: number; credit: number }[] }[]) {
+    for (const line of entry.lines) net.set(line.account, (net.get(line.account) ?? 0) + line.debit - line.credit);
+  }
+  expect([...net.values()].every((balance) => balance === 0)).toBe(true);
+  expect(net.size).toBe(5);
+  const balances = await api('GET', '/v1/balances');
+  expect(balances.body.balances.reduce((t: number, b: { balance: number }) => t + b.balance, 0)).toBe(0);
 });
 
 e2e('the consumer cancels on the hosted page and returns to the merchant; the charge is FAILED', async () => {
