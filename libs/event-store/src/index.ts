@@ -5,6 +5,7 @@ export * from './core/handle-command';
 export * from './postgres/postgres-event-store';
 export * from './postgres/unit-of-work';
 export * from './postgres/lost-race';
+export * from './postgres/log-export';
 export * from './core/event-chain';
 export * from './postgres/event-log-checkpoints';
 export * from './postgres/verify-event-log';
