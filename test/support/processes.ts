@@ -21,14 +21,23 @@ export function spawnTsProcess(
   entry: string,
   env: Record<string, string>,
   from: CodeSource = 'source',
+  args: readonly string[] = [],
 ): ChildProcessWithoutNullStreams {
   const profileDir = process.env.PAYMENT_LEDGER_CPU_PROF_DIR;
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   return spawn(
     process.execPath,
     from === 'build'
-      ? [...profile, builtEntry(entry)]
-      : [...profile, '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(REPO_ROOT, entry)],
+      ? [...profile, builtEntry(entry), ...args]
+      : [
+          ...profile,
+          '-r',
+          'ts-node/register/transpile-only',
+          '-r',
+          'tsconfig-paths/register',
+          join(REPO_ROOT, entry),
+          ...args,
+        ],
     {
       cwd: REPO_ROOT,
       env: { ...process.env, TS_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.json'), ...env },
