@@ -38,15 +38,20 @@ export interface RebuildResult {
  * A projection's companion tables go through the same steps with the same `_rebuild_<n>` suffix, and are swapped in
  * the same transaction.
  *
- * DDL needs the tables' owner: run it with the migration role's connection (see scripts/rebuild-projection.ts),
- * not the service's. A rebuild that fails leaves its table and checkpoint behind (drop them, or let them be); the
- * live table is untouched until the swap.
+ * DDL needs the tables' owner: run it with the migration role's connection (the CLI's `rebuild`:
+ * apps/ledger/src/cli/commands/rebuild.command.ts), not the service's. A rebuild that fails leaves its table and
+ * checkpoint behind (drop them, or let them be); the live table is untouched until the swap.
  */
 export async function rebuildProjection(
   pool: Pool,
   store: EventStore,
   projection: Projection,
-  options: { batchSize?: number; logger?: JsonLogger } = {},
+  options: {
+    batchSize?: number;
+    logger?: JsonLogger;
+    /** Hears how many events the rebuilt table has taken so far, after each batch (a progress bar). */
+    onProgress?: (events: number) => void;
+  } = {},
 ): Promise<RebuildResult> {
   const batchSize = options.batchSize ?? DEFAULT_PROJECTION_BATCH_SIZE;
   const live = assertIdentifier(projection.table);
@@ -66,7 +71,7 @@ export async function rebuildProjection(
   });
   options.logger?.event('info', 'projection.rebuild_started', { projection: projection.name, table: target.table });
 
-  let events = await catchUpProjection(pool, store, projection, target, batchSize);
+  let events = await catchUpProjection(pool, store, projection, target, batchSize, options.onProgress);
 
   const swapped = await inTransaction(pool, async (session) => {
     await readLogCheckpoint(session, projection.name, { forUpdate: true });
@@ -78,6 +83,7 @@ export async function rebuildProjection(
       if (read.events.length === 0) break;
       await projection.apply(session, read.events, target.table, target.tableOf);
       events += read.events.length;
+      options.onProgress?.(events);
       cursor = read.cursor;
     }
     for (const table of tables) await swapTables(session, table, target.tableOf(table));

@@ -92,18 +92,23 @@ export async function projectBatch(
   });
 }
 
-/** Applies batches until the log has no more for the target (as far as is safe to read); returns the events read. */
+/**
+ * Applies batches until the log has no more for the target (as far as is safe to read); returns the events read.
+ * `onBatch` hears the running total after each batch (a rebuild's progress bar).
+ */
 export async function catchUpProjection(
   pool: Pool,
   store: EventStore,
   projection: Projection,
   target: ProjectionTarget = liveTarget(projection),
   batchSize = DEFAULT_PROJECTION_BATCH_SIZE,
+  onBatch?: (events: number) => void,
 ): Promise<number> {
   let total = 0;
   for (;;) {
     const applied = await projectBatch(pool, store, projection, target, batchSize);
     total += applied;
+    onBatch?.(total);
     if (applied < batchSize) return total;
   }
 }

@@ -38,7 +38,7 @@ const AGREEMENT_LIST_VIEW: FoldedView<AgreementState> = {
 /**
  * Keeps `agreement_list_view` (one row per agreement: its folded state) from this service's own `agreement`
  * events, read from the event store by the projection runner (checkpoint `agreements.list-view`), not from Kafka.
- * Rebuild it with `npm run projections:rebuild -- agreements.list-view`.
+ * Rebuild it with `npm run cli -- rebuild agreements.list-view`.
  *
  * The rows are the AgreementListViewEntity entity's, read through its repository (the list query); the writes stay SQL: the runner
  * applies a batch of events as one multi-row upsert per batch (FoldedViewProjection: `INSERT … SELECT … FROM unnest`

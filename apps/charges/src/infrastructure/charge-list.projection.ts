@@ -40,7 +40,7 @@ const CHARGE_LIST_VIEW: FoldedView<ChargeState> = {
 /**
  * Keeps `charge_list_view` (one row per charge: its folded state) from this service's own `charge` events, read from the event
  * store by the projection runner (checkpoint `charges.list-view`), not from Kafka. Rebuild it with
- * `npm run projections:rebuild -- charges.list-view`.
+ * `npm run cli -- rebuild charges.list-view`.
  *
  * The rows are the ChargeListViewEntity entity's, read through its repository (the list query); the writes stay SQL: the runner
  * applies a batch of events as one multi-row upsert per batch (FoldedViewProjection: `INSERT … SELECT … FROM unnest`

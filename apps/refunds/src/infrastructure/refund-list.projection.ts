@@ -19,7 +19,7 @@ export const REFUND_LIST_PROJECTION = 'refunds.list-view';
  * runner (not from Kafka). A refund stream holds a whole charge's refunds, so this is not a one-row-per-stream folded
  * view: each batch reads the rows of the refunds it touches, folds their events with the public model's fold (a
  * state holding just that refund), and writes them back in one multi-row upsert. Chargebacks are not listed here.
- * Rebuild with `npm run projections:rebuild -- refunds.list-view`.
+ * Rebuild with `npm run cli -- rebuild refunds.list-view`.
  */
 @Injectable()
 export class RefundListProjection implements Projection {

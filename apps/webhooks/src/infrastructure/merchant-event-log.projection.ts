@@ -31,7 +31,7 @@ const SNAPSHOTS_KEPT = 10_000;
  * it is right for the live table and a rebuild's copy alike, and a rolled-back batch leaves it right too.
  *
  * The rows are one multi-row insert; a batch applied again (a checkpoint moved back) changes nothing, the ids being
- * derived from the domain events'. Rebuild with `npm run projections:rebuild -- webhooks.merchant-events`.
+ * derived from the domain events'. Rebuild with `npm run cli -- rebuild webhooks.merchant-events`.
  */
 @Injectable()
 export class MerchantEventLogProjection implements Projection {
