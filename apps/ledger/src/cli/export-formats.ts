@@ -1,4 +1,4 @@
-import type { ExportedEvent } from '@payment-ledger/event-store';
+import type { ExportedEvent, ExportedJsonForm } from '@payment-ledger/event-store';
 
 /**
  * How `export` writes an event, one line each (CSV: a header line first). Lines are built as strings around the
@@ -10,6 +10,8 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface ExportWriter {
   header: string;
+  /** How the payload and metadata are wanted from the store (CSV: already a quoted field). */
+  jsonForm: ExportedJsonForm;
   line(event: ExportedEvent): string;
 }
 
@@ -18,6 +20,7 @@ const json = JSON.stringify;
 /** One JSON object per line, every column of the event store's row (the payload and metadata as JSON). */
 const ndjson: ExportWriter = {
   header: '',
+  jsonForm: 'json',
   line: (e) =>
     `{"position":${e.globalPosition},"transactionId":"${e.transactionId}","eventId":${json(e.eventId)},` +
     `"streamId":${json(e.streamId)},"streamType":${json(e.streamType)},"streamVersion":${e.streamVersion},` +
@@ -46,13 +49,14 @@ export function csvField(value: string): string {
   return quoted ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-/** RFC 4180 CSV with a header row; `data` and `metadata` are JSON text in their fields. */
+/** RFC 4180 CSV with a header row; `data` and `metadata` are JSON text in their fields (quoted by the store). */
 const csv: ExportWriter = {
   header: `${CSV_COLUMNS.join(',')}\r\n`,
+  jsonForm: 'csv-field',
   line: (e) =>
     `${e.globalPosition},${e.transactionId},${csvField(e.eventId)},${csvField(e.streamId)},` +
     `${csvField(e.streamType)},${e.streamVersion},${csvField(e.type)},${e.schemaVersion},${e.recordedAt},` +
-    `${csvField(e.dataJson)},${csvField(e.metadataJson)}\r\n`,
+    `${e.dataJson},${e.metadataJson}\r\n`,
 };
 
 /**
@@ -63,6 +67,7 @@ const csv: ExportWriter = {
  */
 const cloudevents: ExportWriter = {
   header: '',
+  jsonForm: 'json',
   line: (e) =>
     `{"specversion":"1.0","id":${json(e.eventId)},"source":${json(`/event-log/${e.streamType}`)},` +
     `"type":${json(e.type)},"subject":${json(e.streamId)},"time":"${e.recordedAt}",` +

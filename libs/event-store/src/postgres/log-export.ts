@@ -19,6 +19,13 @@ export interface LogExportFilter {
 }
 
 /**
+ * How the payload and metadata come: JSON text, or JSON text already made a CSV field (RFC 4180: quoted, quotes
+ * doubled). Quoting is a string pass over every payload: done by PostgreSQL on its own core it halves a CSV export's
+ * time, done in Node it is most of it.
+ */
+export type ExportedJsonForm = 'json' | 'csv-field';
+
+/**
  * An event as an export writes it: the payload and metadata as PostgreSQL's own JSON text of the jsonb (no parse and
  * re-serialise per event: that is most of an export's CPU), `recordedAt` as ISO 8601 UTC with the stored microseconds.
  */
@@ -32,6 +39,7 @@ export interface ExportedEvent {
   type: string;
   schemaVersion: number;
   recordedAt: string;
+  /** JSON text, or a CSV field of it (ExportedJsonForm). */
   dataJson: string;
   metadataJson: string;
 }
@@ -67,13 +75,19 @@ export class PostgresLogExport {
 
   /**
    * The export's events, a page of up to `pageSize` at a time. The next page is asked for while the caller writes
-   * the current one, so the database and the writer work at the same time.
+   * the current one, so the database and the writer work at the same time. Pages of a few thousand: larger ones are
+   * slower to take in (measured: 2,000 rows about twice as fast per event as 10,000) and leave more garbage.
    */
-  async *pages(filter: LogExportFilter, end: LogExportEnd, pageSize = 10_000): AsyncGenerator<ExportedEvent[]> {
+  async *pages(
+    filter: LogExportFilter,
+    end: LogExportEnd,
+    options: { pageSize?: number; jsonForm?: ExportedJsonForm } = {},
+  ): AsyncGenerator<ExportedEvent[]> {
+    const { pageSize = 2_000, jsonForm = 'json' } = options;
     // A prefetched page that fails while the caller writes is handled here (not an unhandled rejection) and
     // thrown when awaited.
     const prefetch = (after: [string, number]) => {
-      const page = this.page(filter, end, after, pageSize);
+      const page = this.page(filter, end, after, pageSize, jsonForm);
       page.catch(() => undefined);
       return page;
     };
@@ -98,15 +112,18 @@ export class PostgresLogExport {
     end: LogExportEnd,
     after: [string, number],
     pageSize: number,
+    jsonForm: ExportedJsonForm,
   ): Promise<ExportedEvent[]> {
     const { where, values } = whereOf(filter, end, after);
+    const json = (column: string) =>
+      jsonForm === 'csv-field' ? `'"' || replace(${column}::text, '"', '""') || '"'` : `${column}::text`;
     const { rows } = await this.pool.query<ExportedEvent>({
       // No ::text casts: pg hands over bigint and xid8 as strings already, and a per-row cast of xid8 to text costs
       // more than all the other columns together.
       text: `SELECT global_position AS "globalPosition", transaction_id AS "transactionId", event_id AS "eventId", stream_id AS "streamId", stream_type AS "streamType",
                     stream_version AS "streamVersion", event_type AS "type", schema_version AS "schemaVersion",
                     to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "recordedAt",
-                    data::text AS "dataJson", metadata::text AS "metadataJson"
+                    ${json('data')} AS "dataJson", ${json('metadata')} AS "metadataJson"
                FROM events
               WHERE ${where}
               ORDER BY transaction_id, global_position

@@ -38,7 +38,7 @@ export function exportCommand(context: CommandContext): Command {
     .option('--to <time>', 'only events recorded before this instant (ISO 8601, exclusive)', instant)
     .option('--from-position <n>', 'only events at this global position or after', wholeNumber(0))
     .option('--to-position <n>', 'only events at this global position or before (inclusive)', wholeNumber(0))
-    .option('--page-size <n>', 'events read per query', wholeNumber(1), 10_000)
+    .option('--page-size <n>', 'events read per query', wholeNumber(1), 2_000)
     .addHelpText(
       'after',
       `
@@ -80,7 +80,7 @@ async function runExport(context: CommandContext, options: ExportOptions): Promi
     const started = performance.now();
     let exported = 0;
     if (writer.header) await writeWithBackpressure(out, writer.header);
-    for await (const page of log.pages(filter, end, options.pageSize)) {
+    for await (const page of log.pages(filter, end, { pageSize: options.pageSize, jsonForm: writer.jsonForm })) {
       let chunk = '';
       for (const event of page) chunk += writer.line(event);
       await writeWithBackpressure(out, chunk);
