@@ -6,13 +6,14 @@ import type { CliIo } from './cli-io';
  * platform's loadConfig: the same variables, and the same checks, as the services'.
  */
 export const cliDatabaseConfigSchema = {
-  /** The database: for `rebuild`, its tables' owner (the migration role), since a rebuild swaps tables. */
+  // The database: for `rebuild` and `verify`, its tables' owner (the migration role), since they make and swap tables.
+  // (Its meaning in docs/configuration.md is the platform's.)
   DATABASE_URL: infrastructureConfigSchema.DATABASE_URL,
 } satisfies ConfigSchema;
 
 export const cliKafkaConfigSchema = {
   KAFKA_BROKERS: infrastructureConfigSchema.KAFKA_BROKERS,
-  /** Expands a short topic (`charge`) and group name into the deployment's: `<namespace>.charge.v1`. */
+  // Expands a short topic (`charge`) and group name into the deployment's: `<namespace>.charge.v1`.
   KAFKA_TOPIC_NAMESPACE: infrastructureConfigSchema.KAFKA_TOPIC_NAMESPACE,
 } satisfies ConfigSchema;
 
