@@ -8,10 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import { inTransaction } from '@payment-ledger/event-store';
 import { ProjectionRunners } from '@payment-ledger/messaging';
-import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
 import { cli } from '../../apps/ledger/src/cli/cli-test-io.spec-support';
 import { LogCheckpointWorker } from '../../apps/ledger/src/infrastructure/log-checkpoint.worker';
-import { apiClient, PaymentStack, SEED_001_CHARGE } from '../support/payment-stack';
+import { apiClient, PaymentStack } from '../support/payment-stack';
 import { TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
@@ -21,14 +20,7 @@ const chargeIds: string[] = [];
 
 const key = () => ({ 'request-idempotency-key': randomUUID() });
 
-async function paidCharge(): Promise<string> {
-  const created = await api('POST', '/v1/payment-charges', SEED_001_CHARGE, key());
-  const token = new URL(created.body.authenticationMethods[0].details.requestUrl).searchParams.get('token') ?? '';
-  await stack.charges
-    .get(CompleteCheckoutHandler)
-    .complete({ chargeId: created.body.id, token, decision: 'APPROVE', correlationId: 'test' });
-  return created.body.id as string;
-}
+const paidCharge = () => stack.approvedCharge(api);
 
 beforeAll(async () => {
   db = await TestDatabase.create();

@@ -7,11 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { latestLogCheckpoint, LOG_START, PostgresEventStore } from '@payment-ledger/event-store';
 import { ProjectionRunners, rebuildProjection, saveLogCheckpoint, verifyProjection } from '@payment-ledger/messaging';
-import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
 import { ChargeListProjection } from '../../apps/charges/src/infrastructure/charge-list.projection';
 import { LEDGER_PROJECTION, LedgerProjection } from '../../apps/ledger/src/infrastructure/ledger.projection';
 import { LogCheckpointWorker } from '../../apps/ledger/src/infrastructure/log-checkpoint.worker';
-import { apiClient, PaymentStack, SEED_001_CHARGE } from '../support/payment-stack';
+import { apiClient, PaymentStack } from '../support/payment-stack';
 import { TestDatabase } from '../support/test-database';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- responses are checked field by field
@@ -27,15 +26,7 @@ let beforeRefunds = '';
 
 const key = () => ({ 'request-idempotency-key': randomUUID() });
 
-async function approvedCharge(captureMethod: 'AUTOMATIC' | 'MANUAL'): Promise<string> {
-  const created = await api('POST', '/v1/payment-charges', { ...SEED_001_CHARGE, captureMethod }, key());
-  expect(created.status).toBe(201);
-  const token = new URL(created.body.authenticationMethods[0].details.requestUrl).searchParams.get('token') ?? '';
-  await stack.charges
-    .get(CompleteCheckoutHandler)
-    .complete({ chargeId: created.body.id, token, decision: 'APPROVE', correlationId: 'test' });
-  return created.body.id as string;
-}
+const approvedCharge = (captureMethod: 'AUTOMATIC' | 'MANUAL') => stack.approvedCharge(api, captureMethod);
 
 const account = (purpose: string) => `merchant:${merchantId}:${purpose}`;
 const balancesOf = (body: Json): Record<string, number> =>

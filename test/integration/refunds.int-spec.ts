@@ -8,10 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { amountTakenFromCaptured, chargeRefundsAsOf } from '@payment-ledger/contracts';
 import { PostgresEventStore } from '@payment-ledger/event-store';
 import { PAYMENT_METHOD_PROVIDER, type AmazonPaySandboxProvider } from '@payment-ledger/payment-methods';
-import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
 import { PROVIDER_RETRY_AFTER_MS } from '../../apps/refunds/src/domain/refund-timers';
 import { RefundRepository } from '../../apps/refunds/src/application/refund-repository';
-import { apiClient, PaymentStack, SEED_001_CHARGE } from '../support/payment-stack';
+import { apiClient, PaymentStack } from '../support/payment-stack';
 import { TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
 
@@ -39,15 +38,8 @@ const provider = () => stack.refunds!.get<symbol, AmazonPaySandboxProvider>(PAYM
 const key = () => ({ 'request-idempotency-key': randomUUID() });
 
 /** A charge the consumer approved: captured at once (AUTOMATIC), or waiting for a capture (MANUAL). */
-async function approvedCharge(captureMethod: 'AUTOMATIC' | 'MANUAL' = 'AUTOMATIC'): Promise<string> {
-  const created = await api('POST', '/v1/payment-charges', { ...SEED_001_CHARGE, captureMethod }, key());
-  expect(created.status).toBe(201);
-  const token = new URL(created.body.authenticationMethods[0].details.requestUrl).searchParams.get('token') ?? '';
-  await stack.charges
-    .get(CompleteCheckoutHandler)
-    .complete({ chargeId: created.body.id, token, decision: 'APPROVE', correlationId: 'test' });
-  return created.body.id as string;
-}
+const approvedCharge = (captureMethod: 'AUTOMATIC' | 'MANUAL' = 'AUTOMATIC') =>
+  stack.approvedCharge(api, captureMethod);
 
 const refund = (chargeId: string, body: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
   api('POST', `/v1/payment-charges/${chargeId}/refunds`, body, { ...key(), ...headers });

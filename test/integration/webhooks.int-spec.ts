@@ -138,15 +138,7 @@ async function endpoint(url: string, eventTypes?: string[]): Promise<{ id: strin
 }
 
 /** A charge the consumer approved, captured at once. */
-async function capturedCharge(): Promise<string> {
-  const created = await api('POST', '/v1/payment-charges', { ...SEED_001_CHARGE, captureMethod: 'AUTOMATIC' }, key());
-  expect(created.status).toBe(201);
-  const token = new URL(created.body.authenticationMethods[0].details.requestUrl).searchParams.get('token') ?? '';
-  await stack.charges
-    .get(CompleteCheckoutHandler)
-    .complete({ chargeId: created.body.id, token, decision: 'APPROVE', correlationId: 'test' });
-  return created.body.id as string;
-}
+const capturedCharge = () => stack.approvedCharge(api);
 
 /** The deliveries a path received (from the `from`-th), verified with `standardwebhooks` under `secret`, parsed. */
 function verified(path: string, secret: string, from = 0): Json[] {

@@ -2,6 +2,7 @@
  * The charges service and the gateway as real Nest applications in this process (TCP between them, real
  * PostgreSQL and Kafka), sharing one manual clock so timers and key expiry are driven by the test.
  */
+import { randomUUID } from 'node:crypto';
 import type { INestApplication, INestMicroservice } from '@nestjs/common';
 import { createRpcService, type LogSink, ManualClock, loadConfig } from '@payment-ledger/platform';
 import { rpcServer } from '@payment-ledger/rpc';
@@ -13,6 +14,7 @@ import { SchedulerModule } from '../../apps/scheduler/src/scheduler.module';
 import { BillingWorker } from '../../apps/scheduler/src/infrastructure/billing.worker';
 import { ChargesModule } from '../../apps/charges/src/charges.module';
 import { ChargeDeadlineWorker } from '../../apps/charges/src/infrastructure/charge-deadline.worker';
+import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
 import { refundsConfigSchema } from '../../apps/refunds/src/refunds.config';
 import { RefundsModule } from '../../apps/refunds/src/refunds.module';
 import { RefundTimerWorker } from '../../apps/refunds/src/infrastructure/refund-timer.worker';
@@ -297,6 +299,29 @@ export class PaymentStack {
     if (mode === 'SANDBOX') return created;
     await this.db.pool.query(`UPDATE merchants SET mode = 'LIVE' WHERE merchant_id = $1`, [created.merchant.id]);
     return { ...created, merchant: { ...created.merchant, mode } };
+  }
+
+  /**
+   * A charge of `api`'s merchant that the consumer approved (the hosted page's answer, given to the charges service
+   * without a browser): captured at once (AUTOMATIC), or waiting for its capture (MANUAL). Returns its id.
+   */
+  async approvedCharge(
+    api: ReturnType<typeof apiClient>,
+    captureMethod: 'AUTOMATIC' | 'MANUAL' = 'AUTOMATIC',
+    body: object = SEED_001_CHARGE,
+  ): Promise<string> {
+    const created = await api(
+      'POST',
+      '/v1/payment-charges',
+      { ...body, captureMethod },
+      { 'request-idempotency-key': randomUUID() },
+    );
+    if (created.status !== 201) throw new Error(`the charge was not created: ${JSON.stringify(created.body)}`);
+    const token = new URL(created.body.authenticationMethods[0].details.requestUrl).searchParams.get('token') ?? '';
+    await this.charges
+      .get(CompleteCheckoutHandler)
+      .complete({ chargeId: created.body.id, token, decision: 'APPROVE', correlationId: 'test' });
+    return created.body.id as string;
   }
 
   async stop(): Promise<void> {
