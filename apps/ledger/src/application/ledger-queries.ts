@@ -11,6 +11,7 @@ import {
 import { ProjectionRunners } from '@payment-ledger/messaging';
 import { listPage } from '@payment-ledger/platform';
 import { LedgerEntryEntity, LedgerLineEntity } from '../infrastructure/ledger.entities';
+import { ledgerBalances } from '../infrastructure/ledger-reports';
 import { LEDGER_PROJECTION } from '../infrastructure/ledger.projection';
 
 /**
@@ -29,27 +30,11 @@ export class LedgerQueries {
 
   async balances(message: GetBalancesMessage): Promise<LedgerBalances> {
     await this.projections.catchUpWithCommitted(LEDGER_PROJECTION, listConsistencyWaitMs(message));
-    const query = this.lines
-      .createQueryBuilder('line')
-      .select('line.account', 'account')
-      .addSelect('line.currency', 'currency')
-      .addSelect('sum(line.debit)::text', 'debits')
-      .addSelect('sum(line.credit)::text', 'credits')
-      .where('line.merchantId = :merchantId', { merchantId: message.merchantId })
-      .groupBy('line.account')
-      .addGroupBy('line.currency')
-      .orderBy('line.account')
-      .addOrderBy('line.currency');
-    if (message.asOf) query.andWhere('line.postedAt <= :asOf', { asOf: new Date(message.asOf) });
-    const rows = await query.getRawMany<{ account: string; currency: string; debits: string; credits: string }>();
-    return {
-      asOf: message.asOf ?? null,
-      balances: rows.map((r) => {
-        const debits = Number(r.debits);
-        const credits = Number(r.credits);
-        return { account: r.account, currency: r.currency, debits, credits, balance: debits - credits };
-      }),
-    };
+    const balances = await ledgerBalances(this.lines.manager, {
+      merchantId: message.merchantId,
+      asOf: message.asOf ? new Date(message.asOf) : undefined,
+    });
+    return { asOf: message.asOf ?? null, balances };
   }
 
   async list(message: ListLedgerEntriesMessage): Promise<LedgerEntryList> {
