@@ -14,7 +14,6 @@ import { pathToFileURL } from 'node:url';
 import { type AccountBalance, trialBalance } from '@payment-ledger/ledger';
 import { ProjectionRunners } from '@payment-ledger/messaging';
 import type { Browser } from 'playwright-core';
-import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
 import type { CliIo } from '../../apps/ledger/src/cli/cli-io';
 import { runCli } from '../../apps/ledger/src/cli/main';
 import { launchChromium } from '../support/e2e-harness';
@@ -37,20 +36,6 @@ let workDir: string;
 const charges = { refunded: '', partial: '', voided: '', won: '', open: '', large: '', declined: '', other: '' };
 
 const key = () => ({ 'request-idempotency-key': randomUUID() });
-
-async function checkedOut(
-  client: ReturnType<typeof apiClient>,
-  body: Record<string, unknown>,
-  captureMethod: 'AUTOMATIC' | 'MANUAL',
-): Promise<string> {
-  const created = await client('POST', '/v1/payment-charges', { ...SEED_001_CHARGE, captureMethod, ...body }, key());
-  expect(created.status).toBe(201);
-  const token = new URL(created.body.authenticationMethods[0].details.requestUrl).searchParams.get('token') ?? '';
-  await stack.charges
-    .get(CompleteCheckoutHandler)
-    .complete({ chargeId: created.body.id, token, decision: 'APPROVE', correlationId: 'test' });
-  return created.body.id as string;
-}
 
 async function chargeback(chargeId: string, amount: number, outcome: 'WON' | 'LOST' | null): Promise<string> {
   const opened = await api('POST', `/v1/payment-charges/${chargeId}/chargebacks`, { amount, reason: 'fraud' }, key());
@@ -112,19 +97,28 @@ beforeAll(async () => {
   otherId = other.merchant.id;
   otherApi = apiClient(stack.baseUrl, other.apiKey);
 
-  charges.refunded = await checkedOut(api, {}, 'AUTOMATIC');
-  charges.partial = await checkedOut(api, {}, 'MANUAL');
+  charges.refunded = await stack.approvedCharge(api, 'AUTOMATIC');
+  charges.partial = await stack.approvedCharge(api, 'MANUAL');
   expect((await api('POST', `/v1/payment-charges/${charges.partial}/captures`, { amount: 600 }, key())).status).toBe(
     201,
   );
-  charges.voided = await checkedOut(api, {}, 'MANUAL');
+  charges.voided = await stack.approvedCharge(api, 'MANUAL');
   expect((await api('POST', `/v1/payment-charges/${charges.voided}/voids`, {}, key())).status).toBe(201);
-  charges.won = await checkedOut(api, {}, 'AUTOMATIC');
-  charges.open = await checkedOut(api, {}, 'AUTOMATIC');
-  charges.large = await checkedOut(api, { amount: { value: 2500, currency: 'USD' } }, 'AUTOMATIC');
-  charges.declined = await checkedOut(api, { sandbox: { simulationCode: 'Declined' } }, 'AUTOMATIC');
+  charges.won = await stack.approvedCharge(api, 'AUTOMATIC');
+  charges.open = await stack.approvedCharge(api, 'AUTOMATIC');
+  charges.large = await stack.approvedCharge(api, 'AUTOMATIC', {
+    ...SEED_001_CHARGE,
+    amount: { value: 2500, currency: 'USD' },
+  });
+  charges.declined = await stack.approvedCharge(api, 'AUTOMATIC', {
+    ...SEED_001_CHARGE,
+    sandbox: { simulationCode: 'Declined' },
+  });
   expect((await api('GET', `/v1/payment-charges/${charges.declined}`)).body.status).toBe('FAILED');
-  charges.other = await checkedOut(otherApi, { amount: { value: 5000, currency: 'USD' } }, 'AUTOMATIC');
+  charges.other = await stack.approvedCharge(otherApi, 'AUTOMATIC', {
+    ...SEED_001_CHARGE,
+    amount: { value: 5000, currency: 'USD' },
+  });
 
   const c = charges.refunded;
   expect((await api('POST', `/v1/payment-charges/${c}/refunds`, { amount: 300 }, key())).body.status).toBe('SUCCEEDED');
