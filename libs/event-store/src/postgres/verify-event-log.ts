@@ -199,7 +199,8 @@ async function verifyCheckpoints(
         }
       }
       result.checkpointsChecked++;
-      // The next one chains from this one as stored: one altered checkpoint is one violation, not one per successor.
+      // The next one is recomputed from this one as stored: an altered checkpoint shows as itself and its successor
+      // (written from the original), an edited event as the one checkpoint covering it, never as every later one.
       previous = checkpoint;
       onCheckpoint();
     }
