@@ -64,6 +64,11 @@ const SERVICE_PRIVILEGES: Record<string, string[]> = {
   // The merchant event log is upserted by its projection; provider notifications are recorded, then marked handled.
   merchant_events: UPSERT,
   provider_notifications: UPSERT,
+  // The ledger: entries and their lines are only posted (a correction is a reversing entry; a rebuild swaps tables
+  // as the owner); the posting state per charge is upserted with them.
+  ledger_entries: ['SELECT', 'INSERT'],
+  ledger_lines: ['SELECT', 'INSERT'],
+  ledger_charge_postings: UPSERT,
 };
 /** The migration runner's own bookkeeping: nothing the services touch. */
 const NOT_FOR_SERVICES = ['migrations'];
