@@ -17,6 +17,28 @@ export const gatewayConfigSchema = {
   /** Largest request body accepted, in bytes. */
   GATEWAY_BODY_LIMIT_BYTES: env.int({ default: 102_400, min: 1_024 }),
   /**
+   * How long a client may take to send a request's line and headers, from its first byte; past it the gateway answers
+   * 408 `request_timeout` and closes the connection, so a client trickling its headers cannot hold a socket. (Node's
+   * own default is a minute.)
+   */
+  GATEWAY_HEADERS_TIMEOUT_MS: env.int({ default: 10_000, min: 100 }),
+  /**
+   * How long a client may take to send a whole request, headers and body; past it 408 `request_timeout` and the
+   * connection closed, so a body sent a byte a second cannot hold a socket for ever. The time the gateway then takes
+   * to answer is not counted (SERVICE_CALL_TIMEOUT_MS bounds that). At least GATEWAY_HEADERS_TIMEOUT_MS.
+   */
+  GATEWAY_REQUEST_TIMEOUT_MS: env.int({ default: 30_000, min: 100 }),
+  /**
+   * How long a connection may be silent both ways while a request is open (a client that stops sending half-way,
+   * and never closes); past it the socket is closed. Above SERVICE_CALL_TIMEOUT_MS, so a slow answer is not cut off.
+   */
+  GATEWAY_CONNECTION_TIMEOUT_MS: env.int({ default: 60_000, min: 100 }),
+  /**
+   * How long an idle keep-alive connection is kept between requests: longer than a load balancer's idle timeout (60 s
+   * on most), so the balancer closes it first and never sends a request on a connection the gateway is closing.
+   */
+  GATEWAY_KEEP_ALIVE_TIMEOUT_MS: env.int({ default: 72_000, min: 100 }),
+  /**
    * Read-your-writes for lists: how long a list of charges, agreements or refunds may wait for its read model to include
    * every write committed before the request (so a list right after a create shows it), sent with every such list;
    * past it the list answers with what the model has. 0: no wait (a write shows about PROJECTION_POLL_MS later).

@@ -1,10 +1,11 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { urlencoded } from 'express';
 import { newId } from '@payment-ledger/contracts';
 import { expressRequestLogging, JsonLogger, type ServiceModuleOptions } from '@payment-ledger/platform';
 import type { SandboxConfig } from './sandbox.config';
 import { SandboxModule } from './sandbox.module';
+import { PageRoutingErrorFilter } from './infrastructure/page-routing-error.filter';
+import { pageFormParser } from './infrastructure/provider-page';
 
 /** Builds the sandbox page's app (Express: small HTML forms), not yet listening. */
 export async function createSandboxApp(
@@ -19,7 +20,8 @@ export async function createSandboxApp(
   app.disable('x-powered-by');
   const requestLogging = expressRequestLogging(app.get(JsonLogger), () => newId('event'));
   app.use(requestLogging.accessLog);
-  app.use(urlencoded({ extended: false, limit: '8kb' }));
+  app.use(pageFormParser());
   app.use(requestLogging.logContext);
+  app.useGlobalFilters(new PageRoutingErrorFilter());
   return app;
 }

@@ -245,7 +245,15 @@ export const FAILURE_CODES = {
     meaning: 'The agreement has no billing schedule (it needs a frequency, an amount and consent).',
     action: 'Advance test clocks only on scheduled, approved agreements.',
   },
-  // The sandbox's hosted page (the consumer's browser), not the API: a link that does not open its page.
+  // The sandbox's hosted page (the consumer's browser), not the API: a form without the consumer's choice, a link that
+  // does not open its page.
+  hosted_page_form_invalid: {
+    status: 400,
+    meaning:
+      "The hosted page's form came without the consumer's choice (`decision` APPROVE or CANCEL), without a form, or as one the page cannot read (over 8 KiB, not url-encoded UTF-8).",
+    action: "Post the page's own form (its Pay or Cancel button).",
+    scope: 'hosted_page',
+  },
   hosted_page_link_invalid: {
     status: 404,
     meaning:
@@ -347,11 +355,16 @@ export const FAILURE_CODES = {
     meaning: "The agreement's endDate has passed.",
     action: 'Ask the consumer for a new agreement.',
   },
-  // 413, 415, 429, 431
+  // 413, 414, 415, 429, 431
   payload_too_large: {
     status: 413,
     meaning: 'The body is larger than the gateway accepts (100 KiB by default).',
     action: 'Send a smaller body.',
+  },
+  url_too_long: {
+    status: 414,
+    meaning: 'A path segment (an id) is longer than the gateway accepts (100 characters).',
+    action: 'Send the id as the API gave it.',
   },
   unsupported_media_type: {
     status: 415,
@@ -365,7 +378,7 @@ export const FAILURE_CODES = {
   },
   headers_too_large: {
     status: 431,
-    meaning: 'The request headers are too large.',
+    meaning: 'The request line and headers together are larger than the gateway accepts (16 KiB).',
     action: 'Send fewer or smaller headers.',
   },
   // 5xx

@@ -45,13 +45,14 @@ export function renderEndedPage(view: CheckoutView): string {
   );
 }
 
-export function renderNotFoundPage(): string {
-  return page('Not found', '<div class="card"><h1>This payment link is not valid</h1></div>');
-}
+const REFUSAL_TITLES: Readonly<Record<string, string>> = {
+  hosted_page_link_expired: 'Link expired',
+  hosted_page_form_invalid: 'Invalid form',
+};
 
-/** A link that does not open its page (invalid or expired), with its machine-readable code. */
+/** A refused request (a link that does not open its page, a form without a choice), with its machine-readable code. */
 export function renderRefusedPage(failureCode: string, failureMessage: string): string {
-  const title = failureCode === 'hosted_page_link_expired' ? 'Link expired' : 'Not found';
+  const title = REFUSAL_TITLES[failureCode] ?? 'Not found';
   return page(
     title,
     `<div class="card" data-failure-code="${escape(failureCode)}"><h1>${escape(failureMessage)}</h1>

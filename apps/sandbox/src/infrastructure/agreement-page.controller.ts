@@ -3,13 +3,17 @@ import type { Response } from 'express';
 import { AGREEMENTS_PATTERNS, type AgreementCheckoutView } from '@payment-ledger/contracts';
 import { JsonLogger } from '@payment-ledger/platform';
 import { InjectRpcClient, type RpcClient } from '@payment-ledger/rpc';
+import { agreementReturnUrlFor, renderAgreementEndedPage, renderAgreementPage } from '../domain/hosted-page.view';
 import {
-  agreementReturnUrlFor,
-  renderAgreementEndedPage,
-  renderAgreementPage,
-  renderNotFoundPage,
-} from '../domain/hosted-page.view';
-import { consumerDecision, isRefusal, type PageRefusal, pageView, sendRefusal } from './provider-page';
+  type ConsumerForm,
+  consumerDecision,
+  formToken,
+  INVALID_FORM,
+  isRefusal,
+  type PageRefusal,
+  pageView,
+  sendRefusal,
+} from './provider-page';
 
 /** The consent page of a payment agreement (`requestUrl` of an agreement), then back to the merchant. */
 @Controller('amazon-pay/agreements')
@@ -30,16 +34,12 @@ export class AgreementPageController {
   }
 
   @Post(':agreementId')
-  async decide(
-    @Param('agreementId') agreementId: string,
-    @Body() form: { token?: string; decision?: string },
-    @Res() response: Response,
-  ) {
+  async decide(@Param('agreementId') agreementId: string, @Body() form: ConsumerForm, @Res() response: Response) {
     const decision = consumerDecision(form);
-    if (!decision) return response.status(400).type('html').send(renderNotFoundPage());
+    if (!decision) return sendRefusal(response, INVALID_FORM);
     const view = await this.view(AGREEMENTS_PATTERNS.completeCheckout, {
       agreementId,
-      token: String(form.token ?? ''),
+      token: formToken(form),
       decision,
     });
     if (isRefusal(view)) return sendRefusal(response, view);

@@ -3,8 +3,17 @@ import type { Response } from 'express';
 import { CHARGES_PATTERNS, type CheckoutView } from '@payment-ledger/contracts';
 import { JsonLogger } from '@payment-ledger/platform';
 import { InjectRpcClient, type RpcClient } from '@payment-ledger/rpc';
-import { renderCheckoutPage, renderEndedPage, renderNotFoundPage, returnUrlFor } from '../domain/hosted-page.view';
-import { consumerDecision, isRefusal, type PageRefusal, pageView, sendRefusal } from './provider-page';
+import { renderCheckoutPage, renderEndedPage, returnUrlFor } from '../domain/hosted-page.view';
+import {
+  type ConsumerForm,
+  consumerDecision,
+  formToken,
+  INVALID_FORM,
+  isRefusal,
+  type PageRefusal,
+  pageView,
+  sendRefusal,
+} from './provider-page';
 
 /**
  * The page a consumer is redirected to (`requestUrl`): shows the merchant and amount, takes approve or cancel,
@@ -29,16 +38,12 @@ export class HostedPageController {
 
   @Post(':chargeId')
   @HttpCode(303)
-  async decide(
-    @Param('chargeId') chargeId: string,
-    @Body() form: { token?: string; decision?: string },
-    @Res() response: Response,
-  ) {
+  async decide(@Param('chargeId') chargeId: string, @Body() form: ConsumerForm, @Res() response: Response) {
     const decision = consumerDecision(form);
-    if (!decision) return response.status(400).type('html').send(renderNotFoundPage());
+    if (!decision) return sendRefusal(response, INVALID_FORM);
     const view = await this.view(CHARGES_PATTERNS.completeCheckout, {
       chargeId,
-      token: String(form.token ?? ''),
+      token: formToken(form),
       decision,
     });
     if (isRefusal(view)) return sendRefusal(response, view);

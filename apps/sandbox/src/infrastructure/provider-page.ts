@@ -1,23 +1,53 @@
-import type { Response } from 'express';
+import { type RequestHandler, type Response, urlencoded } from 'express';
 import { FAILURE_CODES, newId } from '@payment-ledger/contracts';
 import { currentLogContext } from '@payment-ledger/platform';
 import { RemoteCallError, type RpcClient } from '@payment-ledger/rpc';
 import { renderRefusedPage } from '../domain/hosted-page.view';
 
-/** What the consumer chose on a provider page's form; undefined for anything else. */
-export function consumerDecision(form: { decision?: string }): 'APPROVE' | 'CANCEL' | undefined {
-  return form.decision === 'APPROVE' || form.decision === 'CANCEL' ? form.decision : undefined;
+/** A provider page's form as posted: absent when the POST had no url-encoded body (none, or another media type). */
+export type ConsumerForm = { token?: unknown; decision?: unknown } | undefined;
+
+/** What the consumer chose on a provider page's form; undefined for anything else, a missing form included. */
+export function consumerDecision(form: ConsumerForm): 'APPROVE' | 'CANCEL' | undefined {
+  return form?.decision === 'APPROVE' || form?.decision === 'CANCEL' ? form.decision : undefined;
 }
 
-/** Why a link does not open its page: its failure code (libs/contracts failure-codes.ts), status and message. */
+/** The link's token the form carried back ('' without one: the owning service refuses it as an invalid link). */
+export function formToken(form: ConsumerForm): string {
+  return typeof form?.token === 'string' ? form.token : '';
+}
+
+/**
+ * Why a page refuses a request (a link that does not open it, a form without a choice): its failure code
+ * (libs/contracts failure-codes.ts), status and message.
+ */
 export interface PageRefusal {
   refused: true;
   status: number;
-  failureCode: 'hosted_page_link_invalid' | 'hosted_page_link_expired';
+  failureCode: 'hosted_page_link_invalid' | 'hosted_page_link_expired' | 'hosted_page_form_invalid';
   failureMessage: string;
 }
 
-const INVALID_LINK: PageRefusal = {
+/**
+ * The pages' form parser (url-encoded, up to 8 KiB): a form it cannot read (too large, too many fields, a charset or
+ * encoding it does not know) is the page's 400 `hosted_page_form_invalid`, where Nest would answer body-parser's
+ * error as a 500.
+ */
+export function pageFormParser(): RequestHandler {
+  const parse = urlencoded({ extended: false, limit: '8kb' });
+  return (request, response, next) =>
+    parse(request, response, (error?: unknown) => (error ? sendRefusal(response, INVALID_FORM) : next()));
+}
+
+/** A POST whose form does not choose APPROVE or CANCEL (no form at all included): nothing is asked of the service. */
+export const INVALID_FORM: PageRefusal = {
+  refused: true,
+  status: FAILURE_CODES.hosted_page_form_invalid.status,
+  failureCode: 'hosted_page_form_invalid',
+  failureMessage: 'The form must choose to pay or to cancel',
+};
+
+export const INVALID_LINK: PageRefusal = {
   refused: true,
   status: FAILURE_CODES.hosted_page_link_invalid.status,
   failureCode: 'hosted_page_link_invalid',

@@ -64,14 +64,33 @@ export function sendApiError(reply: FastifyReply, error: ApiError, now: Date): v
 }
 
 /**
- * Fastify's refusals before any hook or route runs (a URL that does not decode, say), answered in the API's error
- * shape with a correlation id like every other answer.
+ * Fastify's refusals before any hook or route runs, answered in the API's error shape with a correlation id like every
+ * other answer, each by what went wrong: a URL that does not decode is `invalid_url` (400), a path segment longer than
+ * the router takes (an id of more than 100 characters) `url_too_long` (414). A refusal of another kind keeps its
+ * status (a 5xx logged as unexpected), so a new one is never passed off as a malformed URL.
  */
-export function frameworkErrorReply(now: () => Date, newCorrelationId: () => string) {
-  return (_error: unknown, _request: unknown, reply: FastifyReply): void => {
-    void reply
-      .status(400)
-      .header('X-Correlation-Id', newCorrelationId())
-      .send(new ApiError(400, 'invalid_url', 'The request URL is malformed').toBody(now()));
+export function frameworkErrorReply(
+  now: () => Date,
+  newCorrelationId: () => string,
+  logger: () => JsonLogger | undefined,
+) {
+  return (error: unknown, _request: unknown, reply: FastifyReply): void => {
+    const apiError = frameworkError(error);
+    if (apiError.getStatus() >= 500) logger()?.event('error', 'gateway.unhandled_error', { error });
+    sendApiError(reply.header('X-Correlation-Id', newCorrelationId()), apiError, now());
   };
+}
+
+function frameworkError(error: unknown): ApiError {
+  const { code, statusCode } = (error ?? {}) as { code?: unknown; statusCode?: unknown };
+  if (code === 'FST_ERR_BAD_URL') return new ApiError(400, 'invalid_url', 'The request URL is malformed');
+  if (code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return new ApiError(414, 'url_too_long', 'A path segment of the URL is longer than 100 characters');
+  }
+  const status = typeof statusCode === 'number' ? statusCode : 500;
+  const known = CODES_BY_STATUS[status];
+  if (known) return new ApiError(status, known, (error as Error).message);
+  return status < 500
+    ? new ApiError(400, 'bad_request', 'The request was refused before it reached a route')
+    : new ApiError(500, 'internal_error', 'Internal error');
 }

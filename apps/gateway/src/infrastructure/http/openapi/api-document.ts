@@ -4,7 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { FastifyInstance } from 'fastify';
-import { apiSchemas } from './api-operation';
+import { apiSchemas, bodyErrorResponses } from './api-operation';
 import { webhookDocument } from './webhook-schemas';
 
 export const API_DOCUMENT_PATH = '/docs-json';
@@ -54,6 +54,13 @@ export function createApiDocument(app: INestApplication, settings: { listWaitMs:
       })
       .build(),
   );
+  // A request that may carry a body is refused for one too large or not JSON even where the operation takes none.
+  for (const item of Object.values(document.paths)) {
+    for (const method of ['post', 'put', 'patch', 'delete'] as const) {
+      const operation = item[method];
+      if (operation) operation.responses = { ...bodyErrorResponses(), ...operation.responses };
+    }
+  }
   // The webhooks we send (OpenAPI 3.0 has no `webhooks` section: an extension shaped like 3.1's), their envelopes
   // registered among the models first.
   const webhooks = webhookDocument(apiSchemas);

@@ -1,4 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
+import type { ReferenceObject, ResponseObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiParam, ApiResponse } from '@nestjs/swagger';
 import { failureCodesWithStatus, publicFailureCodes, SIMULATION_CODES } from '@payment-ledger/contracts';
 import type { JsonSchema } from '../body-schema';
@@ -9,9 +10,9 @@ import { ApiSchemas, type OpenApiSchema } from './api-schemas';
  * What the OpenAPI document says about one route, given once beside it (`@ApiOperationDoc({...})`): its summary,
  * body, success response, path parameters and the errors of its own (404, 409, ...). What every route shares is
  * added here, the same way for all: the bearer key, the idempotency headers of a POST, the errors any route can
- * answer with (400, 401, 403, 408, 429, 431, 500, 503; 413 and 415 where there is a body), `X-Correlation-Id` on every
- * answer, `Retry-After` and the `RateLimit-*` headers where they come. A route without this decorator fails the
- * document's completeness test (test/integration/api-contract.int-spec.ts).
+ * answer with (400, 401, 403, 408, 429, 431, 500, 503; 413 and 415 where there is a body, 414 where there is an id in
+ * the path), `X-Correlation-Id` on every answer, `Retry-After` and the `RateLimit-*` headers where they come. A route
+ * without this decorator fails the document's completeness test (test/integration/api-contract.int-spec.ts).
  */
 export interface OperationDoc {
   /** Names the operation in generated clients (`createPaymentCharge`). */
@@ -46,6 +47,7 @@ const STATUS_NAMES: Readonly<Record<number, string>> = {
   408: 'RequestTimeout',
   409: 'Conflict',
   413: 'PayloadTooLarge',
+  414: 'UriTooLong',
   415: 'UnsupportedMediaType',
   429: 'TooManyRequests',
   431: 'RequestHeaderFieldsTooLarge',
@@ -62,6 +64,10 @@ const COMMON_ERRORS: Readonly<Record<number, string>> = {
   431: 'The request headers are too large',
   500: 'Unexpected error; retry with the same idempotency key, quote X-Correlation-Id to support',
   503: 'A payment service is unavailable or busy: retry after `Retry-After` seconds with the same idempotency key',
+};
+/** The router refuses a path parameter longer than 100 characters before any route runs. */
+const PATH_ERRORS: Readonly<Record<number, string>> = {
+  414: 'A path segment (an id) is longer than the gateway accepts',
 };
 const BODY_ERRORS: Readonly<Record<number, string>> = {
   413: 'The body is larger than the gateway accepts',
@@ -111,6 +117,7 @@ export function ApiOperationDoc(doc: OperationDoc): MethodDecorator {
   const errors: Record<number, string> = {
     ...COMMON_ERRORS,
     ...(hasBody ? BODY_ERRORS : {}),
+    ...(doc.params ? PATH_ERRORS : {}),
     ...(provider ? PROVIDER_ERRORS : {}),
   };
   for (const [status, description] of Object.entries(doc.errors ?? {})) {
@@ -197,6 +204,24 @@ export function ApiOperationDoc(doc: OperationDoc): MethodDecorator {
     );
   }
   return applyDecorators(...decorators);
+}
+
+/**
+ * The answers to a body the gateway refuses before any route reads it (too large, not JSON): every operation whose
+ * request may carry a body can give them, whether or not it takes one (a POST of no fields, a DELETE). Only the
+ * document knows each operation's method, so createApiDocument adds them to those whose doc has no body.
+ */
+export function bodyErrorResponses(): Record<string, ResponseObject> {
+  return Object.fromEntries(
+    Object.entries(BODY_ERRORS).map(([status, description]) => [
+      status,
+      {
+        description,
+        headers: correlationHeader,
+        content: { 'application/json': { schema: errorSchemaRef(Number(status)) as ReferenceObject } },
+      },
+    ]),
+  );
 }
 
 /** The error answer of one status: the API's error shape, its `failureCode` one of the codes of that status. */
