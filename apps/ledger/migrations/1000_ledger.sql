@@ -3,10 +3,11 @@
 -- tables are rebuilt together from position 0 with `npm run cli -- rebuild ledger.journal`.
 
 -- One row per entry. `state` is the entry as the API shows it (lines included); the other columns are what lists
--- filter on. `event_id` is unique: an event posts at most one entry, however often it is processed.
+-- filter on. The entry's id follows from its event's (`le_<hex of evt_…>`), so the primary key is also what makes an
+-- event post at most one entry, however often it is processed.
 CREATE TABLE ledger_entries (
   entry_id       text        PRIMARY KEY,
-  event_id       text        NOT NULL UNIQUE,
+  event_id       text        NOT NULL,
   event_position bigint      NOT NULL,
   merchant_id    text        NOT NULL,
   charge_id      text        NOT NULL,
@@ -18,7 +19,8 @@ CREATE TABLE ledger_entries (
 );
 CREATE INDEX ledger_entries_merchant ON ledger_entries (merchant_id, entry_id DESC);
 CREATE INDEX ledger_entries_charge ON ledger_entries (merchant_id, charge_id, entry_id DESC);
-CREATE INDEX ledger_entries_accounts ON ledger_entries USING gin (accounts);
+-- `?account=` filters the merchant's entries (by the index above) on `accounts` without an index of its own: a GIN
+-- index cost more to keep up than the rest of the table's indexes together.
 
 -- One row per line: what balances sum. Each line carries its entry's merchant, currency and time, so a merchant's
 -- balances at an instant are one indexed range of its lines.

@@ -13,7 +13,7 @@ export class LedgerEntryEntity {
   @PrimaryColumn({ name: 'entry_id', type: 'text' })
   entryId!: string;
 
-  @Column({ name: 'event_id', type: 'text', unique: true })
+  @Column({ name: 'event_id', type: 'text' })
   eventId!: string;
 
   @Column({ name: 'event_position', type: 'bigint' })

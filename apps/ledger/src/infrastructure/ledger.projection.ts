@@ -139,12 +139,12 @@ async function insertEntries(session: PoolClient, table: string, entries: Posted
     text: `INSERT INTO ${table}
              (entry_id, event_id, event_position, merchant_id, charge_id, kind, currency, accounts, posted_at, state)
            SELECT e.entry_id, e.event_id, e.event_position, e.merchant_id, e.charge_id, e.kind, e.currency,
-                  ARRAY(SELECT DISTINCT l->>'account' FROM jsonb_array_elements(e.state->'lines') l ORDER BY 1),
-                  e.posted_at, e.state
+                  string_to_array(e.accounts, ' '), e.posted_at, e.state
              FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
-                         $8::timestamptz[], $9::jsonb[])
-                  AS e(entry_id, event_id, event_position, merchant_id, charge_id, kind, currency, posted_at, state)
-           ON CONFLICT (event_id) DO NOTHING`,
+                         $8::text[], $9::timestamptz[], $10::jsonb[])
+                  AS e(entry_id, event_id, event_position, merchant_id, charge_id, kind, currency, accounts, posted_at,
+                       state)
+           ON CONFLICT (entry_id) DO NOTHING`,
     values: [
       entries.map((e) => e.entry.id),
       entries.map((e) => e.entry.eventId),
@@ -153,6 +153,8 @@ async function insertEntries(session: PoolClient, table: string, entries: Posted
       entries.map((e) => e.entry.paymentChargeId),
       entries.map((e) => e.entry.kind),
       entries.map((e) => e.entry.currency),
+      // Account names hold no space (`<owner>:<id>:<purpose>`): one string per entry, split by the statement.
+      entries.map((e) => [...new Set(e.entry.lines.map((l) => l.account))].sort().join(' ')),
       entries.map((e) => e.entry.postedAt),
       entries.map((e) => JSON.stringify(e.entry)),
     ],

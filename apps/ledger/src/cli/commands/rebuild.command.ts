@@ -11,8 +11,11 @@ import { REBUILDABLE_PROJECTIONS } from '../rebuildable-projections';
 
 const rebuildConfigSchema = {
   ...cliDatabaseConfigSchema,
-  /** Events per batch of a rebuild (each batch one transaction into the fresh table); `--batch-size` overrides. */
-  PROJECTION_REBUILD_BATCH_SIZE: env.int({ default: 1000, min: 1, max: 100_000 }),
+  /**
+   * Events per batch of a rebuild (each batch one transaction into the fresh table); `--batch-size` overrides. Larger
+   * than the live runner's 1,000: a rebuild is throughput, and 5,000 measured a third faster on the ledger.
+   */
+  PROJECTION_REBUILD_BATCH_SIZE: env.int({ default: 5000, min: 1, max: 100_000 }),
 };
 
 /**
@@ -25,7 +28,7 @@ export function rebuildCommand(context: CommandContext): Command {
   return new Command('rebuild')
     .description('rebuild a projection from position 0 of the event log into a fresh table, then swap it in')
     .argument('<projection>', `one of: ${names.join(', ')}`)
-    .option('--batch-size <n>', 'events per batch (default: PROJECTION_REBUILD_BATCH_SIZE, 1000)', wholeNumber(1))
+    .option('--batch-size <n>', 'events per batch (default: PROJECTION_REBUILD_BATCH_SIZE, 5000)', wholeNumber(1))
     .addHelpText(
       'after',
       `
