@@ -57,7 +57,7 @@ export class PaymentStack {
   private gatewayPort = 0;
   private readonly withProviderNotifications: boolean;
   private readonly env: Record<string, string>;
-  private readonly logSinks: Partial<Record<'charges' | 'agreements' | 'scheduler' | 'refunds' | 'gateway', LogSink>>;
+  private readonly logSinks: Partial<Record<'charges' | 'agreements' | 'scheduler' | 'refunds' | 'webhooks' | 'gateway', LogSink>>;
 
   constructor(
     readonly db: TestDatabase,
@@ -68,7 +68,7 @@ export class PaymentStack {
      */
     options: {
       env?: Record<string, string>;
-      logSinks?: Partial<Record<'charges' | 'agreements' | 'scheduler' | 'refunds' | 'gateway', LogSink>>;
+      logSinks?: Partial<Record<'charges' | 'agreements' | 'scheduler' | 'refunds' | 'webhooks' | 'gateway', LogSink>>;
       /** Start the webhooks service too (its Kafka consumer and delivery lanes): suites about webhooks. */
       webhooks?: boolean;
       /** Start the ledger service too (its projection of the log): suites about balances and journal entries. */
@@ -217,8 +217,8 @@ export class PaymentStack {
       CHARGES_TCP_PORT: String(this.chargesPort),
     });
     // The real clock: receivers check a delivery's `webhook-timestamp` against theirs (Standard Webhooks' tolerance).
-    const module = WebhooksModule.forRoot(config);
-    this.webhooks = await createRpcService('webhooks', module, config, rpcServer);
+    const module = WebhooksModule.forRoot(config, { logSink: this.logSinks.webhooks });
+    this.webhooks = await createRpcService('webhooks', module, config, rpcServer, { logSink: this.logSinks.webhooks });
     await this.webhooks.listen();
   }
 
