@@ -4,6 +4,7 @@
  * count, and the database lookups a repeated wrong key costs. Each case starts a gateway of its own settings on one
  * stack; every request comes from 127.0.0.1.
  */
+import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { newId } from '@payment-ledger/contracts';
 import { MerchantRepository } from '../../apps/gateway/src/infrastructure/merchants/merchant.repository';
@@ -31,6 +32,9 @@ async function gateway(env: Record<string, string>): Promise<{ app: INestApplica
   gateways.push(started.app);
   return started;
 }
+
+/** A key of the shape keys are made in that no merchant has (a key of another shape is refused without a lookup). */
+const wellFormedWrongKey = () => `sk_sandbox_${randomBytes(32).toString('base64url')}`;
 
 /** A charge that does not exist: a request that passes authentication and is answered 404. */
 const somePath = () => `/v1/payment-charges/${newId('charge')}`;
@@ -103,7 +107,7 @@ describe('per client address', () => {
       GATEWAY_RATE_LIMIT_ADDRESS_BURST: '5',
       GATEWAY_RATE_LIMIT_PER_KEY: '0',
     });
-    const wrongKey = { authorization: 'Bearer sk_sandbox_not-a-key' };
+    const wrongKey = { authorization: `Bearer ${wellFormedWrongKey()}` };
     const shopKey = { authorization: `Bearer ${(await stack.merchant('Crowded Books')).apiKey}` };
 
     const flood = await Promise.all(Array.from({ length: 8 }, () => call(baseUrl, somePath(), wrongKey)));
@@ -131,7 +135,7 @@ describe('refused API keys', () => {
     const { app, baseUrl } = await gateway({ API_KEY_NEGATIVE_CACHE_TTL_MS: '60000', API_KEY_CACHE_TTL_MS: '60000' });
     const lookups = jest.spyOn(app.get(MerchantRepository), 'findByApiKey');
     const shop = apiClient(baseUrl, (await stack.merchant('Careful Books')).apiKey);
-    const wrongKey = apiClient(baseUrl, 'sk_sandbox_wrong-again');
+    const wrongKey = apiClient(baseUrl, wellFormedWrongKey());
 
     // Together (they share one query) and one after another (they find the refusal remembered).
     const together = await Promise.all(Array.from({ length: 25 }, () => wrongKey('GET', somePath())));
@@ -143,7 +147,7 @@ describe('refused API keys', () => {
     expect(lookups).toHaveBeenCalledTimes(1);
 
     // Another wrong key is looked up once too.
-    await apiClient(baseUrl, 'sk_sandbox_wrong-twice')('GET', somePath());
+    await apiClient(baseUrl, wellFormedWrongKey())('GET', somePath());
     expect(lookups).toHaveBeenCalledTimes(2);
 
     // A valid key is let in, looked up once (verified keys are remembered too).

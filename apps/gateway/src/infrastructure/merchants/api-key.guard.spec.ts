@@ -6,7 +6,7 @@ import type { ApiKeyChange, ApiKeyChanges } from './api-key-changes';
 import { ApiKeyGuard } from './api-key.guard';
 import type { ApiKeyLookup, MerchantRepository } from './merchant.repository';
 
-const KEY = 'sk_sandbox_the-key-of-this-test';
+const KEY = `sk_sandbox_${'k'.repeat(43)}`;
 const DIGEST = hashApiKey(KEY).toString('base64');
 const MERCHANT = { id: 'mch_a', name: 'Acme', mode: 'SANDBOX' as const };
 
@@ -57,8 +57,8 @@ describe('ApiKeyGuard', () => {
   });
 
   /** The guard's answer to a request with the key: `ok`, or the refusal's code. */
-  async function request(): Promise<string> {
-    const req = { headers: { authorization: `Bearer ${KEY}` } };
+  async function request(key = KEY): Promise<string> {
+    const req = { headers: { authorization: `Bearer ${key}` } };
     const context = { switchToHttp: () => ({ getRequest: () => req }) } as unknown as ExecutionContext;
     try {
       await guard.canActivate(context);
@@ -123,5 +123,20 @@ describe('ApiKeyGuard', () => {
   it('refuses an unknown key as invalid_api_key', async () => {
     row = undefined;
     expect(await request()).toBe('invalid_api_key');
+  });
+
+  it('refuses a key of any other shape than the keys it makes without looking it up (issue 19: no query per made-up key)', async () => {
+    const madeUp = [
+      'sk_sandbox_not-a-key',
+      `sk_sandbox_${'k'.repeat(42)}`,
+      `sk_sandbox_${'k'.repeat(44)}`,
+      `sk_test_${'k'.repeat(43)}`,
+      `sk_sandbox_${'k'.repeat(42)}=`,
+      'x'.repeat(5_000),
+    ];
+    for (const key of madeUp) expect(await request(key)).toBe('invalid_api_key');
+    expect(lookups).toBe(0);
+    expect(await request(`sk_live_${'k'.repeat(43)}`)).toBe('ok');
+    expect(lookups).toBe(1);
   });
 });

@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import type { FastifyRequest } from 'fastify';
 import { liveModeAvailable, type MerchantContext } from '@payment-ledger/contracts';
 import { CLOCK, type Clock } from '@payment-ledger/platform';
-import { hashApiKey } from '../../application/api-keys/api-key-secret';
+import { hashApiKey, isWellFormedApiKey } from '../../application/api-keys/api-key-secret';
 import { apiKeyStatus } from '../../domain/api-key';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../gateway.config';
 import { ApiError } from '../http/api-error';
@@ -41,8 +41,9 @@ const REFUSALS: Record<Refusal, string> = {
  * is remembered for API_KEY_NEGATIVE_CACHE_TTL_MS, and that time is kept short (5 s) because it errs the other way: a key looked up before its creation committed stays refused that long
  * after. The gateway generates keys and hands them out once stored, so only a key used before it was handed out
  * meets that; the gain is that repeating one wrong key costs a query per TTL, not per request. Refused keys have
- * their own bounded Map, so a stream of distinct wrong keys cannot push verified keys out; such a stream costs a
- * query each, and is what the per-address limit (checked before any key) is for. Lookups of one key that arrive
+ * their own bounded Map, so a stream of distinct wrong keys cannot push verified keys out. A key not of the shape
+ * keys are made in is refused before any lookup; a stream of distinct well-formed wrong keys costs a query each, and
+ * is what the per-address limit (checked before any key) is for. Lookups of one key that arrive
  * together share one query.
  */
 @Injectable()
@@ -75,6 +76,7 @@ export class ApiKeyGuard implements CanActivate {
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) throw new ApiError(401, 'unauthorized', 'Send your API key as Authorization: Bearer <key>');
     const key = match[1];
+    if (!isWellFormedApiKey(key)) throw new ApiError(401, 'invalid_api_key', REFUSALS.invalid_api_key);
     const digest = hashApiKey(key).toString('base64');
     const found = await this.lookup(key, digest);
     const refusal = typeof found === 'string' ? found : refusalOf(found, this.clock.now());
