@@ -7,6 +7,7 @@ import { GatewayModule } from './gateway.module';
 import { registerAddressRateLimit } from './infrastructure/http/address-rate-limit';
 import { registerJsonBodyParsing } from './infrastructure/http/body-parsing';
 import { registerCorrelation } from './infrastructure/http/correlation';
+import { registerApiResponseHeaders } from './infrastructure/http/response-headers';
 import { frameworkErrorReply } from './infrastructure/http/http-error.filter';
 import { createApiDocument, registerApiDocs } from './infrastructure/http/openapi/api-document';
 import { apiValidationPipe } from './infrastructure/http/validation';
@@ -58,6 +59,7 @@ export async function createGatewayApp(
   appLogger.current = logger;
   app.useLogger(logger);
   const fastify = app.getHttpAdapter().getInstance();
+  registerApiResponseHeaders(fastify);
   registerCorrelation(fastify);
   registerFastifyAccessLog(fastify, app.get(JsonLogger));
   if (config.GATEWAY_RATE_LIMIT_PER_ADDRESS > 0) {

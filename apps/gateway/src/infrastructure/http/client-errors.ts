@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { newId } from '@payment-ledger/contracts';
 import { ApiError } from './api-error';
+import { API_RESPONSE_HEADERS } from './response-headers';
 
 /**
  * Requests Node's HTTP parser refuses before Fastify sees them, answered in the API's error shape rather than
@@ -23,6 +24,9 @@ export function answerClientErrorsInApiShape(fastify: FastifyInstance): void {
       socket.write(
         `HTTP/1.1 ${apiError.getStatus()} ${STATUS_TEXT[apiError.getStatus()]}\r\n` +
           `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+          Object.entries(API_RESPONSE_HEADERS)
+            .map(([name, value]) => `${name}: ${value}\r\n`)
+            .join('') +
           `X-Correlation-Id: ${newId('event')}\r\nConnection: close\r\n\r\n${body}`,
       );
     }

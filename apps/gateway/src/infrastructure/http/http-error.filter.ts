@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { CLOCK, type Clock, JsonLogger } from '@payment-ledger/platform';
 import type { FailureCode } from '@payment-ledger/contracts';
 import { ApiError } from './api-error';
+import { API_RESPONSE_HEADERS } from './response-headers';
 
 /** The code of a framework refusal (Nest's HttpException, Fastify's 4xx before a route) with this status. */
 const CODES_BY_STATUS: Readonly<Record<number, FailureCode>> = {
@@ -60,7 +61,11 @@ export class HttpErrorFilter implements ExceptionFilter {
 /** An ApiError as the answer: its status, its headers (Retry-After among them) and its body. */
 export function sendApiError(reply: FastifyReply, error: ApiError, now: Date): void {
   if (error.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(error.retryAfterSeconds));
-  void reply.headers(error.headers).status(error.getStatus()).send(error.toBody(now));
+  // Also for refusals made before any hook ran (frameworkErrorReply), which registerApiResponseHeaders never saw.
+  void reply
+    .headers({ ...API_RESPONSE_HEADERS, ...error.headers })
+    .status(error.getStatus())
+    .send(error.toBody(now));
 }
 
 /**
