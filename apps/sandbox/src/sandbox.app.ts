@@ -6,6 +6,7 @@ import type { SandboxConfig } from './sandbox.config';
 import { SandboxModule } from './sandbox.module';
 import { PageRoutingErrorFilter } from './infrastructure/page-routing-error.filter';
 import { pageFormParser } from './infrastructure/provider-page';
+import { pageSecurityHeaders } from './infrastructure/page-security-headers';
 
 /** Builds the sandbox page's app (Express: small HTML forms), not yet listening. */
 export async function createSandboxApp(
@@ -19,6 +20,7 @@ export async function createSandboxApp(
   app.useLogger(app.get(JsonLogger));
   app.disable('x-powered-by');
   const requestLogging = expressRequestLogging(app.get(JsonLogger), () => newId('event'));
+  app.use(pageSecurityHeaders);
   app.use(requestLogging.accessLog);
   app.use(pageFormParser());
   app.use(requestLogging.logContext);

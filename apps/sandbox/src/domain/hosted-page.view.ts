@@ -7,7 +7,8 @@ import { type AgreementCheckoutView, type CheckoutView, format, money } from '@p
 const escape = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
-const STYLE = `
+/** The pages' one stylesheet, inline: page-security-headers.ts allows exactly it (by its hash) and nothing else. */
+export const PAGE_STYLE = `
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f3f4f6;color:#111}
 header{background:#232f3e;color:#fff;padding:14px 20px;font-weight:600}header span{color:#ff9900}
 main{max-width:420px;margin:24px auto;padding:0 16px}.card{background:#fff;border-radius:10px;padding:20px;box-shadow:0 1px 3px rgba(0,0,0,.12)}
@@ -19,7 +20,7 @@ a.back{display:block;text-align:center;margin-top:16px;color:#0a58ca}`;
 
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escape(title)}</title><style>${STYLE}</style></head><body><header>amazon <span>pay</span> · sandbox</header><main>${body}</main></body></html>`;
+<title>${escape(title)}</title><style>${PAGE_STYLE}</style></head><body><header>amazon <span>pay</span> · sandbox</header><main>${body}</main></body></html>`;
 }
 
 export function renderCheckoutPage(view: CheckoutView, token: string): string {
