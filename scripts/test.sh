@@ -21,6 +21,7 @@ summary() {
 }
 trap summary EXIT
 npm run --silent lint
+npm run --silent audit:prod
 npx jest --selectProjects unit --json --outputFile test-results/unit.json
 npx jest --selectProjects integration --runInBand --json --outputFile test-results/integration.json
 npx jest --selectProjects e2e --runInBand --json --outputFile test-results/e2e.json
