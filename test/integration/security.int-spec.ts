@@ -59,6 +59,9 @@ const logs = {
   sandbox: new LogLines(),
 };
 
+/** The stack's services' sinks (the sandbox page is started here, with its own). */
+const { sandbox: _sandboxLogs, ...serviceLogs } = logs;
+
 /** A personal name to look for in the logs: nothing else in the suite says it. */
 const CONSUMER_NAME = 'Zebediah Quillfeather';
 
@@ -71,7 +74,13 @@ let receiverUrl = '';
 const received: string[] = [];
 
 /** The merchant whose objects are aimed at, and the one aiming. */
-const victim = { apiKey: '', merchantId: '', ids: {} as Record<string, string[]> };
+const victim = {
+  apiKey: '',
+  merchantId: '',
+  ids: {} as Record<string, string[]>,
+  /** The charge a capture, void, refund or chargeback is of: a nested path names both. */
+  chargeOf: {} as Record<string, string>,
+};
 const intruder = { apiKey: '', merchantId: '' };
 /** Secrets the flows saw: none may be in a table in clear (keys) or in any log line. */
 const secrets = { apiKeys: [] as string[], webhookSecrets: [] as string[], pageTokens: [] as string[] };
@@ -92,7 +101,7 @@ beforeAll(async () => {
     webhooks: true,
     ledger: true,
     env: { LOG_LEVEL: 'debug' },
-    logSinks: { ...logs, sandbox: undefined },
+    logSinks: serviceLogs,
   }).start();
   const config = loadConfig(sandboxConfigSchema, {
     ...stack.sharedEnv,
@@ -112,7 +121,10 @@ beforeAll(async () => {
   await createVictimObjects();
   // The intruder has objects of its own, so its lists are not empty by having nothing.
   const own = apiClient(stack.baseUrl, intruder.apiKey);
-  await stack.approvedCharge(own, 'AUTOMATIC', { ...SEED_001_CHARGE, consumer: { name: CONSUMER_NAME, country: 'US' } });
+  await stack.approvedCharge(own, 'AUTOMATIC', {
+    ...SEED_001_CHARGE,
+    consumer: { name: CONSUMER_NAME, country: 'US' },
+  });
   await own('POST', '/v1/payment-agreements', SEED_001_AGREEMENT);
 }, 120_000);
 
@@ -146,12 +158,16 @@ async function createVictimObjects(): Promise<void> {
   add('charge', manual);
   const capture = await api('POST', `/v1/payment-charges/${manual}/captures`, { amount: 400 });
   add('capture', capture.body.id);
+  victim.chargeOf[capture.body.id] = manual;
   const voided = await api('POST', `/v1/payment-charges/${manual}/voids`, {});
   add('void', voided.body.id);
+  victim.chargeOf[voided.body.id] = manual;
   const refund = await api('POST', `/v1/payment-charges/${automatic}/refunds`, { amount: 100 });
   add('refund', refund.body.id);
+  victim.chargeOf[refund.body.id] = automatic;
   const chargeback = await api('POST', `/v1/payment-charges/${automatic}/chargebacks`, { amount: 100, reason: 'x' });
   add('chargeback', chargeback.body.id);
+  victim.chargeOf[chargeback.body.id] = automatic;
   const agreement = await api('POST', '/v1/payment-agreements', {
     ...SEED_001_AGREEMENT,
     consumer: { name: CONSUMER_NAME, country: 'US' },
@@ -191,7 +207,9 @@ interface Operation {
 }
 
 async function operationsOf(baseUrl: string): Promise<Operation[]> {
-  const document = (await SwaggerParser.dereference((await (await fetch(`${baseUrl}/docs-json`)).json()) as Json)) as Json;
+  const document = (await SwaggerParser.dereference(
+    (await (await fetch(`${baseUrl}/docs-json`)).json()) as Json,
+  )) as Json;
   const found: Operation[] = [];
   for (const [template, item] of Object.entries<Json>(document.paths)) {
     for (const [method, operation] of Object.entries<Json>(item)) {
@@ -277,7 +295,9 @@ describe("another merchant's objects", () => {
   const allVictimIds = () => Object.values(victim.ids).flat();
   const mentionsVictim = (body: unknown) => {
     const text = JSON.stringify(body) ?? '';
-    return allVictimIds().filter((id) => text.includes(id)).concat(text.includes(victim.merchantId) ? ['merchant'] : []);
+    return allVictimIds()
+      .filter((id) => text.includes(id))
+      .concat(text.includes(victim.merchantId) ? ['merchant'] : []);
   };
 
   it('are not found through any path of the API document: 404 as for an id that exists nowhere, and nothing written', async () => {
@@ -292,18 +312,22 @@ describe("another merchant's objects", () => {
       const key = `${operation.method} ${operation.template}`;
       if (operation.hasBody && !(key in BODIES)) throw new Error(`no body for ${key}: add one to BODIES`);
       for (let i = 0; i < 2; i++) {
-        const values = Object.fromEntries(
+        const values: Record<string, string> = Object.fromEntries(
           operation.params.map((p) => {
             const ids = victim.ids[kindOf(operation.template, p)] ?? [];
             if (ids.length === 0) throw new Error(`no victim id for ${p} of ${key}`);
             return [p, ids[i % ids.length]];
           }),
         );
+        // A nested object is named under its own charge.
+        for (const p of operation.params) if (victim.chargeOf[values[p]]) values.id = victim.chargeOf[values[p]];
         const path = operation.template.replace(/\{(\w+)\}/g, (_, p: string) => values[p]);
         const unknownPath = operation.template.replace(/\{(\w+)\}/g, (_, p: string) => unknownIdLike(values[p]));
         const headers = { 'request-idempotency-key': randomUUID() };
         const answer = await api(operation.method, path, BODIES[key], headers);
-        const unknown = await api(operation.method, unknownPath, BODIES[key], { 'request-idempotency-key': randomUUID() });
+        const unknown = await api(operation.method, unknownPath, BODIES[key], {
+          'request-idempotency-key': randomUUID(),
+        });
         tried.push(`${answer.status} ${operation.method} ${path}`);
         if (operation.method === 'GET') {
           // The control: the same read by its owner finds it, so the 404 is about whose it is.
@@ -359,7 +383,8 @@ describe("another merchant's objects", () => {
         });
         if (answer.status === 200) {
           // A filter on a victim's object selects nothing; a cursor may page on through the intruder's own objects.
-          if (q !== 'startingAfter' && q !== 'endingBefore') expect({ where, data: answer.body.data }).toEqual({ where, data: [] });
+          if (q !== 'startingAfter' && q !== 'endingBefore')
+            expect({ where, data: answer.body.data }).toEqual({ where, data: [] });
           emptyPages += 1;
         }
       }
@@ -373,5 +398,213 @@ describe("another merchant's objects", () => {
         mentions: [],
       });
     }
+  });
+});
+
+describe('API keys', () => {
+  it('are stored as their SHA-256 digest only: no row of any table holds a key', async () => {
+    const { rows } = await db.pool.query<{ merchant_id: string; key_hash: Buffer }>(
+      'SELECT merchant_id, key_hash FROM api_keys WHERE merchant_id = ANY($1)',
+      [[victim.merchantId, intruder.merchantId]],
+    );
+    expect(rows.map((r) => r.key_hash)).toEqual(
+      expect.arrayContaining([hashApiKey(victim.apiKey), hashApiKey(intruder.apiKey)]),
+    );
+    const everything = JSON.stringify(await snapshot());
+    for (const key of secrets.apiKeys) {
+      // The key, or its random part alone (a prefix shown in listings is 16 characters, never more).
+      expect(everything.includes(key)).toBe(false);
+      expect(everything.includes(key.slice(16))).toBe(false);
+    }
+  });
+
+  it('cost no lookup when made up, and a lookup each only up to the address’s burst when well-formed', async () => {
+    const { app, baseUrl } = await stack.startGateway({
+      GATEWAY_RATE_LIMIT_PER_ADDRESS: '1',
+      GATEWAY_RATE_LIMIT_ADDRESS_BURST: '400',
+    });
+    try {
+      const lookups = jest.spyOn(app.get(MerchantRepository), 'findByApiKey');
+      const call = (key: string) =>
+        fetch(`${baseUrl}/v1/payment-charges`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
+      // 300 made-up keys of other shapes: refused as they are, not one query.
+      const madeUp = await Promise.all(Array.from({ length: 300 }, (_, i) => call(`sk_sandbox_guess-${i}`)));
+      expect(new Set(madeUp)).toEqual(new Set([401]));
+      expect(lookups).toHaveBeenCalledTimes(0);
+      // Well-formed guesses are each a lookup until the address has spent its burst; then 429s, no lookups.
+      const guesses = await Promise.all(
+        Array.from({ length: 200 }, () => call(`sk_sandbox_${randomBytes(32).toString('base64url')}`)),
+      );
+      expect(guesses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(98);
+      expect(lookups.mock.calls.length).toBe(guesses.filter((s) => s === 401).length);
+      expect(lookups.mock.calls.length).toBeLessThanOrEqual(102);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('response headers', () => {
+  it('are no-store and nosniff on every API answer: 2xx, 4xx, 429, and refusals made before any route', async () => {
+    const api = apiClient(stack.baseUrl, victim.apiKey);
+    const answers = [
+      await api('GET', `/v1/payment-charges/${victim.ids.charge[0]}`),
+      await api('POST', '/v1/payment-charges', SEED_001_CHARGE),
+      await api('GET', '/v1/payment-charges?limit=1'),
+      await api('GET', `/v1/payment-charges/${unknownIdLike(victim.ids.charge[0])}`),
+      await api('POST', '/v1/payment-charges', '{"amount":'),
+      await apiClient(stack.baseUrl, 'sk_sandbox_nothing')('GET', '/v1/payment-charges'),
+      await api('GET', `/v1/payment-charges/charge_${'a'.repeat(200)}`),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 201, 200, 404, 400, 401, 414]);
+    const limited = await stack.startGateway({
+      GATEWAY_RATE_LIMIT_PER_ADDRESS: '1',
+      GATEWAY_RATE_LIMIT_ADDRESS_BURST: '1',
+    });
+    try {
+      // Plain fetch: apiClient would spend the one request on the API document.
+      const once = () =>
+        fetch(`${limited.baseUrl}/v1/payment-charges?limit=1`, {
+          headers: { authorization: `Bearer ${victim.apiKey}` },
+        });
+      expect((await once()).status).toBe(200);
+      const refused = await once();
+      expect(refused.status).toBe(429);
+      answers.push({ status: refused.status, body: await refused.json(), headers: refused.headers });
+    } finally {
+      await limited.app.close();
+    }
+    for (const answer of answers) {
+      expect({ status: answer.status, cache: answer.headers.get('cache-control') }).toEqual({
+        status: answer.status,
+        cache: 'no-store',
+      });
+      expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
+
+  it('of the hosted pages: a CSP with no source but its own stylesheet, no framing, no referrer, nosniff, no-store', async () => {
+    const api = apiClient(stack.baseUrl, victim.apiKey);
+    const created = await api('POST', '/v1/payment-charges', SEED_001_CHARGE);
+    const link = linkOf(created.body);
+    secrets.pageTokens.push(link.token);
+    const pages = [
+      await fetch(`${sandboxUrl}${link.path}?token=${link.token}`),
+      await fetch(`${sandboxUrl}${link.path}?token=wrong`),
+      await fetch(`${sandboxUrl}/amazon-pay/agreements/${unknownIdLike(victim.ids.agreement[0])}?token=x`),
+      await fetch(`${sandboxUrl}${link.path}`, { method: 'POST' }),
+    ];
+    expect(pages.map((p) => p.status)).toEqual([200, 404, 404, 400]);
+    const html = await pages[0].text();
+    expect(html).toContain('<form');
+    for (const page of pages) {
+      const csp = page.headers.get('content-security-policy') ?? '';
+      const directives = Object.fromEntries(
+        csp.split(';').map((d) => {
+          const [name, ...values] = d.trim().split(/\s+/);
+          return [name, values];
+        }),
+      );
+      expect(directives['default-src']).toEqual(["'none'"]);
+      expect(directives['frame-ancestors']).toEqual(["'none'"]);
+      expect(directives['style-src']).toEqual([expect.stringMatching(/^'sha256-[A-Za-z0-9+/]+=*'$/)]);
+      // No host, scheme or wildcard anywhere: nothing third-party can be loaded.
+      expect(csp).not.toMatch(/https?:|\*|'unsafe-|data:/);
+      expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(page.headers.get('x-frame-options')).toBe('DENY');
+      expect(page.headers.get('cache-control')).toBe('no-store');
+    }
+    // The hash allows the page's own stylesheet, byte for byte.
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
+    const hash = (await import('node:crypto')).createHash('sha256').update(style, 'utf8').digest('base64');
+    expect(pages[0].headers.get('content-security-policy')).toContain(`'sha256-${hash}'`);
+  });
+});
+
+describe('outbound URLs (SSRF)', () => {
+  it('are checked again when called: a URL approved earlier is refused once its host is not allowed, and no request leaves', async () => {
+    const before = received.length;
+    const policy = { allowedHosts: [] };
+    for (const url of [
+      `${receiverUrl}/hooks`,
+      `https://127.0.0.1:${new URL(receiverUrl).port}/hooks`,
+      'https://localhost/hooks',
+    ]) {
+      const sent = await sendWebhook(url, {}, '{}', { timeoutMs: 2_000, maxBodyBytes: 1_000, policy });
+      expect({ url, error: sent.error }).toEqual({ url, error: 'refused_address' });
+    }
+    expect(received.length).toBe(before);
+  });
+
+  it('are not followed through a redirect: a receiver answering 302 to a private address is a failed attempt', async () => {
+    let reached = 0;
+    const inside = createServer((_request, response) => {
+      reached += 1;
+      response.writeHead(200).end('metadata');
+    });
+    await new Promise<void>((done) => inside.listen(0, '127.0.0.1', done));
+    const redirecting = createServer((_request, response) => {
+      response
+        .writeHead(302, { location: `http://127.0.0.1:${(inside.address() as AddressInfo).port}/latest/meta-data` })
+        .end();
+    });
+    await new Promise<void>((done) => redirecting.listen(0, '127.0.0.1', done));
+    try {
+      const sent = await sendWebhook(
+        `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/hooks`,
+        {},
+        '{}',
+        {
+          timeoutMs: 2_000,
+          maxBodyBytes: 1_000,
+          policy: { allowedHosts: ['127.0.0.1'] },
+        },
+      );
+      expect(sent.status).toBe(302);
+      expect(reached).toBe(0);
+    } finally {
+      await new Promise((done) => inside.close(done));
+      await new Promise((done) => redirecting.close(done));
+    }
+  });
+});
+
+describe('logs', () => {
+  it('hold no API key, webhook secret, hosted-page token or consumer name, after every flow of this file', async () => {
+    // One more flow with all of them: a page opened and decided through the sandbox, a delivery signed and sent.
+    const api = apiClient(stack.baseUrl, victim.apiKey);
+    const created = await api('POST', '/v1/payment-charges', {
+      ...SEED_001_CHARGE,
+      consumer: { name: CONSUMER_NAME, country: 'US' },
+    });
+    const link = linkOf(created.body);
+    secrets.pageTokens.push(link.token);
+    await fetch(`${sandboxUrl}${link.path}?token=${link.token}`);
+    const decided = await fetch(`${sandboxUrl}${link.path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${encodeURIComponent(link.token)}&decision=APPROVE`,
+      redirect: 'manual',
+    });
+    expect(decided.status).toBe(303);
+    const rotated = await api('POST', '/v1/webhook-signing-secret/rotations', {});
+    for (const value of JSON.stringify(rotated.body).match(/whsec_[A-Za-z0-9+/=]+/g) ?? [])
+      secrets.webhookSecrets.push(value);
+    await waitFor('the decision’s delivery', () => received.some((r) => r.includes(created.body.id)));
+
+    expect(secrets.webhookSecrets.length).toBeGreaterThan(0);
+    expect(secrets.pageTokens.length).toBeGreaterThanOrEqual(3);
+    const lines = Object.entries(logs).flatMap(([service, sink]) => sink.raw.map((line) => ({ service, line })));
+    expect(lines.length).toBeGreaterThan(100);
+    const found = [];
+    for (const { service, line } of lines) {
+      for (const [what, values] of Object.entries({ ...secrets, consumerName: [CONSUMER_NAME] })) {
+        for (const value of values) {
+          if (value && line.includes(value)) found.push(`${service}: ${what} in ${line.slice(0, 300)}`);
+        }
+      }
+    }
+    expect(found).toEqual([]);
   });
 });
