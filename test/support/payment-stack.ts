@@ -57,7 +57,9 @@ export class PaymentStack {
   private gatewayPort = 0;
   private readonly withProviderNotifications: boolean;
   private readonly env: Record<string, string>;
-  private readonly logSinks: Partial<Record<'charges' | 'agreements' | 'scheduler' | 'refunds' | 'webhooks' | 'gateway', LogSink>>;
+  private readonly logSinks: Partial<
+    Record<'charges' | 'agreements' | 'scheduler' | 'refunds' | 'webhooks' | 'gateway', LogSink>
+  >;
 
   constructor(
     readonly db: TestDatabase,
