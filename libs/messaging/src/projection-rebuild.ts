@@ -81,17 +81,13 @@ export async function rebuildProjection(
 
   const swapped = await inTransaction(pool, async (session) => {
     await readLogCheckpoint(session, projection.name, { forUpdate: true });
-    let cursor = await readLogCheckpoint(session, target.checkpoint, { forUpdate: true });
     // The rest of the log, as far as is safe to read: this transaction holds back the safe position, so the end is
     // near, and what commits meanwhile is left to the live runner, from the checkpoint set below.
-    for (;;) {
-      const read = await store.readAll(cursor, readOptions(projection, batchSize));
-      if (read.events.length === 0) break;
-      await projection.apply(session, read.events, target.table, target.tableOf);
-      events += read.events.length;
-      options.onProgress?.(events);
-      cursor = read.cursor;
-    }
+    const rest = await applyRestOfLog(session, store, projection, target, batchSize, (applied) =>
+      options.onProgress?.(events + applied),
+    );
+    events += rest.applied;
+    const cursor = rest.cursor;
     for (const table of tables) await swapTables(session, table, target.tableOf(table));
     await saveLogCheckpoint(session, projection.name, cursor);
     await session.query('DELETE FROM relay_checkpoints WHERE relay_name = $1', [target.checkpoint]);
@@ -99,6 +95,33 @@ export async function rebuildProjection(
   });
   options.logger?.event('info', 'projection.rebuilt', { projection: projection.name, table: live, events });
   return { projection: projection.name, table: live, rebuiltAs: target.table, tables, events, checkpoint: swapped };
+}
+
+/**
+ * Applies the log after the target's checkpoint, as far as is safe to read, in the caller's transaction, and moves
+ * the target's checkpoint past it: how a rebuild (and verifyProjection) brings its copy to the end under the live
+ * checkpoint's lock. Returns the events applied and where the target stands.
+ */
+export async function applyRestOfLog(
+  session: PoolClient,
+  store: EventStore,
+  projection: Projection,
+  target: ProjectionTarget,
+  batchSize: number,
+  onBatch?: (applied: number) => void,
+): Promise<{ applied: number; cursor: LogCursor }> {
+  let cursor = await readLogCheckpoint(session, target.checkpoint, { forUpdate: true });
+  let applied = 0;
+  for (;;) {
+    const read = await store.readAll(cursor, readOptions(projection, batchSize));
+    if (read.events.length === 0) break;
+    await projection.apply(session, read.events, target.table, target.tableOf);
+    applied += read.events.length;
+    onBatch?.(applied);
+    cursor = read.cursor;
+  }
+  await saveLogCheckpoint(session, target.checkpoint, cursor);
+  return { applied, cursor };
 }
 
 /**
@@ -116,7 +139,8 @@ async function dropSecondaryIndexes(session: PoolClient, table: string): Promise
   return rows.map((r) => r.definition);
 }
 
-function assertIdentifier(name: string): string {
+/** A table name a rebuild or a verification may copy (they build SQL with it). */
+export function assertIdentifier(name: string): string {
   if (!/^[a-z_][a-z0-9_]{0,40}$/.test(name)) throw new Error(`"${name}" is not a table name a rebuild can copy`);
   return name;
 }

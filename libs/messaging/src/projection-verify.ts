@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { type EventStore, inTransaction, LOG_START } from '@payment-ledger/event-store';
 import { readLogCheckpoint, saveLogCheckpoint } from './log-checkpoints';
+import { applyRestOfLog, assertIdentifier } from './projection-rebuild';
 import {
   catchUpProjection,
   DEFAULT_PROJECTION_BATCH_SIZE,
   liveTarget,
   type Projection,
   type ProjectionTarget,
-  readOptions,
 } from './projection-runner';
 
 /** How one of a projection's tables differs from what the log gives. */
@@ -50,7 +50,7 @@ export async function verifyProjection(
   options: { batchSize?: number; onProgress?: (events: number) => void } = {},
 ): Promise<ProjectionVerification> {
   const batchSize = options.batchSize ?? DEFAULT_PROJECTION_BATCH_SIZE;
-  const tables = [projection.table, ...(projection.companionTables ?? [])].map(identifier);
+  const tables = [projection.table, ...(projection.companionTables ?? [])].map(assertIdentifier);
   const suffix = `_verify_${randomBytes(3).toString('hex')}`;
   const copy: ProjectionTarget = {
     table: `${projection.table}${suffix}`,
@@ -67,7 +67,7 @@ export async function verifyProjection(
     const differences = await inTransaction(pool, async (session) => {
       await readLogCheckpoint(session, projection.name, { forUpdate: true });
       await applyRestOfLog(session, store, projection, liveTarget(projection), batchSize);
-      events += await applyRestOfLog(session, store, projection, copy, batchSize);
+      events += (await applyRestOfLog(session, store, projection, copy, batchSize)).applied;
       const found: TableDifference[] = [];
       for (const table of tables) {
         const difference = await compareTables(session, table, copy.tableOf(table));
@@ -82,27 +82,6 @@ export async function verifyProjection(
       await session.query('DELETE FROM relay_checkpoints WHERE relay_name = $1', [copy.checkpoint]);
     });
   }
-}
-
-/** Applies the log after the target's checkpoint, as far as is safe to read, in the caller's transaction. */
-async function applyRestOfLog(
-  session: PoolClient,
-  store: EventStore,
-  projection: Projection,
-  target: ProjectionTarget,
-  batchSize: number,
-): Promise<number> {
-  let cursor = await readLogCheckpoint(session, target.checkpoint, { forUpdate: true });
-  let applied = 0;
-  for (;;) {
-    const read = await store.readAll(cursor, readOptions(projection, batchSize));
-    if (read.events.length === 0) break;
-    await projection.apply(session, read.events, target.table, target.tableOf);
-    applied += read.events.length;
-    cursor = read.cursor;
-  }
-  await saveLogCheckpoint(session, target.checkpoint, cursor);
-  return applied;
 }
 
 async function compareTables(session: PoolClient, live: string, fresh: string): Promise<TableDifference> {
@@ -128,9 +107,4 @@ async function compareTables(session: PoolClient, live: string, fresh: string): 
     unexpectedKeys: unexpected.keys,
     missingKeys: missing.keys,
   };
-}
-
-function identifier(name: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,40}$/.test(name)) throw new Error(`"${name}" is not a table name verify can copy`);
-  return name;
 }
