@@ -13,9 +13,12 @@ export type CodeSource = 'source' | 'build';
 export const builtEntry = (entry: string): string => join(REPO_ROOT, 'dist', entry.replace(/\.ts$/, '.js'));
 
 /**
- * Spawns an entry point of this repo (given as its TypeScript path) as its own Node process. With
- * `PAYMENT_LEDGER_CPU_PROF_DIR` set (a diagnosis of a benchmark, say), each process writes a V8 CPU profile there when
- * it exits (`--cpu-prof`, which Node refuses in NODE_OPTIONS).
+ * Spawns an entry point of this repo (given as its TypeScript path) as its own Node process. Two diagnoses of a
+ * benchmark, say, switched on by the environment:
+ * - `PAYMENT_LEDGER_CPU_PROF_DIR`: each process writes a V8 CPU profile there when it exits (`--cpu-prof`, which Node
+ *   refuses in NODE_OPTIONS);
+ * - `PAYMENT_LEDGER_QUERY_COUNT_DIR`: each process counts its PostgreSQL round trips by statement and writes them there
+ *   when it exits (bench/support/count-queries.js).
  */
 export function spawnTsProcess(
   entry: string,
@@ -24,7 +27,10 @@ export function spawnTsProcess(
   args: readonly string[] = [],
 ): ChildProcessWithoutNullStreams {
   const profileDir = process.env.PAYMENT_LEDGER_CPU_PROF_DIR;
-  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const profile = [
+    ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+    ...(process.env.PAYMENT_LEDGER_QUERY_COUNT_DIR ? ['-r', join(REPO_ROOT, 'bench/support/count-queries.js')] : []),
+  ];
   return spawn(
     process.execPath,
     from === 'build'
