@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { freePort } from './ports';
 import { REPO_ROOT } from './processes';
 
@@ -52,6 +53,16 @@ export class PrivateKafka {
 
   stop(): void {
     execFileSync('bash', [KAFKA_SH, 'stop'], { env: this.env, stdio: 'inherit', timeout: 60_000 });
+  }
+
+  /** start() without blocking this process's event loop (its clients and servers go on meanwhile). */
+  async startInBackground(): Promise<void> {
+    await promisify(execFile)('bash', [KAFKA_SH, 'start'], { env: this.env, timeout: 150_000 });
+  }
+
+  /** stop() without blocking this process's event loop. */
+  async stopInBackground(): Promise<void> {
+    await promisify(execFile)('bash', [KAFKA_SH, 'stop'], { env: this.env, timeout: 60_000 });
   }
 
   /** Stops the broker and deletes its data. */
