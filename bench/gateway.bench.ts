@@ -14,7 +14,9 @@
  *     (BENCH_RATE_WARMUP_SECONDS, 10) runs straight into the measured span at the same rate. Latency traces showed
  *     a freshly started stack needs seconds of traffic before it stops building a backlog (V8 still compiling on
  *     the same 2 cores): after a 3 s warm-up and a pause, the first second of the measured span could hold
- *     answers of 100–450 ms and decide its p99 alone.
+ *     answers of 100–450 ms and decide its p99 alone. Each service's RSS is reported at rest (started, before any
+ *     load), after warm-up and at the end of (e) (medians of the run's second and last fifths): a long run
+ *     (BENCH_SECONDS=600) shows whether memory stays within 10% of its warm-up level.
  * Why the target is judged on (e): "1,000 req/s with p99 < 50 ms" is a latency objective at an arrival rate. A
  * closed loop run at saturation always queues (mean latency = connections / throughput, by Little's law), so its
  * p99 says how many connections were chosen more than how the service behaves at 1,000 req/s; it is kept for the
@@ -52,6 +54,7 @@ import { benchServicesConfigSchema } from './support/bench-stack';
 import { cpuCalibrationMs, cpuPerUnit, cpuSnapshot } from './support/cpu-accounting';
 import { type LoadRun, okAnswers } from './support/load-run';
 import { openLoop } from './support/open-loop';
+import { memoryCurve, rssMbNow, sampleRss } from './support/memory';
 import { describeServiceCode, serviceCodeSource } from './support/service-code';
 
 const CLOSED_LOOP_SCENARIOS = ['health', 'create', 'create-idempotent', 'get'] as const;
@@ -119,6 +122,14 @@ interface Row {
   cpuMsPerRequest?: Record<string, number>;
   /** Share of the machine's CPU time in use during the measured run. */
   machineCpuBusy?: number;
+  /**
+   * (e) only: each service's RSS in MB at rest (started, before any load) and over the run (warm-up included), with
+   * whether the end of the run is within 10% of the RSS after warm-up (`support/memory.ts`).
+   */
+  memory?: Record<
+    string,
+    { atRestMb: number; warmUpRssMb: number; endRssMb: number; peakRssMb: number; flat: boolean }
+  >;
 }
 
 interface LoadOptions {
@@ -263,6 +274,8 @@ interface Stack {
   apiKey: string;
   chargeId: string;
   pids: { gateway: number; charges: number };
+  /** Each service's RSS in MB once started, before any load. */
+  rssAtRestMb: Record<string, number>;
   output: () => string;
 }
 
@@ -316,6 +329,12 @@ function report(label: string, row: Row): Row {
     `${label}: ${row.requestsPerSecond} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms` +
       (row.readModelCatchUpMs !== undefined ? `, read model caught up ${row.readModelCatchUpMs} ms later` : ''),
   );
+  for (const [name, m] of Object.entries(row.memory ?? {})) {
+    console.error(
+      `  ${name} RSS: ${m.atRestMb} MB at rest, ${m.warmUpRssMb} after warm-up, ${m.endRssMb} at the end ` +
+        `(peak ${m.peakRssMb}): ${m.flat ? 'flat' : 'NOT flat'}`,
+    );
+  }
   return row;
 }
 
@@ -389,6 +408,8 @@ async function runAtRate(stack: Stack, pool: Pool): Promise<Row> {
   let analyzed: Promise<unknown> = Promise.resolve();
   const analyze = setTimeout(() => (analyzed = pool.query('ANALYZE')), (config.BENCH_RATE_WARMUP_SECONDS * 1000) / 2);
   let cpuBefore!: ReturnType<typeof cpuSnapshot>;
+  const rss = sampleRss(stack.pids, 500);
+  const started = performance.now();
   const run = await openLoop({
     ...options,
     warmUpSeconds: config.BENCH_RATE_WARMUP_SECONDS,
@@ -397,6 +418,8 @@ async function runAtRate(stack: Stack, pool: Pool): Promise<Row> {
     traceFile: config.BENCH_LATENCY_TRACE,
   });
   const cpuAfter = cpuSnapshot(stack.pids);
+  const rssSamples = rss.stop();
+  const runSeconds = (performance.now() - started) / 1000;
   clearTimeout(analyze);
   await analyzed;
   assertClean(`${label} warm-up`, run.warmUp, stack.output);
@@ -416,6 +439,12 @@ async function runAtRate(stack: Stack, pool: Pool): Promise<Row> {
   };
   const cpu = cpuPerUnit(cpuBefore, cpuAfter, run.requests);
   Object.assign(row, { cpuMsPerRequest: cpu.cpuMsPerUnit, machineCpuBusy: cpu.machineCpuBusy });
+  row.memory = Object.fromEntries(
+    Object.entries(rssSamples).map(([name, samples]) => {
+      const { warmUpRssMb, endRssMb, peakRssMb, flat } = memoryCurve(samples, runSeconds);
+      return [name, { atRestMb: stack.rssAtRestMb[name], warmUpRssMb, endRssMb, peakRssMb, flat }];
+    }),
+  );
   return report(label, row);
 }
 
@@ -455,7 +484,7 @@ async function startStack(
       headers: { authorization: `Bearer ${apiKey}` },
     });
     if (read.status !== 200) throw new Error(`reading the charge answered ${read.status}: ${await read.text()}`);
-    return { ...services, apiKey, chargeId: charge.id };
+    return { ...services, apiKey, chargeId: charge.id, rssAtRestMb: rssMbNow(services.pids) };
   } catch (error) {
     await services.stop();
     throw error;

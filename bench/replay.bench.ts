@@ -22,6 +22,7 @@ import { spawnTsProcess } from '../test/support/processes';
 import { benchEnvironment, count, gitCommit, hostFacts } from './support/bench-stack';
 import { cpuCalibrationMs } from './support/cpu-accounting';
 import { generateLog } from './support/generate-log';
+import { type MemoryCurve, memoryCurve, rssMbOf, type RssSample } from './support/memory';
 import { describeServiceCode, serviceCodeSource } from './support/service-code';
 
 const config = loadConfig({
@@ -30,16 +31,6 @@ const config = loadConfig({
   BENCH_REPLAY_EVENTS: env.int({ default: 1_000_000, min: 1_000, max: 50_000_000 }),
   BENCH_SERVICES_FROM: env.string({ default: 'build' }),
 });
-
-interface MemoryCurve {
-  /** RSS in MB once a second, from the start of the run. */
-  rssMbPerSecond: number[];
-  warmUpRssMb: number;
-  endRssMb: number;
-  peakRssMb: number;
-  /** End RSS within 10% of the warm-up RSS. */
-  flat: boolean;
-}
 
 interface CliRun {
   seconds: number;
@@ -57,13 +48,12 @@ async function runCli(args: string[], dbUrl: string, from: 'build' | 'source'): 
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const samples: { at: number; rssMb: number }[] = [];
+  const samples: RssSample[] = [];
   let cpuSeconds = 0;
   const sample = () => {
     try {
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      if (kb > 0) samples.push({ at: (performance.now() - started) / 1000, rssMb: kb / 1024 });
+      const rssMb = rssMbOf(pid);
+      if (rssMb !== undefined) samples.push({ at: (performance.now() - started) / 1000, rssMb });
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
       cpuSeconds = (Number(stat[11]) + Number(stat[12])) / 100;
     } catch {
@@ -77,30 +67,6 @@ async function runCli(args: string[], dbUrl: string, from: 'build' | 'source'): 
   if (code !== 0) throw new Error(`payment-ledger ${args.join(' ')} exited ${code}:\n${stderr.slice(-2000)}`);
   const seconds = (performance.now() - started) / 1000;
   return { seconds, cpuSeconds, stdout, memory: memoryCurve(samples, seconds) };
-}
-
-/**
- * The RSS curve of a run and whether it is flat. A collector's sawtooth makes single samples swing by tens of MB, so
- * warm-up and end are medians: of the second fifth of the run (after start-up) and of the last fifth.
- */
-function memoryCurve(samples: { at: number; rssMb: number }[], seconds: number): MemoryCurve {
-  const median = (from: number, to: number) => {
-    const window = samples.filter((s) => s.at >= from && s.at <= to).map((s) => s.rssMb);
-    const sorted = (window.length > 0 ? window : samples.map((s) => s.rssMb)).sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)];
-  };
-  const warmUp = median(seconds / 5, (2 * seconds) / 5);
-  const end = median((4 * seconds) / 5, seconds);
-  const perSecond: number[] = [];
-  for (const s of samples) perSecond[Math.floor(s.at)] = Math.round(s.rssMb);
-  const round = (n: number) => Math.round(n * 10) / 10;
-  return {
-    rssMbPerSecond: perSecond.filter((v) => v !== undefined),
-    warmUpRssMb: round(warmUp),
-    endRssMb: round(end),
-    peakRssMb: round(Math.max(...samples.map((s) => s.rssMb))),
-    flat: Math.abs(end - warmUp) <= warmUp * 0.1,
-  };
 }
 
 async function main(): Promise<void> {
