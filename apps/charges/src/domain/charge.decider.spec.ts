@@ -1060,6 +1060,29 @@ describe('CaptureCharge (then the capture outcome)', () => {
 });
 
 describe('VoidCharge (then the void outcome)', () => {
+  it('refuses a merchant void at or after captureExpiresAt with AuthorizationExpired (the window timer releases it)', () => {
+    const { state } = manualAuthorized();
+    for (const now of [CAPTURE_DEADLINE, after(1, CAPTURE_DEADLINE), after(DAY, CAPTURE_DEADLINE)]) {
+      const error = refusal(() => decide(requestVoid('MERCHANT_REQUESTED', 'void_late'), state, now));
+      expect(error).toBeInstanceOf(AuthorizationExpired);
+      expect(error).toMatchObject({ code: 'authorization_expired', kind: 'conflict' });
+      expect(error.message).toContain(iso(CAPTURE_DEADLINE));
+    }
+    const inTime = decide(requestVoid('MERCHANT_REQUESTED', 'void_late'), state, after(-1, CAPTURE_DEADLINE));
+    expect(inTime).toEqual([
+      {
+        type: 'ChargeVoidRequested',
+        data: {
+          historyId: expect.stringMatching(HISTORY_ID),
+          at: iso(after(-1, CAPTURE_DEADLINE)),
+          voidId: 'void_late',
+          amount: 1000,
+          reason: 'MERCHANT_REQUESTED',
+        },
+      },
+    ]);
+  });
+
   it('releases a CAPTURE_PENDING authorization at the merchant’s request → VOID_PROCESSING → VOIDED', () => {
     const now = after(DAY);
     const { events, state } = when(manualAuthorized(), voidCharge('MERCHANT_REQUESTED', 'void_1'), now);
