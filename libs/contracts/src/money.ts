@@ -32,8 +32,10 @@ export function money(value: number, currency: string): Money {
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new InvalidMoneyError('invalid_amount', `amount must be a non-negative integer of minor units, got ${value}`);
   }
-  if (!(currency in CURRENCY_EXPONENTS))
+  // Own keys only: `in` would take Object.prototype's names ('toString', 'constructor') for currencies.
+  if (!Object.hasOwn(CURRENCY_EXPONENTS, currency)) {
     throw new InvalidMoneyError('invalid_currency', `unknown currency ${currency}`);
+  }
   return { value, currency };
 }
 
