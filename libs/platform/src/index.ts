@@ -6,6 +6,7 @@ export * from './logging/redaction';
 export * from './database/migrations';
 export * from './nest/infrastructure.module';
 export * from './database/list-page';
+export * from './database/pool-client-errors';
 export * from './bootstrap/service-registry';
 export * from './bootstrap/bootstrap-service';
 export * from './health/readiness';

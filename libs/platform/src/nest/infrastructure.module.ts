@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { CLOCK, type Clock, systemClock } from '../clock/clock';
 import type { ConfigOf, infrastructureConfigSchema } from '../config/config';
+import { guardPoolClients } from '../database/pool-client-errors';
 import { JsonLogger, type LogSink } from '../logging/json-logger';
 
 export type InfrastructureConfig = ConfigOf<typeof infrastructureConfigSchema>;
@@ -66,7 +67,11 @@ export class InfrastructureModule {
         {
           provide: PG_POOL,
           inject: [DataSource],
-          useFactory: (dataSource: DataSource): Pool => (dataSource.driver as PostgresDriver).master as Pool,
+          // A connection the server ends while checked out (PostgreSQL restarting) must not end the service.
+          useFactory: (dataSource: DataSource): Pool =>
+            guardPoolClients((dataSource.driver as PostgresDriver).master as Pool, (error) =>
+              logger.event('warn', 'database.client_error', { error }),
+            ),
         },
       ],
       exports: [INFRASTRUCTURE_CONFIG, JsonLogger, CLOCK, PG_POOL, TypeOrmModule],
