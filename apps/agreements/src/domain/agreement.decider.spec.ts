@@ -821,3 +821,57 @@ describe('RecordAgreementChargeOutcome', () => {
     expect(decide({ ...record, chargeId: 'charge_other' }, state, now)).toEqual([]);
   });
 });
+
+describe('two charges under one agreement', () => {
+  const settle = (chargeId: string, status: 'CAPTURED' | 'FAILED'): AgreementCommand => ({
+    type: 'RecordAgreementChargeOutcome',
+    chargeId,
+    status,
+    failure: status === 'FAILED' ? HARD_DECLINE : null,
+  });
+
+  it('settles each charge on its own, in either order, and keeps both outcomes', () => {
+    const both = given(
+      [
+        [chargeAgreement({ chargeId: 'charge_1' }), after(DAY)],
+        [chargeAgreement({ chargeId: 'charge_2' }), after(2 * DAY)],
+      ],
+      active({ amount: USD(1000) }),
+    );
+    for (const [first, second] of [
+      ['charge_1', 'charge_2'],
+      ['charge_2', 'charge_1'],
+    ]) {
+      const firstSettled = when(both, settle(first, 'CAPTURED'), after(3 * DAY));
+      expect(firstSettled.events).toEqual([
+        {
+          type: 'AgreementChargeSettled',
+          data: { at: iso(after(3 * DAY)), chargeId: first, status: 'CAPTURED', failure: null },
+        },
+      ]);
+      const secondSettled = when(firstSettled, settle(second, 'FAILED'), after(4 * DAY));
+      expect(secondSettled.events).toEqual([
+        {
+          type: 'AgreementChargeSettled',
+          data: { at: iso(after(4 * DAY)), chargeId: second, status: 'FAILED', failure: HARD_DECLINE },
+        },
+      ]);
+      const charges = agreement(secondSettled.state).charges;
+      expect(charges.map((c) => [c.chargeId, c.outcome])).toEqual([
+        ['charge_1', first === 'charge_1' ? 'CAPTURED' : 'FAILED'],
+        ['charge_2', first === 'charge_2' ? 'CAPTURED' : 'FAILED'],
+      ]);
+      // A repeated answer for either records nothing.
+      expect(decide(settle(first, 'FAILED'), secondSettled.state, after(5 * DAY))).toEqual([]);
+      expect(decide(settle(second, 'CAPTURED'), secondSettled.state, after(5 * DAY))).toEqual([]);
+    }
+  });
+
+  it('asks for a second charge with a new id, and treats the same id asked again as the first one', () => {
+    const one = given([[chargeAgreement({ chargeId: 'charge_1' }), after(DAY)]], active({ amount: USD(1000) }));
+    expect(decide(chargeAgreement({ chargeId: 'charge_1' }), one.state, after(2 * DAY))).toEqual([]);
+    expect(types(decide(chargeAgreement({ chargeId: 'charge_2' }), one.state, after(2 * DAY)))).toEqual([
+      'AgreementChargeRequested',
+    ]);
+  });
+});
