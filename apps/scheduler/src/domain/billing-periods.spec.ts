@@ -413,6 +413,52 @@ describe('validateTerms', () => {
   });
 
   it.each([
+    ['2025-00-10T09:00:00Z', 'month 00'],
+    ['2025-13-10T09:00:00Z', 'month 13'],
+    ['2025-01-00T09:00:00Z', 'day 00'],
+    ['2025-01-32T09:00:00Z', 'day 32'],
+    ['2025-04-31T09:00:00Z', 'April 31'],
+    ['2100-02-29T09:00:00Z', 'February 29 of a century that is no leap year'],
+    ['2025-01-10T24:00:00Z', 'hour 24'],
+    ['2025-01-10T09:60:00Z', 'minute 60'],
+    ['2025-01-10T09:99:00Z', 'minute 99'],
+    ['2025-01-10T09:00:60Z', 'second 60'],
+    ['2025-01-10T09:00:00+05:75', 'offset minutes 75'],
+    ['2025-01-10T09:00:00+05:60', 'offset minutes 60'],
+    ['2025-01-10T09:00:00-24:00', 'offset hours 24'],
+    ['2025-01-10T09:00:00+0500', 'offset without a colon'],
+    ['2025-01-10T09:00:00.Z', 'a point without a fraction'],
+    ['2025-01-10t09:00:00Z', 'a lower-case t'],
+    ['2025-01-10T09:00:00z', 'a lower-case z'],
+    [' 2025-01-10T09:00:00Z', 'a leading space'],
+    ['2025-01-10T09:00:00Z ', 'a trailing space'],
+  ])('refuses the start %p (%s) with invalid_start_date, and the same as an end with invalid_end_date', (date) => {
+    expect(validateTerms(loose({ startDate: date }))).toBe('invalid_start_date');
+    expect(validateTerms(loose({ endDate: date }))).toBe('invalid_end_date');
+  });
+
+  it.each([
+    ['2025-12-31T23:59:59Z', '2025-12-31T23:59:59.000Z'], // every field at its largest
+    ['2025-01-01T00:00:00Z', '2025-01-01T00:00:00.000Z'], // and at its smallest
+    ['2024-02-29T09:00:00Z', '2024-02-29T09:00:00.000Z'], // a leap day
+    ['2000-02-29T09:00:00Z', '2000-02-29T09:00:00.000Z'], // a leap day of a century divisible by 400
+    ['2025-06-30T09:00Z', '2025-06-30T09:00:00.000Z'], // seconds are optional
+    ['2025-01-10T09:00:00.5Z', '2025-01-10T09:00:00.500Z'], // a fraction is read as a fraction of a second
+    ['2025-01-10T09:00:00.05Z', '2025-01-10T09:00:00.050Z'],
+    ['2025-01-10T09:00:00.123999Z', '2025-01-10T09:00:00.123Z'], // truncated to milliseconds
+    ['2025-01-10T09:00:00+23:59', '2025-01-09T09:01:00.000Z'], // the largest offsets, east and west
+    ['2025-01-10T09:00:00-23:59', '2025-01-11T08:59:00.000Z'],
+    ['2025-01-10T09:00:00+05:30', '2025-01-10T03:30:00.000Z'],
+    ['2025-01-10T09:00:00-00:30', '2025-01-10T09:30:00.000Z'],
+    ['0000-01-01T00:00:00Z', '0000-01-01T00:00:00.000Z'], // years 0-99 are not read as 1900-1999
+    ['0099-12-31T12:00:00Z', '0099-12-31T12:00:00.000Z'],
+  ])('reads the start %p as the instant %s', (startDate, instant) => {
+    const schedule = terms(startDate, 'DAILY');
+    expect(validateTerms(schedule)).toBeNull();
+    expect(periodStart(schedule, 0).toISOString()).toBe(new Date(instant).toISOString());
+  });
+
+  it.each([
     ['tomorrow', 'invalid_end_date'],
     ['2025-02-30T00:00:00Z', 'invalid_end_date'],
     [0, 'invalid_end_date'],
