@@ -345,8 +345,12 @@ const sorted = (items: Iterable<string | undefined>) => [...new Set(items)].sort
   });
 });
 
+// Without kubectl the overlays cannot be rendered: on a developer's machine that is a warning, in CI (CI set, as every
+// CI service sets it) a failure, so that a runner missing kubectl cannot pass without the overlays being checked.
+const inCi = !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase());
 if (!hasKubectl) {
-  it('renders the overlays (skipped: kubectl is not installed, so `kubectl kustomize` cannot run)', () => {
+  it(`renders the overlays (kubectl is not installed, so \`kubectl kustomize\` cannot run: ${inCi ? 'fails in CI' : 'skipped outside CI'})`, () => {
+    if (inCi) throw new Error('kubectl not found on PATH: CI must render and check the Kubernetes overlays');
     console.warn('test/deploy/kubernetes.spec.ts: kubectl not found on PATH; the Kubernetes overlays were not checked');
   });
 }
