@@ -211,12 +211,14 @@ export class PaymentStack {
     await this.ledger.listen();
   }
 
-  async startWebhooks(): Promise<void> {
+  /** Starts the webhooks service; `env`: settings of its own on top of the stack's (a test's smaller limits, say). */
+  async startWebhooks(env: Record<string, string> = {}): Promise<void> {
     const config = loadConfig(webhooksConfigSchema, {
       ...this.env,
       WEBHOOKS_TCP_PORT: String(this.webhooksPort),
       REFUNDS_TCP_PORT: String(this.refundsPort),
       CHARGES_TCP_PORT: String(this.chargesPort),
+      ...env,
     });
     // The real clock: receivers check a delivery's `webhook-timestamp` against theirs (Standard Webhooks' tolerance).
     const module = WebhooksModule.forRoot(config, { logSink: this.logSinks.webhooks });
@@ -238,10 +240,13 @@ export class PaymentStack {
     return replica;
   }
 
-  /** Stops the webhooks service (as a crash would leave it: nothing after its last write) and starts it again. */
-  async restartWebhooks(): Promise<void> {
+  /**
+   * Closes the webhooks service gracefully (its worker stops claiming and lets its runs end; a crash, SIGKILL, is the
+   * e2e suite's) and starts it again, with `env` on top of the stack's settings (none: as start() made it).
+   */
+  async restartWebhooks(env: Record<string, string> = {}): Promise<void> {
     await this.webhooks?.close();
-    await this.startWebhooks();
+    await this.startWebhooks(env);
   }
 
   /** Stops the refunds service (as a crash would leave it: nothing after its last write) and starts it again. */
