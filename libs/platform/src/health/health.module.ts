@@ -57,6 +57,14 @@ export class OpsListener implements OnApplicationBootstrap, OnApplicationShutdow
  * page): also `/health/live` and `/health/ready` as routes of the app itself (its requests are counted by route and
  * status by its access log's hook, logging/access-log.ts); `/metrics` stays off the public port. `forOpsPort(address)`: an RPC service's (createRpcService
  * adds it). What readiness checks: HealthService.
+ *
+ * Not `@nestjs/terminus`, by decision (docs/operations.md, "Health"): no new dependency for what is a few dozen lines;
+ * the answer is one flat `{ status, checks }` where a check may be reported without being critical (a callee down must
+ * not make its callers unready), which terminus's `{ status, info, error, details }` cannot say, as any failing
+ * indicator fails its probe; and the RPC services have no Nest HTTP app for terminus's controller, so their probes are
+ * served by the ops listener. Terminus would add ready-made indicators (database, HTTP and microservice pings, disk and
+ * memory) and a shutdown delay; the database ping is a `SELECT 1` here, Kafka's state comes from its clients' events,
+ * and the bootstrap drains on SIGTERM. Switching would change only this folder, keeping the answer's shape.
  */
 @Module({})
 export class HealthModule {
