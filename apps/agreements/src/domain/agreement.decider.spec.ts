@@ -875,3 +875,112 @@ describe('two charges under one agreement', () => {
     ]);
   });
 });
+
+describe('what each refusal says', () => {
+  const endDate = '2026-06-01T00:00:00.000Z';
+  const chargeAt = after(DAY);
+  const eurMax = (): Run => fromCreatedEvent({ amountType: 'MAX', amount: { value: 1000, currency: 'EUR' } });
+  it.each<[string, () => unknown, string]>([
+    ['NEW', () => decide(approve, initialState, T0), 'cannot act on a payment agreement in status NEW'],
+    ['approve', () => decide(approve, active().state, T0), 'cannot approve a payment agreement in status ACTIVE'],
+    ['cancel', () => decide(cancel, active().state, T0), 'cannot cancel a payment agreement in status ACTIVE'],
+    ['revoke', () => decide(revoke(), failed().state, T0), 'cannot revoke a payment agreement in status FAILED'],
+    [
+      'charge',
+      () => decide(chargeAgreement(), created().state, T0),
+      'cannot charge a payment agreement in status AUTHENTICATION_PENDING',
+    ],
+    [
+      'ended',
+      () => decide(chargeAgreement({ amount: USD(1000) }), active({ endDate }).state, after(1, new Date(endDate))),
+      `the agreement ended at ${endDate}`,
+    ],
+    [
+      'variable',
+      () => decide(chargeAgreement(), active().state, chargeAt),
+      'amount is required for a VARIABLE agreement',
+    ],
+    [
+      'zero',
+      () => decide(chargeAgreement({ amount: USD(0) }), active().state, chargeAt),
+      'amount must be a positive integer of minor units',
+    ],
+    [
+      'method rule',
+      () => decide(chargeAgreement({ amount: USD(MIN - 1) }), active().state, chargeAt),
+      'amount breaks the AMAZON_PAY rule amount_too_small',
+    ],
+    [
+      'currency',
+      () => decide(chargeAgreement({ amount: USD(500) }), eurMax().state, chargeAt),
+      'the agreement is in EUR',
+    ],
+    [
+      'exact',
+      () =>
+        decide(
+          chargeAgreement({ amount: USD(999) }),
+          active({ amountType: 'EXACT', amount: USD(1000) }).state,
+          chargeAt,
+        ),
+      'the agreed amount is 1000',
+    ],
+    [
+      'max',
+      () =>
+        decide(
+          chargeAgreement({ amount: USD(1001) }),
+          active({ amountType: 'MAX', amount: USD(1000) }).state,
+          chargeAt,
+        ),
+      'the agreed maximum is 1000',
+    ],
+    ['start', () => created({ startDate: 'x' }), 'startDate must be an ISO 8601 date-time'],
+    ['end', () => created({ endDate: 'y' }), 'endDate must be an ISO 8601 date-time'],
+    ['end before start', () => created({ endDate: '2026-03-01T09:00:00Z' }), 'endDate must be after startDate'],
+    ['exact without amount', () => created({ amountType: 'EXACT' }), 'an EXACT agreement needs an amount'],
+    [
+      'scheduled without amount',
+      () => created({ frequency: { type: 'MONTHLY', interval: 1 } }),
+      'a scheduled agreement needs an amount to charge',
+    ],
+    [
+      'simulation',
+      () => created({ merchant: { id: 'mch_1', name: 'Acme', mode: 'LIVE' }, simulationCode: 'Declined' }),
+      'simulation codes are accepted only in sandbox',
+    ],
+    [
+      'return url',
+      () => created({ returnUrl: 'not a url' }),
+      'returnUrl must be an https URL (http only to localhost, in sandbox)',
+    ],
+  ])('%s', (_name, act, message) => {
+    expect(refusal(act).message).toBe(message);
+  });
+
+  it('refuses a payment method it has no capabilities for with recurring_not_supported on paymentMethod', () => {
+    const error = refusal(() =>
+      created({ paymentMethod: 'NOT_A_METHOD' as unknown as CreateAgreement['paymentMethod'] }),
+    );
+    expect(error).toBeInstanceOf(AgreementRequestRejected);
+    expect(error).toMatchObject({
+      code: 'recurring_not_supported',
+      kind: 'invalid',
+      field: 'paymentMethod',
+      message: 'the payment method has no recurring payments',
+    });
+  });
+
+  it('fails a late approval with the whole timeout failure, retryable', () => {
+    const { events } = when(created(), approve, AUTHENTICATION_DEADLINE);
+    expect(events[0].data).toMatchObject({
+      failure: {
+        failureType: 'INTERNAL_DECLINE',
+        failureCode: 'authentication_timed_out',
+        providerFailureCode: null,
+        failureMessage: 'The consumer did not complete the agreement in time',
+        isRetryable: true,
+      },
+    });
+  });
+});
