@@ -156,6 +156,12 @@ export const infrastructureConfigSchema = {
   DATABASE_URL: env.url({ protocols: ['postgres', 'postgresql'] }),
   /** Connections in the service's PostgreSQL pool. */
   DATABASE_POOL_SIZE: env.int({ default: 10, min: 1, max: 200 }),
+  /**
+   * How long a statement waits for a free connection of the pool before it fails. Bounded, so that work holding a
+   * connection while it waits for another (a consumer's batch transaction, when the pool is used up) fails and rolls
+   * back instead of waiting for ever with its transaction open, which would hold back every reader of the log.
+   */
+  DATABASE_POOL_WAIT_MS: env.int({ default: 10_000, min: 100, max: 600_000 }),
   /** Kafka bootstrap brokers, comma-separated `host:port`. */
   KAFKA_BROKERS: env.list(),
   /** The client id the service gives Kafka (shows in the broker's logs and quotas). */

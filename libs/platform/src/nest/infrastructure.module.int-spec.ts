@@ -15,8 +15,9 @@ describe('InfrastructureModule data layer', () => {
   });
   afterAll(() => db.drop());
 
-  async function start(service: string, poolSize: number) {
+  async function start(service: string, poolSize: number, env: Record<string, string> = {}) {
     const config = loadConfig(infrastructureConfigSchema, {
+      ...env,
       DATABASE_URL: db.url,
       DATABASE_POOL_SIZE: String(poolSize),
       KAFKA_BROKERS: '127.0.0.1:9092',
@@ -70,5 +71,25 @@ describe('InfrastructureModule data layer', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(await connectionsOf('pool-close-test')).toBe(0);
+  });
+
+  // Found by the fault suite (issue 19): consumers' batch transactions, each waiting for a second connection of a
+  // used-up pool, waited for ever with their transactions open, and every relay and projection of every service
+  // stopped at the oldest open transaction.
+  it('a statement waiting for a connection of a used-up pool fails after DATABASE_POOL_WAIT_MS, not never', async () => {
+    const app = await start('pool-wait-test', 1, { DATABASE_POOL_WAIT_MS: '300' });
+    try {
+      const pool = app.get<Pool>(PG_POOL);
+      const held = await pool.connect();
+      await held.query('BEGIN');
+      const started = Date.now();
+      await expect(pool.query('SELECT 1')).rejects.toThrow(/timeout/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await held.query('ROLLBACK');
+      held.release();
+      expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0].one).toBe(1);
+    } finally {
+      await app.close();
+    }
   });
 });

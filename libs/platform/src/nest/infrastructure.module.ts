@@ -47,6 +47,8 @@ export class InfrastructureModule {
             type: 'postgres',
             url: options.config.DATABASE_URL,
             poolSize: options.config.DATABASE_POOL_SIZE,
+            // pg-pool's bound on waiting for a connection (a new one, or a free one when all are in use).
+            extra: { connectionTimeoutMillis: options.config.DATABASE_POOL_WAIT_MS },
             applicationName: options.service,
             // A pooled connection the server ends (a restart, a terminated backend) is discarded, and logged.
             poolErrorHandler: (error: unknown) => logger.event('warn', 'database.idle_client_error', { error }),
