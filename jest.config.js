@@ -16,7 +16,11 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       rootDir: __dirname,
-      testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/test/deploy/**/*.spec.ts'],
+      testMatch: [
+        '<rootDir>/{apps,libs}/**/*.spec.ts',
+        '<rootDir>/test/deploy/**/*.spec.ts',
+        '<rootDir>/test/faults/**/*.spec.ts',
+      ],
       moduleNameMapper,
       transform,
     },
@@ -38,6 +42,15 @@ module.exports = {
       moduleNameMapper,
       transform,
       ...infrastructure,
+    },
+    {
+      // The fault suite (test/faults/fault-suite.ts): its own PostgreSQL cluster and Kafka broker, no shared servers.
+      displayName: 'faults',
+      testEnvironment: 'node',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/test/faults/**/*.faults-spec.ts'],
+      moduleNameMapper,
+      transform,
     },
   ],
 };
