@@ -30,7 +30,7 @@ const reports = file ? `reports/mutation/by-file/${slug}` : 'reports/mutation/al
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 module.exports = {
   testRunner: 'jest',
-  jest: { projectType: 'custom', configFile: 'stryker.jest.config.js', enableFindRelatedTests: true },
+  jest: { projectType: 'custom', configFile: 'stryker.jest.config.js', enableFindRelatedTests: false },
   coverageAnalysis: 'perTest',
   // The machine has two cores, shared.
   concurrency: 2,

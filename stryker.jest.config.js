@@ -12,4 +12,5 @@ const file = process.env.MUTATION_FILE;
 module.exports = {
   ...unit,
   testMatch: file ? [`<rootDir>/${path.dirname(file)}/*.spec.ts`] : unit.testMatch,
+  moduleNameMapper: { ...unit.moduleNameMapper, '^fast-check$': '<rootDir>/test/mutation/fast-check.js' },
 };
