@@ -125,12 +125,29 @@ function record() {
   if (below.length > 0 || unexplained.length > 0) process.exitCode = 1;
 }
 
+/**
+ * Drops the file's surviving and uncovered mutants from its incremental result, so that they are tested again. The
+ * incremental mode keeps a survivor that no new test covers by its coverage analysis, and it cannot see that a new test
+ * covers a static mutant (module-level code, run as the module loads): such a survivor would stay survived however many
+ * tests now kill it. Survivors are few, so testing them again costs little.
+ */
+function retestSurvivors(file) {
+  const incremental = path.join(BY_FILE, `${path.basename(file, '.ts')}.incremental.json`);
+  if (!fs.existsSync(incremental)) return;
+  const report = readJson(incremental);
+  for (const result of Object.values(report.files)) {
+    result.mutants = result.mutants.filter((m) => m.status !== 'Survived' && m.status !== 'NoCoverage');
+  }
+  fs.writeFileSync(incremental, JSON.stringify(report));
+}
+
 /** Each file to mutate, in turn: one StrykerJS run per file keeps each file's tests (and incremental results) its own. */
 function run(requested) {
   delete process.env.MUTATION_FILE;
   const files = requested.length > 0 ? requested : require(path.join(ROOT, 'stryker.config.js')).mutate;
   for (const file of files) {
     console.log(`mutation: ${file}`);
+    retestSurvivors(file);
     const stryker = spawnSync('npx', ['stryker', 'run'], {
       cwd: ROOT,
       stdio: 'inherit',
