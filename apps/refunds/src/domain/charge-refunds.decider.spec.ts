@@ -1,5 +1,10 @@
 import fc from 'fast-check';
-import { amountTakenFromCaptured, type ChargeFailure, type RefundEvent } from '@payment-ledger/contracts';
+import {
+  amountTakenFromCaptured,
+  type ChargeFailure,
+  PAYMENT_METHOD_CAPABILITIES,
+  type RefundEvent,
+} from '@payment-ledger/contracts';
 import { DomainError, fold } from '@payment-ledger/domain-kernel';
 import {
   chargeRefundsDecider,
@@ -8,11 +13,12 @@ import {
   initialState,
   refundableAmount,
 } from './charge-refunds.decider';
-import type { RefundableCharge, RefundCommand, RequestRefund } from './refund-commands';
+import type { OpenChargeback, RefundableCharge, RefundCommand, RequestRefund } from './refund-commands';
 import {
   AmountExceedsRefundable,
   ChargebackAlreadyResolved,
   ChargeNotCaptured,
+  RefundNotSupported,
   RefundRequestRejected,
   RefundWindowExpired,
   SandboxOnly,
@@ -362,5 +368,198 @@ describe('refund decider properties', () => {
         }
       }),
     );
+  });
+});
+
+describe('refund decider: what each refusal says, and the capability table', () => {
+  const chargeback = (overrides: Partial<OpenChargeback> = {}): OpenChargeback => ({
+    type: 'OpenChargeback',
+    chargebackId: 'cb_1',
+    merchant: SANDBOX,
+    charge: charge(1000),
+    amount: 100,
+    reason: 'fraud',
+    ...overrides,
+  });
+  const refused = (act: () => unknown): DomainError => {
+    try {
+      act();
+    } catch (error) {
+      if (error instanceof DomainError) return error;
+      throw error;
+    }
+    throw new Error('expected a DomainError');
+  };
+  /** Runs `act` with AMAZON_PAY's capabilities changed, restoring them after. */
+  function withCapabilities(change: (c: (typeof PAYMENT_METHOD_CAPABILITIES)['AMAZON_PAY']) => void, act: () => void) {
+    const capabilities = PAYMENT_METHOD_CAPABILITIES.AMAZON_PAY;
+    const saved = { refunds: { ...capabilities.refunds }, chargebacks: capabilities.chargebacks };
+    try {
+      change(capabilities);
+      act();
+    } finally {
+      Object.assign(capabilities.refunds, saved.refunds);
+      (capabilities as { chargebacks: boolean }).chargebacks = saved.chargebacks;
+    }
+  }
+
+  it.each<[string, () => unknown, string, string | undefined]>([
+    [
+      'a simulation code for a live merchant',
+      () =>
+        decide(
+          { ...refund('r', 10), merchant: { id: 'mch_1', mode: 'LIVE' }, simulationCode: 'RefundDeclined' },
+          initialState,
+          NOW,
+        ),
+      'simulation codes are accepted only in sandbox',
+      'sandbox',
+    ],
+    [
+      'a refund of zero',
+      () => decide(refund('r', 0), initialState, NOW),
+      'amount must be a positive integer of minor units',
+      'amount',
+    ],
+    [
+      'a chargeback of zero',
+      () => decide(chargeback({ amount: 0 }), initialState, NOW),
+      'amount must be a positive integer of minor units',
+      'amount',
+    ],
+    [
+      'a live chargeback',
+      () => decide(chargeback({ merchant: { id: 'mch_1', mode: 'LIVE' } }), initialState, NOW),
+      'chargebacks are simulated only in sandbox',
+      undefined,
+    ],
+    [
+      'a live resolution',
+      () =>
+        decide(
+          { type: 'ResolveChargeback', chargebackId: 'cb_1', merchant: { id: 'mch_1', mode: 'LIVE' }, outcome: 'WON' },
+          initialState,
+          NOW,
+        ),
+      'chargebacks are simulated only in sandbox',
+      undefined,
+    ],
+  ])('%s', (_name, act, message, field) => {
+    const error = refused(act);
+    expect(error.message).toBe(message);
+    expect(error.field).toBe(field);
+  });
+
+  it('refuses a chargeback of a charge with nothing captured, and one of a fraction', () => {
+    expect(refused(() => decide(chargeback({ charge: charge(0) }), initialState, NOW))).toBeInstanceOf(
+      ChargeNotCaptured,
+    );
+    for (const amount of [0.5, -1, Number.NaN]) {
+      expect(refused(() => decide(chargeback({ amount }), initialState, NOW))).toBeInstanceOf(RefundRequestRejected);
+    }
+    expect(decide(chargeback({ amount: 1000 }), initialState, NOW)).toHaveLength(1);
+  });
+
+  it('a method that takes one refund per charge: a second is refused unless the first failed', () => {
+    withCapabilities(
+      (c) => (c.refunds.multiple = false),
+      () => {
+        const first = run([refund('refund_a', 300)]);
+        const error = refused(() => decide(refund('refund_b', 300), first.state, NOW));
+        expect(error).toBeInstanceOf(RefundNotSupported);
+        expect(error).toMatchObject({
+          code: 'refund_not_supported',
+          message: 'AMAZON_PAY takes one refund per charge',
+        });
+        const failedFirst = run([
+          refund('refund_a', 300),
+          { type: 'RecordRefundOutcome', refundId: 'refund_a', outcome: { status: 'DECLINED', failure: DECLINE } },
+        ]);
+        expect(decide(refund('refund_b', 300), failedFirst.state, NOW)).toHaveLength(1);
+      },
+    );
+  });
+
+  it('a method that refunds only the whole captured amount: a part is refused, the whole is taken', () => {
+    withCapabilities(
+      (c) => (c.refunds.partial = false),
+      () => {
+        const error = refused(() => decide(refund('refund_a', 999), initialState, NOW));
+        expect(error).toMatchObject({
+          code: 'refund_not_supported',
+          message: 'AMAZON_PAY refunds only the whole captured amount',
+        });
+        expect(decide(refund('refund_a', 1000), initialState, NOW)).toHaveLength(1);
+        expect(decide(refund('refund_a', null), initialState, NOW)).toHaveLength(1);
+      },
+    );
+  });
+
+  it('a method without chargebacks refuses them', () => {
+    withCapabilities(
+      (c) => ((c as { chargebacks: boolean }).chargebacks = false),
+      () => {
+        const error = refused(() => decide(chargeback(), initialState, NOW));
+        expect(error).toMatchObject({ code: 'refund_not_supported', message: 'AMAZON_PAY has no chargebacks' });
+      },
+    );
+    expect(decide(chargeback(), initialState, NOW)).toHaveLength(1);
+  });
+});
+
+describe('refund decider: each refund and chargeback by its own id', () => {
+  const chargeback = (chargebackId: string, amount: number): OpenChargeback => ({
+    type: 'OpenChargeback',
+    chargebackId,
+    merchant: SANDBOX,
+    charge: charge(1000),
+    amount,
+    reason: 'fraud',
+  });
+
+  it('records the answer for the refund it names, with two pending', () => {
+    const { state } = run([refund('refund_a', 300), refund('refund_b', 200)]);
+    const outcome = { status: 'SUCCEEDED' as const, providerReference: 'ref_b' };
+    expect(decide({ type: 'RecordRefundOutcome', refundId: 'refund_b', outcome }, state, NOW)).toEqual([
+      {
+        type: 'RefundSucceeded',
+        data: { at: NOW.toISOString(), refundId: 'refund_b', amount: 200, providerReference: 'ref_b' },
+      },
+    ]);
+  });
+
+  it('resolves the chargeback it names, with two open', () => {
+    const { state } = run([chargeback('cb_1', 100), chargeback('cb_2', 200)]);
+    expect(
+      decide({ type: 'ResolveChargeback', chargebackId: 'cb_2', merchant: SANDBOX, outcome: 'LOST' }, state, NOW),
+    ).toEqual([
+      {
+        type: 'ChargebackResolved',
+        data: { at: NOW.toISOString(), chargebackId: 'cb_2', amount: 200, outcome: 'LOST' },
+      },
+    ]);
+  });
+
+  it('opens a chargeback id once: the same id again decides nothing, another id opens another', () => {
+    const { state } = run([chargeback('cb_1', 100)]);
+    expect(decide(chargeback('cb_1', 100), state, NOW)).toEqual([]);
+    expect(decide(chargeback('cb_2', 100), state, NOW)).toMatchObject([
+      { type: 'ChargebackOpened', data: { chargebackId: 'cb_2' } },
+    ]);
+  });
+
+  it('takes a simulation code from a sandbox merchant and a live refund without one', () => {
+    expect(decide({ ...refund('r', 10), simulationCode: 'RefundDeclined' }, initialState, NOW)).toHaveLength(1);
+    expect(decide({ ...refund('r', 10), merchant: { id: 'mch_1', mode: 'LIVE' } }, initialState, NOW)).toHaveLength(1);
+  });
+
+  it('refuses a refund of a charge with an amount but no capture time, or a capture time but no amount', () => {
+    const withoutTime = { ...refund('r', 10), charge: { ...charge(1000), lastCapturedAt: null } };
+    const withoutAmount = {
+      ...refund('r', null),
+      charge: { ...charge(0), lastCapturedAt: '2026-02-01T00:00:00.000Z' },
+    };
+    expect(() => decide(withoutTime, initialState, NOW)).toThrow(ChargeNotCaptured);
+    expect(() => decide(withoutAmount, initialState, NOW)).toThrow(ChargeNotCaptured);
   });
 });
