@@ -88,6 +88,13 @@ HMAC key is the base64-decoded part of the secret after \`whsec_\`. During a sec
 (\`POST /v1/webhook-endpoints/{id}/secret-rotations\`) both the old and the new secret sign for 24 hours, so the header
 carries several space-separated signatures (\`v1,<old> v1,<new>\`); accept the request if any one matches.
 
+A merchant without a default signing secret (made before they existed, or by \`merchant:create\` without
+\`WEBHOOK_SECRETS_KEY\`) is never given one behind its back, which it could not verify anything with: deliveries to
+its objects' own \`webhooksUrl\` are held, not sent, and show in the delivery log
+(\`GET /v1/events/{id}/deliveries\`) as \`SIGNING_SECRET_MISSING\`. Its first
+\`POST /v1/webhook-signing-secret/rotations\` creates the secret (shown once) and sends what was held, in order,
+signed with it.
+
 ### Verifying
 
 Verify the raw body (before any JSON parsing), reject a timestamp more than 5 minutes away from your clock, and

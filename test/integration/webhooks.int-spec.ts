@@ -5,11 +5,13 @@
  * disabling an endpoint, `Retry-After`, a hanging receiver that holds nobody else up, a restart with deliveries
  * pending, and the outbound address rules.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { Webhook } from 'standardwebhooks';
-import { metricsText } from '@payment-ledger/platform';
+import { type LogSink, metricsText } from '@payment-ledger/platform';
 import { CompleteCheckoutHandler } from '../../apps/charges/src/application/complete-checkout.handler';
 import { apiClient, PaymentStack, SEED_001_CHARGE } from '../support/payment-stack';
 import { TestDatabase } from '../support/test-database';
@@ -33,13 +35,15 @@ class Receiver {
   readonly received: Received[] = [];
   private readonly scripts = new Map<
     string,
-    { statuses: (number | 'hang')[]; headers?: Record<string, string>; delayMs?: number }
+    { statuses: (number | 'hang')[]; headers?: Record<string, string>; delayMs?: number; body?: string }
   >();
   /** Tries per path and webhook-id so far. */
   private readonly tries = new Map<string, number>();
   /** Requests being answered now, per path and webhook-id, and the most there ever were at once. */
   private readonly inFlight = new Map<string, number>();
   maxInFlightPerId = 0;
+  /** The requests a `hang` left unanswered. */
+  private readonly hanging: { end(status: number): void }[] = [];
   private server!: Server;
   baseUrl = '';
 
@@ -61,14 +65,17 @@ class Receiver {
         const tries = this.tries.get(id) ?? 0;
         this.tries.set(id, tries + 1);
         const status = script.statuses[Math.min(tries, script.statuses.length - 1)];
-        if (status === 'hang') return;
+        if (status === 'hang') {
+          this.hanging.push({ end: (code) => res.writeHead(code).end() });
+          return;
+        }
         const now = (this.inFlight.get(id) ?? 0) + 1;
         this.inFlight.set(id, now);
         this.maxInFlightPerId = Math.max(this.maxInFlightPerId, now);
         setTimeout(() => {
           this.inFlight.set(id, (this.inFlight.get(id) ?? 1) - 1);
           res.writeHead(status, { 'content-type': 'text/plain', ...script.headers });
-          res.end(status >= 400 ? 'not now' : 'ok');
+          res.end(script.body ?? (status >= 400 ? 'not now' : 'ok'));
         }, script.delayMs ?? 0);
       });
     });
@@ -77,9 +84,20 @@ class Receiver {
     return this;
   }
 
-  script(path: string, statuses: (number | 'hang')[], headers?: Record<string, string>, delayMs?: number): string {
-    this.scripts.set(path, { statuses: [...statuses], headers, delayMs });
+  script(
+    path: string,
+    statuses: (number | 'hang')[],
+    headers?: Record<string, string>,
+    delayMs?: number,
+    body?: string,
+  ): string {
+    this.scripts.set(path, { statuses: [...statuses], headers, delayMs, body });
     return `${this.baseUrl}${path}`;
+  }
+
+  /** Answers the requests left hanging so far (their attempts end now, not at their timeout). */
+  answerHanging(status: number): void {
+    for (const request of this.hanging.splice(0)) request.end(status);
   }
 
   at(path: string): Received[] {
@@ -92,6 +110,18 @@ class Receiver {
   }
 }
 
+/** The webhooks service's log lines (each one JSON object). */
+class LogLines implements LogSink {
+  readonly lines: Record<string, unknown>[] = [];
+  write(line: string): void {
+    this.lines.push(JSON.parse(line) as Record<string, unknown>);
+  }
+  where(match: Record<string, unknown>): Record<string, unknown>[] {
+    return this.lines.filter((line) => Object.entries(match).every(([k, v]) => line[k] === v));
+  }
+}
+const webhookLogs = new LogLines();
+
 let db: TestDatabase;
 let stack: PaymentStack;
 let receiver: Receiver;
@@ -103,6 +133,7 @@ beforeAll(async () => {
   receiver = await new Receiver().start();
   stack = await new PaymentStack(db, undefined, {
     webhooks: true,
+    logSinks: { webhooks: webhookLogs },
     env: {
       PROJECTION_POLL_MS: '50',
       WEBHOOK_POLL_MS: '50',
@@ -198,6 +229,35 @@ describe('webhook endpoints', () => {
     const refused = await api('POST', '/v1/webhook-endpoints', { url }, key());
     expect(refused.status).toBe(400);
     expect(refused.body.failureCode).toBe('webhooks_url_not_allowed');
+  });
+
+  it('refuses a PATCH to a metadata address and keeps the URL; a PATCH of url and eventTypes changes what goes where', async () => {
+    const { id, secret } = await endpoint(receiver.script('/patched-before', [200]), [
+      'PAYMENT_CHARGE_AUTHENTICATION_PENDING',
+    ]);
+    const refused = await api('PATCH', `/v1/webhook-endpoints/${id}`, { url: 'https://169.254.169.254/x' });
+    expect(refused).toMatchObject({ status: 400, body: { failureCode: 'webhooks_url_not_allowed' } });
+    expect((await api('GET', `/v1/webhook-endpoints/${id}`)).body.url).toBe(`${receiver.baseUrl}/patched-before`);
+
+    const before = await capturedCharge();
+    await waitFor(
+      'the first charge at the first URL',
+      async () => typesOf(verified('/patched-before', secret), before).length > 0,
+    );
+    const patched = await api('PATCH', `/v1/webhook-endpoints/${id}`, {
+      url: receiver.script('/patched-after', [200]),
+      eventTypes: ['PAYMENT_CHARGE_CAPTURE_SUCCEEDED'],
+    });
+    expect(patched).toMatchObject({ status: 200, body: { eventTypes: ['PAYMENT_CHARGE_CAPTURE_SUCCEEDED'] } });
+    const after = await capturedCharge();
+    await waitFor(
+      'the second charge at the new URL',
+      async () => typesOf(verified('/patched-after', secret), after).length > 0,
+    );
+    // Only the types each filter took: the first charge's authentication, the second one's capture.
+    expect(typesOf(verified('/patched-before', secret), before)).toEqual(['PAYMENT_CHARGE_AUTHENTICATION_PENDING']);
+    expect(typesOf(verified('/patched-after', secret), after)).toEqual(['PAYMENT_CHARGE_CAPTURE_SUCCEEDED']);
+    expect(typesOf(verified('/patched-before', secret), after)).toEqual([]);
   });
 
   it('sends a signed test event now, and after a rotation signs with both secrets', async () => {
@@ -329,6 +389,26 @@ describe('deliveries', () => {
     );
     const told = verified('/watcher', secret).find((e) => e.subject === id);
     expect(told.data).toMatchObject({ endpointId: id, reason: 'FAILING', url: expect.stringContaining('/down') });
+  });
+
+  it('keeps at most WEBHOOK_RESPONSE_BODY_MAX_BYTES of an answer in the attempt', async () => {
+    const { id } = await endpoint(receiver.script('/chatty', [200], undefined, 0, 'x'.repeat(10_000)), [
+      'PAYMENT_CHARGE_AUTHENTICATION_PENDING',
+    ]);
+    const created = await api('POST', '/v1/payment-charges', SEED_001_CHARGE, key());
+    await waitFor('the delivery', async () =>
+      receiver.at('/chatty').some((r) => JSON.parse(r.body).subject === created.body.id),
+    );
+    let attempts: Json[] = [];
+    await waitFor('the attempt in the log', async () => {
+      const [event] = (await api('GET', `/v1/events?objectId=${created.body.id}`)).body.data;
+      const deliveries = event ? (await api('GET', `/v1/events/${event.id}/deliveries`)).body.data : [];
+      attempts = deliveries.find((d: Json) => d.webhookEndpointId === id)?.attempts ?? [];
+      return attempts.length > 0;
+    });
+    // The default cap (4 KiB): the rest was never read.
+    expect(attempts[0]).toMatchObject({ responseStatus: 200, error: null });
+    expect(attempts[0].responseBody).toHaveLength(4_096);
   });
 
   it('waits as long as Retry-After says on a 429', async () => {
@@ -532,10 +612,165 @@ describe('the event log and redeliveries', () => {
   });
 });
 
-describe('under small limits (4 lanes, 1 attempt at a time per endpoint)', () => {
-  // The webhooks service again with few lanes: a receiver that hangs could take all of them if nothing bounded it.
-  const limits = { WEBHOOK_CONCURRENCY: '4', WEBHOOK_ENDPOINT_CONCURRENCY: '1' };
-  beforeAll(() => stack.restartWebhooks(limits));
+describe('bulk redelivery of failed deliveries', () => {
+  const wide = { from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' };
+  const create = async () => (await api('POST', '/v1/payment-charges', SEED_001_CHARGE, key())).body.id as string;
+  const statusesOf = async (endpointId: string, objectId: string) =>
+    (
+      await db.pool.query(
+        'SELECT status, redelivery FROM webhook_deliveries WHERE endpoint_id = $1 AND object_id = $2 ORDER BY seq',
+        [endpointId, objectId],
+      )
+    ).rows;
+
+  it("sends an endpoint's given-up deliveries of a time range again, once each, skipping those it received since", async () => {
+    // 410 Gone to each event's first try (the endpoint disabled, the delivery FAILED), 200 to its next.
+    const { id, secret } = await endpoint(receiver.script('/given-up', [410, 200]), [
+      'PAYMENT_CHARGE_AUTHENTICATION_PENDING',
+    ]);
+    const givenUp = (objectId: string) =>
+      waitFor('the delivery given up and the endpoint disabled', async () => {
+        const [delivery] = await statusesOf(id, objectId);
+        const { body } = await api('GET', `/v1/webhook-endpoints/${id}`);
+        return delivery?.status === 'FAILED' && body.status === 'DISABLED';
+      });
+    const older = await create();
+    await givenUp(older);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const between = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await api('PATCH', `/v1/webhook-endpoints/${id}`, { status: 'ENABLED' })).status).toBe(200);
+    const newer = await create();
+    await givenUp(newer);
+    expect((await api('PATCH', `/v1/webhook-endpoints/${id}`, { status: 'ENABLED' })).status).toBe(200);
+
+    const path = `/v1/webhook-endpoints/${id}/redeliveries`;
+    // A range after the older one: the newer one only.
+    const recent = await api('POST', path, { from: between, to: wide.to }, key());
+    expect(recent).toMatchObject({ status: 201, body: { webhookEndpointId: id, queued: 1 } });
+    await waitFor('the newer one received', async () =>
+      (await statusesOf(id, newer)).some((d) => d.redelivery && d.status === 'SUCCEEDED'),
+    );
+    // The whole range: the older one, and not the newer one again (received since).
+    expect((await api('POST', path, wide, key())).body.queued).toBe(1);
+    await waitFor('the older one received', async () =>
+      (await statusesOf(id, older)).some((d) => d.redelivery && d.status === 'SUCCEEDED'),
+    );
+    expect(await statusesOf(id, older)).toEqual([
+      { status: 'FAILED', redelivery: false },
+      { status: 'SUCCEEDED', redelivery: true },
+    ]);
+    // Nothing is left to send again.
+    expect((await api('POST', path, wide, key())).body.queued).toBe(0);
+    const subjects = receiver
+      .at('/given-up')
+      .map((r) => JSON.parse(r.body).subject as string)
+      .filter((subject) => subject === older || subject === newer);
+    expect(subjects).toEqual([older, newer, newer, older]);
+    expect(verified('/given-up', secret).filter((e) => e.subject === older || e.subject === newer)).toHaveLength(4);
+  });
+});
+
+describe("the merchant's default signing secret", () => {
+  it("is printed once by merchant:create, and signs the deliveries to its charges' own webhooksUrl", async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        'apps/gateway/src/cli/create-merchant.ts',
+        '--name',
+        'Command Line Books',
+        '--json',
+      ],
+      {
+        env: {
+          ...process.env,
+          DATABASE_URL: db.serviceUrl,
+          WEBHOOK_SECRETS_KEY: stack.sharedEnv.WEBHOOK_SECRETS_KEY,
+        },
+      },
+    );
+    const made = JSON.parse(stdout.trim().split('\n').pop()!);
+    expect(made.webhookSigningSecret).toMatch(/^whsec_[A-Za-z0-9+/=]{40,}$/);
+    const { rows } = await db.pool.query(
+      'SELECT secret_ciphertext FROM webhook_merchant_secrets WHERE merchant_id = $1',
+      [made.merchantId],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0].secret_ciphertext).not.toContain(made.webhookSigningSecret.slice('whsec_'.length));
+    const cliApi = apiClient(stack.baseUrl, made.apiKey);
+    const webhooksUrl = receiver.script('/cli-own', [200]);
+    const created = await cliApi('POST', '/v1/payment-charges', { ...SEED_001_CHARGE, webhooksUrl }, key());
+    expect(created.status).toBe(201);
+    await waitFor('the charge webhook at its own URL', async () => receiver.at('/cli-own').length >= 1);
+    expect(typesOf(verified('/cli-own', made.webhookSigningSecret), created.body.id)).toEqual([
+      'PAYMENT_CHARGE_AUTHENTICATION_PENDING',
+    ]);
+  });
+
+  it('holds the deliveries to a webhooksUrl of a merchant without one, in the delivery log, until it creates one', async () => {
+    const { apiKey, merchant } = await stack.merchant('Secretless Shop');
+    const secretless = apiClient(stack.baseUrl, apiKey);
+    const webhooksUrl = receiver.script('/held-for-secret', [200]);
+    const created = await secretless('POST', '/v1/payment-charges', { ...SEED_001_CHARGE, webhooksUrl }, key());
+    expect(created.status).toBe(201);
+    let eventId = '';
+    await waitFor('the delivery held', async () => {
+      const events = (await secretless('GET', `/v1/events?objectId=${created.body.id}`)).body.data;
+      if (events.length === 0) return false;
+      eventId = events[0].id;
+      const deliveries = (await secretless('GET', `/v1/events/${eventId}/deliveries`)).body.data;
+      return deliveries.some((d: Json) => d.status === 'SIGNING_SECRET_MISSING');
+    });
+    const [held] = (await secretless('GET', `/v1/events/${eventId}/deliveries`)).body.data;
+    expect(held).toMatchObject({ webhookEndpointId: null, status: 'SIGNING_SECRET_MISSING', attemptCount: 0 });
+    // Nothing sent, and no secret made behind the merchant's back.
+    expect(receiver.at('/held-for-secret')).toEqual([]);
+    const { rows } = await db.pool.query('SELECT 1 FROM webhook_merchant_secrets WHERE merchant_id = $1', [
+      merchant.id,
+    ]);
+    expect(rows).toEqual([]);
+
+    const first = await secretless('POST', '/v1/webhook-signing-secret/rotations', {}, key());
+    expect(first).toMatchObject({ status: 201, body: { previousSecretExpiresAt: null } });
+    await waitFor('the held delivery sent', async () => receiver.at('/held-for-secret').length >= 1);
+    expect(typesOf(verified('/held-for-secret', first.body.secret), created.body.id)).toEqual([
+      'PAYMENT_CHARGE_AUTHENTICATION_PENDING',
+    ]);
+    await waitFor('the delivery settled', async () => {
+      const deliveries = (await secretless('GET', `/v1/events/${eventId}/deliveries`)).body.data;
+      return deliveries[0].status === 'SUCCEEDED';
+    });
+  });
+});
+
+describe('a webhooks service of small limits (4 lanes, 1 attempt at a time per endpoint) and debug logs', () => {
+  // The webhooks service again with few lanes: a receiver that hangs could take all of them if nothing bounded it,
+  // each for a timeout of 20 s (long beside a delivery to a receiver that answers, even on a busy machine).
+  const timeoutMs = 20_000;
+  const limits = {
+    WEBHOOK_CONCURRENCY: '4',
+    WEBHOOK_ENDPOINT_CONCURRENCY: '1',
+    WEBHOOK_TIMEOUT_MS: String(timeoutMs),
+    LOG_LEVEL: 'debug',
+  };
+  beforeAll(async () => {
+    await stack.restartWebhooks(limits);
+    // Until the restarted service's consumer has joined its group and delivers (a charge's first event arrives).
+    const { id, secret } = await endpoint(receiver.script('/warm-up', [200]), [
+      'PAYMENT_CHARGE_AUTHENTICATION_PENDING',
+    ]);
+    const created = await api('POST', '/v1/payment-charges', SEED_001_CHARGE, key());
+    await waitFor(
+      'a delivery after the restart',
+      async () => typesOf(verified('/warm-up', secret), created.body.id).length > 0,
+    );
+    await api('DELETE', `/v1/webhook-endpoints/${id}`);
+    endpointsOfTest.splice(0);
+  });
   afterAll(() => stack.restartWebhooks());
 
   it('keeps delivering to another endpoint within a timeout while one receiver hangs on more lanes than there are', async () => {
@@ -548,8 +783,9 @@ describe('under small limits (4 lanes, 1 attempt at a time per endpoint)', () =>
       return charges.every((chargeId) => typesOf(events, chargeId).includes('PAYMENT_CHARGE_CAPTURE_SUCCEEDED'));
     });
     expect(receiver.at('/hang').length).toBeGreaterThan(0);
-    // Each event reached the healthy endpoint within about one WEBHOOK_TIMEOUT_MS (1.5 s) of its delivery being
-    // made, though the hanging endpoint's attempts each hold a lane for that long and it always has some due.
+    // Each event reached the healthy endpoint within half a WEBHOOK_TIMEOUT_MS of its delivery being made, though
+    // the hanging endpoint's attempts each hold a lane for a whole one and it always has more due than there are
+    // lanes (without the per-endpoint limit, they took ~2 timeouts).
     const { rows } = await db.pool.query<{ event_id: string; created_at: Date }>(
       `SELECT event_id, created_at FROM webhook_deliveries WHERE endpoint_id = $1 AND object_id = ANY($2) AND NOT redelivery`,
       [id, charges],
@@ -560,7 +796,52 @@ describe('under small limits (4 lanes, 1 attempt at a time per endpoint)', () =>
         const received = receiver.at('/healthy').find((r) => r.headers['webhook-id'] === row.event_id);
         return { eventId: row.event_id, afterMs: received!.at - row.created_at.getTime() };
       })
-      .filter((d) => d.afterMs > 1_500);
+      .filter((d) => d.afterMs > timeoutMs / 2);
+    receiver.answerHanging(503);
     expect(late).toEqual([]);
+  });
+
+  it('sends, logs and records each attempt under the correlation of the request that made the event', async () => {
+    const { id } = await endpoint(receiver.script('/traced', [200]), ['PAYMENT_CHARGE_AUTHENTICATION_PENDING']);
+    const correlationId = `corr-webhook-${randomUUID()}`;
+    const created = await api('POST', '/v1/payment-charges', SEED_001_CHARGE, {
+      ...key(),
+      'x-correlation-id': correlationId,
+    });
+    expect(created.status).toBe(201);
+    const { rows: events } = await db.pool.query('SELECT event_id, metadata FROM events WHERE stream_id = $1', [
+      `charge:${created.body.id}`,
+    ]);
+    expect(events[0].metadata).toMatchObject({ correlationId });
+    // The charge's first event: its merchant event has its id (the webhook-id), and is the delivery's cause.
+    const eventId = events[0].event_id as string;
+    const trace = { correlation_id: correlationId, causation_id: eventId };
+    await waitFor('the delivery', async () => receiver.at('/traced').some((r) => r.headers['webhook-id'] === eventId));
+    const attempts = async () =>
+      (
+        await db.pool.query(
+          `SELECT a.correlation_id, a.causation_id FROM webhook_attempts a JOIN webhook_deliveries d USING (delivery_id)
+            WHERE d.endpoint_id = $1 AND d.event_id = $2`,
+          [id, eventId],
+        )
+      ).rows;
+    await waitFor('the attempt recorded', async () => (await attempts()).length > 0);
+    expect(await attempts()).toEqual([trace]);
+    const { rows: deliveries } = await db.pool.query(
+      'SELECT correlation_id, causation_id FROM webhook_deliveries WHERE endpoint_id = $1 AND event_id = $2',
+      [id, eventId],
+    );
+    expect(deliveries).toEqual([trace]);
+    expect(webhookLogs.where({ msg: 'webhook.attempt', eventId, endpointId: id })).toEqual([
+      expect.objectContaining({
+        service: 'webhooks',
+        level: 'debug',
+        correlationId,
+        causationId: eventId,
+        attemptNumber: 1,
+        responseStatus: 200,
+        outcome: 'succeeded',
+      }),
+    ]);
   });
 });

@@ -50,9 +50,15 @@ export async function entityAndTableColumns(
   entity: EntityClass,
 ): Promise<{ entity: TableColumn[]; table: TableColumn[] }> {
   const metadata = dataSource.getMetadata(entity);
+  // An array column as its element's type and `[]` (information_schema says only ARRAY), as the entity side does.
   const rows = (await dataSource.query(
-    `SELECT column_name, data_type, is_nullable FROM information_schema.columns
-      WHERE table_schema = current_schema() AND table_name = $1`,
+    `SELECT c.column_name, c.is_nullable,
+            CASE WHEN c.data_type = 'ARRAY' THEN e.data_type || '[]' ELSE c.data_type END AS data_type
+       FROM information_schema.columns c
+       LEFT JOIN information_schema.element_types e
+         ON (e.object_catalog, e.object_schema, e.object_name, e.object_type, e.collection_type_identifier)
+          = (c.table_catalog, c.table_schema, c.table_name, 'TABLE', c.dtd_identifier)
+      WHERE c.table_schema = current_schema() AND c.table_name = $1`,
     [metadata.tableName],
   )) as { column_name: string; data_type: string; is_nullable: 'YES' | 'NO' }[];
   if (rows.length === 0) throw new Error(`no table ${metadata.tableName}`);
@@ -67,7 +73,7 @@ export async function entityAndTableColumns(
     entity: metadata.columns
       .map((c) => ({
         name: c.databaseName,
-        type: entityType(c.databaseName, dataSource.driver.normalizeType(c)),
+        type: entityType(c.databaseName, dataSource.driver.normalizeType(c)) + (c.isArray ? '[]' : ''),
         nullable: c.isNullable,
       }))
       .sort(byName),

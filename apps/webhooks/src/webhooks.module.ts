@@ -14,7 +14,12 @@ import { WebhookEndpoints } from './application/webhook-endpoints';
 import { DeliveryLaneWorker } from './infrastructure/delivery-lane.worker';
 import { SecretBox } from './infrastructure/secret-box';
 import { WebhookDeliveryStore } from './infrastructure/webhook-delivery.store';
-import { WEBHOOK_ENTITIES, WebhookMerchantSecretEntity } from './infrastructure/webhook.entities';
+import {
+  WEBHOOK_ENTITIES,
+  WebhookAttemptEntity,
+  WebhookDeliveryEntity,
+  WebhookMerchantSecretEntity,
+} from './infrastructure/webhook.entities';
 import { WebhooksController } from './infrastructure/webhooks.controller';
 import { EventDeliveryLogStore } from './infrastructure/event-delivery-log.store';
 import { MerchantEventLogProjection } from './infrastructure/merchant-event-log.projection';
@@ -106,8 +111,12 @@ export class WebhooksModule {
         Redeliveries,
         {
           provide: EventDeliveryLogStore,
-          inject: [PG_POOL],
-          useFactory: (pool: Pool) => new EventDeliveryLogStore(pool),
+          inject: [PG_POOL, getRepositoryToken(WebhookDeliveryEntity), getRepositoryToken(WebhookAttemptEntity)],
+          useFactory: (
+            pool: Pool,
+            deliveries: Repository<WebhookDeliveryEntity>,
+            attempts: Repository<WebhookAttemptEntity>,
+          ) => new EventDeliveryLogStore(pool, deliveries, attempts),
         },
       ],
       exports: [DeliveryLaneWorker],

@@ -25,10 +25,17 @@ export interface EventList {
   nextCursor: string | null;
 }
 
-export const WEBHOOK_DELIVERY_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED', 'ENDPOINT_DISABLED'] as const;
+export const WEBHOOK_DELIVERY_STATUSES = [
+  'PENDING',
+  'SUCCEEDED',
+  'FAILED',
+  'ENDPOINT_DISABLED',
+  'SIGNING_SECRET_MISSING',
+] as const;
 /**
  * PENDING: to be sent (or retried); SUCCEEDED: answered 2xx; FAILED: given up after the retries (or 410);
- * ENDPOINT_DISABLED: held while its endpoint is disabled, until a redelivery.
+ * ENDPOINT_DISABLED: held while its endpoint is disabled, until a redelivery; SIGNING_SECRET_MISSING: to an object's
+ * own webhooksUrl, held (not sent) while the merchant has no default signing secret, until it creates one.
  */
 export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
 

@@ -1,8 +1,8 @@
 /**
  * `npm run merchant:create -- --name "Acme" [--live]`: creates a merchant and prints its API key, once, and its default
  * webhook signing secret (it signs the webhooks sent to its charges' and agreements' own webhooksUrl), once, when
- * WEBHOOK_SECRETS_KEY is set (the webhooks service's records, made with its own code; without the key, the secret is
- * made at its first use and the merchant gets one with POST /v1/webhook-signing-secret/rotations).
+ * WEBHOOK_SECRETS_KEY is set (the webhooks service's records, made with its own code; without the key, the merchant
+ * gets its first with POST /v1/webhook-signing-secret/rotations, and deliveries to its webhooksUrl wait for it).
  * Only the key's digest is stored: a lost key is replaced, never recovered.
  */
 import 'reflect-metadata';

@@ -2,10 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   CLOCK,
   type Clock,
+  currentTrace,
+  JsonLogger,
   parseAllowedHosts,
   webhookAttemptDuration,
   webhookAttempts,
   webhookDeliveryDelay,
+  withLogContext,
 } from '@payment-ledger/platform';
 import { classifyResponse } from '../domain/delivery-outcome';
 import { nextAttemptDelayMs, parseRetrySchedule } from '../domain/retry-schedule';
@@ -13,6 +16,7 @@ import { webhookHeaders } from '../domain/standard-webhooks';
 import { SecretBox } from '../infrastructure/secret-box';
 import {
   type DeliverySettlement,
+  type DeliveryTrace,
   type EndpointEffect,
   type LaneHead,
   WebhookDeliveryStore,
@@ -41,6 +45,12 @@ const BUSY_TARGET_WAIT_MS = 1_000;
 /** The lane of a delivery: one target and one object. Its deliveries are sent in order, one at a time. */
 export function laneOf(target: { endpointId: string } | { url: string }, objectId: string): string {
   return `${'endpointId' in target ? target.endpointId : `url:${target.url}`}|${objectId}`;
+}
+
+/** The trace of the work at hand (a request's, through the RPC kit), for a delivery it makes: a test event, a redelivery. */
+export function traceOfCurrentWork(): DeliveryTrace {
+  const { correlationId, causationId } = currentTrace();
+  return { correlationId: correlationId ?? null, causationId: causationId ?? null };
 }
 
 /** The target a lane sends to (an endpoint id, or `url:<webhooksUrl>`): object ids hold no `|`. */
@@ -74,6 +84,7 @@ export class DeliveryLanes {
     private readonly merchantSecrets: MerchantSigningSecrets,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(WEBHOOKS_CONFIG) private readonly config: WebhooksConfig,
+    private readonly logger: JsonLogger,
   ) {
     this.schedule = parseRetrySchedule(config.WEBHOOK_RETRY_SCHEDULE);
     this.limiter = new TargetLimiter(config.WEBHOOK_ENDPOINT_CONCURRENCY);
@@ -141,11 +152,31 @@ export class DeliveryLanes {
    * Sends one attempt of the delivery and records it (the attempt in the log; the delivery settled or set to try
    * again; the endpoint's failing streak), and says when the lane is next to be looked at (`next`).
    */
-  async attemptNow(lane: string, head: LaneHead): Promise<AttemptOutcome> {
+  attemptNow(lane: string, head: LaneHead): Promise<AttemptOutcome> {
+    // Sent, recorded and logged under the delivery's trace (the domain event's correlation, the event as the cause).
+    const trace = {
+      ...(head.trace.correlationId ? { correlationId: head.trace.correlationId } : {}),
+      ...(head.trace.causationId ? { causationId: head.trace.causationId } : {}),
+    };
+    return withLogContext(trace, () => this.attemptInTrace(lane, head));
+  }
+
+  private async attemptInTrace(lane: string, head: LaneHead): Promise<AttemptOutcome> {
     // An endpoint's deliveries are signed with its secret; those to an object's own webhooksUrl with the merchant's.
     const secrets = head.endpoint
       ? this.secrets.signingSecrets(head.endpoint, this.clock.now())
       : await this.merchantSecrets.signingSecretsOf(head.merchantId);
+    if (secrets.length === 0) {
+      // No default signing secret: nothing the merchant could verify is sent. Held (the lane's deliveries, in order)
+      // until the merchant creates one, which releases them (POST /v1/webhook-signing-secret/rotations).
+      await this.store.holdLaneForSecret(lane, this.clock.now());
+      this.logger.event('warn', 'webhook.signing_secret_missing', {
+        deliveryId: head.deliveryId,
+        eventId: head.eventId,
+        merchantId: head.merchantId,
+      });
+      return { succeeded: false, responseStatus: null, error: 'signing_secret_missing', next: undefined };
+    }
     const { result, headers, attemptedAt } = await this.send(head, secrets);
     const outcome = classifyResponse(
       { status: result.status, headers: result.headers, error: result.error },
@@ -168,10 +199,12 @@ export class DeliveryLanes {
     } else {
       const retryAfter = outcome.kind === 'retry' ? outcome.retryAfterMs : null;
       const delay = retryAfter ?? nextAttemptDelayMs(this.schedule, attemptsMade, Math.random);
+      // Counted from the answer (or the timeout), not from the request: a Retry-After is the receiver's own clock.
+      const answeredAt = this.clock.now();
       settlement =
         delay === null
           ? { status: 'FAILED' }
-          : { status: 'PENDING', nextAttemptAt: new Date(attemptedAt.getTime() + delay) };
+          : { status: 'PENDING', nextAttemptAt: new Date(answeredAt.getTime() + delay) };
       const failingSince = head.endpoint?.failingSince ?? attemptedAt;
       effect =
         head.endpoint && attemptedAt.getTime() - failingSince.getTime() >= this.config.WEBHOOK_DISABLE_AFTER_MS
@@ -192,10 +225,23 @@ export class DeliveryLanes {
         latencyMs: result.latencyMs,
         error: result.error ? `${result.error}: ${result.errorMessage ?? ''}`.trim() : null,
         attemptedAt,
+        trace: head.trace,
       },
       settlement,
       head.endpointId ? { endpointId: head.endpointId, effect } : null,
     );
+    // One line per attempt: debug when it succeeded, info when not (a receiver's trouble is the merchant's to see).
+    this.logger.event(outcome.kind === 'succeeded' ? 'debug' : 'info', 'webhook.attempt', {
+      deliveryId: head.deliveryId,
+      eventId: head.eventId,
+      endpointId: head.endpointId,
+      merchantId: head.merchantId,
+      attemptNumber: attemptsMade,
+      responseStatus: result.status ?? null,
+      latencyMs: result.latencyMs,
+      outcome: attemptOutcomeLabel(outcome.kind, result),
+      settlement: settlement.status,
+    });
     const next =
       settlement.status === 'PENDING'
         ? { rescheduleAt: settlement.nextAttemptAt }

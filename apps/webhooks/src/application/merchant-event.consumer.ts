@@ -13,7 +13,7 @@ import { type EventStore, StreamSnapshotCache } from '@payment-ledger/event-stor
 import { EVENT_STORE, type EventEnvelope } from '@payment-ledger/messaging';
 import { CLOCK, type Clock } from '@payment-ledger/platform';
 import { PostgresTimerStore } from '@payment-ledger/timers';
-import { type NewDelivery, WebhookDeliveryStore } from '../infrastructure/webhook-delivery.store';
+import { type DeliveryTrace, type NewDelivery, WebhookDeliveryStore } from '../infrastructure/webhook-delivery.store';
 import { WebhookEndpointEntity } from '../infrastructure/webhook.entities';
 import { laneOf, WEBHOOK_DELIVERY_QUEUE, WEBHOOK_LANE_TIMER } from './delivery-lanes';
 
@@ -48,10 +48,19 @@ export class MerchantEventConsumer {
 
   handleBatch = async (events: EventEnvelope[], session: PoolClient): Promise<void> => {
     const merchantEvents: MerchantEvent[] = [];
+    // Each merchant event's trace: its domain event's correlation id, and that event as the cause of the delivery.
+    const traces = new Map<string, DeliveryTrace>();
     for (const event of events) {
       const source = merchantEventSourceOf(event.streamType);
       if (!source) continue;
-      merchantEvents.push(...(await this.merchantEventsOf(source, event)));
+      const trace = {
+        correlationId: typeof event.metadata.correlationId === 'string' ? event.metadata.correlationId : null,
+        causationId: event.eventId,
+      };
+      for (const merchantEvent of await this.merchantEventsOf(source, event)) {
+        merchantEvents.push(merchantEvent);
+        traces.set(merchantEvent.id, trace);
+      }
     }
     if (merchantEvents.length === 0) return;
     const merchantIds = [...new Set(merchantEvents.map((e) => e.merchantId))];
@@ -60,6 +69,7 @@ export class MerchantEventConsumer {
     const rows: NewDelivery[] = [];
     for (const merchantEvent of merchantEvents) {
       const payload = toCloudEvent(merchantEvent) as unknown as Record<string, unknown>;
+      const trace = traces.get(merchantEvent.id)!;
       for (const endpoint of endpoints) {
         if (endpoint.merchantId !== merchantEvent.merchantId) continue;
         if (endpoint.eventTypes !== null && !endpoint.eventTypes.includes(merchantEvent.type)) continue;
@@ -76,6 +86,7 @@ export class MerchantEventConsumer {
           // Held for a redelivery while the endpoint is disabled.
           status: endpoint.status === 'ENABLED' ? 'PENDING' : 'ENDPOINT_DISABLED',
           createdAt: now,
+          trace,
         });
       }
       // The object's own webhooksUrl (a charge's or an agreement's) gets its events too, signed with the merchant's
@@ -94,6 +105,7 @@ export class MerchantEventConsumer {
           payload,
           status: 'PENDING',
           createdAt: now,
+          trace,
         });
       }
     }

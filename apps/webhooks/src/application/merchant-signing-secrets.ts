@@ -4,9 +4,11 @@ import type { WebhookMerchantSecretEntity } from '../infrastructure/webhook.enti
 
 /**
  * Each merchant's default signing secret, for the deliveries to a charge's or an agreement's own `webhooksUrl`
- * (endpoints have their own). Created with the merchant and shown once (`npm run merchant:create` prints it; for a
- * merchant made before this existed, it is made at its first use), rotated like an endpoint's secret: the new one is
- * shown once and the previous one keeps signing until the overlap ends. Plain TypeScript over the entity's repository,
+ * (endpoints have their own). Created with the merchant and shown once (`npm run merchant:create` prints it), rotated
+ * like an endpoint's secret: the new one is shown once and the previous one keeps signing until the overlap ends. A
+ * merchant without one (made before this existed, or by the CLI without WEBHOOK_SECRETS_KEY) gets its first from the
+ * rotation route, shown once too; never one made behind its back, which nobody could verify deliveries with: until
+ * then its webhooksUrl deliveries are held (SIGNING_SECRET_MISSING). Plain TypeScript over the entity's repository,
  * so the merchant CLI uses it outside Nest too.
  */
 export class MerchantSigningSecrets {
@@ -49,13 +51,9 @@ export class MerchantSigningSecrets {
     return { secret, previousSecretExpiresAt: row.secrets.previousSecretExpiresAt };
   }
 
-  /** The secrets that sign a delivery now: the current one (made if the merchant has none yet) and the previous one. */
+  /** The secrets that sign a delivery now: the current one and the previous one; none when the merchant has none. */
   async signingSecretsOf(merchantId: string): Promise<string[]> {
-    let row = await this.secrets.findOneBy({ merchantId });
-    if (!row) {
-      await this.create(merchantId);
-      row = await this.secrets.findOneByOrFail({ merchantId });
-    }
-    return this.box.signingSecrets(row.secrets, this.clock.now());
+    const row = await this.secrets.findOneBy({ merchantId });
+    return row ? this.box.signingSecrets(row.secrets, this.clock.now()) : [];
   }
 }

@@ -15,7 +15,7 @@ import { PostgresTimerStore } from '@payment-ledger/timers';
 import { WebhookEndpointNotFound } from '../domain/webhook-errors';
 import { EventDeliveryLogStore, type NewRedelivery } from '../infrastructure/event-delivery-log.store';
 import { WebhookEndpointEntity } from '../infrastructure/webhook.entities';
-import { laneOf, WEBHOOK_DELIVERY_QUEUE, WEBHOOK_LANE_TIMER } from './delivery-lanes';
+import { laneOf, traceOfCurrentWork, WEBHOOK_DELIVERY_QUEUE, WEBHOOK_LANE_TIMER } from './delivery-lanes';
 import { MerchantEventLog } from './merchant-event-log';
 
 /**
@@ -61,6 +61,7 @@ export class Redeliveries {
         objectId: event.objectId,
         payload: event.state as unknown as Record<string, unknown>,
         createdAt: now,
+        trace: traceOfCurrentWork(),
       }));
     const deliveries = await inTransaction(this.pool, async (session) => {
       const added = await this.store.insertRedeliveries(session, rows);
@@ -84,12 +85,31 @@ export class Redeliveries {
     const queued = await inTransaction(this.pool, async (session) => {
       const released = await this.store.releaseHeldOfEndpoint(session, endpoint.endpointId, from, to, now);
       const failed = await this.store.failedOfEndpoint(session, endpoint.endpointId, from, to);
-      const rows = failed.map((f) => ({ ...f, deliveryId: newId('webhookDelivery', now.getTime()), createdAt: now }));
+      const trace = traceOfCurrentWork();
+      const rows = failed.map((f) => ({
+        ...f,
+        deliveryId: newId('webhookDelivery', now.getTime()),
+        createdAt: now,
+        trace,
+      }));
       await this.store.insertRedeliveries(session, rows);
       await this.wake([...released, ...rows.map((r) => r.lane)], now, session);
       return released.length + rows.length;
     });
     return { webhookEndpointId: endpoint.endpointId, queued };
+  }
+
+  /**
+   * Sends the deliveries to the merchant's objects' own webhooksUrl that were held while it had no default signing
+   * secret (SIGNING_SECRET_MISSING), now that it has one: each keeps its place in its lane. Returns how many.
+   */
+  async releaseSecretHeld(merchantId: string): Promise<number> {
+    const now = this.clock.now();
+    return inTransaction(this.pool, async (session) => {
+      const lanes = await this.store.releaseSecretHeldOfMerchant(merchantId, now, session);
+      await this.wake(lanes, now, session);
+      return lanes.length;
+    });
   }
 
   private async wake(lanes: string[], now: Date, session: PoolClient): Promise<void> {

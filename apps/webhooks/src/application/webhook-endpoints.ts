@@ -19,7 +19,7 @@ import { SecretBox } from '../infrastructure/secret-box';
 import { WebhookDeliveryStore } from '../infrastructure/webhook-delivery.store';
 import { WebhookEndpointEntity } from '../infrastructure/webhook.entities';
 import { WEBHOOKS_CONFIG, type WebhooksConfig } from '../webhooks.config';
-import { DeliveryLanes, laneOf } from './delivery-lanes';
+import { DeliveryLanes, laneOf, traceOfCurrentWork } from './delivery-lanes';
 
 /**
  * A merchant's webhook endpoints: create (the signing secret is answered once, and stored encrypted), read, list,
@@ -168,6 +168,7 @@ export class WebhookEndpoints {
       payload,
       status: 'PENDING',
       createdAt: now,
+      trace: traceOfCurrentWork(),
     });
     const attempt = await this.lanes.attemptNow(lane, { ...head, endpoint: { ...head.endpoint!, status: 'ENABLED' } });
     return {

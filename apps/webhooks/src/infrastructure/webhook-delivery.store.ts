@@ -21,6 +21,14 @@ export interface NewDelivery {
   payload: Record<string, unknown>;
   status: Extract<WebhookDeliveryStatus, 'PENDING' | 'ENDPOINT_DISABLED'>;
   createdAt: Date;
+  /** The trace of the work it is part of (its attempts are sent and logged under it); null: none known. */
+  trace: DeliveryTrace;
+}
+
+/** A delivery's correlation id (the domain event's) and causation id (that event's id, or a redelivery request's). */
+export interface DeliveryTrace {
+  correlationId: string | null;
+  causationId: string | null;
 }
 
 /** The oldest pending delivery of a lane, with what sending it needs of its endpoint. */
@@ -33,6 +41,7 @@ export interface LaneHead {
   payload: Record<string, unknown>;
   attempts: number;
   nextAttemptAt: Date | null;
+  trace: DeliveryTrace;
   endpoint: {
     status: WebhookEndpointStatus;
     secretCiphertext: string;
@@ -54,6 +63,7 @@ export interface AttemptRecord {
   latencyMs: number;
   error: string | null;
   attemptedAt: Date;
+  trace: DeliveryTrace;
 }
 
 /** What an attempt leaves the delivery as. */
@@ -86,13 +96,15 @@ export class WebhookDeliveryStore {
     const { rows } = await session.query<{ lane: string; status: WebhookDeliveryStatus }>({
       name: 'webhook_deliveries.insert',
       text: `INSERT INTO webhook_deliveries (delivery_id, merchant_id, endpoint_id, target_url, lane, event_id, event_type,
-                                             object_id, payload, status, created_at, updated_at)
+                                             object_id, payload, status, created_at, updated_at, correlation_id,
+                                             causation_id)
              SELECT d.delivery_id, d.merchant_id, d.endpoint_id, d.target_url, d.lane, d.event_id, d.event_type,
-                    d.object_id, d.payload, d.status, d.created_at, d.created_at
+                    d.object_id, d.payload, d.status, d.created_at, d.created_at, d.correlation_id, d.causation_id
                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                           $8::text[], $9::jsonb[], $10::text[], $11::timestamptz[]) WITH ORDINALITY
+                           $8::text[], $9::jsonb[], $10::text[], $11::timestamptz[], $12::text[], $13::text[])
+                    WITH ORDINALITY
                     AS d(delivery_id, merchant_id, endpoint_id, target_url, lane, event_id, event_type, object_id,
-                         payload, status, created_at, n)
+                         payload, status, created_at, correlation_id, causation_id, n)
               ORDER BY d.n
              ON CONFLICT (event_id, lane) WHERE NOT redelivery DO NOTHING
              RETURNING lane, status`,
@@ -108,6 +120,8 @@ export class WebhookDeliveryStore {
         deliveries.map((d) => JSON.stringify(d.payload)),
         deliveries.map((d) => d.status),
         deliveries.map((d) => d.createdAt),
+        deliveries.map((d) => d.trace.correlationId),
+        deliveries.map((d) => d.trace.causationId),
       ],
     });
     return [...new Set(rows.filter((r) => r.status === 'PENDING').map((r) => r.lane))];
@@ -137,6 +151,7 @@ export class WebhookDeliveryStore {
       name: 'webhook_deliveries.lane_heads',
       text: `SELECT DISTINCT ON (d.lane) d.lane, d.delivery_id, d.merchant_id, d.endpoint_id,
                     coalesce(e.url, d.target_url) AS url, d.event_id, d.payload, d.attempts, d.next_attempt_at,
+                    d.correlation_id, d.causation_id,
                     e.status AS endpoint_status, e.secret_ciphertext, e.previous_secret_ciphertext,
                     e.previous_secret_expires_at, e.failing_since, e.deleted_at
                FROM webhook_deliveries d LEFT JOIN webhook_endpoints e ON e.endpoint_id = d.endpoint_id
@@ -191,8 +206,9 @@ export class WebhookDeliveryStore {
       name: 'webhook_attempts.record',
       text: `WITH attempt AS (
                INSERT INTO webhook_attempts (delivery_id, merchant_id, attempt_number, url, request_headers,
-                                             response_status, response_body, latency_ms, error, attempted_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                                             response_status, response_body, latency_ms, error, attempted_at,
+                                             correlation_id, causation_id)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $16, $17)
              ), settled AS (
                UPDATE webhook_deliveries
                   SET status = $11, attempts = attempts + 1, next_attempt_at = $12, last_attempt_at = $10,
@@ -222,9 +238,27 @@ export class WebhookDeliveryStore {
         endpoint?.endpointId ?? null,
         endpoint?.effect ?? null,
         lane,
+        attempt.trace.correlationId,
+        attempt.trace.causationId,
       ],
     });
     return { morePending: rows[0].more };
+  }
+
+  /**
+   * Holds a lane's pending deliveries (to an object's own webhooksUrl) while the merchant has no default signing
+   * secret: SIGNING_SECRET_MISSING, until the merchant creates one (releaseSecretHeldOfMerchant).
+   */
+  async holdLaneForSecret(lane: string, now: Date): Promise<number> {
+    const { rowCount } = await this.pool.query({
+      name: 'webhook_deliveries.hold_for_secret',
+      text: `UPDATE webhook_deliveries SET status = 'SIGNING_SECRET_MISSING', next_attempt_at = NULL, updated_at = $2
+              WHERE lane = $1 AND status = 'PENDING' AND endpoint_id IS NULL
+                -- Made meanwhile: its release may have run already, so nothing is held.
+                AND NOT EXISTS (SELECT 1 FROM webhook_merchant_secrets s WHERE s.merchant_id = webhook_deliveries.merchant_id)`,
+      values: [lane, now],
+    });
+    return rowCount ?? 0;
   }
 
   /** Holds an endpoint's pending deliveries (it is disabled or deleted): they wait for a redelivery. */
@@ -293,6 +327,7 @@ function laneHeadOf(row: any): LaneHead {
     payload: row.payload,
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
+    trace: { correlationId: row.correlation_id, causationId: row.causation_id },
     endpoint:
       row.endpoint_id === null
         ? null

@@ -122,6 +122,18 @@ export class WebhookDeliveryEntity {
 
   @Column({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
+
+  /** A redelivery (POST …/redeliveries) rather than the event's first delivery to the lane. */
+  @Column({ type: 'boolean', default: false })
+  redelivery!: boolean;
+
+  /** The correlation id of the work whose event it delivers (the domain event's metadata). */
+  @Column({ name: 'correlation_id', type: 'text', nullable: true })
+  correlationId!: string | null;
+
+  /** What caused it: the domain event, or the redelivery request. */
+  @Column({ name: 'causation_id', type: 'text', nullable: true })
+  causationId!: string | null;
 }
 
 @Entity({ name: 'webhook_attempts' })
@@ -158,6 +170,13 @@ export class WebhookAttemptEntity {
 
   @Column({ name: 'attempted_at', type: 'timestamptz' })
   attemptedAt!: Date;
+
+  /** Its delivery's trace, under which it was sent and logged. */
+  @Column({ name: 'correlation_id', type: 'text', nullable: true })
+  correlationId!: string | null;
+
+  @Column({ name: 'causation_id', type: 'text', nullable: true })
+  causationId!: string | null;
 }
 
 /** A merchant's default signing secret (for deliveries to objects' own webhooksUrl), encrypted as endpoints' are. */

@@ -67,6 +67,8 @@ export class WebhooksController {
   rotateMerchantSecret(@Payload() message: RotateMerchantSecretMessage) {
     return tracedCommand(message, async (): Promise<WebhookSigningSecretRotation> => {
       const { secret, previousSecretExpiresAt } = await this.merchantSecrets.rotate(message.merchantId);
+      // Its first secret: what was held for the want of one goes out now, signed with it.
+      if (previousSecretExpiresAt === null) await this.redeliveries.releaseSecretHeld(message.merchantId);
       return { secret, previousSecretExpiresAt: previousSecretExpiresAt?.toISOString() ?? null };
     });
   }

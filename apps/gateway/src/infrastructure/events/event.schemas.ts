@@ -71,7 +71,9 @@ export const deliverySchema = resource('WebhookDelivery', {
   status: oneOf(WEBHOOK_DELIVERY_STATUSES, {
     description:
       'PENDING: to be sent or retried; SUCCEEDED: answered 2xx; FAILED: given up; ENDPOINT_DISABLED: held while ' +
-      'its endpoint is disabled (redeliver it once enabled)',
+      "its endpoint is disabled (redeliver it once enabled); SIGNING_SECRET_MISSING: to an object's own " +
+      'webhooksUrl, held (not sent) until the merchant creates its default signing secret ' +
+      '(POST /v1/webhook-signing-secret/rotations), then sent',
   }),
   attemptCount: integer({ minimum: 0 }),
   nextAttemptTimestamp: nullable(dateTime('When it is tried next (PENDING)')),
