@@ -5,7 +5,7 @@
  * service whose Kafka is down still starts, and says so.
  */
 import { createServer, connect, type Server } from 'node:net';
-import { type DynamicModule, type INestMicroservice, Injectable, Module } from '@nestjs/common';
+import { type DynamicModule, type INestApplication, type INestMicroservice, Injectable, Module } from '@nestjs/common';
 import type { BeforeApplicationShutdown } from '@nestjs/common';
 import {
   createRpcService,
@@ -13,6 +13,9 @@ import {
   loadConfig,
   metricCatalogue,
   OpsListener,
+  SERVICE_REGISTRY,
+  type ServiceModuleOptions,
+  type ServiceName,
 } from '@payment-ledger/platform';
 import { rpcServer } from '@payment-ledger/rpc';
 import { chargesConfigSchema } from '../../apps/charges/src/charges.config';
@@ -21,6 +24,7 @@ import { createSandboxApp } from '../../apps/sandbox/src/sandbox.app';
 import { sandboxConfigSchema } from '../../apps/sandbox/src/sandbox.config';
 import { schedulerConfigSchema } from '../../apps/scheduler/src/scheduler.config';
 import { SchedulerModule } from '../../apps/scheduler/src/scheduler.module';
+import { configSchemaOf } from '../../scripts/config-schemas';
 import { kafkaBrokers } from '../support/kafka';
 import { freePort, PaymentStack } from '../support/payment-stack';
 import { TestDatabase } from '../support/test-database';
@@ -30,9 +34,14 @@ let db: TestDatabase;
 let stack: PaymentStack;
 const extra: INestMicroservice[] = [];
 
+/** Every service of the registry; the RPC ones (their probes on their ops port only). */
+const services = Object.keys(SERVICE_REGISTRY) as ServiceName[];
+const rpcServices = services.filter((name) => SERVICE_REGISTRY[name].transport === 'tcp');
+
 beforeAll(async () => {
   db = await TestDatabase.create();
-  stack = await new PaymentStack(db).start();
+  // every RPC service of the registry: the stack starts refunds, and webhooks and the ledger when asked
+  stack = await new PaymentStack(db, undefined, { webhooks: true, ledger: true }).start();
 });
 afterAll(async () => {
   for (const app of extra) await app.close().catch(() => undefined);
@@ -45,7 +54,52 @@ async function probe(base: string, path: '/health/live' | '/health/ready') {
   return { status: response.status, body: (await response.json()) as HealthAnswer };
 }
 
-const opsUrl = (app: INestMicroservice) => `http://127.0.0.1:${app.get(OpsListener).port}`;
+const opsUrl = (app: INestMicroservice | INestApplication) => `http://127.0.0.1:${app.get(OpsListener).port}`;
+
+/**
+ * The stack's running instance of each service (the sandbox page, which the stack does not run, when given): a
+ * service added to the registry fails the suites taking their list from it until it is started here.
+ */
+function runningApps(sandbox?: INestApplication): Record<ServiceName, INestApplication | INestMicroservice> {
+  const apps: Partial<Record<ServiceName, INestApplication | INestMicroservice>> = {
+    gateway: stack.gateway,
+    charges: stack.charges,
+    agreements: stack.agreements,
+    scheduler: stack.schedulers[0],
+    refunds: stack.refunds,
+    webhooks: stack.webhooks,
+    ledger: stack.ledger,
+    sandbox,
+  };
+  const missing = services.filter((name) => apps[name] === undefined && (name !== 'sandbox' || sandbox));
+  if (missing.length > 0) throw new Error(`service-health.int-spec.ts starts no ${missing.join(', ')}`);
+  return apps as Record<ServiceName, INestApplication | INestMicroservice>;
+}
+
+/**
+ * Any RPC service of the registry, started as its main.ts would start it (apps/<name>/src/<name>.module.ts's
+ * `<Name>Module.forRoot`, its config schema) on a free port, with `env` over the stack's settings; closed after the
+ * suite.
+ */
+async function startRpcService(name: ServiceName, env: Record<string, string>): Promise<INestMicroservice> {
+  const config = loadConfig(configSchemaOf(name), {
+    ...stack.sharedEnv,
+    [SERVICE_REGISTRY[name].port]: String(await freePort()),
+    ...env,
+  });
+  const className = `${name.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase())}Module`;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exports = require(`../../apps/${name}/src/${name}.module`) as Record<
+    string,
+    { forRoot(config: unknown, options?: ServiceModuleOptions): DynamicModule } | undefined
+  >;
+  const module = exports[className];
+  if (!module) throw new Error(`apps/${name}/src/${name}.module.ts exports no ${className}`);
+  const app = await createRpcService(name, module.forRoot(config, { clock: stack.clock }), config, rpcServer);
+  await app.listen();
+  extra.push(app);
+  return app;
+}
 
 /** A charges service on its own ops port (0), with `env` over the stack's settings; closed after the suite. */
 async function startCharges(env: Record<string, string>, extraModule?: DynamicModule): Promise<INestMicroservice> {
@@ -67,10 +121,10 @@ async function startCharges(env: Record<string, string>, extraModule?: DynamicMo
 }
 
 describe('an RPC service', () => {
-  it('is live and ready on its ops port: database and Kafka up, the services it calls listed', async () => {
-    const services = { charges: stack.charges, agreements: stack.agreements, scheduler: stack.schedulers[0] };
-    const callees = { charges: [], agreements: ['charges'], scheduler: ['agreements'] };
-    for (const [name, app] of Object.entries(services)) {
+  it('is live and ready on its ops port: its database and Kafka clients up, the services it calls listed', async () => {
+    const apps = runningApps();
+    for (const name of rpcServices) {
+      const app = apps[name];
       const base = opsUrl(app);
       expect(app.get(OpsListener).port).toBeGreaterThan(0);
       expect(await probe(base, '/health/live')).toEqual({ status: 200, body: { status: 'ok', checks: {} } });
@@ -89,13 +143,14 @@ describe('an RPC service', () => {
       });
       const { body } = await probe(base, '/health/ready');
       expect(body.status).toBe('ok');
-      expect(body.checks.database).toEqual({ status: 'up', critical: true });
-      expect(body.checks.kafka).toMatchObject({ status: 'up', critical: true });
+      expect({ name, database: body.checks.database }).toEqual({ name, database: { status: 'up', critical: true } });
+      // a service with Kafka clients (a relay, consumers) reports them; the ledger reads the store, not Kafka
+      if (body.checks.kafka) expect(body.checks.kafka).toMatchObject({ status: 'up', critical: true });
       expect(body.checks.shutdown).toEqual({ status: 'up', critical: true });
       const listed = Object.keys(body.checks)
         .filter((check) => check.startsWith('service:'))
         .map((check) => check.slice('service:'.length));
-      expect(listed).toEqual(callees[name as keyof typeof callees]);
+      expect({ name, calls: listed.sort() }).toEqual({ name, calls: [...SERVICE_REGISTRY[name].calls].sort() });
       for (const callee of listed) {
         expect(body.checks[`service:${callee}`]).toMatchObject({ status: 'up', critical: false });
       }
@@ -124,29 +179,51 @@ describe('an RPC service', () => {
     expect(JSON.stringify(body)).not.toContain(String(closed)); // no address in an answer the Ingress may expose
   });
 
-  it('starts with Kafka down: live, not ready with Kafka failing, its database still up; ready once Kafka is back', async () => {
-    const started = Date.now();
-    const kafkaPort = await freePort();
-    const app = await startCharges({ KAFKA_BROKERS: `127.0.0.1:${kafkaPort}` });
-    expect(Date.now() - started).toBeLessThan(15_000);
-    const base = opsUrl(app);
-    expect((await probe(base, '/health/live')).status).toBe(200);
-    const { status, body } = await probe(base, '/health/ready');
-    expect(status).toBe(503);
-    expect(body.status).toBe('unavailable');
-    expect(body.checks.kafka).toMatchObject({ status: 'down', critical: true });
-    expect(body.checks.database).toEqual({ status: 'up', critical: true });
-    expect(body.checks.shutdown).toEqual({ status: 'up', critical: true });
+  it('starts with Kafka down (every RPC service): live, not ready with Kafka failing, its database up; ready once Kafka is back', async () => {
+    // Which services hold Kafka clients: those whose readiness lists `kafka` in the running stack (the ledger reads
+    // the event store, not Kafka: it is ready throughout).
+    const running = runningApps();
+    const withKafka = new Set<ServiceName>();
+    for (const name of rpcServices) {
+      if ((await probe(opsUrl(running[name] as INestMicroservice), '/health/ready')).body.checks.kafka)
+        withKafka.add(name);
+    }
+    expect(withKafka.size).toBeGreaterThan(0);
 
-    // Kafka comes up where the service looks for it (a proxy to the test broker): its clients, retrying in the
-    // background, connect, and it becomes ready without a restart.
+    // All started at once, Kafka unreachable where they look for it: none may wait for it to start.
+    const kafkaPort = await freePort();
+    const started = Date.now();
+    const apps = await Promise.all(
+      rpcServices.map(
+        async (name) => [name, await startRpcService(name, { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}` })] as const,
+      ),
+    );
+    expect(Date.now() - started).toBeLessThan(45_000);
+    for (const [name, app] of apps) {
+      const base = opsUrl(app);
+      expect({ name, live: (await probe(base, '/health/live')).status }).toEqual({ name, live: 200 });
+      const { status, body } = await probe(base, '/health/ready');
+      expect(body.checks.database).toEqual({ status: 'up', critical: true });
+      expect(body.checks.shutdown).toEqual({ status: 'up', critical: true });
+      if (withKafka.has(name)) {
+        expect({ name, status, answer: body.status }).toEqual({ name, status: 503, answer: 'unavailable' });
+        expect(body.checks.kafka).toMatchObject({ status: 'down', critical: true });
+      } else {
+        expect({ name, status, kafka: body.checks.kafka }).toEqual({ name, status: 200, kafka: undefined });
+      }
+    }
+
+    // Kafka comes up where they look for it (a proxy to the test broker): their clients, retrying in the
+    // background, connect, and each becomes ready without a restart.
     const proxy = await kafkaProxy(kafkaPort);
     try {
-      await waitFor(
-        'charges ready once Kafka is reachable',
-        async () => (await probe(base, '/health/ready')).status === 200,
-        30_000,
-      );
+      for (const [name, app] of apps) {
+        await waitFor(
+          `${name} ready once Kafka is reachable`,
+          async () => (await probe(opsUrl(app), '/health/ready')).status === 200,
+          60_000,
+        );
+      }
     } finally {
       proxy.close();
     }
@@ -222,8 +299,11 @@ describe('the gateway', () => {
     const { status, body } = await probe(stack.baseUrl, '/health/ready');
     expect(status).toBe(200);
     expect(body.checks.database).toEqual({ status: 'up', critical: true });
-    for (const callee of ['charges', 'agreements', 'scheduler']) {
-      expect(body.checks[`service:${callee}`]).toMatchObject({ status: 'up', critical: false });
+    for (const callee of SERVICE_REGISTRY.gateway.calls) {
+      expect({ callee, check: body.checks[`service:${callee}`] }).toMatchObject({
+        callee,
+        check: { status: 'up', critical: false },
+      });
     }
   });
 });
@@ -240,7 +320,7 @@ async function scrape(base: string): Promise<{ status: number; text: string; sam
 }
 
 describe('metrics', () => {
-  it("every service answers /metrics on its ops port with the catalogue's names; an HTTP service not on its public port", async () => {
+  it("every service answers /health/live, /health/ready and /metrics (the catalogue's names) on its ops port; an HTTP service not /metrics on its public port", async () => {
     const sandboxConfig = loadConfig(sandboxConfigSchema, {
       ...stack.sharedEnv,
       SANDBOX_PORT: '0',
@@ -250,15 +330,16 @@ describe('metrics', () => {
     const sandbox = await createSandboxApp(sandboxConfig);
     await sandbox.listen(0, '127.0.0.1');
     try {
-      const services = {
-        charges: stack.charges,
-        agreements: stack.agreements,
-        scheduler: stack.schedulers[0],
-        gateway: stack.gateway,
-        sandbox,
-      };
-      for (const [name, app] of Object.entries(services)) {
-        const base = `http://127.0.0.1:${app.get(OpsListener).port}`;
+      const apps = runningApps(sandbox);
+      // every service of the registry, each on its own ops listener
+      const opsPorts = services.map((name) => apps[name].get(OpsListener).port);
+      expect(new Set(opsPorts).size).toBe(services.length);
+      for (const name of services) {
+        const base = `http://127.0.0.1:${apps[name].get(OpsListener).port}`;
+        expect({ name, live: await probe(base, '/health/live') }).toEqual({
+          name,
+          live: { status: 200, body: { status: 'ok', checks: {} } },
+        });
         await waitFor(`${name} ready`, async () => (await probe(base, '/health/ready')).status === 200, 15_000);
         const { status, text, sample } = await scrape(base);
         expect({ name, status }).toEqual({ name, status: 200 });
