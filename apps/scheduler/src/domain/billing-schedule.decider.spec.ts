@@ -743,3 +743,39 @@ describe('property: a billing period is charged at most once', () => {
     );
   });
 });
+
+describe('a schedule whose first period the agreement already charged (firstPeriodIndex 1)', () => {
+  // Before period 0 starts, nextPeriodAfter names period 0, which is not to be requested: period 1 is next, unless
+  // it falls after endDate.
+  it('wakes up at period 1, or never when period 1 lies after endDate', () => {
+    const now = after(-2 * HOUR);
+    expect(nextWakeUp(started({ firstPeriodIndex: 1 }).state, now)).toEqual(dayOf(1));
+    const endsAtOne = { ...DAILY, endDate: iso(dayOf(1)) };
+    expect(nextWakeUp(started({ firstPeriodIndex: 1, terms: endsAtOne }).state, now)).toEqual(dayOf(1));
+    const endsBeforeOne = { ...DAILY, endDate: iso(after(-1, dayOf(1))) };
+    expect(nextWakeUp(started({ firstPeriodIndex: 1, terms: endsBeforeOne }).state, now)).toBeNull();
+    const endsAfterOne = { ...DAILY, endDate: iso(dayOf(3)) };
+    expect(nextWakeUp(started({ firstPeriodIndex: 1, terms: endsAfterOne }).state, now)).toEqual(dayOf(1));
+  });
+});
+
+describe('a declined charge of a STOPPED schedule', () => {
+  it('leaves the period UNPAID, with the decline, whatever the failure', () => {
+    const running = given([[runDue, START]], started());
+    const stopped = given([[stop, after(HOUR)]], running);
+    for (const result of [HARD, RETRYABLE]) {
+      const { emitted } = when(stopped, outcome(chargeOf(running, 0), result), after(2 * HOUR));
+      expect(emitted).toEqual([
+        {
+          type: 'BillingPeriodUnpaid',
+          data: {
+            periodIndex: 0,
+            chargeId: chargeOf(running, 0),
+            at: iso(after(2 * HOUR)),
+            failure: result.status === 'DECLINED' ? result.failure : null,
+          },
+        },
+      ]);
+    }
+  });
+});
