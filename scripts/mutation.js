@@ -98,6 +98,8 @@ function record() {
     }),
     { mutants: 0, killed: 0, survived: 0, noCoverage: 0, timeout: 0 },
   );
+  delete process.env.MUTATION_FILE;
+  const notRun = require(path.join(ROOT, 'stryker.config.js')).mutate.filter((file) => !(file in perFileCounts));
   const strykerVersion = readJson(path.join(ROOT, 'node_modules/@stryker-mutator/core/package.json')).version;
   const result = {
     tool: `StrykerJS ${strykerVersion}, jest runner, the unit project (stryker.jest.config.js), perTest coverage`,
@@ -107,6 +109,7 @@ function record() {
     files: perFileCounts,
     total,
     filesBelowTarget: below,
+    notRun,
     equivalent: equivalentSurvivors,
     unexplained,
   };
@@ -120,9 +123,9 @@ function record() {
   }
   console.log(
     `mutation: ${equivalentSurvivors.length} equivalent, ${unexplained.length} unexplained survivor(s), ` +
-      `${below.length} file(s) under ${TARGET}% → ${path.relative(ROOT, RECORD)}`,
+      `${below.length} file(s) under ${TARGET}%, ${notRun.length} not run → ${path.relative(ROOT, RECORD)}`,
   );
-  if (below.length > 0 || unexplained.length > 0) process.exitCode = 1;
+  if (below.length > 0 || unexplained.length > 0 || notRun.length > 0) process.exitCode = 1;
 }
 
 /**
