@@ -56,6 +56,7 @@ export class FaultStack {
   sandboxUrl = '';
   apiKey = '';
   merchantId = '';
+  private disposed = false;
   /**
    * Where the services' code comes from (FAULTS_SERVICES_FROM): `source`, TypeScript through ts-node as the other
    * suites run them (the default), or `build`, the JavaScript of `npm run build` (built once at the start), which
@@ -147,6 +148,7 @@ export class FaultStack {
 
   /** Starts `name` (again), as first configured; resolves once it is ready. */
   async start(name: ServiceName): Promise<void> {
+    if (this.disposed) throw new Error('the stack was disposed');
     const service = this.find(name);
     service.log.write(`\n===== ${new Date().toISOString()} start =====\n`);
     const child = await startService(name, `apps/${name}/src/main.ts`, service.env, service.ready, this.from, 180_000);
@@ -175,6 +177,7 @@ export class FaultStack {
 
   /** Whether every service's process is running (none exited on its own). */
   exited(): ServiceName[] {
+    if (this.disposed) return [];
     return [...this.services.values()]
       .filter((s) => s.process && (s.process.exitCode !== null || s.process.signalCode !== null))
       .map((s) => s.name);
@@ -192,6 +195,7 @@ export class FaultStack {
 
   /** Stops everything (services SIGTERM then SIGKILL, Kafka, PostgreSQL) and deletes their data. Never throws. */
   async dispose(): Promise<void> {
+    this.disposed = true;
     for (const name of [...FAULT_SERVICES].reverse()) {
       const service = this.services.get(name);
       if (!service?.process) continue;

@@ -25,5 +25,6 @@ it(
     writeFileSync(join(REPO_ROOT, 'test-results', 'faults-table.txt'), `${report.table}\n`);
     expect(report.violations).toEqual([]);
   },
-  profile === 'full' ? 90 * 60_000 : 14 * 60_000,
+  // Beyond the run's own bounds (fault window, settling, stopping), on the slowest host seen.
+  profile === 'full' ? 120 * 60_000 : 25 * 60_000,
 );

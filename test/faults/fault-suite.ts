@@ -28,7 +28,7 @@ import { REPO_ROOT } from '../support/processes';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { CHECK_NAMES, type Violation } from './audit-checks';
 import { audit, diagnostics, merchantEventsAtHead } from './auditor';
-import { FAULT_KINDS, type InjectedFault, injectFault, planFaults } from './fault-injector';
+import { type Fault, FAULT_KINDS, type InjectedFault, injectFault, planFaults } from './fault-injector';
 import { FaultStack } from './fault-stack';
 
 export interface FaultProfile {
@@ -43,6 +43,11 @@ export interface FaultProfile {
   settleMs: number;
   /** Share of webhook attempts the receiver answers 503. */
   receiverFailRate: number;
+  /**
+   * The run's time budget for faults, from the load's start: a fault not begun by then is not injected (counted as
+   * skipped in the table), so that a slow host still ends the run within its jest timeout.
+   */
+  faultWindowMs: number;
 }
 
 export const FAULT_PROFILES: Record<'ci' | 'full', FaultProfile> = {
@@ -55,6 +60,7 @@ export const FAULT_PROFILES: Record<'ci' | 'full', FaultProfile> = {
     cooldownMs: 5_000,
     settleMs: 120_000,
     receiverFailRate: 0.05,
+    faultWindowMs: 7 * 60_000,
   },
   full: {
     concurrency: 6,
@@ -65,6 +71,7 @@ export const FAULT_PROFILES: Record<'ci' | 'full', FaultProfile> = {
     cooldownMs: 30_000,
     settleMs: 300_000,
     receiverFailRate: 0.05,
+    faultWindowMs: 60 * 60_000,
   },
 };
 
@@ -74,6 +81,8 @@ export interface FaultSuiteReport {
   wallMs: number;
   operations: ReturnType<LoadMix['counts']>;
   faults: InjectedFault[];
+  /** Faults of the plan not injected: the profile's fault window had passed (a slow host). */
+  skipped: Fault[];
   violations: Violation[];
   table: string;
 }
@@ -107,6 +116,7 @@ export async function runFaultSuite(options: {
   const runDir = join(REPO_ROOT, 'test-results', `faults-run-${seed}`);
   const violations: Violation[] = [];
   const faults: InjectedFault[] = [];
+  const skipped: Fault[] = [];
   let stack: FaultStack | undefined;
   let load: LoadMix | undefined;
   const receiver = new WebhookReceiver({ failRate: profile.receiverFailRate, random: receiverRandom });
@@ -151,9 +161,14 @@ export async function runFaultSuite(options: {
         .join(', ');
       log(`load (2xx/refused/unsettled): ${counts}; webhook receipts ${receiver.receipts.length}`);
     }, 30_000);
+    const faultsUntil = Date.now() + profile.faultWindowMs;
     try {
       await sleep(profile.warmupMs);
       for (const fault of planFaults(planRandom, { rounds: profile.rounds, gapMs: profile.gapMs })) {
+        if (Date.now() > faultsUntil) {
+          skipped.push(fault);
+          continue;
+        }
         await sleep(fault.gapMs);
         await recovering;
         faultInProgress = true;
@@ -206,7 +221,15 @@ export async function runFaultSuite(options: {
     (Object.fromEntries(OPERATION_KINDS.map((k) => [k, { succeeded: 0, refused: 0, unsettled: 0 }])) as ReturnType<
       LoadMix['counts']
     >);
-  const report = { seed, profile: options.profile, wallMs: Date.now() - started, operations, faults, violations };
+  const report = {
+    seed,
+    profile: options.profile,
+    wallMs: Date.now() - started,
+    operations,
+    faults,
+    skipped,
+    violations,
+  };
   const table = renderTable(report, keepRun ? runDir : null);
   return { ...report, table };
 }
@@ -281,10 +304,11 @@ function renderTable(report: Omit<FaultSuiteReport, 'table'>, runDir: string | n
   }
   lines.push('');
   const faultWidths = [22, 9, 7];
-  lines.push(row(['fault', 'injected', 'failed'], faultWidths));
+  lines.push(row(['fault', 'injected', 'failed', 'skipped'], [...faultWidths, 8]));
   for (const kind of FAULT_KINDS) {
     const of = report.faults.filter((f) => f.kind === kind);
-    lines.push(row([kind, of.length, of.filter((f) => !f.ok).length], faultWidths));
+    const notDone = report.skipped.filter((f) => f.kind === kind).length;
+    lines.push(row([kind, of.length, of.filter((f) => !f.ok).length, notDone], [...faultWidths, 8]));
   }
   lines.push(
     `  targets: ${report.faults.map((f) => `${f.kind === 'kill -9' ? 'kill' : f.kind}:${f.target}`).join(' ')}`,
