@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: lint (ESLint, Prettier, tsc), unit, integration (real PostgreSQL and Kafka), end-to-end (the
-# services as processes, the sandbox page in headless chromium).
+# services as processes, the sandbox page in headless chromium), and the fault suite's CI profile (test/faults).
 # The servers come from DATABASE_URL / KAFKA_BROKERS, else from what `npm run infra:up` started (.infra.env),
 # else Testcontainers where a Docker engine exists. Ends with one summary line: "tests: N passed, N failed".
 set -euo pipefail
@@ -25,3 +25,5 @@ npm run --silent audit:prod
 npx jest --selectProjects unit --json --outputFile test-results/unit.json
 npx jest --selectProjects integration --runInBand --json --outputFile test-results/integration.json
 npx jest --selectProjects e2e --runInBand --json --outputFile test-results/e2e.json
+# The fault suite's CI profile (6 to 7 minutes on an idle 2-core host): its own PostgreSQL and Kafka, faults under load.
+FAULTS_PROFILE=ci npx jest --selectProjects faults --runInBand --json --outputFile test-results/faults.json
