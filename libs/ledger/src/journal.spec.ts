@@ -69,3 +69,26 @@ describe('trialBalance', () => {
     ]);
   });
 });
+
+describe('isBalanced, on entries that balance only by a malformed line', () => {
+  it.each([
+    ['a fraction on both sides', [debit('a', 0.5), credit('b', 0.5)]],
+    ['an unsafe integer on both sides', [debit('a', 2 ** 53), credit('b', 2 ** 53)]],
+    [
+      'a negative debit beside a credit',
+      [
+        { account: 'a', debit: -5, credit: 5 },
+        { account: 'b', debit: 10, credit: 0 },
+      ],
+    ],
+    [
+      'a negative credit beside a debit',
+      [
+        { account: 'a', debit: 5, credit: -5 },
+        { account: 'b', debit: 0, credit: 10 },
+      ],
+    ],
+  ])('refuses %s', (_name, lines) => {
+    expect(isBalanced({ lines })).toBe(false);
+  });
+});
