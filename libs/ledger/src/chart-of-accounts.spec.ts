@@ -44,6 +44,8 @@ describe('the chart of accounts', () => {
     'consumer:held:x',
     'merchant:{id}:payable:x',
     'customer:m:payable',
+    'bank:x:clearing',
+    'provider:amazon_pay:clearing:x',
     '',
   ])('finds no definition for %p', (name) => {
     expect(accountDefinitionOf(name)).toBeNull();
