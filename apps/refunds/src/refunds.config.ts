@@ -13,6 +13,11 @@ export const refundsConfigSchema = {
   ...sandboxNotificationsConfigSchema,
   /** How long the sandbox provider keeps a delayed refund (simulation code `RefundDelayed`) pending before it settles. */
   SANDBOX_ASYNC_REFUND_DELAY_MS: env.int({ default: 30_000, min: 0 }),
+  /**
+   * Sandbox only: how long the sandbox provider holds its answer to a refund it has just made (a slow provider; the
+   * end-to-end crash test kills the service meanwhile). 0: it answers at once.
+   */
+  SANDBOX_REFUND_ANSWER_DELAY_MS: env.int({ default: 0, min: 0 }),
   /** How often refund timers (provider retries, checks of refunds the provider settles later) that came due are looked for. */
   REFUND_TIMER_POLL_MS: env.int({ default: 1_000, min: 10 }),
 };

@@ -71,6 +71,7 @@ export class RefundsModule {
                 // This service never authorizes; the agreements service passes the same fixed value.
                 asyncAuthorizationDelayMs: 30_000,
                 asyncRefundDelayMs: config.SANDBOX_ASYNC_REFUND_DELAY_MS,
+                refundAnswerDelayMs: config.SANDBOX_REFUND_ANSWER_DELAY_MS,
                 clock,
                 notifier: sandboxNotifierOf(config, lost),
                 onNotificationFailure: lost,

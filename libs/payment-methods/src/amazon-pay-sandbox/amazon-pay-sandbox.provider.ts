@@ -96,6 +96,11 @@ export interface AmazonPaySandboxOptions {
   /** How long a `RefundInitiated` refund (simulation code RefundDelayed) stays pending; asyncAuthorizationDelayMs by default. */
   asyncRefundDelayMs?: number;
   /**
+   * Sandbox only: how long the provider holds its answer to a refund it has just made (a slow provider; 0 or absent:
+   * none). The refund is in its books meanwhile; a replay of the same key answers at once.
+   */
+  refundAnswerDelayMs?: number;
+  /**
    * The provider's clock: when links expire, and when captures and voids happen (authorizations take the request's
    * `now`).
    */
@@ -241,6 +246,9 @@ export class AmazonPaySandboxProvider implements PaymentMethodProvider {
           chargePermissionId: request.chargeId,
           settle: (at) => this.records.settleRefund(refund.providerReference, at),
         });
+      }
+      if (answer.status === 'recorded' && (this.options.refundAnswerDelayMs ?? 0) > 0) {
+        await new Promise((resolve) => setTimeout(resolve, this.options.refundAnswerDelayMs));
       }
       if (answer.status !== 'refused') return this.answerOf('refund', request.idempotencyKey, fingerprint, answer);
       const reason = refundRefusalOf(request.amount, answer.books) ?? 'amount_exceeds_refundable';
