@@ -18,6 +18,7 @@ let db: TestDatabase;
 let stack: PaymentStack;
 let api: ReturnType<typeof apiClient>;
 let otherApi: ReturnType<typeof apiClient>;
+let apiKey: string;
 
 /** A JSON answer's fields, read loosely (the API document checks their shape). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- responses are checked field by field
@@ -26,7 +27,8 @@ type Json = any;
 beforeAll(async () => {
   db = await TestDatabase.create();
   stack = await new PaymentStack(db, undefined, { env: { PROJECTION_POLL_MS: '50' } }).start();
-  api = apiClient(stack.baseUrl, (await stack.merchant('Acme Books')).apiKey);
+  apiKey = (await stack.merchant('Acme Books')).apiKey;
+  api = apiClient(stack.baseUrl, apiKey);
   otherApi = apiClient(stack.baseUrl, (await stack.merchant('Other Shop')).apiKey);
 });
 afterAll(async () => {
@@ -95,6 +97,52 @@ describe('the refund rule', () => {
     const charge = await chargeWhen(chargeId, (c) => c.status === 'REFUNDED');
     expect(charge.refunds).toHaveLength(25);
     expect(charge.refunds.every((r: Json) => r.status === 'SUCCEEDED')).toBe(true);
+  });
+
+  it('50 concurrent partial refunds split across two refunds replicas: exactly the captured amount, 409 for the rest', async () => {
+    // Each replica has its own per-stream queue and snapshot cache, so nothing in one process serialises the two:
+    // only the refund stream's expected version (and the retry on a lost race) keeps the sum within the capture.
+    // Gateways of their own, one per replica, waiting long for an answer: a busy host is slow, not wrong.
+    const patient = { SERVICE_CALL_TIMEOUT_MS: '45000' };
+    const replica = await stack.startRefundsReplica(patient);
+    const first = await stack.startGateway({ ...patient, REFUNDS_TCP_PORT: String(stack.ports.refunds) });
+    const second = await stack.startGateway({ ...patient, REFUNDS_TCP_PORT: String(replica.port) });
+    try {
+      const firstApi = apiClient(first.baseUrl, apiKey);
+      const secondApi = apiClient(second.baseUrl, apiKey);
+      const chargeId = await approvedCharge();
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          (i % 2 === 0 ? firstApi : secondApi)(
+            'POST',
+            `/v1/payment-charges/${chargeId}/refunds`,
+            { amount: 40 },
+            key(),
+          ),
+        ),
+      );
+      const created = answers.filter((a) => a.status === 201);
+      const refused = answers.filter((a) => a.status === 409);
+      // Every answer as `status failureCode|refund status`, counted: one failure message shows them all.
+      const tally: Record<string, number> = {};
+      for (const a of answers) {
+        const what = `${a.status} ${a.body?.failureCode ?? a.body?.status}`;
+        tally[what] = (tally[what] ?? 0) + 1;
+      }
+      expect(tally).toEqual({ '201 SUCCEEDED': 25, '409 amount_exceeds_refundable': 25 });
+      // Both replicas took part in the refunds made, not only in the refusals.
+      expect(answers.filter((a, i) => a.status === 201 && i % 2 === 0).length).toBeGreaterThan(0);
+      expect(answers.filter((a, i) => a.status === 201 && i % 2 === 1).length).toBeGreaterThan(0);
+      const stream = await refundStream(chargeId);
+      expect(amountTakenFromCaptured(stream)).toBe(1000);
+      expect(stream.refunds.map((r) => r.status)).toEqual(Array(25).fill('SUCCEEDED'));
+      expect((await providerRefunds(chargeId)).reduce((t, r) => t + r.amount, 0)).toBe(1000);
+      expect(await providerRefunds(chargeId)).toHaveLength(25);
+    } finally {
+      await second.app.close();
+      await first.app.close();
+      await replica.app.close();
+    }
   });
 
   it('refunds the whole refundable amount by default, and says how much is left when asked for more', async () => {

@@ -255,6 +255,20 @@ export class PaymentStack {
     await this.startRefunds();
   }
 
+  /**
+   * Another replica of the refunds service (same database and consumer groups, its own port, per-stream queue and
+   * caches), with `env` on top of the stack's settings, and its port for a gateway of its own
+   * (startGateway({ REFUNDS_TCP_PORT })); the caller closes it.
+   */
+  async startRefundsReplica(env: Record<string, string> = {}): Promise<{ app: INestMicroservice; port: number }> {
+    const port = await freePort();
+    const config = loadConfig(refundsConfigSchema, { ...this.env, REFUNDS_TCP_PORT: String(port), ...env });
+    const module = RefundsModule.forRoot(config, { clock: this.clock, logSink: this.logSinks.refunds });
+    const app = await createRpcService('refunds', module, config, rpcServer, { logSink: this.logSinks.refunds });
+    await app.listen();
+    return { app, port };
+  }
+
   runDueRefundTimers(): Promise<number> {
     if (!this.refunds) throw new Error('the refunds service is not running');
     return this.refunds.get(RefundTimerWorker).runDue();
