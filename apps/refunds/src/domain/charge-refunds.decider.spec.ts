@@ -563,3 +563,26 @@ describe('refund decider: each refund and chargeback by its own id', () => {
     expect(() => decide(withoutAmount, initialState, NOW)).toThrow(ChargeNotCaptured);
   });
 });
+
+describe('refund decider: the codes of request refusals', () => {
+  it('names simulation_not_allowed and invalid_amount', () => {
+    const live = {
+      ...refund('r', 10),
+      merchant: { id: 'mch_1', mode: 'LIVE' as const },
+      simulationCode: 'RefundDeclined' as const,
+    };
+    expect(() => decide(live, initialState, NOW)).toThrow(expect.objectContaining({ code: 'simulation_not_allowed' }));
+    expect(() => decide(refund('r', 0), initialState, NOW)).toThrow(
+      expect.objectContaining({ code: 'invalid_amount' }),
+    );
+    const chargeback: OpenChargeback = {
+      type: 'OpenChargeback',
+      chargebackId: 'cb_1',
+      merchant: SANDBOX,
+      charge: charge(1000),
+      amount: 0,
+      reason: 'fraud',
+    };
+    expect(() => decide(chargeback, initialState, NOW)).toThrow(expect.objectContaining({ code: 'invalid_amount' }));
+  });
+});
