@@ -103,7 +103,7 @@ describe('the refund rule', () => {
     // Each replica has its own per-stream queue and snapshot cache, so nothing in one process serialises the two:
     // only the refund stream's expected version (and the retry on a lost race) keeps the sum within the capture.
     // Gateways of their own, one per replica, waiting long for an answer: a busy host is slow, not wrong.
-    const patient = { SERVICE_CALL_TIMEOUT_MS: '45000' };
+    const patient = { SERVICE_CALL_TIMEOUT_MS: '100000', GATEWAY_CONNECTION_TIMEOUT_MS: '150000' };
     const replica = await stack.startRefundsReplica(patient);
     const first = await stack.startGateway({ ...patient, REFUNDS_TCP_PORT: String(stack.ports.refunds) });
     const second = await stack.startGateway({ ...patient, REFUNDS_TCP_PORT: String(replica.port) });
@@ -111,16 +111,20 @@ describe('the refund rule', () => {
       const firstApi = apiClient(first.baseUrl, apiKey);
       const secondApi = apiClient(second.baseUrl, apiKey);
       const chargeId = await approvedCharge();
-      const answers = await Promise.all(
-        Array.from({ length: 50 }, (_, i) =>
-          (i % 2 === 0 ? firstApi : secondApi)(
+      // A 503 (a busy host's gateway shedding load) is sent again with the same key, as a client would.
+      const send = async (i: number, headers = key()) => {
+        for (let attempt = 0; ; attempt++) {
+          const answer = await (i % 2 === 0 ? firstApi : secondApi)(
             'POST',
             `/v1/payment-charges/${chargeId}/refunds`,
             { amount: 40 },
-            key(),
-          ),
-        ),
-      );
+            headers,
+          );
+          if (answer.status !== 503 || attempt === 5) return answer;
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+      };
+      const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => send(i)));
       const created = answers.filter((a) => a.status === 201);
       const refused = answers.filter((a) => a.status === 409);
       // Every answer as `status failureCode|refund status`, counted: one failure message shows them all.
