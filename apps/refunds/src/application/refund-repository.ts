@@ -24,6 +24,9 @@ import { PROVIDER_RETRY_AFTER_MS, type RefundTimer, timersOf } from '../domain/r
 import { RefundProviderCalls } from './refund-provider-calls';
 import { refundTimers } from './refund-timers';
 
+/** Version races a refund command may lose before its caller hears of it (see `execute`). */
+const REFUND_STREAM_MAX_RETRIES = 50;
+
 export type RefundStep = CommandStep<RefundEvent, ChargeRefundsState>;
 
 export interface RefundCommandOptions {
@@ -81,6 +84,10 @@ export class RefundRepository {
           now: () => this.clock.now(),
           metadata: options.metadata,
           known,
+          // One charge's refunds are one stream, and every replica's per-stream queue sends one command at a time: a
+          // lost race means another replica appended, and each retry reads that append. Five retries were too few
+          // for a hot charge behind several replicas (409 concurrent_modification where the rule should answer).
+          maxRetries: REFUND_STREAM_MAX_RETRIES,
           guard: (state) => {
             if (options.merchantId !== null && state.merchantId !== null && state.merchantId !== options.merchantId) {
               throw new PaymentChargeNotFound();
