@@ -40,10 +40,11 @@ export interface InjectedFault extends Fault {
 }
 
 /**
- * Services that read Kafka (their consumer groups are what a reset sets back). Not the ledger: it follows the event
- * log through the projection runner and has no Kafka client.
+ * Services that read Kafka (their consumer groups are what a reset sets back): those whose module registers a
+ * consumer. Not the refunds service (it reads the charge's stream from the event store) nor the ledger (it follows
+ * the event log through the projection runner).
  */
-const CONSUMING_SERVICES: readonly ServiceName[] = ['charges', 'agreements', 'scheduler', 'webhooks', 'refunds'];
+const CONSUMING_SERVICES: readonly ServiceName[] = ['charges', 'agreements', 'scheduler', 'webhooks'];
 
 export function planFaults(random: () => number, options: { rounds: number; gapMs: [number, number] }): Fault[] {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
