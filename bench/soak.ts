@@ -29,8 +29,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { ServiceName } from '@payment-ledger/platform';
-import { FAULT_SERVICES, FaultStack } from '../test/faults/fault-stack';
-import { LoadMix, OPERATION_KINDS, seededRandom } from '../test/support/load-mix';
+import { FAULT_SERVICES, FaultStack, registerReceiverEndpoint } from '../test/faults/fault-stack';
+import { LoadMix, OPERATION_KINDS } from '../test/support/load-mix';
+import { seededRandom } from '../test/support/seeded-random';
 import { REPO_ROOT } from '../test/support/processes';
 import { WebhookReceiver } from '../test/support/webhook-receiver';
 import { gitCommit, hostFacts } from './support/bench-stack';
@@ -70,23 +71,6 @@ function options() {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 const median = (values: number[]) => quantile(values, 0.5);
-
-async function registerEndpoint(stack: FaultStack, receiver: WebhookReceiver): Promise<string> {
-  const response = await fetch(`${stack.gatewayUrl}/v1/webhook-endpoints`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${stack.apiKey}`,
-      'content-type': 'application/json',
-      'request-idempotency-key': `soak-endpoint-${Date.now()}`,
-    },
-    body: JSON.stringify({ url: `${receiver.origin}/webhooks`, description: 'soak receiver' }),
-  });
-  const body = (await response.json()) as { secret?: string };
-  if (response.status !== 201 || !body.secret) {
-    throw new Error(`the webhook endpoint was not registered: ${response.status} ${JSON.stringify(body)}`);
-  }
-  return body.secret;
-}
 
 /** Memory samples by process, taken every SAMPLE_EVERY_MS, drained once a minute. */
 class MemorySampler {
@@ -174,7 +158,7 @@ async function main(): Promise<void> {
     log(`PostgreSQL ${postgresVersion} on ${stack.postgres.port}, Kafka on ${stack.kafka.brokers.join(',')}`);
     await stack.startServices();
     await receiver.start();
-    receiver.secret = await registerEndpoint(stack, receiver);
+    receiver.secret = await registerReceiverEndpoint(stack, receiver, 'soak');
     log(`services up: gateway ${stack.gatewayUrl}; logs in ${runDir}`);
     const admin = stack.kafkaAdmin();
     await admin.connect();

@@ -27,6 +27,7 @@ import {
 } from '@payment-ledger/contracts';
 import type { EventMetadata } from '@payment-ledger/event-store';
 import { env, loadConfig } from '@payment-ledger/platform';
+import { seededRandom } from '../../test/support/seeded-random';
 
 export interface GenerateLogOptions {
   /** About how many events to write (the last cohort's charges are finished, so a few more). */
@@ -68,18 +69,6 @@ const DECLINE: ChargeFailure = {
   failureMessage: 'Amazon Pay declined the charge',
   isRetryable: false,
 };
-
-/** A small deterministic PRNG (mulberry32): the same options give the same shape of log. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The steps of one charge's life, each a list of events appended together (one command), with `at` filled in when
@@ -261,7 +250,7 @@ export async function generateLog(pool: Pool, options: GenerateLogOptions): Prom
   const rowsPerInsert = options.rowsPerInsert ?? 5_000;
   const start = options.start ?? new Date(Date.UTC(2026, 0, 1));
   const stepMs = ((options.spanDays ?? 30) * 86_400_000) / Math.max(1, options.events);
-  const roll = random(42);
+  const roll = seededRandom(42);
   const merchantIds = Array.from({ length: merchantCount }, () => newId('merchant'));
   const versions = new Map<string, number>();
   const rows: unknown[][] = [[], [], [], [], [], [], [], [], []];

@@ -21,6 +21,7 @@ import { PrivatePostgres } from '../support/private-postgres';
 import { type CodeSource, stopProcess } from '../support/processes';
 import { TEST_RPC_SIGNING_SECRET, TEST_SANDBOX_SIGNING_SECRET } from '../support/rpc-secrets';
 import { TestDatabase } from '../support/test-database';
+import type { WebhookReceiver } from '../support/webhook-receiver';
 
 /** Started in this order (callees first), stopped in the reverse. */
 export const FAULT_SERVICES: readonly ServiceName[] = [
@@ -211,4 +212,29 @@ export class FaultStack {
     }
     this.postgres.dispose();
   }
+}
+
+/**
+ * Registers the receiver as the stack's merchant's webhook endpoint (every event type), named `name`; returns its
+ * signing secret (shown once, at creation).
+ */
+export async function registerReceiverEndpoint(
+  stack: FaultStack,
+  receiver: WebhookReceiver,
+  name: string,
+): Promise<string> {
+  const response = await fetch(`${stack.gatewayUrl}/v1/webhook-endpoints`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${stack.apiKey}`,
+      'content-type': 'application/json',
+      'request-idempotency-key': `${name}-endpoint-${Date.now()}`,
+    },
+    body: JSON.stringify({ url: `${receiver.origin}/webhooks`, description: `${name} receiver` }),
+  });
+  const body = (await response.json()) as { secret?: string };
+  if (response.status !== 201 || !body.secret) {
+    throw new Error(`the webhook endpoint was not registered: ${response.status} ${JSON.stringify(body)}`);
+  }
+  return body.secret;
 }

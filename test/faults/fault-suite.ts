@@ -23,13 +23,14 @@
 import { randomInt } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LoadMix, OPERATION_KINDS, seededRandom } from '../support/load-mix';
+import { LoadMix, OPERATION_KINDS } from '../support/load-mix';
+import { seededRandom } from '../support/seeded-random';
 import { REPO_ROOT } from '../support/processes';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { CHECK_NAMES, type Violation } from './audit-checks';
 import { audit, diagnostics, merchantEventsAtHead } from './auditor';
 import { type Fault, FAULT_KINDS, type InjectedFault, injectFault, planFaults } from './fault-injector';
-import { FaultStack } from './fault-stack';
+import { FaultStack, registerReceiverEndpoint } from './fault-stack';
 
 export interface FaultProfile {
   concurrency: number;
@@ -128,7 +129,7 @@ export async function runFaultSuite(options: {
     await stack.startServices();
     log(`services up: gateway ${stack.gatewayUrl}`);
     await receiver.start();
-    const endpoint = await registerEndpoint(stack, receiver);
+    const endpoint = await registerReceiverEndpoint(stack, receiver, 'fault-suite');
     receiver.secret = endpoint;
 
     load = new LoadMix({
@@ -232,24 +233,6 @@ export async function runFaultSuite(options: {
   };
   const table = renderTable(report, keepRun ? runDir : null);
   return { ...report, table };
-}
-
-/** Registers the receiver as the merchant's webhook endpoint (every event type); returns its signing secret. */
-async function registerEndpoint(stack: FaultStack, receiver: WebhookReceiver): Promise<string> {
-  const response = await fetch(`${stack.gatewayUrl}/v1/webhook-endpoints`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${stack.apiKey}`,
-      'content-type': 'application/json',
-      'request-idempotency-key': `fault-suite-endpoint-${Date.now()}`,
-    },
-    body: JSON.stringify({ url: `${receiver.origin}/webhooks`, description: 'fault suite receiver' }),
-  });
-  const body = (await response.json()) as { secret?: string };
-  if (response.status !== 201 || !body.secret) {
-    throw new Error(`the webhook endpoint was not registered: ${response.status} ${JSON.stringify(body)}`);
-  }
-  return body.secret;
 }
 
 /**
