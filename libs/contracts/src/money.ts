@@ -28,12 +28,16 @@ export class InvalidMoneyError extends Error {
   }
 }
 
+/** Whether the currency is in the table. Own keys only: `in` would take Object.prototype's names ('toString') too. */
+export function isKnownCurrency(currency: string): boolean {
+  return Object.hasOwn(CURRENCY_EXPONENTS, currency);
+}
+
 export function money(value: number, currency: string): Money {
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new InvalidMoneyError('invalid_amount', `amount must be a non-negative integer of minor units, got ${value}`);
   }
-  // Own keys only: `in` would take Object.prototype's names ('toString', 'constructor') for currencies.
-  if (!Object.hasOwn(CURRENCY_EXPONENTS, currency)) {
+  if (!isKnownCurrency(currency)) {
     throw new InvalidMoneyError('invalid_currency', `unknown currency ${currency}`);
   }
   return { value, currency };

@@ -3,7 +3,7 @@
  * asset, so it opens offline and can be mailed as it is). A pure function from the report's figures to HTML; every
  * string that goes into it (merchant names and ids, currencies, days) is escaped, in text and in attributes alike.
  */
-import { CURRENCY_EXPONENTS, format } from '@payment-ledger/contracts';
+import { format, isKnownCurrency } from '@payment-ledger/contracts';
 import type { BalancePoint, DailyVolume, MerchantVolume } from '../infrastructure/ledger-reports';
 
 export interface ReportData {
@@ -40,7 +40,7 @@ const esc = escapeHtml;
 
 /** An amount of minor units for people: `19.99 USD`, `-5.00 EUR`; a currency of unknown exponent as minor units. */
 export function formatAmount(value: number, currency: string): string {
-  if (!(currency in CURRENCY_EXPONENTS)) return `${value} ${currency} (minor units)`;
+  if (!isKnownCurrency(currency)) return `${value} ${currency} (minor units)`;
   return `${value < 0 ? '-' : ''}${format({ value: Math.abs(value), currency })}`;
 }
 
